@@ -1,0 +1,55 @@
+// Original file: dtx/v1/coordinator.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { GetTransactionRequest as _dtx_v1_GetTransactionRequest, GetTransactionRequest__Output as _dtx_v1_GetTransactionRequest__Output } from '../../dtx/v1/GetTransactionRequest.js';
+import type { GetTransactionResponse as _dtx_v1_GetTransactionResponse, GetTransactionResponse__Output as _dtx_v1_GetTransactionResponse__Output } from '../../dtx/v1/GetTransactionResponse.js';
+import type { ReadRequest as _dtx_v1_ReadRequest, ReadRequest__Output as _dtx_v1_ReadRequest__Output } from '../../dtx/v1/ReadRequest.js';
+import type { ReadResponse as _dtx_v1_ReadResponse, ReadResponse__Output as _dtx_v1_ReadResponse__Output } from '../../dtx/v1/ReadResponse.js';
+import type { TransactRequest as _dtx_v1_TransactRequest, TransactRequest__Output as _dtx_v1_TransactRequest__Output } from '../../dtx/v1/TransactRequest.js';
+import type { TransactResponse as _dtx_v1_TransactResponse, TransactResponse__Output as _dtx_v1_TransactResponse__Output } from '../../dtx/v1/TransactResponse.js';
+
+export interface CoordinatorClient extends grpc.Client {
+  GetTransaction(argument: _dtx_v1_GetTransactionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_GetTransactionResponse__Output>): grpc.ClientUnaryCall;
+  GetTransaction(argument: _dtx_v1_GetTransactionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_GetTransactionResponse__Output>): grpc.ClientUnaryCall;
+  GetTransaction(argument: _dtx_v1_GetTransactionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_GetTransactionResponse__Output>): grpc.ClientUnaryCall;
+  GetTransaction(argument: _dtx_v1_GetTransactionRequest, callback: grpc.requestCallback<_dtx_v1_GetTransactionResponse__Output>): grpc.ClientUnaryCall;
+  getTransaction(argument: _dtx_v1_GetTransactionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_GetTransactionResponse__Output>): grpc.ClientUnaryCall;
+  getTransaction(argument: _dtx_v1_GetTransactionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_GetTransactionResponse__Output>): grpc.ClientUnaryCall;
+  getTransaction(argument: _dtx_v1_GetTransactionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_GetTransactionResponse__Output>): grpc.ClientUnaryCall;
+  getTransaction(argument: _dtx_v1_GetTransactionRequest, callback: grpc.requestCallback<_dtx_v1_GetTransactionResponse__Output>): grpc.ClientUnaryCall;
+  
+  Read(argument: _dtx_v1_ReadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_ReadResponse__Output>): grpc.ClientUnaryCall;
+  Read(argument: _dtx_v1_ReadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_ReadResponse__Output>): grpc.ClientUnaryCall;
+  Read(argument: _dtx_v1_ReadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_ReadResponse__Output>): grpc.ClientUnaryCall;
+  Read(argument: _dtx_v1_ReadRequest, callback: grpc.requestCallback<_dtx_v1_ReadResponse__Output>): grpc.ClientUnaryCall;
+  read(argument: _dtx_v1_ReadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_ReadResponse__Output>): grpc.ClientUnaryCall;
+  read(argument: _dtx_v1_ReadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_ReadResponse__Output>): grpc.ClientUnaryCall;
+  read(argument: _dtx_v1_ReadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_ReadResponse__Output>): grpc.ClientUnaryCall;
+  read(argument: _dtx_v1_ReadRequest, callback: grpc.requestCallback<_dtx_v1_ReadResponse__Output>): grpc.ClientUnaryCall;
+  
+  Transact(argument: _dtx_v1_TransactRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
+  Transact(argument: _dtx_v1_TransactRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
+  Transact(argument: _dtx_v1_TransactRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
+  Transact(argument: _dtx_v1_TransactRequest, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
+  transact(argument: _dtx_v1_TransactRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
+  transact(argument: _dtx_v1_TransactRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
+  transact(argument: _dtx_v1_TransactRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
+  transact(argument: _dtx_v1_TransactRequest, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
+  
+}
+
+export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
+  GetTransaction: grpc.handleUnaryCall<_dtx_v1_GetTransactionRequest__Output, _dtx_v1_GetTransactionResponse>;
+  
+  Read: grpc.handleUnaryCall<_dtx_v1_ReadRequest__Output, _dtx_v1_ReadResponse>;
+  
+  Transact: grpc.handleUnaryCall<_dtx_v1_TransactRequest__Output, _dtx_v1_TransactResponse>;
+  
+}
+
+export interface CoordinatorDefinition extends grpc.ServiceDefinition {
+  GetTransaction: MethodDefinition<_dtx_v1_GetTransactionRequest, _dtx_v1_GetTransactionResponse, _dtx_v1_GetTransactionRequest__Output, _dtx_v1_GetTransactionResponse__Output>
+  Read: MethodDefinition<_dtx_v1_ReadRequest, _dtx_v1_ReadResponse, _dtx_v1_ReadRequest__Output, _dtx_v1_ReadResponse__Output>
+  Transact: MethodDefinition<_dtx_v1_TransactRequest, _dtx_v1_TransactResponse, _dtx_v1_TransactRequest__Output, _dtx_v1_TransactResponse__Output>
+}

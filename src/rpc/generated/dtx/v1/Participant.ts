@@ -1,0 +1,67 @@
+// Original file: dtx/v1/participant.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { DecisionRequest as _dtx_v1_DecisionRequest, DecisionRequest__Output as _dtx_v1_DecisionRequest__Output } from '../../dtx/v1/DecisionRequest.js';
+import type { DecisionResponse as _dtx_v1_DecisionResponse, DecisionResponse__Output as _dtx_v1_DecisionResponse__Output } from '../../dtx/v1/DecisionResponse.js';
+import type { PrepareRequest as _dtx_v1_PrepareRequest, PrepareRequest__Output as _dtx_v1_PrepareRequest__Output } from '../../dtx/v1/PrepareRequest.js';
+import type { PrepareResponse as _dtx_v1_PrepareResponse, PrepareResponse__Output as _dtx_v1_PrepareResponse__Output } from '../../dtx/v1/PrepareResponse.js';
+import type { TxnStateRequest as _dtx_v1_TxnStateRequest, TxnStateRequest__Output as _dtx_v1_TxnStateRequest__Output } from '../../dtx/v1/TxnStateRequest.js';
+import type { TxnStateResponse as _dtx_v1_TxnStateResponse, TxnStateResponse__Output as _dtx_v1_TxnStateResponse__Output } from '../../dtx/v1/TxnStateResponse.js';
+
+export interface ParticipantClient extends grpc.Client {
+  Abort(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  Abort(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  Abort(argument: _dtx_v1_DecisionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  Abort(argument: _dtx_v1_DecisionRequest, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  abort(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  abort(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  abort(argument: _dtx_v1_DecisionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  abort(argument: _dtx_v1_DecisionRequest, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  
+  Commit(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  Commit(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  Commit(argument: _dtx_v1_DecisionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  Commit(argument: _dtx_v1_DecisionRequest, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  commit(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  commit(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  commit(argument: _dtx_v1_DecisionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  commit(argument: _dtx_v1_DecisionRequest, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetTxnState(argument: _dtx_v1_TxnStateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
+  GetTxnState(argument: _dtx_v1_TxnStateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
+  GetTxnState(argument: _dtx_v1_TxnStateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
+  GetTxnState(argument: _dtx_v1_TxnStateRequest, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
+  getTxnState(argument: _dtx_v1_TxnStateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
+  getTxnState(argument: _dtx_v1_TxnStateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
+  getTxnState(argument: _dtx_v1_TxnStateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
+  getTxnState(argument: _dtx_v1_TxnStateRequest, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
+  
+  Prepare(argument: _dtx_v1_PrepareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
+  Prepare(argument: _dtx_v1_PrepareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
+  Prepare(argument: _dtx_v1_PrepareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
+  Prepare(argument: _dtx_v1_PrepareRequest, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
+  prepare(argument: _dtx_v1_PrepareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
+  prepare(argument: _dtx_v1_PrepareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
+  prepare(argument: _dtx_v1_PrepareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
+  prepare(argument: _dtx_v1_PrepareRequest, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
+  
+}
+
+export interface ParticipantHandlers extends grpc.UntypedServiceImplementation {
+  Abort: grpc.handleUnaryCall<_dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse>;
+  
+  Commit: grpc.handleUnaryCall<_dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse>;
+  
+  GetTxnState: grpc.handleUnaryCall<_dtx_v1_TxnStateRequest__Output, _dtx_v1_TxnStateResponse>;
+  
+  Prepare: grpc.handleUnaryCall<_dtx_v1_PrepareRequest__Output, _dtx_v1_PrepareResponse>;
+  
+}
+
+export interface ParticipantDefinition extends grpc.ServiceDefinition {
+  Abort: MethodDefinition<_dtx_v1_DecisionRequest, _dtx_v1_DecisionResponse, _dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse__Output>
+  Commit: MethodDefinition<_dtx_v1_DecisionRequest, _dtx_v1_DecisionResponse, _dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse__Output>
+  GetTxnState: MethodDefinition<_dtx_v1_TxnStateRequest, _dtx_v1_TxnStateResponse, _dtx_v1_TxnStateRequest__Output, _dtx_v1_TxnStateResponse__Output>
+  Prepare: MethodDefinition<_dtx_v1_PrepareRequest, _dtx_v1_PrepareResponse, _dtx_v1_PrepareRequest__Output, _dtx_v1_PrepareResponse__Output>
+}

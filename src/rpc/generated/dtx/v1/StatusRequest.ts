@@ -1,0 +1,8 @@
+// Original file: dtx/v1/admin.proto
+
+
+export interface StatusRequest {
+}
+
+export interface StatusRequest__Output {
+}

@@ -1,0 +1,34 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { AddOp as _dtx_v1_AddOp, AddOp__Output as _dtx_v1_AddOp__Output } from './dtx/v1/AddOp.js';
+import type { Bound as _dtx_v1_Bound, Bound__Output as _dtx_v1_Bound__Output } from './dtx/v1/Bound.js';
+import type { CheckOp as _dtx_v1_CheckOp, CheckOp__Output as _dtx_v1_CheckOp__Output } from './dtx/v1/CheckOp.js';
+import type { DeleteOp as _dtx_v1_DeleteOp, DeleteOp__Output as _dtx_v1_DeleteOp__Output } from './dtx/v1/DeleteOp.js';
+import type { GetOp as _dtx_v1_GetOp, GetOp__Output as _dtx_v1_GetOp__Output } from './dtx/v1/GetOp.js';
+import type { Op as _dtx_v1_Op, Op__Output as _dtx_v1_Op__Output } from './dtx/v1/Op.js';
+import type { OpResult as _dtx_v1_OpResult, OpResult__Output as _dtx_v1_OpResult__Output } from './dtx/v1/OpResult.js';
+import type { PutOp as _dtx_v1_PutOp, PutOp__Output as _dtx_v1_PutOp__Output } from './dtx/v1/PutOp.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  dtx: {
+    v1: {
+      AbortCode: EnumTypeDefinition
+      AddOp: MessageTypeDefinition<_dtx_v1_AddOp, _dtx_v1_AddOp__Output>
+      Bound: MessageTypeDefinition<_dtx_v1_Bound, _dtx_v1_Bound__Output>
+      CheckOp: MessageTypeDefinition<_dtx_v1_CheckOp, _dtx_v1_CheckOp__Output>
+      DeleteOp: MessageTypeDefinition<_dtx_v1_DeleteOp, _dtx_v1_DeleteOp__Output>
+      GetOp: MessageTypeDefinition<_dtx_v1_GetOp, _dtx_v1_GetOp__Output>
+      Op: MessageTypeDefinition<_dtx_v1_Op, _dtx_v1_Op__Output>
+      OpResult: MessageTypeDefinition<_dtx_v1_OpResult, _dtx_v1_OpResult__Output>
+      Outcome: EnumTypeDefinition
+      Protocol: EnumTypeDefinition
+      PutOp: MessageTypeDefinition<_dtx_v1_PutOp, _dtx_v1_PutOp__Output>
+    }
+  }
+}
+
