@@ -1,0 +1,98 @@
+import { invariant } from './invariant.js';
+import { isOlder, type LockRequest, type TxnAge, type TxnId } from './types.js';
+
+interface KeyLock {
+  mode: 'S' | 'X';
+  owners: Set<TxnId>;
+}
+
+export type AcquireResult =
+  | { kind: 'granted' }
+  /** Every conflicting holder is younger: the requester may wait (wait-die). */
+  | { kind: 'wait'; key: string; holders: TxnId[] }
+  /** Some conflicting holder is older: the requester dies rather than risk a deadlock. */
+  | { kind: 'die'; key: string; holder: TxnId };
+
+/**
+ * Per-key shared/exclusive locks, acquired all-or-nothing per transaction. Deadlock
+ * freedom comes from wait-die: a transaction only ever waits for younger ones, so no
+ * wait-for cycle can form, across participants too. Nothing here takes a lock away.
+ */
+export class LockTable {
+  private readonly locks = new Map<string, KeyLock>();
+  private readonly held = new Map<TxnId, { age: TxnAge; keys: LockRequest[] }>();
+
+  /** Checks every key; grants all of them only if none conflicts. */
+  tryAcquire(txn: TxnId, age: TxnAge, requests: readonly LockRequest[]): AcquireResult {
+    invariant(!this.held.has(txn), () => `txn ${txn} acquires locks twice`);
+    let wait: AcquireResult | undefined;
+    for (const req of requests) {
+      const lock = this.locks.get(req.key);
+      if (!lock || (lock.mode === 'S' && req.mode === 'S')) continue;
+      const conflicting = [...lock.owners];
+      for (const holder of conflicting) {
+        const holderAge = this.held.get(holder)!.age;
+        if (isOlder(holderAge, age)) return { kind: 'die', key: req.key, holder };
+      }
+      wait ??= { kind: 'wait', key: req.key, holders: conflicting };
+    }
+    if (wait) return wait;
+    this.grant(txn, age, requests);
+    return { kind: 'granted' };
+  }
+
+  /** Re-takes the locks of a prepared transaction at recovery: a conflict here means the log is corrupt. */
+  forceAcquire(txn: TxnId, age: TxnAge, requests: readonly LockRequest[]): void {
+    invariant(!this.held.has(txn), () => `txn ${txn} recovered twice`);
+    for (const req of requests) {
+      const lock = this.locks.get(req.key);
+      invariant(
+        !lock || (lock.mode === 'S' && req.mode === 'S'),
+        () => `prepared txns ${[...(lock?.owners ?? [])].join(',')} and ${txn} both hold key ${req.key}`,
+      );
+    }
+    this.grant(txn, age, requests);
+  }
+
+  release(txn: TxnId): string[] {
+    const entry = this.held.get(txn);
+    if (!entry) return [];
+    this.held.delete(txn);
+    for (const req of entry.keys) {
+      const lock = this.locks.get(req.key);
+      invariant(lock !== undefined && lock.owners.has(txn), () => `txn ${txn} released key ${req.key} it did not hold`);
+      lock.owners.delete(txn);
+      if (lock.owners.size === 0) this.locks.delete(req.key);
+    }
+    return entry.keys.map((k) => k.key);
+  }
+
+  holds(txn: TxnId): boolean {
+    return this.held.has(txn);
+  }
+
+  holders(key: string): TxnId[] {
+    return [...(this.locks.get(key)?.owners ?? [])];
+  }
+
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  get lockedKeyCount(): number {
+    return this.locks.size;
+  }
+
+  private grant(txn: TxnId, age: TxnAge, requests: readonly LockRequest[]): void {
+    for (const req of requests) {
+      const lock = this.locks.get(req.key);
+      if (lock) {
+        lock.owners.add(txn);
+        if (req.mode === 'X') lock.mode = 'X';
+      } else {
+        this.locks.set(req.key, { mode: req.mode, owners: new Set([txn]) });
+      }
+    }
+    this.held.set(txn, { age, keys: [...requests] });
+  }
+}

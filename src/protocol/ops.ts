@@ -1,0 +1,151 @@
+import { LIMITS } from './limits.js';
+import type { AbortCode, KeyWrite, LockRequest, OpResult, StoredValue, TxnOp } from './types.js';
+
+/** A malformed request: the caller's fault, never retried (INVALID_ARGUMENT). */
+export class InvalidRequest extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidRequest';
+  }
+}
+
+function byteLength(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+function checkInt64(n: bigint, what: string): void {
+  if (n < LIMITS.minInt64 || n > LIMITS.maxInt64) {
+    throw new InvalidRequest(`${what} ${n} is outside the signed 64-bit range`);
+  }
+}
+
+/** Static validation of a transaction's ops: everything that can be judged without data. */
+export function validateOps(ops: readonly TxnOp[]): void {
+  if (ops.length === 0) throw new InvalidRequest('a transaction needs at least one op');
+  if (ops.length > LIMITS.maxOpsPerTxn) {
+    throw new InvalidRequest(`too many ops: ${ops.length} (the limit is ${LIMITS.maxOpsPerTxn})`);
+  }
+  ops.forEach((op, i) => {
+    if (op.key.length === 0) throw new InvalidRequest(`op ${i}: empty key`);
+    if (byteLength(op.key) > LIMITS.maxKeyBytes) {
+      throw new InvalidRequest(`op ${i}: key longer than ${LIMITS.maxKeyBytes} bytes`);
+    }
+    switch (op.type) {
+      case 'put':
+        if (byteLength(op.value) > LIMITS.maxValueBytes) {
+          throw new InvalidRequest(`op ${i} (${op.key}): value longer than ${LIMITS.maxValueBytes} bytes`);
+        }
+        break;
+      case 'add':
+        checkInt64(op.delta, `op ${i} (${op.key}): delta`);
+        if (op.min !== undefined) checkInt64(op.min, `op ${i} (${op.key}): min`);
+        if (op.max !== undefined) checkInt64(op.max, `op ${i} (${op.key}): max`);
+        if (op.min !== undefined && op.max !== undefined && op.min > op.max) {
+          throw new InvalidRequest(`op ${i} (${op.key}): min ${op.min} is above max ${op.max}`);
+        }
+        break;
+      case 'check':
+        if (op.expect.kind === 'version' && (!Number.isSafeInteger(op.expect.version) || op.expect.version < 0)) {
+          throw new InvalidRequest(`op ${i} (${op.key}): expected version must be a non-negative integer`);
+        }
+        break;
+      case 'delete':
+      case 'get':
+        break;
+    }
+  });
+}
+
+export function isWrite(op: TxnOp): boolean {
+  return op.type === 'put' || op.type === 'delete' || op.type === 'add';
+}
+
+/** One lock per key: exclusive if any op writes it, shared otherwise. Sorted for determinism. */
+export function lockSet(ops: readonly TxnOp[]): LockRequest[] {
+  const modes = new Map<string, 'S' | 'X'>();
+  for (const op of ops) {
+    if (isWrite(op)) modes.set(op.key, 'X');
+    else if (!modes.has(op.key)) modes.set(op.key, 'S');
+  }
+  return [...modes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, mode]) => ({ key, mode }));
+}
+
+const INTEGER = /^-?(0|[1-9][0-9]*)$/;
+
+export type Evaluation =
+  | { ok: true; writes: KeyWrite[]; results: OpResult[] }
+  | { ok: false; reason: string; code: AbortCode };
+
+/**
+ * Runs the ops in order against the stored values of their keys (read under the
+ * transaction's locks). Later ops of the same transaction see earlier ones.
+ * Produces the writes to stage, or the reason to vote NO, naming the key.
+ */
+export function evaluateOps(ops: readonly TxnOp[], stored: ReadonlyMap<string, StoredValue>): Evaluation {
+  const current = new Map<string, StoredValue>();
+  const read = (key: string): StoredValue => current.get(key) ?? stored.get(key) ?? { value: null, version: 0 };
+  const baseVersion = (key: string): number => (stored.get(key) ?? { version: 0 }).version;
+  const written = new Set<string>();
+  const results: OpResult[] = [];
+  const fail = (reason: string): Evaluation => ({ ok: false, reason, code: 'PRECONDITION_FAILED' });
+
+  for (const op of ops) {
+    const before = read(op.key);
+    const found = before.value !== null;
+    switch (op.type) {
+      case 'get':
+        results.push({ key: op.key, found, value: before.value ?? '', version: before.version });
+        break;
+      case 'check': {
+        const e = op.expect;
+        if (e.kind === 'version' && before.version !== e.version && !(e.version === 0 && !found)) {
+          return fail(`check failed on key ${op.key}: version is ${before.version}, expected ${e.version}`);
+        }
+        if (e.kind === 'value' && before.value !== e.value) {
+          return fail(`check failed on key ${op.key}: value differs from the expected one`);
+        }
+        if (e.kind === 'exists' && found !== e.exists) {
+          return fail(`check failed on key ${op.key}: key ${found ? 'exists' : 'does not exist'}`);
+        }
+        results.push({ key: op.key, found, value: before.value ?? '', version: before.version });
+        break;
+      }
+      case 'put':
+      case 'delete': {
+        const value = op.type === 'put' ? op.value : null;
+        const version = baseVersion(op.key) + 1;
+        current.set(op.key, { value, version });
+        written.add(op.key);
+        results.push({ key: op.key, found, value: value ?? '', version });
+        break;
+      }
+      case 'add': {
+        const raw = before.value ?? '0';
+        if (!INTEGER.test(raw)) {
+          return fail(`add on key ${op.key}: the stored value is not an integer`);
+        }
+        const old = BigInt(raw);
+        const next = old + op.delta;
+        if (op.min !== undefined && next < op.min) {
+          return fail(`add on key ${op.key}: ${old} + ${op.delta} = ${next} is below the minimum ${op.min}`);
+        }
+        if (op.max !== undefined && next > op.max) {
+          return fail(`add on key ${op.key}: ${old} + ${op.delta} = ${next} is above the maximum ${op.max}`);
+        }
+        if (next < LIMITS.minInt64 || next > LIMITS.maxInt64) {
+          return fail(`add on key ${op.key}: ${old} + ${op.delta} overflows a signed 64-bit integer`);
+        }
+        const version = baseVersion(op.key) + 1;
+        current.set(op.key, { value: next.toString(), version });
+        written.add(op.key);
+        results.push({ key: op.key, found, value: next.toString(), version });
+        break;
+      }
+    }
+  }
+  const writes = [...written].sort().map((key) => {
+    const v = current.get(key)!;
+    return { key, value: v.value, version: v.version };
+  });
+  return { ok: true, writes, results };
+}

@@ -1,0 +1,30 @@
+import type { NodeId } from './types.js';
+
+/** 32-bit FNV-1a over UTF-8 bytes: tiny, stable, and easy to reimplement in any client language. */
+export function fnv1a32(text: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/**
+ * Rendezvous (highest-random-weight) hashing: a key lives on the participant whose
+ * fnv1a32(id + "/" + key) is largest (ties: smallest id). Adding or removing a participant
+ * moves only the keys that hash to it.
+ */
+export function ownerOf(key: string, participants: readonly NodeId[]): NodeId {
+  if (participants.length === 0) throw new Error('no participants configured');
+  let best = participants[0]!;
+  let bestScore = -1;
+  for (const p of participants) {
+    const score = fnv1a32(`${p}/${key}`);
+    if (score > bestScore || (score === bestScore && p < best)) {
+      best = p;
+      bestScore = score;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,72 @@
+/**
+ * Domain types shared by the protocol cores. They mirror proto/dtx/v1 but are
+ * independent of gRPC so that the cores stay pure and the simulator can drive them.
+ */
+
+export type TxnId = string;
+export type NodeId = string;
+
+export type CheckExpect =
+  | { kind: 'version'; version: number }
+  | { kind: 'value'; value: string }
+  | { kind: 'exists'; exists: boolean };
+
+export type TxnOp =
+  | { type: 'put'; key: string; value: string }
+  | { type: 'delete'; key: string }
+  | { type: 'add'; key: string; delta: bigint; min?: bigint; max?: bigint }
+  | { type: 'get'; key: string }
+  | { type: 'check'; key: string; expect: CheckExpect };
+
+export interface OpResult {
+  key: string;
+  found: boolean;
+  value: string;
+  version: number;
+}
+
+/** A key's committed state in a participant's store. A deleted key keeps its version (tombstone). */
+export interface StoredValue {
+  value: string | null;
+  version: number;
+}
+
+/** A write staged by prepare and applied by commit. `value: null` deletes. */
+export interface KeyWrite {
+  key: string;
+  value: string | null;
+  version: number;
+}
+
+export type Outcome = 'COMMITTED' | 'ABORTED';
+
+export type AbortCode =
+  | 'CONFLICT'
+  | 'PRECONDITION_FAILED'
+  | 'UNAVAILABLE_PARTICIPANT'
+  | 'TIMED_OUT'
+  | 'PRESUMED';
+
+export type Vote =
+  | { kind: 'YES'; results: OpResult[] }
+  | { kind: 'READ_ONLY'; results: OpResult[] }
+  | { kind: 'NO'; reason: string; code: AbortCode };
+
+export type ProtocolName = '2pc';
+
+export type LockMode = 'S' | 'X';
+
+export interface LockRequest {
+  key: string;
+  mode: LockMode;
+}
+
+/** Transaction age for wait-die: smaller is older; ties broken by id so the order is total. */
+export interface TxnAge {
+  ms: number;
+  id: TxnId;
+}
+
+export function isOlder(a: TxnAge, b: TxnAge): boolean {
+  return a.ms < b.ms || (a.ms === b.ms && a.id < b.id);
+}
