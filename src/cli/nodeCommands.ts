@@ -1,0 +1,79 @@
+import { Command } from '@commander-js/extra-typings';
+import { startCoordinator } from '../node/coordinatorNode.js';
+import { startParticipant, type RunningNode } from '../node/participantNode.js';
+import { exitWithParent } from './exitWithParent.js';
+import { makeLogger } from './logger.js';
+import { parseAddress, parseDurationMs, parseNodeId, parsePeers } from './parse.js';
+import { action } from './run.js';
+
+/** Keeps a node up until SIGINT/SIGTERM (or the launcher's death), then stops it cleanly. */
+function runUntilSignalled(node: RunningNode): void {
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`dtx: ${node.id} stopping (${why})\n`);
+    const force = setTimeout(() => process.exit(1), 5000);
+    force.unref();
+    node.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  exitWithParent(() => stop('launcher gone'));
+}
+
+export function participantCommand(): Command {
+  return new Command('participant')
+    .description('run a participant: one LevelDB shard that votes in commits')
+    .requiredOption('--id <id>', 'participant id (must match the coordinator\'s --participants list)', parseNodeId)
+    .requiredOption('--listen <host:port>', 'address to serve gRPC on', parseAddress)
+    .requiredOption('--data <dir>', 'data directory (its LevelDB log and data)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option('--inquire-after <duration>', 'how long a YES vote waits for the decision before asking', parseDurationMs)
+    .addHelpText('after', '\nExample:\n  dtx participant --id p1 --listen 127.0.0.1:7701 --data ./data/p1')
+    .action(
+      action(async (o) => {
+        const node = await startParticipant({
+          id: o.id,
+          listen: o.listen,
+          dataDir: o.data,
+          log: makeLogger(o.logLevel),
+          config: o.inquireAfter !== undefined ? { inquireAfterMs: o.inquireAfter } : {},
+        });
+        runUntilSignalled(node);
+      }),
+    );
+}
+
+export function coordinatorCommand(): Command {
+  return new Command('coordinator')
+    .description('run a coordinator: the client-facing node that runs two-phase commit')
+    .requiredOption('--id <id>', 'coordinator id (prefix of the transaction ids it makes)', parseNodeId)
+    .requiredOption('--listen <host:port>', 'address to serve gRPC on', parseAddress)
+    .requiredOption('--data <dir>', 'data directory (its decision log)')
+    .requiredOption('--participants <list>', 'participants as id=host:port,id=host:port,...', parsePeers)
+    .option('--advertise <host:port>', 'address participants use to reach this coordinator (default: --listen)', parseAddress)
+    .option('--timeout <duration>', 'default transaction timeout', parseDurationMs, 5000)
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .addHelpText(
+      'after',
+      '\nExample:\n  dtx coordinator --id c1 --listen 127.0.0.1:7700 --data ./data/c1 \\\n    --participants p1=127.0.0.1:7701,p2=127.0.0.1:7702,p3=127.0.0.1:7703',
+    )
+    .action(
+      action(async (o) => {
+        const node = await startCoordinator({
+          id: o.id,
+          listen: o.listen,
+          ...(o.advertise ? { advertise: o.advertise } : {}),
+          dataDir: o.data,
+          participants: o.participants,
+          defaultTimeoutMs: o.timeout,
+          log: makeLogger(o.logLevel),
+        });
+        runUntilSignalled(node);
+      }),
+    );
+}

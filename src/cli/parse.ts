@@ -1,0 +1,67 @@
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+
+const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/;
+
+/** host:port with a port in 0..65535 (0 = any free port, for listen addresses). */
+export function parseAddress(value: string): string {
+  const m = HOST_PORT.exec(value);
+  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError(`expected host:port, got "${value}"`);
+  return value;
+}
+
+const ID = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+
+export function parseNodeId(value: string): string {
+  if (!ID.test(value)) {
+    throw new InvalidArgumentError(`node ids start with a letter and use letters, digits, _ or - (max 32): "${value}"`);
+  }
+  return value;
+}
+
+/** "p1=127.0.0.1:7701,p2=127.0.0.1:7702" → ordered map of id → address. */
+export function parsePeers(value: string): Map<string, string> {
+  const peers = new Map<string, string>();
+  for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`expected id=host:port, got "${part}"`);
+    const id = parseNodeId(part.slice(0, eq));
+    const addr = parseAddress(part.slice(eq + 1));
+    if (peers.has(id)) throw new InvalidArgumentError(`participant ${id} is listed twice`);
+    peers.set(id, addr);
+  }
+  if (peers.size === 0) throw new InvalidArgumentError('at least one participant is needed');
+  return peers;
+}
+
+const DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?$/;
+
+/** "1500", "1500ms", "2s", "1.5m" → milliseconds. */
+export function parseDurationMs(value: string): number {
+  const m = DURATION.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`expected a duration like 500ms, 10s or 2m, got "${value}"`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!;
+  if (!Number.isFinite(ms) || ms > 24 * 3_600_000) throw new InvalidArgumentError(`duration "${value}" is too long`);
+  return Math.round(ms);
+}
+
+export function parseIntIn(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^-?[0-9]+$/.test(value)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`expected ${min}..${max}, got ${value}`);
+    return n;
+  };
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A signed 64-bit integer, refusing anything that would not survive the wire. */
+export function parseInt64(value: string): bigint {
+  if (!/^-?[0-9]+$/.test(value)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+  const n = BigInt(value);
+  if (n < INT64_MIN || n > INT64_MAX) throw new InvalidArgumentError(`${value} is outside the signed 64-bit range`);
+  return n;
+}

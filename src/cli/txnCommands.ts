@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { DtxClient, op, type TxnResult } from '../client/dtxClient.js';
+import type { TxnOp } from '../protocol/types.js';
+import { COORDINATOR_FLAG, COORDINATOR_HELP, DEFAULT_COORDINATOR } from './clientOptions.js';
+import { formatResults, formatTxn, toJson } from './format.js';
+import { parseAddress, parseDurationMs, parseInt64 } from './parse.js';
+import { action, CliError, EXIT } from './run.js';
+
+interface TxnFlags {
+  coordinator: string;
+  json?: true;
+  id?: string;
+  timeout?: number;
+}
+
+async function runAndPrint(flags: TxnFlags, ops: TxnOp[]): Promise<void> {
+  const client = new DtxClient(flags.coordinator);
+  try {
+    const r: TxnResult = await client.transact(ops, {
+      ...(flags.id ? { txnId: flags.id } : {}),
+      ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
+    });
+    process.stdout.write(`${flags.json ? toJson(r) : formatTxn(r)}\n`);
+    if (r.outcome !== 'COMMITTED') process.exitCode = EXIT.aborted;
+  } finally {
+    client.close();
+  }
+}
+
+function txnSub(name: string, description: string) {
+  return new Command(name)
+    .description(description)
+    .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+    .option('--id <txn-id>', 'transaction id (idempotency key: a retry with the same id never applies twice)')
+    .option('--timeout <duration>', 'transaction timeout', parseDurationMs)
+    .option('--json', 'print the outcome as JSON');
+}
+
+/** JSON ops as in the proto: [{"key":"a","put":{"value":"1"}}, {"key":"b","add":{"delta":"5","min":{"value":"0"}}}] */
+function opsFromJson(text: string): TxnOp[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`ops are not valid JSON: ${(err as Error).message}`, EXIT.usage);
+  }
+  if (!Array.isArray(parsed)) throw new CliError('ops must be a JSON array', EXIT.usage);
+  return parsed.map((raw, i): TxnOp => {
+    const o = raw as Record<string, Record<string, unknown> | string | undefined>;
+    const key = typeof o['key'] === 'string' ? o['key'] : '';
+    const num = (v: unknown, what: string): bigint => {
+      try {
+        return parseInt64(String(v));
+      } catch (e) {
+        throw new CliError(`op ${i}: ${what}: ${(e as Error).message}`, EXIT.usage);
+      }
+    };
+    const bound = (v: unknown): bigint | undefined =>
+      v === undefined ? undefined : num(typeof v === 'object' && v !== null ? (v as { value: unknown }).value : v, 'bound');
+    if (o['put'] && typeof o['put'] === 'object') return op.put(key, String(o['put']['value'] ?? ''));
+    if (o['delete'] !== undefined) return op.delete(key);
+    if (o['get'] !== undefined) return op.get(key);
+    if (o['add'] && typeof o['add'] === 'object') {
+      const a = o['add'];
+      const min = bound(a['min']);
+      const max = bound(a['max']);
+      return op.add(key, num(a['delta'], 'delta'), { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) });
+    }
+    if (o['check'] && typeof o['check'] === 'object') {
+      const c = o['check'];
+      if (c['version'] !== undefined) return op.check(key, { kind: 'version', version: Number(num(c['version'], 'version')) });
+      if (c['value'] !== undefined) return op.check(key, { kind: 'value', value: String(c['value']) });
+      if (c['exists'] !== undefined) return op.check(key, { kind: 'exists', exists: Boolean(c['exists']) });
+    }
+    throw new CliError(`op ${i} (${key || 'no key'}): unknown op; use put, delete, add, get or check`, EXIT.usage);
+  });
+}
+
+function bigintOption(value: string): bigint {
+  return parseInt64(value);
+}
+
+export function txnCommand() {
+  const txn = new Command('txn').description('run a transaction against the coordinator');
+
+  txn.addCommand(
+    txnSub('put', 'set keys to values in one transaction: dtx txn put KEY VALUE [KEY VALUE...]')
+      .argument('<pairs...>', 'KEY VALUE pairs')
+      .action(
+        action(async (pairs, flags) => {
+          if (pairs.length % 2 !== 0) throw new CliError('put takes KEY VALUE pairs', EXIT.usage);
+          const ops: TxnOp[] = [];
+          for (let i = 0; i < pairs.length; i += 2) ops.push(op.put(pairs[i]!, pairs[i + 1]!));
+          await runAndPrint(flags, ops);
+        }),
+      ),
+  );
+  txn.addCommand(
+    txnSub('get', 'read keys inside a transaction')
+      .argument('<keys...>')
+      .action(action(async (keys, flags) => runAndPrint(flags, keys.map(op.get)))),
+  );
+  txn.addCommand(
+    txnSub('delete', 'delete keys in one transaction')
+      .argument('<keys...>')
+      .action(action(async (keys, flags) => runAndPrint(flags, keys.map(op.delete)))),
+  );
+  txn.addCommand(
+    txnSub('add', 'add DELTA to an integer key (missing = 0), bounded by --min/--max')
+      .argument('<key>')
+      .argument('<delta>', 'signed 64-bit integer', (v) => parseInt64(v))
+      .option('--min <n>', 'abort if the result would be below n', bigintOption)
+      .option('--max <n>', 'abort if the result would be above n', bigintOption)
+      .action(
+        action(async (key, delta, flags) => {
+          const bounds = { ...(flags.min !== undefined ? { min: flags.min } : {}), ...(flags.max !== undefined ? { max: flags.max } : {}) };
+          await runAndPrint(flags, [op.add(key, delta, bounds)]);
+        }),
+      ),
+  );
+  txn.addCommand(
+    txnSub('transfer', 'move AMOUNT from one integer key to another, atomically')
+      .argument('<from>')
+      .argument('<to>')
+      .argument('<amount>', 'a positive integer', (v) => {
+        const n = parseInt64(v);
+        if (n <= 0n) throw new InvalidArgumentError('amount must be positive');
+        return n;
+      })
+      .option('--min <n>', 'lowest balance FROM may reach', bigintOption, 0n)
+      .action(
+        action(async (from, to, amount, flags) => {
+          if (from === to) throw new CliError('transfer needs two different keys', EXIT.usage);
+          await runAndPrint(flags, [op.add(from, -amount, { min: flags.min }), op.add(to, amount)]);
+        }),
+      ),
+  );
+  txn.addCommand(
+    txnSub('exec', 'run ops given as JSON (a file path, or - for stdin)')
+      .argument('<file>', 'JSON array of ops, e.g. [{"key":"a","put":{"value":"1"}},{"key":"b","add":{"delta":"-5","min":"0"}}]')
+      .action(
+        action(async (file, flags) => {
+          const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+          await runAndPrint(flags, opsFromJson(text));
+        }),
+      ),
+  );
+  txn.addCommand(
+    new Command('status')
+      .description('the durable outcome of a transaction id')
+      .argument('<txn-id>')
+      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .option('--json', 'print as JSON')
+      .action(
+        action(async (id, flags) => {
+          const client = new DtxClient(flags.coordinator);
+          try {
+            const r = await client.getTransaction(id);
+            process.stdout.write(`${flags.json ? toJson(r) : `${formatTxn(r)}\n  participants: ${r.participants.join(', ') || '-'}`}\n`);
+          } finally {
+            client.close();
+          }
+        }),
+      ),
+  );
+  return txn;
+}
+
+export function readCommand() {
+  return new Command('read')
+    .description('a consistent snapshot of several keys (a read-only transaction)')
+    .argument('<keys...>')
+    .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (keys, flags) => {
+        const client = new DtxClient(flags.coordinator);
+        try {
+          const results = await client.read(keys);
+          process.stdout.write(`${flags.json ? toJson(results) : formatResults(results)}\n`);
+        } finally {
+          client.close();
+        }
+      }),
+    );
+}

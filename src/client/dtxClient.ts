@@ -1,0 +1,149 @@
+import * as grpc from '@grpc/grpc-js';
+import { call, adminClient, coordinatorClient } from '../rpc/clients.js';
+import { abortCodeFromWire, opToWire, resultFromWire } from '../rpc/convert.js';
+import type { AdminClient } from '../rpc/generated/dtx/v1/Admin.js';
+import type { CoordinatorClient } from '../rpc/generated/dtx/v1/Coordinator.js';
+import type { GetTransactionResponse__Output } from '../rpc/generated/dtx/v1/GetTransactionResponse.js';
+import type { ReadResponse__Output } from '../rpc/generated/dtx/v1/ReadResponse.js';
+import type { StatusResponse__Output } from '../rpc/generated/dtx/v1/StatusResponse.js';
+import type { TransactRequest } from '../rpc/generated/dtx/v1/TransactRequest.js';
+import type { TransactResponse__Output } from '../rpc/generated/dtx/v1/TransactResponse.js';
+import type { AbortCode, CheckExpect, OpResult, TxnOp } from '../protocol/types.js';
+
+export type { TxnOp, OpResult, AbortCode };
+
+/** A failed call: the gRPC status name (INVALID_ARGUMENT, UNAVAILABLE, ...) and the server's message. */
+export class DtxError extends Error {
+  constructor(
+    readonly code: string,
+    readonly grpcCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DtxError';
+  }
+
+  static from(err: unknown): DtxError {
+    const e = err as Partial<grpc.ServiceError>;
+    if (typeof e.code === 'number') {
+      return new DtxError(grpc.status[e.code] ?? String(e.code), e.code, e.details || e.message || 'call failed');
+    }
+    return new DtxError('UNKNOWN', grpc.status.UNKNOWN, err instanceof Error ? err.message : String(err));
+  }
+}
+
+export interface TxnResult {
+  txnId: string;
+  outcome: 'COMMITTED' | 'ABORTED' | 'PENDING';
+  reason: string;
+  abortCode?: AbortCode;
+  results: OpResult[];
+}
+
+export interface TransactOptions {
+  txnId?: string;
+  timeoutMs?: number;
+  /** When retrying an aborted transaction under a new id, keep its age (no starvation). */
+  firstAttemptMs?: number;
+}
+
+/** Builders for ops, so callers need not spell out the union. */
+export const op = {
+  put: (key: string, value: string): TxnOp => ({ type: 'put', key, value }),
+  delete: (key: string): TxnOp => ({ type: 'delete', key }),
+  get: (key: string): TxnOp => ({ type: 'get', key }),
+  add: (key: string, delta: bigint | number, bounds: { min?: bigint | number; max?: bigint | number } = {}): TxnOp => ({
+    type: 'add',
+    key,
+    delta: BigInt(delta),
+    ...(bounds.min !== undefined ? { min: BigInt(bounds.min) } : {}),
+    ...(bounds.max !== undefined ? { max: BigInt(bounds.max) } : {}),
+  }),
+  check: (key: string, expect: CheckExpect): TxnOp => ({ type: 'check', key, expect }),
+};
+
+/** The TypeScript client of a dtx coordinator. */
+export class DtxClient {
+  private readonly coordinator: CoordinatorClient;
+  private readonly admin: AdminClient;
+
+  constructor(
+    readonly address: string,
+    private readonly defaults: { timeoutMs: number } = { timeoutMs: 10_000 },
+  ) {
+    this.coordinator = coordinatorClient(address);
+    this.admin = adminClient(address);
+  }
+
+  /** Runs ops as one transaction. Resolves with COMMITTED or ABORTED; rejects with DtxError when the call fails. */
+  async transact(ops: TxnOp[], opts: TransactOptions = {}): Promise<TxnResult> {
+    const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
+    const req: TransactRequest = {
+      txnId: opts.txnId ?? '',
+      ops: ops.map(opToWire),
+      timeoutMs,
+      firstAttemptMs: opts.firstAttemptMs ?? 0,
+    };
+    const c = this.coordinator;
+    // The server gives up on the transaction at timeoutMs; leave room for the answer to arrive.
+    const res = await this.rpc<TransactRequest, TransactResponse__Output>(c.Transact.bind(c), req, timeoutMs + 5000);
+    return toResult(res);
+  }
+
+  /** Moves `amount` from one integer key to another; `from` may not go below `min` (default 0). */
+  transfer(from: string, to: string, amount: bigint | number, opts: TransactOptions & { min?: bigint | number } = {}): Promise<TxnResult> {
+    if (from === to) throw new DtxError('INVALID_ARGUMENT', grpc.status.INVALID_ARGUMENT, 'transfer needs two different keys');
+    const a = BigInt(amount);
+    return this.transact([op.add(from, -a, { min: opts.min ?? 0 }), op.add(to, a)], opts);
+  }
+
+  /** A consistent snapshot of several keys. */
+  async read(keys: string[], timeoutMs = this.defaults.timeoutMs): Promise<OpResult[]> {
+    const c = this.coordinator;
+    const res = await this.rpc<{ keys: string[]; timeoutMs: number }, ReadResponse__Output>(
+      c.Read.bind(c),
+      { keys, timeoutMs },
+      timeoutMs + 5000,
+    );
+    return res.results.map(resultFromWire);
+  }
+
+  async getTransaction(txnId: string): Promise<TxnResult & { participants: string[] }> {
+    const c = this.coordinator;
+    const res = await this.rpc<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId }, this.defaults.timeoutMs);
+    return { ...toResult(res), participants: res.participants };
+  }
+
+  async status(): Promise<StatusResponse__Output> {
+    const a = this.admin;
+    return this.rpc<object, StatusResponse__Output>(a.Status.bind(a), {}, this.defaults.timeoutMs);
+  }
+
+  close(): void {
+    this.coordinator.close();
+    this.admin.close();
+  }
+
+  private async rpc<Req, Res>(
+    method: (req: Req, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
+    req: Req,
+    timeoutMs: number,
+  ): Promise<Res> {
+    try {
+      return await call(method, req, timeoutMs);
+    } catch (err) {
+      throw DtxError.from(err);
+    }
+  }
+}
+
+function toResult(res: TransactResponse__Output | GetTransactionResponse__Output): TxnResult {
+  const outcome = res.outcome === 'COMMITTED' || res.outcome === 'ABORTED' || res.outcome === 'PENDING' ? res.outcome : 'PENDING';
+  return {
+    txnId: res.txnId,
+    outcome,
+    reason: res.reason,
+    ...(res.outcome === 'ABORTED' ? { abortCode: abortCodeFromWire(res.abortCode) } : {}),
+    results: res.results.map(resultFromWire),
+  };
+}

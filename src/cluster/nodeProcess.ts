@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { checkHealth } from '../rpc/clients.js';
+import { CLI_ENTRY } from '../paths.js';
+
+export type NodeRole = 'coordinator' | 'participant';
+
+export interface NodeSpec {
+  name: string;
+  role: NodeRole;
+  host: string;
+  port: number;
+  dataDir: string;
+  logFile: string;
+  /** Extra CLI flags after the standard ones. */
+  args: string[];
+}
+
+export type NodeState = 'stopped' | 'running' | 'paused';
+
+/** One real node process started from the compiled CLI, with its output in a log file. */
+export class NodeProcess {
+  private child: ChildProcess | null = null;
+  private exited: Promise<number | null> = Promise.resolve(null);
+  state: NodeState = 'stopped';
+  lastExit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+
+  constructor(readonly spec: NodeSpec) {}
+
+  get address(): string {
+    return `${this.spec.host}:${this.spec.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(): void {
+    if (this.child) throw new Error(`${this.spec.name} is already running (pid ${this.child.pid})`);
+    mkdirSync(dirname(this.spec.logFile), { recursive: true });
+    const fd = openSync(this.spec.logFile, 'a');
+    const args = [
+      CLI_ENTRY,
+      this.spec.role,
+      '--id',
+      this.spec.name,
+      '--listen',
+      this.address,
+      '--data',
+      this.spec.dataDir,
+      ...this.spec.args,
+    ];
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, DTX_EXIT_WITH_PARENT: '1' },
+    });
+    closeSync(fd);
+    this.child = child;
+    this.state = 'running';
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.lastExit = { code, signal };
+        this.child = null;
+        this.state = 'stopped';
+        resolve(code);
+      });
+    });
+  }
+
+  /** Polls Health until SERVING; fails fast, with the log's tail, if the process dies. */
+  async waitHealthy(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.child) throw new Error(`${this.spec.name} exited (${JSON.stringify(this.lastExit)}) before serving:\n${this.logTail()}`);
+      if (await checkHealth(this.address, 500)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${this.spec.name} not healthy within ${timeoutMs} ms:\n${this.logTail()}`);
+  }
+
+  /** Sends a signal and, for terminating ones, waits (bounded) for the exit. */
+  async signal(sig: NodeJS.Signals, waitMs = 10_000): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    if (sig === 'SIGSTOP') {
+      child.kill('SIGSTOP');
+      this.state = 'paused';
+      return;
+    }
+    if (sig === 'SIGCONT') {
+      child.kill('SIGCONT');
+      this.state = 'running';
+      return;
+    }
+    if (this.state === 'paused') child.kill('SIGCONT');
+    child.kill(sig);
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), waitMs).unref());
+    if ((await Promise.race([this.exited, timer])) === 'timeout') {
+      child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
+  logTail(lines = 20): string {
+    try {
+      return readFileSync(this.spec.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+}

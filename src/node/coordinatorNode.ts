@@ -1,0 +1,266 @@
+import { createHash, randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import {
+  CoordinatorCore,
+  DEFAULT_COORDINATOR_TUNING,
+  type CoordinatorConfig,
+  type CoordinatorEffect,
+  type CoordinatorEvent,
+  type CoordinatorReply,
+  type TransactMessage,
+} from '../protocol/coordinatorCore.js';
+import { LIMITS } from '../protocol/limits.js';
+import { InvalidRequest, validateOps } from '../protocol/ops.js';
+import type { TxnOp } from '../protocol/types.js';
+import { call, participantClient } from '../rpc/clients.js';
+import { abortCodeToWire, opFromWire, opToWire, resultToWire, voteFromWire } from '../rpc/convert.js';
+import type { CoordinatorHandlers } from '../rpc/generated/dtx/v1/Coordinator.js';
+import type { DecisionResponse__Output } from '../rpc/generated/dtx/v1/DecisionResponse.js';
+import type { GetTransactionResponse } from '../rpc/generated/dtx/v1/GetTransactionResponse.js';
+import type { ParticipantClient } from '../rpc/generated/dtx/v1/Participant.js';
+import type { PrepareRequest } from '../rpc/generated/dtx/v1/PrepareRequest.js';
+import type { PrepareResponse__Output } from '../rpc/generated/dtx/v1/PrepareResponse.js';
+import type { ReadResponse } from '../rpc/generated/dtx/v1/ReadResponse.js';
+import type { TransactRequest__Output } from '../rpc/generated/dtx/v1/TransactRequest.js';
+import type { TransactResponse } from '../rpc/generated/dtx/v1/TransactResponse.js';
+import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
+import { markServing, serve } from '../rpc/serve.js';
+import { RpcError, unary } from '../rpc/status.js';
+import { CoordinatorStore } from '../storage/coordinatorStore.js';
+import { NodeStore } from '../storage/nodeStore.js';
+import { adminHandlers } from './adminService.js';
+import { NodeClock } from './clock.js';
+import { CoreDriver } from './coreDriver.js';
+import type { RunningNode } from './participantNode.js';
+import { ReplyRegistry } from './replies.js';
+
+export interface CoordinatorNodeOptions {
+  id: string;
+  listen: string;
+  /** The address participants use to reach this coordinator (defaults to listen). */
+  advertise?: string;
+  dataDir: string;
+  participants: Map<string, string>;
+  defaultTimeoutMs: number;
+  log: Logger;
+  tuning?: Partial<typeof DEFAULT_COORDINATOR_TUNING>;
+}
+
+const TXN_ID = /^[A-Za-z0-9._:@/+=-]+$/;
+
+function checkTxnId(txn: string): string {
+  if (txn.length > LIMITS.maxTxnIdBytes) {
+    throw new InvalidRequest(`txn_id longer than ${LIMITS.maxTxnIdBytes} characters`);
+  }
+  if (!TXN_ID.test(txn)) throw new InvalidRequest(`txn_id "${txn}" may only use letters, digits and ._:@/+=-`);
+  return txn;
+}
+
+function digestOf(ops: TxnOp[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify(ops, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+/** A coordinator process: its decision log, its protocol core, the client-facing services. */
+export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<RunningNode> {
+  const log = opts.log.child({ node: opts.id, role: 'coordinator' });
+  if (opts.participants.size === 0) throw new Error('a coordinator needs at least one participant');
+  const started = Date.now();
+  const clock = new NodeClock();
+  const store = new CoordinatorStore(await NodeStore.open(opts.dataDir, { id: opts.id, role: 'coordinator' }));
+  const config: CoordinatorConfig = {
+    ...DEFAULT_COORDINATOR_TUNING,
+    ...opts.tuning,
+    participants: [...opts.participants.keys()].sort(),
+    selfAddr: opts.advertise ?? opts.listen,
+  };
+  const core = new CoordinatorCore(opts.id, config);
+  const replies = new ReplyRegistry<CoordinatorReply>();
+  const clients = new Map<string, ParticipantClient>(
+    [...opts.participants].map(([id, addr]) => [id, participantClient(addr)]),
+  );
+  const timeoutOf = new Map<string, number>();
+
+  const send = (e: Extract<CoordinatorEffect, { type: 'send' }>): Promise<void | CoordinatorEvent> => {
+    const client = clients.get(e.to);
+    if (!client) throw new Error(`no address for participant ${e.to}`);
+    const m = e.message;
+    if (m.kind === 'prepare') {
+      const req: PrepareRequest = {
+        txnId: m.msg.txn,
+        coordinatorId: m.msg.coordinatorId,
+        coordinatorAddr: m.msg.coordinatorAddr,
+        ops: m.msg.ops.map(opToWire),
+        participants: m.msg.participants,
+        protocol: 'TWO_PC',
+        ageMs: m.msg.age.ms,
+        lockWaitMs: m.msg.lockWaitMs,
+      };
+      const timeout = timeoutOf.get(m.msg.txn) ?? opts.defaultTimeoutMs;
+      return call<PrepareRequest, PrepareResponse__Output>(client.Prepare.bind(client), req, timeout).then(
+        (res) => ({ type: 'vote' as const, txn: m.msg.txn, from: e.to, vote: voteFromWire(res) }),
+        (err: grpc.ServiceError) => ({
+          type: 'vote' as const,
+          txn: m.msg.txn,
+          from: e.to,
+          vote: {
+            kind: 'NO' as const,
+            reason: `unreachable or failed: ${err.details || err.message}`,
+            code: err.code === grpc.status.INVALID_ARGUMENT ? ('PRECONDITION_FAILED' as const) : ('UNAVAILABLE_PARTICIPANT' as const),
+          },
+        }),
+      );
+    }
+    const method = m.kind === 'commit' ? client.Commit.bind(client) : client.Abort.bind(client);
+    return call<{ txnId: string }, DecisionResponse__Output>(method, { txnId: m.txn }, 5000).then(
+      () => (m.kind === 'commit' ? { type: 'ack' as const, txn: m.txn, from: e.to } : undefined),
+      (err: grpc.ServiceError) => {
+        log.debug({ txn: m.txn, participant: e.to, err: err.message }, `${m.kind} not delivered; will retry`);
+      },
+    );
+  };
+
+  const execute = (e: CoordinatorEffect): void | CoordinatorEvent | Promise<void | CoordinatorEvent> => {
+    switch (e.type) {
+      case 'reply':
+        replies.resolve(e.to, e.reply);
+        return;
+      case 'lookup':
+        return store.lookup(e.txn).then((record) => ({ type: 'lookupDone' as const, txn: e.txn, record }));
+      case 'send':
+        return send(e);
+      case 'persist':
+        return store.persist(e.record, e.sync).then(() => ({ type: 'persisted' as const, record: e.record }));
+      case 'setTimer':
+        driver.schedule(e.at, () => ({ type: 'timer', timer: e.timer }));
+        return;
+      case 'log':
+        log[e.level]({ txn: e.txn }, e.msg);
+        return;
+    }
+  };
+  const driver = new CoreDriver<CoordinatorEvent, CoordinatorEffect>(
+    (ev, now) => core.step(ev, now),
+    execute,
+    (e) => e.type === 'persist' && e.sync,
+    clock,
+    log,
+  );
+
+  const pending = await store.recoverPending();
+  driver.dispatch({ type: 'recover', pending });
+  if (pending.length > 0) log.info({ count: pending.length }, 're-driving decided transactions');
+
+  const runTxn = async (txnIdIn: string, ops: TxnOp[], timeoutMsIn: number, firstAttemptMs: number): Promise<CoordinatorReply> => {
+    validateOps(ops);
+    const txn = txnIdIn ? checkTxnId(txnIdIn) : `${opts.id}-${randomUUID()}`;
+    if (timeoutMsIn > LIMITS.maxTimeoutMs) {
+      throw new InvalidRequest(`timeout_ms ${timeoutMsIn} is above the limit of ${LIMITS.maxTimeoutMs}`);
+    }
+    const timeoutMs = timeoutMsIn > 0 ? timeoutMsIn : opts.defaultTimeoutMs;
+    timeoutOf.set(txn, timeoutMs);
+    const msg: TransactMessage = {
+      txn,
+      ops,
+      age: { ms: firstAttemptMs > 0 ? firstAttemptMs : clock.now(), id: txn },
+      timeoutMs,
+      digest: digestOf(ops),
+    };
+    const { handle, reply } = replies.open();
+    driver.dispatch({ type: 'transact', replyTo: handle, msg });
+    try {
+      const r = await reply;
+      if (r.kind === 'rejected') throw new RpcError(grpc.status[r.status], r.message);
+      return r;
+    } finally {
+      timeoutOf.delete(txn);
+    }
+  };
+
+  const handlers: CoordinatorHandlers = {
+    Transact: unary(async (req: TransactRequest__Output): Promise<TransactResponse> => {
+      if (req.protocol !== 'PROTOCOL_UNSPECIFIED' && req.protocol !== 'TWO_PC') {
+        throw new RpcError(grpc.status.UNIMPLEMENTED, `protocol ${req.protocol} is not available yet; use TWO_PC`);
+      }
+      const ops = req.ops.map(opFromWire);
+      const r = await runTxn(req.txnId, ops, req.timeoutMs, Number(req.firstAttemptMs));
+      if (r.kind !== 'outcome') throw new RpcError(grpc.status.INTERNAL, 'unexpected reply');
+      return {
+        txnId: r.txn,
+        outcome: r.outcome,
+        reason: r.reason,
+        results: r.results.map(resultToWire),
+        abortCode: abortCodeToWire(r.code),
+      };
+    }),
+    GetTransaction: unary(async (req): Promise<GetTransactionResponse> => {
+      if (!req.txnId) throw new InvalidRequest('txn_id is required');
+      const txn = checkTxnId(req.txnId);
+      const { handle, reply } = replies.open();
+      driver.dispatch({ type: 'query', replyTo: handle, txn });
+      const r = await reply;
+      if (r.kind !== 'outcome') throw new RpcError(grpc.status[r.status], r.message);
+      return {
+        txnId: txn,
+        outcome: r.outcome,
+        reason: r.reason,
+        participants: r.participants,
+        results: r.results.map(resultToWire),
+        abortCode: abortCodeToWire(r.code),
+      };
+    }),
+    Read: unary(async (req): Promise<ReadResponse> => {
+      if (req.keys.length === 0) throw new InvalidRequest('read needs at least one key');
+      if (req.keys.length > LIMITS.maxReadKeys) {
+        throw new InvalidRequest(`too many keys: ${req.keys.length} (the limit is ${LIMITS.maxReadKeys})`);
+      }
+      const ops: TxnOp[] = req.keys.map((key) => ({ type: 'get', key }));
+      const r = await runTxn('', ops, req.timeoutMs, 0);
+      if (r.kind !== 'outcome') throw new RpcError(grpc.status.INTERNAL, 'unexpected reply');
+      if (r.outcome !== 'COMMITTED') {
+        const code = r.code === 'UNAVAILABLE_PARTICIPANT' ? grpc.status.UNAVAILABLE : grpc.status.ABORTED;
+        throw new RpcError(code, `read aborted: ${r.reason}`);
+      }
+      return { txnId: r.txn, results: r.results.map(resultToWire) };
+    }),
+  };
+
+  const server = await serve(opts.listen, [
+    { name: SERVICE_NAMES.coordinator, definition: dtxV1.Coordinator.service, handlers },
+    {
+      name: SERVICE_NAMES.admin,
+      definition: dtxV1.Admin.service,
+      handlers: adminHandlers(() => ({
+        nodeId: opts.id,
+        role: 'coordinator',
+        address: opts.listen,
+        peers: [...opts.participants].map(([id, address]) => ({ id, address, role: 'participant' })),
+        inDoubt: core.inDoubt(),
+        counters: {
+          ...core.counters,
+          activeTxns: core.activeTxns,
+          logBatches: store.store.writer.stats.batches,
+          logRecords: store.store.writer.stats.records,
+        },
+        uptimeMs: Date.now() - started,
+        dataDir: opts.dataDir,
+      })),
+    },
+  ]);
+  markServing(server, [SERVICE_NAMES.coordinator, SERVICE_NAMES.admin]);
+  log.info({ port: server.port, participants: config.participants, redriving: pending.length }, 'coordinator serving');
+
+  return {
+    id: opts.id,
+    port: server.port,
+    async stop() {
+      driver.stop();
+      await server.shutdown();
+      for (const c of clients.values()) c.close();
+      await store.store.close();
+    },
+  };
+}

@@ -1,0 +1,207 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { validateOps } from '../protocol/ops.js';
+import {
+  DEFAULT_PARTICIPANT_CONFIG,
+  ParticipantCore,
+  type ParticipantConfig,
+  type ParticipantEffect,
+  type ParticipantEvent,
+  type ParticipantReply,
+} from '../protocol/participantCore.js';
+import { call, coordinatorClient } from '../rpc/clients.js';
+import { opFromWire, voteToWire } from '../rpc/convert.js';
+import type { CoordinatorClient } from '../rpc/generated/dtx/v1/Coordinator.js';
+import type { DecisionRequest__Output } from '../rpc/generated/dtx/v1/DecisionRequest.js';
+import type { DecisionResponse } from '../rpc/generated/dtx/v1/DecisionResponse.js';
+import type { GetTransactionResponse__Output } from '../rpc/generated/dtx/v1/GetTransactionResponse.js';
+import type { ParticipantHandlers } from '../rpc/generated/dtx/v1/Participant.js';
+import type { PrepareRequest__Output } from '../rpc/generated/dtx/v1/PrepareRequest.js';
+import type { PrepareResponse } from '../rpc/generated/dtx/v1/PrepareResponse.js';
+import type { TxnStateResponse } from '../rpc/generated/dtx/v1/TxnStateResponse.js';
+import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
+import { markServing, serve, type RunningServer } from '../rpc/serve.js';
+import { RpcError, unary } from '../rpc/status.js';
+import { NodeStore } from '../storage/nodeStore.js';
+import { ParticipantStore } from '../storage/participantStore.js';
+import { adminHandlers } from './adminService.js';
+import { NodeClock } from './clock.js';
+import { CoreDriver } from './coreDriver.js';
+import { ReplyRegistry } from './replies.js';
+
+export interface ParticipantNodeOptions {
+  id: string;
+  listen: string;
+  dataDir: string;
+  log: Logger;
+  config?: Partial<ParticipantConfig>;
+}
+
+export interface RunningNode {
+  id: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const TXN_ID_MAX = 200;
+
+function requireTxnId(txn: string | undefined): string {
+  if (!txn) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'txn_id is required');
+  if (txn.length > TXN_ID_MAX) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'txn_id is too long');
+  return txn;
+}
+
+/** A participant process: its LevelDB shard, its protocol core, and its gRPC services. */
+export async function startParticipant(opts: ParticipantNodeOptions): Promise<RunningNode> {
+  const log = opts.log.child({ node: opts.id, role: 'participant' });
+  const started = Date.now();
+  const clock = new NodeClock();
+  const store = new ParticipantStore(await NodeStore.open(opts.dataDir, { id: opts.id, role: 'participant' }));
+  const core = new ParticipantCore(opts.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...opts.config });
+  const replies = new ReplyRegistry<ParticipantReply>();
+  const coordinators = new Map<string, CoordinatorClient>();
+  const coordinatorAt = (addr: string): CoordinatorClient => {
+    let c = coordinators.get(addr);
+    if (!c) {
+      c = coordinatorClient(addr);
+      coordinators.set(addr, c);
+    }
+    return c;
+  };
+
+  const execute = (e: ParticipantEffect): void | ParticipantEvent | Promise<void | ParticipantEvent> => {
+    switch (e.type) {
+      case 'reply':
+        replies.resolve(e.to, e.reply);
+        return;
+      case 'read':
+        return store.readForPrepare(e.txn, e.keys).then(({ values, finished }) => ({
+          type: 'readDone' as const,
+          txn: e.txn,
+          values,
+          finished,
+        }));
+      case 'persist':
+        return store.persist(e.record, e.sync).then(() => ({ type: 'persisted' as const, record: e.record }));
+      case 'setTimer':
+        driver.schedule(e.at, () => ({ type: 'timer', timer: e.timer }));
+        return;
+      case 'inquire': {
+        const c = coordinatorAt(e.coordinatorAddr);
+        return call<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId: e.txn }, 3000).then(
+          (res) => ({
+            type: 'inquiryResult' as const,
+            txn: e.txn,
+            outcome: res.outcome === 'COMMITTED' || res.outcome === 'ABORTED' ? res.outcome : ('PENDING' as const),
+          }),
+          (err: grpc.ServiceError) => {
+            log.warn({ txn: e.txn, coordinator: e.coordinatorId, err: err.message }, 'cannot reach coordinator for outcome');
+            return { type: 'inquiryResult' as const, txn: e.txn, outcome: 'UNREACHABLE' as const };
+          },
+        );
+      }
+      case 'log':
+        log[e.level]({ txn: e.txn }, e.msg);
+        return;
+    }
+  };
+  const driver = new CoreDriver<ParticipantEvent, ParticipantEffect>(
+    (ev, now) => core.step(ev, now),
+    execute,
+    (e) => e.type === 'persist',
+    clock,
+    log,
+  );
+
+  // Recovery comes first: prepared transactions re-take their locks before anything is served.
+  const prepared = await store.recoverPrepared();
+  driver.dispatch({ type: 'recover', prepared });
+  if (prepared.length > 0) log.info({ count: prepared.length }, 'recovered prepared transactions');
+
+  const decide = (outcome: 'COMMITTED' | 'ABORTED') =>
+    unary<DecisionRequest__Output, DecisionResponse>(async (req) => {
+      const txn = requireTxnId(req.txnId);
+      const { handle, reply } = replies.open();
+      driver.dispatch({ type: 'decision', replyTo: handle, txn, outcome });
+      const r = await reply;
+      return { txnId: txn, known: r.kind === 'ack' ? r.known : true };
+    });
+
+  const handlers: ParticipantHandlers = {
+    Prepare: unary<PrepareRequest__Output, PrepareResponse>(async (req) => {
+      const txn = requireTxnId(req.txnId);
+      const ops = req.ops.map(opFromWire);
+      validateOps(ops);
+      if (!req.coordinatorAddr) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'coordinator_addr is required');
+      const { handle, reply } = replies.open();
+      driver.dispatch({
+        type: 'prepare',
+        replyTo: handle,
+        msg: {
+          txn,
+          coordinatorId: req.coordinatorId,
+          coordinatorAddr: req.coordinatorAddr,
+          ops,
+          participants: req.participants,
+          age: { ms: Number(req.ageMs), id: txn },
+          lockWaitMs: Math.min(req.lockWaitMs, 60_000),
+        },
+      });
+      const r = await reply;
+      if (r.kind !== 'vote') throw new RpcError(grpc.status.INTERNAL, 'prepare answered with an ack');
+      return voteToWire(txn, r.vote);
+    }),
+    Commit: decide('COMMITTED'),
+    Abort: decide('ABORTED'),
+    GetTxnState: unary(async (req): Promise<TxnStateResponse> => {
+      const txn = requireTxnId(req.txnId);
+      const view = core.view(txn) ?? (await store.outcome(txn))?.outcome ?? 'UNKNOWN';
+      const state = {
+        UNKNOWN: 'TXN_UNKNOWN',
+        PREPARING: 'TXN_PREPARING',
+        PREPARED: 'TXN_PREPARED',
+        READ_ONLY: 'TXN_READ_ONLY',
+        COMMITTED: 'TXN_COMMITTED',
+        ABORTED: 'TXN_ABORTED',
+      } as const;
+      return { txnId: txn, state: state[view] };
+    }),
+  };
+
+  const server: RunningServer = await serve(opts.listen, [
+    { name: SERVICE_NAMES.participant, definition: dtxV1.Participant.service, handlers },
+    {
+      name: SERVICE_NAMES.admin,
+      definition: dtxV1.Admin.service,
+      handlers: adminHandlers(() => ({
+        nodeId: opts.id,
+        role: 'participant',
+        address: opts.listen,
+        peers: [...coordinators.keys()].map((address) => ({ id: '', address, role: 'coordinator' })),
+        inDoubt: core.inDoubt(),
+        counters: {
+          ...core.counters,
+          activeTxns: core.activeTxns,
+          lockedKeys: core.lockedKeys,
+          logBatches: store.store.writer.stats.batches,
+          logRecords: store.store.writer.stats.records,
+        },
+        uptimeMs: Date.now() - started,
+        dataDir: opts.dataDir,
+      })),
+    },
+  ]);
+  markServing(server, [SERVICE_NAMES.participant, SERVICE_NAMES.admin]);
+  log.info({ port: server.port, dataDir: opts.dataDir, inDoubt: prepared.length }, 'participant serving');
+
+  return {
+    id: opts.id,
+    port: server.port,
+    async stop() {
+      driver.stop();
+      await server.shutdown();
+      for (const c of coordinators.values()) c.close();
+      await store.store.close();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import * as grpc from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
+import type { AdminClient } from './generated/dtx/v1/Admin.js';
+import type { CoordinatorClient } from './generated/dtx/v1/Coordinator.js';
+import type { ParticipantClient } from './generated/dtx/v1/Participant.js';
+import { dtxV1 } from './protos.js';
+
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  // Reconnect quickly after a peer restarts: recovery tests kill nodes on purpose.
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1000,
+  'grpc.enable_retries': 0,
+};
+
+const creds = () => grpc.credentials.createInsecure();
+
+export function coordinatorClient(address: string): CoordinatorClient {
+  return new dtxV1.Coordinator(address, creds(), CHANNEL_OPTIONS);
+}
+
+export function participantClient(address: string): ParticipantClient {
+  return new dtxV1.Participant(address, creds(), CHANNEL_OPTIONS);
+}
+
+export function adminClient(address: string): AdminClient {
+  return new dtxV1.Admin(address, creds(), CHANNEL_OPTIONS);
+}
+
+interface HealthResponse {
+  status: string;
+}
+type HealthClient = grpc.Client & {
+  check(req: { service: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: HealthResponse) => void): void;
+};
+const HealthClientCtor = grpc.makeClientConstructor(
+  healthService as unknown as grpc.ServiceDefinition,
+  'grpc.health.v1.Health',
+) as unknown as new (address: string, creds: grpc.ChannelCredentials) => HealthClient;
+
+/** One Health.Check: true when the node reports SERVING. */
+export async function checkHealth(address: string, timeoutMs = 1000): Promise<boolean> {
+  const client = new HealthClientCtor(address, creds());
+  try {
+    return await new Promise<boolean>((resolve) => {
+      client.check({ service: '' }, { deadline: Date.now() + timeoutMs }, (err, res) => {
+        resolve(!err && res?.status === 'SERVING');
+      });
+    });
+  } finally {
+    client.close();
+  }
+}
+
+/** Promise form of a unary call with a deadline. */
+export function call<Req, Res>(
+  method: (req: Req, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
+  req: Req,
+  timeoutMs: number,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method(req, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as Res)));
+  });
+}

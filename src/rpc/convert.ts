@@ -1,0 +1,120 @@
+import { InvalidRequest } from '../protocol/ops.js';
+import type { AbortCode, OpResult, TxnOp, Vote } from '../protocol/types.js';
+import type { AbortCode as WireAbortCode } from './generated/dtx/v1/AbortCode.js';
+import type { Op, Op__Output } from './generated/dtx/v1/Op.js';
+import type { OpResult as WireOpResult, OpResult__Output } from './generated/dtx/v1/OpResult.js';
+import type { PrepareResponse, PrepareResponse__Output } from './generated/dtx/v1/PrepareResponse.js';
+
+const INT64 = /^-?[0-9]+$/;
+
+/** int64 fields arrive as decimal strings (longs: String); a bad one is the caller's error. */
+export function parseInt64(raw: string | number | undefined, what: string): bigint {
+  const s = String(raw ?? '0');
+  if (!INT64.test(s)) throw new InvalidRequest(`${what}: "${s}" is not an integer`);
+  return BigInt(s);
+}
+
+export function opFromWire(op: Op__Output, index: number): TxnOp {
+  const key = op.key ?? '';
+  switch (op.kind) {
+    case 'put':
+      return { type: 'put', key, value: op.put?.value ?? '' };
+    case 'delete':
+      return { type: 'delete', key };
+    case 'get':
+      return { type: 'get', key };
+    case 'add': {
+      const add = op.add!;
+      const out: TxnOp = { type: 'add', key, delta: parseInt64(add.delta, `op ${index} (${key}): delta`) };
+      if (add.min) out.min = parseInt64(add.min.value, `op ${index} (${key}): min`);
+      if (add.max) out.max = parseInt64(add.max.value, `op ${index} (${key}): max`);
+      return out;
+    }
+    case 'check': {
+      const c = op.check!;
+      switch (c.expect) {
+        case 'version': {
+          const v = parseInt64(c.version, `op ${index} (${key}): version`);
+          if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) {
+            throw new InvalidRequest(`op ${index} (${key}): version ${v} is out of range`);
+          }
+          return { type: 'check', key, expect: { kind: 'version', version: Number(v) } };
+        }
+        case 'value':
+          return { type: 'check', key, expect: { kind: 'value', value: c.value ?? '' } };
+        case 'exists':
+          return { type: 'check', key, expect: { kind: 'exists', exists: c.exists ?? false } };
+        default:
+          throw new InvalidRequest(`op ${index} (${key}): check needs one of version, value or exists`);
+      }
+    }
+    default:
+      throw new InvalidRequest(`op ${index} (${key || 'no key'}): unknown or missing op (expected put, delete, add, get or check)`);
+  }
+}
+
+export function opToWire(op: TxnOp): Op {
+  switch (op.type) {
+    case 'put':
+      return { key: op.key, put: { value: op.value } };
+    case 'delete':
+      return { key: op.key, delete: {} };
+    case 'get':
+      return { key: op.key, get: {} };
+    case 'add':
+      return {
+        key: op.key,
+        add: {
+          delta: op.delta.toString(),
+          ...(op.min !== undefined ? { min: { value: op.min.toString() } } : {}),
+          ...(op.max !== undefined ? { max: { value: op.max.toString() } } : {}),
+        },
+      };
+    case 'check': {
+      const e = op.expect;
+      const check =
+        e.kind === 'version' ? { version: e.version } : e.kind === 'value' ? { value: e.value } : { exists: e.exists };
+      return { key: op.key, check };
+    }
+  }
+}
+
+export function resultToWire(r: OpResult): WireOpResult {
+  return { key: r.key, found: r.found, value: r.value, version: r.version };
+}
+
+export function resultFromWire(r: OpResult__Output): OpResult {
+  return { key: r.key, found: r.found, value: r.value, version: Number(r.version) };
+}
+
+const ABORT_CODES: readonly AbortCode[] = ['CONFLICT', 'PRECONDITION_FAILED', 'UNAVAILABLE_PARTICIPANT', 'TIMED_OUT', 'PRESUMED'];
+
+export function abortCodeFromWire(code: string | undefined): AbortCode {
+  return (ABORT_CODES as readonly string[]).includes(code ?? '') ? (code as AbortCode) : 'CONFLICT';
+}
+
+export function abortCodeToWire(code: AbortCode | undefined): WireAbortCode {
+  return code ?? 'ABORT_CODE_UNSPECIFIED';
+}
+
+export function voteToWire(txn: string, vote: Vote): PrepareResponse {
+  switch (vote.kind) {
+    case 'YES':
+    case 'READ_ONLY':
+      return { txnId: txn, vote: vote.kind, results: vote.results.map(resultToWire) };
+    case 'NO':
+      return { txnId: txn, vote: 'NO', reason: vote.reason, abortCode: vote.code };
+  }
+}
+
+export function voteFromWire(res: PrepareResponse__Output): Vote {
+  switch (res.vote) {
+    case 'YES':
+    case 'READ_ONLY':
+      return { kind: res.vote, results: res.results.map(resultFromWire) };
+    case 'NO':
+      return { kind: 'NO', reason: res.reason, code: abortCodeFromWire(res.abortCode) };
+    default:
+      return { kind: 'NO', reason: `malformed vote ${String(res.vote)}`, code: 'CONFLICT' };
+  }
+}

@@ -1,0 +1,58 @@
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { packageDefinition } from './protos.js';
+
+export interface RunningServer {
+  server: grpc.Server;
+  port: number;
+  health: HealthImplementation;
+  shutdown(): Promise<void>;
+}
+
+export interface ServiceBinding {
+  name: string;
+  definition: grpc.ServiceDefinition;
+  handlers: grpc.UntypedServiceImplementation;
+}
+
+/** Every dtx node serves its services plus grpc.health.v1.Health and server reflection. */
+export async function serve(address: string, services: ServiceBinding[]): Promise<RunningServer> {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  const statusMap: Record<string, 'SERVING' | 'NOT_SERVING'> = { '': 'NOT_SERVING' };
+  for (const s of services) {
+    server.addService(s.definition, s.handlers);
+    statusMap[s.name] = 'NOT_SERVING';
+  }
+  const health = new HealthImplementation(statusMap);
+  health.addToServer(server);
+  new ReflectionService(packageDefinition).addToServer(server);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  return {
+    server,
+    port,
+    health,
+    shutdown: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+/** Flip every service to SERVING: called once recovery is complete, never before. */
+export function markServing(s: RunningServer, names: string[]): void {
+  s.health.setStatus('', 'SERVING');
+  for (const n of names) s.health.setStatus(n, 'SERVING');
+}

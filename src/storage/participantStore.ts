@@ -1,0 +1,77 @@
+import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from '../protocol/records.js';
+import type { StoredValue } from '../protocol/types.js';
+import type { BatchOp } from './groupCommit.js';
+import type { NodeStore } from './nodeStore.js';
+
+/** Key layout of a participant's LevelDB. */
+export const PKEY = {
+  prepare: (txn: string) => `p!${txn}`,
+  outcome: (txn: string) => `o!${txn}`,
+  data: (key: string) => `k!${key}`,
+  dataPrefix: 'k!',
+  preparePrefix: 'p!',
+  outcomePrefix: 'o!',
+} as const;
+
+/** Turns a participant's protocol records into LevelDB batches; reads what recovery needs. */
+export class ParticipantStore {
+  constructor(readonly store: NodeStore) {}
+
+  async recoverPrepared(): Promise<PrepareRecord[]> {
+    return (await this.store.scanJson<PrepareRecord>(PKEY.preparePrefix)).map((e) => e.value);
+  }
+
+  async readForPrepare(
+    txn: string,
+    keys: string[],
+  ): Promise<{ values: Map<string, StoredValue>; finished: ParticipantOutcomeRecord | null }> {
+    const [finished, stored] = await Promise.all([
+      this.store.getJson<ParticipantOutcomeRecord>(PKEY.outcome(txn)),
+      this.store.getManyJson<StoredValue>(keys.map(PKEY.data)),
+    ]);
+    const values = new Map<string, StoredValue>();
+    stored.forEach((v, i) => {
+      if (v) values.set(keys[i]!, v);
+    });
+    return { values, finished: finished ?? null };
+  }
+
+  outcome(txn: string): Promise<ParticipantOutcomeRecord | null> {
+    return this.store.getJson<ParticipantOutcomeRecord>(PKEY.outcome(txn));
+  }
+
+  /** The commit batch holds the writes and the outcome together: applied atomically or not at all. */
+  persist(record: ParticipantRecord, sync: boolean): Promise<void> {
+    return this.store.append(toBatch(record), sync);
+  }
+
+  async scanData(): Promise<{ key: string; value: StoredValue }[]> {
+    return this.store.scanJson<StoredValue>(PKEY.dataPrefix);
+  }
+}
+
+function toBatch(record: ParticipantRecord): BatchOp[] {
+  switch (record.kind) {
+    case 'prepare':
+      return [{ type: 'put', key: PKEY.prepare(record.record.txn), value: JSON.stringify(record.record) }];
+    case 'commit': {
+      const outcome: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'COMMITTED', results: record.results };
+      return [
+        ...record.writes.map((w): BatchOp => ({
+          type: 'put',
+          key: PKEY.data(w.key),
+          value: JSON.stringify({ value: w.value, version: w.version } satisfies StoredValue),
+        })),
+        { type: 'put', key: PKEY.outcome(record.txn), value: JSON.stringify(outcome) },
+        { type: 'del', key: PKEY.prepare(record.txn) },
+      ];
+    }
+    case 'abort': {
+      const outcome: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'ABORTED', results: [] };
+      return [
+        { type: 'put', key: PKEY.outcome(record.txn), value: JSON.stringify(outcome) },
+        { type: 'del', key: PKEY.prepare(record.txn) },
+      ];
+    }
+  }
+}
