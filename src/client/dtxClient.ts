@@ -69,7 +69,8 @@ export class DtxClient {
 
   constructor(
     readonly address: string,
-    private readonly defaults: { timeoutMs: number } = { timeoutMs: 10_000 },
+    /** waitForReady: wait (to the deadline) for a coordinator that is (re)starting instead of failing fast. */
+    private readonly defaults: { timeoutMs: number; waitForReady?: boolean } = { timeoutMs: 10_000 },
   ) {
     this.coordinator = coordinatorClient(address);
     this.admin = adminClient(address);
@@ -125,12 +126,17 @@ export class DtxClient {
   }
 
   private async rpc<Req, Res>(
-    method: (req: Req, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
+    method: (
+      req: Req,
+      metadata: grpc.Metadata,
+      opts: grpc.CallOptions,
+      cb: (err: grpc.ServiceError | null, res?: Res) => void,
+    ) => unknown,
     req: Req,
     timeoutMs: number,
   ): Promise<Res> {
     try {
-      return await call(method, req, timeoutMs);
+      return await call(method, req, timeoutMs, this.defaults.waitForReady ?? false);
     } catch (err) {
       throw DtxError.from(err);
     }

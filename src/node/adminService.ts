@@ -1,6 +1,8 @@
 import type { AdminHandlers } from '../rpc/generated/dtx/v1/Admin.js';
 import type { StatusResponse } from '../rpc/generated/dtx/v1/StatusResponse.js';
+import { InvalidRequest } from '../protocol/ops.js';
 import { unary } from '../rpc/status.js';
+import type { Failpoints } from './failpoints.js';
 
 export interface NodeStatus {
   nodeId: string;
@@ -13,8 +15,15 @@ export interface NodeStatus {
   dataDir: string;
 }
 
-export function adminHandlers(status: () => NodeStatus): AdminHandlers {
+export function adminHandlers(status: () => NodeStatus, failpoints: Failpoints): AdminHandlers {
   return {
+    SetFailpoint: unary(async (req) => {
+      try {
+        return { armed: failpoints.set(req.name, req.action) };
+      } catch (err) {
+        throw new InvalidRequest((err as Error).message);
+      }
+    }),
     Status: unary(async (): Promise<StatusResponse> => {
       const s = status();
       return {

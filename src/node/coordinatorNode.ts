@@ -32,6 +32,7 @@ import { NodeStore } from '../storage/nodeStore.js';
 import { adminHandlers } from './adminService.js';
 import { NodeClock } from './clock.js';
 import { CoreDriver } from './coreDriver.js';
+import { Failpoints } from './failpoints.js';
 import type { RunningNode } from './participantNode.js';
 import { ReplyRegistry } from './replies.js';
 
@@ -70,6 +71,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   if (opts.participants.size === 0) throw new Error('a coordinator needs at least one participant');
   const started = Date.now();
   const clock = new NodeClock();
+  const failpoints = new Failpoints();
   const store = new CoordinatorStore(await NodeStore.open(opts.dataDir, { id: opts.id, role: 'coordinator' }));
   const config: CoordinatorConfig = {
     ...DEFAULT_COORDINATOR_TUNING,
@@ -100,7 +102,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         lockWaitMs: m.msg.lockWaitMs,
       };
       const timeout = timeoutOf.get(m.msg.txn) ?? opts.defaultTimeoutMs;
-      return call<PrepareRequest, PrepareResponse__Output>(client.Prepare.bind(client), req, timeout).then(
+      return call<PrepareRequest, PrepareResponse__Output>(client.Prepare.bind(client), req, timeout, true).then(
         (res) => ({ type: 'vote' as const, txn: m.msg.txn, from: e.to, vote: voteFromWire(res) }),
         (err: grpc.ServiceError) => ({
           type: 'vote' as const,
@@ -115,7 +117,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
       );
     }
     const method = m.kind === 'commit' ? client.Commit.bind(client) : client.Abort.bind(client);
-    return call<{ txnId: string }, DecisionResponse__Output>(method, { txnId: m.txn }, 5000).then(
+    return call<{ txnId: string }, DecisionResponse__Output>(method, { txnId: m.txn }, 5000, true).then(
       () => (m.kind === 'commit' ? { type: 'ack' as const, txn: m.txn, from: e.to } : undefined),
       (err: grpc.ServiceError) => {
         log.debug({ txn: m.txn, participant: e.to, err: err.message }, `${m.kind} not delivered; will retry`);
@@ -132,8 +134,14 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         return store.lookup(e.txn).then((record) => ({ type: 'lookupDone' as const, txn: e.txn, record }));
       case 'send':
         return send(e);
-      case 'persist':
-        return store.persist(e.record, e.sync).then(() => ({ type: 'persisted' as const, record: e.record }));
+      case 'persist': {
+        const commit = e.record.kind === 'decision' && e.record.record.outcome === 'COMMITTED';
+        if (commit) failpoints.hit('coordinator.decision.beforePersist');
+        return store.persist(e.record, e.sync).then(() => {
+          if (commit) failpoints.hit('coordinator.decision.afterPersist');
+          return { type: 'persisted' as const, record: e.record };
+        });
+      }
       case 'setTimer':
         driver.schedule(e.at, () => ({ type: 'timer', timer: e.timer }));
         return;
@@ -247,7 +255,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         },
         uptimeMs: Date.now() - started,
         dataDir: opts.dataDir,
-      })),
+      }), failpoints),
     },
   ]);
   markServing(server, [SERVICE_NAMES.coordinator, SERVICE_NAMES.admin]);

@@ -27,6 +27,7 @@ import { ParticipantStore } from '../storage/participantStore.js';
 import { adminHandlers } from './adminService.js';
 import { NodeClock } from './clock.js';
 import { CoreDriver } from './coreDriver.js';
+import { Failpoints } from './failpoints.js';
 import { ReplyRegistry } from './replies.js';
 
 export interface ParticipantNodeOptions {
@@ -56,6 +57,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
   const log = opts.log.child({ node: opts.id, role: 'participant' });
   const started = Date.now();
   const clock = new NodeClock();
+  const failpoints = new Failpoints();
   const store = new ParticipantStore(await NodeStore.open(opts.dataDir, { id: opts.id, role: 'participant' }));
   const core = new ParticipantCore(opts.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...opts.config });
   const replies = new ReplyRegistry<ParticipantReply>();
@@ -82,13 +84,16 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           finished,
         }));
       case 'persist':
-        return store.persist(e.record, e.sync).then(() => ({ type: 'persisted' as const, record: e.record }));
+        return store.persist(e.record, e.sync).then(() => {
+          if (e.record.kind === 'prepare') failpoints.hit('participant.prepare.afterPersist');
+          return { type: 'persisted' as const, record: e.record };
+        });
       case 'setTimer':
         driver.schedule(e.at, () => ({ type: 'timer', timer: e.timer }));
         return;
       case 'inquire': {
         const c = coordinatorAt(e.coordinatorAddr);
-        return call<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId: e.txn }, 3000).then(
+        return call<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId: e.txn }, 3000, true).then(
           (res) => ({
             type: 'inquiryResult' as const,
             txn: e.txn,
@@ -121,6 +126,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
   const decide = (outcome: 'COMMITTED' | 'ABORTED') =>
     unary<DecisionRequest__Output, DecisionResponse>(async (req) => {
       const txn = requireTxnId(req.txnId);
+      if (outcome === 'COMMITTED' && core.view(txn) === 'PREPARED') failpoints.hit('participant.commit.before');
       const { handle, reply } = replies.open();
       driver.dispatch({ type: 'decision', replyTo: handle, txn, outcome });
       const r = await reply;
@@ -188,7 +194,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
         },
         uptimeMs: Date.now() - started,
         dataDir: opts.dataDir,
-      })),
+      }), failpoints),
     },
   ]);
   markServing(server, [SERVICE_NAMES.participant, SERVICE_NAMES.admin]);

@@ -52,13 +52,24 @@ export async function checkHealth(address: string, timeoutMs = 1000): Promise<bo
   }
 }
 
-/** Promise form of a unary call with a deadline. */
+/**
+ * Promise form of a unary call with a deadline. `waitForReady` makes the call wait
+ * (until the deadline) for a peer that is restarting instead of failing at once:
+ * right for node-to-node traffic, where the peer's return is what recovery waits for.
+ */
 export function call<Req, Res>(
-  method: (req: Req, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
+  method: (
+    req: Req,
+    metadata: grpc.Metadata,
+    opts: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, res?: Res) => void,
+  ) => unknown,
   req: Req,
   timeoutMs: number,
+  waitForReady = false,
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method(req, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as Res)));
+    const metadata = new grpc.Metadata({ waitForReady });
+    method(req, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as Res)));
   });
 }

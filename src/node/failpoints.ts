@@ -1,0 +1,45 @@
+/**
+ * Named places in a node's runtime where a test can make the process kill -9 itself,
+ * to crash it at an exact protocol step (the way etcd's gofail and FoundationDB's
+ * buggify do). Armed at run time through Admin.SetFailpoint or at start through
+ * DTX_FAILPOINTS="name=kill,name2=kill".
+ */
+export const FAILPOINTS = {
+  'participant.prepare.afterPersist': 'prepare record durable, YES vote not yet sent',
+  'participant.commit.before': 'commit received for a prepared transaction, not yet applied',
+  'coordinator.decision.beforePersist': 'every vote is in, the decision not yet written',
+  'coordinator.decision.afterPersist': 'COMMIT decision durable, nobody told yet',
+} as const;
+
+export type FailpointName = keyof typeof FAILPOINTS;
+export type FailpointAction = 'kill' | 'off';
+
+export class Failpoints {
+  private readonly armed = new Set<FailpointName>();
+
+  constructor(spec = process.env['DTX_FAILPOINTS'] ?? '') {
+    for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [name, action] = part.split('=');
+      this.set(name ?? '', action ?? 'kill');
+    }
+  }
+
+  set(name: string, action: string): string[] {
+    if (!(name in FAILPOINTS)) {
+      throw new Error(`unknown failpoint "${name}" (known: ${Object.keys(FAILPOINTS).join(', ')})`);
+    }
+    if (action !== 'kill' && action !== 'off') throw new Error(`failpoint action must be kill or off, got "${action}"`);
+    if (action === 'kill') this.armed.add(name as FailpointName);
+    else this.armed.delete(name as FailpointName);
+    return this.list();
+  }
+
+  list(): string[] {
+    return [...this.armed].sort();
+  }
+
+  /** Called at the named place: an armed failpoint ends the process at once, like kill -9. */
+  hit(name: FailpointName): void {
+    if (this.armed.has(name)) process.kill(process.pid, 'SIGKILL');
+  }
+}
