@@ -10,17 +10,27 @@ export function fnv1a32(text: string): number {
   return h >>> 0;
 }
 
+/** murmur3's 32-bit finalizer: FNV-1a alone barely mixes its last bytes, and keys often differ only there. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /**
  * Rendezvous (highest-random-weight) hashing: a key lives on the participant whose
- * fnv1a32(id + "/" + key) is largest (ties: smallest id). Adding or removing a participant
- * moves only the keys that hash to it.
+ * fmix32(fnv1a32(id + "/" + key)) is largest (ties: smallest id). Adding or removing a
+ * participant moves only the keys that hash to it.
  */
 export function ownerOf(key: string, participants: readonly NodeId[]): NodeId {
   if (participants.length === 0) throw new Error('no participants configured');
   let best = participants[0]!;
   let bestScore = -1;
   for (const p of participants) {
-    const score = fnv1a32(`${p}/${key}`);
+    const score = fmix32(fnv1a32(`${p}/${key}`));
     if (score > bestScore || (score === bestScore && p < best)) {
       best = p;
       bestScore = score;
