@@ -8,6 +8,7 @@ import type { ReadResponse__Output } from '../rpc/generated/dtx/v1/ReadResponse.
 import type { StatusResponse__Output } from '../rpc/generated/dtx/v1/StatusResponse.js';
 import type { TransactRequest } from '../rpc/generated/dtx/v1/TransactRequest.js';
 import type { TransactResponse__Output } from '../rpc/generated/dtx/v1/TransactResponse.js';
+import { validateOps } from '../protocol/ops.js';
 import type { AbortCode, CheckExpect, OpResult, TxnOp } from '../protocol/types.js';
 
 export type { TxnOp, OpResult, AbortCode };
@@ -79,6 +80,12 @@ export class DtxClient {
   /** Runs ops as one transaction. Resolves with COMMITTED or ABORTED; rejects with DtxError when the call fails. */
   async transact(ops: TxnOp[], opts: TransactOptions = {}): Promise<TxnResult> {
     const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
+    // Check here too: protobufjs silently wraps an out-of-range int64 when it encodes.
+    try {
+      validateOps(ops);
+    } catch (err) {
+      throw new DtxError('INVALID_ARGUMENT', grpc.status.INVALID_ARGUMENT, (err as Error).message);
+    }
     const req: TransactRequest = {
       txnId: opts.txnId ?? '',
       ops: ops.map(opToWire),

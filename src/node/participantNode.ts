@@ -139,6 +139,12 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
       const ops = req.ops.map(opFromWire);
       validateOps(ops);
       if (!req.coordinatorAddr) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'coordinator_addr is required');
+      if (req.participants.length > 0 && !req.participants.includes(opts.id)) {
+        throw new RpcError(
+          grpc.status.FAILED_PRECONDITION,
+          `prepare for participants ${req.participants.join(',')} reached participant ${opts.id}: misrouted`,
+        );
+      }
       const { handle, reply } = replies.open();
       driver.dispatch({
         type: 'prepare',
