@@ -48,6 +48,7 @@ export interface CoordinatorNodeOptions {
   tuning?: Partial<typeof DEFAULT_COORDINATOR_TUNING>;
 }
 
+const READ_ATTEMPTS = 8;
 const TXN_ID = /^[A-Za-z0-9._:@/+=-]+$/;
 
 function checkTxnId(txn: string): string {
@@ -226,7 +227,17 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         throw new InvalidRequest(`too many keys: ${req.keys.length} (the limit is ${LIMITS.maxReadKeys})`);
       }
       const ops: TxnOp[] = req.keys.map((key) => ({ type: 'get', key }));
-      const r = await runTxn('', ops, req.timeoutMs, 0);
+      // A read has no side effects, so a lock conflict is retried here, keeping the first
+      // attempt's age so that wait-die lets it through in the end (bounded count and time).
+      const firstAttempt = clock.now();
+      const deadline = firstAttempt + (req.timeoutMs || opts.defaultTimeoutMs);
+      let r = await runTxn('', ops, req.timeoutMs, firstAttempt);
+      for (let attempt = 1; attempt < READ_ATTEMPTS && r.kind === 'outcome' && r.code === 'CONFLICT'; attempt++) {
+        const left = deadline - clock.now();
+        if (left <= 10) break;
+        await new Promise((res) => setTimeout(res, Math.min(2 ** attempt, 50)));
+        r = await runTxn('', ops, left, firstAttempt);
+      }
       if (r.kind !== 'outcome') throw new RpcError(grpc.status.INTERNAL, 'unexpected reply');
       if (r.outcome !== 'COMMITTED') {
         const code = r.code === 'UNAVAILABLE_PARTICIPANT' ? grpc.status.UNAVAILABLE : grpc.status.ABORTED;

@@ -20,7 +20,7 @@ export type AcquireResult =
  */
 export class LockTable {
   private readonly locks = new Map<string, KeyLock>();
-  private readonly held = new Map<TxnId, { age: TxnAge; keys: LockRequest[] }>();
+  private readonly held = new Map<TxnId, { age: TxnAge; keys: LockRequest[]; decided: boolean }>();
 
   /** Checks every key; grants all of them only if none conflicts. */
   tryAcquire(txn: TxnId, age: TxnAge, requests: readonly LockRequest[]): AcquireResult {
@@ -31,8 +31,9 @@ export class LockTable {
       if (!lock || (lock.mode === 'S' && req.mode === 'S')) continue;
       const conflicting = [...lock.owners];
       for (const holder of conflicting) {
-        const holderAge = this.held.get(holder)!.age;
-        if (isOlder(holderAge, age)) return { kind: 'die', key: req.key, holder };
+        const h = this.held.get(holder)!;
+        // A decided holder waits for nothing, so waiting for it cannot close a cycle.
+        if (!h.decided && isOlder(h.age, age)) return { kind: 'die', key: req.key, holder };
       }
       wait ??= { kind: 'wait', key: req.key, holders: conflicting };
     }
@@ -67,6 +68,13 @@ export class LockTable {
     return entry.keys.map((k) => k.key);
   }
 
+  /** The holder's outcome is known: it will release soon and never waits again. */
+  markDecided(txn: TxnId): void {
+    const h = this.held.get(txn);
+    invariant(h, () => `txn ${txn} marked decided without holding locks`);
+    h.decided = true;
+  }
+
   holds(txn: TxnId): boolean {
     return this.held.has(txn);
   }
@@ -93,6 +101,6 @@ export class LockTable {
         this.locks.set(req.key, { mode: req.mode, owners: new Set([txn]) });
       }
     }
-    this.held.set(txn, { age, keys: [...requests] });
+    this.held.set(txn, { age, keys: [...requests], decided: false });
   }
 }

@@ -409,6 +409,7 @@ export class ParticipantCore {
       case 'prepared':
         if (replyTo !== null) t.ackWaiters.push(replyTo);
         if (outcome === 'COMMITTED') {
+          this.locks.markDecided(txn);
           t.phase = 'committing';
           this.emit({ type: 'persist', record: { kind: 'commit', txn, writes: t.writes, results: t.results }, sync: true });
         } else {
@@ -456,6 +457,7 @@ export class ParticipantCore {
   }
 
   private startAbort(txn: TxnId, t: ParticipantTxn): void {
+    this.locks.markDecided(txn);
     t.phase = 'aborting';
     this.emit({ type: 'persist', record: { kind: 'abort', txn, hadPrepare: t.hadPrepare }, sync: true });
   }

@@ -1,7 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
+import * as protoLoader from '@grpc/proto-loader';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { packageDefinition } from './protos.js';
+
+const HEALTH_SERVICE = 'grpc.health.v1.Health';
+/** dtx's contracts plus the health service, so reflection can describe both. */
+const reflectedDefinition = { ...packageDefinition, ...protoLoader.loadSync(healthProtoPath) };
 
 export interface RunningServer {
   server: grpc.Server;
@@ -29,7 +34,8 @@ export async function serve(address: string, services: ServiceBinding[]): Promis
   }
   const health = new HealthImplementation(statusMap);
   health.addToServer(server);
-  new ReflectionService(packageDefinition).addToServer(server);
+  // Reflection lists what this node really serves, not every service in the package.
+  new ReflectionService(reflectedDefinition, { services: [...services.map((s) => s.name), HEALTH_SERVICE] }).addToServer(server);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
