@@ -4,7 +4,7 @@ import { DtxClient, op, type TxnResult } from '../client/dtxClient.js';
 import type { TxnOp } from '../protocol/types.js';
 import { COORDINATOR_FLAG, COORDINATOR_HELP, DEFAULT_COORDINATOR } from './clientOptions.js';
 import { formatResults, formatTxn, toJson } from './format.js';
-import { parseAddress, parseDurationMs, parseInt64 } from './parse.js';
+import { parseAddress, parseDurationMs, parseInt64, parseIntIn } from './parse.js';
 import { action, CliError, EXIT } from './run.js';
 
 interface TxnFlags {
@@ -12,13 +12,14 @@ interface TxnFlags {
   json?: true;
   id?: string;
   timeout?: number;
+  retries?: number;
 }
 
 async function runAndPrint(flags: TxnFlags, ops: TxnOp[]): Promise<void> {
   const client = new DtxClient(flags.coordinator);
   try {
     const r: TxnResult = await client.transact(ops, {
-      ...(flags.id ? { txnId: flags.id } : {}),
+      ...(flags.id ? { txnId: flags.id } : { retries: flags.retries ?? 3 }),
       ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
     });
     process.stdout.write(`${flags.json ? toJson(r) : formatTxn(r)}\n`);
@@ -34,6 +35,7 @@ function txnSub(name: string, description: string) {
     .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
     .option('--id <txn-id>', 'transaction id (idempotency key: a retry with the same id never applies twice)')
     .option('--timeout <duration>', 'transaction timeout', parseDurationMs)
+    .option('--retries <n>', 'retry lock conflicts this many times (default 3; not with --id)', parseIntIn(0, 50))
     .option('--json', 'print the outcome as JSON');
 }
 

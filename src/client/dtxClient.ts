@@ -46,7 +46,15 @@ export interface TransactOptions {
   timeoutMs?: number;
   /** When retrying an aborted transaction under a new id, keep its age (no starvation). */
   firstAttemptMs?: number;
+  /**
+   * Retry a CONFLICT abort up to this many times, under new server-made ids and the
+   * first attempt's age (so it wins in the end). Only without `txnId`: an id given by the
+   * caller names one attempt, and its outcome is final.
+   */
+  retries?: number;
 }
+
+const MAX_RETRIES = 50;
 
 /** Builders for ops, so callers need not spell out the union. */
 export const op = {
@@ -71,7 +79,7 @@ export class DtxClient {
   constructor(
     readonly address: string,
     /** waitForReady: wait (to the deadline) for a coordinator that is (re)starting instead of failing fast. */
-    private readonly defaults: { timeoutMs: number; waitForReady?: boolean } = { timeoutMs: 10_000 },
+    private readonly defaults: { timeoutMs: number; waitForReady?: boolean; retries?: number } = { timeoutMs: 10_000 },
   ) {
     this.coordinator = coordinatorClient(address);
     this.admin = adminClient(address);
@@ -79,6 +87,20 @@ export class DtxClient {
 
   /** Runs ops as one transaction. Resolves with COMMITTED or ABORTED; rejects with DtxError when the call fails. */
   async transact(ops: TxnOp[], opts: TransactOptions = {}): Promise<TxnResult> {
+    const retries = Math.min(opts.retries ?? this.defaults.retries ?? 0, MAX_RETRIES);
+    if (retries > 0 && opts.txnId) {
+      throw new DtxError('INVALID_ARGUMENT', grpc.status.INVALID_ARGUMENT, 'retries need server-made ids: drop txnId or retries');
+    }
+    const firstAttemptMs = opts.firstAttemptMs ?? Date.now();
+    let r = await this.transactOnce(ops, { ...opts, firstAttemptMs });
+    for (let attempt = 1; attempt <= retries && r.outcome === 'ABORTED' && r.abortCode === 'CONFLICT'; attempt++) {
+      await new Promise((res) => setTimeout(res, Math.min(2 ** attempt, 100) * (0.5 + Math.random())));
+      r = await this.transactOnce(ops, { ...opts, firstAttemptMs });
+    }
+    return r;
+  }
+
+  private async transactOnce(ops: TxnOp[], opts: TransactOptions): Promise<TxnResult> {
     const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
     // Check here too: protobufjs silently wraps an out-of-range int64 when it encodes.
     try {

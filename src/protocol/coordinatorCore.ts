@@ -336,12 +336,13 @@ export class CoordinatorCore {
     invariant(t?.phase === 'deciding', () => `commit of ${d.txn} persisted in phase ${t?.phase}`);
     t.phase = 'committed';
     this.counters.committed++;
-    // Only now, with the decision durable, may anyone hear it.
+    // Only now, with the decision durable, may anyone hear it. The participants first: a
+    // client's next transaction on the same keys then finds the locks already on their way out.
+    this.sendDecision(d.txn, 'commit', d.participants);
     for (const w of t.outcomeWaiters) this.replyDecision(w, d);
     for (const w of t.queryWaiters) this.replyDecision(w, d);
     t.outcomeWaiters = [];
     t.queryWaiters = [];
-    this.sendDecision(d.txn, 'commit', d.participants);
     this.emit({ type: 'setTimer', timer: { kind: 'resend', txn: d.txn }, at: this.now + t.resendDelayMs });
   }
 

@@ -73,7 +73,7 @@ export async function transferLoop(
     const amount = 1 + Math.floor(random() * 10);
     let r: TxnResult;
     try {
-      r = await client.transfer(from, to, amount);
+      r = await client.transfer(from, to, amount, { retries: 5 });
     } catch {
       counts.failed++;
       continue;

@@ -1,0 +1,452 @@
+/**
+ * docker-compose.yml without a Docker engine: checks the file's structure, then
+ * runs every service's `command:` as a local process the way the image would
+ * (`node bin/dtx.js <command...>`, the Dockerfile's ENTRYPOINT), with the compose
+ * network replaced by loopback:
+ *   - a service hostname (p1:7701) becomes 127.0.0.1:<free port for p1's 7701>,
+ *   - a bind on 0.0.0.0:<port> (or a healthcheck on 127.0.0.1:<port>) inside a
+ *     service becomes 127.0.0.1:<free port for that service's port>,
+ *   - a volume target (/data) becomes a temp dir per service.
+ * Then a transfer goes through DtxClient, the healthchecks run, the nodes stop on
+ * SIGTERM (as `docker compose stop` does) and come back on the same "volumes".
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DtxClient, DtxError, op, type OpResult, type TxnResult } from '../../src/client/dtxClient.js';
+import { freePorts } from '../../src/cluster/ports.js';
+import { ownerOf } from '../../src/protocol/routing.js';
+import { checkHealth } from '../../src/rpc/clients.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = join(ROOT, 'bin', 'dtx.js');
+const LOOPBACK = '127.0.0.1';
+const LOCAL_HOSTS = new Set(['0.0.0.0', '127.0.0.1', 'localhost', '[::]']);
+const HEALTH_TIMEOUT_MS = 20_000;
+
+interface ComposeService {
+  build?: unknown;
+  image?: string;
+  command?: string[] | string;
+  ports?: (string | { target: number; published: number | string })[];
+  volumes?: (string | { type?: string; source?: string; target: string })[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string[] | string };
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+// Compose supports YAML merge keys (<<: *anchor); the yaml package needs them asked for.
+const compose = parse(composeText, { merge: true }) as ComposeFile;
+const serviceNames = Object.keys(compose.services ?? {}).sort();
+
+function commandOf(name: string): string[] {
+  const cmd = compose.services[name]?.command;
+  if (!Array.isArray(cmd)) throw new Error(`service ${name}: command must be an exec-form list, got ${JSON.stringify(cmd)}`);
+  return cmd.map(String);
+}
+
+function dependsOn(name: string): string[] {
+  const d = compose.services[name]?.depends_on;
+  if (!d) return [];
+  return Array.isArray(d) ? d : Object.keys(d);
+}
+
+/** Named-volume mounts of a service: [volume, target]. */
+function volumeMounts(name: string): { source: string; target: string }[] {
+  return (compose.services[name]?.volumes ?? []).map((v) => {
+    if (typeof v === 'string') {
+      const [source, target] = v.split(':');
+      return { source: source!, target: target! };
+    }
+    return { source: v.source ?? '', target: v.target };
+  });
+}
+
+/** Published ports of a service: [host, container]. */
+function publishedPorts(name: string): { published: number; target: number }[] {
+  return (compose.services[name]?.ports ?? []).map((p) => {
+    if (typeof p === 'string') {
+      const parts = p.split(':');
+      return { published: Number(parts.at(-2)), target: Number(parts.at(-1)!.split('/')[0]) };
+    }
+    return { published: Number(p.published), target: Number(p.target) };
+  });
+}
+
+const flag = (args: string[], name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+/** The container port a service listens on (its --listen flag). */
+function listenPort(name: string): number {
+  const listen = flag(commandOf(name), '--listen');
+  if (!listen) throw new Error(`service ${name} has no --listen`);
+  return Number(listen.split(':').at(-1));
+}
+
+/** Services in an order where every service comes after what it depends on (bounded: no cycles). */
+function startOrder(): string[][] {
+  const waves: string[][] = [];
+  const done = new Set<string>();
+  for (let round = 0; done.size < serviceNames.length; round++) {
+    if (round > serviceNames.length) throw new Error('depends_on has a cycle');
+    const wave = serviceNames.filter((s) => !done.has(s) && dependsOn(s).every((d) => done.has(d)));
+    wave.forEach((s) => done.add(s));
+    waves.push(wave);
+  }
+  return waves;
+}
+
+describe('docker-compose.yml and Dockerfile', () => {
+  it('defines one coordinator c1 and three participants p1..p3', () => {
+    expect(serviceNames).toEqual(['c1', 'p1', 'p2', 'p3']);
+    expect(commandOf('c1')[0]).toBe('coordinator');
+    for (const p of ['p1', 'p2', 'p3']) {
+      const cmd = commandOf(p);
+      expect(cmd[0]).toBe('participant');
+      expect(flag(cmd, '--id')).toBe(p);
+      expect(flag(cmd, '--listen')).toMatch(/^0\.0\.0\.0:\d+$/);
+      expect(flag(cmd, '--data')).toBe('/data');
+    }
+    for (const s of serviceNames) {
+      const svc = compose.services[s]!;
+      expect(svc.build ?? svc.image, `${s} needs build or image`).toBeDefined();
+    }
+  });
+
+  it('points the coordinator at the participants by service name and advertises itself', () => {
+    const cmd = commandOf('c1');
+    expect(flag(cmd, '--id')).toBe('c1');
+    expect(flag(cmd, '--listen')).toMatch(/^0\.0\.0\.0:\d+$/);
+    expect(flag(cmd, '--data')).toBe('/data');
+    expect(flag(cmd, '--advertise')).toBe(`c1:${listenPort('c1')}`);
+    const peers = (flag(cmd, '--participants') ?? '').split(',');
+    expect(peers).toEqual(['p1', 'p2', 'p3'].map((p) => `${p}=${p}:${listenPort(p)}`));
+  });
+
+  it('gives every node its own named volume for /data', () => {
+    const declared = Object.keys(compose.volumes ?? {}).sort();
+    const used: string[] = [];
+    for (const s of serviceNames) {
+      const mounts = volumeMounts(s);
+      expect(mounts.map((m) => m.target), s).toEqual(['/data']);
+      expect(declared, `${s}'s volume ${mounts[0]!.source} is not a declared named volume`).toContain(mounts[0]!.source);
+      used.push(mounts[0]!.source);
+    }
+    expect(new Set(used).size, 'two services share a volume').toBe(serviceNames.length);
+  });
+
+  it('starts the coordinator after the participants and publishes only its port 7700', () => {
+    expect(dependsOn('c1').sort()).toEqual(['p1', 'p2', 'p3']);
+    for (const p of ['p1', 'p2', 'p3']) expect(dependsOn(p)).toEqual([]);
+    expect(publishedPorts('c1')).toEqual([{ published: 7700, target: listenPort('c1') }]);
+    expect(listenPort('c1')).toBe(7700);
+    for (const p of ['p1', 'p2', 'p3']) expect(publishedPorts(p)).toEqual([]);
+    expect(startOrder()).toEqual([['p1', 'p2', 'p3'], ['c1']]);
+  });
+
+  it('builds an image whose entrypoint is the dtx CLI', () => {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+    expect(froms.length).toBeGreaterThan(0);
+    for (const f of froms) expect(f).toBe('node:20-bookworm-slim');
+    expect(dockerfile).toMatch(/^RUN npm ci\b/m);
+    expect(dockerfile).toMatch(/^RUN npm run build\b/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", ?"bin\/dtx\.js"\]$/m);
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const p of ['node_modules', 'dist', '.git']) expect(ignored).toContain(p);
+  });
+});
+
+interface Running {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exit: { code: number | null; signal: NodeJS.Signals | null } | null;
+  logFile: string;
+}
+
+describe('docker-compose.yml services run as local processes', () => {
+  let root: string | undefined;
+  const running = new Map<string, Running>();
+  /** `${service}:${containerPort}` → local port. */
+  const portMap = new Map<string, number>();
+  const args = new Map<string, string[]>();
+  let client: DtxClient | undefined;
+
+  const localAddress = (service: string, port: number): string => {
+    const local = portMap.get(`${service}:${port}`);
+    if (local === undefined) throw new Error(`no local port for ${service}:${port} (only listen ports are mapped)`);
+    return `${LOOPBACK}:${local}`;
+  };
+
+  /** Rewrites one argument of `service` from the compose network to loopback and temp dirs. */
+  const rewrite = (service: string, arg: string): string => {
+    let out = arg.replace(/(\[::\]|[A-Za-z0-9.-]+):(\d{1,5})\b/g, (whole, host: string, port: string) => {
+      if (compose.services[host]) return localAddress(host, Number(port));
+      if (LOCAL_HOSTS.has(host)) return localAddress(service, Number(port));
+      return whole;
+    });
+    for (const m of volumeMounts(service)) {
+      if (out === m.target || out.startsWith(`${m.target}/`)) out = join(root!, 'volumes', m.source) + out.slice(m.target.length);
+    }
+    return out;
+  };
+
+  const logTail = (r: Running): string => {
+    try {
+      return readFileSync(r.logFile, 'utf8').trimEnd().split('\n').slice(-20).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  };
+
+  const startService = (name: string): Running => {
+    const logFile = join(root!, 'logs', `${name}.log`);
+    const fd = openSync(logFile, 'a');
+    // DTX_EXIT_WITH_PARENT: should this test's worker die, the nodes end by themselves.
+    const child = spawn(process.execPath, [CLI, ...args.get(name)!], {
+      cwd: ROOT,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, DTX_EXIT_WITH_PARENT: '1' },
+    });
+    closeSync(fd);
+    const r: Running = { name, child, exit: null, logFile, exited: Promise.resolve({ code: null, signal: null }) };
+    r.exited = new Promise((res) => {
+      child.once('exit', (code, signal) => {
+        r.exit = { code, signal };
+        res(r.exit);
+      });
+      child.once('error', () => {
+        r.exit ??= { code: null, signal: null };
+        res(r.exit);
+      });
+    });
+    running.set(name, r);
+    return r;
+  };
+
+  /** Polls Health until SERVING, bounded in attempts and time; fails fast if the process dies. */
+  const waitServing = async (name: string): Promise<void> => {
+    const r = running.get(name)!;
+    const address = localAddress(name, listenPort(name));
+    const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+    for (let attempt = 0; attempt < 500 && Date.now() < deadline; attempt++) {
+      if (r.exit) throw new Error(`${name} exited (${JSON.stringify(r.exit)}) before serving:\n${logTail(r)}`);
+      if (await checkHealth(address, 500)) return;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error(`${name} not serving on ${address} within ${HEALTH_TIMEOUT_MS} ms:\n${logTail(r)}`);
+  };
+
+  /** Starts every service, wave by wave along depends_on, each wave serving before the next starts. */
+  const startAll = async (): Promise<void> => {
+    for (const wave of startOrder()) {
+      for (const s of wave) startService(s);
+      await Promise.all(wave.map(waitServing));
+    }
+  };
+
+  /** Signals every process this test started (by pid) and waits, bounded, for each to exit. */
+  const stopAll = async (sig: NodeJS.Signals, waitMs: number): Promise<Record<string, Running['exit']>> => {
+    const exits: Record<string, Running['exit']> = {};
+    await Promise.all(
+      [...running.values()].map(async (r) => {
+        if (!r.exit && r.child.pid !== undefined) {
+          try {
+            process.kill(r.child.pid, sig);
+          } catch {
+            /* already gone */
+          }
+          const timer = new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), waitMs).unref());
+          if ((await Promise.race([r.exited, timer])) === 'timeout' && r.child.pid !== undefined && !r.exit) {
+            try {
+              process.kill(r.child.pid, 'SIGKILL');
+            } catch {
+              /* already gone */
+            }
+            await Promise.race([r.exited, new Promise((res) => setTimeout(res, 5000).unref())]);
+          }
+        }
+        exits[r.name] = r.exit;
+      }),
+    );
+    running.clear();
+    return exits;
+  };
+
+  const cleanup = async (): Promise<void> => {
+    client?.close();
+    client = undefined;
+    try {
+      await stopAll('SIGKILL', 5000);
+    } finally {
+      if (root) rmSync(root, { recursive: true, force: true });
+      root = undefined;
+    }
+  };
+
+  // A failing beforeAll only marks the tests skipped (and test/summary-reporter.ts counts
+  // skipped, not failed), so a setup error is kept and rethrown by every test instead.
+  let setupError: unknown;
+  const ready = (): DtxClient => {
+    if (setupError) throw setupError;
+    if (!client) throw new Error('the services are not running');
+    return client;
+  };
+
+  beforeAll(async () => {
+    try {
+      root = mkdtempSync(join(tmpdir(), 'dtx-compose-'));
+      mkdirSync(join(root, 'logs'));
+      for (const s of serviceNames) for (const m of volumeMounts(s)) mkdirSync(join(root, 'volumes', m.source), { recursive: true });
+      const ports = await freePorts(serviceNames.length);
+      serviceNames.forEach((s, i) => portMap.set(`${s}:${listenPort(s)}`, ports[i]!));
+      for (const s of serviceNames) args.set(s, commandOf(s).map((a) => rewrite(s, a)));
+      await startAll();
+      client = new DtxClient(localAddress('c1', listenPort('c1')));
+    } catch (err) {
+      setupError = err;
+      await cleanup();
+    }
+  }, 90_000);
+
+  afterAll(cleanup, 30_000);
+
+  it('rewrote the commands to loopback ports and per-service data dirs', () => {
+    ready();
+    const c1 = args.get('c1')!;
+    expect(flag(c1, '--listen')).toBe(localAddress('c1', 7700));
+    expect(flag(c1, '--advertise')).toBe(localAddress('c1', 7700));
+    expect(flag(c1, '--participants')).toBe(['p1', 'p2', 'p3'].map((p) => `${p}=${localAddress(p, listenPort(p))}`).join(','));
+    const dataDirs = serviceNames.map((s) => flag(args.get(s)!, '--data'));
+    expect(new Set(dataDirs).size).toBe(serviceNames.length);
+    for (const d of dataDirs) expect(d?.startsWith(root!)).toBe(true);
+    for (const s of serviceNames) expect(args.get(s)!.join(' ')).not.toMatch(/0\.0\.0\.0|\/data\b|\bp[123]:7701|c1:7700/);
+  });
+
+  it('coordinator reports the participants of the compose file', async () => {
+    const status = await ready().status();
+    expect(status.nodeId).toBe('c1');
+    expect(status.role).toBe('coordinator');
+    expect(status.peers.map((p) => [p.id, p.address]).sort()).toEqual(
+      ['p1', 'p2', 'p3'].map((p) => [p, localAddress(p, listenPort(p))]),
+    );
+  });
+
+  const participants = ['p1', 'p2', 'p3'];
+  const SRC = 'compose-alice';
+  const DST = (() => {
+    for (let i = 0; i < 100; i++) {
+      const k = `compose-bob-${i}`;
+      if (ownerOf(k, participants) !== ownerOf(SRC, participants)) return k;
+    }
+    throw new Error('no key found on another participant');
+  })();
+
+  /** A transaction, retried under new ids while it aborts with CONFLICT (bounded in count and time). */
+  const transactRetrying = async (run: (firstAttemptMs: number) => Promise<TxnResult>): Promise<TxnResult & { attempts: number }> => {
+    const first = Date.now();
+    const deadline = first + 15_000;
+    let last: TxnResult | undefined;
+    let attempt = 0;
+    while (attempt < 20 && Date.now() < deadline) {
+      attempt++;
+      last = await run(first);
+      if (!(last.outcome === 'ABORTED' && last.abortCode === 'CONFLICT')) return { ...last, attempts: attempt };
+      await new Promise((res) => setTimeout(res, Math.min(20 * attempt, 200)));
+    }
+    throw new Error(`still conflicting after ${attempt} attempts: ${last?.reason}`);
+  };
+
+  const readRetrying = async (keys: string[]): Promise<OpResult[]> => {
+    const deadline = Date.now() + 15_000;
+    let lastErr: unknown;
+    for (let attempt = 1; attempt <= 20 && Date.now() < deadline; attempt++) {
+      try {
+        return await client!.read(keys);
+      } catch (err) {
+        if (!(err instanceof DtxError && err.code === 'ABORTED')) throw err;
+        lastErr = err;
+      }
+      await new Promise((res) => setTimeout(res, Math.min(20 * attempt, 200)));
+    }
+    throw new Error(`read still aborting after bounded retries: ${String(lastErr)}`);
+  };
+
+  it('runs a transfer between accounts on two participants through DtxClient', async () => {
+    const c = ready();
+    const seed = await transactRetrying((firstAttemptMs) => c.transact([op.put(SRC, '100'), op.put(DST, '100')], { firstAttemptMs }));
+    expect(seed.outcome, seed.reason).toBe('COMMITTED');
+
+    const transfer = await transactRetrying((firstAttemptMs) => c.transfer(SRC, DST, 30, { firstAttemptMs }));
+    expect(transfer.outcome, transfer.reason).toBe('COMMITTED');
+    expect(transfer.results.map((r) => [r.key, r.value])).toEqual([
+      [SRC, '70'],
+      [DST, '130'],
+    ]);
+    const txn = await c.getTransaction(transfer.txnId);
+    expect(txn.outcome).toBe('COMMITTED');
+    expect(txn.participants.sort()).toEqual([ownerOf(SRC, participants), ownerOf(DST, participants)].sort());
+
+    const overdraft = await transactRetrying((firstAttemptMs) => c.transfer(SRC, DST, 71, { firstAttemptMs }));
+    expect(overdraft.outcome).toBe('ABORTED');
+    expect(overdraft.abortCode).toBe('PRECONDITION_FAILED');
+    expect(overdraft.reason).toContain(SRC);
+
+    const snapshot = await readRetrying([SRC, DST]);
+    expect(snapshot.map((r) => [r.key, r.value])).toEqual([
+      [SRC, '70'],
+      [DST, '130'],
+    ]);
+  });
+
+  it('passes every service healthcheck command', async () => {
+    ready();
+    for (const s of serviceNames) {
+      const test = compose.services[s]?.healthcheck?.test;
+      if (!test) continue;
+      expect(Array.isArray(test) && test[0] === 'CMD', `${s}: healthcheck should be exec form ["CMD", ...]`).toBe(true);
+      const [cmd, ...rest] = (test as string[]).slice(1).map((a) => rewrite(s, a));
+      expect(cmd).toBe('node');
+      const r = await new Promise<{ code: number | null; out: string }>((res, rej) => {
+        const child = spawn(process.execPath, rest, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('error', rej);
+        child.once('close', (code) => {
+          clearTimeout(timer);
+          res({ code, out });
+        });
+      });
+      expect(r.code, `${s} healthcheck: ${rest.join(' ')}\n${r.out}`).toBe(0);
+    }
+  });
+
+  it('stops cleanly on SIGTERM (docker stop) and keeps its data in the volumes across a restart', async () => {
+    ready().close();
+    client = undefined;
+    const exits = await stopAll('SIGTERM', 10_000);
+    for (const s of serviceNames) expect(exits[s], `${s} exit after SIGTERM`).toEqual({ code: 0, signal: null });
+
+    await startAll();
+    client = new DtxClient(localAddress('c1', listenPort('c1')));
+    const snapshot = await readRetrying([SRC, DST]);
+    expect(snapshot.map((r) => [r.key, r.found, r.value])).toEqual([
+      [SRC, true, '70'],
+      [DST, true, '130'],
+    ]);
+  });
+});

@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""A dtx client written in Python, using only stubs generated from proto/.
+
+It shows that the gRPC contract (package dtx.v1) is usable from another language:
+
+  1. seeds two accounts with `put` (one Coordinator.Transact),
+  2. transfers AMOUNT from one to the other: two `add` ops, the source bounded
+     below by 0 (min = Bound{value: 0}),
+  3. reads both keys back with Coordinator.Read (a consistent snapshot),
+  4. asks Coordinator.GetTransaction for the transfer's txn_id,
+  5. tries a transfer larger than the source balance, which must come back
+     ABORTED (PRECONDITION_FAILED) with a reason naming the source key,
+  6. reads again to show that the aborted transfer changed nothing.
+
+A transaction that aborts with CONFLICT (wait-die: a lock is still held by an
+older transaction, e.g. the previous one of this very client while its commit
+reaches the participants) is retried under a new txn_id that keeps its
+first_attempt_ms; a Read that fails with gRPC ABORTED is retried too. Both
+retries are bounded in attempts and time, and counted in the JSON ("attempts").
+
+Every step's result is printed as one JSON document on stdout. The exit status
+is 0 when every check passed, 1 when one failed (the JSON then lists them under
+"failures"), 2 for bad usage or missing stubs.
+
+Stubs are generated with, for example:
+
+  python3 -m grpc_tools.protoc -I proto --python_out=OUT --grpc_python_out=OUT \
+      proto/dtx/v1/*.proto
+
+and found through --stubs OUT (or PYTHONPATH).
+
+Usage:
+
+  dtx_client_demo.py --stubs OUT --coordinator 127.0.0.1:7700 \
+      [--from alice] [--to bob] [--initial 100] [--amount 30] \
+      [--participants p1,p2,p3]
+
+With --participants, the expected owner of each key is computed here with the
+routing rule of src/protocol/routing.ts (rendezvous hashing over
+FNV-1a 32 finished with murmur3's fmix32) and
+compared with the participants the coordinator reports for the transfer.
+"""
+
+import argparse
+import json
+import sys
+import time
+import uuid
+
+MAX_ATTEMPTS = 20
+
+
+def fnv1a32(text):
+    h = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        h ^= byte
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def fmix32(h):
+    """murmur3's 32-bit finalizer, as in src/protocol/routing.ts."""
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+    h ^= h >> 16
+    return h
+
+
+def owner_of(key, participants):
+    """The participant that owns key: highest fmix32(fnv1a32(id + "/" + key)), ties to the smallest id."""
+    best, best_score = None, -1
+    for p in participants:
+        score = fmix32(fnv1a32(p + "/" + key))
+        if score > best_score or (score == best_score and p < best):
+            best, best_score = p, score
+    return best
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description="dtx Python client demo (bank transfer over gRPC)")
+    ap.add_argument("--coordinator", required=True, help="coordinator address host:port")
+    ap.add_argument("--stubs", help="directory holding the generated dtx/v1/*_pb2*.py")
+    ap.add_argument("--from", dest="src", default="alice", help="source account key")
+    ap.add_argument("--to", dest="dst", default="bob", help="destination account key")
+    ap.add_argument("--initial", type=int, default=100, help="seed balance of each account")
+    ap.add_argument("--amount", type=int, default=30, help="amount of the transfer that must commit")
+    ap.add_argument("--participants", default="", help="comma-separated participant ids, to check routing")
+    ap.add_argument("--timeout", type=float, default=15.0, help="deadline of each call in seconds")
+    return ap.parse_args(argv)
+
+
+def main(argv):
+    args = parse_args(argv)
+    if args.stubs:
+        sys.path.insert(0, args.stubs)
+    try:
+        import grpc
+        from dtx.v1 import coordinator_pb2, coordinator_pb2_grpc, types_pb2
+    except ImportError as exc:
+        print(json.dumps({"ok": False, "error": "cannot import grpc or the dtx stubs: %s" % exc}))
+        return 2
+
+    if args.src == args.dst:
+        print(json.dumps({"ok": False, "error": "--from and --to must differ"}))
+        return 2
+    if not (0 < args.amount <= args.initial):
+        print(json.dumps({"ok": False, "error": "--amount must be in 1..--initial"}))
+        return 2
+
+    out = {"ok": False, "coordinator": args.coordinator, "keys": [args.src, args.dst]}
+    failures = []
+
+    def check(cond, what):
+        if not cond:
+            failures.append(what)
+        return cond
+
+    def outcome_name(value):
+        return types_pb2.Outcome.Name(value)
+
+    def abort_code_name(value):
+        return types_pb2.AbortCode.Name(value)
+
+    def op_results(results):
+        return [
+            {"key": r.key, "found": r.found, "value": r.value, "version": r.version}
+            for r in results
+        ]
+
+    def transact_json(res):
+        return {
+            "txn_id": res.txn_id,
+            "outcome": outcome_name(res.outcome),
+            "reason": res.reason,
+            "abort_code": abort_code_name(res.abort_code),
+            "results": op_results(res.results),
+        }
+
+    def transfer_ops(amount):
+        return [
+            types_pb2.Op(
+                key=args.src,
+                add=types_pb2.AddOp(delta=-amount, min=types_pb2.Bound(value=0)),
+            ),
+            types_pb2.Op(key=args.dst, add=types_pb2.AddOp(delta=amount)),
+        ]
+
+    def new_id(prefix):
+        return "py-%s-%s" % (prefix, uuid.uuid4().hex[:12])
+
+    def transact(stub, prefix, ops, timeout_ms, timeout_s):
+        """Transact, retrying CONFLICT aborts (new id, same first_attempt_ms); bounded."""
+        first_ms = int(time.time() * 1000)
+        deadline = time.monotonic() + timeout_s
+        attempts = 0
+        while True:
+            attempts += 1
+            txn_id = new_id(prefix)
+            res = stub.Transact(
+                coordinator_pb2.TransactRequest(
+                    txn_id=txn_id, ops=ops, timeout_ms=timeout_ms, first_attempt_ms=first_ms
+                ),
+                timeout=timeout_s,
+            )
+            check(res.txn_id == txn_id, "%s: the response's txn_id %r is not the one sent (%r)" % (prefix, res.txn_id, txn_id))
+            retry = res.outcome == types_pb2.ABORTED and res.abort_code == types_pb2.CONFLICT
+            if not retry or attempts >= MAX_ATTEMPTS or time.monotonic() >= deadline:
+                return res, attempts
+            time.sleep(min(0.02 * attempts, 0.2))
+
+    def read_keys(stub, keys, timeout_ms, timeout_s):
+        """Read, retrying gRPC ABORTED (a conflict with a finishing writer); bounded."""
+        deadline = time.monotonic() + timeout_s
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                return stub.Read(coordinator_pb2.ReadRequest(keys=keys, timeout_ms=timeout_ms), timeout=timeout_s), attempts
+            except grpc.RpcError as exc:
+                if exc.code() != grpc.StatusCode.ABORTED or attempts >= MAX_ATTEMPTS or time.monotonic() >= deadline:
+                    raise
+            time.sleep(min(0.02 * attempts, 0.2))
+
+    attempts = {}
+    out["attempts"] = attempts
+    channel = grpc.insecure_channel(args.coordinator)
+    try:
+        grpc.channel_ready_future(channel).result(timeout=args.timeout)
+        stub = coordinator_pb2_grpc.CoordinatorStub(channel)
+        t = args.timeout
+        timeout_ms = int(t * 1000 * 2 / 3)
+
+        # 1. Seed both accounts in one transaction.
+        seed, attempts["seed"] = transact(
+            stub,
+            "seed",
+            [
+                types_pb2.Op(key=args.src, put=types_pb2.PutOp(value=str(args.initial))),
+                types_pb2.Op(key=args.dst, put=types_pb2.PutOp(value=str(args.initial))),
+            ],
+            timeout_ms,
+            t,
+        )
+        out["seed"] = transact_json(seed)
+        check(seed.outcome == types_pb2.COMMITTED, "seed: expected COMMITTED, got %s (%s)" % (outcome_name(seed.outcome), seed.reason))
+
+        # 2. The transfer: source -amount bounded at 0, destination +amount.
+        transfer, attempts["transfer"] = transact(stub, "transfer", transfer_ops(args.amount), timeout_ms, t)
+        transfer_id = transfer.txn_id
+        out["transfer"] = transact_json(transfer)
+        want_src = args.initial - args.amount
+        want_dst = args.initial + args.amount
+        if check(transfer.outcome == types_pb2.COMMITTED, "transfer: expected COMMITTED, got %s (%s)" % (outcome_name(transfer.outcome), transfer.reason)):
+            got = [(r.key, r.value) for r in transfer.results]
+            check(got == [(args.src, str(want_src)), (args.dst, str(want_dst))], "transfer: add results %r, want new balances %d and %d" % (got, want_src, want_dst))
+
+        # 3. A consistent snapshot of both keys.
+        read, attempts["read"] = read_keys(stub, [args.src, args.dst], timeout_ms, t)
+        out["read"] = {"txn_id": read.txn_id, "results": op_results(read.results)}
+        got = [(r.key, r.found, r.value) for r in read.results]
+        check(got == [(args.src, True, str(want_src)), (args.dst, True, str(want_dst))], "read: got %r, want %s=%d %s=%d" % (got, args.src, want_src, args.dst, want_dst))
+        balances = {r.key: int(r.value) for r in read.results if r.found}
+        check(sum(balances.values()) == 2 * args.initial, "read: balances %r do not sum to %d" % (balances, 2 * args.initial))
+
+        # 4. The durable outcome of the transfer.
+        gt = stub.GetTransaction(coordinator_pb2.GetTransactionRequest(txn_id=transfer_id), timeout=t)
+        out["get_transaction"] = {
+            "txn_id": gt.txn_id,
+            "outcome": outcome_name(gt.outcome),
+            "reason": gt.reason,
+            "abort_code": abort_code_name(gt.abort_code),
+            "participants": list(gt.participants),
+            "results": op_results(gt.results),
+        }
+        check(gt.txn_id == transfer_id, "get_transaction: txn_id %r, want %r" % (gt.txn_id, transfer_id))
+        check(gt.outcome == types_pb2.COMMITTED, "get_transaction: expected COMMITTED, got %s" % outcome_name(gt.outcome))
+        if args.participants:
+            ids = [p for p in args.participants.split(",") if p]
+            owners = sorted({owner_of(args.src, ids), owner_of(args.dst, ids)})
+            out["expected_participants"] = owners
+            check(sorted(gt.participants) == owners, "get_transaction: participants %r, routing says %r" % (sorted(gt.participants), owners))
+
+        # 5. Insufficient funds: more than the source holds. Must abort, naming the source key.
+        overdraft = balances.get(args.src, 0) + 1
+        ins, attempts["insufficient"] = transact(stub, "overdraft", transfer_ops(overdraft), timeout_ms, t)
+        out["insufficient"] = transact_json(ins)
+        out["insufficient"]["amount"] = overdraft
+        check(ins.outcome == types_pb2.ABORTED, "insufficient: expected ABORTED, got %s" % outcome_name(ins.outcome))
+        check(args.src in ins.reason, "insufficient: reason %r does not name the key %r" % (ins.reason, args.src))
+        check(ins.abort_code == types_pb2.PRECONDITION_FAILED, "insufficient: abort_code %s, want PRECONDITION_FAILED" % abort_code_name(ins.abort_code))
+        check(len(ins.results) == 0, "insufficient: an aborted transaction returned results %r" % op_results(ins.results))
+
+        # 6. Nothing changed.
+        after, attempts["read_after_abort"] = read_keys(stub, [args.src, args.dst], timeout_ms, t)
+        out["read_after_abort"] = {"txn_id": after.txn_id, "results": op_results(after.results)}
+        got = [(r.key, r.value) for r in after.results]
+        check(got == [(args.src, str(want_src)), (args.dst, str(want_dst))], "read_after_abort: got %r, the aborted transfer changed something" % (got,))
+        out["balances"] = {r.key: int(r.value) for r in after.results if r.found}
+    except grpc.FutureTimeoutError:
+        failures.append("coordinator %s not reachable within %ss" % (args.coordinator, args.timeout))
+    except grpc.RpcError as exc:
+        failures.append("rpc failed: %s: %s" % (exc.code().name, exc.details()))
+    finally:
+        channel.close()
+
+    out["failures"] = failures
+    out["ok"] = not failures
+    print(json.dumps(out, indent=2, sort_keys=True))
+    return 0 if not failures else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
