@@ -52,16 +52,21 @@ describe('bank transfers across participants', () => {
         const from = keys[Math.floor(random() * keys.length)]!;
         const to = keys[(keys.indexOf(from) + 1 + Math.floor(random() * (keys.length - 1))) % keys.length]!;
         const amount = BigInt(1 + Math.floor(random() * 20));
-        const a: Attempt = { txnId: `${opts.prefix}-w${w}-${n}`, from, to, amount, result: 'unknown' };
-        attempts.push(a);
-        let r: TxnResult;
-        try {
-          r = await client.transfer(from, to, amount, { txnId: a.txnId });
-        } catch {
-          await new Promise((res) => setTimeout(res, 50)); // back off while a node is down
-          continue;
+        const firstAttemptMs = Date.now();
+        // Lock conflicts are retried under new ids with the first attempt's age, as a real client does.
+        for (let retry = 0; retry < 10 && !done; retry++) {
+          const a: Attempt = { txnId: `${opts.prefix}-w${w}-${n}-r${retry}`, from, to, amount, result: 'unknown' };
+          attempts.push(a);
+          let r: TxnResult;
+          try {
+            r = await client.transfer(from, to, amount, { txnId: a.txnId, firstAttemptMs });
+          } catch {
+            await new Promise((res) => setTimeout(res, 50)); // back off while a node is down
+            break;
+          }
+          a.result = r.outcome === 'COMMITTED' ? 'committed' : r.outcome === 'ABORTED' ? 'aborted' : 'unknown';
+          if (r.abortCode !== 'CONFLICT') break;
         }
-        a.result = r.outcome === 'COMMITTED' ? 'committed' : r.outcome === 'ABORTED' ? 'aborted' : 'unknown';
       }
     };
     const auditor = async () => {
@@ -92,6 +97,7 @@ describe('bank transfers across participants', () => {
     const workers = Array.from({ length: opts.workers }, (_, w) => worker(w));
     const audit = auditor();
     await nemesis();
+    if (opts.kills > 0) done = true; // the faults are over: stop the load, then check
     await Promise.all(workers);
     done = true;
     await audit;
