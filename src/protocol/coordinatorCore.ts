@@ -187,7 +187,8 @@ export class CoordinatorCore {
     const t = this.txns.get(msg.txn);
     if (t) {
       if (t.msg && t.msg.digest !== msg.digest) return this.rejectReuse(replyTo, msg.txn);
-      if (t.phase === 'committed') return this.replyDecision(replyTo, t.decision!);
+      // A re-driven decision has no request in memory: check the ops against the record.
+      if (t.phase === 'committed') return this.answerTransact(replyTo, msg, t.decision!);
       if (!t.msg && t.phase === 'lookup') t.msg = msg; // a query started the lookup
       t.outcomeWaiters.push(replyTo);
       return;
@@ -217,6 +218,15 @@ export class CoordinatorCore {
     }
     const done = this.recent.get(txn);
     if (done) return this.replyDecision(replyTo, done);
+    if (this.txns.size >= this.config.maxActiveTxns) {
+      this.reply(replyTo, {
+        kind: 'rejected',
+        txn,
+        status: 'RESOURCE_EXHAUSTED',
+        message: `coordinator ${this.id} has ${this.txns.size} transactions in flight; retry later`,
+      });
+      return;
+    }
     this.txns.set(txn, this.newTxn('lookup', undefined, [], [replyTo]));
     this.emit({ type: 'lookup', txn });
   }
@@ -307,8 +317,11 @@ export class CoordinatorCore {
     const participants = [...t.branches.keys()].sort();
     if ([...t.branches.values()].every((x) => x.vote!.kind === 'READ_ONLY')) {
       // Nothing was written anywhere: no decision to force. Releasing the read locks is all.
+      // The record is written unforced only so that GetTransaction can tell COMMITTED later;
+      // if a crash loses it, the id reads as aborted, which for a read loses nothing.
       this.counters.readOnly++;
-      const record = this.commitRecord(txn, t, participants);
+      const record: DecisionRecord = { ...this.commitRecord(txn, t, participants), readOnly: true };
+      this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: false });
       this.txns.delete(txn);
       this.recent.set(txn, record);
       for (const w of t.outcomeWaiters) this.replyDecision(w, record);
@@ -325,6 +338,7 @@ export class CoordinatorCore {
     if (record.kind === 'end') return;
     const d = record.record;
     const t = this.txns.get(d.txn);
+    if (d.readOnly) return;
     if (d.outcome === 'ABORTED') {
       if (t?.phase !== 'tombstoning') return; // an unforced abort record landed: nothing waits for it
       this.txns.delete(d.txn);
@@ -447,7 +461,7 @@ export class CoordinatorCore {
       kind: 'outcome',
       txn,
       outcome: 'PENDING',
-      reason: `transaction is ${t.phase}`,
+      reason: 'transaction is in progress',
       results: [],
       participants: [...t.branches.keys()].sort(),
     });

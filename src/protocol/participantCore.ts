@@ -248,11 +248,6 @@ export class ParticipantCore {
       this.replyFinished(replyTo, done);
       return;
     }
-    if (this.waiting.length >= this.config.maxLockWaiters) {
-      this.counters.votedNo++;
-      this.reply(replyTo, this.noVote(msg.txn, `participant ${this.id} is overloaded: too many lock waiters`, 'CONFLICT'));
-      return;
-    }
     const t: ParticipantTxn = {
       phase: 'locking',
       msg,
@@ -286,6 +281,10 @@ export class ParticipantCore {
     if (first) {
       if (t.lockDeadline <= this.now) {
         this.voteNo(txn, t, `conflict on key ${result.key}: locked by ${result.holders.join(',')}`, 'CONFLICT');
+        return true;
+      }
+      if (this.waiting.length >= this.config.maxLockWaiters) {
+        this.voteNo(txn, t, `participant ${this.id} is overloaded: ${this.waiting.length} transactions wait for locks`, 'CONFLICT');
         return true;
       }
       this.counters.lockWaits++;
@@ -402,7 +401,7 @@ export class ParticipantCore {
       case 'readonly':
         this.locks.release(txn);
         this.txns.delete(txn);
-        this.recent.set(txn, { txn, outcome, results: t.results });
+        this.recent.set(txn, { txn, outcome, results: t.results, readOnly: true });
         this.wakeWaiters();
         ack(true);
         return;
@@ -508,7 +507,10 @@ export class ParticipantCore {
   }
 
   private replyFinished(replyTo: ReplyTo, done: ParticipantOutcomeRecord): void {
-    if (done.outcome === 'COMMITTED') {
+    if (done.readOnly) {
+      // Its read locks are gone: re-voting would return reads from a point that has passed.
+      this.reply(replyTo, this.noVote(done.txn, 'read-only transaction already finished here', 'CONFLICT'));
+    } else if (done.outcome === 'COMMITTED') {
       this.reply(replyTo, { kind: 'vote', txn: done.txn, vote: { kind: 'YES', results: done.results } });
     } else {
       this.reply(replyTo, this.noVote(done.txn, 'transaction already aborted', 'CONFLICT'));

@@ -20,6 +20,8 @@ export interface ParticipantOutcomeRecord {
   txn: TxnId;
   outcome: Outcome;
   results: OpResult[];
+  /** The branch only read: it forced nothing, so a duplicate prepare must not be told YES. */
+  readOnly?: boolean;
 }
 
 /** The coordinator's decision. COMMIT is forced before anyone hears it; ABORT is presumed. */
@@ -33,6 +35,8 @@ export interface DecisionRecord {
   /** Fingerprint of the request's ops: a txn id reused with other ops is refused. */
   digest: string;
   decidedAtMs: number;
+  /** Every participant voted READ_ONLY: nothing to deliver, nothing to re-drive. */
+  readOnly?: boolean;
 }
 
 export type ParticipantRecord =

@@ -34,6 +34,6 @@ function toBatch(record: CoordinatorRecord): BatchOp[] {
   if (record.kind === 'end') return [{ type: 'del', key: CKEY.unfinished(record.txn) }];
   const d = record.record;
   const ops: BatchOp[] = [{ type: 'put', key: CKEY.decision(d.txn), value: JSON.stringify(d) }];
-  if (d.outcome === 'COMMITTED') ops.push({ type: 'put', key: CKEY.unfinished(d.txn), value: '""' });
+  if (d.outcome === 'COMMITTED' && !d.readOnly) ops.push({ type: 'put', key: CKEY.unfinished(d.txn), value: '""' });
   return ops;
 }

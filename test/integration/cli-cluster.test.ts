@@ -102,7 +102,7 @@ describe('dtx cluster up', () => {
       const client = new pkg.grpc.reflection.v1.ServerReflection(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
       const stream = client['ServerReflectionInfo']!();
       const names = await new Promise<string[]>((resolve, reject) => {
-        stream.on('data', (m) => {
+        stream.on('data', (m: { list_services_response?: { service: { name: string }[] } }) => {
           resolve((m.list_services_response?.service ?? []).map((s) => s.name));
           stream.end();
         });
