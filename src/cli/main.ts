@@ -1,4 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
+import { chaosCommand } from './chaosCommand.js';
 import { clusterCommand } from './clusterCommand.js';
 import { demoCommand } from './demoCommand.js';
 import { coordinatorCommand, participantCommand } from './nodeCommands.js';
@@ -27,6 +28,7 @@ program.addCommand(txnCommand());
 program.addCommand(readCommand());
 program.addCommand(statusCommand());
 program.addCommand(demoCommand());
+program.addCommand(chaosCommand());
 program.addCommand(coordinatorCommand());
 program.addCommand(participantCommand());
 

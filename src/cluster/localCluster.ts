@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { LinkFault } from '../rpc/networkFaults.js';
+import { sendClockOffset, sendNetworkFaults } from './faultControl.js';
 import { NodeProcess, type NodeRole } from './nodeProcess.js';
 import { freePorts } from './ports.js';
 
@@ -13,6 +15,8 @@ export interface ClusterOptions {
   host?: string;
   coordinatorArgs?: string[];
   participantArgs?: string[];
+  /** Extra environment per node name, e.g. { p1: { DTX_PLANTED_BUG: '...' } }. */
+  nodeEnv?: Record<string, Record<string, string>>;
   healthTimeoutMs?: number;
 }
 
@@ -23,6 +27,9 @@ export interface ClusterOptions {
  */
 export class LocalCluster {
   readonly nodes = new Map<string, NodeProcess>();
+  /** The network faults in force; re-sent to a node when it restarts (its table lives in memory). */
+  private faults: LinkFault[] = [];
+  private readonly clockOffsets = new Map<string, number>();
   private constructor(
     readonly dataDir: string,
     private readonly ownsDataDir: boolean,
@@ -50,6 +57,7 @@ export class LocalCluster {
           dataDir: join(dataDir, name),
           logFile: join(dataDir, 'logs', `${name}.log`),
           args,
+          ...(opts.nodeEnv?.[name] ? { env: opts.nodeEnv[name] } : {}),
         }),
       );
     add('c1', 'coordinator', ports[0]!, ['--participants', peers, ...(opts.coordinatorArgs ?? [])]);
@@ -99,6 +107,43 @@ export class LocalCluster {
     if (n.state !== 'stopped') await n.signal('SIGKILL');
     n.start();
     await n.waitHealthy(this.healthTimeoutMs);
+    if (this.faults.length > 0) await sendNetworkFaults(n.address, this.faults);
+    const offset = this.clockOffsets.get(name);
+    if (offset) await sendClockOffset(n.address, offset);
+  }
+
+  /**
+   * Replaces the network faults on every node (an empty list heals the network). Nodes
+   * that are down or paused get the table when they come back (restart) or at the next
+   * call; the result lists the nodes that could not be told now.
+   */
+  async setNetworkFaults(links: LinkFault[]): Promise<string[]> {
+    this.faults = links;
+    const missed: string[] = [];
+    await Promise.all(
+      [...this.nodes.values()].map(async (n) => {
+        if (n.state !== 'running') {
+          missed.push(n.spec.name);
+          return;
+        }
+        try {
+          await sendNetworkFaults(n.address, links);
+        } catch {
+          missed.push(n.spec.name);
+        }
+      }),
+    );
+    return missed;
+  }
+
+  get networkFaults(): LinkFault[] {
+    return this.faults;
+  }
+
+  async setClockOffset(name: string, offsetMs: number): Promise<void> {
+    this.clockOffsets.set(name, offsetMs);
+    const n = this.node(name);
+    if (n.state === 'running') await sendClockOffset(n.address, offsetMs);
   }
 
   async pause(name: string): Promise<void> {
@@ -106,7 +151,10 @@ export class LocalCluster {
   }
 
   async resume(name: string): Promise<void> {
-    await this.node(name).signal('SIGCONT');
+    const n = this.node(name);
+    await n.signal('SIGCONT');
+    // A node paused while the fault table changed missed it.
+    await sendNetworkFaults(n.address, this.faults).catch(() => undefined);
   }
 
   /** Graceful stop of every node (SIGTERM, SIGKILL after a bound). */

@@ -15,6 +15,8 @@ export interface NodeSpec {
   logFile: string;
   /** Extra CLI flags after the standard ones. */
   args: string[];
+  /** Extra environment (e.g. DTX_FAILPOINTS, DTX_PLANTED_BUG). */
+  env?: Record<string, string>;
 }
 
 export type NodeState = 'stopped' | 'running' | 'paused';
@@ -53,7 +55,7 @@ export class NodeProcess {
     ];
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', fd, fd],
-      env: { ...process.env, DTX_EXIT_WITH_PARENT: '1' },
+      env: { ...process.env, ...this.spec.env, DTX_EXIT_WITH_PARENT: '1' },
     });
     closeSync(fd);
     this.child = child;

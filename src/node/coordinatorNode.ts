@@ -33,6 +33,7 @@ import { adminHandlers } from './adminService.js';
 import { NodeClock } from './clock.js';
 import { CoreDriver } from './coreDriver.js';
 import { Failpoints } from './failpoints.js';
+import { NetworkFaults } from '../rpc/networkFaults.js';
 import type { RunningNode } from './participantNode.js';
 import { ReplyRegistry } from './replies.js';
 
@@ -73,6 +74,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   const started = Date.now();
   const clock = new NodeClock();
   const failpoints = new Failpoints();
+  const network = new NetworkFaults(opts.id);
   const store = new CoordinatorStore(await NodeStore.open(opts.dataDir, { id: opts.id, role: 'coordinator' }));
   const config: CoordinatorConfig = {
     ...DEFAULT_COORDINATOR_TUNING,
@@ -83,7 +85,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   const core = new CoordinatorCore(opts.id, config);
   const replies = new ReplyRegistry<CoordinatorReply>();
   const clients = new Map<string, ParticipantClient>(
-    [...opts.participants].map(([id, addr]) => [id, participantClient(addr)]),
+    [...opts.participants].map(([id, addr]) => [id, participantClient(addr, [network.interceptor(id)])]),
   );
   const timeoutOf = new Map<string, number>();
 
@@ -261,12 +263,14 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         counters: {
           ...core.counters,
           activeTxns: core.activeTxns,
+          ...network.counters,
+          clockOffsetMs: clock.offsetMs,
           logBatches: store.store.writer.stats.batches,
           logRecords: store.store.writer.stats.records,
         },
         uptimeMs: Date.now() - started,
         dataDir: opts.dataDir,
-      }), failpoints),
+      }), { failpoints, network, clock }),
     },
   ]);
   markServing(server, [SERVICE_NAMES.coordinator, SERVICE_NAMES.admin]);

@@ -28,6 +28,8 @@ import { adminHandlers } from './adminService.js';
 import { NodeClock } from './clock.js';
 import { CoreDriver } from './coreDriver.js';
 import { Failpoints } from './failpoints.js';
+import { PLANTED_BUGS, plantedBug } from './plantedBugs.js';
+import { NetworkFaults } from '../rpc/networkFaults.js';
 import { ReplyRegistry } from './replies.js';
 
 export interface ParticipantNodeOptions {
@@ -58,14 +60,17 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
   const started = Date.now();
   const clock = new NodeClock();
   const failpoints = new Failpoints();
+  const bug = plantedBug();
+  if (bug) opts.log.warn({ node: opts.id, bug }, `PLANTED BUG ACTIVE: ${PLANTED_BUGS[bug]}`);
+  const network = new NetworkFaults(opts.id);
   const store = new ParticipantStore(await NodeStore.open(opts.dataDir, { id: opts.id, role: 'participant' }));
   const core = new ParticipantCore(opts.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...opts.config });
   const replies = new ReplyRegistry<ParticipantReply>();
   const coordinators = new Map<string, CoordinatorClient>();
-  const coordinatorAt = (addr: string): CoordinatorClient => {
+  const coordinatorAt = (id: string, addr: string): CoordinatorClient => {
     let c = coordinators.get(addr);
     if (!c) {
-      c = coordinatorClient(addr);
+      c = coordinatorClient(addr, [network.interceptor(id)]);
       coordinators.set(addr, c);
     }
     return c;
@@ -84,6 +89,15 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           finished,
         }));
       case 'persist':
+        if (bug === 'participant.voteBeforeSync' && e.record.kind === 'prepare') {
+          const late = e.record;
+          setTimeout(() => void store.persist(late, false).catch(() => undefined), 300);
+          return { type: 'persisted' as const, record: e.record };
+        }
+        if (bug === 'participant.skipCommitApply' && e.record.kind === 'commit') {
+          const skipped = { ...e.record, writes: [] };
+          return store.persist(skipped, e.sync).then(() => ({ type: 'persisted' as const, record: e.record }));
+        }
         return store.persist(e.record, e.sync).then(() => {
           if (e.record.kind === 'prepare') failpoints.hit('participant.prepare.afterPersist');
           return { type: 'persisted' as const, record: e.record };
@@ -92,7 +106,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
         driver.schedule(e.at, () => ({ type: 'timer', timer: e.timer }));
         return;
       case 'inquire': {
-        const c = coordinatorAt(e.coordinatorAddr);
+        const c = coordinatorAt(e.coordinatorId, e.coordinatorAddr);
         return call<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId: e.txn }, 3000, true).then(
           (res) => ({
             type: 'inquiryResult' as const,
@@ -195,12 +209,14 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           ...core.counters,
           activeTxns: core.activeTxns,
           lockedKeys: core.lockedKeys,
+          ...network.counters,
+          clockOffsetMs: clock.offsetMs,
           logBatches: store.store.writer.stats.batches,
           logRecords: store.store.writer.stats.records,
         },
         uptimeMs: Date.now() - started,
         dataDir: opts.dataDir,
-      }), failpoints),
+      }), { failpoints, network, clock }),
     },
   ]);
   markServing(server, [SERVICE_NAMES.participant, SERVICE_NAMES.admin]);

@@ -15,12 +15,13 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 
 const creds = () => grpc.credentials.createInsecure();
 
-export function coordinatorClient(address: string): CoordinatorClient {
-  return new dtxV1.Coordinator(address, creds(), CHANNEL_OPTIONS);
+/** `interceptors` carry the node's network faults on node-to-node channels. */
+export function coordinatorClient(address: string, interceptors: grpc.Interceptor[] = []): CoordinatorClient {
+  return new dtxV1.Coordinator(address, creds(), { ...CHANNEL_OPTIONS, interceptors });
 }
 
-export function participantClient(address: string): ParticipantClient {
-  return new dtxV1.Participant(address, creds(), CHANNEL_OPTIONS);
+export function participantClient(address: string, interceptors: grpc.Interceptor[] = []): ParticipantClient {
+  return new dtxV1.Participant(address, creds(), { ...CHANNEL_OPTIONS, interceptors });
 }
 
 export function adminClient(address: string): AdminClient {

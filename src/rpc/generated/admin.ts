@@ -2,7 +2,10 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AdminClient as _dtx_v1_AdminClient, AdminDefinition as _dtx_v1_AdminDefinition } from './dtx/v1/Admin.js';
+import type { ClockOffset as _dtx_v1_ClockOffset, ClockOffset__Output as _dtx_v1_ClockOffset__Output } from './dtx/v1/ClockOffset.js';
 import type { Counter as _dtx_v1_Counter, Counter__Output as _dtx_v1_Counter__Output } from './dtx/v1/Counter.js';
+import type { LinkFault as _dtx_v1_LinkFault, LinkFault__Output as _dtx_v1_LinkFault__Output } from './dtx/v1/LinkFault.js';
+import type { NetworkFaults as _dtx_v1_NetworkFaults, NetworkFaults__Output as _dtx_v1_NetworkFaults__Output } from './dtx/v1/NetworkFaults.js';
 import type { Peer as _dtx_v1_Peer, Peer__Output as _dtx_v1_Peer__Output } from './dtx/v1/Peer.js';
 import type { SetFailpointRequest as _dtx_v1_SetFailpointRequest, SetFailpointRequest__Output as _dtx_v1_SetFailpointRequest__Output } from './dtx/v1/SetFailpointRequest.js';
 import type { SetFailpointResponse as _dtx_v1_SetFailpointResponse, SetFailpointResponse__Output as _dtx_v1_SetFailpointResponse__Output } from './dtx/v1/SetFailpointResponse.js';
@@ -17,7 +20,10 @@ export interface ProtoGrpcType {
   dtx: {
     v1: {
       Admin: SubtypeConstructor<typeof grpc.Client, _dtx_v1_AdminClient> & { service: _dtx_v1_AdminDefinition }
+      ClockOffset: MessageTypeDefinition<_dtx_v1_ClockOffset, _dtx_v1_ClockOffset__Output>
       Counter: MessageTypeDefinition<_dtx_v1_Counter, _dtx_v1_Counter__Output>
+      LinkFault: MessageTypeDefinition<_dtx_v1_LinkFault, _dtx_v1_LinkFault__Output>
+      NetworkFaults: MessageTypeDefinition<_dtx_v1_NetworkFaults, _dtx_v1_NetworkFaults__Output>
       Peer: MessageTypeDefinition<_dtx_v1_Peer, _dtx_v1_Peer__Output>
       SetFailpointRequest: MessageTypeDefinition<_dtx_v1_SetFailpointRequest, _dtx_v1_SetFailpointRequest__Output>
       SetFailpointResponse: MessageTypeDefinition<_dtx_v1_SetFailpointResponse, _dtx_v1_SetFailpointResponse__Output>

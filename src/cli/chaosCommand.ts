@@ -1,0 +1,81 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import cliProgress from 'cli-progress';
+import { NEMESES, type NemesisKind } from '../chaos/nemesis.js';
+import { runChaos } from '../chaos/runChaos.js';
+import { parseDurationMs, parseIntIn } from './parse.js';
+import { action, CliError } from './run.js';
+
+function parseNemeses(value: string): NemesisKind[] {
+  if (value === 'none') return [];
+  const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const k of kinds) {
+    if (!(NEMESES as readonly string[]).includes(k)) throw new InvalidArgumentError(`unknown nemesis "${k}" (use ${NEMESES.join(',')} or none)`);
+  }
+  return kinds as NemesisKind[];
+}
+
+export function chaosCommand() {
+  return new Command('chaos')
+    .description('break a real local cluster on purpose while a workload runs, then check every guarantee')
+    .option('-w, --workload <name>', 'bank | cart', (v) => {
+      if (v !== 'bank' && v !== 'cart') throw new InvalidArgumentError('workload must be bank or cart');
+      return v;
+    }, 'bank' as 'bank' | 'cart')
+    .option('-n, --nemesis <list>', `faults to inject: ${NEMESES.join(',')} (or none)`, parseNemeses, [...NEMESES] as NemesisKind[])
+    .option('-d, --duration <d>', 'how long to run the workload', parseDurationMs, 30_000)
+    .option('--protocol <p>', 'commit protocol (2pc)', (v) => {
+      if (v !== '2pc') throw new InvalidArgumentError(`protocol ${v} is not available yet; use 2pc`);
+      return v;
+    }, '2pc')
+    .option('-s, --seed <n>', 'seed of the fault schedule and the workload', parseIntIn(0, 2 ** 31 - 1), 1)
+    .option('-c, --concurrency <n>', 'concurrent clients', parseIntIn(1, 256), 8)
+    .option('-p, --participants <n>', 'participants', parseIntIn(2, 16), 3)
+    .option('-o, --out <dir>', 'where the history and node data go (default: a new temp dir)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  dtx chaos --workload bank --nemesis kill,pause,partition,delay,skew --duration 60s --seed 7 --concurrency 8\n\nExit 0 when every check holds, 1 on any violation.',
+    )
+    .action(
+      action(async (o) => {
+        const out = resolve(o.out ?? mkdtempSync(join(tmpdir(), 'dtx-chaos-')));
+        const bar = new cliProgress.SingleBar(
+          {
+            format: 'chaos {bar} {elapsed}/{total}s | ok {ok} fail {fail} unknown {info} | {fault}',
+            stream: process.stderr,
+            noTTYOutput: true,
+            notTTYSchedule: 5000,
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        process.stderr.write(`dtx chaos: ${o.workload} x [${o.nemesis.join(',') || 'no faults'}] for ${o.duration / 1000}s, seed ${o.seed}, out ${out}\n`);
+        bar.start(Math.round(o.duration / 1000), 0, { elapsed: 0, ok: 0, fail: 0, info: 0, fault: 'starting' });
+        const report = await runChaos({
+          workload: o.workload,
+          nemeses: o.nemesis,
+          durationMs: o.duration,
+          seed: o.seed,
+          concurrency: o.concurrency,
+          participants: o.participants,
+          outDir: out,
+          onProgress: (p) => bar.update(Math.min(Math.round(p.elapsedMs / 1000), Math.round(o.duration / 1000)), { ...p, elapsed: Math.round(p.elapsedMs / 1000) }),
+        }).finally(() => bar.stop());
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        } else {
+          const w = Math.max(...report.checks.map((c) => c.name.length));
+          process.stdout.write(`\n${'check'.padEnd(w)}  verdict  detail\n`);
+          for (const c of report.checks) process.stdout.write(`${c.name.padEnd(w)}  ${c.ok ? 'pass   ' : 'FAIL   '}  ${c.detail}\n`);
+          process.stdout.write(
+            `\nops: ${report.ops.ok} ok, ${report.ops.fail} failed, ${report.ops.info} unknown; ${report.faults.length} faults injected\n` +
+              `history: ${report.historyPath}\n`,
+          );
+        }
+        if (!report.ok) throw new CliError(`${report.checks.filter((c) => !c.ok).length} checks failed (seed ${o.seed}); history in ${report.historyPath}`);
+      }),
+    );
+}

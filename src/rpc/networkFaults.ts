@@ -1,0 +1,136 @@
+import * as grpc from '@grpc/grpc-js';
+
+/** Faults on the messages from one node to another. */
+export interface LinkFault {
+  from: string;
+  to: string;
+  blocked: boolean;
+  delayMs: number;
+  jitterMs: number;
+  dropRate: number;
+  duplicateRate: number;
+}
+
+const NONE: Omit<LinkFault, 'from' | 'to'> = { blocked: false, delayMs: 0, jitterMs: 0, dropRate: 0, duplicateRate: 0 };
+const MAX_DELAY_MS = 60_000;
+
+/**
+ * A node's table of network faults, keyed by directed link. The node enforces both
+ * directions of its own links on its outgoing calls: its requests travel self→peer
+ * and the answers peer→self, so a one-way partition loses either the request or
+ * only the answer (the call took effect but the caller cannot know).
+ */
+export class NetworkFaults {
+  private links = new Map<string, LinkFault>();
+  readonly counters = { dropped: 0, delayed: 0, duplicated: 0 };
+
+  constructor(
+    readonly self: string,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  replace(links: LinkFault[]): LinkFault[] {
+    const next = new Map<string, LinkFault>();
+    for (const l of links) {
+      if (!l.from || !l.to || l.from === l.to) throw new Error(`a link needs two different node ids, got "${l.from}"→"${l.to}"`);
+      for (const [name, rate] of [['drop_rate', l.dropRate], ['duplicate_rate', l.duplicateRate]] as const) {
+        if (!(rate >= 0 && rate <= 1)) throw new Error(`${name} must be within 0..1, got ${rate}`);
+      }
+      if (l.delayMs > MAX_DELAY_MS || l.jitterMs > MAX_DELAY_MS) throw new Error(`delays are limited to ${MAX_DELAY_MS} ms`);
+      next.set(`${l.from}>${l.to}`, { ...NONE, ...l });
+    }
+    this.links = next;
+    return this.list();
+  }
+
+  list(): LinkFault[] {
+    return [...this.links.values()];
+  }
+
+  link(from: string, to: string): Omit<LinkFault, 'from' | 'to'> {
+    return this.links.get(`${from}>${to}`) ?? NONE;
+  }
+
+  /** Whether a message on this link is lost now. */
+  lost(from: string, to: string): boolean {
+    const l = this.link(from, to);
+    return l.blocked || (l.dropRate > 0 && this.random() < l.dropRate);
+  }
+
+  delayOf(from: string, to: string): number {
+    const l = this.link(from, to);
+    return l.delayMs + (l.jitterMs > 0 ? Math.floor(this.random() * (l.jitterMs + 1)) : 0);
+  }
+
+  duplicated(from: string, to: string): boolean {
+    const l = this.link(from, to);
+    return l.duplicateRate > 0 && this.random() < l.duplicateRate;
+  }
+
+  /** The client interceptor for calls from this node to `peer`. */
+  interceptor(peer: string): grpc.Interceptor {
+    return (options, nextCall) => {
+      const self = this.self;
+      const requestLost = this.lost(self, peer);
+      const answerLost = !requestLost && this.lost(peer, self);
+      const requestDelay = this.delayOf(self, peer);
+      const answerDelay = this.delayOf(peer, self);
+      const duplicate = !requestLost && this.duplicated(self, peer);
+      if (requestLost || answerLost) this.counters.dropped++;
+      if (requestDelay + answerDelay > 0) this.counters.delayed++;
+      if (duplicate) this.counters.duplicated++;
+      let startMetadata: grpc.Metadata | null = null;
+      let outbound: Promise<void> = requestDelay > 0 ? new Promise((r) => setTimeout(r, requestDelay)) : Promise.resolve();
+      let inbound: Promise<void> = Promise.resolve();
+      const later = (fn: () => void) => {
+        inbound = inbound.then(() => (answerDelay > 0 ? new Promise<void>((r) => setTimeout(r, answerDelay)) : undefined)).then(fn);
+      };
+      const deadlineIn = () => {
+        const d = options.deadline;
+        const at = d instanceof Date ? d.getTime() : typeof d === 'number' ? d : Date.now() + 30_000;
+        return Math.max(0, at - Date.now());
+      };
+      return new grpc.InterceptingCall(nextCall(options), {
+        start(metadata, listener, next) {
+          startMetadata = metadata.clone();
+          next(metadata, {
+            onReceiveMetadata(md, nxt) {
+              if (!answerLost) later(() => nxt(md));
+            },
+            onReceiveMessage(msg, nxt) {
+              if (!answerLost) later(() => nxt(msg));
+            },
+            onReceiveStatus(status, nxt) {
+              if (!answerLost) {
+                later(() => nxt(status));
+                return;
+              }
+              // The answer never arrives: the caller learns nothing until its deadline.
+              setTimeout(
+                () => nxt({ code: grpc.status.DEADLINE_EXCEEDED, details: `answer lost (fault ${peer}→${self})`, metadata: new grpc.Metadata() }),
+                deadlineIn(),
+              );
+            },
+          });
+        },
+        sendMessage(message, next) {
+          // A lost request is never sent; the call then ends at its deadline, as over a dead link.
+          if (requestLost) return;
+          outbound = outbound.then(() => next(message));
+          if (duplicate) {
+            outbound = outbound.then(() => {
+              const copy = nextCall(options);
+              copy.start(startMetadata ?? new grpc.Metadata(), {});
+              copy.sendMessage(message);
+              copy.halfClose();
+            });
+          }
+        },
+        halfClose(next) {
+          if (requestLost) return;
+          outbound = outbound.then(() => next());
+        },
+      });
+    };
+  }
+}

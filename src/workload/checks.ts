@@ -1,0 +1,60 @@
+import type { DtxClient } from '../client/dtxClient.js';
+import type { History } from './history.js';
+
+/** One row of a verdict table. */
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** A workload the chaos runner drives from several clients and then checks. */
+export interface ChaosWorkload {
+  name: string;
+  setup(client: DtxClient): Promise<void>;
+  /** One client operation, recorded in the history (invoke, then ok / fail / info). */
+  step(client: DtxClient, process: number, random: () => number, history: History): Promise<void>;
+  /** Checks over the history and the healed cluster's final state. */
+  check(client: DtxClient, history: History, committed: ReadonlySet<string>): Promise<CheckResult[]>;
+}
+
+/** Runs a transaction op and records it: COMMITTED → ok, ABORTED → fail, a broken call → info (unknown). */
+export async function recordTxn(
+  history: History,
+  process: number,
+  f: string,
+  txnId: string,
+  value: unknown,
+  run: () => Promise<{ outcome: string; reason: string }>,
+): Promise<'ok' | 'fail' | 'info'> {
+  history.add({ process, type: 'invoke', f, txnId, value });
+  try {
+    const r = await run();
+    const type = r.outcome === 'COMMITTED' ? 'ok' : r.outcome === 'ABORTED' ? 'fail' : 'info';
+    history.add({ process, type, f, txnId, value, ...(r.reason ? { error: r.reason } : {}) });
+    return type;
+  } catch (err) {
+    history.add({ process, type: 'info', f, txnId, value, error: (err as Error).message });
+    return 'info';
+  }
+}
+
+/** Asks the coordinator for every unknown outcome (after healing): never guessed. */
+export async function resolveUnknown(client: DtxClient, history: History): Promise<{ committed: Set<string>; unresolved: string[] }> {
+  const committed = new Set<string>();
+  const unresolved: string[] = [];
+  const done = new Map<string, string>();
+  for (const e of history.entries) if (e.txnId && e.type !== 'invoke') done.set(e.txnId, e.type);
+  for (const [txnId, type] of done) {
+    if (type === 'ok') committed.add(txnId);
+    if (type !== 'info') continue;
+    try {
+      const g = await client.getTransaction(txnId);
+      if (g.outcome === 'COMMITTED') committed.add(txnId);
+      else if (g.outcome === 'PENDING') unresolved.push(txnId);
+    } catch {
+      unresolved.push(txnId);
+    }
+  }
+  return { committed, unresolved };
+}
