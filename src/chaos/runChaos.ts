@@ -54,18 +54,23 @@ function makeWorkload(name: 'bank' | 'cart'): ChaosWorkload {
     : cartWorkload({ skus: 5, users: 8, stock: 200n, wallet: 2000n });
 }
 
-async function quiet(cluster: LocalCluster): Promise<boolean> {
+/** Null when every node is idle; otherwise what keeps which node busy. */
+async function busy(cluster: LocalCluster): Promise<string | null> {
   for (const n of cluster.nodes.values()) {
     const c = adminClient(n.address);
     try {
       const s = await call<object, StatusResponse__Output>(c.Status.bind(c), {}, 2000, true);
       const counter = (name: string) => Number(s.counters.find((x) => x.name === name)?.value ?? 0);
-      if (s.inDoubt.length > 0 || counter('activeTxns') > 0 || counter('lockedKeys') > 0) return false;
+      if (s.inDoubt.length > 0 || counter('activeTxns') > 0 || counter('lockedKeys') > 0) {
+        return `${n.spec.name}: in-doubt ${s.inDoubt.slice(0, 3).join(',') || 0}, active ${counter('activeTxns')}, locked keys ${counter('lockedKeys')}`;
+      }
+    } catch (err) {
+      return `${n.spec.name}: ${(err as Error).message}`;
     } finally {
       c.close();
     }
   }
-  return true;
+  return null;
 }
 
 /**
@@ -154,15 +159,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       detail: recoveryErrors.length === 0 ? 'every restart served again' : recoveryErrors.slice(0, 2).join('; '),
     });
     const deadline = Date.now() + (o.quiesceTimeoutMs ?? 60_000);
-    let quiescent = false;
-    while (!quiescent && Date.now() < deadline) {
-      quiescent = await quiet(cluster).catch(() => false);
-      if (!quiescent) await new Promise((r) => setTimeout(r, 200));
+    let why = await busy(cluster);
+    while (why !== null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      why = await busy(cluster);
     }
     checks.push({
       name: 'liveness: quiescent after healing (no lock, no in-doubt txn)',
-      ok: quiescent,
-      detail: quiescent ? 'every node idle' : `not idle within ${o.quiesceTimeoutMs ?? 60_000} ms`,
+      ok: why === null,
+      detail: why === null ? 'every node idle' : `not idle within ${o.quiesceTimeoutMs ?? 60_000} ms: ${why}`,
     });
     let committed = new Set<string>();
     await guarded('every unknown outcome resolved after healing', async () => {

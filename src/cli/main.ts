@@ -4,6 +4,7 @@ import { clusterCommand } from './clusterCommand.js';
 import { demoCommand } from './demoCommand.js';
 import { coordinatorCommand, participantCommand } from './nodeCommands.js';
 import { statusCommand } from './statusCommand.js';
+import { simCommand } from './simCommand.js';
 import { readCommand, txnCommand } from './txnCommands.js';
 
 const program = new Command('dtx')
@@ -29,6 +30,7 @@ program.addCommand(readCommand());
 program.addCommand(statusCommand());
 program.addCommand(demoCommand());
 program.addCommand(chaosCommand());
+program.addCommand(simCommand());
 program.addCommand(coordinatorCommand());
 program.addCommand(participantCommand());
 

@@ -9,9 +9,12 @@ import type { StatusResponse__Output } from '../rpc/generated/dtx/v1/StatusRespo
 import type { TransactRequest } from '../rpc/generated/dtx/v1/TransactRequest.js';
 import type { TransactResponse__Output } from '../rpc/generated/dtx/v1/TransactResponse.js';
 import { validateOps } from '../protocol/ops.js';
+import { TransactStreamChannel } from './transactStream.js';
 import type { AbortCode, CheckExpect, OpResult, TxnOp } from '../protocol/types.js';
 
 export type { TxnOp, OpResult, AbortCode };
+// Locks with leases and fencing tokens (issue 6).
+export { fenced, LockClient, LockLostError, withLock, type HeldLock, type Lease, type LockInfo } from './locks.js';
 
 /** A failed call: the gRPC status name (INVALID_ARGUMENT, UNAVAILABLE, ...) and the server's message. */
 export class DtxError extends Error {
@@ -75,11 +78,15 @@ export const op = {
 export class DtxClient {
   private readonly coordinator: CoordinatorClient;
   private readonly admin: AdminClient;
+  private pipe: TransactStreamChannel | null = null;
 
   constructor(
     readonly address: string,
-    /** waitForReady: wait (to the deadline) for a coordinator that is (re)starting instead of failing fast. */
-    private readonly defaults: { timeoutMs: number; waitForReady?: boolean; retries?: number } = { timeoutMs: 10_000 },
+    /**
+     * waitForReady: wait (to the deadline) for a coordinator that is (re)starting instead of failing fast.
+     * stream: pipeline transactions over one TransactStream instead of one unary call each.
+     */
+    private readonly defaults: { timeoutMs: number; waitForReady?: boolean; retries?: number; stream?: boolean } = { timeoutMs: 10_000 },
   ) {
     this.coordinator = coordinatorClient(address);
     this.admin = adminClient(address);
@@ -116,6 +123,14 @@ export class DtxClient {
     };
     const c = this.coordinator;
     // The server gives up on the transaction at timeoutMs; leave room for the answer to arrive.
+    if (this.defaults.stream) {
+      this.pipe ??= new TransactStreamChannel(c);
+      try {
+        return toResult(await this.pipe.send(req, timeoutMs + 5000));
+      } catch (err) {
+        throw DtxError.from(err);
+      }
+    }
     const res = await this.rpc<TransactRequest, TransactResponse__Output>(c.Transact.bind(c), req, timeoutMs + 5000);
     return toResult(res);
   }
@@ -150,6 +165,7 @@ export class DtxClient {
   }
 
   close(): void {
+    this.pipe?.close();
     this.coordinator.close();
     this.admin.close();
   }

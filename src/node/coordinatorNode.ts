@@ -26,7 +26,8 @@ import type { TransactRequest__Output } from '../rpc/generated/dtx/v1/TransactRe
 import type { TransactResponse } from '../rpc/generated/dtx/v1/TransactResponse.js';
 import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
 import { markServing, serve } from '../rpc/serve.js';
-import { RpcError, unary } from '../rpc/status.js';
+import { RpcError, toServiceError, unary } from '../rpc/status.js';
+import { TickBatcher } from '../rpc/tickBatcher.js';
 import { CoordinatorStore } from '../storage/coordinatorStore.js';
 import { NodeStore } from '../storage/nodeStore.js';
 import { adminHandlers } from './adminService.js';
@@ -35,7 +36,9 @@ import { CoreDriver } from './coreDriver.js';
 import { Failpoints } from './failpoints.js';
 import { NetworkFaults } from '../rpc/networkFaults.js';
 import type { RunningNode } from './participantNode.js';
+import { ParticipantLink } from './participantLink.js';
 import { ReplyRegistry } from './replies.js';
+import { startLockService } from './lockService.js';
 
 export interface CoordinatorNodeOptions {
   id: string;
@@ -47,6 +50,12 @@ export interface CoordinatorNodeOptions {
   defaultTimeoutMs: number;
   log: Logger;
   tuning?: Partial<typeof DEFAULT_COORDINATOR_TUNING>;
+  /**
+   * How prepares and decisions reach participants: batched over one Exchange stream per
+   * participant (default), or one unary call each (for participants that implement only
+   * Prepare/Commit/Abort).
+   */
+  transport?: 'stream' | 'unary';
 }
 
 const READ_ATTEMPTS = 8;
@@ -87,11 +96,23 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   const clients = new Map<string, ParticipantClient>(
     [...opts.participants].map(([id, addr]) => [id, participantClient(addr, [network.interceptor(id)])]),
   );
+  const links = new Map<string, ParticipantLink>(
+    [...clients].map(([id, client]) => [id, new ParticipantLink(id, client, log)]),
+  );
   const timeoutOf = new Map<string, number>();
+  const streamed = (opts.transport ?? 'stream') === 'stream';
+
+  const noVote = (txn: string, from: string, why: string, code: 'PRECONDITION_FAILED' | 'UNAVAILABLE_PARTICIPANT') => ({
+    type: 'vote' as const,
+    txn,
+    from,
+    vote: { kind: 'NO' as const, reason: `unreachable or failed: ${why}`, code },
+  });
 
   const send = (e: Extract<CoordinatorEffect, { type: 'send' }>): Promise<void | CoordinatorEvent> => {
     const client = clients.get(e.to);
-    if (!client) throw new Error(`no address for participant ${e.to}`);
+    const link = links.get(e.to);
+    if (!client || !link) throw new Error(`no address for participant ${e.to}`);
     const m = e.message;
     if (m.kind === 'prepare') {
       const req: PrepareRequest = {
@@ -105,18 +126,17 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         lockWaitMs: m.msg.lockWaitMs,
       };
       const timeout = timeoutOf.get(m.msg.txn) ?? opts.defaultTimeoutMs;
-      return call<PrepareRequest, PrepareResponse__Output>(client.Prepare.bind(client), req, timeout, true).then(
-        (res) => ({ type: 'vote' as const, txn: m.msg.txn, from: e.to, vote: voteFromWire(res) }),
-        (err: grpc.ServiceError) => ({
-          type: 'vote' as const,
-          txn: m.msg.txn,
-          from: e.to,
-          vote: {
-            kind: 'NO' as const,
-            reason: `unreachable or failed: ${err.details || err.message}`,
-            code: err.code === grpc.status.INVALID_ARGUMENT ? ('PRECONDITION_FAILED' as const) : ('UNAVAILABLE_PARTICIPANT' as const),
-          },
-        }),
+      const vote = (res: PrepareResponse__Output) => ({ type: 'vote' as const, txn: m.msg.txn, from: e.to, vote: voteFromWire(res) });
+      if (streamed) {
+        return link.prepare(req, timeout).then(vote, (err: Error) => noVote(m.msg.txn, e.to, err.message, 'UNAVAILABLE_PARTICIPANT'));
+      }
+      return call<PrepareRequest, PrepareResponse__Output>(client.Prepare.bind(client), req, timeout, true).then(vote, (err: grpc.ServiceError) =>
+        noVote(m.msg.txn, e.to, err.details || err.message, err.code === grpc.status.INVALID_ARGUMENT ? 'PRECONDITION_FAILED' : 'UNAVAILABLE_PARTICIPANT'),
+      );
+    }
+    if (streamed) {
+      return link.decide(m.txn, m.kind === 'commit', 5000).then((acked) =>
+        acked ? { type: 'ack' as const, txn: m.txn, from: e.to } : undefined,
       );
     }
     const method = m.kind === 'commit' ? client.Commit.bind(client) : client.Abort.bind(client);
@@ -179,6 +199,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
       age: { ms: firstAttemptMs > 0 ? firstAttemptMs : clock.now(), id: txn },
       timeoutMs,
       digest: digestOf(ops),
+      clientId: txnIdIn !== '',
     };
     const { handle, reply } = replies.open();
     driver.dispatch({ type: 'transact', replyTo: handle, msg });
@@ -191,22 +212,55 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     }
   };
 
+  const transact = async (req: TransactRequest__Output): Promise<TransactResponse> => {
+    if (req.protocol !== 'PROTOCOL_UNSPECIFIED' && req.protocol !== 'TWO_PC') {
+      throw new RpcError(grpc.status.UNIMPLEMENTED, `protocol ${req.protocol} is not available yet; use TWO_PC`);
+    }
+    const ops = req.ops.map(opFromWire);
+    const r = await runTxn(req.txnId, ops, req.timeoutMs, Number(req.firstAttemptMs));
+    if (r.kind !== 'outcome') throw new RpcError(grpc.status.INTERNAL, 'unexpected reply');
+    return {
+      txnId: r.txn,
+      outcome: r.outcome,
+      reason: r.reason,
+      results: r.results.map(resultToWire),
+      abortCode: abortCodeToWire(r.code),
+    };
+  };
+
   const handlers: CoordinatorHandlers = {
-    Transact: unary(async (req: TransactRequest__Output): Promise<TransactResponse> => {
-      if (req.protocol !== 'PROTOCOL_UNSPECIFIED' && req.protocol !== 'TWO_PC') {
-        throw new RpcError(grpc.status.UNIMPLEMENTED, `protocol ${req.protocol} is not available yet; use TWO_PC`);
-      }
-      const ops = req.ops.map(opFromWire);
-      const r = await runTxn(req.txnId, ops, req.timeoutMs, Number(req.firstAttemptMs));
-      if (r.kind !== 'outcome') throw new RpcError(grpc.status.INTERNAL, 'unexpected reply');
-      return {
-        txnId: r.txn,
-        outcome: r.outcome,
-        reason: r.reason,
-        results: r.results.map(resultToWire),
-        abortCode: abortCodeToWire(r.code),
+    Transact: unary(transact),
+    TransactStream: (stream) => {
+      // Answers leave in completion order, coalesced per event-loop turn into few writes.
+      const out = new TickBatcher<TransactResponse>((items) => {
+        if (stream.cancelled || stream.destroyed) return;
+        for (const r of items) stream.write(r);
+      });
+      let inFlight = 0;
+      let ended = false;
+      const settle = () => {
+        inFlight--;
+        if (ended && inFlight === 0) {
+          out.flushNow();
+          stream.end();
+        }
       };
-    }),
+      stream.on('data', (req: TransactRequest__Output) => {
+        inFlight++;
+        transact(req).then(
+          (res) => out.push({ ...res, requestId: req.requestId }),
+          (err: unknown) => {
+            const e = toServiceError(err);
+            out.push({ txnId: req.txnId, requestId: req.requestId, errorCode: e.code ?? grpc.status.INTERNAL, errorMessage: e.details ?? 'failed' });
+          },
+        ).finally(settle);
+      });
+      stream.on('end', () => {
+        ended = true;
+        if (inFlight === 0) stream.end();
+      });
+      stream.on('error', () => undefined);
+    },
     GetTransaction: unary(async (req): Promise<GetTransactionResponse> => {
       if (!req.txnId) throw new InvalidRequest('txn_id is required');
       const txn = checkTxnId(req.txnId);
@@ -249,8 +303,11 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     }),
   };
 
+  // The lock service (issue 6) shares this process and its LevelDB; it recovers before serving.
+  const locks = await startLockService({ store: store.store, log });
   const server = await serve(opts.listen, [
     { name: SERVICE_NAMES.coordinator, definition: dtxV1.Coordinator.service, handlers },
+    locks.binding,
     {
       name: SERVICE_NAMES.admin,
       definition: dtxV1.Admin.service,
@@ -267,13 +324,14 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
           clockOffsetMs: clock.offsetMs,
           logBatches: store.store.writer.stats.batches,
           logRecords: store.store.writer.stats.records,
+          ...locks.counters(),
         },
         uptimeMs: Date.now() - started,
         dataDir: opts.dataDir,
       }), { failpoints, network, clock }),
     },
   ]);
-  markServing(server, [SERVICE_NAMES.coordinator, SERVICE_NAMES.admin]);
+  markServing(server, [SERVICE_NAMES.coordinator, SERVICE_NAMES.admin, SERVICE_NAMES.locks]);
   log.info({ port: server.port, participants: config.participants, redriving: pending.length }, 'coordinator serving');
 
   return {
@@ -281,7 +339,9 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     port: server.port,
     async stop() {
       driver.stop();
+      locks.stop();
       await server.shutdown();
+      for (const l of links.values()) l.close();
       for (const c of clients.values()) c.close();
       await store.store.close();
     },

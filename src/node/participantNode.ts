@@ -17,6 +17,8 @@ import type { DecisionResponse } from '../rpc/generated/dtx/v1/DecisionResponse.
 import type { GetTransactionResponse__Output } from '../rpc/generated/dtx/v1/GetTransactionResponse.js';
 import type { ParticipantHandlers } from '../rpc/generated/dtx/v1/Participant.js';
 import type { PrepareRequest__Output } from '../rpc/generated/dtx/v1/PrepareRequest.js';
+import type { CoordinatorBatch__Output } from '../rpc/generated/dtx/v1/CoordinatorBatch.js';
+import { TickBatcher } from '../rpc/tickBatcher.js';
 import type { PrepareResponse } from '../rpc/generated/dtx/v1/PrepareResponse.js';
 import type { TxnStateResponse } from '../rpc/generated/dtx/v1/TxnStateResponse.js';
 import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
@@ -137,18 +139,18 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
   driver.dispatch({ type: 'recover', prepared });
   if (prepared.length > 0) log.info({ count: prepared.length }, 'recovered prepared transactions');
 
+  const decision = async (txnId: string, outcome: 'COMMITTED' | 'ABORTED'): Promise<DecisionResponse> => {
+    const txn = requireTxnId(txnId);
+    if (outcome === 'COMMITTED' && core.view(txn) === 'PREPARED') failpoints.hit('participant.commit.before');
+    const { handle, reply } = replies.open();
+    driver.dispatch({ type: 'decision', replyTo: handle, txn, outcome });
+    const r = await reply;
+    return { txnId: txn, known: r.kind === 'ack' ? r.known : true };
+  };
   const decide = (outcome: 'COMMITTED' | 'ABORTED') =>
-    unary<DecisionRequest__Output, DecisionResponse>(async (req) => {
-      const txn = requireTxnId(req.txnId);
-      if (outcome === 'COMMITTED' && core.view(txn) === 'PREPARED') failpoints.hit('participant.commit.before');
-      const { handle, reply } = replies.open();
-      driver.dispatch({ type: 'decision', replyTo: handle, txn, outcome });
-      const r = await reply;
-      return { txnId: txn, known: r.kind === 'ack' ? r.known : true };
-    });
+    unary<DecisionRequest__Output, DecisionResponse>((req) => decision(req.txnId, outcome));
 
-  const handlers: ParticipantHandlers = {
-    Prepare: unary<PrepareRequest__Output, PrepareResponse>(async (req) => {
+  const prepare = async (req: PrepareRequest__Output): Promise<PrepareResponse> => {
       const txn = requireTxnId(req.txnId);
       const ops = req.ops.map(opFromWire);
       validateOps(ops);
@@ -176,7 +178,33 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
       const r = await reply;
       if (r.kind !== 'vote') throw new RpcError(grpc.status.INTERNAL, 'prepare answered with an ack');
       return voteToWire(txn, r.vote);
-    }),
+  };
+
+  const handlers: ParticipantHandlers = {
+    Prepare: unary<PrepareRequest__Output, PrepareResponse>(prepare),
+    Exchange: (stream) => {
+      // Votes and acks go back as each is ready, coalesced per event-loop turn.
+      const out = new TickBatcher<{ vote?: PrepareResponse; ack?: DecisionResponse }>((items) => {
+        if (stream.cancelled || stream.destroyed) return;
+        stream.write({ votes: items.flatMap((i) => (i.vote ? [i.vote] : [])), acks: items.flatMap((i) => (i.ack ? [i.ack] : [])) });
+      });
+      stream.on('data', (batch: CoordinatorBatch__Output) => {
+        for (const p of batch.prepares) {
+          prepare(p).then(
+            (vote) => out.push({ vote }),
+            (err: Error) => out.push({ vote: { txnId: p.txnId, vote: 'NO', reason: err.message, abortCode: 'PRECONDITION_FAILED' } }),
+          );
+        }
+        for (const d of batch.decisions) {
+          decision(d.txnId, d.commit ? 'COMMITTED' : 'ABORTED').then(
+            (ack) => d.commit && out.push({ ack }),
+            (err: Error) => log.warn({ txn: d.txnId, err: err.message }, 'decision on stream failed'),
+          );
+        }
+      });
+      stream.on('end', () => stream.end());
+      stream.on('error', () => undefined);
+    },
     Commit: decide('COMMITTED'),
     Abort: decide('ABORTED'),
     GetTxnState: unary(async (req): Promise<TxnStateResponse> => {

@@ -7,6 +7,12 @@ import type { AbortCode, NodeId, OpResult, Outcome, TxnAge, TxnId, TxnOp, Vote }
 
 export interface TransactMessage {
   txn: TxnId;
+  /**
+   * The caller chose the id (an idempotency key it may retry with): look it up before
+   * running, and force an abort before telling it, so that a retry after a coordinator
+   * crash cannot run it again. A fresh server-made id needs neither.
+   */
+  clientId: boolean;
   ops: TxnOp[];
   age: TxnAge;
   timeoutMs: number;
@@ -49,9 +55,9 @@ export type CoordinatorEffect =
   | { type: 'send'; to: NodeId; message: CoordinatorMessage }
   | { type: 'persist'; record: CoordinatorRecord; sync: boolean }
   | { type: 'setTimer'; timer: CoordinatorTimer; at: number }
-  | { type: 'log'; level: 'info' | 'warn'; txn: TxnId; msg: string };
+  | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string };
 
-type Phase = 'lookup' | 'tombstoning' | 'preparing' | 'deciding' | 'committed';
+type Phase = 'lookup' | 'tombstoning' | 'preparing' | 'aborting' | 'deciding' | 'committed';
 
 interface Branch {
   ops: TxnOp[];
@@ -204,8 +210,10 @@ export class CoordinatorCore {
       });
       return;
     }
-    this.txns.set(msg.txn, this.newTxn('lookup', msg, [replyTo], []));
-    this.emit({ type: 'lookup', txn: msg.txn });
+    const fresh = this.newTxn('lookup', msg, [replyTo], []);
+    this.txns.set(msg.txn, fresh);
+    if (msg.clientId) this.emit({ type: 'lookup', txn: msg.txn });
+    else this.startPrepare(msg.txn, fresh, msg);
   }
 
   private onQuery(replyTo: ReplyTo, txn: TxnId): void {
@@ -340,7 +348,7 @@ export class CoordinatorCore {
     const t = this.txns.get(d.txn);
     if (d.readOnly) return;
     if (d.outcome === 'ABORTED') {
-      if (t?.phase !== 'tombstoning') return; // an unforced abort record landed: nothing waits for it
+      if (t?.phase !== 'tombstoning' && t?.phase !== 'aborting') return; // an unforced abort record landed
       this.txns.delete(d.txn);
       this.recent.set(d.txn, d);
       for (const w of t.outcomeWaiters) this.answerTransact(w, t.msg ?? null, d);
@@ -394,15 +402,21 @@ export class CoordinatorCore {
   private abort(txn: TxnId, t: CoordinatorTxn, reason: string, code: AbortCode): void {
     const notNo = [...t.branches.entries()].filter(([, b]) => b.vote?.kind !== 'NO').map(([p]) => p);
     const record = this.abortRecord(txn, [...t.branches.keys()].sort(), reason, code, t.msg!.digest);
-    this.txns.delete(txn);
-    this.recent.set(txn, record);
     this.counters.aborted++;
     this.sendDecision(txn, 'abort', notNo);
+    this.emit({ type: 'log', level: 'debug', txn, msg: `aborted: ${reason}` });
+    if (t.msg!.clientId) {
+      // The caller may retry this id: the abort it hears must survive a crash.
+      t.phase = 'aborting';
+      this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: true });
+      return;
+    }
+    this.txns.delete(txn);
+    this.recent.set(txn, record);
     for (const w of t.outcomeWaiters) this.replyDecision(w, record);
     for (const w of t.queryWaiters) this.replyDecision(w, record);
     // Presumed abort: the record only serves to tell the reason later; it is not forced.
     this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: false });
-    this.emit({ type: 'log', level: 'info', txn, msg: `aborted: ${reason}` });
   }
 
   private commitRecord(txn: TxnId, t: CoordinatorTxn, participants: NodeId[]): DecisionRecord {

@@ -19,6 +19,20 @@ function checkInt64(n: bigint, what: string): void {
   }
 }
 
+/**
+ * Fencing (issue 6). A participant keeps, per lock, the highest fencing token it has seen
+ * in a reserved key `f!<lock>` (value: the token in decimal). An op with a fence locks that
+ * key exclusively (so fenced transactions on one lock serialize), reads it with the data at
+ * prepare, is refused if its token is lower, and otherwise raises it as one more write of
+ * the prepare, so the high-water mark becomes durable in the same commit batch as the data.
+ */
+export const FENCE_PREFIX = 'f!';
+export const MAX_LOCK_NAME_BYTES = 256;
+
+export function fenceKey(lock: string): string {
+  return `${FENCE_PREFIX}${lock}`;
+}
+
 /** Static validation of a transaction's ops: everything that can be judged without data. */
 export function validateOps(ops: readonly TxnOp[]): void {
   if (ops.length === 0) throw new InvalidRequest('a transaction needs at least one op');
@@ -29,6 +43,18 @@ export function validateOps(ops: readonly TxnOp[]): void {
     if (op.key.length === 0) throw new InvalidRequest(`op ${i}: empty key`);
     if (byteLength(op.key) > LIMITS.maxKeyBytes) {
       throw new InvalidRequest(`op ${i}: key longer than ${LIMITS.maxKeyBytes} bytes`);
+    }
+    if (isWrite(op) && op.key.startsWith(FENCE_PREFIX)) {
+      throw new InvalidRequest(`op ${i} (${op.key}): keys starting with ${FENCE_PREFIX} hold fencing tokens and cannot be written`);
+    }
+    if (op.fence) {
+      const lock = op.fence.lock;
+      if (lock.length === 0 || byteLength(lock) > MAX_LOCK_NAME_BYTES) {
+        throw new InvalidRequest(`op ${i} (${op.key}): fence lock name must be 1..${MAX_LOCK_NAME_BYTES} bytes`);
+      }
+      if (op.fence.token < 0n || op.fence.token > LIMITS.maxInt64) {
+        throw new InvalidRequest(`op ${i} (${op.key}): fence token ${op.fence.token} is out of range`);
+      }
     }
     switch (op.type) {
       case 'put':
@@ -66,6 +92,7 @@ export function lockSet(ops: readonly TxnOp[]): LockRequest[] {
   for (const op of ops) {
     if (isWrite(op)) modes.set(op.key, 'X');
     else if (!modes.has(op.key)) modes.set(op.key, 'S');
+    if (op.fence) modes.set(fenceKey(op.fence.lock), 'X'); // the high-water mark may be raised
   }
   return [...modes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, mode]) => ({ key, mode }));
 }
@@ -90,6 +117,21 @@ export function evaluateOps(ops: readonly TxnOp[], stored: ReadonlyMap<string, S
   const fail = (reason: string): Evaluation => ({ ok: false, reason, code: 'PRECONDITION_FAILED' });
 
   for (const op of ops) {
+    if (op.fence) {
+      // Fencing: refuse a token older than the newest this participant has seen for the lock.
+      const { lock, token } = op.fence;
+      const fk = fenceKey(lock);
+      const raw = read(fk).value ?? '0';
+      if (!INTEGER.test(raw)) return fail(`fence of lock ${lock}: the stored high-water mark is not an integer`);
+      const seen = BigInt(raw);
+      if (token < seen) {
+        return fail(`fenced ${op.type} on key ${op.key} rejected: lock ${lock} token ${token} is older than token ${seen} already seen`);
+      }
+      if (token > seen) {
+        current.set(fk, { value: token.toString(), version: baseVersion(fk) + 1 });
+        written.add(fk);
+      }
+    }
     const before = read(op.key);
     const found = before.value !== null;
     switch (op.type) {

@@ -51,7 +51,7 @@ export type ParticipantEffect =
   | { type: 'persist'; record: ParticipantRecord; sync: boolean }
   | { type: 'setTimer'; timer: ParticipantTimer; at: number }
   | { type: 'inquire'; txn: TxnId; coordinatorId: NodeId; coordinatorAddr: string }
-  | { type: 'log'; level: 'info' | 'warn'; txn: TxnId; msg: string };
+  | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string };
 
 type Phase = 'locking' | 'reading' | 'persisting' | 'prepared' | 'readonly' | 'committing' | 'aborting';
 
@@ -251,6 +251,7 @@ export class ParticipantCore {
     const t: ParticipantTxn = {
       phase: 'locking',
       msg,
+      // Includes the `f!<lock>` key of every fenced op: read with the data, raised by the commit.
       locks: lockSet(msg.ops),
       lockDeadline: this.now + msg.lockWaitMs,
       voteWaiters: [replyTo],
@@ -375,8 +376,10 @@ export class ParticipantCore {
     const t = this.txns.get(txn);
     if (!t) {
       const done = this.recent.get(txn);
+      // A read-only branch wrote nothing, so an outcome it hears later contradicts nothing
+      // durable (the coordinator does not force all-read-only decisions).
       invariant(
-        !done || done.outcome === outcome,
+        !done || done.outcome === outcome || done.readOnly === true,
         () => `txn ${txn} told ${outcome} after it ended ${done?.outcome} on participant ${this.id}`,
       );
       ack(done !== undefined);
@@ -467,7 +470,7 @@ export class ParticipantCore {
     this.recent.set(txn, { txn, outcome, results: outcome === 'COMMITTED' ? t.results : [] });
     if (outcome === 'COMMITTED') this.counters.committed++;
     else this.counters.aborted++;
-    this.emit({ type: 'log', level: 'info', txn, msg: outcome === 'COMMITTED' ? 'committed' : 'aborted' });
+    this.emit({ type: 'log', level: 'debug', txn, msg: outcome === 'COMMITTED' ? 'committed' : 'aborted' });
     this.wakeWaiters();
   }
 

@@ -11,12 +11,22 @@ export type CheckExpect =
   | { kind: 'value'; value: string }
   | { kind: 'exists'; exists: boolean };
 
-export type TxnOp =
+/**
+ * A fencing token from the lock service, carried by an op: the participant refuses the
+ * op if it has already seen a higher token for this lock (see ops.ts, fenceKey).
+ */
+export interface Fence {
+  lock: string;
+  token: bigint;
+}
+
+export type TxnOp = (
   | { type: 'put'; key: string; value: string }
   | { type: 'delete'; key: string }
   | { type: 'add'; key: string; delta: bigint; min?: bigint; max?: bigint }
   | { type: 'get'; key: string }
-  | { type: 'check'; key: string; expect: CheckExpect };
+  | { type: 'check'; key: string; expect: CheckExpect }
+) & { fence?: Fence };
 
 export interface OpResult {
   key: string;

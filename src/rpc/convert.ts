@@ -14,7 +14,20 @@ export function parseInt64(raw: string | number | undefined, what: string): bigi
   return BigInt(s);
 }
 
+/** An op from the wire, with its optional fence (issue 6: fencing tokens). */
 export function opFromWire(op: Op__Output, index: number): TxnOp {
+  const out = opKindFromWire(op, index);
+  if (op.fence) out.fence = { lock: op.fence.lock, token: parseInt64(op.fence.token, `op ${index} (${out.key}): fence token`) };
+  return out;
+}
+
+export function opToWire(op: TxnOp): Op {
+  const out = opKindToWire(op);
+  if (op.fence) out.fence = { lock: op.fence.lock, token: op.fence.token.toString() };
+  return out;
+}
+
+function opKindFromWire(op: Op__Output, index: number): TxnOp {
   const key = op.key ?? '';
   switch (op.kind) {
     case 'put':
@@ -53,7 +66,7 @@ export function opFromWire(op: Op__Output, index: number): TxnOp {
   }
 }
 
-export function opToWire(op: TxnOp): Op {
+function opKindToWire(op: TxnOp): Op {
   switch (op.type) {
     case 'put':
       return { key: op.key, put: { value: op.value } };

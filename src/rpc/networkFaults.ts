@@ -70,67 +70,119 @@ export class NetworkFaults {
   /** The client interceptor for calls from this node to `peer`. */
   interceptor(peer: string): grpc.Interceptor {
     return (options, nextCall) => {
-      const self = this.self;
-      const requestLost = this.lost(self, peer);
-      const answerLost = !requestLost && this.lost(peer, self);
-      const requestDelay = this.delayOf(self, peer);
-      const answerDelay = this.delayOf(peer, self);
-      const duplicate = !requestLost && this.duplicated(self, peer);
-      if (requestLost || answerLost) this.counters.dropped++;
-      if (requestDelay + answerDelay > 0) this.counters.delayed++;
-      if (duplicate) this.counters.duplicated++;
-      let startMetadata: grpc.Metadata | null = null;
-      let outbound: Promise<void> = requestDelay > 0 ? new Promise((r) => setTimeout(r, requestDelay)) : Promise.resolve();
-      let inbound: Promise<void> = Promise.resolve();
-      const later = (fn: () => void) => {
-        inbound = inbound.then(() => (answerDelay > 0 ? new Promise<void>((r) => setTimeout(r, answerDelay)) : undefined)).then(fn);
-      };
-      const deadlineIn = () => {
-        const d = options.deadline;
-        const at = d instanceof Date ? d.getTime() : typeof d === 'number' ? d : Date.now() + 30_000;
-        return Math.max(0, at - Date.now());
-      };
-      return new grpc.InterceptingCall(nextCall(options), {
-        start(metadata, listener, next) {
-          startMetadata = metadata.clone();
-          next(metadata, {
-            onReceiveMetadata(md, nxt) {
-              if (!answerLost) later(() => nxt(md));
-            },
-            onReceiveMessage(msg, nxt) {
-              if (!answerLost) later(() => nxt(msg));
-            },
-            onReceiveStatus(status, nxt) {
-              if (!answerLost) {
-                later(() => nxt(status));
-                return;
-              }
-              // The answer never arrives: the caller learns nothing until its deadline.
-              setTimeout(
-                () => nxt({ code: grpc.status.DEADLINE_EXCEEDED, details: `answer lost (fault ${peer}→${self})`, metadata: new grpc.Metadata() }),
-                deadlineIn(),
-              );
-            },
-          });
-        },
-        sendMessage(message, next) {
-          // A lost request is never sent; the call then ends at its deadline, as over a dead link.
-          if (requestLost) return;
-          outbound = outbound.then(() => next(message));
-          if (duplicate) {
-            outbound = outbound.then(() => {
-              const copy = nextCall(options);
-              copy.start(startMetadata ?? new grpc.Metadata(), {});
-              copy.sendMessage(message);
-              copy.halfClose();
-            });
-          }
-        },
-        halfClose(next) {
-          if (requestLost) return;
-          outbound = outbound.then(() => next());
-        },
-      });
+      const def = options.method_definition;
+      return def.requestStream || def.responseStream ? this.streamCall(peer, options, nextCall) : this.unaryCall(peer, options, nextCall);
     };
   }
+
+  /**
+   * A unary call is one request and one answer: either may be lost (the caller then
+   * learns nothing until its deadline), delayed, and the request may arrive twice.
+   */
+  private unaryCall(peer: string, options: grpc.InterceptorOptions, nextCall: grpc.NextCall): grpc.InterceptingCall {
+    const self = this.self;
+    const requestLost = this.lost(self, peer);
+    const answerLost = !requestLost && this.lost(peer, self);
+    const requestDelay = this.delayOf(self, peer);
+    const answerDelay = this.delayOf(peer, self);
+    const duplicate = !requestLost && this.duplicated(self, peer);
+    if (requestLost || answerLost) this.counters.dropped++;
+    if (requestDelay + answerDelay > 0) this.counters.delayed++;
+    if (duplicate) this.counters.duplicated++;
+    let startMetadata: grpc.Metadata | null = null;
+    let outbound: Promise<void> = requestDelay > 0 ? sleep(requestDelay) : Promise.resolve();
+    let inbound: Promise<void> = Promise.resolve();
+    const later = (fn: () => void) => {
+      inbound = inbound.then(() => (answerDelay > 0 ? sleep(answerDelay) : undefined)).then(fn);
+    };
+    return new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        startMetadata = metadata.clone();
+        next(metadata, {
+          onReceiveMetadata(md, nxt) {
+            if (!answerLost) later(() => nxt(md));
+          },
+          onReceiveMessage(msg, nxt) {
+            if (!answerLost) later(() => nxt(msg));
+          },
+          onReceiveStatus(status, nxt) {
+            if (!answerLost) {
+              later(() => nxt(status));
+              return;
+            }
+            // The answer never arrives: the caller learns nothing until its deadline.
+            setTimeout(
+              () => nxt({ code: grpc.status.DEADLINE_EXCEEDED, details: `answer lost (fault ${peer}→${self})`, metadata: new grpc.Metadata() }),
+              msUntil(options.deadline),
+            );
+          },
+        });
+      },
+      sendMessage(message, next) {
+        // A lost request is never sent; the call then ends at its deadline, as over a dead link.
+        if (requestLost) return;
+        outbound = outbound.then(() => next(message));
+        if (duplicate) {
+          outbound = outbound.then(() => {
+            const copy = nextCall(options);
+            copy.start(startMetadata ?? new grpc.Metadata(), {});
+            copy.sendMessage(message);
+            copy.halfClose();
+          });
+        }
+      },
+      halfClose(next) {
+        if (requestLost) return;
+        outbound = outbound.then(() => next());
+      },
+    });
+  }
+
+  /** On a stream every message meets the link's faults on its own, in order: lost, delayed, duplicated. */
+  private streamCall(peer: string, options: grpc.InterceptorOptions, nextCall: grpc.NextCall): grpc.InterceptingCall {
+    const faults = this;
+    const self = this.self;
+    let outbound: Promise<void> = Promise.resolve();
+    let inbound: Promise<void> = Promise.resolve();
+    const pass = (from: string, to: string, chain: Promise<void>, deliver: () => void): Promise<void> => {
+      if (faults.lost(from, to)) {
+        faults.counters.dropped++;
+        return chain;
+      }
+      const delay = faults.delayOf(from, to);
+      const copies = from === self && faults.duplicated(from, to) ? 2 : 1;
+      if (copies === 2) faults.counters.duplicated++;
+      if (delay > 0) faults.counters.delayed++;
+      return chain.then(() => (delay > 0 ? sleep(delay) : undefined)).then(() => {
+        for (let i = 0; i < copies; i++) deliver();
+      });
+    };
+    return new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        next(metadata, {
+          onReceiveMessage(msg, nxt) {
+            inbound = pass(peer, self, inbound, () => nxt(msg));
+          },
+          onReceiveStatus(status, nxt) {
+            inbound = inbound.then(() => nxt(status));
+          },
+        });
+      },
+      sendMessage(message, next) {
+        outbound = pass(self, peer, outbound, () => next(message));
+      },
+      halfClose(next) {
+        outbound = outbound.then(() => next());
+      },
+    });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function msUntil(deadline: grpc.Deadline | undefined): number {
+  const at = deadline instanceof Date ? deadline.getTime() : typeof deadline === 'number' ? deadline : Date.now() + 30_000;
+  return Math.max(0, at - Date.now());
 }

@@ -5,9 +5,10 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as AdminProto } from './generated/admin.js';
 import type { ProtoGrpcType as CoordinatorProto } from './generated/coordinator.js';
+import type { ProtoGrpcType as LocksProto } from './generated/locks.js';
 import type { ProtoGrpcType as ParticipantProto } from './generated/participant.js';
 
-export type DtxProto = AdminProto & CoordinatorProto & ParticipantProto;
+export type DtxProto = AdminProto & CoordinatorProto & ParticipantProto & LocksProto;
 
 /** proto/ sits at the package root; this file is in src/rpc or dist/rpc. */
 function findProtoRoot(): string {
@@ -21,7 +22,7 @@ function findProtoRoot(): string {
 }
 
 export const PROTO_ROOT = findProtoRoot();
-export const PROTO_FILES = ['dtx/v1/types.proto', 'dtx/v1/coordinator.proto', 'dtx/v1/participant.proto', 'dtx/v1/admin.proto'];
+export const PROTO_FILES = ['dtx/v1/types.proto', 'dtx/v1/coordinator.proto', 'dtx/v1/participant.proto', 'dtx/v1/admin.proto', 'dtx/v1/locks.proto'];
 
 /** The loader options the generated types in ./generated were made with. */
 export const LOADER_OPTIONS: protoLoader.Options = {
@@ -40,4 +41,5 @@ export const SERVICE_NAMES = {
   coordinator: 'dtx.v1.Coordinator',
   participant: 'dtx.v1.Participant',
   admin: 'dtx.v1.Admin',
+  locks: 'dtx.v1.Locks',
 } as const;

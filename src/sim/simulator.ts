@@ -909,7 +909,7 @@ export class Simulation {
       id,
       client,
       kind,
-      msg: { txn: id, ops, age, timeoutMs: r.int(200, 1500), digest: digestOf(ops) },
+      msg: { txn: id, ops, age, timeoutMs: r.int(200, 1500), digest: digestOf(ops), clientId: true },
       deltas,
       told: null,
       results: null,

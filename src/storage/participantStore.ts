@@ -1,4 +1,5 @@
 import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from '../protocol/records.js';
+import { FENCE_PREFIX } from '../protocol/ops.js';
 import type { StoredValue } from '../protocol/types.js';
 import type { BatchOp } from './groupCommit.js';
 import type { NodeStore } from './nodeStore.js';
@@ -11,7 +12,14 @@ export const PKEY = {
   dataPrefix: 'k!',
   preparePrefix: 'p!',
   outcomePrefix: 'o!',
+  /** Fencing high-water marks live under `f!<lock>`, apart from the data (see ops.ts fenceKey). */
+  fencePrefix: FENCE_PREFIX,
 } as const;
+
+/** Where a core-level key is stored: a fence key (`f!<lock>`) as is, a data key under `k!`. */
+function storedKey(key: string): string {
+  return key.startsWith(FENCE_PREFIX) ? key : PKEY.data(key);
+}
 
 /** Turns a participant's protocol records into LevelDB batches; reads what recovery needs. */
 export class ParticipantStore {
@@ -27,7 +35,7 @@ export class ParticipantStore {
   ): Promise<{ values: Map<string, StoredValue>; finished: ParticipantOutcomeRecord | null }> {
     const [finished, stored] = await Promise.all([
       this.store.getJson<ParticipantOutcomeRecord>(PKEY.outcome(txn)),
-      this.store.getManyJson<StoredValue>(keys.map(PKEY.data)),
+      this.store.getManyJson<StoredValue>(keys.map(storedKey)),
     ]);
     const values = new Map<string, StoredValue>();
     stored.forEach((v, i) => {
@@ -59,7 +67,7 @@ function toBatch(record: ParticipantRecord): BatchOp[] {
       return [
         ...record.writes.map((w): BatchOp => ({
           type: 'put',
-          key: PKEY.data(w.key),
+          key: storedKey(w.key),
           value: JSON.stringify({ value: w.value, version: w.version } satisfies StoredValue),
         })),
         { type: 'put', key: PKEY.outcome(record.txn), value: JSON.stringify(outcome) },

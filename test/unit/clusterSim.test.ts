@@ -586,7 +586,7 @@ function simulate(seed: number, o: SimOptions): SimReport {
       writeTxns.add(txn);
     }
     const ct: ClientTxn = {
-      msg: { txn, ops, age: { ms: start, id: txn }, timeoutMs: randInt(150, 900), digest: `digest-${txn}` },
+      msg: { txn, ops, age: { ms: start, id: txn }, timeoutMs: randInt(150, 900), digest: `digest-${txn}`, clientId: true },
       kind,
       deltas,
       told: [],

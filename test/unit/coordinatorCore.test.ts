@@ -39,8 +39,14 @@ function mk(cfg: Partial<CoordinatorConfig> = {}, pending: DecisionRecord[] = []
   return { c, effects };
 }
 
+/** A transaction whose id the client chose (looked up first; aborts forced before the reply). */
 function tmsg(txn: string, ops: TxnOp[], digest = `d-${txn}`, timeoutMs = 1000): TransactMessage {
-  return { txn, ops, age: { ms: 1, id: txn }, timeoutMs, digest };
+  return { txn, ops, age: { ms: 1, id: txn }, timeoutMs, digest, clientId: true };
+}
+
+/** The same with a fresh server-made id: no lookup, presumed abort not forced. */
+function smsg(txn: string, ops: TxnOp[], digest = `d-${txn}`, timeoutMs = 1000): TransactMessage {
+  return { ...tmsg(txn, ops, digest, timeoutMs), clientId: false };
 }
 
 const ofType = <T extends CoordinatorEffect['type']>(effs: CoordinatorEffect[], type: T) =>
@@ -52,9 +58,18 @@ const yes = (...results: OpResult[]): Vote => ({ kind: 'YES', results });
 const ro = (...results: OpResult[]): Vote => ({ kind: 'READ_ONLY', results });
 const r = (key: string, value: string, version = 1): OpResult => ({ key, found: true, value, version });
 
-/** transact → lookup → lookupDone(null) → prepares. */
+/** A client-chosen id's abort is forced before anyone is told: complete that write. */
+function landAbort(c: CoordinatorCore, effs: CoordinatorEffect[], now = 0): CoordinatorEffect[] {
+  const p = ofType(effs, 'persist').find((e) => e.record.kind === 'decision' && e.record.record.outcome === 'ABORTED');
+  expect(p?.sync).toBe(true);
+  expect(replies(effs)).toEqual([]);
+  return [...effs, ...c.step({ type: 'persisted', record: p!.record }, now)];
+}
+
+/** transact → lookup → lookupDone(null) → prepares (a server-made id skips the lookup). */
 function start(c: CoordinatorCore, m: TransactMessage, replyTo = 1, now = 0) {
   const e1 = c.step({ type: 'transact', replyTo, msg: m }, now);
+  if (!m.clientId) return e1;
   expect(e1).toEqual([{ type: 'lookup', txn: m.txn }]);
   return c.step({ type: 'lookupDone', txn: m.txn, record: null }, now);
 }
@@ -206,7 +221,7 @@ describe('CoordinatorCore: votes and decisions', () => {
 
   it('a NO vote aborts at once: reply ABORTED with the reason, abort sent to all but the NO voter, record not forced', () => {
     const { c } = mk();
-    start(c, tmsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }, { type: 'put', key: k('p3'), value: 'c' }]), 4);
+    start(c, smsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }, { type: 'put', key: k('p3'), value: 'c' }]), 4);
     c.step({ type: 'vote', txn: 't', from: 'p1', vote: yes(r(k('p1'), 'a')) }, 1);
     const e = c.step({ type: 'vote', txn: 't', from: 'p2', vote: { kind: 'NO', reason: 'check failed on key z', code: 'PRECONDITION_FAILED' } }, 2);
     expect(sends(e)).toEqual([
@@ -241,7 +256,7 @@ describe('CoordinatorCore: votes and decisions', () => {
 
   it('late votes after an abort: YES/READ_ONLY are told to abort, NO is ignored', () => {
     const { c } = mk();
-    start(c, tmsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }, { type: 'get', key: k('p3') }]));
+    start(c, smsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }, { type: 'get', key: k('p3') }]));
     c.step({ type: 'vote', txn: 't', from: 'p1', vote: { kind: 'NO', reason: 'x', code: 'CONFLICT' } }, 1);
     expect(c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes() }, 2)).toEqual([{ type: 'send', to: 'p2', message: { kind: 'abort', txn: 't' } }]);
     expect(c.step({ type: 'vote', txn: 't', from: 'p3', vote: ro() }, 2)).toEqual([{ type: 'send', to: 'p3', message: { kind: 'abort', txn: 't' } }]);
@@ -295,7 +310,7 @@ describe('CoordinatorCore: votes and decisions', () => {
 
   it('prepare timeout aborts with TIMED_OUT naming the silent participants', () => {
     const { c } = mk();
-    start(c, tmsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }, { type: 'put', key: k('p3'), value: 'c' }], 'd', 1000), 6);
+    start(c, smsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }, { type: 'put', key: k('p3'), value: 'c' }], 'd', 1000), 6);
     c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes() }, 10);
     expect(c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 'unknown' } }, 1000)).toEqual([]);
     const e = c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 't' } }, 1000);
@@ -329,7 +344,7 @@ describe('CoordinatorCore: idempotency, queries and tombstones', () => {
     const { c } = mk();
     start(c, tmsg('t', [{ type: 'put', key: k('p1'), value: 'a' }]), 1);
     expect(c.step({ type: 'transact', replyTo: 2, msg: tmsg('t', [{ type: 'put', key: k('p1'), value: 'a' }]) }, 1)).toEqual([]);
-    const e = c.step({ type: 'vote', txn: 't', from: 'p1', vote: { kind: 'NO', reason: 'no', code: 'CONFLICT' } }, 2);
+    const e = landAbort(c, c.step({ type: 'vote', txn: 't', from: 'p1', vote: { kind: 'NO', reason: 'no', code: 'CONFLICT' } }, 2), 2);
     expect(replies(e).map(([to, rep]) => [to, rep.kind === 'outcome' && rep.outcome])).toEqual([
       [1, 'ABORTED'],
       [2, 'ABORTED'],
@@ -343,7 +358,7 @@ describe('CoordinatorCore: idempotency, queries and tombstones', () => {
     expect(replies(inFlight)).toEqual([
       [2, { kind: 'rejected', txn: 't', status: 'FAILED_PRECONDITION', message: 'transaction id t was already used for different ops' }],
     ]);
-    c.step({ type: 'vote', txn: 't', from: 'p1', vote: { kind: 'NO', reason: 'no', code: 'CONFLICT' } }, 2);
+    landAbort(c, c.step({ type: 'vote', txn: 't', from: 'p1', vote: { kind: 'NO', reason: 'no', code: 'CONFLICT' } }, 2), 2);
     const decided = c.step({ type: 'transact', replyTo: 3, msg: tmsg('t', [], 'D2') }, 3);
     expect(replies(decided)[0]![1]).toMatchObject({ kind: 'rejected', status: 'FAILED_PRECONDITION' });
     const same = c.step({ type: 'transact', replyTo: 4, msg: tmsg('t', [], 'D1') }, 3);
@@ -456,7 +471,7 @@ describe('CoordinatorCore: idempotency, queries and tombstones', () => {
     // a duplicate of an in-flight txn is not refused
     expect(c.step({ type: 'transact', replyTo: 4, msg: tmsg('a', [{ type: 'get', key: k('p1') }]) }, 0)).toEqual([]);
     c.step({ type: 'lookupDone', txn: 'a', record: null }, 0);
-    c.step({ type: 'vote', txn: 'a', from: 'p1', vote: { kind: 'NO', reason: 'x', code: 'CONFLICT' } }, 0);
+    landAbort(c, c.step({ type: 'vote', txn: 'a', from: 'p1', vote: { kind: 'NO', reason: 'x', code: 'CONFLICT' } }, 0));
     expect(c.step({ type: 'transact', replyTo: 5, msg: tmsg('c', [{ type: 'get', key: k('p1') }]) }, 0)).toEqual([{ type: 'lookup', txn: 'c' }]);
   });
 });

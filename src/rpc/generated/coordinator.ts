@@ -6,6 +6,7 @@ import type { Bound as _dtx_v1_Bound, Bound__Output as _dtx_v1_Bound__Output } f
 import type { CheckOp as _dtx_v1_CheckOp, CheckOp__Output as _dtx_v1_CheckOp__Output } from './dtx/v1/CheckOp.js';
 import type { CoordinatorClient as _dtx_v1_CoordinatorClient, CoordinatorDefinition as _dtx_v1_CoordinatorDefinition } from './dtx/v1/Coordinator.js';
 import type { DeleteOp as _dtx_v1_DeleteOp, DeleteOp__Output as _dtx_v1_DeleteOp__Output } from './dtx/v1/DeleteOp.js';
+import type { Fence as _dtx_v1_Fence, Fence__Output as _dtx_v1_Fence__Output } from './dtx/v1/Fence.js';
 import type { GetOp as _dtx_v1_GetOp, GetOp__Output as _dtx_v1_GetOp__Output } from './dtx/v1/GetOp.js';
 import type { GetTransactionRequest as _dtx_v1_GetTransactionRequest, GetTransactionRequest__Output as _dtx_v1_GetTransactionRequest__Output } from './dtx/v1/GetTransactionRequest.js';
 import type { GetTransactionResponse as _dtx_v1_GetTransactionResponse, GetTransactionResponse__Output as _dtx_v1_GetTransactionResponse__Output } from './dtx/v1/GetTransactionResponse.js';
@@ -30,6 +31,7 @@ export interface ProtoGrpcType {
       CheckOp: MessageTypeDefinition<_dtx_v1_CheckOp, _dtx_v1_CheckOp__Output>
       Coordinator: SubtypeConstructor<typeof grpc.Client, _dtx_v1_CoordinatorClient> & { service: _dtx_v1_CoordinatorDefinition }
       DeleteOp: MessageTypeDefinition<_dtx_v1_DeleteOp, _dtx_v1_DeleteOp__Output>
+      Fence: MessageTypeDefinition<_dtx_v1_Fence, _dtx_v1_Fence__Output>
       GetOp: MessageTypeDefinition<_dtx_v1_GetOp, _dtx_v1_GetOp__Output>
       GetTransactionRequest: MessageTypeDefinition<_dtx_v1_GetTransactionRequest, _dtx_v1_GetTransactionRequest__Output>
       GetTransactionResponse: MessageTypeDefinition<_dtx_v1_GetTransactionResponse, _dtx_v1_GetTransactionResponse__Output>

@@ -5,6 +5,7 @@ import type { AddOp as _dtx_v1_AddOp, AddOp__Output as _dtx_v1_AddOp__Output } f
 import type { Bound as _dtx_v1_Bound, Bound__Output as _dtx_v1_Bound__Output } from './dtx/v1/Bound.js';
 import type { CheckOp as _dtx_v1_CheckOp, CheckOp__Output as _dtx_v1_CheckOp__Output } from './dtx/v1/CheckOp.js';
 import type { DeleteOp as _dtx_v1_DeleteOp, DeleteOp__Output as _dtx_v1_DeleteOp__Output } from './dtx/v1/DeleteOp.js';
+import type { Fence as _dtx_v1_Fence, Fence__Output as _dtx_v1_Fence__Output } from './dtx/v1/Fence.js';
 import type { GetOp as _dtx_v1_GetOp, GetOp__Output as _dtx_v1_GetOp__Output } from './dtx/v1/GetOp.js';
 import type { Op as _dtx_v1_Op, Op__Output as _dtx_v1_Op__Output } from './dtx/v1/Op.js';
 import type { OpResult as _dtx_v1_OpResult, OpResult__Output as _dtx_v1_OpResult__Output } from './dtx/v1/OpResult.js';
@@ -22,6 +23,7 @@ export interface ProtoGrpcType {
       Bound: MessageTypeDefinition<_dtx_v1_Bound, _dtx_v1_Bound__Output>
       CheckOp: MessageTypeDefinition<_dtx_v1_CheckOp, _dtx_v1_CheckOp__Output>
       DeleteOp: MessageTypeDefinition<_dtx_v1_DeleteOp, _dtx_v1_DeleteOp__Output>
+      Fence: MessageTypeDefinition<_dtx_v1_Fence, _dtx_v1_Fence__Output>
       GetOp: MessageTypeDefinition<_dtx_v1_GetOp, _dtx_v1_GetOp__Output>
       Op: MessageTypeDefinition<_dtx_v1_Op, _dtx_v1_Op__Output>
       OpResult: MessageTypeDefinition<_dtx_v1_OpResult, _dtx_v1_OpResult__Output>

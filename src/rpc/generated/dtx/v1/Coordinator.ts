@@ -37,6 +37,11 @@ export interface CoordinatorClient extends grpc.Client {
   transact(argument: _dtx_v1_TransactRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
   transact(argument: _dtx_v1_TransactRequest, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
   
+  TransactStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_dtx_v1_TransactRequest, _dtx_v1_TransactResponse__Output>;
+  TransactStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_dtx_v1_TransactRequest, _dtx_v1_TransactResponse__Output>;
+  transactStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_dtx_v1_TransactRequest, _dtx_v1_TransactResponse__Output>;
+  transactStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_dtx_v1_TransactRequest, _dtx_v1_TransactResponse__Output>;
+  
 }
 
 export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
@@ -46,10 +51,13 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   
   Transact: grpc.handleUnaryCall<_dtx_v1_TransactRequest__Output, _dtx_v1_TransactResponse>;
   
+  TransactStream: grpc.handleBidiStreamingCall<_dtx_v1_TransactRequest__Output, _dtx_v1_TransactResponse>;
+  
 }
 
 export interface CoordinatorDefinition extends grpc.ServiceDefinition {
   GetTransaction: MethodDefinition<_dtx_v1_GetTransactionRequest, _dtx_v1_GetTransactionResponse, _dtx_v1_GetTransactionRequest__Output, _dtx_v1_GetTransactionResponse__Output>
   Read: MethodDefinition<_dtx_v1_ReadRequest, _dtx_v1_ReadResponse, _dtx_v1_ReadRequest__Output, _dtx_v1_ReadResponse__Output>
   Transact: MethodDefinition<_dtx_v1_TransactRequest, _dtx_v1_TransactResponse, _dtx_v1_TransactRequest__Output, _dtx_v1_TransactResponse__Output>
+  TransactStream: MethodDefinition<_dtx_v1_TransactRequest, _dtx_v1_TransactResponse, _dtx_v1_TransactRequest__Output, _dtx_v1_TransactResponse__Output>
 }

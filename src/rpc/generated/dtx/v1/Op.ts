@@ -5,6 +5,7 @@ import type { DeleteOp as _dtx_v1_DeleteOp, DeleteOp__Output as _dtx_v1_DeleteOp
 import type { AddOp as _dtx_v1_AddOp, AddOp__Output as _dtx_v1_AddOp__Output } from '../../dtx/v1/AddOp.js';
 import type { GetOp as _dtx_v1_GetOp, GetOp__Output as _dtx_v1_GetOp__Output } from '../../dtx/v1/GetOp.js';
 import type { CheckOp as _dtx_v1_CheckOp, CheckOp__Output as _dtx_v1_CheckOp__Output } from '../../dtx/v1/CheckOp.js';
+import type { Fence as _dtx_v1_Fence, Fence__Output as _dtx_v1_Fence__Output } from '../../dtx/v1/Fence.js';
 
 export interface Op {
   'key'?: (string);
@@ -13,6 +14,7 @@ export interface Op {
   'add'?: (_dtx_v1_AddOp | null);
   'get'?: (_dtx_v1_GetOp | null);
   'check'?: (_dtx_v1_CheckOp | null);
+  'fence'?: (_dtx_v1_Fence | null);
   'kind'?: "put"|"delete"|"add"|"get"|"check";
 }
 
@@ -23,5 +25,6 @@ export interface Op__Output {
   'add'?: (_dtx_v1_AddOp__Output | null);
   'get'?: (_dtx_v1_GetOp__Output | null);
   'check'?: (_dtx_v1_CheckOp__Output | null);
+  'fence': (_dtx_v1_Fence__Output | null);
   'kind'?: "put"|"delete"|"add"|"get"|"check";
 }

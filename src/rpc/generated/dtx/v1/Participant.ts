@@ -2,8 +2,10 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CoordinatorBatch as _dtx_v1_CoordinatorBatch, CoordinatorBatch__Output as _dtx_v1_CoordinatorBatch__Output } from '../../dtx/v1/CoordinatorBatch.js';
 import type { DecisionRequest as _dtx_v1_DecisionRequest, DecisionRequest__Output as _dtx_v1_DecisionRequest__Output } from '../../dtx/v1/DecisionRequest.js';
 import type { DecisionResponse as _dtx_v1_DecisionResponse, DecisionResponse__Output as _dtx_v1_DecisionResponse__Output } from '../../dtx/v1/DecisionResponse.js';
+import type { ParticipantBatch as _dtx_v1_ParticipantBatch, ParticipantBatch__Output as _dtx_v1_ParticipantBatch__Output } from '../../dtx/v1/ParticipantBatch.js';
 import type { PrepareRequest as _dtx_v1_PrepareRequest, PrepareRequest__Output as _dtx_v1_PrepareRequest__Output } from '../../dtx/v1/PrepareRequest.js';
 import type { PrepareResponse as _dtx_v1_PrepareResponse, PrepareResponse__Output as _dtx_v1_PrepareResponse__Output } from '../../dtx/v1/PrepareResponse.js';
 import type { TxnStateRequest as _dtx_v1_TxnStateRequest, TxnStateRequest__Output as _dtx_v1_TxnStateRequest__Output } from '../../dtx/v1/TxnStateRequest.js';
@@ -27,6 +29,11 @@ export interface ParticipantClient extends grpc.Client {
   commit(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
   commit(argument: _dtx_v1_DecisionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
   commit(argument: _dtx_v1_DecisionRequest, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  
+  Exchange(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_dtx_v1_CoordinatorBatch, _dtx_v1_ParticipantBatch__Output>;
+  Exchange(options?: grpc.CallOptions): grpc.ClientDuplexStream<_dtx_v1_CoordinatorBatch, _dtx_v1_ParticipantBatch__Output>;
+  exchange(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_dtx_v1_CoordinatorBatch, _dtx_v1_ParticipantBatch__Output>;
+  exchange(options?: grpc.CallOptions): grpc.ClientDuplexStream<_dtx_v1_CoordinatorBatch, _dtx_v1_ParticipantBatch__Output>;
   
   GetTxnState(argument: _dtx_v1_TxnStateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
   GetTxnState(argument: _dtx_v1_TxnStateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
@@ -53,6 +60,8 @@ export interface ParticipantHandlers extends grpc.UntypedServiceImplementation {
   
   Commit: grpc.handleUnaryCall<_dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse>;
   
+  Exchange: grpc.handleBidiStreamingCall<_dtx_v1_CoordinatorBatch__Output, _dtx_v1_ParticipantBatch>;
+  
   GetTxnState: grpc.handleUnaryCall<_dtx_v1_TxnStateRequest__Output, _dtx_v1_TxnStateResponse>;
   
   Prepare: grpc.handleUnaryCall<_dtx_v1_PrepareRequest__Output, _dtx_v1_PrepareResponse>;
@@ -62,6 +71,7 @@ export interface ParticipantHandlers extends grpc.UntypedServiceImplementation {
 export interface ParticipantDefinition extends grpc.ServiceDefinition {
   Abort: MethodDefinition<_dtx_v1_DecisionRequest, _dtx_v1_DecisionResponse, _dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse__Output>
   Commit: MethodDefinition<_dtx_v1_DecisionRequest, _dtx_v1_DecisionResponse, _dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse__Output>
+  Exchange: MethodDefinition<_dtx_v1_CoordinatorBatch, _dtx_v1_ParticipantBatch, _dtx_v1_CoordinatorBatch__Output, _dtx_v1_ParticipantBatch__Output>
   GetTxnState: MethodDefinition<_dtx_v1_TxnStateRequest, _dtx_v1_TxnStateResponse, _dtx_v1_TxnStateRequest__Output, _dtx_v1_TxnStateResponse__Output>
   Prepare: MethodDefinition<_dtx_v1_PrepareRequest, _dtx_v1_PrepareResponse, _dtx_v1_PrepareRequest__Output, _dtx_v1_PrepareResponse__Output>
 }

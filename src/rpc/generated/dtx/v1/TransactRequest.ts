@@ -10,6 +10,7 @@ export interface TransactRequest {
   'protocol'?: (_dtx_v1_Protocol);
   'timeoutMs'?: (number);
   'firstAttemptMs'?: (number | string | Long);
+  'requestId'?: (number | string | Long);
 }
 
 export interface TransactRequest__Output {
@@ -18,4 +19,5 @@ export interface TransactRequest__Output {
   'protocol': (_dtx_v1_Protocol__Output);
   'timeoutMs': (number);
   'firstAttemptMs': (string);
+  'requestId': (string);
 }

@@ -3,6 +3,7 @@
 import type { Outcome as _dtx_v1_Outcome, Outcome__Output as _dtx_v1_Outcome__Output } from '../../dtx/v1/Outcome.js';
 import type { OpResult as _dtx_v1_OpResult, OpResult__Output as _dtx_v1_OpResult__Output } from '../../dtx/v1/OpResult.js';
 import type { AbortCode as _dtx_v1_AbortCode, AbortCode__Output as _dtx_v1_AbortCode__Output } from '../../dtx/v1/AbortCode.js';
+import type { Long } from '@grpc/proto-loader';
 
 export interface TransactResponse {
   'txnId'?: (string);
@@ -10,6 +11,9 @@ export interface TransactResponse {
   'reason'?: (string);
   'results'?: (_dtx_v1_OpResult)[];
   'abortCode'?: (_dtx_v1_AbortCode);
+  'errorCode'?: (number);
+  'errorMessage'?: (string);
+  'requestId'?: (number | string | Long);
 }
 
 export interface TransactResponse__Output {
@@ -18,4 +22,7 @@ export interface TransactResponse__Output {
   'reason': (string);
   'results': (_dtx_v1_OpResult__Output)[];
   'abortCode': (_dtx_v1_AbortCode__Output);
+  'errorCode': (number);
+  'errorMessage': (string);
+  'requestId': (string);
 }

@@ -1,0 +1,372 @@
+import { cpus, release } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DtxClient, DtxError, type TxnResult } from '../client/dtxClient.js';
+import { LocalCluster } from '../cluster/localCluster.js';
+import { prng } from '../workload/bank.js';
+import { measureFloor, type FloorReport } from './floor.js';
+import { LatencyHistogram, round3, type LatencySummary } from './histogram.js';
+import { clockTick, cpuDelta, sampleCpu } from './procCpu.js';
+import { makeWorkload, type Contention, type WorkloadName } from './workloads.js';
+
+export const DURABILITY =
+  "every commit fsync'd: participant prepare record (sync) + coordinator decision record (sync) before the client hears COMMITTED, " +
+  'then the participant commit record (sync) with the writes; no fsync is skipped';
+
+export interface BenchOptions {
+  workload: WorkloadName;
+  participants: number;
+  concurrency: number;
+  durationMs: number;
+  warmupMs: number;
+  protocol: '2pc';
+  contention: Contention;
+  accounts?: number;
+  /** A running cluster's coordinator; without it a LocalCluster is started (and destroyed). */
+  target?: string;
+  /** Client loops that share one DtxClient (one channel, one HTTP/2 connection). */
+  loopsPerClient?: number;
+  /** Server-side timeout of each transaction; its call is bounded by this + 5 s. */
+  txnTimeoutMs?: number;
+  /** CONFLICT aborts are retried (keeping the first attempt's age) at most this many times. */
+  maxRetries?: number;
+  seed?: number;
+  readRatio?: number;
+  /** Measure the physical floor in the same run (default: for bank at concurrency 1). */
+  floor?: boolean;
+  /** Extra processes to count CPU of, e.g. a --target cluster's nodes when Status cannot tell. */
+  extraPids?: Map<string, number>;
+}
+
+export interface Progress {
+  phase: 'setup' | 'floor' | 'warmup' | 'measure' | 'drain';
+  elapsedMs: number;
+  totalMs: number;
+  committed: number;
+  aborted: number;
+  errors: number;
+}
+
+export interface CpuReport {
+  clockTick: number;
+  /** CPU seconds (utime + stime from /proc/<pid>/stat) each node used during the measured window. */
+  nodes: Record<string, number | null>;
+  pids: Record<string, number>;
+  totalSeconds: number | null;
+  /** Node CPU seconds per committed transaction, all nodes summed. */
+  secondsPerCommitted: number | null;
+  /** Cores the nodes kept busy on average (total CPU seconds / window seconds). */
+  nodeCoresBusy: number | null;
+  /** This (client) process: if it nears 1.0 the client, not the cluster, is the limit. */
+  clientSeconds: number;
+  clientCoresBusy: number;
+}
+
+export interface BenchReport {
+  tool: string;
+  startedAt: string;
+  machine: { cpus: number; cpuModel: string; kernel: string; node: string };
+  config: {
+    workload: WorkloadName;
+    protocol: string;
+    participants: number;
+    concurrency: number;
+    durationMs: number;
+    warmupMs: number;
+    contention: Contention;
+    target: string | null;
+    clients: number;
+    loopsPerClient: number;
+    txnTimeoutMs: number;
+    maxRetries: number;
+    seed: number;
+    workloadShape: Record<string, string | number>;
+  };
+  durability: string;
+  results: {
+    windowMs: number;
+    committed: number;
+    committedPerSec: number;
+    committedByKind: Record<string, number>;
+    /** Transaction attempts that got an answer (a retried conflict counts once per attempt). */
+    attempts: number;
+    aborted: number;
+    /** Aborted attempts / attempts. */
+    abortRate: number;
+    abortsByCode: Record<string, number>;
+    abortRateByCode: Record<string, number>;
+    /** Units of work given up (aborted with no retry left or a non-retryable code). */
+    gaveUp: number;
+    /** Calls that failed (status code → count): deadline, unavailable, ... */
+    errors: Record<string, number>;
+    /** Committed transactions, end to end (retries of conflicts included), ms. */
+    latencyMs: LatencySummary;
+    /** Every answered attempt (committed or aborted), ms. */
+    attemptLatencyMs: LatencySummary;
+    cpu: CpuReport;
+    /** Admin.Status counters that moved during the window, per node. */
+    counters: Record<string, Record<string, number>>;
+    /** Loops still in a call when the drain bound passed. */
+    unfinishedLoops: number;
+  };
+  floor?: FloorReport;
+  /** latency p50 / the 2PC commit-path floor measured in this run. */
+  floorRatio?: { p50: number; floorMs: number; ratio: number };
+}
+
+/**
+ * Distinct channel targets for one loopback IPv4 address. grpc-js shares one connection
+ * among all channels whose target string is the same (its global subchannel pool is keyed
+ * by target), and DtxClient takes no channel options; an `ipv4:` target listing the same
+ * address k times is a different key that still connects to that one address. Anything
+ * else (a DNS name, IPv6) gets the plain address: its clients share a connection.
+ */
+export function channelTargets(address: string, n: number): string[] {
+  if (!/^\d{1,3}(\.\d{1,3}){3}:\d+$/.test(address)) return Array.from({ length: n }, () => address);
+  return Array.from({ length: n }, (_, i) => (i === 0 ? address : `ipv4:${Array.from({ length: i }, () => address).join(',')}`));
+}
+
+interface Counts {
+  committed: number;
+  attempts: number;
+  aborted: number;
+  gaveUp: number;
+  errors: number;
+  byKind: Record<string, number>;
+  abortsByCode: Record<string, number>;
+  errorsByCode: Record<string, number>;
+}
+
+const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
+
+type NodeInfo = { pid: number; address: string; counters: Record<string, number> };
+
+/** Admin.Status of the coordinator and of every participant it knows: pids, counters, and the participant ids it routes to. */
+async function nodeStatuses(address: string): Promise<{ nodes: Map<string, NodeInfo>; participantIds: string[] }> {
+  const nodes = new Map<string, NodeInfo>();
+  const ask = async (addr: string) => {
+    const c = new DtxClient(addr, { timeoutMs: 3000 });
+    try {
+      const s = await c.status();
+      nodes.set(s.nodeId, { pid: s.pid, address: addr, counters: Object.fromEntries(s.counters.map((x) => [x.name, Number(x.value)])) });
+      return s;
+    } finally {
+      c.close();
+    }
+  };
+  const coord = await ask(address);
+  const peers = coord.peers.filter((p) => p.role !== 'coordinator');
+  await Promise.all(peers.map((p) => ask(p.address).catch(() => undefined)));
+  return { nodes, participantIds: peers.map((p) => p.id) };
+}
+
+function counterDelta(before: Map<string, { counters: Record<string, number> }>, after: Map<string, { counters: Record<string, number> }>) {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [node, a] of after) {
+    const b = before.get(node)?.counters ?? {};
+    const moved: Record<string, number> = {};
+    for (const [k, v] of Object.entries(a.counters)) if (v !== (b[k] ?? 0)) moved[k] = v - (b[k] ?? 0);
+    out[node] = moved;
+  }
+  return out;
+}
+
+/** Runs one benchmark: cluster (or target), workload setup, optional floor, warmup, measured window, drain. */
+export async function runBench(o: BenchOptions, onProgress: (p: Progress) => void = () => undefined): Promise<BenchReport> {
+  const startedAt = new Date().toISOString();
+  const loopsPerClient = o.loopsPerClient ?? 32;
+  const txnTimeoutMs = o.txnTimeoutMs ?? 5000;
+  const maxRetries = o.maxRetries ?? 20;
+  const seed = o.seed ?? 1;
+  const totalMs = o.warmupMs + o.durationMs;
+  const counts: Counts = { committed: 0, attempts: 0, aborted: 0, gaveUp: 0, errors: 0, byKind: {}, abortsByCode: {}, errorsByCode: {} };
+  const progress = (phase: Progress['phase'], elapsedMs: number) =>
+    onProgress({ phase, elapsedMs, totalMs, committed: counts.committed, aborted: counts.aborted, errors: counts.errors });
+
+  progress('setup', 0);
+  const cluster = o.target ? null : await LocalCluster.start({ participants: o.participants });
+  const address = o.target ?? cluster!.coordinatorAddress;
+  const clients: DtxClient[] = [];
+  try {
+    // The coordinator's own list of participants is what it routes keys by.
+    const { nodes: statusBefore0, participantIds } = await nodeStatuses(address);
+    // Node pids: the launcher's children, or what each node's Status reports (a --target on this machine).
+    const pids = new Map<string, number>();
+    if (cluster) {
+      for (const [name, n] of cluster.nodes) if (n.pid) pids.set(name, n.pid);
+    } else {
+      for (const [name, s] of statusBefore0) if (s.pid) pids.set(name, s.pid);
+    }
+    for (const [name, pid] of o.extraPids ?? []) pids.set(name, pid);
+
+    const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+    const workload = makeWorkload({
+      name: o.workload,
+      participants: participantIds.length > 0 ? participantIds : Array.from({ length: o.participants }, (_, i) => `p${i + 1}`),
+      contention: o.contention,
+      ...(o.accounts !== undefined ? { accounts: o.accounts } : {}),
+      ...(o.readRatio !== undefined ? { readRatio: o.readRatio } : {}),
+      runId,
+    });
+    const nClients = Math.max(1, Math.ceil(o.concurrency / loopsPerClient));
+    for (const t of channelTargets(address, nClients)) clients.push(new DtxClient(t, { timeoutMs: txnTimeoutMs }));
+    await workload.setup(clients[0]!);
+
+    const wantFloor = o.floor ?? (o.workload === 'bank' && o.concurrency === 1);
+    let floor: FloorReport | undefined;
+    if (wantFloor) {
+      progress('floor', 0);
+      floor = await measureFloor();
+    }
+
+    const hist = new LatencyHistogram();
+    const attemptHist = new LatencyHistogram();
+    const t0 = performance.now();
+    let measureFrom = Infinity;
+    let measureTo = Infinity;
+    let stopped = false;
+    const inWindow = (t: number) => t >= measureFrom && t <= measureTo;
+
+    const loop = async (i: number) => {
+      const client = clients[Math.floor(i / loopsPerClient)]!;
+      const random = prng(seed * 1_000_003 + i);
+      while (!stopped) {
+        const txn = workload.next(random, i);
+        const start = performance.now();
+        const firstAttemptMs = Date.now();
+        for (let attempt = 0; ; attempt++) {
+          const a0 = performance.now();
+          let r: TxnResult;
+          try {
+            r = await client.transact(txn.ops, { timeoutMs: txnTimeoutMs, firstAttemptMs });
+          } catch (err) {
+            const now = performance.now();
+            if (inWindow(now)) {
+              counts.errors++;
+              bump(counts.errorsByCode, err instanceof DtxError ? err.code : 'UNKNOWN');
+            }
+            await sleep(20); // a broken call: do not spin on a sick cluster
+            break;
+          }
+          const now = performance.now();
+          const counted = inWindow(now);
+          if (counted) {
+            counts.attempts++;
+            attemptHist.recordMs(now - a0);
+          }
+          if (r.outcome === 'COMMITTED') {
+            if (counted) {
+              counts.committed++;
+              bump(counts.byKind, txn.kind);
+              hist.recordMs(now - start);
+            }
+            break;
+          }
+          const code = r.outcome === 'PENDING' ? 'PENDING' : (r.abortCode ?? 'UNKNOWN');
+          if (counted) {
+            counts.aborted++;
+            bump(counts.abortsByCode, code);
+          }
+          if (code !== 'CONFLICT' || attempt >= maxRetries || stopped) {
+            if (counted) counts.gaveUp++;
+            break;
+          }
+          await sleep(Math.min(2 ** (attempt + 1), 100) * (0.5 + Math.random()));
+        }
+      }
+    };
+
+    const ticker = setInterval(() => progress(measureFrom === Infinity ? 'warmup' : 'measure', performance.now() - t0), 250);
+    const loops = Array.from({ length: o.concurrency }, (_, i) => loop(i));
+    let cpuBefore = sampleCpu(pids);
+    let clientBefore = process.cpuUsage();
+    let statusBefore = statusBefore0;
+    try {
+      await sleep(o.warmupMs);
+      statusBefore = await nodeStatuses(address).then((s) => s.nodes, () => statusBefore0);
+      cpuBefore = sampleCpu(pids);
+      clientBefore = process.cpuUsage();
+      measureFrom = performance.now();
+      await sleep(o.durationMs);
+      measureTo = performance.now();
+    } finally {
+      stopped = true;
+    }
+    const cpuAfter = sampleCpu(pids);
+    const clientUsed = process.cpuUsage(clientBefore);
+    const windowMs = measureTo - measureFrom;
+    clearInterval(ticker);
+    progress('drain', totalMs);
+    // Every loop is bounded: its call has a deadline of txnTimeoutMs + 5 s, then it sees `stopped`.
+    let finished = 0;
+    const tracked = loops.map((l) => l.then(() => void finished++));
+    await Promise.race([Promise.all(tracked), sleep(txnTimeoutMs + 7000)]);
+    const statusAfter = await nodeStatuses(address).then((s) => s.nodes, () => statusBefore);
+
+    const nodes = cpuDelta(cpuBefore, cpuAfter);
+    const known = Object.values(nodes).filter((v): v is number => v !== null);
+    const total = known.length > 0 ? round3(known.reduce((a, b) => a + b, 0)) : null;
+    const windowS = windowMs / 1000;
+    const clientSeconds = (clientUsed.user + clientUsed.system) / 1e6;
+    const rate = (n: number) => (counts.attempts > 0 ? Math.round((n / counts.attempts) * 1e4) / 1e4 : 0);
+    const latencyMs = hist.summary();
+    const report: BenchReport = {
+      tool: 'dtx bench',
+      startedAt,
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', kernel: release(), node: process.version },
+      config: {
+        workload: o.workload,
+        protocol: o.protocol,
+        participants: participantIds.length || o.participants,
+        concurrency: o.concurrency,
+        durationMs: o.durationMs,
+        warmupMs: o.warmupMs,
+        contention: o.contention,
+        target: o.target ?? null,
+        clients: clients.length,
+        loopsPerClient,
+        txnTimeoutMs,
+        maxRetries,
+        seed,
+        workloadShape: workload.shape,
+      },
+      durability: DURABILITY,
+      results: {
+        windowMs: Math.round(windowMs),
+        committed: counts.committed,
+        committedPerSec: Math.round((counts.committed / windowS) * 10) / 10,
+        committedByKind: counts.byKind,
+        attempts: counts.attempts,
+        aborted: counts.aborted,
+        abortRate: rate(counts.aborted),
+        abortsByCode: counts.abortsByCode,
+        abortRateByCode: Object.fromEntries(Object.entries(counts.abortsByCode).map(([k, v]) => [k, rate(v)])),
+        gaveUp: counts.gaveUp,
+        errors: counts.errorsByCode,
+        latencyMs,
+        attemptLatencyMs: attemptHist.summary(),
+        cpu: {
+          clockTick: clockTick(),
+          nodes,
+          pids: Object.fromEntries(pids),
+          totalSeconds: total,
+          secondsPerCommitted: total !== null && counts.committed > 0 ? total / counts.committed : null,
+          nodeCoresBusy: total !== null ? round3(total / windowS) : null,
+          clientSeconds: round3(clientSeconds),
+          clientCoresBusy: round3(clientSeconds / windowS),
+        },
+        counters: counterDelta(statusBefore, statusAfter),
+        unfinishedLoops: o.concurrency - finished,
+      },
+    };
+    if (floor) {
+      report.floor = floor;
+      const floorMs = floor.commitPathFloorMs['2pc']!.ms;
+      report.floorRatio = { p50: latencyMs.p50, floorMs, ratio: floorMs > 0 ? round3(latencyMs.p50 / floorMs) : 0 };
+    }
+    return report;
+  } finally {
+    for (const c of clients) c.close();
+    await cluster?.destroy();
+  }
+}

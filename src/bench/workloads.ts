@@ -1,0 +1,141 @@
+import { op, type DtxClient, type TxnOp } from '../client/dtxClient.js';
+import { ownerOf } from '../protocol/routing.js';
+
+export type WorkloadName = 'bank' | 'cart' | 'kv';
+export type Contention = 'low' | 'high';
+
+/** One unit of work of a client loop: a transaction, named by kind (transfer, put, get, checkout). */
+export interface BenchTxn {
+  kind: string;
+  ops: TxnOp[];
+}
+
+export interface BenchWorkload {
+  name: WorkloadName;
+  /** What the workload is, for the report. */
+  shape: Record<string, string | number>;
+  /** Writes the opening state (accounts, stock, keys). */
+  setup(client: DtxClient): Promise<void>;
+  /** The next transaction of client loop `loop`, from that loop's PRNG. */
+  next(random: () => number, loop: number): BenchTxn;
+}
+
+export interface WorkloadOptions {
+  name: WorkloadName;
+  /** Participant ids as the coordinator routes them (p1..pN). */
+  participants: string[];
+  contention: Contention;
+  /** Overrides the contention's key count: accounts (bank), keys (kv), wallets (cart). */
+  accounts?: number;
+  /** kv: fraction of gets (the rest are puts). */
+  readRatio?: number;
+  /** Unique per run, so runs against one --target cluster never share keys. */
+  runId: string;
+}
+
+/** Key counts per contention level: low spreads load over many keys, high makes loops collide. */
+export const DEFAULT_KEYS: Record<WorkloadName, Record<Contention, number>> = {
+  bank: { low: 10_000, high: 10 },
+  kv: { low: 10_000, high: 10 },
+  cart: { low: 10_000, high: 10 },
+};
+
+const BIG = 1_000_000_000_000n; // opening balances and stock: a bench never runs out
+
+export function makeWorkload(o: WorkloadOptions): BenchWorkload {
+  const n = o.accounts ?? DEFAULT_KEYS[o.name][o.contention];
+  switch (o.name) {
+    case 'bank':
+      return bankWorkload(o, n);
+    case 'kv':
+      return kvWorkload(o, n);
+    case 'cart':
+      return cartWorkload(o, n);
+  }
+}
+
+const pick = <T>(xs: readonly T[], random: () => number): T => xs[Math.floor(random() * xs.length)]!;
+
+/** Transfers between two accounts that live on different participants: every one is a distributed 2PC. */
+function bankWorkload(o: WorkloadOptions, accounts: number): BenchWorkload {
+  const keys = Array.from({ length: accounts }, (_, i) => `bench:${o.runId}:acct:${i}`);
+  const owner = new Map(keys.map((k) => [k, ownerOf(k, o.participants)]));
+  const owners = new Set(owner.values());
+  if (owners.size < 2) throw new Error(`bank needs accounts on at least 2 participants; ${accounts} accounts all hash to ${[...owners].join('')}: use more --accounts`);
+  // For each participant, the accounts that live elsewhere: a transfer's other side is drawn from there.
+  const elsewhere = new Map([...owners].map((p) => [p, keys.filter((k) => owner.get(k) !== p)]));
+  return {
+    name: 'bank',
+    shape: { accounts, participantsWithAccounts: owners.size, transfer: 'add(from, -amount, min 0) + add(to, +amount), from and to on different participants' },
+    setup: (client) => putAll(client, keys.map((k) => [k, BIG.toString()])),
+    next(random) {
+      const from = pick(keys, random);
+      const to = pick(elsewhere.get(owner.get(from)!)!, random);
+      const amount = 1 + Math.floor(random() * 10);
+      return { kind: 'transfer', ops: [op.add(from, -amount, { min: 0 }), op.add(to, amount)] };
+    },
+  };
+}
+
+/** Single-key transactions: a put or a get of one key (one participant, no distributed commit). */
+function kvWorkload(o: WorkloadOptions, n: number): BenchWorkload {
+  const keys = Array.from({ length: n }, (_, i) => `bench:${o.runId}:kv:${i}`);
+  const readRatio = o.readRatio ?? 0.5;
+  let seq = 0;
+  return {
+    name: 'kv',
+    shape: { keys: n, readRatio, value: '64 bytes' },
+    setup: (client) => putAll(client, keys.map((k) => [k, 'v'.repeat(64)])),
+    next(random, loop) {
+      const key = pick(keys, random);
+      if (random() < readRatio) return { kind: 'get', ops: [op.get(key)] };
+      return { kind: 'put', ops: [op.put(key, `${loop}:${seq++}:`.padEnd(64, 'v'))] };
+    },
+  };
+}
+
+/** Checkout: reserve stock (never below 0), charge a wallet (never below 0), write the order. */
+function cartWorkload(o: WorkloadOptions, users: number): BenchWorkload {
+  const skus = Math.max(1, Math.ceil(users / 10));
+  const stock = Array.from({ length: skus }, (_, i) => `bench:${o.runId}:stock:${i}`);
+  const wallets = Array.from({ length: users }, (_, i) => `bench:${o.runId}:wallet:${i}`);
+  let seq = 0;
+  return {
+    name: 'cart',
+    shape: { wallets: users, skus, checkout: 'add(stock, -qty, min 0) + add(wallet, -cost, min 0) + check(order absent) + put(order)' },
+    setup: (client) => putAll(client, [...stock, ...wallets].map((k) => [k, BIG.toString()])),
+    next(random, loop) {
+      const sku = Math.floor(random() * skus);
+      const qty = 1 + Math.floor(random() * 3);
+      const cost = (10 + 5 * (sku % 100)) * qty;
+      const order = `bench:${o.runId}:order:${loop}:${seq++}`;
+      return {
+        kind: 'checkout',
+        ops: [
+          op.add(stock[sku]!, -qty, { min: 0 }),
+          op.add(pick(wallets, random), -cost, { min: 0 }),
+          op.check(order, { kind: 'exists', exists: false }),
+          op.put(order, JSON.stringify({ sku, qty, cost })),
+        ],
+      };
+    },
+  };
+}
+
+/** Writes many keys in transactions of at most 500 ops, a few at a time. */
+export async function putAll(client: DtxClient, pairs: [string, string][]): Promise<void> {
+  const chunks: [string, string][][] = [];
+  for (let i = 0; i < pairs.length; i += 500) chunks.push(pairs.slice(i, i + 500));
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++]!;
+      const r = await client.transact(
+        chunk.map(([k, v]) => op.put(k, v)),
+        { retries: 20, timeoutMs: 30_000 },
+      );
+      if (r.outcome !== 'COMMITTED') throw new Error(`setup transaction aborted: ${r.reason}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(4, chunks.length) }, worker));
+}

@@ -1,0 +1,174 @@
+import { writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import cliProgress from 'cli-progress';
+import { runEtcdBank } from '../bench/etcdBank.js';
+import { measureFloor } from '../bench/floor.js';
+import { formatBench, formatFloor } from '../bench/format.js';
+import { runBench, type BenchReport, type Progress } from '../bench/runBench.js';
+import { parseAddress, parseDurationMs, parseIntIn } from './parse.js';
+import { action, CliError, EXIT } from './run.js';
+
+const oneOf =
+  <T extends string>(name: string, values: readonly T[]) =>
+  (v: string): T => {
+    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`${name} must be one of ${values.join(', ')}`);
+    return v as T;
+  };
+
+function parseFraction(v: string): number {
+  const n = Number(v);
+  if (!/^[0-9.]+$/.test(v) || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a fraction 0..1, got "${v}"`);
+  return n;
+}
+
+function parsePids(v: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const part of v.split(',').filter(Boolean)) {
+    const [name, pid] = part.split('=');
+    if (!name || !pid || !/^[0-9]+$/.test(pid)) throw new InvalidArgumentError(`expected name=pid,..., got "${part}"`);
+    m.set(name, Number(pid));
+  }
+  return m;
+}
+
+/** Writes the JSON report: "-" is stdout (the text report then goes to stderr). */
+function writeJson(file: string | undefined, value: unknown): void {
+  if (!file) return;
+  const text = `${JSON.stringify(value, null, 2)}\n`;
+  if (file === '-') process.stdout.write(text);
+  else writeFileSync(file, text);
+}
+
+/** The text report goes to stdout, or to stderr when stdout carries the JSON. */
+function say(jsonFile: string | undefined, text: string): void {
+  (jsonFile === '-' ? process.stderr : process.stdout).write(`${text}\n`);
+}
+
+function progressBar(label: string) {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label} {bar} {value}/{total}s | {phase} | committed {committed} ({rate}/s) | aborted {aborted} | errors {errors}`,
+      stream: process.stderr,
+      noTTYOutput: false,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  let lastCommitted = 0;
+  let lastT = 0;
+  let rate = 0;
+  return {
+    update(p: Progress) {
+      const total = Math.round(p.totalMs / 1000);
+      const value = Math.min(Math.round(p.elapsedMs / 1000), total);
+      if (p.elapsedMs - lastT >= 1000 || p.committed < lastCommitted) {
+        rate = p.committed >= lastCommitted && p.elapsedMs > lastT ? Math.round(((p.committed - lastCommitted) * 1000) / (p.elapsedMs - lastT)) : 0;
+        lastCommitted = p.committed;
+        lastT = p.elapsedMs;
+      }
+      const payload = { phase: p.phase, committed: p.committed, aborted: p.aborted, errors: p.errors, rate };
+      if (!started) {
+        bar.start(total, value, payload);
+        started = true;
+      } else bar.update(value, payload);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+export function benchCommand() {
+  return new Command('bench')
+    .description('measure throughput, aborts, latency percentiles and CPU per transaction on a real cluster')
+    // One command with a mode rather than subcommands: commander would hand a subcommand's
+    // --json or --concurrency to this command's options of the same name.
+    .argument('[mode]', 'run (default) | floor: only the physical floor | etcd: the bank transfer against etcd (--endpoints)', oneOf('mode', ['run', 'floor', 'etcd'] as const), 'run' as const)
+    .option('-w, --workload <name>', 'bank | cart | kv', oneOf('workload', ['bank', 'cart', 'kv'] as const), 'bank')
+    .option('-p, --participants <n>', 'participants of the cluster started for the run', parseIntIn(1, 16), 3)
+    .option('-c, --concurrency <n>', 'concurrent client loops (closed loop: each waits for its answer)', parseIntIn(1, 4096), 64)
+    .option('-d, --duration <d>', 'measured window', parseDurationMs, 10_000)
+    .option('--warmup <d>', 'load before the measured window (not counted)', parseDurationMs, 2000)
+    .option('--protocol <p>', 'commit protocol (2pc)', oneOf('protocol', ['2pc'] as const), '2pc')
+    .option('--accounts <n>', 'keys: accounts (bank), keys (kv), wallets (cart; skus = wallets/10); overrides --contention', parseIntIn(2, 1_000_000))
+    .option('--contention <level>', 'low (10,000 keys) | high (10 keys)', oneOf('contention', ['low', 'high'] as const), 'low')
+    .option('--read-ratio <f>', 'kv: fraction of gets', parseFraction, 0.5)
+    .option('--target <host:port>', 'bench a running cluster (its coordinator) instead of starting one', parseAddress)
+    .option('--loops-per-client <n>', 'client loops sharing one client channel', parseIntIn(1, 4096), 32)
+    .option('--txn-timeout <d>', 'server-side timeout of each transaction (its call gets 5 s more)', parseDurationMs, 5000)
+    .option('--floor', 'also measure the physical floor (default for bank at concurrency 1)')
+    .option('--pids <name=pid,...>', 'more processes whose CPU to count (a --target cluster on this machine, etcd members)', parsePids)
+    .option('--seed <n>', 'PRNG seed of the client loops', parseIntIn(0, 2 ** 31 - 1), 1)
+    .option('--samples <n>', 'floor: round trips to time', parseIntIn(10, 1_000_000), 2000)
+    .option('--writes <n>', 'floor: sync writes to time', parseIntIn(10, 1_000_000), 500)
+    .option('--endpoints <list>', 'etcd: client URLs or host:port of the members, comma-separated')
+    .option('--json <file>', 'also write the report as JSON to FILE ("-" = stdout, the text then goes to stderr)')
+    .option('--no-progress', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Durability: every commit is fsync'd (participant prepare + coordinator decision before the
+reply, then the participant commit record); the benchmark never turns that off.
+
+Examples:
+  dtx bench --workload bank --concurrency 256 --duration 20s
+  dtx bench --workload bank --concurrency 1 --duration 10s      (also measures the floor)
+  dtx bench --workload kv --concurrency 64 --json out.json
+  dtx bench floor --json -
+  dtx bench etcd --endpoints 127.0.0.1:2379,127.0.0.1:2381,127.0.0.1:2383 --concurrency 256`,
+    )
+    .action(
+      action(async (mode, o) => {
+        if (mode === 'floor') {
+          const floor = await measureFloor({ rttSamples: o.samples, writeSamples: o.writes });
+          say(o.json, formatFloor(floor));
+          writeJson(o.json, { tool: 'dtx bench floor', measuredAt: new Date().toISOString(), ...floor });
+          return;
+        }
+        const bar = o.progress ? progressBar(mode === 'etcd' ? 'etcd' : 'bench') : null;
+        let report: BenchReport;
+        if (mode === 'etcd') {
+          if (!o.endpoints) throw new CliError('bench etcd needs --endpoints', EXIT.usage);
+          if (o.workload !== 'bank') throw new CliError('bench etcd runs the bank workload only', EXIT.usage);
+          report = await runEtcdBank(
+            {
+              endpoints: o.endpoints.split(',').map((x) => x.trim()).filter(Boolean),
+              concurrency: o.concurrency,
+              durationMs: o.duration,
+              warmupMs: o.warmup,
+              contention: o.contention,
+              ...(o.accounts !== undefined ? { accounts: o.accounts } : {}),
+              loopsPerClient: o.loopsPerClient,
+              seed: o.seed,
+              ...(o.pids ? { pids: o.pids } : {}),
+            },
+            (p) => bar?.update(p),
+          ).finally(() => bar?.stop());
+        } else {
+          report = await runBench(
+            {
+              workload: o.workload,
+              participants: o.participants,
+              concurrency: o.concurrency,
+              durationMs: o.duration,
+              warmupMs: o.warmup,
+              protocol: o.protocol,
+              contention: o.contention,
+              ...(o.accounts !== undefined ? { accounts: o.accounts } : {}),
+              ...(o.target !== undefined ? { target: o.target } : {}),
+              loopsPerClient: o.loopsPerClient,
+              txnTimeoutMs: o.txnTimeout,
+              readRatio: o.readRatio,
+              seed: o.seed,
+              ...(o.floor ? { floor: true } : {}),
+              ...(o.pids ? { extraPids: o.pids } : {}),
+            },
+            (p) => bar?.update(p),
+          ).finally(() => bar?.stop());
+        }
+        say(o.json, formatBench(report));
+        writeJson(o.json, report);
+      }),
+    );
+}

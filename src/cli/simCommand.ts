@@ -1,0 +1,105 @@
+import { Command, Option } from '@commander-js/extra-typings';
+import { BUGS, INVARIANTS, type BugName } from '../sim/simulator.js';
+import { runSeeds, type SeedFailure } from '../sim/runSeeds.js';
+import { parseIntIn } from './parse.js';
+import { action, CliError } from './run.js';
+
+function printFailure(f: SeedFailure, focus: string[] | undefined, out: NodeJS.WritableStream): void {
+  out.write(`\nFAILED seed ${f.seed}: ${f.invariant} (${INVARIANTS[f.invariant]})\n  ${f.message}\n  at simulated t=${f.atMs}ms\n`);
+  if (focus && focus.length > 0) {
+    out.write(`\n-- the transactions involved and every fault injected (whole run, replayed from the seed):\n`);
+    for (const line of focus) out.write(`${line}\n`);
+  }
+  out.write(`\n-- the last ${f.trace.length} events:\n`);
+  for (const line of f.trace) out.write(`${line}\n`);
+  out.write(`\nreplay: dtx sim --from ${f.seed} --seeds 1 --verbose\n`);
+}
+
+export function simCommand() {
+  return new Command('sim')
+    .description(
+      'deterministic simulation: the real protocol cores on a simulated network, disk and clock, with faults from a seed',
+    )
+    .option('--seeds <n>', 'how many seeds to run', parseIntIn(1, 100_000_000), 100)
+    .option('--from <seed>', 'first seed', parseIntIn(0, 2 ** 32 - 1), 1)
+    .option('--participants <n>', 'participants per simulated cluster', parseIntIn(1, 16), 3)
+    .addOption(
+      new Option('--bug <name>', 'plant a known bug in the simulated runtime (the checkers must catch it)').choices(
+        Object.keys(BUGS) as BugName[],
+      ),
+    )
+    .option('--lax', 'check only consequences (atomicity, durability, bank, liveness), not persist-before-send at each send')
+    .option('--keep-going', 'run every seed even after a failure')
+    .option('--verbose', 'one line per seed; the full story of a failing seed')
+    .addHelpText(
+      'after',
+      `
+Faults (intensities drawn per seed): message loss, duplication, reordering (random delays),
+partitions, crashes with restarts (unsynced writes lost, recovery from the simulated log),
+pauses. After 4 s of simulated time the faults stop and everything must finish.
+
+Planted bugs:
+${Object.entries(BUGS)
+  .map(([k, v]) => `  ${k.padEnd(28)} ${v}`)
+  .join('\n')}
+
+Exit code 1 when any seed fails; the first failing seed's trace is printed.`,
+    )
+    .action(
+      action(async (o) => {
+        const out = process.stdout;
+        const bug = o.bug as BugName | undefined;
+        out.write(
+          `dtx sim: seeds ${o.from}..${o.from + o.seeds - 1}, 1 coordinator + ${o.participants} participants` +
+            `${bug ? `, planted bug ${bug}` : ''}\n`,
+        );
+        let lastReport = performance.now();
+        const started = lastReport;
+        let failed = 0;
+        let firstFocus: string[] | undefined;
+        const summary = runSeeds({
+          from: o.from,
+          count: o.seeds,
+          participants: o.participants,
+          ...(bug ? { bug } : {}),
+          ...(o.lax ? { strictDurability: false } : {}),
+          stopOnFailure: !o.keepGoing,
+          onSeed: (r, done) => {
+            if (!r.ok) {
+              failed++;
+              if (firstFocus === undefined) firstFocus = r.focus ?? [];
+            }
+            if (o.verbose) {
+              const s = r.stats;
+              out.write(
+                `seed ${r.seed}: ${r.ok ? 'ok' : `FAILED ${r.violation!.invariant}`} ` +
+                  `committed=${s.committed} aborted=${s.aborted} audits=${s.auditsChecked} crashes=${s.crashes} ` +
+                  `pauses=${s.pauses} partitions=${s.partitions} lost=${s.lost} dup=${s.duplicated} events=${s.events} trace=${r.traceDigest}\n`,
+              );
+            }
+            const t = performance.now();
+            if (!o.verbose && t - lastReport >= 1000) {
+              lastReport = t;
+              out.write(`  ${done}/${o.seeds} seeds, ${failed} failed, ${(done / ((t - started) / 1000)).toFixed(1)} seeds/s\n`);
+            }
+          },
+        });
+        const t = summary.totals;
+        out.write(
+          `dtx sim: ${summary.seedsRun} seeds in ${(summary.elapsedMs / 1000).toFixed(1)}s (${summary.seedsPerSecond.toFixed(1)} seeds/s), ` +
+            `${summary.passed} passed, ${summary.failures.length} failed\n` +
+            `  transfers committed=${t.committed} aborted=${t.aborted}, audits checked=${t.auditsChecked}, ` +
+            `crashes=${t.crashes} pauses=${t.pauses} partitions=${t.partitions}, messages=${t.messages} lost=${t.lost} duplicated=${t.duplicated}, ` +
+            `unsynced batches lost=${t.lostUnsyncedBatches}, simulated ${(t.simTimeMs / 1000).toFixed(0)}s\n`,
+        );
+        const first = summary.failures[0];
+        if (first) {
+          printFailure(first, firstFocus, out);
+          if (summary.failures.length > 1) {
+            out.write(`\nother failing seeds: ${summary.failures.slice(1).map((f) => `${f.seed} (${f.invariant})`).join(', ')}\n`);
+          }
+          throw new CliError(`${summary.failures.length} of ${summary.seedsRun} seeds violated an invariant (first: seed ${first.seed}, ${first.invariant})`);
+        }
+      }),
+    );
+}

@@ -1,0 +1,12 @@
+// Original file: dtx/v1/participant.proto
+
+
+export interface DecisionItem {
+  'txnId'?: (string);
+  'commit'?: (boolean);
+}
+
+export interface DecisionItem__Output {
+  'txnId': (string);
+  'commit': (boolean);
+}

@@ -1,0 +1,13 @@
+// Original file: dtx/v1/types.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface Fence {
+  'lock'?: (string);
+  'token'?: (number | string | Long);
+}
+
+export interface Fence__Output {
+  'lock': (string);
+  'token': (string);
+}

@@ -1,0 +1,15 @@
+// Original file: dtx/v1/locks.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface KeepAliveResponse {
+  'leaseId'?: (string);
+  'ttlMs'?: (number);
+  'fencingToken'?: (number | string | Long);
+}
+
+export interface KeepAliveResponse__Output {
+  'leaseId': (string);
+  'ttlMs': (number);
+  'fencingToken': (string);
+}
