@@ -97,8 +97,8 @@ export class ParticipantLink {
     const stream = this.client.Exchange(new grpc.Metadata({ waitForReady: true }));
     this.stream = stream;
     stream.on('data', (b: ParticipantBatch__Output) => {
-      for (const v of b.votes) this.votes.settle(v.txnId, v);
-      for (const a of b.acks) this.acks.settle(a.txnId, true);
+      for (const v of b.votes ?? []) this.votes.settle(v.txnId, v);
+      for (const a of b.acks ?? []) this.acks.settle(a.txnId, true);
     });
     const broken = (why: string) => {
       if (this.stream !== stream) return;

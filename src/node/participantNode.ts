@@ -189,13 +189,13 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
         stream.write({ votes: items.flatMap((i) => (i.vote ? [i.vote] : [])), acks: items.flatMap((i) => (i.ack ? [i.ack] : [])) });
       });
       stream.on('data', (batch: CoordinatorBatch__Output) => {
-        for (const p of batch.prepares) {
+        for (const p of batch.prepares ?? []) {
           prepare(p).then(
             (vote) => out.push({ vote }),
             (err: Error) => out.push({ vote: { txnId: p.txnId, vote: 'NO', reason: err.message, abortCode: 'PRECONDITION_FAILED' } }),
           );
         }
-        for (const d of batch.decisions) {
+        for (const d of batch.decisions ?? []) {
           decision(d.txnId, d.commit ? 'COMMITTED' : 'ABORTED').then(
             (ack) => d.commit && out.push({ ack }),
             (err: Error) => log.warn({ txn: d.txnId, err: err.message }, 'decision on stream failed'),

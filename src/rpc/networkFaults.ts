@@ -138,30 +138,34 @@ export class NetworkFaults {
     });
   }
 
-  /** On a stream every message meets the link's faults on its own, in order: lost, delayed, duplicated. */
+  /**
+   * On a stream every message meets the link's faults on its own, in order: lost,
+   * delayed, duplicated. A lost message is replaced by an empty one rather than
+   * withheld: grpc-js completes a stream write (and asks for the next read) only when
+   * the message moves on, so withholding one would stall the stream for good. Stream
+   * consumers treat an empty message as carrying nothing.
+   */
   private streamCall(peer: string, options: grpc.InterceptorOptions, nextCall: grpc.NextCall): grpc.InterceptingCall {
     const faults = this;
     const self = this.self;
     let outbound: Promise<void> = Promise.resolve();
     let inbound: Promise<void> = Promise.resolve();
-    const pass = (from: string, to: string, chain: Promise<void>, deliver: () => void): Promise<void> => {
+    const pass = <M>(from: string, to: string, chain: Promise<void>, message: M, deliver: (m: M | object) => void): Promise<void> => {
       if (faults.lost(from, to)) {
         faults.counters.dropped++;
-        return chain;
+        return chain.then(() => deliver({}));
       }
       const delay = faults.delayOf(from, to);
-      const copies = from === self && faults.duplicated(from, to) ? 2 : 1;
-      if (copies === 2) faults.counters.duplicated++;
+      const duplicate = from === self && faults.duplicated(from, to);
+      if (duplicate) faults.counters.duplicated++;
       if (delay > 0) faults.counters.delayed++;
-      return chain.then(() => (delay > 0 ? sleep(delay) : undefined)).then(() => {
-        for (let i = 0; i < copies; i++) deliver();
-      });
+      return chain.then(() => (delay > 0 ? sleep(delay) : undefined)).then(() => deliver(duplicate ? doubled(message) : message));
     };
     return new grpc.InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
         next(metadata, {
           onReceiveMessage(msg, nxt) {
-            inbound = pass(peer, self, inbound, () => nxt(msg));
+            inbound = pass(peer, self, inbound, msg, (m) => nxt(m));
           },
           onReceiveStatus(status, nxt) {
             inbound = inbound.then(() => nxt(status));
@@ -169,13 +173,24 @@ export class NetworkFaults {
         });
       },
       sendMessage(message, next) {
-        outbound = pass(self, peer, outbound, () => next(message));
+        outbound = pass(self, peer, outbound, message, (m) => next(m));
       },
       halfClose(next) {
         outbound = outbound.then(() => next());
       },
     });
   }
+}
+
+/**
+ * A batch message with every item in it twice: how a duplicated delivery is modelled on a
+ * stream, where grpc-js accepts each write exactly once.
+ */
+function doubled<M>(message: M): M {
+  if (typeof message !== 'object' || message === null) return message;
+  const out: Record<string, unknown> = { ...(message as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = [...v, ...v];
+  return out as M;
 }
 
 function sleep(ms: number): Promise<void> {
