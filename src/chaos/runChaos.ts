@@ -50,8 +50,8 @@ function firstLine(err: Error): string {
 
 function makeWorkload(name: 'bank' | 'cart'): ChaosWorkload {
   return name === 'bank'
-    ? bankWorkload({ accounts: 10, initial: 1000n, prefix: 'acct' })
-    : cartWorkload({ skus: 5, users: 8, stock: 200n, wallet: 2000n });
+    ? bankWorkload({ accounts: 40, initial: 1000n, prefix: 'acct' })
+    : cartWorkload({ skus: 12, users: 24, stock: 200n, wallet: 2000n });
 }
 
 /** Null when every node is idle; otherwise what keeps which node busy. */
