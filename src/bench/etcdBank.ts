@@ -1,4 +1,4 @@
-import { cpus, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng } from '../workload/bank.js';
@@ -8,7 +8,7 @@ import type { BenchReport, Progress } from './runBench.js';
 import { DEFAULT_KEYS, type Contention } from './workloads.js';
 
 export const ETCD_DURABILITY =
-  'etcd: every Txn is committed through raft; the leader and a majority of members fsync their WAL before it is applied and answered';
+  'every Txn is committed through raft; the leader and a majority of members fsync their WAL before it is applied and answered';
 
 export interface EtcdBankOptions {
   endpoints: string[];
@@ -50,9 +50,19 @@ function parseRanges(responses: { response_range?: { kvs: { value: Buffer; mod_r
  * balances and the transfer is tried again with those (a CONFLICT abort, as dtx counts them).
  * The etcd3 package is a devDependency, loaded only here.
  */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('transfer took over 10 s'), { name: 'DEADLINE_EXCEEDED' })), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
 export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) => void = () => undefined): Promise<BenchReport> {
   const { Etcd3 } = (await import('etcd3')) as Etcd3Module;
   const startedAt = new Date().toISOString();
+  // Other load on the machine skews every number: the report says how busy it was.
+  const loadAvgAtStart = loadavg();
   const loopsPerClient = o.loopsPerClient ?? 32;
   const maxRetries = o.maxRetries ?? 20;
   const seed = o.seed ?? 1;
@@ -142,13 +152,8 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
         if (y >= x) y++;
         const amount = BigInt(1 + Math.floor(random() * 10));
         try {
-          // Every call is bounded: etcd3 calls carry a deadline.
-          await Promise.race([
-            transfer(kv, keys[x]!, keys[y]!, amount),
-            sleep(10_000, undefined, { ref: false }).then(() => {
-              throw Object.assign(new Error('transfer timed out'), { name: 'DEADLINE_EXCEEDED' });
-            }),
-          ]);
+          // Every transfer is bounded in time (etcd3 calls carry no deadline of their own).
+          await withDeadline(transfer(kv, keys[x]!, keys[y]!, amount), 10_000);
         } catch (err) {
           if (inWindow(performance.now())) {
             counts.errors++;
@@ -179,7 +184,7 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
     clearInterval(ticker);
     progress('drain', totalMs);
     let finished = 0;
-    await Promise.race([Promise.all(loops.map((l) => l.then(() => void finished++))), sleep(12_000)]);
+    await Promise.race([Promise.all(loops.map((l) => l.then(() => void finished++))), sleep(12_000, undefined, { ref: false })]);
 
     const windowS = (measureTo - measureFrom) / 1000;
     const nodes = cpuDelta(cpuBefore, cpuAfter);
@@ -190,7 +195,7 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
     return {
       tool: 'dtx bench etcd',
       startedAt,
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', kernel: release(), node: process.version },
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', kernel: release(), node: process.version, loadAvgAtStart, loadAvgAtEnd: loadavg() },
       config: {
         workload: 'bank',
         protocol: 'etcd Txn (compare mod revisions, raft)',
@@ -201,6 +206,7 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
         contention: o.contention,
         target: o.endpoints.join(','),
         clients: clients.length,
+        clientApi: 'unary',
         loopsPerClient,
         txnTimeoutMs: 10_000,
         maxRetries,

@@ -1,10 +1,10 @@
-import { cpus, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DtxClient, DtxError, type TxnResult } from '../client/dtxClient.js';
 import { LocalCluster } from '../cluster/localCluster.js';
 import { prng } from '../workload/bank.js';
-import { measureFloor, type FloorReport } from './floor.js';
+import { measureFloor, type FloorOptions, type FloorReport } from './floor.js';
 import { LatencyHistogram, round3, type LatencySummary } from './histogram.js';
 import { clockTick, cpuDelta, sampleCpu } from './procCpu.js';
 import { makeWorkload, type Contention, type WorkloadName } from './workloads.js';
@@ -34,6 +34,9 @@ export interface BenchOptions {
   readRatio?: number;
   /** Measure the physical floor in the same run (default: for bank at concurrency 1). */
   floor?: boolean;
+  floorOptions?: FloorOptions;
+  /** Pipeline each client's transactions over one TransactStream instead of one unary Transact each. */
+  stream?: boolean;
   /** Extra processes to count CPU of, e.g. a --target cluster's nodes when Status cannot tell. */
   extraPids?: Map<string, number>;
 }
@@ -65,7 +68,7 @@ export interface CpuReport {
 export interface BenchReport {
   tool: string;
   startedAt: string;
-  machine: { cpus: number; cpuModel: string; kernel: string; node: string };
+  machine: { cpus: number; cpuModel: string; kernel: string; node: string; loadAvgAtStart: number[]; loadAvgAtEnd: number[] };
   config: {
     workload: WorkloadName;
     protocol: string;
@@ -76,6 +79,8 @@ export interface BenchReport {
     contention: Contention;
     target: string | null;
     clients: number;
+    /** How the client calls the coordinator: unary Transact or TransactStream. */
+    clientApi: 'unary' | 'stream';
     loopsPerClient: number;
     txnTimeoutMs: number;
     maxRetries: number;
@@ -174,6 +179,8 @@ function counterDelta(before: Map<string, { counters: Record<string, number> }>,
 /** Runs one benchmark: cluster (or target), workload setup, optional floor, warmup, measured window, drain. */
 export async function runBench(o: BenchOptions, onProgress: (p: Progress) => void = () => undefined): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
+  // Other load on the machine skews every number: the report says how busy it was.
+  const loadAvgAtStart = loadavg();
   const loopsPerClient = o.loopsPerClient ?? 32;
   const txnTimeoutMs = o.txnTimeoutMs ?? 5000;
   const maxRetries = o.maxRetries ?? 20;
@@ -209,14 +216,14 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
       runId,
     });
     const nClients = Math.max(1, Math.ceil(o.concurrency / loopsPerClient));
-    for (const t of channelTargets(address, nClients)) clients.push(new DtxClient(t, { timeoutMs: txnTimeoutMs }));
+    for (const t of channelTargets(address, nClients)) clients.push(new DtxClient(t, { timeoutMs: txnTimeoutMs, stream: o.stream ?? false }));
     await workload.setup(clients[0]!);
 
     const wantFloor = o.floor ?? (o.workload === 'bank' && o.concurrency === 1);
     let floor: FloorReport | undefined;
     if (wantFloor) {
       progress('floor', 0);
-      floor = await measureFloor();
+      floor = await measureFloor(o.floorOptions);
     }
 
     const hist = new LatencyHistogram();
@@ -300,7 +307,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     // Every loop is bounded: its call has a deadline of txnTimeoutMs + 5 s, then it sees `stopped`.
     let finished = 0;
     const tracked = loops.map((l) => l.then(() => void finished++));
-    await Promise.race([Promise.all(tracked), sleep(txnTimeoutMs + 7000)]);
+    await Promise.race([Promise.all(tracked), sleep(txnTimeoutMs + 7000, undefined, { ref: false })]);
     const statusAfter = await nodeStatuses(address).then((s) => s.nodes, () => statusBefore);
 
     const nodes = cpuDelta(cpuBefore, cpuAfter);
@@ -313,7 +320,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     const report: BenchReport = {
       tool: 'dtx bench',
       startedAt,
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', kernel: release(), node: process.version },
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', kernel: release(), node: process.version, loadAvgAtStart, loadAvgAtEnd: loadavg() },
       config: {
         workload: o.workload,
         protocol: o.protocol,
@@ -324,6 +331,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
         contention: o.contention,
         target: o.target ?? null,
         clients: clients.length,
+        clientApi: o.stream ? 'stream' : 'unary',
         loopsPerClient,
         txnTimeoutMs,
         maxRetries,

@@ -95,6 +95,7 @@ export function benchCommand() {
     .option('--contention <level>', 'low (10,000 keys) | high (10 keys)', oneOf('contention', ['low', 'high'] as const), 'low')
     .option('--read-ratio <f>', 'kv: fraction of gets', parseFraction, 0.5)
     .option('--target <host:port>', 'bench a running cluster (its coordinator) instead of starting one', parseAddress)
+    .option('--stream', 'pipeline each client channel\'s transactions over one TransactStream (default: unary Transact)')
     .option('--loops-per-client <n>', 'client loops sharing one client channel', parseIntIn(1, 4096), 32)
     .option('--txn-timeout <d>', 'server-side timeout of each transaction (its call gets 5 s more)', parseDurationMs, 5000)
     .option('--floor', 'also measure the physical floor (default for bank at concurrency 1)')
@@ -158,10 +159,12 @@ Examples:
               ...(o.accounts !== undefined ? { accounts: o.accounts } : {}),
               ...(o.target !== undefined ? { target: o.target } : {}),
               loopsPerClient: o.loopsPerClient,
+              ...(o.stream ? { stream: true } : {}),
               txnTimeoutMs: o.txnTimeout,
               readRatio: o.readRatio,
               seed: o.seed,
               ...(o.floor ? { floor: true } : {}),
+              floorOptions: { rttSamples: o.samples, writeSamples: o.writes },
               ...(o.pids ? { extraPids: o.pids } : {}),
             },
             (p) => bar?.update(p),

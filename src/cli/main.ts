@@ -1,4 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
+import { benchCommand } from './benchCommand.js';
 import { chaosCommand } from './chaosCommand.js';
 import { clusterCommand } from './clusterCommand.js';
 import { demoCommand } from './demoCommand.js';
@@ -31,6 +32,7 @@ program.addCommand(statusCommand());
 program.addCommand(demoCommand());
 program.addCommand(chaosCommand());
 program.addCommand(simCommand());
+program.addCommand(benchCommand());
 program.addCommand(coordinatorCommand());
 program.addCommand(participantCommand());
 
