@@ -3,6 +3,7 @@ import { benchCommand } from './benchCommand.js';
 import { chaosCommand } from './chaosCommand.js';
 import { clusterCommand } from './clusterCommand.js';
 import { demoCommand } from './demoCommand.js';
+import { lockCommand } from './lockCommand.js';
 import { coordinatorCommand, participantCommand } from './nodeCommands.js';
 import { statusCommand } from './statusCommand.js';
 import { simCommand } from './simCommand.js';
@@ -33,6 +34,7 @@ program.addCommand(demoCommand());
 program.addCommand(chaosCommand());
 program.addCommand(simCommand());
 program.addCommand(benchCommand());
+program.addCommand(lockCommand());
 program.addCommand(coordinatorCommand());
 program.addCommand(participantCommand());
 

@@ -57,7 +57,8 @@ export type CoordinatorEffect =
   | { type: 'setTimer'; timer: CoordinatorTimer; at: number }
   | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string };
 
-type Phase = 'lookup' | 'tombstoning' | 'preparing' | 'aborting' | 'deciding' | 'committed';
+/** recording: an all-read-only txn, answered, whose unforced record is being written. */
+type Phase = 'lookup' | 'tombstoning' | 'preparing' | 'aborting' | 'deciding' | 'committed' | 'recording';
 
 interface Branch {
   ops: TxnOp[];
@@ -194,7 +195,7 @@ export class CoordinatorCore {
     if (t) {
       if (t.msg && t.msg.digest !== msg.digest) return this.rejectReuse(replyTo, msg.txn);
       // A re-driven decision has no request in memory: check the ops against the record.
-      if (t.phase === 'committed') return this.answerTransact(replyTo, msg, t.decision!);
+      if (t.phase === 'committed' || t.phase === 'recording') return this.answerTransact(replyTo, msg, t.decision!);
       if (!t.msg && t.phase === 'lookup') t.msg = msg; // a query started the lookup
       t.outcomeWaiters.push(replyTo);
       return;
@@ -219,7 +220,7 @@ export class CoordinatorCore {
   private onQuery(replyTo: ReplyTo, txn: TxnId): void {
     const t = this.txns.get(txn);
     if (t) {
-      if (t.phase === 'committed') return this.replyDecision(replyTo, t.decision!);
+      if (t.phase === 'committed' || t.phase === 'recording') return this.replyDecision(replyTo, t.decision!);
       if (t.phase === 'lookup' || t.phase === 'tombstoning') t.queryWaiters.push(replyTo);
       else this.replyPending(replyTo, txn, t);
       return;
@@ -327,14 +328,18 @@ export class CoordinatorCore {
       // Nothing was written anywhere: no decision to force. Releasing the read locks is all.
       // The record is written unforced only so that GetTransaction can tell COMMITTED later;
       // if a crash loses it, the id reads as aborted, which for a read loses nothing.
+      // The txn stays in memory until the record lands, so that no lookup can miss it
+      // in between and fence the id as aborted.
       this.counters.readOnly++;
       const record: DecisionRecord = { ...this.commitRecord(txn, t, participants), readOnly: true };
-      this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: false });
-      this.txns.delete(txn);
-      this.recent.set(txn, record);
+      t.phase = 'recording';
+      t.decision = record;
       for (const w of t.outcomeWaiters) this.replyDecision(w, record);
       for (const w of t.queryWaiters) this.replyDecision(w, record);
+      t.outcomeWaiters = [];
+      t.queryWaiters = [];
       this.sendDecision(txn, 'commit', participants);
+      this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: false });
       return;
     }
     t.phase = 'deciding';
@@ -346,7 +351,13 @@ export class CoordinatorCore {
     if (record.kind === 'end') return;
     const d = record.record;
     const t = this.txns.get(d.txn);
-    if (d.readOnly) return;
+    if (d.readOnly) {
+      if (t?.phase === 'recording') {
+        this.txns.delete(d.txn);
+        this.recent.set(d.txn, d);
+      }
+      return;
+    }
     if (d.outcome === 'ABORTED') {
       if (t?.phase !== 'tombstoning' && t?.phase !== 'aborting') return; // an unforced abort record landed
       this.txns.delete(d.txn);

@@ -387,7 +387,7 @@ export class LeaseTable {
    */
   private settle(l: LockState, dropIdle = true): void {
     const now = this.now;
-    if (l.holder && l.holder.expiresAt <= now - 50) {
+    if (l.holder && l.holder.expiresAt <= now) {
       this.counters.expiries++;
       this.emit({ type: 'log', level: 'warn', lock: l.name, msg: `lease of ${l.holder.owner || 'anonymous'} (token ${l.holder.token}) expired` });
       this.endLease(l);

@@ -371,15 +371,13 @@ export class Simulation {
       for (let i = 0; i < this.clients; i++) this.at(this.rng.int(0, 50), () => this.nextTxn(i, null));
       if (this.faultsOn) this.nemesisTick();
       this.at(this.faultMs, () => this.heal());
-      const deadline = this.faultMs + this.livenessMs;
-      for (;;) {
-        const ev = this.q.pop();
-        if (!ev) break;
-        if (ev.at > deadline) break;
-        this.now = ev.at;
-        this.events++;
-        ev.run();
-        if (this.violation) break;
+      this.drain(this.faultMs + this.livenessMs);
+      if (!this.violation) {
+        // Then a power loss: every node crashes at once, losing whatever was not synced, and
+        // restarts. What was promised must come back from the logs alone.
+        this.log('nem', 'POWER LOSS: every node crashes, losing unsynced writes, and restarts');
+        for (const n of [this.C, ...this.P.values()]) if (n.up) this.crash(n, false);
+        this.drain(this.now + this.livenessMs);
       }
       if (!this.violation) this.finalChecks();
     } catch (err) {
@@ -839,8 +837,25 @@ export class Simulation {
     });
   }
 
-  private crash(n: Endpoint): void {
-    this.stats.crashes++;
+  /** Runs events in time order up to `deadline` (or a violation). */
+  private drain(deadline: number): void {
+    for (;;) {
+      const ev = this.q.pop();
+      if (!ev) break;
+      if (ev.at > deadline) {
+        this.q.push(ev.at, ev.run);
+        break;
+      }
+      this.now = ev.at;
+      this.events++;
+      ev.run();
+      if (this.violation) break;
+    }
+  }
+
+  /** `fault`: counted as an injected fault (the final power loss is not). */
+  private crash(n: Endpoint, fault = true): void {
+    if (fault) this.stats.crashes++;
     const node = n.id === COORDINATOR ? this.C : this.P.get(n.id)!;
     if (node.kind === 'participant' && node.core) {
       for (const t of this.txns.values()) {

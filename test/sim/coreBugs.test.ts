@@ -135,4 +135,11 @@ describe('core bug: an id answered ABORTED can commit after a coordinator restar
     const r = simulate({ seed: 10048, participants: 3 });
     expect(r.violation, [...(r.focus ?? []), '...', ...r.trace.slice(-30)].join('\n')).toBeUndefined();
   });
+
+  it('simulator seed 1498: a lookup must not miss an all-read-only record still being written', () => {
+    // The coordinator answered COMMITTED and forgot the txn before its unforced record landed;
+    // a query then found nothing and fenced the id as ABORTED.
+    const r = simulate({ seed: 1498, participants: 3 });
+    expect(r.violation, [...(r.focus ?? []), '...', ...r.trace.slice(-30)].join('\n')).toBeUndefined();
+  });
 });
