@@ -6,13 +6,14 @@ import type { StatusResponse__Output } from '../rpc/generated/dtx/v1/StatusRespo
 import { prng } from '../workload/bank.js';
 import { bankWorkload } from '../workload/bankChaos.js';
 import { cartWorkload } from '../workload/cart.js';
+import { lockWorkload } from '../workload/lockChaos.js';
 import { resolveUnknown, type ChaosWorkload, type CheckResult } from '../workload/checks.js';
 import { History } from '../workload/history.js';
 import { checkLogs } from '../workload/logCheck.js';
 import { nemesisSchedule, type NemesisKind, type NemesisStep } from './nemesis.js';
 
 export interface ChaosOptions {
-  workload: 'bank' | 'cart';
+  workload: WorkloadName;
   nemeses: NemesisKind[];
   durationMs: number;
   seed: number;
@@ -48,10 +49,18 @@ function firstLine(err: Error): string {
   return (err.message ?? String(err)).split('\n')[0]!;
 }
 
-function makeWorkload(name: 'bank' | 'cart'): ChaosWorkload {
-  return name === 'bank'
-    ? bankWorkload({ accounts: 40, initial: 1000n, prefix: 'acct' })
-    : cartWorkload({ skus: 12, users: 24, stock: 200n, wallet: 2000n });
+export const WORKLOADS = ['bank', 'cart', 'lock'] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+function makeWorkload(name: WorkloadName): ChaosWorkload {
+  switch (name) {
+    case 'bank':
+      return bankWorkload({ accounts: 40, initial: 1000n, prefix: 'acct' });
+    case 'cart':
+      return cartWorkload({ skus: 12, users: 24, stock: 200n, wallet: 2000n });
+    case 'lock':
+      return lockWorkload({ locks: 3, ttlMs: 1500 });
+  }
 }
 
 /** Null when every node is idle; otherwise what keeps which node busy. */

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import { NEMESES, type NemesisKind } from '../chaos/nemesis.js';
-import { runChaos } from '../chaos/runChaos.js';
+import { runChaos, WORKLOADS, type WorkloadName } from '../chaos/runChaos.js';
 import { parseDurationMs, parseIntIn } from './parse.js';
 import { action, CliError } from './run.js';
 
@@ -20,10 +20,10 @@ function parseNemeses(value: string): NemesisKind[] {
 export function chaosCommand() {
   return new Command('chaos')
     .description('break a real local cluster on purpose while a workload runs, then check every guarantee')
-    .option('-w, --workload <name>', 'bank | cart', (v) => {
-      if (v !== 'bank' && v !== 'cart') throw new InvalidArgumentError('workload must be bank or cart');
-      return v;
-    }, 'bank' as 'bank' | 'cart')
+    .option('-w, --workload <name>', WORKLOADS.join(' | '), (v) => {
+      if (!(WORKLOADS as readonly string[]).includes(v)) throw new InvalidArgumentError(`workload must be one of ${WORKLOADS.join(', ')}`);
+      return v as WorkloadName;
+    }, 'bank' as WorkloadName)
     .option('-n, --nemesis <list>', `faults to inject: ${NEMESES.join(',')} (or none)`, parseNemeses, [...NEMESES] as NemesisKind[])
     .option('-d, --duration <d>', 'how long to run the workload', parseDurationMs, 30_000)
     .option('--protocol <p>', 'commit protocol (2pc)', (v) => {

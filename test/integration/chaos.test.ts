@@ -43,6 +43,13 @@ describe('chaos runs', () => {
     expect(r.ops.ok).toBeGreaterThan(20);
   }, 120_000);
 
+  it('locks under kill and pause: no token twice, the resource sees tokens in order', async () => {
+    const r = await run({ workload: 'lock', nemeses: ['kill', 'pause'], durationMs: 8000, seed: 5, concurrency: 4, participants: 3 });
+    expect(failed(r)).toEqual([]);
+    expect(r.checks.map((c) => c.name)).toContain('locks: the resource sees tokens in order (no overlapping holders)');
+    expect(r.ops.ok).toBeGreaterThan(20);
+  }, 120_000);
+
   it('catches a commit applied on only one shard (planted bug)', async () => {
     const r = await run({
       workload: 'bank',

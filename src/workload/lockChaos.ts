@@ -1,0 +1,112 @@
+import { op, type DtxClient } from '../client/dtxClient.js';
+import { fenced, LockClient } from '../client/locks.js';
+import { recordTxn, type ChaosWorkload, type CheckResult } from './checks.js';
+import type { History } from './history.js';
+
+interface LockWrite {
+  lock: string;
+  token: string;
+}
+
+/**
+ * Clients take named leases and, while they believe they hold one, write the resource it
+ * protects with fenced puts (each put bumps the key's version: the resource's own order).
+ * Checks: no token granted twice; in the resource's order, tokens never go back (a stale
+ * holder's write is refused, however paused or partitioned it was); the resource holds
+ * exactly the committed writes.
+ */
+export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload {
+  const names = Array.from({ length: o.locks }, (_, i) => `res${i}`);
+  const resource = (lock: string) => `lockres:${lock}`;
+  const lockClients = new Map<number, LockClient>();
+  let seq = 0;
+  return {
+    name: 'lock',
+    async setup() {},
+    async step(client, process, random, history) {
+      let lc = lockClients.get(process);
+      if (!lc) {
+        lc = new LockClient(client.address, 3000);
+        lockClients.set(process, lc);
+      }
+      const lock = names[Math.floor(random() * names.length)]!;
+      history.add({ process, type: 'invoke', f: 'acquire', value: { lock } });
+      let lease;
+      try {
+        lease = await lc.acquire(lock, { ttlMs: o.ttlMs, waitMs: 500, owner: `chaos-${process}` });
+      } catch (err) {
+        history.add({ process, type: 'fail', f: 'acquire', value: { lock }, error: (err as Error).message });
+        return;
+      }
+      history.add({ process, type: 'ok', f: 'acquire', value: { lock, token: lease.token.toString() } });
+      const writes = 1 + Math.floor(random() * 3);
+      for (let i = 0; i < writes; i++) {
+        const txnId = `lock-${process}-${seq++}`;
+        const value: LockWrite = { lock, token: lease.token.toString() };
+        history.add({ process, type: 'invoke', f: 'write', txnId, value });
+        try {
+          const r = await client.transact([fenced(op.put(resource(lock), `${lease.token}:${process}`), lock, lease.token)], {
+            txnId,
+            timeoutMs: 2000,
+          });
+          const type = r.outcome === 'COMMITTED' ? 'ok' : r.outcome === 'ABORTED' ? 'fail' : 'info';
+          history.add({ process, type, f: 'write', txnId, value: { ...value, version: r.results[0]?.version ?? 0 }, ...(r.reason ? { error: r.reason } : {}) });
+        } catch (err) {
+          history.add({ process, type: 'info', f: 'write', txnId, value, error: (err as Error).message });
+        }
+        await new Promise((res) => setTimeout(res, Math.floor(random() * 100)));
+      }
+      await lc.release(lease.leaseId).catch(() => false);
+    },
+    async check(client: DtxClient, history: History, committed): Promise<CheckResult[]> {
+      for (const lc of lockClients.values()) lc.close();
+      const { granted, twice, backwards, staleRefused } = lockHistoryFindings(history);
+      const final = await client.read(names.map(resource), 10_000);
+      const wrongCount: string[] = [];
+      names.forEach((lock, i) => {
+        const applied = history.entries.filter(
+          (e) => e.f === 'write' && e.type === 'invoke' && (e.value as LockWrite).lock === lock && committed.has(e.txnId!),
+        ).length;
+        if (final[i]!.version !== applied) wrongCount.push(`${lock}: version ${final[i]!.version}, ${applied} committed writes`);
+      });
+      return [
+        { name: 'locks: no fencing token granted twice', ok: twice.length === 0, detail: `${granted} grants, ${twice.length} repeated ${twice.slice(0, 3).join(' ')}` },
+        {
+          name: 'locks: the resource sees tokens in order (no overlapping holders)',
+          ok: backwards.length === 0,
+          detail: `${staleRefused} stale writes refused; ${backwards.length} out of order ${backwards.slice(0, 2).join('; ')}`,
+        },
+        { name: 'locks: the resource holds exactly the committed writes', ok: wrongCount.length === 0, detail: wrongCount.slice(0, 3).join('; ') || 'versions match' },
+      ];
+    },
+  };
+}
+
+/**
+ * What a lock history says, without asking the cluster: tokens granted twice, and writes
+ * the resource accepted (in its version order) with a token older than one before them.
+ */
+export function lockHistoryFindings(history: Pick<History, 'entries'>): { granted: number; twice: string[]; backwards: string[]; staleRefused: number } {
+  const tokens = history.entries.filter((e) => e.f === 'acquire' && e.type === 'ok').map((e) => (e.value as LockWrite).token);
+  const twice = tokens.filter((t, i) => tokens.indexOf(t) !== i);
+  const byLock = new Map<string, (LockWrite & { version: number })[]>();
+  let staleRefused = 0;
+  for (const e of history.entries) {
+    if (e.f !== 'write') continue;
+    if (e.type === 'fail' && /older than token/.test(e.error ?? '')) staleRefused++;
+    if (e.type !== 'ok') continue;
+    const w = e.value as LockWrite & { version: number };
+    if (!byLock.has(w.lock)) byLock.set(w.lock, []);
+    byLock.get(w.lock)!.push(w);
+  }
+  const backwards: string[] = [];
+  for (const [lock, writes] of byLock) {
+    writes.sort((a, b) => a.version - b.version);
+    for (let k = 1; k < writes.length; k++) {
+      if (BigInt(writes[k]!.token) < BigInt(writes[k - 1]!.token)) {
+        backwards.push(`${lock} v${writes[k]!.version} token ${writes[k]!.token} after ${writes[k - 1]!.token}`);
+      }
+    }
+  }
+  return { granted: tokens.length, twice, backwards, staleRefused };
+}
