@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,19 +8,29 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DtxClient, op } from '../../src/client/dtxClient.js';
-import { freePorts } from '../../src/cluster/ports.js';
 import { CLI_ENTRY } from '../../src/paths.js';
 import { checkHealth } from '../../src/rpc/clients.js';
 import { nodeStatus } from '../support/nodes.js';
 import { waitFor } from '../support/wait.js';
 
-/** Four consecutive free loopback ports for `cluster up --base-port`. */
+/** Binds a port on 127.0.0.1 to prove it free, then lets it go. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Four consecutive free loopback ports for `cluster up --base-port`, taken below Linux's
+ * ephemeral range (32768+), where the other tests' OS-chosen ports cannot land meanwhile.
+ */
 async function freeBasePort(): Promise<number> {
   for (let i = 0; i < 50; i++) {
-    const [p] = await freePorts(1);
-    const base = p! < 60_000 ? p! : 30_000 + i * 7;
-    const probe = await Promise.all([0, 1, 2, 3].map((k) => checkHealth(`127.0.0.1:${base + k}`, 200)));
-    if (probe.every((up) => !up)) return base;
+    const base = 20_000 + Math.floor(Math.random() * 9000);
+    const free = await Promise.all([0, 1, 2, 3].map((k) => canBind(base + k)));
+    if (free.every(Boolean)) return base;
   }
   throw new Error('no free base port');
 }

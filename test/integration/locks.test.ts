@@ -219,7 +219,7 @@ describe('distributed locks (leases + fencing tokens)', () => {
     expect(r.stdout).toMatch(/^cli-lock [0-9]+$/);
 
     // While one command holds it, another run with no wait exits 3 (busy), and list shows the holder.
-    const long = runCli(['lock', 'run', 'cli-lock', '--ttl', '2s', '--owner', 'long-runner', ...c, '--', process.execPath, '-e', 'setTimeout(() => {}, 1500)']);
+    const long = runCli(['lock', 'run', 'cli-lock', '--ttl', '2s', '--owner', 'long-runner', ...c, '--', process.execPath, '-e', 'setTimeout(() => {}, 8000)']);
     await waitFor('the long command to hold the lock', async () => (await locks.describe('cli-lock')).held);
     const busy = await runCli(['lock', 'run', 'cli-lock', ...c, '--', process.execPath, '-e', '0']);
     expect(busy.code).toBe(3);
