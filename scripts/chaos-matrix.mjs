@@ -7,7 +7,7 @@ import { runChaos } from '../dist/chaos/runChaos.js';
 
 const seconds = Number(process.argv[2] ?? 20);
 const seed = Number(process.argv[3] ?? 1);
-const workloads = ['bank', 'cart'];
+const workloads = ['bank', 'cart', 'lock'];
 const nemeses = [['kill'], ['pause'], ['partition'], ['delay'], ['skew'], ['kill', 'pause', 'partition', 'delay', 'skew']];
 const rows = [];
 for (const workload of workloads) {

@@ -26,11 +26,12 @@ export class CoordinatorStore {
   }
 
   persist(record: CoordinatorRecord, sync: boolean): Promise<void> {
-    return this.store.append(toBatch(record), sync);
+    return this.store.append(coordinatorBatch(record), sync);
   }
 }
 
-function toBatch(record: CoordinatorRecord): BatchOp[] {
+/** A coordinator record as the LevelDB batch that makes it durable (the simulator's disk uses it too). */
+export function coordinatorBatch(record: CoordinatorRecord): BatchOp[] {
   if (record.kind === 'end') return [{ type: 'del', key: CKEY.unfinished(record.txn) }];
   const d = record.record;
   const ops: BatchOp[] = [{ type: 'put', key: CKEY.decision(d.txn), value: JSON.stringify(d) }];

@@ -50,7 +50,7 @@ export class ParticipantStore {
 
   /** The commit batch holds the writes and the outcome together: applied atomically or not at all. */
   persist(record: ParticipantRecord, sync: boolean): Promise<void> {
-    return this.store.append(toBatch(record), sync);
+    return this.store.append(participantBatch(record), sync);
   }
 
   async scanData(): Promise<{ key: string; value: StoredValue }[]> {
@@ -58,7 +58,8 @@ export class ParticipantStore {
   }
 }
 
-function toBatch(record: ParticipantRecord): BatchOp[] {
+/** A participant record as the LevelDB batch that makes it durable (the simulator's disk uses it too). */
+export function participantBatch(record: ParticipantRecord): BatchOp[] {
   switch (record.kind) {
     case 'prepare':
       return [{ type: 'put', key: PKEY.prepare(record.record.txn), value: JSON.stringify(record.record) }];

@@ -26,18 +26,10 @@ import {
 } from '../../src/protocol/participantCore.js';
 import type { CoordinatorRecord, DecisionRecord, ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from '../../src/protocol/records.js';
 import { ownerOf } from '../../src/protocol/routing.js';
+import { prng } from '../../src/workload/bank.js';
 import type { Outcome, StoredValue, TxnId, TxnOp } from '../../src/protocol/types.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = prng;
 
 interface Item {
   at: number;
