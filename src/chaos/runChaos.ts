@@ -168,10 +168,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       detail: recoveryErrors.length === 0 ? 'every restart served again' : recoveryErrors.slice(0, 2).join('; '),
     });
     const deadline = Date.now() + (o.quiesceTimeoutMs ?? 60_000);
-    let why = await busy(cluster);
-    while (why !== null && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
+    // Idle three times in a row, a second apart: a late message must not slip in after a lucky poll.
+    let why: string | null = 'not checked';
+    for (let idle = 0; idle < 3 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, idle > 0 ? 500 : 200));
       why = await busy(cluster);
+      idle = why === null ? idle + 1 : 0;
     }
     checks.push({
       name: 'liveness: quiescent after healing (no lock, no in-doubt txn)',

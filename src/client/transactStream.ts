@@ -17,7 +17,10 @@ export interface StreamCallError {
 export class TransactStreamChannel {
   private stream: grpc.ClientDuplexStream<TransactRequest, TransactResponse__Output> | null = null;
   private nextId = 1;
-  private readonly pending = new Map<string, { resolve: (r: TransactResponse__Output) => void; reject: (e: StreamCallError) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    string,
+    { resolve: (r: TransactResponse__Output) => void; reject: (e: StreamCallError) => void; timer: NodeJS.Timeout; on: object }
+  >();
 
   constructor(private readonly client: CoordinatorClient) {}
 
@@ -28,8 +31,9 @@ export class TransactStreamChannel {
         this.pending.delete(requestId);
         reject({ code: grpc.status.DEADLINE_EXCEEDED, details: `no answer within ${timeoutMs} ms (outcome unknown)` });
       }, timeoutMs);
-      this.pending.set(requestId, { resolve, reject, timer });
-      this.open().write({ ...req, requestId });
+      const stream = this.open();
+      this.pending.set(requestId, { resolve, reject, timer, on: stream });
+      stream.write({ ...req, requestId });
     });
   }
 
@@ -53,6 +57,7 @@ export class TransactStreamChannel {
     const broken = (err: StreamCallError) => {
       if (this.stream === stream) this.stream = null;
       for (const [id, p] of this.pending) {
+        if (p.on !== stream) continue; // sent on a newer stream: not lost with this one
         clearTimeout(p.timer);
         p.reject(err);
         this.pending.delete(id);

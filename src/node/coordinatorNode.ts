@@ -187,6 +187,11 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
 
   const runTxn = async (txnIdIn: string, ops: TxnOp[], timeoutMsIn: number, firstAttemptMs: number): Promise<CoordinatorReply> => {
     validateOps(ops);
+    if (txnIdIn.startsWith(`${opts.id}-`)) {
+      // Ids of this form are made here for callers that gave none, and their aborts are not
+      // forced: running one again could commit what its caller was told was aborted.
+      throw new InvalidRequest(`txn_id prefix "${opts.id}-" is reserved for ids this coordinator makes; ask GetTransaction instead`);
+    }
     const txn = txnIdIn ? checkTxnId(txnIdIn) : `${opts.id}-${randomUUID()}`;
     if (timeoutMsIn > LIMITS.maxTimeoutMs) {
       throw new InvalidRequest(`timeout_ms ${timeoutMsIn} is above the limit of ${LIMITS.maxTimeoutMs}`);

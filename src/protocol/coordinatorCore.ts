@@ -77,6 +77,8 @@ interface CoordinatorTxn {
   results: OpResult[];
   resendDelayMs: number;
   decision?: DecisionRecord;
+  /** aborting: the participants to tell once the abort is durable. */
+  lateVoters: NodeId[];
 }
 
 export interface CoordinatorConfig {
@@ -182,6 +184,7 @@ export class CoordinatorCore {
         results: d.results,
         resendDelayMs: this.config.resendMinMs,
         decision: d,
+        lateVoters: [],
       });
       this.counters.redriven++;
       this.sendDecision(d.txn, 'commit', d.participants);
@@ -306,9 +309,10 @@ export class CoordinatorCore {
     const t = this.txns.get(txn);
     if (!t || t.phase !== 'preparing') {
       // A late vote. If it holds locks for an aborted transaction, tell it now rather than
-      // leaving it to time out and ask.
+      // leaving it to time out and ask (once the abort is durable, for a client-chosen id).
       const done = t ? undefined : this.recent.get(txn);
       if (done?.outcome === 'ABORTED' && vote.kind !== 'NO') this.sendDecision(txn, 'abort', [from]);
+      if (t?.phase === 'aborting' && vote.kind !== 'NO') t.lateVoters.push(from);
       return;
     }
     const b = t.branches.get(from);
@@ -362,6 +366,7 @@ export class CoordinatorCore {
       if (t?.phase !== 'tombstoning' && t?.phase !== 'aborting') return; // an unforced abort record landed
       this.txns.delete(d.txn);
       this.recent.set(d.txn, d);
+      if (t.phase === 'aborting') this.sendDecision(d.txn, 'abort', t.lateVoters);
       for (const w of t.outcomeWaiters) this.answerTransact(w, t.msg ?? null, d);
       for (const w of t.queryWaiters) this.replyDecision(w, d);
       return;
@@ -411,17 +416,24 @@ export class CoordinatorCore {
   }
 
   private abort(txn: TxnId, t: CoordinatorTxn, reason: string, code: AbortCode): void {
-    const notNo = [...t.branches.entries()].filter(([, b]) => b.vote?.kind !== 'NO').map(([p]) => p);
+    // Tell everyone but the participants that really voted NO: a NO made up for one that could
+    // not be reached may hide a prepare still on its way there, which must not be left waiting.
+    const notNo = [...t.branches.entries()]
+      .filter(([, b]) => b.vote?.kind !== 'NO' || b.vote.code === 'UNAVAILABLE_PARTICIPANT')
+      .map(([p]) => p);
     const record = this.abortRecord(txn, [...t.branches.keys()].sort(), reason, code, t.msg!.digest);
     this.counters.aborted++;
-    this.sendDecision(txn, 'abort', notNo);
     this.emit({ type: 'log', level: 'debug', txn, msg: `aborted: ${reason}` });
     if (t.msg!.clientId) {
-      // The caller may retry this id: the abort it hears must survive a crash.
+      // The caller may retry this id. Nobody hears the abort before it is durable: neither the
+      // client, nor a participant (an ABORT overtaken by a crash and a re-run could otherwise
+      // reach a participant of the re-run, which commits).
       t.phase = 'aborting';
+      t.lateVoters = notNo;
       this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: true });
       return;
     }
+    this.sendDecision(txn, 'abort', notNo);
     this.txns.delete(txn);
     this.recent.set(txn, record);
     for (const w of t.outcomeWaiters) this.replyDecision(w, record);
@@ -501,6 +513,7 @@ export class CoordinatorCore {
       queryWaiters,
       results: [],
       resendDelayMs: this.config.resendMinMs,
+      lateVoters: [],
     };
   }
 

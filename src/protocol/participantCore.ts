@@ -382,6 +382,9 @@ export class ParticipantCore {
         !done || done.outcome === outcome || done.readOnly === true,
         () => `txn ${txn} told ${outcome} after it ended ${done?.outcome} on participant ${this.id}`,
       );
+      // An abort that overtook its prepare: remember it, so the prepare, if it still comes,
+      // is answered NO instead of taking locks for a transaction that is already over.
+      if (!done && outcome === 'ABORTED') this.recent.set(txn, { txn, outcome, results: [] });
       ack(done !== undefined);
       return;
     }

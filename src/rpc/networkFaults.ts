@@ -92,8 +92,12 @@ export class NetworkFaults {
     let startMetadata: grpc.Metadata | null = null;
     let outbound: Promise<void> = requestDelay > 0 ? sleep(requestDelay) : Promise.resolve();
     let inbound: Promise<void> = Promise.resolve();
+    let answerDue: number | null = null;
+    // The answer (metadata, message, status) is delayed once, from its first part on.
     const later = (fn: () => void) => {
-      inbound = inbound.then(() => (answerDelay > 0 ? sleep(answerDelay) : undefined)).then(fn);
+      answerDue ??= Date.now() + answerDelay;
+      const due = answerDue;
+      inbound = inbound.then(() => sleepUntil(due)).then(fn);
     };
     return new grpc.InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
@@ -159,7 +163,9 @@ export class NetworkFaults {
       const duplicate = from === self && faults.duplicated(from, to);
       if (duplicate) faults.counters.duplicated++;
       if (delay > 0) faults.counters.delayed++;
-      return chain.then(() => (delay > 0 ? sleep(delay) : undefined)).then(() => deliver(duplicate ? doubled(message) : message));
+      // Each message is due `delay` after it was sent, whatever waits before it: delays do not add up.
+      const due = Date.now() + delay;
+      return chain.then(() => sleepUntil(due)).then(() => deliver(duplicate ? doubled(message) : message));
     };
     return new grpc.InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
@@ -191,6 +197,11 @@ function doubled<M>(message: M): M {
   const out: Record<string, unknown> = { ...(message as Record<string, unknown>) };
   for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = [...v, ...v];
   return out as M;
+}
+
+function sleepUntil(at: number): Promise<void> | undefined {
+  const ms = at - Date.now();
+  return ms > 0 ? sleep(ms) : undefined;
 }
 
 function sleep(ms: number): Promise<void> {

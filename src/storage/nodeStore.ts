@@ -60,7 +60,9 @@ export class NodeStore {
   /** Every value under a key prefix, in key order. */
   async scanJson<T>(prefix: string): Promise<{ key: string; value: T }[]> {
     const out: { key: string; value: T }[] = [];
-    for await (const [key, value] of this.db.iterator({ gte: prefix, lt: `${prefix}\xff` })) {
+    // Up to the next prefix, not prefix + '\xff': keys may hold any UTF-8 character.
+    const next = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    for await (const [key, value] of this.db.iterator({ gte: prefix, lt: next })) {
       out.push({ key: key.slice(prefix.length), value: JSON.parse(value) as T });
     }
     return out;

@@ -340,6 +340,20 @@ describe('CoordinatorCore: votes and decisions', () => {
 });
 
 describe('CoordinatorCore: idempotency, queries and tombstones', () => {
+  it('a client-chosen id: nobody hears the abort, participants included, before it is durable', () => {
+    const { c } = mk();
+    start(c, tmsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }]), 1);
+    c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes() }, 1);
+    const e = c.step({ type: 'vote', txn: 't', from: 'p1', vote: { kind: 'NO', reason: 'no', code: 'CONFLICT' } }, 2);
+    expect(sends(e)).toEqual([]);
+    expect(replies(e)).toEqual([]);
+    // a late YES meanwhile is remembered, and told too
+    const p = ofType(e, 'persist')[0]!;
+    const after = c.step({ type: 'persisted', record: p.record }, 3);
+    expect(sends(after)).toEqual([['p2', 'abort']]);
+    expect(replies(after).map(([to, r]) => [to, r.kind === 'outcome' && r.outcome])).toEqual([[1, 'ABORTED']]);
+  });
+
   it('a duplicate transact while preparing joins the same run; the reply goes to both', () => {
     const { c } = mk();
     start(c, tmsg('t', [{ type: 'put', key: k('p1'), value: 'a' }]), 1);

@@ -499,14 +499,16 @@ describe('ParticipantCore: abort decisions in every phase', () => {
     expect(p.lockedKeys).toBe(0);
   });
 
-  it('abort before the prepare arrives: acked as unknown (presumed abort remembers nothing)', () => {
+  it('abort before the prepare arrives: acked as unknown, remembered, and the late prepare votes NO without locking', () => {
     const { p } = mk();
     const e = p.step({ type: 'decision', replyTo: 100, txn: 'ghost', outcome: 'ABORTED' }, 0);
     expect(e).toEqual([{ type: 'reply', to: 100, reply: { kind: 'ack', txn: 'ghost', known: false } }]);
     expect(p.activeTxns).toBe(0);
-    // the late prepare is then served normally; the coordinator answers its vote with abort
-    const v = p.step({ type: 'prepare', replyTo: 101, msg: msg('ghost', [get('k')]) }, 1);
-    expect(ofType(v, 'read')).toHaveLength(1);
+    expect(p.view('ghost')).toBe('ABORTED');
+    const v = p.step({ type: 'prepare', replyTo: 101, msg: msg('ghost', [put('k', '1')]) }, 1);
+    expect(ofType(v, 'read')).toEqual([]);
+    expect(v).toEqual([{ type: 'reply', to: 101, reply: { kind: 'vote', txn: 'ghost', vote: { kind: 'NO', reason: 'transaction already aborted', code: 'CONFLICT' } } }]);
+    expect(p.lockedKeys).toBe(0);
   });
 
   it('a decision with no reply handle (from an inquiry) replies to nobody', () => {
