@@ -53,7 +53,8 @@ describe('network faults between nodes', () => {
     const txnId = `oneway-${Date.now()}`;
     const r = await client.transfer(a, b, 5, { txnId, timeoutMs: 800 });
     expect(r.outcome).toBe('ABORTED');
-    expect(r.abortCode).toBe('TIMED_OUT');
+    // The coordinator's own timeout and the link's give-up on the vote race: either names it.
+    expect(r.abortCode).toMatch(/TIMED_OUT|UNAVAILABLE_PARTICIPANT/);
     // The owner did prepare (its YES was lost on the way back), and hears the abort c1→owner.
     expect(counter(await nodeStatus(cluster.node(owner).address), 'prepared')).toBe(preparedBefore + 1);
     await cluster.setNetworkFaults([]);
