@@ -1,13 +1,4 @@
 import { Command } from '@commander-js/extra-typings';
-import { benchCommand } from './benchCommand.js';
-import { chaosCommand } from './chaosCommand.js';
-import { clusterCommand } from './clusterCommand.js';
-import { demoCommand } from './demoCommand.js';
-import { lockCommand } from './lockCommand.js';
-import { coordinatorCommand, participantCommand } from './nodeCommands.js';
-import { statusCommand } from './statusCommand.js';
-import { simCommand } from './simCommand.js';
-import { readCommand, txnCommand } from './txnCommands.js';
 
 const program = new Command('dtx')
   .description('dtx: distributed transactions over gRPC (two-phase commit, durable LevelDB logs)')
@@ -26,17 +17,35 @@ Quick start:
 Exit codes: 0 ok, 1 error, 2 bad input, 3 transaction aborted.`,
   );
 
-program.addCommand(clusterCommand());
-program.addCommand(txnCommand());
-program.addCommand(readCommand());
-program.addCommand(statusCommand());
-program.addCommand(demoCommand());
-program.addCommand(chaosCommand());
-program.addCommand(simCommand());
-program.addCommand(benchCommand());
-program.addCommand(lockCommand());
-program.addCommand(coordinatorCommand());
-program.addCommand(participantCommand());
+const role = process.argv[2];
+if (role === 'participant' || role === 'coordinator') {
+  // A node process loads only what a node runs: starting fast matters for restarts.
+  const nodes = await import('./nodeCommands.js');
+  program.addCommand(role === 'participant' ? nodes.participantCommand() : nodes.coordinatorCommand());
+} else {
+  const [cluster, txn, status, demo, chaos, sim, bench, lock, nodes] = await Promise.all([
+    import('./clusterCommand.js'),
+    import('./txnCommands.js'),
+    import('./statusCommand.js'),
+    import('./demoCommand.js'),
+    import('./chaosCommand.js'),
+    import('./simCommand.js'),
+    import('./benchCommand.js'),
+    import('./lockCommand.js'),
+    import('./nodeCommands.js'),
+  ]);
+  program.addCommand(cluster.clusterCommand());
+  program.addCommand(txn.txnCommand());
+  program.addCommand(txn.readCommand());
+  program.addCommand(status.statusCommand());
+  program.addCommand(demo.demoCommand());
+  program.addCommand(chaos.chaosCommand());
+  program.addCommand(sim.simCommand());
+  program.addCommand(bench.benchCommand());
+  program.addCommand(lock.lockCommand());
+  program.addCommand(nodes.coordinatorCommand());
+  program.addCommand(nodes.participantCommand());
+}
 
 // commander already printed its one-line message; usage errors exit 2, help/version 0.
 type AnyCommand = { exitOverride(fn: (err: { exitCode: number }) => never): unknown; commands: readonly unknown[] };

@@ -33,15 +33,14 @@ export class ParticipantStore {
     txn: string,
     keys: string[],
   ): Promise<{ values: Map<string, StoredValue>; finished: ParticipantOutcomeRecord | null }> {
-    const [finished, stored] = await Promise.all([
-      this.store.getJson<ParticipantOutcomeRecord>(PKEY.outcome(txn)),
-      this.store.getManyJson<StoredValue>(keys.map(storedKey)),
-    ]);
+    // One LevelDB call for the outcome and the values: on the prepare path the binding's
+    // per-call cost outweighs the reads themselves.
+    const [finished, ...stored] = await this.store.getManyJson<unknown>([PKEY.outcome(txn), ...keys.map(storedKey)]);
     const values = new Map<string, StoredValue>();
     stored.forEach((v, i) => {
-      if (v) values.set(keys[i]!, v);
+      if (v) values.set(keys[i]!, v as StoredValue);
     });
-    return { values, finished: finished ?? null };
+    return { values, finished: (finished as ParticipantOutcomeRecord | null) ?? null };
   }
 
   outcome(txn: string): Promise<ParticipantOutcomeRecord | null> {
