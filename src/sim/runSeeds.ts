@@ -1,4 +1,4 @@
-import { simulate, type BugName, type InvariantName, type SimResult, type SimStats } from './simulator.js';
+import { emptyStats, simulate, type BugName, type InvariantName, type SimResult, type SimStats } from './simulator.js';
 
 export interface RunSeedsOptions {
   from?: number;
@@ -38,24 +38,7 @@ export function runSeeds(o: RunSeedsOptions): RunSeedsSummary {
   const from = o.from ?? 1;
   const started = performance.now();
   const failures: SeedFailure[] = [];
-  const totals: SimStats = {
-    events: 0,
-    simTimeMs: 0,
-    transfers: 0,
-    committed: 0,
-    aborted: 0,
-    audits: 0,
-    auditsChecked: 0,
-    auditsExempt: 0,
-    crashes: 0,
-    pauses: 0,
-    partitions: 0,
-    messages: 0,
-    lost: 0,
-    duplicated: 0,
-    lostUnsyncedBatches: 0,
-    bugHits: 0,
-  };
+  const totals: SimStats = emptyStats();
   let seedsRun = 0;
   for (let seed = from; seed < from + o.count; seed++) {
     const r = simulate({

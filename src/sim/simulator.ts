@@ -119,6 +119,27 @@ export interface SimStats {
   bugHits: number;
 }
 
+export function emptyStats(): SimStats {
+  return {
+    events: 0,
+    simTimeMs: 0,
+    transfers: 0,
+    committed: 0,
+    aborted: 0,
+    audits: 0,
+    auditsChecked: 0,
+    auditsExempt: 0,
+    crashes: 0,
+    pauses: 0,
+    partitions: 0,
+    messages: 0,
+    lost: 0,
+    duplicated: 0,
+    lostUnsyncedBatches: 0,
+    bugHits: 0,
+  };
+}
+
 export interface SimResult {
   seed: number;
   ok: boolean;
@@ -248,24 +269,7 @@ export class Simulation {
   private readonly pOutcomes = new Map<TxnId, Map<NodeId, Outcome>>();
   private readonly cDecisions = new Map<TxnId, Outcome>();
 
-  private readonly stats: SimStats = {
-    events: 0,
-    simTimeMs: 0,
-    transfers: 0,
-    committed: 0,
-    aborted: 0,
-    audits: 0,
-    auditsChecked: 0,
-    auditsExempt: 0,
-    crashes: 0,
-    pauses: 0,
-    partitions: 0,
-    messages: 0,
-    lost: 0,
-    duplicated: 0,
-    lostUnsyncedBatches: 0,
-    bugHits: 0,
-  };
+  private readonly stats: SimStats = emptyStats();
 
   constructor(opts: SimOptions) {
     this.seed = opts.seed;
