@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng } from '../workload/bank.js';
 import { LatencyHistogram, round3 } from './histogram.js';
-import { clockTick, cpuDelta, sampleCpu } from './procCpu.js';
+import { clockTick } from './procCpu.js';
+import { MeasureWindow, runWindow } from './window.js';
 import type { BenchReport, Progress } from './runBench.js';
 import { DEFAULT_KEYS, type Contention } from './workloads.js';
 
@@ -97,10 +98,9 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
     const hist = new LatencyHistogram();
     const attemptHist = new LatencyHistogram();
     const t0 = performance.now();
-    let measureFrom = Infinity;
-    let measureTo = Infinity;
+    const window = new MeasureWindow();
     let stopped = false;
-    const inWindow = (t: number) => t >= measureFrom && t <= measureTo;
+    const inWindow = (t: number) => window.contains(t);
     const bump = (code: string) => (errors[code] = (errors[code] ?? 0) + 1);
 
     const transfer = async (kv: KV, a: Buffer, b: Buffer, amount: bigint) => {
@@ -165,32 +165,16 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
     };
 
     const pids = o.pids ?? new Map<string, number>();
-    const ticker = setInterval(() => progress(measureFrom === Infinity ? 'warmup' : 'measure', performance.now() - t0), 250);
+    const ticker = setInterval(() => progress(window.started ? 'measure' : 'warmup', performance.now() - t0), 250);
     const loops = Array.from({ length: o.concurrency }, (_, i) => loop(i));
-    let cpuBefore = sampleCpu(pids);
-    let clientBefore = process.cpuUsage();
-    try {
-      await sleep(o.warmupMs);
-      cpuBefore = sampleCpu(pids);
-      clientBefore = process.cpuUsage();
-      measureFrom = performance.now();
-      await sleep(o.durationMs);
-      measureTo = performance.now();
-    } finally {
-      stopped = true;
-    }
-    const cpuAfter = sampleCpu(pids);
-    const clientUsed = process.cpuUsage(clientBefore);
+    const cpu = await runWindow({ warmupMs: o.warmupMs, durationMs: o.durationMs, pids }, window, () => (stopped = true));
     clearInterval(ticker);
     progress('drain', totalMs);
     let finished = 0;
     await Promise.race([Promise.all(loops.map((l) => l.then(() => void finished++))), sleep(12_000, undefined, { ref: false })]);
 
-    const windowS = (measureTo - measureFrom) / 1000;
-    const nodes = cpuDelta(cpuBefore, cpuAfter);
-    const known = Object.values(nodes).filter((v): v is number => v !== null);
-    const total = known.length > 0 ? round3(known.reduce((a, b) => a + b, 0)) : null;
-    const clientSeconds = (clientUsed.user + clientUsed.system) / 1e6;
+    const windowS = window.seconds;
+    const { nodes, total, clientSeconds } = cpu;
     const rate = (n: number) => (counts.attempts > 0 ? Math.round((n / counts.attempts) * 1e4) / 1e4 : 0);
     return {
       tool: 'dtx bench etcd',

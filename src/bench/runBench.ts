@@ -6,7 +6,8 @@ import { LocalCluster } from '../cluster/localCluster.js';
 import { prng } from '../workload/bank.js';
 import { measureFloor, type FloorOptions, type FloorReport } from './floor.js';
 import { LatencyHistogram, round3, type LatencySummary } from './histogram.js';
-import { clockTick, cpuDelta, sampleCpu } from './procCpu.js';
+import { clockTick } from './procCpu.js';
+import { MeasureWindow, runWindow } from './window.js';
 import { makeWorkload, type Contention, type WorkloadName } from './workloads.js';
 
 export const DURABILITY =
@@ -229,10 +230,9 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     const hist = new LatencyHistogram();
     const attemptHist = new LatencyHistogram();
     const t0 = performance.now();
-    let measureFrom = Infinity;
-    let measureTo = Infinity;
+    const window = new MeasureWindow();
     let stopped = false;
-    const inWindow = (t: number) => t >= measureFrom && t <= measureTo;
+    const inWindow = (t: number) => window.contains(t);
 
     const loop = async (i: number) => {
       const client = clients[Math.floor(i / loopsPerClient)]!;
@@ -283,25 +283,21 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
       }
     };
 
-    const ticker = setInterval(() => progress(measureFrom === Infinity ? 'warmup' : 'measure', performance.now() - t0), 250);
+    const ticker = setInterval(() => progress(window.started ? 'measure' : 'warmup', performance.now() - t0), 250);
     const loops = Array.from({ length: o.concurrency }, (_, i) => loop(i));
-    let cpuBefore = sampleCpu(pids);
-    let clientBefore = process.cpuUsage();
     let statusBefore = statusBefore0;
-    try {
-      await sleep(o.warmupMs);
-      statusBefore = await nodeStatuses(address).then((s) => s.nodes, () => statusBefore0);
-      cpuBefore = sampleCpu(pids);
-      clientBefore = process.cpuUsage();
-      measureFrom = performance.now();
-      await sleep(o.durationMs);
-      measureTo = performance.now();
-    } finally {
-      stopped = true;
-    }
-    const cpuAfter = sampleCpu(pids);
-    const clientUsed = process.cpuUsage(clientBefore);
-    const windowMs = measureTo - measureFrom;
+    const cpu = await runWindow(
+      {
+        warmupMs: o.warmupMs,
+        durationMs: o.durationMs,
+        pids,
+        beforeMeasure: async () => {
+          statusBefore = await nodeStatuses(address).then((s) => s.nodes, () => statusBefore0);
+        },
+      },
+      window,
+      () => (stopped = true),
+    );
     clearInterval(ticker);
     progress('drain', totalMs);
     // Every loop is bounded: its call has a deadline of txnTimeoutMs + 5 s, then it sees `stopped`.
@@ -310,11 +306,8 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     await Promise.race([Promise.all(tracked), sleep(txnTimeoutMs + 7000, undefined, { ref: false })]);
     const statusAfter = await nodeStatuses(address).then((s) => s.nodes, () => statusBefore);
 
-    const nodes = cpuDelta(cpuBefore, cpuAfter);
-    const known = Object.values(nodes).filter((v): v is number => v !== null);
-    const total = known.length > 0 ? round3(known.reduce((a, b) => a + b, 0)) : null;
-    const windowS = windowMs / 1000;
-    const clientSeconds = (clientUsed.user + clientUsed.system) / 1e6;
+    const { nodes, total, clientSeconds } = cpu;
+    const windowS = window.seconds;
     const rate = (n: number) => (counts.attempts > 0 ? Math.round((n / counts.attempts) * 1e4) / 1e4 : 0);
     const latencyMs = hist.summary();
     const report: BenchReport = {
@@ -340,7 +333,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
       },
       durability: DURABILITY,
       results: {
-        windowMs: Math.round(windowMs),
+        windowMs: Math.round(windowS * 1000),
         committed: counts.committed,
         committedPerSec: Math.round((counts.committed / windowS) * 10) / 10,
         committedByKind: counts.byKind,

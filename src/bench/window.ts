@@ -1,0 +1,63 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { round3 } from './histogram.js';
+import { cpuDelta, sampleCpu } from './procCpu.js';
+
+/** The measured window of a run: operations count only when they complete inside it. */
+export class MeasureWindow {
+  from = Infinity;
+  to = Infinity;
+
+  contains(t: number): boolean {
+    return t >= this.from && t <= this.to;
+  }
+
+  get started(): boolean {
+    return this.from !== Infinity;
+  }
+
+  get seconds(): number {
+    return (this.to - this.from) / 1000;
+  }
+}
+
+export interface WindowCpu {
+  /** CPU seconds of each watched process over the window (null: it could not be read). */
+  nodes: Record<string, number | null>;
+  /** Their sum, or null when none could be read. */
+  total: number | null;
+  /** This (client) process's CPU seconds over the window. */
+  clientSeconds: number;
+}
+
+/**
+ * Warm up, then measure for `durationMs`, sampling the watched processes' CPU and this
+ * process's at both edges. `beforeMeasure` runs between warmup and window (e.g. to snapshot
+ * node counters); `onEnd` always runs, so that load loops stop even if sampling throws.
+ */
+export async function runWindow(
+  o: { warmupMs: number; durationMs: number; pids: Map<string, number>; beforeMeasure?: () => Promise<void> },
+  window: MeasureWindow,
+  onEnd: () => void,
+): Promise<WindowCpu> {
+  let cpuBefore = sampleCpu(o.pids);
+  let clientBefore = process.cpuUsage();
+  try {
+    await sleep(o.warmupMs);
+    await o.beforeMeasure?.();
+    cpuBefore = sampleCpu(o.pids);
+    clientBefore = process.cpuUsage();
+    window.from = performance.now();
+    await sleep(o.durationMs);
+    window.to = performance.now();
+  } finally {
+    onEnd();
+  }
+  const nodes = cpuDelta(cpuBefore, sampleCpu(o.pids));
+  const clientUsed = process.cpuUsage(clientBefore);
+  const known = Object.values(nodes).filter((v): v is number => v !== null);
+  return {
+    nodes,
+    total: known.length > 0 ? round3(known.reduce((a, b) => a + b, 0)) : null,
+    clientSeconds: (clientUsed.user + clientUsed.system) / 1e6,
+  };
+}
