@@ -2,9 +2,8 @@ import { cpus, loadavg, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng } from '../workload/bank.js';
-import { LatencyHistogram, round3 } from './histogram.js';
-import { clockTick } from './procCpu.js';
-import { MeasureWindow, runWindow } from './window.js';
+import { LatencyHistogram } from './histogram.js';
+import { cpuReport, MeasureWindow, runWindow } from './window.js';
 import type { BenchReport, Progress } from './runBench.js';
 import { DEFAULT_KEYS, type Contention } from './workloads.js';
 
@@ -174,7 +173,6 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
     await Promise.race([Promise.all(loops.map((l) => l.then(() => void finished++))), sleep(12_000, undefined, { ref: false })]);
 
     const windowS = window.seconds;
-    const { nodes, total, clientSeconds } = cpu;
     const rate = (n: number) => (counts.attempts > 0 ? Math.round((n / counts.attempts) * 1e4) / 1e4 : 0);
     return {
       tool: 'dtx bench etcd',
@@ -212,16 +210,7 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
         errors,
         latencyMs: hist.summary(),
         attemptLatencyMs: attemptHist.summary(),
-        cpu: {
-          clockTick: clockTick(),
-          nodes,
-          pids: Object.fromEntries(pids),
-          totalSeconds: total,
-          secondsPerCommitted: total !== null && counts.committed > 0 ? total / counts.committed : null,
-          nodeCoresBusy: total !== null ? round3(total / windowS) : null,
-          clientSeconds: round3(clientSeconds),
-          clientCoresBusy: round3(clientSeconds / windowS),
-        },
+        cpu: cpuReport(cpu, pids, counts.committed, windowS),
         counters: {},
         unfinishedLoops: o.concurrency - finished,
       },

@@ -6,8 +6,7 @@ import { LocalCluster } from '../cluster/localCluster.js';
 import { prng } from '../workload/bank.js';
 import { measureFloor, type FloorOptions, type FloorReport } from './floor.js';
 import { LatencyHistogram, round3, type LatencySummary } from './histogram.js';
-import { clockTick } from './procCpu.js';
-import { MeasureWindow, runWindow } from './window.js';
+import { cpuReport, MeasureWindow, runWindow } from './window.js';
 import { makeWorkload, type Contention, type WorkloadName } from './workloads.js';
 
 export const DURABILITY =
@@ -306,7 +305,6 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     await Promise.race([Promise.all(tracked), sleep(txnTimeoutMs + 7000, undefined, { ref: false })]);
     const statusAfter = await nodeStatuses(address).then((s) => s.nodes, () => statusBefore);
 
-    const { nodes, total, clientSeconds } = cpu;
     const windowS = window.seconds;
     const rate = (n: number) => (counts.attempts > 0 ? Math.round((n / counts.attempts) * 1e4) / 1e4 : 0);
     const latencyMs = hist.summary();
@@ -346,16 +344,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
         errors: counts.errorsByCode,
         latencyMs,
         attemptLatencyMs: attemptHist.summary(),
-        cpu: {
-          clockTick: clockTick(),
-          nodes,
-          pids: Object.fromEntries(pids),
-          totalSeconds: total,
-          secondsPerCommitted: total !== null && counts.committed > 0 ? total / counts.committed : null,
-          nodeCoresBusy: total !== null ? round3(total / windowS) : null,
-          clientSeconds: round3(clientSeconds),
-          clientCoresBusy: round3(clientSeconds / windowS),
-        },
+        cpu: cpuReport(cpu, pids, counts.committed, windowS),
         counters: counterDelta(statusBefore, statusAfter),
         unfinishedLoops: o.concurrency - finished,
       },

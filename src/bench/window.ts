@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { round3 } from './histogram.js';
-import { cpuDelta, sampleCpu } from './procCpu.js';
+import { clockTick, cpuDelta, sampleCpu } from './procCpu.js';
 
 /** The measured window of a run: operations count only when they complete inside it. */
 export class MeasureWindow {
@@ -59,5 +59,20 @@ export async function runWindow(
     nodes,
     total: known.length > 0 ? round3(known.reduce((a, b) => a + b, 0)) : null,
     clientSeconds: (clientUsed.user + clientUsed.system) / 1e6,
+  };
+}
+
+/** The CPU part of a bench report: per node, in total, per committed transaction, and the client's. */
+export function cpuReport(cpu: WindowCpu, pids: Map<string, number>, committed: number, windowS: number) {
+  const { nodes, total, clientSeconds } = cpu;
+  return {
+    clockTick: clockTick(),
+    nodes,
+    pids: Object.fromEntries(pids),
+    totalSeconds: total,
+    secondsPerCommitted: total !== null && committed > 0 ? total / committed : null,
+    nodeCoresBusy: total !== null ? round3(total / windowS) : null,
+    clientSeconds: round3(clientSeconds),
+    clientCoresBusy: round3(clientSeconds / windowS),
   };
 }

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { call, adminClient, coordinatorClient } from '../rpc/clients.js';
+import { call, adminClient, coordinatorClient, type UnaryMethod } from '../rpc/clients.js';
 import { abortCodeFromWire, opToWire, resultFromWire } from '../rpc/convert.js';
 import type { AdminClient } from '../rpc/generated/dtx/v1/Admin.js';
 import type { CoordinatorClient } from '../rpc/generated/dtx/v1/Coordinator.js';
@@ -171,12 +171,7 @@ export class DtxClient {
   }
 
   private async rpc<Req, Res>(
-    method: (
-      req: Req,
-      metadata: grpc.Metadata,
-      opts: grpc.CallOptions,
-      cb: (err: grpc.ServiceError | null, res?: Res) => void,
-    ) => unknown,
+    method: UnaryMethod<Req, Res>,
     req: Req,
     timeoutMs: number,
   ): Promise<Res> {

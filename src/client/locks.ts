@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
-import { call } from '../rpc/clients.js';
+import { call, type UnaryMethod } from '../rpc/clients.js';
 import type { KeepAliveResponse__Output } from '../rpc/generated/dtx/v1/KeepAliveResponse.js';
 import type { Lease__Output } from '../rpc/generated/dtx/v1/Lease.js';
 import type { ListLocksResponse__Output } from '../rpc/generated/dtx/v1/ListLocksResponse.js';
@@ -113,7 +113,7 @@ export class LockClient {
   }
 
   private async rpc<Req, Res>(
-    method: (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
+    method: UnaryMethod<Req, Res>,
     req: Req,
     timeoutMs: number,
   ): Promise<Res> {

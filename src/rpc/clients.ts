@@ -53,18 +53,21 @@ export async function checkHealth(address: string, timeoutMs = 1000): Promise<bo
   }
 }
 
+/** A generated client's unary method, in its (request, metadata, options, callback) form. */
+export type UnaryMethod<Req, Res> = (
+  req: Req,
+  metadata: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res?: Res) => void,
+) => unknown;
+
 /**
  * Promise form of a unary call with a deadline. `waitForReady` makes the call wait
  * (until the deadline) for a peer that is restarting instead of failing at once:
  * right for node-to-node traffic, where the peer's return is what recovery waits for.
  */
 export function call<Req, Res>(
-  method: (
-    req: Req,
-    metadata: grpc.Metadata,
-    opts: grpc.CallOptions,
-    cb: (err: grpc.ServiceError | null, res?: Res) => void,
-  ) => unknown,
+  method: UnaryMethod<Req, Res>,
   req: Req,
   timeoutMs: number,
   waitForReady = false,
