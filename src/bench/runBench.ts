@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DtxClient, DtxError, type TxnResult } from '../client/dtxClient.js';
 import { LocalCluster } from '../cluster/localCluster.js';
+import type { ProtocolName } from '../protocol/types.js';
 import { prng } from '../workload/bank.js';
 import { measureFloor, type FloorOptions, type FloorReport } from './floor.js';
 import { LatencyHistogram, round3, type LatencySummary } from './histogram.js';
@@ -19,7 +20,7 @@ export interface BenchOptions {
   concurrency: number;
   durationMs: number;
   warmupMs: number;
-  protocol: '2pc';
+  protocol: ProtocolName;
   contention: Contention;
   accounts?: number;
   /** A running cluster's coordinator; without it a LocalCluster is started (and destroyed). */
@@ -216,7 +217,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
       runId,
     });
     const nClients = Math.max(1, Math.ceil(o.concurrency / loopsPerClient));
-    for (const t of channelTargets(address, nClients)) clients.push(new DtxClient(t, { timeoutMs: txnTimeoutMs, stream: o.stream ?? false }));
+    for (const t of channelTargets(address, nClients)) clients.push(new DtxClient(t, { timeoutMs: txnTimeoutMs, stream: o.stream ?? false, protocol: o.protocol }));
     await workload.setup(clients[0]!);
 
     const wantFloor = o.floor ?? (o.workload === 'bank' && o.concurrency === 1);

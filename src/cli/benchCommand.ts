@@ -5,7 +5,7 @@ import { runEtcdBank } from '../bench/etcdBank.js';
 import { measureFloor } from '../bench/floor.js';
 import { formatBench, formatFloor } from '../bench/format.js';
 import { runBench, type BenchReport, type Progress } from '../bench/runBench.js';
-import { parseAddress, parseDurationMs, parseIntIn } from './parse.js';
+import { parseAddress, parseDurationMs, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { action, CliError, EXIT } from './run.js';
 
 const oneOf =
@@ -90,7 +90,7 @@ export function benchCommand() {
     .option('-c, --concurrency <n>', 'concurrent client loops (closed loop: each waits for its answer)', parseIntIn(1, 4096), 64)
     .option('-d, --duration <d>', 'measured window', parseDurationMs, 10_000)
     .option('--warmup <d>', 'load before the measured window (not counted)', parseDurationMs, 2000)
-    .option('--protocol <p>', 'commit protocol (2pc)', oneOf('protocol', ['2pc'] as const), '2pc')
+    .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, '2pc' as const)
     .option('--accounts <n>', 'keys: accounts (bank), keys (kv), wallets (cart; skus = wallets/10); overrides --contention', parseIntIn(2, 1_000_000))
     .option('--contention <level>', 'low (10,000 keys) | high (10 keys)', oneOf('contention', ['low', 'high'] as const), 'low')
     .option('--read-ratio <f>', 'kv: fraction of gets', parseFraction, 0.5)

@@ -1,7 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { DtxClient } from '../client/dtxClient.js';
 import { LocalCluster } from '../cluster/localCluster.js';
-import { parseIntIn } from './parse.js';
+import { parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { action } from './run.js';
 
 export function clusterCommand() {
@@ -13,11 +13,18 @@ export function clusterCommand() {
       .option('-d, --data <dir>', 'data directory (one subdirectory per node, logs in logs/)', './data')
       .option('--base-port <port>', 'coordinator port; participants take the next ones', parseIntIn(1024, 65000), 7700)
       .option('--host <host>', 'loopback address to bind', '127.0.0.1')
+      .option('--protocol <p>', `default ${PROTOCOL_HELP}`, parseProtocol, '2pc' as const)
       .addHelpText('after', '\nRun it again on the same --data to restart the same cluster on its logs.')
       .action(
         action(async (o) => {
-          const c = await LocalCluster.create({ participants: o.participants, dataDir: o.data, basePort: o.basePort, host: o.host });
-          process.stdout.write(`dtx: starting 1 coordinator + ${o.participants} participants, data in ${c.dataDir}\n`);
+          const c = await LocalCluster.create({
+            participants: o.participants,
+            dataDir: o.data,
+            basePort: o.basePort,
+            host: o.host,
+            coordinatorArgs: ['--protocol', o.protocol],
+          });
+          process.stdout.write(`dtx: starting 1 coordinator + ${o.participants} participants (${o.protocol}), data in ${c.dataDir}\n`);
           try {
             await c.startAll();
           } catch (err) {

@@ -3,7 +3,7 @@ import { startCoordinator } from '../node/coordinatorNode.js';
 import { startParticipant, type RunningNode } from '../node/participantNode.js';
 import { exitWithParent } from './exitWithParent.js';
 import { makeLogger } from './logger.js';
-import { parseAddress, parseDurationMs, parseNodeId, parsePeers } from './parse.js';
+import { parseAddress, parseDurationMs, parseNodeId, parsePeers, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { action } from './run.js';
 
 /** Keeps a node up until SIGINT/SIGTERM (or the launcher's death), then stops it cleanly. */
@@ -57,6 +57,7 @@ export function coordinatorCommand(): Command {
     .requiredOption('--participants <list>', 'participants as id=host:port,id=host:port,...', parsePeers)
     .option('--advertise <host:port>', 'address participants use to reach this coordinator (default: --listen)', parseAddress)
     .option('--timeout <duration>', 'default transaction timeout', parseDurationMs, 5000)
+    .option('--protocol <p>', `${PROTOCOL_HELP}; for transactions that do not name one`, parseProtocol, '2pc' as const)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .addHelpText(
       'after',
@@ -71,6 +72,7 @@ export function coordinatorCommand(): Command {
           dataDir: o.data,
           participants: o.participants,
           defaultTimeoutMs: o.timeout,
+          defaultProtocol: o.protocol,
           log: makeLogger(o.logLevel),
         });
         runUntilSignalled(node);

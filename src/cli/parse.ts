@@ -1,3 +1,4 @@
+import { PROTOCOLS, type ProtocolName } from '../protocol/types.js';
 import { InvalidArgumentError } from '@commander-js/extra-typings';
 
 const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/;
@@ -64,4 +65,12 @@ export function parseInt64(value: string): bigint {
   const n = BigInt(value);
   if (n < INT64_MIN || n > INT64_MAX) throw new InvalidArgumentError(`${value} is outside the signed 64-bit range`);
   return n;
+}
+
+export const PROTOCOL_HELP = 'commit protocol: 2pc (presumed-abort, default), 3pc (Skeen; unsafe under partitions), nb (non-blocking, Cornus-style)';
+
+export function parseProtocol(value: string): ProtocolName {
+  const v = value.trim().toLowerCase();
+  if ((PROTOCOLS as readonly string[]).includes(v)) return v as ProtocolName;
+  throw new InvalidArgumentError(`expected one of ${PROTOCOLS.join(', ')}, got "${value}"`);
 }

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { DtxClient, op, type TxnResult } from '../client/dtxClient.js';
-import type { TxnOp } from '../protocol/types.js';
+import type { ProtocolName, TxnOp } from '../protocol/types.js';
 import { COORDINATOR_FLAG, COORDINATOR_HELP, DEFAULT_COORDINATOR } from './clientOptions.js';
 import { formatResults, formatTxn, toJson } from './format.js';
-import { parseAddress, parseDurationMs, parseInt64, parseIntIn } from './parse.js';
+import { parseAddress, parseDurationMs, parseInt64, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { action, CliError, EXIT } from './run.js';
 
 interface TxnFlags {
@@ -13,6 +13,7 @@ interface TxnFlags {
   id?: string;
   timeout?: number;
   retries?: number;
+  protocol?: ProtocolName;
 }
 
 async function runAndPrint(flags: TxnFlags, ops: TxnOp[]): Promise<void> {
@@ -21,6 +22,7 @@ async function runAndPrint(flags: TxnFlags, ops: TxnOp[]): Promise<void> {
     const r: TxnResult = await client.transact(ops, {
       ...(flags.id ? { txnId: flags.id } : { retries: flags.retries ?? 3 }),
       ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
+      ...(flags.protocol ? { protocol: flags.protocol } : {}),
     });
     process.stdout.write(`${flags.json ? toJson(r) : formatTxn(r)}\n`);
     if (r.outcome !== 'COMMITTED') process.exitCode = EXIT.aborted;
@@ -36,6 +38,7 @@ function txnSub(name: string, description: string) {
     .option('--id <txn-id>', 'transaction id (idempotency key: a retry with the same id never applies twice)')
     .option('--timeout <duration>', 'transaction timeout', parseDurationMs)
     .option('--retries <n>', 'retry lock conflicts this many times (default 3; not with --id)', parseIntIn(0, 50))
+    .option('--protocol <p>', `${PROTOCOL_HELP} (default: the coordinator's)`, parseProtocol)
     .option('--json', 'print the outcome as JSON');
 }
 

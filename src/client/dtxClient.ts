@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { call, adminClient, coordinatorClient, type UnaryMethod } from '../rpc/clients.js';
-import { abortCodeFromWire, opToWire, resultFromWire } from '../rpc/convert.js';
+import { abortCodeFromWire, opToWire, protocolToWire, resultFromWire } from '../rpc/convert.js';
 import type { AdminClient } from '../rpc/generated/dtx/v1/Admin.js';
 import type { CoordinatorClient } from '../rpc/generated/dtx/v1/Coordinator.js';
 import type { GetTransactionResponse__Output } from '../rpc/generated/dtx/v1/GetTransactionResponse.js';
@@ -10,7 +10,7 @@ import type { TransactRequest } from '../rpc/generated/dtx/v1/TransactRequest.js
 import type { TransactResponse__Output } from '../rpc/generated/dtx/v1/TransactResponse.js';
 import { validateOps } from '../protocol/ops.js';
 import { TransactStreamChannel } from './transactStream.js';
-import type { AbortCode, CheckExpect, OpResult, TxnOp } from '../protocol/types.js';
+import type { AbortCode, CheckExpect, OpResult, ProtocolName, TxnOp } from '../protocol/types.js';
 
 export type { TxnOp, OpResult, AbortCode };
 // Locks with leases and fencing tokens (issue 6).
@@ -55,6 +55,8 @@ export interface TransactOptions {
    * caller names one attempt, and its outcome is final.
    */
   retries?: number;
+  /** Commit protocol of this transaction (default: the client's, else the coordinator's). */
+  protocol?: ProtocolName;
 }
 
 const MAX_RETRIES = 50;
@@ -86,7 +88,7 @@ export class DtxClient {
      * waitForReady: wait (to the deadline) for a coordinator that is (re)starting instead of failing fast.
      * stream: pipeline transactions over one TransactStream instead of one unary call each.
      */
-    private readonly defaults: { timeoutMs: number; waitForReady?: boolean; retries?: number; stream?: boolean } = { timeoutMs: 10_000 },
+    private readonly defaults: { timeoutMs: number; waitForReady?: boolean; retries?: number; stream?: boolean; protocol?: ProtocolName } = { timeoutMs: 10_000 },
   ) {
     this.coordinator = coordinatorClient(address);
     this.admin = adminClient(address);
@@ -115,11 +117,13 @@ export class DtxClient {
     } catch (err) {
       throw new DtxError('INVALID_ARGUMENT', grpc.status.INVALID_ARGUMENT, (err as Error).message);
     }
+    const protocol = opts.protocol ?? this.defaults.protocol;
     const req: TransactRequest = {
       txnId: opts.txnId ?? '',
       ops: ops.map(opToWire),
       timeoutMs,
       firstAttemptMs: opts.firstAttemptMs ?? 0,
+      protocol: protocol ? protocolToWire(protocol) : 'PROTOCOL_UNSPECIFIED',
     };
     const c = this.coordinator;
     // The server gives up on the transaction at timeoutMs; leave room for the answer to arrive.

@@ -12,9 +12,19 @@ import {
 } from '../protocol/coordinatorCore.js';
 import { LIMITS } from '../protocol/limits.js';
 import { InvalidRequest, validateOps } from '../protocol/ops.js';
-import type { TxnOp } from '../protocol/types.js';
+import type { ProtocolName, TxnOp } from '../protocol/types.js';
 import { call, participantClient } from '../rpc/clients.js';
-import { abortCodeToWire, opFromWire, opToWire, resultToWire, voteFromWire } from '../rpc/convert.js';
+import {
+  abortCodeToWire,
+  opFromWire,
+  opToWire,
+  protocolFromWire,
+  protocolToWire,
+  resultToWire,
+  txnStateFromWire,
+  voteFromWire,
+} from '../rpc/convert.js';
+import type { TxnStateResponse__Output } from '../rpc/generated/dtx/v1/TxnStateResponse.js';
 import type { CoordinatorHandlers } from '../rpc/generated/dtx/v1/Coordinator.js';
 import type { DecisionResponse__Output } from '../rpc/generated/dtx/v1/DecisionResponse.js';
 import type { GetTransactionResponse } from '../rpc/generated/dtx/v1/GetTransactionResponse.js';
@@ -56,7 +66,12 @@ export interface CoordinatorNodeOptions {
    * Prepare/Commit/Abort).
    */
   transport?: 'stream' | 'unary';
+  /** The commit protocol of a transaction that does not name one (default 2pc). */
+  defaultProtocol?: ProtocolName;
 }
+
+/** PreCommit and state queries go one unary call each: they are off the 2pc hot path. */
+const SIDE_CALL_DEADLINE_MS = 2000;
 
 const READ_ATTEMPTS = 8;
 const TXN_ID = /^[A-Za-z0-9._:@/+=-]+$/;
@@ -89,6 +104,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     ...DEFAULT_COORDINATOR_TUNING,
     ...opts.tuning,
     participants: [...opts.participants.keys()].sort(),
+    participantAddrs: Object.fromEntries(opts.participants),
     selfAddr: opts.advertise ?? opts.listen,
   };
   const core = new CoordinatorCore(opts.id, config);
@@ -121,7 +137,8 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         coordinatorAddr: m.msg.coordinatorAddr,
         ops: m.msg.ops.map(opToWire),
         participants: m.msg.participants,
-        protocol: 'TWO_PC',
+        participantAddrs: m.msg.participantAddrs,
+        protocol: protocolToWire(m.msg.protocol),
         ageMs: m.msg.age.ms,
         lockWaitMs: m.msg.lockWaitMs,
       };
@@ -132,6 +149,28 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
       }
       return call<PrepareRequest, PrepareResponse__Output>(client.Prepare.bind(client), req, timeout, true).then(vote, (err: grpc.ServiceError) =>
         noVote(m.msg.txn, e.to, err.details || err.message, err.code === grpc.status.INVALID_ARGUMENT ? 'PRECONDITION_FAILED' : 'UNAVAILABLE_PARTICIPANT'),
+      );
+    }
+    if (m.kind === 'precommit') {
+      return call<{ txnId: string }, DecisionResponse__Output>(client.PreCommit.bind(client), { txnId: m.txn }, SIDE_CALL_DEADLINE_MS).then(
+        (res) => ({ type: 'precommitAck' as const, txn: m.txn, from: e.to, ok: res.ok }),
+        // No answer: the precommit timer decides (Skeen: commit anyway).
+        (err: grpc.ServiceError) => log.info({ txn: m.txn, participant: e.to, err: err.message }, 'PreCommit not acknowledged'),
+      );
+    }
+    if (m.kind === 'query') {
+      return call<{ txnId: string; abortIfUnvoted: boolean }, TxnStateResponse__Output>(
+        client.GetTxnState.bind(client),
+        { txnId: m.txn, abortIfUnvoted: true },
+        SIDE_CALL_DEADLINE_MS,
+      ).then(
+        (res) => ({
+          type: 'txnState' as const,
+          txn: m.txn,
+          from: e.to,
+          answer: { state: txnStateFromWire(res.state), protocol: protocolFromWire(res.protocol), participants: res.participants },
+        }),
+        () => ({ type: 'txnState' as const, txn: m.txn, from: e.to, answer: { state: 'UNREACHABLE' as const, protocol: null, participants: [] } }),
       );
     }
     if (streamed) {
@@ -185,7 +224,13 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   driver.dispatch({ type: 'recover', pending });
   if (pending.length > 0) log.info({ count: pending.length }, 're-driving decided transactions');
 
-  const runTxn = async (txnIdIn: string, ops: TxnOp[], timeoutMsIn: number, firstAttemptMs: number): Promise<CoordinatorReply> => {
+  const runTxn = async (
+    txnIdIn: string,
+    ops: TxnOp[],
+    timeoutMsIn: number,
+    firstAttemptMs: number,
+    protocol: ProtocolName,
+  ): Promise<CoordinatorReply> => {
     validateOps(ops);
     if (txnIdIn.startsWith(`${opts.id}-`)) {
       // Ids of this form are made here for callers that gave none, and their aborts are not
@@ -205,6 +250,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
       timeoutMs,
       digest: digestOf(ops),
       clientId: txnIdIn !== '',
+      protocol,
     };
     const { handle, reply } = replies.open();
     driver.dispatch({ type: 'transact', replyTo: handle, msg });
@@ -218,12 +264,17 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   };
 
   const transact = async (req: TransactRequest__Output): Promise<TransactResponse> => {
-    if (req.protocol !== 'PROTOCOL_UNSPECIFIED' && req.protocol !== 'TWO_PC') {
-      throw new RpcError(grpc.status.UNIMPLEMENTED, `protocol ${req.protocol} is not available yet; use TWO_PC`);
-    }
+    const protocol = protocolFromWire(req.protocol) ?? opts.defaultProtocol ?? '2pc';
     const ops = req.ops.map(opFromWire);
-    const r = await runTxn(req.txnId, ops, req.timeoutMs, Number(req.firstAttemptMs));
+    const r = await runTxn(req.txnId, ops, req.timeoutMs, Number(req.firstAttemptMs), protocol);
     if (r.kind !== 'outcome') throw new RpcError(grpc.status.INTERNAL, 'unexpected reply');
+    if (r.outcome === 'PENDING') {
+      // nb/3pc: the coordinator could not settle it in time; the participants will.
+      throw new RpcError(
+        grpc.status.DEADLINE_EXCEEDED,
+        `outcome of ${r.txn} unknown: ${r.reason}; its participants settle it, ask GetTransaction`,
+      );
+    }
     return {
       txnId: r.txn,
       outcome: r.outcome,
@@ -292,12 +343,13 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
       // attempt's age so that wait-die lets it through in the end (bounded count and time).
       const firstAttempt = clock.now();
       const deadline = firstAttempt + (req.timeoutMs || opts.defaultTimeoutMs);
-      let r = await runTxn('', ops, req.timeoutMs, firstAttempt);
+      // Reads run 2pc whatever the default: a read-only branch forces nothing under 2pc.
+      let r = await runTxn('', ops, req.timeoutMs, firstAttempt, '2pc');
       for (let attempt = 1; attempt < READ_ATTEMPTS && r.kind === 'outcome' && r.code === 'CONFLICT'; attempt++) {
         const left = deadline - clock.now();
         if (left <= 10) break;
         await new Promise((res) => setTimeout(res, Math.min(2 ** attempt, 50)));
-        r = await runTxn('', ops, left, firstAttempt);
+        r = await runTxn('', ops, left, firstAttempt, '2pc');
       }
       if (r.kind !== 'outcome') throw new RpcError(grpc.status.INTERNAL, 'unexpected reply');
       if (r.outcome !== 'COMMITTED') {

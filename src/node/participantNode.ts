@@ -9,8 +9,10 @@ import {
   type ParticipantEvent,
   type ParticipantReply,
 } from '../protocol/participantCore.js';
-import { call, coordinatorClient } from '../rpc/clients.js';
-import { opFromWire, voteToWire } from '../rpc/convert.js';
+import { call, coordinatorClient, participantClient } from '../rpc/clients.js';
+import { opFromWire, protocolFromWire, protocolToWire, txnStateFromWire, txnStateToWire, voteToWire } from '../rpc/convert.js';
+import type { ParticipantClient } from '../rpc/generated/dtx/v1/Participant.js';
+import type { TxnStateResponse__Output } from '../rpc/generated/dtx/v1/TxnStateResponse.js';
 import type { CoordinatorClient } from '../rpc/generated/dtx/v1/Coordinator.js';
 import type { DecisionRequest__Output } from '../rpc/generated/dtx/v1/DecisionRequest.js';
 import type { DecisionResponse } from '../rpc/generated/dtx/v1/DecisionResponse.js';
@@ -78,6 +80,18 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     return c;
   };
 
+  // Peers of a transaction, dialled by the address its prepare carried (termination, 3pc backup).
+  const peers = new Map<string, ParticipantClient>();
+  const peerAt = (id: string, addr: string): ParticipantClient => {
+    let c = peers.get(addr);
+    if (!c) {
+      c = participantClient(addr, [network.interceptor(id)]);
+      peers.set(addr, c);
+    }
+    return c;
+  };
+  const PEER_DEADLINE_MS = 2000;
+
   const execute = (e: ParticipantEffect): void | ParticipantEvent | Promise<void | ParticipantEvent> => {
     switch (e.type) {
       case 'reply':
@@ -119,6 +133,38 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
             log.warn({ txn: e.txn, coordinator: e.coordinatorId, err: err.message }, 'cannot reach coordinator for outcome');
             return { type: 'inquiryResult' as const, txn: e.txn, outcome: 'UNREACHABLE' as const };
           },
+        );
+      }
+      case 'checkOutcome':
+        return store.outcome(e.txn).then((finished) => ({ type: 'outcomeChecked' as const, txn: e.txn, replyTo: e.replyTo, finished }));
+      case 'queryPeer': {
+        const c = peerAt(e.to, e.addr);
+        return call<{ txnId: string; abortIfUnvoted: boolean }, TxnStateResponse__Output>(
+          c.GetTxnState.bind(c),
+          { txnId: e.txn, abortIfUnvoted: true },
+          PEER_DEADLINE_MS,
+        ).then(
+          (res) => ({ type: 'peerState' as const, txn: e.txn, from: e.to, state: txnStateFromWire(res.state) }),
+          (err: grpc.ServiceError) => {
+            log.info({ txn: e.txn, peer: e.to, err: err.message }, 'peer unreachable during termination');
+            return { type: 'peerState' as const, txn: e.txn, from: e.to, state: 'UNREACHABLE' as const };
+          },
+        );
+      }
+      case 'sendPeer': {
+        const c = peerAt(e.to, e.addr);
+        const method = { precommit: c.PreCommit, commit: c.Commit, abort: c.Abort }[e.message].bind(c);
+        const sent = call<{ txnId: string }, DecisionResponse>(method, { txnId: e.txn }, PEER_DEADLINE_MS);
+        if (e.message !== 'precommit') {
+          // A decision to a peer only saves it a termination round; it finds out anyway.
+          return sent.then(
+            () => undefined,
+            () => undefined,
+          );
+        }
+        return sent.then(
+          (res) => ({ type: 'peerPrecommitted' as const, txn: e.txn, from: e.to, result: res.ok ? ('ok' as const) : ('refused' as const) }),
+          () => ({ type: 'peerPrecommitted' as const, txn: e.txn, from: e.to, result: 'unreachable' as const }),
         );
       }
       case 'log':
@@ -171,6 +217,8 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           coordinatorAddr: req.coordinatorAddr,
           ops,
           participants: req.participants,
+          participantAddrs: req.participantAddrs,
+          protocol: protocolFromWire(req.protocol) ?? '2pc',
           age: { ms: Number(req.ageMs), id: txn },
           lockWaitMs: Math.min(req.lockWaitMs, 60_000),
         },
@@ -207,18 +255,26 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     },
     Commit: decide('COMMITTED'),
     Abort: decide('ABORTED'),
+    PreCommit: unary<DecisionRequest__Output, DecisionResponse>(async (req) => {
+      const txn = requireTxnId(req.txnId);
+      const { handle, reply } = replies.open();
+      driver.dispatch({ type: 'precommit', replyTo: handle, txn });
+      const r = await reply;
+      if (r.kind !== 'precommitAck') throw new RpcError(grpc.status.INTERNAL, 'PreCommit answered with something else');
+      return { txnId: txn, known: true, ok: r.ok };
+    }),
     GetTxnState: unary(async (req): Promise<TxnStateResponse> => {
       const txn = requireTxnId(req.txnId);
-      const view = core.view(txn) ?? (await store.outcome(txn))?.outcome ?? 'UNKNOWN';
-      const state = {
-        UNKNOWN: 'TXN_UNKNOWN',
-        PREPARING: 'TXN_PREPARING',
-        PREPARED: 'TXN_PREPARED',
-        READ_ONLY: 'TXN_READ_ONLY',
-        COMMITTED: 'TXN_COMMITTED',
-        ABORTED: 'TXN_ABORTED',
-      } as const;
-      return { txnId: txn, state: state[view] };
+      const { handle, reply } = replies.open();
+      driver.dispatch({ type: 'stateQuery', replyTo: handle, txn, abortIfUnvoted: req.abortIfUnvoted });
+      const r = await reply;
+      if (r.kind !== 'state') throw new RpcError(grpc.status.INTERNAL, 'GetTxnState answered with something else');
+      return {
+        txnId: txn,
+        state: txnStateToWire(r.state),
+        protocol: r.protocol ? protocolToWire(r.protocol) : 'PROTOCOL_UNSPECIFIED',
+        participants: r.participants,
+      };
     }),
   };
 
@@ -257,6 +313,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
       driver.stop();
       await server.shutdown();
       for (const c of coordinators.values()) c.close();
+      for (const c of peers.values()) c.close();
       await store.store.close();
     },
   };

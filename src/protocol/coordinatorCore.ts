@@ -3,7 +3,8 @@ import { invariant } from './invariant.js';
 import type { PrepareMessage, ReplyTo } from './participantCore.js';
 import type { CoordinatorRecord, DecisionRecord } from './records.js';
 import { ownerOf } from './routing.js';
-import type { AbortCode, NodeId, OpResult, Outcome, TxnAge, TxnId, TxnOp, Vote } from './types.js';
+import { coordinatorResolution, isInDoubt } from './termination.js';
+import type { AbortCode, NodeId, OpResult, Outcome, PeerState, ProtocolName, TxnAge, TxnId, TxnOp, Vote } from './types.js';
 
 export interface TransactMessage {
   txn: TxnId;
@@ -18,6 +19,14 @@ export interface TransactMessage {
   timeoutMs: number;
   /** Fingerprint of the ops, so a reused txn id with other ops can be refused. */
   digest: string;
+  protocol: ProtocolName;
+}
+
+/** A participant's answer to a state query (after it aborted if it had not voted). */
+export interface StateAnswer {
+  state: PeerState;
+  protocol: ProtocolName | null;
+  participants: NodeId[];
 }
 
 export type CoordinatorEvent =
@@ -28,14 +37,24 @@ export type CoordinatorEvent =
   | { type: 'vote'; txn: TxnId; from: NodeId; vote: Vote }
   | { type: 'ack'; txn: TxnId; from: NodeId }
   | { type: 'persisted'; record: CoordinatorRecord }
-  | { type: 'timer'; timer: CoordinatorTimer };
+  | { type: 'timer'; timer: CoordinatorTimer }
+  /** 3pc: a participant answered PreCommit (ok false: it had aborted). No answer: the timer decides. */
+  | { type: 'precommitAck'; txn: TxnId; from: NodeId; ok: boolean }
+  /** Answer to a `query` message; the runtime always delivers one (UNREACHABLE on failure). */
+  | { type: 'txnState'; txn: TxnId; from: NodeId; answer: StateAnswer };
 
-export type CoordinatorTimer = { kind: 'prepareTimeout'; txn: TxnId } | { kind: 'resend'; txn: TxnId };
+export type CoordinatorTimer =
+  | { kind: 'prepareTimeout'; txn: TxnId }
+  | { kind: 'resend'; txn: TxnId }
+  | { kind: 'precommitTimeout'; txn: TxnId };
 
 export type CoordinatorMessage =
   | { kind: 'prepare'; msg: PrepareMessage }
   | { kind: 'commit'; txn: TxnId }
-  | { kind: 'abort'; txn: TxnId };
+  | { kind: 'abort'; txn: TxnId }
+  | { kind: 'precommit'; txn: TxnId }
+  /** GetTxnState with abort-if-unvoted: termination (nb) and resolving ids with no record. */
+  | { kind: 'query'; txn: TxnId };
 
 export type CoordinatorReply =
   | {
@@ -57,8 +76,23 @@ export type CoordinatorEffect =
   | { type: 'setTimer'; timer: CoordinatorTimer; at: number }
   | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string };
 
-/** recording: an all-read-only txn, answered, whose unforced record is being written. */
-type Phase = 'lookup' | 'tombstoning' | 'preparing' | 'aborting' | 'deciding' | 'committed' | 'recording';
+/**
+ * recording: an all-read-only txn, answered, whose unforced record is being written.
+ * precommitting: 3pc, waiting for PreCommit acks. terminating: nb, the votes did not all come
+ * in time, so every silent log is asked to hold ABORT. resolving: no record of an id that a
+ * client asks about; the participants' states decide.
+ */
+type Phase =
+  | 'lookup'
+  | 'tombstoning'
+  | 'resolving'
+  | 'preparing'
+  | 'precommitting'
+  | 'terminating'
+  | 'aborting'
+  | 'deciding'
+  | 'committed'
+  | 'recording';
 
 interface Branch {
   ops: TxnOp[];
@@ -66,6 +100,7 @@ interface Branch {
   opIndex: number[];
   vote?: Vote;
   acked: boolean;
+  precommitted?: boolean;
 }
 
 interface CoordinatorTxn {
@@ -79,12 +114,19 @@ interface CoordinatorTxn {
   decision?: DecisionRecord;
   /** aborting: the participants to tell once the abort is durable. */
   lateVoters: NodeId[];
+  /** terminating/resolving: the answers gathered, and who has yet to answer. */
+  answers?: Map<NodeId, StateAnswer>;
+  awaiting?: Set<NodeId>;
 }
 
 export interface CoordinatorConfig {
   participants: NodeId[];
+  /** Where each participant listens: sent with prepares so that peers can find each other. */
+  participantAddrs: Record<NodeId, string>;
   /** Where participants ask for outcomes (this coordinator's address). */
   selfAddr: string;
+  /** 3pc: how long to wait for PreCommit acks before committing anyway (Skeen's rule). */
+  precommitTimeoutMs: number;
   maxLockWaitMs: number;
   resendMinMs: number;
   resendMaxMs: number;
@@ -94,6 +136,7 @@ export interface CoordinatorConfig {
 
 export const DEFAULT_COORDINATOR_TUNING = {
   maxLockWaitMs: 2000,
+  precommitTimeoutMs: 2000,
   resendMinMs: 200,
   resendMaxMs: 5000,
   maxActiveTxns: 20_000,
@@ -112,7 +155,18 @@ export class CoordinatorCore {
   private effects: CoordinatorEffect[] = [];
   private now = 0;
   private recovered = false;
-  readonly counters = { committed: 0, aborted: 0, readOnly: 0, timeouts: 0, redriven: 0, tombstones: 0 };
+  readonly counters = {
+    committed: 0,
+    aborted: 0,
+    readOnly: 0,
+    timeouts: 0,
+    redriven: 0,
+    tombstones: 0,
+    precommitTimeouts: 0,
+    terminations: 0,
+    resolutions: 0,
+    unknownOutcomes: 0,
+  };
 
   constructor(
     readonly id: NodeId,
@@ -150,6 +204,12 @@ export class CoordinatorCore {
         break;
       case 'timer':
         this.onTimer(event.timer);
+        break;
+      case 'precommitAck':
+        this.onPrecommitAck(event.txn, event.from, event.ok);
+        break;
+      case 'txnState':
+        this.onTxnState(event.txn, event.from, event.answer);
         break;
     }
     const out = this.effects;
@@ -224,7 +284,7 @@ export class CoordinatorCore {
     const t = this.txns.get(txn);
     if (t) {
       if (t.phase === 'committed' || t.phase === 'recording') return this.replyDecision(replyTo, t.decision!);
-      if (t.phase === 'lookup' || t.phase === 'tombstoning') t.queryWaiters.push(replyTo);
+      if (t.phase === 'lookup' || t.phase === 'tombstoning' || t.phase === 'resolving') t.queryWaiters.push(replyTo);
       else this.replyPending(replyTo, txn, t);
       return;
     }
@@ -259,12 +319,60 @@ export class CoordinatorCore {
       this.startPrepare(txn, t, t.msg);
       return;
     }
-    // Nobody started this id here and nothing is recorded: fence it as aborted for good.
+    // No record here. Under 2pc that means it never committed, but a 3pc or nb transaction
+    // may have been decided by its participants: ask them all, each aborting first if it has
+    // not voted, so that the answer cannot change after it is given.
+    t.phase = 'resolving';
+    this.counters.resolutions++;
+    this.askStates(txn, t, this.config.participants);
+  }
+
+  private askStates(txn: TxnId, t: CoordinatorTxn, targets: NodeId[]): void {
+    t.answers = new Map();
+    t.awaiting = new Set(targets);
+    for (const p of targets) this.emit({ type: 'send', to: p, message: { kind: 'query', txn } });
+  }
+
+  private onTxnState(txn: TxnId, from: NodeId, answer: StateAnswer): void {
+    const t = this.txns.get(txn);
+    if (!t || !t.awaiting?.delete(from)) return;
+    t.answers!.set(from, answer);
+    if (t.awaiting.size > 0) return;
+    if (t.phase === 'resolving') this.concludeResolution(txn, t);
+    else if (t.phase === 'terminating') this.concludeTermination(txn, t);
+  }
+
+  private concludeResolution(txn: TxnId, t: CoordinatorTxn): void {
+    const answers = t.answers!;
+    const outcome = coordinatorResolution(answers);
+    const known = [...answers].filter(([, a]) => a.state !== 'UNKNOWN' && a.state !== 'UNREACHABLE').map(([p]) => p).sort();
+    const inDoubt = [...answers].filter(([, a]) => isInDoubt(a.state) || a.state === 'READ_ONLY').map(([p]) => p);
+    const summary = [...answers].map(([p, a]) => `${p}=${a.state}`).join(' ');
+    this.emit({ type: 'log', level: 'info', txn, msg: `no record; participants say ${summary}: ${outcome}` });
+    if (outcome === 'PENDING') {
+      this.txns.delete(txn);
+      this.counters.unknownOutcomes++;
+      for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyPending(w, txn, t, 'no decision recorded and the participants cannot settle it yet');
+      return;
+    }
+    if (outcome === 'COMMITTED') {
+      // Found, not decided here: cache it (unforced), and finish the in-doubt branches.
+      const record: DecisionRecord = { ...this.abortRecord(txn, known, '', 'PRESUMED', ''), outcome: 'COMMITTED', results: [] };
+      delete record.abortCode;
+      this.txns.delete(txn);
+      this.recent.set(txn, record);
+      this.sendDecision(txn, 'commit', inDoubt);
+      for (const w of t.queryWaiters) this.replyDecision(w, record);
+      for (const w of t.outcomeWaiters) this.answerTransact(w, t.msg ?? null, record);
+      return;
+    }
+    // Aborted: fence the id for good, then tell the in-doubt branches.
     t.phase = 'tombstoning';
+    t.lateVoters = inDoubt;
     this.counters.tombstones++;
     this.emit({
       type: 'persist',
-      record: { kind: 'decision', record: this.abortRecord(txn, [], 'no record of this transaction: presumed aborted', 'PRESUMED', '') },
+      record: { kind: 'decision', record: this.abortRecord(txn, known, 'no record of this transaction: presumed aborted', 'PRESUMED', '') },
       sync: true,
     });
   }
@@ -296,6 +404,8 @@ export class CoordinatorCore {
             coordinatorAddr: this.config.selfAddr,
             ops: b.ops,
             participants,
+            participantAddrs: participants.map((id) => this.config.participantAddrs[id] ?? ''),
+            protocol: msg.protocol,
             age: msg.age,
             lockWaitMs,
           },
@@ -318,6 +428,11 @@ export class CoordinatorCore {
     const b = t.branches.get(from);
     invariant(b, () => `vote for ${txn} from ${from}, which is not one of its participants`);
     if (b.vote) return; // duplicate
+    if (vote.kind === 'NO' && vote.code === 'UNAVAILABLE_PARTICIPANT' && t.msg!.protocol === 'nb') {
+      // Not a vote: no log holds it. Under nb only a log's ABORT may abort: ask the logs now.
+      this.startNbTermination(txn, t, `participant ${from} unreachable`);
+      return;
+    }
     b.vote = vote;
     if (vote.kind === 'NO') {
       this.abort(txn, t, `participant ${from}: ${vote.reason}`, vote.code);
@@ -346,9 +461,87 @@ export class CoordinatorCore {
       this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: false });
       return;
     }
+    this.allVotedYes(txn, t);
+  }
+
+  private allVotedYes(txn: TxnId, t: CoordinatorTxn): void {
+    const participants = [...t.branches.keys()].sort();
+    switch (t.msg!.protocol) {
+      case '2pc':
+        this.forceCommit(txn, t);
+        return;
+      case '3pc':
+        // Nobody commits before every participant is pre-committed (or presumed failed).
+        t.phase = 'precommitting';
+        for (const p of participants) this.emit({ type: 'send', to: p, message: { kind: 'precommit', txn } });
+        this.emit({ type: 'setTimer', timer: { kind: 'precommitTimeout', txn }, at: this.now + this.config.precommitTimeoutMs });
+        return;
+      case 'nb': {
+        // Every YES is durable in its participant's log: that IS the commit. The record here is
+        // only a cache for GetTransaction, written unforced; losing it loses nothing.
+        const record: DecisionRecord = { ...this.commitRecord(txn, t, participants), protocol: 'nb' };
+        t.decision = record;
+        this.announceCommit(txn, t, record);
+        this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: false });
+        return;
+      }
+    }
+  }
+
+  private forceCommit(txn: TxnId, t: CoordinatorTxn): void {
     t.phase = 'deciding';
-    t.decision = this.commitRecord(txn, t, participants);
+    t.decision = this.commitRecord(txn, t, [...t.branches.keys()].sort());
     this.emit({ type: 'persist', record: { kind: 'decision', record: t.decision }, sync: true });
+  }
+
+  private onPrecommitAck(txn: TxnId, from: NodeId, ok: boolean): void {
+    const t = this.txns.get(txn);
+    if (!t || t.phase !== 'precommitting') return;
+    const b = t.branches.get(from);
+    if (!b) return;
+    if (!ok) {
+      // It aborted meanwhile (a termination ran without us): nobody may commit now.
+      this.abort(txn, t, `participant ${from} refused PreCommit: already aborted`, 'TIMED_OUT');
+      return;
+    }
+    b.precommitted = true;
+    if ([...t.branches.values()].every((x) => x.precommitted)) this.forceCommit(txn, t);
+  }
+
+  /** nb: ask every log that has not shown a YES to hold ABORT, then decide from what they hold. */
+  private startNbTermination(txn: TxnId, t: CoordinatorTxn, why: string): void {
+    t.phase = 'terminating';
+    this.counters.terminations++;
+    this.emit({ type: 'log', level: 'info', txn, msg: `nb termination: ${why}` });
+    const silent = [...t.branches].filter(([, b]) => b.vote?.kind !== 'YES').map(([p]) => p);
+    this.askStates(txn, t, silent);
+  }
+
+  private concludeTermination(txn: TxnId, t: CoordinatorTxn): void {
+    const answers = [...t.answers!];
+    delete t.answers;
+    delete t.awaiting;
+    const aborted = answers.find(([, a]) => a.state === 'ABORTED');
+    if (aborted) {
+      this.abort(txn, t, `participant ${aborted[0]} holds ABORT (no vote in time)`, 'TIMED_OUT');
+      return;
+    }
+    if (answers.every(([, a]) => isInDoubt(a.state) || a.state === 'COMMITTED')) {
+      for (const [p] of answers) {
+        const b = t.branches.get(p)!;
+        // Its results never reached us; the vote in its log is what counts.
+        b.vote ??= { kind: 'YES', results: [] };
+      }
+      this.allVotedYes(txn, t);
+      return;
+    }
+    // A log is out of reach: the outcome is unknown until it returns. The participants that
+    // voted YES finish it themselves (their own termination); a client can ask GetTransaction.
+    const down = answers.filter(([, a]) => a.state === 'UNREACHABLE').map(([p]) => p);
+    this.counters.unknownOutcomes++;
+    this.emit({ type: 'log', level: 'warn', txn, msg: `nb termination undecided: unreachable ${down.join(',')}` });
+    this.txns.delete(txn);
+    for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.replyPending(w, txn, t, `vote logs unreachable: ${down.join(',')}`);
   }
 
   private onPersisted(record: CoordinatorRecord): void {
@@ -366,22 +559,28 @@ export class CoordinatorCore {
       if (t?.phase !== 'tombstoning' && t?.phase !== 'aborting') return; // an unforced abort record landed
       this.txns.delete(d.txn);
       this.recent.set(d.txn, d);
-      if (t.phase === 'aborting') this.sendDecision(d.txn, 'abort', t.lateVoters);
+      this.sendDecision(d.txn, 'abort', t.lateVoters);
       for (const w of t.outcomeWaiters) this.answerTransact(w, t.msg ?? null, d);
       for (const w of t.queryWaiters) this.replyDecision(w, d);
       return;
     }
+    if (d.protocol === 'nb') return; // the unforced cache landed; the commit was announced already
     invariant(t?.phase === 'deciding', () => `commit of ${d.txn} persisted in phase ${t?.phase}`);
+    // Only now, with the decision durable, may anyone hear it.
+    this.announceCommit(d.txn, t, d);
+  }
+
+  private announceCommit(txn: TxnId, t: CoordinatorTxn, d: DecisionRecord): void {
     t.phase = 'committed';
     this.counters.committed++;
-    // Only now, with the decision durable, may anyone hear it. The participants first: a
-    // client's next transaction on the same keys then finds the locks already on their way out.
-    this.sendDecision(d.txn, 'commit', d.participants);
+    // The participants first: a client's next transaction on the same keys then finds the
+    // locks already on their way out.
+    this.sendDecision(txn, 'commit', d.participants);
     for (const w of t.outcomeWaiters) this.replyDecision(w, d);
     for (const w of t.queryWaiters) this.replyDecision(w, d);
     t.outcomeWaiters = [];
     t.queryWaiters = [];
-    this.emit({ type: 'setTimer', timer: { kind: 'resend', txn: d.txn }, at: this.now + t.resendDelayMs });
+    this.emit({ type: 'setTimer', timer: { kind: 'resend', txn }, at: this.now + t.resendDelayMs });
   }
 
   private onAck(txn: TxnId, from: NodeId): void {
@@ -401,10 +600,24 @@ export class CoordinatorCore {
   private onTimer(timer: CoordinatorTimer): void {
     const t = this.txns.get(timer.txn);
     if (!t) return;
+    if (timer.kind === 'precommitTimeout') {
+      if (t.phase !== 'precommitting') return;
+      // Skeen: a missing PreCommit ack means that participant failed; it adopts the outcome
+      // when it returns. (If it is merely cut off, its side may abort: 3pc's known limit.)
+      this.counters.precommitTimeouts++;
+      const silent = [...t.branches].filter(([, b]) => !b.precommitted).map(([p]) => p);
+      this.emit({ type: 'log', level: 'warn', txn: timer.txn, msg: `no PreCommit ack from ${silent.join(',')}: committing anyway` });
+      this.forceCommit(timer.txn, t);
+      return;
+    }
     if (timer.kind === 'prepareTimeout') {
       if (t.phase !== 'preparing') return;
       this.counters.timeouts++;
       const silent = [...t.branches.entries()].filter(([, b]) => !b.vote).map(([p]) => p);
+      if (t.msg!.protocol === 'nb') {
+        this.startNbTermination(timer.txn, t, `no vote from ${silent.join(', ')} within ${t.msg!.timeoutMs} ms`);
+        return;
+      }
       this.abort(timer.txn, t, `no vote from ${silent.join(', ')} within ${t.msg!.timeoutMs} ms`, 'TIMED_OUT');
       return;
     }
@@ -493,12 +706,12 @@ export class CoordinatorCore {
     });
   }
 
-  private replyPending(replyTo: ReplyTo, txn: TxnId, t: CoordinatorTxn): void {
+  private replyPending(replyTo: ReplyTo, txn: TxnId, t: CoordinatorTxn, reason = 'transaction is in progress'): void {
     this.reply(replyTo, {
       kind: 'outcome',
       txn,
       outcome: 'PENDING',
-      reason: 'transaction is in progress',
+      reason,
       results: [],
       participants: [...t.branches.keys()].sort(),
     });

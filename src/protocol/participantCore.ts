@@ -3,6 +3,7 @@ import { invariant } from './invariant.js';
 import { LockTable } from './lockTable.js';
 import { evaluateOps, lockSet } from './ops.js';
 import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from './records.js';
+import { cooperativeTermination, logOnceTermination, threePhaseTermination, type TerminationVerdict } from './termination.js';
 import type {
   AbortCode,
   KeyWrite,
@@ -10,10 +11,13 @@ import type {
   NodeId,
   OpResult,
   Outcome,
+  PeerState,
+  ProtocolName,
   StoredValue,
   TxnAge,
   TxnId,
   TxnOp,
+  TxnStateView,
   Vote,
 } from './types.js';
 
@@ -26,9 +30,14 @@ export interface PrepareMessage {
   coordinatorAddr: string;
   ops: TxnOp[];
   participants: NodeId[];
+  /** Where each participant listens (same order as `participants`), for termination. */
+  participantAddrs: string[];
+  protocol: ProtocolName;
   age: TxnAge;
   lockWaitMs: number;
 }
+
+export type PrecommitResult = 'ok' | 'refused' | 'unreachable';
 
 export type ParticipantEvent =
   | { type: 'recover'; prepared: PrepareRecord[] }
@@ -37,13 +46,23 @@ export type ParticipantEvent =
   | { type: 'persisted'; record: ParticipantRecord }
   | { type: 'decision'; replyTo: ReplyTo | null; txn: TxnId; outcome: Outcome }
   | { type: 'inquiryResult'; txn: TxnId; outcome: Outcome | 'PENDING' | 'UNREACHABLE' }
-  | { type: 'timer'; timer: ParticipantTimer };
+  | { type: 'timer'; timer: ParticipantTimer }
+  /** GetTxnState; with abortIfUnvoted a transaction that has not voted is aborted (durably) first. */
+  | { type: 'stateQuery'; replyTo: ReplyTo; txn: TxnId; abortIfUnvoted: boolean }
+  | { type: 'outcomeChecked'; txn: TxnId; replyTo: ReplyTo | null; finished: ParticipantOutcomeRecord | null }
+  /** 3pc PreCommit, from the coordinator or a backup coordinator. */
+  | { type: 'precommit'; replyTo: ReplyTo | null; txn: TxnId }
+  /** Answers to this participant's own termination queries and pre-commits to its peers. */
+  | { type: 'peerState'; txn: TxnId; from: NodeId; state: PeerState }
+  | { type: 'peerPrecommitted'; txn: TxnId; from: NodeId; result: PrecommitResult };
 
 export type ParticipantTimer = { kind: 'lockWait'; txn: TxnId } | { kind: 'inquire'; txn: TxnId };
 
 export type ParticipantReply =
   | { kind: 'vote'; txn: TxnId; vote: Vote }
-  | { kind: 'ack'; txn: TxnId; known: boolean };
+  | { kind: 'ack'; txn: TxnId; known: boolean }
+  | { kind: 'precommitAck'; txn: TxnId; ok: boolean }
+  | { kind: 'state'; txn: TxnId; state: TxnStateView; protocol: ProtocolName | null; participants: NodeId[] };
 
 export type ParticipantEffect =
   | { type: 'reply'; to: ReplyTo; reply: ParticipantReply }
@@ -51,9 +70,34 @@ export type ParticipantEffect =
   | { type: 'persist'; record: ParticipantRecord; sync: boolean }
   | { type: 'setTimer'; timer: ParticipantTimer; at: number }
   | { type: 'inquire'; txn: TxnId; coordinatorId: NodeId; coordinatorAddr: string }
+  /** Read the outcome log; answered by `outcomeChecked`. */
+  | { type: 'checkOutcome'; txn: TxnId; replyTo: ReplyTo | null }
+  /** GetTxnState(abortIfUnvoted) to a peer; the runtime always answers with `peerState` (UNREACHABLE on failure). */
+  | { type: 'queryPeer'; txn: TxnId; to: NodeId; addr: string }
+  /** A decision or a 3pc PreCommit to a peer; a PreCommit is always answered by `peerPrecommitted`. */
+  | { type: 'sendPeer'; txn: TxnId; to: NodeId; addr: string; message: 'precommit' | 'commit' | 'abort' }
   | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string };
 
-type Phase = 'locking' | 'reading' | 'persisting' | 'prepared' | 'readonly' | 'committing' | 'aborting';
+/**
+ * checking: a termination query found no trace in memory and reads the outcome log before
+ * aborting. precommitting/precommitted: 3pc's p state being forced / durable.
+ */
+type Phase =
+  | 'checking'
+  | 'locking'
+  | 'reading'
+  | 'persisting'
+  | 'prepared'
+  | 'precommitting'
+  | 'precommitted'
+  | 'readonly'
+  | 'committing'
+  | 'aborting';
+
+interface Termination {
+  states: Map<NodeId, PeerState>;
+  waiting: Set<NodeId>;
+}
 
 interface ParticipantTxn {
   phase: Phase;
@@ -68,6 +112,22 @@ interface ParticipantTxn {
   abortRequested: boolean;
   hadPrepare: boolean;
   inquiryDelayMs: number;
+  /** Asked for its state while not settled: answered once it is. */
+  stateWaiters: ReplyTo[];
+  precommitWaiters: ReplyTo[];
+  /** A durable NO (nb, or aborted by a termination query): the vote to send once forced. */
+  noVote?: Vote;
+  /** Loaded from the log at start: may not lead a 3pc termination on a partial view. */
+  recovered: boolean;
+  termination?: Termination;
+  /** 3pc backup: peers whose PreCommit ack is awaited before committing. */
+  backupAwait?: Set<NodeId>;
+  /** 3pc backup that must force its own p state first: the peers to pre-commit next. */
+  backupUncertain?: NodeId[];
+  /** A decision that arrived while the p state was being forced. */
+  afterPrecommit?: Outcome;
+  /** Consecutive PENDING answers from a coordinator that is up but has not decided. */
+  pendingAnswers: number;
 }
 
 export interface ParticipantConfig {
@@ -87,13 +147,16 @@ export const DEFAULT_PARTICIPANT_CONFIG: ParticipantConfig = {
   recentOutcomes: 100_000,
 };
 
-export type ParticipantTxnView = 'UNKNOWN' | 'PREPARING' | 'PREPARED' | 'READ_ONLY' | Outcome;
+export type ParticipantTxnView = TxnStateView;
+
+const PENDING_ANSWERS_BEFORE_TERMINATION = 2;
 
 /**
- * The participant's side of presumed-abort 2PC with strict two-phase locking, as a
- * pure state machine: step(event, now) → effects. The runtime executes the effects
- * in order and feeds back `readDone` and `persisted` events; locks are released only
- * once a decision is durable, so no later reader can see a value that might vanish.
+ * The participant's side of the commit protocols (presumed-abort 2pc with cooperative
+ * termination, Skeen's 3pc with its termination protocol, nb with log-once votes) and strict
+ * two-phase locking, as a pure state machine: step(event, now) → effects. The runtime executes
+ * the effects in order and feeds back `readDone`, `persisted` and the peers' answers; locks are
+ * released only once a decision is durable, so no later reader can see a value that might vanish.
  */
 export class ParticipantCore {
   private readonly txns = new Map<TxnId, ParticipantTxn>();
@@ -112,6 +175,10 @@ export class ParticipantCore {
     lockWaits: 0,
     lockDies: 0,
     inquiries: 0,
+    precommitted: 0,
+    terminations: 0,
+    terminatedHere: 0,
+    unilateralAborts: 0,
   };
 
   constructor(
@@ -147,6 +214,21 @@ export class ParticipantCore {
       case 'timer':
         this.onTimer(event.timer);
         break;
+      case 'stateQuery':
+        this.onStateQuery(event.replyTo, event.txn, event.abortIfUnvoted);
+        break;
+      case 'outcomeChecked':
+        this.onOutcomeChecked(event.txn, event.replyTo, event.finished);
+        break;
+      case 'precommit':
+        this.onPrecommit(event.txn, event.replyTo);
+        break;
+      case 'peerState':
+        this.onPeerState(event.txn, event.from, event.state);
+        break;
+      case 'peerPrecommitted':
+        this.onPeerPrecommitted(event.txn, event.from, event.result);
+        break;
     }
     const out = this.effects;
     this.effects = [];
@@ -156,26 +238,15 @@ export class ParticipantCore {
   /** What this participant knows in memory; `null` means: look in the outcome log. */
   view(txn: TxnId): ParticipantTxnView | null {
     const t = this.txns.get(txn);
-    if (t) {
-      switch (t.phase) {
-        case 'locking':
-        case 'reading':
-        case 'persisting':
-          return 'PREPARING';
-        case 'prepared':
-        case 'committing':
-        case 'aborting':
-          return 'PREPARED';
-        case 'readonly':
-          return 'READ_ONLY';
-      }
-    }
+    if (t) return this.stateOf(t);
     return this.recent.get(txn)?.outcome ?? null;
   }
 
   /** Transactions that voted YES and wait for their decision. */
   inDoubt(): TxnId[] {
-    return [...this.txns.entries()].filter(([, t]) => t.phase === 'prepared').map(([id]) => id);
+    return [...this.txns.entries()]
+      .filter(([, t]) => t.phase === 'prepared' || t.phase === 'precommitted')
+      .map(([id]) => id);
   }
 
   get lockedKeys(): number {
@@ -190,35 +261,78 @@ export class ParticipantCore {
     this.effects.push(effect);
   }
 
+  private stateOf(t: ParticipantTxn): TxnStateView {
+    switch (t.phase) {
+      case 'checking':
+        return 'UNKNOWN';
+      case 'locking':
+      case 'reading':
+      case 'persisting':
+        return 'PREPARING';
+      case 'prepared':
+      case 'precommitting':
+        return 'PREPARED';
+      case 'precommitted':
+        return 'PRECOMMITTED';
+      case 'readonly':
+        return 'READ_ONLY';
+      case 'committing':
+        return 'COMMITTED';
+      case 'aborting':
+        return t.hadPrepare ? 'ABORTED' : 'PREPARING';
+    }
+  }
+
+  private newTxn(phase: Phase, msg: PrepareMessage, extra: Partial<ParticipantTxn> = {}): ParticipantTxn {
+    return {
+      phase,
+      msg,
+      locks: [],
+      lockDeadline: 0,
+      voteWaiters: [],
+      ackWaiters: [],
+      writes: [],
+      results: [],
+      abortRequested: false,
+      hadPrepare: false,
+      inquiryDelayMs: this.config.inquireAfterMs,
+      stateWaiters: [],
+      precommitWaiters: [],
+      recovered: false,
+      pendingAnswers: 0,
+      ...extra,
+    };
+  }
+
   private onRecover(prepared: PrepareRecord[]): void {
     invariant(!this.recovered, 'participant recovered twice');
     this.recovered = true;
     for (const rec of prepared) {
       this.locks.forceAcquire(rec.txn, rec.age, rec.locks);
-      this.txns.set(rec.txn, {
-        phase: 'prepared',
-        msg: {
-          txn: rec.txn,
-          coordinatorId: rec.coordinatorId,
-          coordinatorAddr: rec.coordinatorAddr,
-          ops: [],
-          participants: rec.participants,
-          age: rec.age,
-          lockWaitMs: 0,
-        },
-        locks: rec.locks,
-        lockDeadline: 0,
-        voteWaiters: [],
-        ackWaiters: [],
-        writes: rec.writes,
-        results: rec.results,
-        abortRequested: false,
-        hadPrepare: true,
-        inquiryDelayMs: this.config.inquireAfterMs,
-      });
-      // Nobody may hold these keys' fate but the coordinator: ask it at once.
+      const msg: PrepareMessage = {
+        txn: rec.txn,
+        coordinatorId: rec.coordinatorId,
+        coordinatorAddr: rec.coordinatorAddr,
+        ops: [],
+        participants: rec.participants,
+        participantAddrs: rec.participantAddrs ?? [],
+        protocol: rec.protocol ?? '2pc',
+        age: rec.age,
+        lockWaitMs: 0,
+      };
+      this.txns.set(
+        rec.txn,
+        this.newTxn(rec.precommitted ? 'precommitted' : 'prepared', msg, {
+          locks: rec.locks,
+          writes: rec.writes,
+          results: rec.results,
+          hadPrepare: true,
+          recovered: true,
+        }),
+      );
+      // Never resolved alone: ask the coordinator at once (then the peers, by the protocol's rules).
       this.emit({ type: 'inquire', txn: rec.txn, coordinatorId: rec.coordinatorId, coordinatorAddr: rec.coordinatorAddr });
-      this.emit({ type: 'log', level: 'info', txn: rec.txn, msg: 'recovered prepared transaction; locks re-taken' });
+      this.emit({ type: 'log', level: 'info', txn: rec.txn, msg: `recovered ${rec.precommitted ? 'pre-committed' : 'prepared'} transaction; locks re-taken` });
     }
   }
 
@@ -226,12 +340,15 @@ export class ParticipantCore {
     const existing = this.txns.get(msg.txn);
     if (existing) {
       switch (existing.phase) {
+        case 'checking':
         case 'locking':
         case 'reading':
         case 'persisting':
           existing.voteWaiters.push(replyTo);
           return;
         case 'prepared':
+        case 'precommitting':
+        case 'precommitted':
         case 'committing':
           this.reply(replyTo, { kind: 'vote', txn: msg.txn, vote: { kind: 'YES', results: existing.results } });
           return;
@@ -239,7 +356,9 @@ export class ParticipantCore {
           this.reply(replyTo, { kind: 'vote', txn: msg.txn, vote: { kind: 'READ_ONLY', results: existing.results } });
           return;
         case 'aborting':
-          this.reply(replyTo, this.noVote(msg.txn, 'transaction is being aborted', 'CONFLICT'));
+          // An abort not yet durable that no vote preceded: answer once it is.
+          if (!existing.hadPrepare) existing.voteWaiters.push(replyTo);
+          else this.reply(replyTo, this.noVote(msg.txn, 'transaction is being aborted', 'CONFLICT'));
           return;
       }
     }
@@ -248,20 +367,12 @@ export class ParticipantCore {
       this.replyFinished(replyTo, done);
       return;
     }
-    const t: ParticipantTxn = {
-      phase: 'locking',
-      msg,
+    const t = this.newTxn('locking', msg, {
       // Includes the `f!<lock>` key of every fenced op: read with the data, raised by the commit.
       locks: lockSet(msg.ops),
       lockDeadline: this.now + msg.lockWaitMs,
       voteWaiters: [replyTo],
-      ackWaiters: [],
-      writes: [],
-      results: [],
-      abortRequested: false,
-      hadPrepare: false,
-      inquiryDelayMs: this.config.inquireAfterMs,
-    };
+    });
     this.txns.set(msg.txn, t);
     this.tryLock(msg.txn, t, true);
   }
@@ -314,9 +425,10 @@ export class ParticipantCore {
     }
     t.results = ev.results;
     t.writes = ev.writes;
-    if (ev.writes.length === 0) {
+    if (ev.writes.length === 0 && t.msg.protocol === '2pc') {
       // Read-only here: nothing to force, but the read locks stay until the decision so that
-      // the transaction's reads on every participant happen at one point in time.
+      // the transaction's reads on every participant happen at one point in time. (3pc and nb
+      // force a vote even for reads: their termination counts every participant's log.)
       t.phase = 'readonly';
       this.counters.readOnly++;
       this.flushVote(t, { kind: 'READ_ONLY', results: ev.results });
@@ -330,6 +442,8 @@ export class ParticipantCore {
       coordinatorId: t.msg.coordinatorId,
       coordinatorAddr: t.msg.coordinatorAddr,
       participants: t.msg.participants,
+      participantAddrs: t.msg.participantAddrs,
+      protocol: t.msg.protocol,
       age: t.msg.age,
       locks: t.locks,
       writes: ev.writes,
@@ -353,7 +467,29 @@ export class ParticipantCore {
         t.phase = 'prepared';
         this.counters.prepared++;
         this.flushVote(t, { kind: 'YES', results: t.results });
+        this.flushStates(t, 'PREPARED');
         this.scheduleInquiry(txn, t);
+        return;
+      }
+      case 'precommit': {
+        const txn = record.record.txn;
+        const t = this.txns.get(txn);
+        invariant(t?.phase === 'precommitting', () => `precommit of ${txn} persisted in phase ${t?.phase}`);
+        t.phase = 'precommitted';
+        this.counters.precommitted++;
+        for (const w of t.precommitWaiters) this.reply(w, { kind: 'precommitAck', txn, ok: true });
+        t.precommitWaiters = [];
+        this.flushStates(t, 'PRECOMMITTED');
+        if (t.afterPrecommit) {
+          const outcome = t.afterPrecommit;
+          delete t.afterPrecommit;
+          delete t.backupUncertain;
+          this.onDecision(txn, outcome, null);
+        } else if (t.backupUncertain) {
+          const uncertain = t.backupUncertain;
+          delete t.backupUncertain;
+          this.precommitPeers(txn, t, uncertain);
+        }
         return;
       }
       case 'commit':
@@ -363,7 +499,6 @@ export class ParticipantCore {
         const expected = record.kind === 'commit' ? 'committing' : 'aborting';
         invariant(t?.phase === expected, () => `${record.kind} of ${txn} persisted in phase ${t?.phase}`);
         this.finish(txn, t, record.kind === 'commit' ? 'COMMITTED' : 'ABORTED');
-        for (const w of t.ackWaiters) this.reply(w, { kind: 'ack', txn, known: true });
         return;
       }
     }
@@ -389,13 +524,14 @@ export class ParticipantCore {
       return;
     }
     switch (t.phase) {
+      case 'checking':
       case 'locking':
       case 'reading':
         // Only an abort can reach a transaction that has not voted (a commit here is a
         // duplicate of one for an ended instance, answered by the outcome log).
-        if (outcome === 'ABORTED') {
+        if (outcome === 'ABORTED' && t.phase !== 'checking') {
           this.voteNo(txn, t, 'aborted by the coordinator', 'CONFLICT');
-          this.recent.set(txn, { txn, outcome: 'ABORTED', results: [] });
+          if (!this.txns.has(txn)) this.recent.set(txn, { txn, outcome: 'ABORTED', results: [] });
         }
         ack(true);
         return;
@@ -411,8 +547,15 @@ export class ParticipantCore {
         this.wakeWaiters();
         ack(true);
         return;
-      case 'prepared':
+      case 'precommitting':
+        // The p state is being forced: finish that first, then apply the decision.
         if (replyTo !== null) t.ackWaiters.push(replyTo);
+        t.afterPrecommit = outcome;
+        return;
+      case 'prepared':
+      case 'precommitted':
+        if (replyTo !== null) t.ackWaiters.push(replyTo);
+        delete t.backupAwait;
         if (outcome === 'COMMITTED') {
           this.locks.markDecided(txn);
           t.phase = 'committing';
@@ -433,13 +576,19 @@ export class ParticipantCore {
 
   private onInquiryResult(txn: TxnId, outcome: Outcome | 'PENDING' | 'UNREACHABLE'): void {
     const t = this.txns.get(txn);
-    if (!t || (t.phase !== 'prepared' && t.phase !== 'readonly')) return;
+    if (!t || (t.phase !== 'prepared' && t.phase !== 'precommitted' && t.phase !== 'readonly')) return;
     if (outcome === 'COMMITTED' || outcome === 'ABORTED') {
       this.onDecision(txn, outcome, null);
       return;
     }
     t.inquiryDelayMs = Math.min(t.inquiryDelayMs * 2, this.config.inquireMaxBackoffMs);
-    this.scheduleInquiry(txn, t);
+    if (outcome === 'PENDING') t.pendingAnswers++;
+    // The coordinator is gone, or up but still undecided after a full inquiry round (it
+    // restarted and lost the transaction, or is cut off from others): ask the other
+    // participants before asking it again. A first PENDING only means "still running".
+    const terminate = outcome === 'UNREACHABLE' || t.pendingAnswers >= PENDING_ANSWERS_BEFORE_TERMINATION;
+    if (terminate && t.phase !== 'readonly' && !t.termination && !t.backupAwait) this.startTermination(txn, t);
+    else this.scheduleInquiry(txn, t);
   }
 
   private onTimer(timer: ParticipantTimer): void {
@@ -451,11 +600,230 @@ export class ParticipantCore {
       this.voteNo(timer.txn, t, `lock wait timed out (${blockers.slice(0, 3).join(', ') || 'contended keys'})`, 'CONFLICT');
       return;
     }
-    if (t.phase === 'prepared' || t.phase === 'readonly') {
+    if ((t.phase === 'prepared' || t.phase === 'precommitted' || t.phase === 'readonly') && !t.termination && !t.backupAwait) {
       this.counters.inquiries++;
       this.emit({ type: 'inquire', txn: timer.txn, coordinatorId: t.msg.coordinatorId, coordinatorAddr: t.msg.coordinatorAddr });
     }
   }
+
+  // ------------------------------------------------------------ termination
+
+  private peers(t: ParticipantTxn): { id: NodeId; addr: string }[] {
+    return t.msg.participants.flatMap((id, i) => (id === this.id ? [] : [{ id, addr: t.msg.participantAddrs[i] ?? '' }]));
+  }
+
+  /** Ask every other participant for its state (each aborts first if it has not voted). */
+  private startTermination(txn: TxnId, t: ParticipantTxn): void {
+    this.counters.terminations++;
+    const peers = this.peers(t);
+    t.termination = { states: new Map([[this.id, this.stateOf(t) as PeerState]]), waiting: new Set(peers.map((p) => p.id)) };
+    this.emit({ type: 'log', level: 'info', txn, msg: `${t.msg.protocol} termination: asking ${peers.map((p) => p.id).join(',') || 'nobody'}` });
+    for (const p of peers) this.emit({ type: 'queryPeer', txn, to: p.id, addr: p.addr });
+    if (peers.length === 0) this.concludeTermination(txn, t);
+  }
+
+  private onPeerState(txn: TxnId, from: NodeId, state: PeerState): void {
+    const t = this.txns.get(txn);
+    const term = t?.termination;
+    if (!t || !term || !term.waiting.delete(from)) return;
+    term.states.set(from, state);
+    if (term.waiting.size === 0) this.concludeTermination(txn, t);
+  }
+
+  private concludeTermination(txn: TxnId, t: ParticipantTxn): void {
+    const states = t.termination!.states;
+    delete t.termination;
+    if (t.phase !== 'prepared' && t.phase !== 'precommitted') return; // decided meanwhile
+    states.set(this.id, this.stateOf(t));
+    const verdict: TerminationVerdict =
+      t.msg.protocol === 'nb'
+        ? logOnceTermination(states)
+        : t.msg.protocol === '3pc'
+          ? threePhaseTermination(this.id, states, t.recovered)
+          : cooperativeTermination(states);
+    const summary = [...states].map(([p, s]) => `${p}=${s}`).join(' ');
+    switch (verdict.kind) {
+      case 'wait':
+        this.emit({ type: 'log', level: 'info', txn, msg: `termination undecided (${verdict.why}): ${summary}` });
+        this.scheduleInquiry(txn, t);
+        return;
+      case 'decide':
+        this.emit({ type: 'log', level: 'info', txn, msg: `termination decided ${verdict.outcome}: ${summary}` });
+        this.decideHere(txn, t, verdict.outcome);
+        return;
+      case 'precommit':
+        this.emit({ type: 'log', level: 'info', txn, msg: `3pc backup: pre-committing ${verdict.uncertain.join(',') || 'nobody'}: ${summary}` });
+        if (t.phase === 'prepared') {
+          t.backupUncertain = verdict.uncertain.filter((p) => p !== this.id);
+          this.forcePrecommit(txn, t);
+        } else {
+          this.precommitPeers(txn, t, verdict.uncertain);
+        }
+        return;
+    }
+  }
+
+  /** A termination decided: tell every peer (they would find out by asking), then apply it here. */
+  private decideHere(txn: TxnId, t: ParticipantTxn, outcome: Outcome): void {
+    this.counters.terminatedHere++;
+    for (const p of this.peers(t)) {
+      this.emit({ type: 'sendPeer', txn, to: p.id, addr: p.addr, message: outcome === 'COMMITTED' ? 'commit' : 'abort' });
+    }
+    this.onDecision(txn, outcome, null);
+  }
+
+  private precommitPeers(txn: TxnId, t: ParticipantTxn, uncertain: NodeId[]): void {
+    const targets = this.peers(t).filter((p) => uncertain.includes(p.id));
+    if (targets.length === 0) {
+      this.decideHere(txn, t, 'COMMITTED');
+      return;
+    }
+    t.backupAwait = new Set(targets.map((p) => p.id));
+    for (const p of targets) this.emit({ type: 'sendPeer', txn, to: p.id, addr: p.addr, message: 'precommit' });
+  }
+
+  private onPeerPrecommitted(txn: TxnId, from: NodeId, result: PrecommitResult): void {
+    const t = this.txns.get(txn);
+    if (!t?.backupAwait || !t.backupAwait.delete(from)) return;
+    if (result === 'refused') {
+      // It aborted meanwhile: "any aborted → abort" still holds, nobody has committed yet.
+      delete t.backupAwait;
+      this.decideHere(txn, t, 'ABORTED');
+      return;
+    }
+    // An unreachable peer counts as failed (Skeen): it will adopt the outcome when it returns.
+    if (t.backupAwait.size === 0) {
+      delete t.backupAwait;
+      this.decideHere(txn, t, 'COMMITTED');
+    }
+  }
+
+  // ------------------------------------------------------------ 3pc PreCommit and state queries
+
+  private onPrecommit(txn: TxnId, replyTo: ReplyTo | null): void {
+    const answer = (ok: boolean): void => {
+      if (replyTo !== null) this.reply(replyTo, { kind: 'precommitAck', txn, ok });
+    };
+    const t = this.txns.get(txn);
+    if (!t) {
+      answer(this.recent.get(txn)?.outcome === 'COMMITTED');
+      return;
+    }
+    switch (t.phase) {
+      case 'prepared':
+        if (replyTo !== null) t.precommitWaiters.push(replyTo);
+        this.forcePrecommit(txn, t);
+        return;
+      case 'precommitting':
+        if (replyTo !== null) t.precommitWaiters.push(replyTo);
+        return;
+      case 'precommitted':
+      case 'committing':
+        answer(true);
+        return;
+      default:
+        // Not voted YES (or aborting): a PreCommit can only be refused.
+        answer(false);
+    }
+  }
+
+  private forcePrecommit(txn: TxnId, t: ParticipantTxn): void {
+    t.phase = 'precommitting';
+    const record: PrepareRecord = {
+      txn,
+      coordinatorId: t.msg.coordinatorId,
+      coordinatorAddr: t.msg.coordinatorAddr,
+      participants: t.msg.participants,
+      participantAddrs: t.msg.participantAddrs,
+      protocol: t.msg.protocol,
+      precommitted: true,
+      age: t.msg.age,
+      locks: t.locks,
+      writes: t.writes,
+      results: t.results,
+    };
+    this.emit({ type: 'persist', record: { kind: 'precommit', record }, sync: true });
+  }
+
+  private onStateQuery(replyTo: ReplyTo, txn: TxnId, abortIfUnvoted: boolean): void {
+    const t = this.txns.get(txn);
+    if (!t) {
+      const done = this.recent.get(txn);
+      if (done) {
+        this.replyState(replyTo, txn, done.outcome, null);
+      } else if (abortIfUnvoted) {
+        // No trace in memory: the outcome log decides between "ended" and "never voted".
+        const placeholder = this.newTxn('checking', this.placeholderMsg(txn), { stateWaiters: [replyTo] });
+        this.txns.set(txn, placeholder);
+        this.emit({ type: 'checkOutcome', txn, replyTo: null });
+      } else {
+        this.emit({ type: 'checkOutcome', txn, replyTo });
+      }
+      return;
+    }
+    const settled = !(t.phase === 'checking' || t.phase === 'persisting' || t.phase === 'precommitting' || (t.phase === 'aborting' && !t.hadPrepare));
+    if (abortIfUnvoted && (t.phase === 'locking' || t.phase === 'reading')) {
+      t.stateWaiters.push(replyTo);
+      this.counters.unilateralAborts++;
+      this.abortUnvoted(txn, t, { kind: 'NO', reason: 'aborted by a peer terminating the transaction', code: 'CONFLICT' });
+      return;
+    }
+    if (abortIfUnvoted && !settled) {
+      t.stateWaiters.push(replyTo);
+      return;
+    }
+    this.replyState(replyTo, txn, this.stateOf(t), t);
+  }
+
+  private onOutcomeChecked(txn: TxnId, replyTo: ReplyTo | null, finished: ParticipantOutcomeRecord | null): void {
+    const t = this.txns.get(txn);
+    if (replyTo !== null) {
+      this.replyState(replyTo, txn, t ? this.stateOf(t) : (finished?.outcome ?? 'UNKNOWN'), t ?? null);
+      return;
+    }
+    if (!t || t.phase !== 'checking') return;
+    if (finished) {
+      this.txns.delete(txn);
+      this.recent.set(txn, finished);
+      for (const w of t.stateWaiters) this.replyState(w, txn, finished.outcome, null);
+      for (const w of t.voteWaiters) this.replyFinished(w, finished);
+      return;
+    }
+    this.counters.unilateralAborts++;
+    this.abortUnvoted(txn, t, { kind: 'NO', reason: 'aborted by a peer terminating the transaction', code: 'CONFLICT' });
+  }
+
+  private placeholderMsg(txn: TxnId): PrepareMessage {
+    return {
+      txn,
+      coordinatorId: '',
+      coordinatorAddr: '',
+      ops: [],
+      participants: [],
+      participantAddrs: [],
+      protocol: '2pc',
+      age: { ms: this.now, id: txn },
+      lockWaitMs: 0,
+    };
+  }
+
+  private replyState(replyTo: ReplyTo, txn: TxnId, state: TxnStateView, t: ParticipantTxn | null): void {
+    const known = t && t.phase !== 'checking';
+    this.reply(replyTo, {
+      kind: 'state',
+      txn,
+      state,
+      protocol: known ? t.msg.protocol : null,
+      participants: known ? t.msg.participants : [],
+    });
+  }
+
+  private flushStates(t: ParticipantTxn, state: TxnStateView): void {
+    for (const w of t.stateWaiters) this.replyState(w, t.msg.txn, state, t);
+    t.stateWaiters = [];
+  }
+
+  // ------------------------------------------------------------ endings
 
   private scheduleInquiry(txn: TxnId, t: ParticipantTxn): void {
     this.emit({ type: 'setTimer', timer: { kind: 'inquire', txn }, at: this.now + t.inquiryDelayMs });
@@ -467,6 +835,22 @@ export class ParticipantCore {
     this.emit({ type: 'persist', record: { kind: 'abort', txn, hadPrepare: t.hadPrepare }, sync: true });
   }
 
+  /**
+   * A transaction that has not voted YES aborts, and the abort is forced before anyone hears
+   * of it: this log's one vote for the transaction is now ABORT, so a prepare that arrives later,
+   * even after a crash, is answered NO (log-once).
+   */
+  private abortUnvoted(txn: TxnId, t: ParticipantTxn, vote: Vote): void {
+    invariant(!t.hadPrepare, () => `txn ${txn} aborted as unvoted after forcing a prepare record`);
+    const wasLocked = this.locks.release(txn).length > 0;
+    const i = this.waiting.indexOf(txn);
+    if (i >= 0) this.waiting.splice(i, 1);
+    t.noVote = vote;
+    t.phase = 'aborting';
+    this.emit({ type: 'persist', record: { kind: 'abort', txn, hadPrepare: false }, sync: true });
+    if (wasLocked) this.wakeWaiters();
+  }
+
   private finish(txn: TxnId, t: ParticipantTxn, outcome: Outcome): void {
     this.locks.release(txn);
     this.txns.delete(txn);
@@ -474,17 +858,25 @@ export class ParticipantCore {
     if (outcome === 'COMMITTED') this.counters.committed++;
     else this.counters.aborted++;
     this.emit({ type: 'log', level: 'debug', txn, msg: outcome === 'COMMITTED' ? 'committed' : 'aborted' });
+    for (const w of t.ackWaiters) this.reply(w, { kind: 'ack', txn, known: true });
+    for (const w of t.precommitWaiters) this.reply(w, { kind: 'precommitAck', txn, ok: outcome === 'COMMITTED' });
+    if (t.voteWaiters.length) this.flushVote(t, t.noVote ?? this.noVote(txn, 'transaction aborted', 'CONFLICT').vote);
+    this.flushStates(t, outcome);
     this.wakeWaiters();
   }
 
-  /** Vote NO before anything was forced: drop the transaction and its locks. */
+  /** Vote NO. 2pc/3pc: nothing forced, drop the transaction and its locks; nb: the NO is this log's vote, forced first. */
   private voteNo(txn: TxnId, t: ParticipantTxn, reason: string, code: AbortCode): void {
     invariant(!t.hadPrepare, () => `txn ${txn} voted NO after forcing a prepare record`);
+    this.counters.votedNo++;
+    if (t.msg.protocol === 'nb' || t.stateWaiters.length > 0) {
+      this.abortUnvoted(txn, t, { kind: 'NO', reason, code });
+      return;
+    }
     const wasLocked = this.locks.release(txn).length > 0;
     this.txns.delete(txn);
     const i = this.waiting.indexOf(txn);
     if (i >= 0) this.waiting.splice(i, 1);
-    this.counters.votedNo++;
     this.flushVote(t, { kind: 'NO', reason, code });
     if (wasLocked) this.wakeWaiters();
   }
@@ -523,7 +915,7 @@ export class ParticipantCore {
     }
   }
 
-  private noVote(txn: TxnId, reason: string, code: AbortCode): ParticipantReply {
+  private noVote(txn: TxnId, reason: string, code: AbortCode): { kind: 'vote'; txn: TxnId; vote: Vote } {
     return { kind: 'vote', txn, vote: { kind: 'NO', reason, code } };
   }
 

@@ -1,4 +1,4 @@
-import type { KeyWrite, LockRequest, NodeId, OpResult, Outcome, TxnAge, TxnId, AbortCode } from './types.js';
+import type { KeyWrite, LockRequest, NodeId, OpResult, Outcome, ProtocolName, TxnAge, TxnId, AbortCode } from './types.js';
 
 /**
  * What a participant forces before it votes YES: enough to re-take the locks and
@@ -9,6 +9,12 @@ export interface PrepareRecord {
   coordinatorId: NodeId;
   coordinatorAddr: string;
   participants: NodeId[];
+  /** Where each of `participants` listens (same order): peers ask each other during termination. */
+  participantAddrs: string[];
+  /** Missing in records written before 3pc/nb existed: read as 2pc. */
+  protocol?: ProtocolName;
+  /** 3pc: the participant reached the pre-committed state (p) and forced it. */
+  precommitted?: boolean;
   age: TxnAge;
   locks: LockRequest[];
   writes: KeyWrite[];
@@ -37,10 +43,14 @@ export interface DecisionRecord {
   decidedAtMs: number;
   /** Every participant voted READ_ONLY: nothing to deliver, nothing to re-drive. */
   readOnly?: boolean;
+  /** nb decisions are written unforced (the participants' logs hold the truth). */
+  protocol?: ProtocolName;
 }
 
 export type ParticipantRecord =
   | { kind: 'prepare'; record: PrepareRecord }
+  /** 3pc: the prepare record rewritten with `precommitted: true`. */
+  | { kind: 'precommit'; record: PrepareRecord }
   | { kind: 'commit'; txn: TxnId; writes: KeyWrite[]; results: OpResult[] }
   | { kind: 'abort'; txn: TxnId; hadPrepare: boolean };
 

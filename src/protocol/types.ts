@@ -62,7 +62,25 @@ export type Vote =
   | { kind: 'READ_ONLY'; results: OpResult[] }
   | { kind: 'NO'; reason: string; code: AbortCode };
 
-export type ProtocolName = '2pc';
+/** 2pc: presumed-abort 2PC; 3pc: Skeen's three-phase commit; nb: Cornus-style log-once votes. */
+export type ProtocolName = '2pc' | '3pc' | 'nb';
+
+export const PROTOCOLS: readonly ProtocolName[] = ['2pc', '3pc', 'nb'];
+
+/**
+ * A participant's state of a transaction as another node sees it (termination and recovery).
+ * UNREACHABLE is what the asker records when no answer came.
+ */
+export type TxnStateView =
+  | 'UNKNOWN'
+  | 'PREPARING'
+  | 'PREPARED'
+  | 'PRECOMMITTED'
+  | 'READ_ONLY'
+  | 'COMMITTED'
+  | 'ABORTED';
+
+export type PeerState = TxnStateView | 'UNREACHABLE';
 
 export type LockMode = 'S' | 'X';
 

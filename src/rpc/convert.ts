@@ -1,5 +1,7 @@
 import { InvalidRequest } from '../protocol/ops.js';
-import type { AbortCode, OpResult, TxnOp, Vote } from '../protocol/types.js';
+import type { AbortCode, OpResult, ProtocolName, TxnOp, TxnStateView, Vote } from '../protocol/types.js';
+import type { ParticipantTxnState as WireTxnState } from './generated/dtx/v1/ParticipantTxnState.js';
+import type { Protocol as WireProtocol } from './generated/dtx/v1/Protocol.js';
 import type { AbortCode as WireAbortCode } from './generated/dtx/v1/AbortCode.js';
 import type { Op, Op__Output } from './generated/dtx/v1/Op.js';
 import type { OpResult as WireOpResult, OpResult__Output } from './generated/dtx/v1/OpResult.js';
@@ -130,4 +132,36 @@ export function voteFromWire(res: PrepareResponse__Output): Vote {
     default:
       return { kind: 'NO', reason: `malformed vote ${String(res.vote)}`, code: 'CONFLICT' };
   }
+}
+
+const PROTOCOL_WIRE = { '2pc': 'TWO_PC', '3pc': 'THREE_PC', nb: 'NON_BLOCKING' } as const satisfies Record<ProtocolName, WireProtocol>;
+
+export function protocolToWire(p: ProtocolName): WireProtocol {
+  return PROTOCOL_WIRE[p];
+}
+
+/** `null` for PROTOCOL_UNSPECIFIED (the coordinator's default applies). */
+export function protocolFromWire(p: WireProtocol | string | undefined): ProtocolName | null {
+  for (const [name, wire] of Object.entries(PROTOCOL_WIRE)) if (wire === p) return name as ProtocolName;
+  if (p === undefined || p === '' || p === 'PROTOCOL_UNSPECIFIED' || p === 0) return null;
+  throw new InvalidRequest(`unknown protocol ${String(p)}; use TWO_PC, THREE_PC or NON_BLOCKING`);
+}
+
+const STATE_WIRE = {
+  UNKNOWN: 'TXN_UNKNOWN',
+  PREPARING: 'TXN_PREPARING',
+  PREPARED: 'TXN_PREPARED',
+  PRECOMMITTED: 'TXN_PRECOMMITTED',
+  READ_ONLY: 'TXN_READ_ONLY',
+  COMMITTED: 'TXN_COMMITTED',
+  ABORTED: 'TXN_ABORTED',
+} as const satisfies Record<TxnStateView, WireTxnState>;
+
+export function txnStateToWire(s: TxnStateView): WireTxnState {
+  return STATE_WIRE[s];
+}
+
+export function txnStateFromWire(s: WireTxnState | string | undefined): TxnStateView {
+  for (const [name, wire] of Object.entries(STATE_WIRE)) if (wire === s) return name as TxnStateView;
+  return 'UNKNOWN';
 }

@@ -61,6 +61,7 @@ export class ParticipantStore {
 export function participantBatch(record: ParticipantRecord): BatchOp[] {
   switch (record.kind) {
     case 'prepare':
+    case 'precommit':
       return [{ type: 'put', key: PKEY.prepare(record.record.txn), value: JSON.stringify(record.record) }];
     case 'commit': {
       const outcome: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'COMMITTED', results: record.results };

@@ -4,9 +4,11 @@
 export interface DecisionResponse {
   'txnId'?: (string);
   'known'?: (boolean);
+  'ok'?: (boolean);
 }
 
 export interface DecisionResponse__Output {
   'txnId': (string);
   'known': (boolean);
+  'ok': (boolean);
 }

@@ -44,6 +44,15 @@ export interface ParticipantClient extends grpc.Client {
   getTxnState(argument: _dtx_v1_TxnStateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
   getTxnState(argument: _dtx_v1_TxnStateRequest, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
   
+  PreCommit(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  PreCommit(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  PreCommit(argument: _dtx_v1_DecisionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  PreCommit(argument: _dtx_v1_DecisionRequest, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  preCommit(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  preCommit(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  preCommit(argument: _dtx_v1_DecisionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  preCommit(argument: _dtx_v1_DecisionRequest, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  
   Prepare(argument: _dtx_v1_PrepareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
   Prepare(argument: _dtx_v1_PrepareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
   Prepare(argument: _dtx_v1_PrepareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
@@ -64,6 +73,8 @@ export interface ParticipantHandlers extends grpc.UntypedServiceImplementation {
   
   GetTxnState: grpc.handleUnaryCall<_dtx_v1_TxnStateRequest__Output, _dtx_v1_TxnStateResponse>;
   
+  PreCommit: grpc.handleUnaryCall<_dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse>;
+  
   Prepare: grpc.handleUnaryCall<_dtx_v1_PrepareRequest__Output, _dtx_v1_PrepareResponse>;
   
 }
@@ -73,5 +84,6 @@ export interface ParticipantDefinition extends grpc.ServiceDefinition {
   Commit: MethodDefinition<_dtx_v1_DecisionRequest, _dtx_v1_DecisionResponse, _dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse__Output>
   Exchange: MethodDefinition<_dtx_v1_CoordinatorBatch, _dtx_v1_ParticipantBatch, _dtx_v1_CoordinatorBatch__Output, _dtx_v1_ParticipantBatch__Output>
   GetTxnState: MethodDefinition<_dtx_v1_TxnStateRequest, _dtx_v1_TxnStateResponse, _dtx_v1_TxnStateRequest__Output, _dtx_v1_TxnStateResponse__Output>
+  PreCommit: MethodDefinition<_dtx_v1_DecisionRequest, _dtx_v1_DecisionResponse, _dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse__Output>
   Prepare: MethodDefinition<_dtx_v1_PrepareRequest, _dtx_v1_PrepareResponse, _dtx_v1_PrepareRequest__Output, _dtx_v1_PrepareResponse__Output>
 }

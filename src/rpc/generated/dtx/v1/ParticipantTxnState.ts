@@ -8,6 +8,7 @@ export const ParticipantTxnState = {
   TXN_COMMITTED: 'TXN_COMMITTED',
   TXN_ABORTED: 'TXN_ABORTED',
   TXN_READ_ONLY: 'TXN_READ_ONLY',
+  TXN_PRECOMMITTED: 'TXN_PRECOMMITTED',
 } as const;
 
 export type ParticipantTxnState =
@@ -25,5 +26,7 @@ export type ParticipantTxnState =
   | 5
   | 'TXN_READ_ONLY'
   | 6
+  | 'TXN_PRECOMMITTED'
+  | 7
 
 export type ParticipantTxnState__Output = typeof ParticipantTxnState[keyof typeof ParticipantTxnState]

@@ -13,6 +13,7 @@ export interface PrepareRequest {
   'protocol'?: (_dtx_v1_Protocol);
   'ageMs'?: (number | string | Long);
   'lockWaitMs'?: (number);
+  'participantAddrs'?: (string)[];
 }
 
 export interface PrepareRequest__Output {
@@ -24,4 +25,5 @@ export interface PrepareRequest__Output {
   'protocol': (_dtx_v1_Protocol__Output);
   'ageMs': (string);
   'lockWaitMs': (number);
+  'participantAddrs': (string)[];
 }

@@ -3,8 +3,10 @@
 
 export interface TxnStateRequest {
   'txnId'?: (string);
+  'abortIfUnvoted'?: (boolean);
 }
 
 export interface TxnStateRequest__Output {
   'txnId': (string);
+  'abortIfUnvoted': (boolean);
 }
