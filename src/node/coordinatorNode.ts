@@ -151,6 +151,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         noVote(m.msg.txn, e.to, err.details || err.message, err.code === grpc.status.INVALID_ARGUMENT ? 'PRECONDITION_FAILED' : 'UNAVAILABLE_PARTICIPANT'),
       );
     }
+    if (m.kind === 'commit') failpoints.hit('coordinator.commit.beforeSend');
     if (m.kind === 'precommit') {
       return call<{ txnId: string }, DecisionResponse__Output>(client.PreCommit.bind(client), { txnId: m.txn }, SIDE_CALL_DEADLINE_MS).then(
         (res) => ({ type: 'precommitAck' as const, txn: m.txn, from: e.to, ok: res.ok }),

@@ -9,6 +9,7 @@ export const FAILPOINTS = {
   'participant.commit.before': 'commit received for a prepared transaction, not yet applied',
   'coordinator.decision.beforePersist': 'every vote is in, the decision not yet written',
   'coordinator.decision.afterPersist': 'COMMIT decision durable, nobody told yet',
+  'coordinator.commit.beforeSend': 'a COMMIT is about to leave for a participant (nb: every YES is in, nobody told yet)',
 } as const;
 
 export type FailpointName = keyof typeof FAILPOINTS;

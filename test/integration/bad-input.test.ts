@@ -114,7 +114,7 @@ describe('bad input', () => {
     expect((await client.read(['reuse']))[0]!.value).toBe('1');
   });
 
-  it('unknown participant or failpoint, and an unsupported protocol → a clear status', async () => {
+  it('unknown participant or failpoint, and an unknown protocol → a clear status', async () => {
     const p = participantClient(cluster.node('p1').address);
     await expect(
       call(p.Prepare.bind(p), { txnId: 't1', coordinatorAddr: '127.0.0.1:1', participants: ['p7'], ops: [{ key: 'k', get: {} }] }, 3000),
@@ -125,8 +125,8 @@ describe('bad input', () => {
       status(grpc.status.INVALID_ARGUMENT, /unknown failpoint "nope"/),
     );
     a.close();
-    await expect(transactRaw([{ key: 'x', put: { value: 'v' } }], { protocol: 'THREE_PC' })).rejects.toEqual(
-      status(grpc.status.UNIMPLEMENTED, /THREE_PC/),
+    await expect(transactRaw([{ key: 'x', put: { value: 'v' } }], { protocol: 9 })).rejects.toEqual(
+      status(grpc.status.INVALID_ARGUMENT, /unknown protocol 9; use TWO_PC, THREE_PC or NON_BLOCKING/),
     );
     expect(() => cluster.node('p9')).toThrow(/unknown node p9/);
     await unchanged();
@@ -138,6 +138,7 @@ describe('bad input', () => {
       { args: ['txn', 'transfer', 'bal:a', 'bal:b', 'ten', ...c], code: 2, err: /expected an integer, got "ten"/ },
       { args: ['txn', 'add', 'bal:a', '99999999999999999999', ...c], code: 2, err: /outside the signed 64-bit range/ },
       { args: ['txn', 'put', 'only-key', ...c], code: 2, err: /KEY VALUE pairs/ },
+      { args: ['txn', 'put', 'k', 'v', '--protocol', '4pc', ...c], code: 2, err: /expected one of 2pc, 3pc, nb, got "4pc"/ },
       { args: ['txn', 'put', '', 'v', ...c], code: 2, err: /INVALID_ARGUMENT: op 0: empty key/ },
       { args: ['txn', 'get', 'k', '--coordinator', 'nohost'], code: 2, err: /expected host:port/ },
       { args: ['txn', 'frobnicate'], code: 2, err: /unknown command/ },

@@ -4,7 +4,7 @@ import { link, partitionLinks } from '../../src/cluster/faultControl.js';
 import { LocalCluster } from '../../src/cluster/localCluster.js';
 import { ownerOf } from '../../src/protocol/routing.js';
 import type { ProtocolName } from '../../src/protocol/types.js';
-import { counter, keysOnDistinctParticipants, nodeStatus, quiescent, txnState } from '../support/nodes.js';
+import { counter, keysOnDistinctParticipants, nodeStatus, quiescent, setFailpoint, txnState } from '../support/nodes.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -96,6 +96,66 @@ describe('commit protocols under a coordinator crash and a partition', () => {
       );
       await heal();
       expect((await client.read(keys)).map((r) => r.value)).toEqual(['written', 'written', 'written']);
+      await waitFor('quiescence', () => quiescent(cluster), { timeoutMs: 20_000 });
+    }, 90_000);
+  }
+});
+
+/**
+ * The coordinator dies once every participant has voted YES and before anyone hears a
+ * decision. 2pc blocks until it returns (cooperative termination finds only uncertain peers);
+ * 3pc's backup coordinator and nb's log-once termination finish the transaction without it.
+ */
+describe('a coordinator that dies after the votes, before anyone hears the decision', () => {
+  let cluster: LocalCluster;
+  let client: DtxClient;
+
+  beforeAll(async () => {
+    cluster = await LocalCluster.start({ participants: 3, participantArgs: ['--inquire-after', '300ms'] });
+    client = new DtxClient(cluster.coordinatorAddress, { timeoutMs: 5000 });
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await cluster?.destroy();
+  });
+
+  const cases = [
+    { protocol: '2pc', failpoint: 'coordinator.decision.beforePersist', withoutCoordinator: 'TXN_PREPARED', afterRestart: 'TXN_ABORTED' },
+    { protocol: '3pc', failpoint: 'coordinator.decision.beforePersist', withoutCoordinator: 'TXN_COMMITTED', afterRestart: 'TXN_COMMITTED' },
+    { protocol: 'nb', failpoint: 'coordinator.commit.beforeSend', withoutCoordinator: 'TXN_COMMITTED', afterRestart: 'TXN_COMMITTED' },
+  ] as const;
+
+  for (const k of cases) {
+    it(`${k.protocol}: participants ${k.withoutCoordinator === 'TXN_PREPARED' ? 'stay blocked' : 'commit on their own'} while the coordinator is down`, async () => {
+      const keys = keysOnDistinctParticipants(`${k.protocol}-dead-`, cluster.participantNames, 3);
+      const owners = keys.map((key) => ownerOf(key, cluster.participantNames));
+      await setFailpoint(cluster.coordinatorAddress, k.failpoint, 'kill');
+      const txnId = `${k.protocol}-orphan-${Date.now()}`;
+      const r = await client.transact(keys.map((key) => op.put(key, 'v')), { txnId, protocol: k.protocol }).catch((e: Error) => e);
+      expect(r).toBeInstanceOf(Error);
+      await waitFor('the coordinator to die', () => cluster.node('c1').state === 'stopped');
+      // Every participant asks the dead coordinator, then its peers.
+      await waitFor(
+        'every participant to run its termination',
+        async () => (await Promise.all(owners.map(async (n) => counter(await nodeStatus(cluster.node(n).address), 'terminations')))).every((x) => x > 0),
+        { timeoutMs: 30_000 },
+      );
+      const states = () => Promise.all(owners.map((n) => txnState(cluster.node(n).address, txnId)));
+      if (k.withoutCoordinator === 'TXN_PREPARED') {
+        expect(await states()).toEqual(['TXN_PREPARED', 'TXN_PREPARED', 'TXN_PREPARED']);
+      } else {
+        await waitFor('the participants to commit without the coordinator', async () => (await states()).every((s) => s === 'TXN_COMMITTED'), {
+          timeoutMs: 30_000,
+        });
+      }
+      await cluster.restart('c1');
+      await waitFor(`every participant to end ${k.afterRestart}`, async () => (await states()).every((s) => s === k.afterRestart), {
+        timeoutMs: 30_000,
+      });
+      // The restarted coordinator has no decision record (it died first) and learns the
+      // outcome from the participants' states.
+      expect((await client.getTransaction(txnId)).outcome).toBe(k.afterRestart === 'TXN_COMMITTED' ? 'COMMITTED' : 'ABORTED');
       await waitFor('quiescence', () => quiescent(cluster), { timeoutMs: 20_000 });
     }, 90_000);
   }
