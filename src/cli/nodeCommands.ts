@@ -1,6 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { startCoordinator } from '../node/coordinatorNode.js';
 import { startParticipant, type RunningNode } from '../node/participantNode.js';
+import { startCpuProfile } from './cpuProfile.js';
 import { exitWithParent } from './exitWithParent.js';
 import { makeLogger } from './logger.js';
 import { parseAddress, parseDurationMs, parseNodeId, parsePeers, parseProtocol, PROTOCOL_HELP } from './parse.js';
@@ -8,6 +9,7 @@ import { action } from './run.js';
 
 /** Keeps a node up until SIGINT/SIGTERM (or the launcher's death), then stops it cleanly. */
 function runUntilSignalled(node: RunningNode): void {
+  const writeProfile = startCpuProfile();
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;
@@ -15,7 +17,7 @@ function runUntilSignalled(node: RunningNode): void {
     process.stderr.write(`dtx: ${node.id} stopping (${why})\n`);
     const force = setTimeout(() => process.exit(1), 5000);
     force.unref();
-    node.stop().then(
+    node.stop().then(writeProfile).then(
       () => process.exit(0),
       () => process.exit(1),
     );

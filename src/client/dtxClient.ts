@@ -61,6 +61,18 @@ export interface TransactOptions {
 
 const MAX_RETRIES = 50;
 
+export interface ClientOptions {
+  /** Server-side timeout of each transaction (default 10 s); its call gets 5 s more. */
+  timeoutMs?: number;
+  /** Wait (to the deadline) for a coordinator that is (re)starting instead of failing fast. */
+  waitForReady?: boolean;
+  retries?: number;
+  /** Pipeline transactions over one TransactStream instead of one unary call each. */
+  stream?: boolean;
+  /** Commit protocol of transactions that name none (default: the coordinator's). */
+  protocol?: ProtocolName;
+}
+
 /** Builders for ops, so callers need not spell out the union. */
 export const op = {
   put: (key: string, value: string): TxnOp => ({ type: 'put', key, value }),
@@ -81,6 +93,7 @@ export class DtxClient {
   private readonly coordinator: CoordinatorClient;
   private readonly admin: AdminClient;
   private pipe: TransactStreamChannel | null = null;
+  private readonly defaults: ClientOptions & { timeoutMs: number };
 
   constructor(
     readonly address: string,
@@ -88,8 +101,9 @@ export class DtxClient {
      * waitForReady: wait (to the deadline) for a coordinator that is (re)starting instead of failing fast.
      * stream: pipeline transactions over one TransactStream instead of one unary call each.
      */
-    private readonly defaults: { timeoutMs: number; waitForReady?: boolean; retries?: number; stream?: boolean; protocol?: ProtocolName } = { timeoutMs: 10_000 },
+    options: ClientOptions = {},
   ) {
+    this.defaults = { timeoutMs: 10_000, ...options };
     this.coordinator = coordinatorClient(address);
     this.admin = adminClient(address);
   }
