@@ -123,7 +123,8 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
         return;
       case 'inquire': {
         const c = coordinatorAt(e.coordinatorId, e.coordinatorAddr);
-        return call<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId: e.txn }, 3000, true).then(
+        // Fail fast when the coordinator is down: the termination protocol can then start at once.
+        return call<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId: e.txn }, 3000).then(
           (res) => ({
             type: 'inquiryResult' as const,
             txn: e.txn,
