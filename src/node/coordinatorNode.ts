@@ -20,6 +20,7 @@ import {
   opToWire,
   protocolFromWire,
   protocolToWire,
+  resultFromWire,
   resultToWire,
   txnStateFromWire,
   voteFromWire,
@@ -162,16 +163,21 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     if (m.kind === 'query') {
       return call<{ txnId: string; abortIfUnvoted: boolean }, TxnStateResponse__Output>(
         client.GetTxnState.bind(client),
-        { txnId: m.txn, abortIfUnvoted: true },
+        { txnId: m.txn, abortIfUnvoted: m.abortIfUnvoted },
         SIDE_CALL_DEADLINE_MS,
       ).then(
-        (res) => ({
-          type: 'txnState' as const,
+        (res): CoordinatorEvent => ({
+          type: 'txnState',
           txn: m.txn,
           from: e.to,
-          answer: { state: txnStateFromWire(res.state), protocol: protocolFromWire(res.protocol), participants: res.participants },
+          answer: {
+            state: txnStateFromWire(res.state),
+            protocol: protocolFromWire(res.protocol),
+            participants: res.participants,
+            results: res.results.map(resultFromWire),
+          },
         }),
-        () => ({ type: 'txnState' as const, txn: m.txn, from: e.to, answer: { state: 'UNREACHABLE' as const, protocol: null, participants: [] } }),
+        (): CoordinatorEvent => ({ type: 'txnState', txn: m.txn, from: e.to, answer: { state: 'UNREACHABLE', protocol: null, participants: [], results: [] } }),
       );
     }
     if (streamed) {
@@ -332,6 +338,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         participants: r.participants,
         results: r.results.map(resultToWire),
         abortCode: abortCodeToWire(r.code),
+        inProgress: r.inProgress ?? false,
       };
     }),
     Read: unary(async (req): Promise<ReadResponse> => {

@@ -10,7 +10,7 @@ import {
   type ParticipantReply,
 } from '../protocol/participantCore.js';
 import { call, coordinatorClient, participantClient } from '../rpc/clients.js';
-import { opFromWire, protocolFromWire, protocolToWire, txnStateFromWire, txnStateToWire, voteToWire } from '../rpc/convert.js';
+import { opFromWire, protocolFromWire, protocolToWire, resultToWire, txnStateFromWire, txnStateToWire, voteToWire } from '../rpc/convert.js';
 import type { ParticipantClient } from '../rpc/generated/dtx/v1/Participant.js';
 import type { TxnStateResponse__Output } from '../rpc/generated/dtx/v1/TxnStateResponse.js';
 import type { CoordinatorClient } from '../rpc/generated/dtx/v1/Coordinator.js';
@@ -128,7 +128,12 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           (res) => ({
             type: 'inquiryResult' as const,
             txn: e.txn,
-            outcome: res.outcome === 'COMMITTED' || res.outcome === 'ABORTED' ? res.outcome : ('PENDING' as const),
+            outcome:
+              res.outcome === 'COMMITTED' || res.outcome === 'ABORTED'
+                ? res.outcome
+                : res.inProgress
+                  ? ('PENDING' as const)
+                  : ('UNDECIDED' as const),
           }),
           (err: grpc.ServiceError) => {
             log.warn({ txn: e.txn, coordinator: e.coordinatorId, err: err.message }, 'cannot reach coordinator for outcome');
@@ -275,6 +280,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
         state: txnStateToWire(r.state),
         protocol: r.protocol ? protocolToWire(r.protocol) : 'PROTOCOL_UNSPECIFIED',
         participants: r.participants,
+        results: r.results.map(resultToWire),
       };
     }),
   };

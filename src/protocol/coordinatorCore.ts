@@ -27,6 +27,8 @@ export interface StateAnswer {
   state: PeerState;
   protocol: ProtocolName | null;
   participants: NodeId[];
+  /** A prepared branch's results (what its YES would have carried). */
+  results: OpResult[];
 }
 
 export type CoordinatorEvent =
@@ -54,13 +56,15 @@ export type CoordinatorMessage =
   | { kind: 'abort'; txn: TxnId }
   | { kind: 'precommit'; txn: TxnId }
   /** GetTxnState with abort-if-unvoted: termination (nb) and resolving ids with no record. */
-  | { kind: 'query'; txn: TxnId };
+  | { kind: 'query'; txn: TxnId; abortIfUnvoted: boolean };
 
 export type CoordinatorReply =
   | {
       kind: 'outcome';
       txn: TxnId;
       outcome: Outcome | 'PENDING';
+      /** PENDING: true while this coordinator runs it; false when the participants must settle it. */
+      inProgress?: boolean;
       reason: string;
       code?: AbortCode;
       results: OpResult[];
@@ -86,6 +90,7 @@ type Phase =
   | 'lookup'
   | 'tombstoning'
   | 'resolving'
+  | 'probing'
   | 'preparing'
   | 'precommitting'
   | 'terminating'
@@ -284,7 +289,7 @@ export class CoordinatorCore {
     const t = this.txns.get(txn);
     if (t) {
       if (t.phase === 'committed' || t.phase === 'recording') return this.replyDecision(replyTo, t.decision!);
-      if (t.phase === 'lookup' || t.phase === 'tombstoning' || t.phase === 'resolving') t.queryWaiters.push(replyTo);
+      if (t.phase === 'lookup' || t.phase === 'tombstoning' || t.phase === 'resolving' || t.phase === 'probing') t.queryWaiters.push(replyTo);
       else this.replyPending(replyTo, txn, t);
       return;
     }
@@ -313,6 +318,14 @@ export class CoordinatorCore {
       for (const w of t.queryWaiters) this.replyDecision(w, record);
       return;
     }
+    if (t.msg && t.msg.protocol !== '2pc') {
+      // A retried id with no record here. Under 3pc/nb its participants may have settled an
+      // earlier run without this coordinator: look (without aborting anything) before re-running.
+      t.phase = 'probing';
+      const owners = [...new Set(t.msg.ops.map((op) => ownerOf(op.key, this.config.participants)))].sort();
+      this.askStates(txn, t, owners, false);
+      return;
+    }
     if (t.msg) {
       for (const w of t.queryWaiters) this.replyPending(w, txn, t);
       t.queryWaiters = [];
@@ -324,13 +337,55 @@ export class CoordinatorCore {
     // not voted, so that the answer cannot change after it is given.
     t.phase = 'resolving';
     this.counters.resolutions++;
-    this.askStates(txn, t, this.config.participants);
+    this.askStates(txn, t, this.config.participants, true);
   }
 
-  private askStates(txn: TxnId, t: CoordinatorTxn, targets: NodeId[]): void {
+  private askStates(txn: TxnId, t: CoordinatorTxn, targets: NodeId[], abortIfUnvoted: boolean): void {
     t.answers = new Map();
     t.awaiting = new Set(targets);
-    for (const p of targets) this.emit({ type: 'send', to: p, message: { kind: 'query', txn } });
+    for (const p of targets) this.emit({ type: 'send', to: p, message: { kind: 'query', txn, abortIfUnvoted } });
+  }
+
+  /** A retried 3pc/nb id: run it unless an earlier run got every vote or was decided. */
+  private concludeProbe(txn: TxnId, t: CoordinatorTxn): void {
+    const answers = [...t.answers!];
+    delete t.answers;
+    delete t.awaiting;
+    const msg = t.msg!;
+    const states = answers.map(([, a]) => a.state);
+    // A participant that never saw it means no earlier run collected every vote, so none
+    // committed or pre-committed: running it (again) is safe, its logs keep one vote each.
+    if (!states.includes('COMMITTED') && !states.includes('ABORTED') && states.includes('UNKNOWN')) {
+      for (const w of t.queryWaiters) this.replyPending(w, txn, t);
+      t.queryWaiters = [];
+      this.startPrepare(txn, t, msg);
+      return;
+    }
+    const outcome: Outcome | 'PENDING' = states.includes('COMMITTED') ? 'COMMITTED' : states.includes('ABORTED') ? 'ABORTED' : 'PENDING';
+    this.emit({ type: 'log', level: 'info', txn, msg: `retried id with no record; participants say ${answers.map(([p, a]) => `${p}=${a.state}`).join(' ')}: ${outcome}` });
+    this.txns.delete(txn);
+    if (outcome === 'PENDING') {
+      for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.replyPending(w, txn, t, 'an earlier run of this id is being settled by its participants', false);
+      return;
+    }
+    const record = this.foundRecord(txn, outcome, answers.filter(([, a]) => a.state !== 'UNKNOWN' && a.state !== 'UNREACHABLE').map(([p]) => p).sort(), msg.digest);
+    this.recent.set(txn, record);
+    for (const w of t.outcomeWaiters) this.answerTransact(w, msg, record);
+    for (const w of t.queryWaiters) this.replyDecision(w, record);
+  }
+
+  /** A decision learnt from the participants rather than made here. */
+  private foundRecord(txn: TxnId, outcome: Outcome, participants: NodeId[], digest: string): DecisionRecord {
+    return {
+      txn,
+      outcome,
+      participants,
+      results: [],
+      reason: outcome === 'ABORTED' ? 'aborted by its participants' : '',
+      ...(outcome === 'ABORTED' ? { abortCode: 'PRESUMED' as const } : {}),
+      digest,
+      decidedAtMs: this.now,
+    };
   }
 
   private onTxnState(txn: TxnId, from: NodeId, answer: StateAnswer): void {
@@ -340,6 +395,7 @@ export class CoordinatorCore {
     if (t.awaiting.size > 0) return;
     if (t.phase === 'resolving') this.concludeResolution(txn, t);
     else if (t.phase === 'terminating') this.concludeTermination(txn, t);
+    else if (t.phase === 'probing') this.concludeProbe(txn, t);
   }
 
   private concludeResolution(txn: TxnId, t: CoordinatorTxn): void {
@@ -352,13 +408,14 @@ export class CoordinatorCore {
     if (outcome === 'PENDING') {
       this.txns.delete(txn);
       this.counters.unknownOutcomes++;
-      for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyPending(w, txn, t, 'no decision recorded and the participants cannot settle it yet');
+      for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) {
+        this.replyPending(w, txn, t, 'no decision recorded here; its participants settle it', false);
+      }
       return;
     }
     if (outcome === 'COMMITTED') {
       // Found, not decided here: cache it (unforced), and finish the in-doubt branches.
-      const record: DecisionRecord = { ...this.abortRecord(txn, known, '', 'PRESUMED', ''), outcome: 'COMMITTED', results: [] };
-      delete record.abortCode;
+      const record = this.foundRecord(txn, 'COMMITTED', known, '');
       this.txns.delete(txn);
       this.recent.set(txn, record);
       this.sendDecision(txn, 'commit', inDoubt);
@@ -514,7 +571,7 @@ export class CoordinatorCore {
     this.counters.terminations++;
     this.emit({ type: 'log', level: 'info', txn, msg: `nb termination: ${why}` });
     const silent = [...t.branches].filter(([, b]) => b.vote?.kind !== 'YES').map(([p]) => p);
-    this.askStates(txn, t, silent);
+    this.askStates(txn, t, silent, true);
   }
 
   private concludeTermination(txn: TxnId, t: CoordinatorTxn): void {
@@ -527,10 +584,15 @@ export class CoordinatorCore {
       return;
     }
     if (answers.every(([, a]) => isInDoubt(a.state) || a.state === 'COMMITTED')) {
-      for (const [p] of answers) {
+      for (const [p, a] of answers) {
         const b = t.branches.get(p)!;
-        // Its results never reached us; the vote in its log is what counts.
-        b.vote ??= { kind: 'YES', results: [] };
+        // Its vote never reached us; the one in its log counts, with the results it holds.
+        if (!b.vote) {
+          b.vote = { kind: 'YES', results: a.results };
+          a.results.forEach((r, i) => {
+            t.results[b.opIndex[i]!] = r;
+          });
+        }
       }
       this.allVotedYes(txn, t);
       return;
@@ -541,7 +603,7 @@ export class CoordinatorCore {
     this.counters.unknownOutcomes++;
     this.emit({ type: 'log', level: 'warn', txn, msg: `nb termination undecided: unreachable ${down.join(',')}` });
     this.txns.delete(txn);
-    for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.replyPending(w, txn, t, `vote logs unreachable: ${down.join(',')}`);
+    for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.replyPending(w, txn, t, `vote logs unreachable: ${down.join(',')}`, false);
   }
 
   private onPersisted(record: CoordinatorRecord): void {
@@ -706,11 +768,12 @@ export class CoordinatorCore {
     });
   }
 
-  private replyPending(replyTo: ReplyTo, txn: TxnId, t: CoordinatorTxn, reason = 'transaction is in progress'): void {
+  private replyPending(replyTo: ReplyTo, txn: TxnId, t: CoordinatorTxn, reason = 'transaction is in progress', inProgress = true): void {
     this.reply(replyTo, {
       kind: 'outcome',
       txn,
       outcome: 'PENDING',
+      inProgress,
       reason,
       results: [],
       participants: [...t.branches.keys()].sort(),

@@ -39,13 +39,19 @@ export interface PrepareMessage {
 
 export type PrecommitResult = 'ok' | 'refused' | 'unreachable';
 
+export type InquiryOutcome = Outcome | 'PENDING' | 'UNDECIDED' | 'UNREACHABLE';
+
 export type ParticipantEvent =
   | { type: 'recover'; prepared: PrepareRecord[] }
   | { type: 'prepare'; replyTo: ReplyTo; msg: PrepareMessage }
   | { type: 'readDone'; txn: TxnId; values: Map<string, StoredValue>; finished: ParticipantOutcomeRecord | null }
   | { type: 'persisted'; record: ParticipantRecord }
   | { type: 'decision'; replyTo: ReplyTo | null; txn: TxnId; outcome: Outcome }
-  | { type: 'inquiryResult'; txn: TxnId; outcome: Outcome | 'PENDING' | 'UNREACHABLE' }
+  /**
+   * What the coordinator said: PENDING = it is running the transaction and will decide;
+   * UNDECIDED = it has no record and cannot decide it (the participants must).
+   */
+  | { type: 'inquiryResult'; txn: TxnId; outcome: InquiryOutcome }
   | { type: 'timer'; timer: ParticipantTimer }
   /** GetTxnState; with abortIfUnvoted a transaction that has not voted is aborted (durably) first. */
   | { type: 'stateQuery'; replyTo: ReplyTo; txn: TxnId; abortIfUnvoted: boolean }
@@ -62,7 +68,15 @@ export type ParticipantReply =
   | { kind: 'vote'; txn: TxnId; vote: Vote }
   | { kind: 'ack'; txn: TxnId; known: boolean }
   | { kind: 'precommitAck'; txn: TxnId; ok: boolean }
-  | { kind: 'state'; txn: TxnId; state: TxnStateView; protocol: ProtocolName | null; participants: NodeId[] };
+  | {
+      kind: 'state';
+      txn: TxnId;
+      state: TxnStateView;
+      protocol: ProtocolName | null;
+      participants: NodeId[];
+      /** A prepared transaction's results here (nb: a coordinator that missed the vote needs them). */
+      results: OpResult[];
+    };
 
 export type ParticipantEffect =
   | { type: 'reply'; to: ReplyTo; reply: ParticipantReply }
@@ -126,8 +140,10 @@ interface ParticipantTxn {
   backupUncertain?: NodeId[];
   /** A decision that arrived while the p state was being forced. */
   afterPrecommit?: Outcome;
-  /** Consecutive PENDING answers from a coordinator that is up but has not decided. */
-  pendingAnswers: number;
+  /** The outcome log was read and holds nothing for this transaction. */
+  outcomeAbsent: boolean;
+  /** Made up by a state query for a transaction it never saw: its msg is a placeholder. */
+  placeholder: boolean;
 }
 
 export interface ParticipantConfig {
@@ -148,8 +164,6 @@ export const DEFAULT_PARTICIPANT_CONFIG: ParticipantConfig = {
 };
 
 export type ParticipantTxnView = TxnStateView;
-
-const PENDING_ANSWERS_BEFORE_TERMINATION = 2;
 
 /**
  * The participant's side of the commit protocols (presumed-abort 2pc with cooperative
@@ -299,7 +313,8 @@ export class ParticipantCore {
       stateWaiters: [],
       precommitWaiters: [],
       recovered: false,
-      pendingAnswers: 0,
+      outcomeAbsent: false,
+      placeholder: false,
       ...extra,
     };
   }
@@ -328,6 +343,7 @@ export class ParticipantCore {
           results: rec.results,
           hadPrepare: true,
           recovered: true,
+          outcomeAbsent: true,
         }),
       );
       // Never resolved alone: ask the coordinator at once (then the peers, by the protocol's rules).
@@ -418,6 +434,7 @@ export class ParticipantCore {
       this.wakeWaiters();
       return;
     }
+    t.outcomeAbsent = true;
     const ev = evaluateOps(t.msg.ops, values);
     if (!ev.ok) {
       this.voteNo(txn, t, ev.reason, ev.code);
@@ -477,8 +494,11 @@ export class ParticipantCore {
         invariant(t?.phase === 'precommitting', () => `precommit of ${txn} persisted in phase ${t?.phase}`);
         t.phase = 'precommitted';
         this.counters.precommitted++;
-        for (const w of t.precommitWaiters) this.reply(w, { kind: 'precommitAck', txn, ok: true });
-        t.precommitWaiters = [];
+        // An abort that arrived meanwhile wins: its PreCommit waiters hear "refused" at the end.
+        if (t.afterPrecommit !== 'ABORTED') {
+          for (const w of t.precommitWaiters) this.reply(w, { kind: 'precommitAck', txn, ok: true });
+          t.precommitWaiters = [];
+        }
         this.flushStates(t, 'PRECOMMITTED');
         if (t.afterPrecommit) {
           const outcome = t.afterPrecommit;
@@ -489,6 +509,9 @@ export class ParticipantCore {
           const uncertain = t.backupUncertain;
           delete t.backupUncertain;
           this.precommitPeers(txn, t, uncertain);
+        } else {
+          // An inquiry timer that fired while the p state was being forced was dropped.
+          this.scheduleInquiry(txn, t);
         }
         return;
       }
@@ -574,7 +597,7 @@ export class ParticipantCore {
     }
   }
 
-  private onInquiryResult(txn: TxnId, outcome: Outcome | 'PENDING' | 'UNREACHABLE'): void {
+  private onInquiryResult(txn: TxnId, outcome: InquiryOutcome): void {
     const t = this.txns.get(txn);
     if (!t || (t.phase !== 'prepared' && t.phase !== 'precommitted' && t.phase !== 'readonly')) return;
     if (outcome === 'COMMITTED' || outcome === 'ABORTED') {
@@ -582,11 +605,10 @@ export class ParticipantCore {
       return;
     }
     t.inquiryDelayMs = Math.min(t.inquiryDelayMs * 2, this.config.inquireMaxBackoffMs);
-    if (outcome === 'PENDING') t.pendingAnswers++;
-    // The coordinator is gone, or up but still undecided after a full inquiry round (it
-    // restarted and lost the transaction, or is cut off from others): ask the other
-    // participants before asking it again. A first PENDING only means "still running".
-    const terminate = outcome === 'UNREACHABLE' || t.pendingAnswers >= PENDING_ANSWERS_BEFORE_TERMINATION;
+    // A coordinator that runs the transaction will decide it (its own timeouts bound that):
+    // wait. One that is gone, or has no record of it, cannot: ask the other participants
+    // before asking it again.
+    const terminate = outcome === 'UNREACHABLE' || outcome === 'UNDECIDED';
     if (terminate && t.phase !== 'readonly' && !t.termination && !t.backupAwait) this.startTermination(txn, t);
     else this.scheduleInquiry(txn, t);
   }
@@ -753,7 +775,7 @@ export class ParticipantCore {
         this.replyState(replyTo, txn, done.outcome, null);
       } else if (abortIfUnvoted) {
         // No trace in memory: the outcome log decides between "ended" and "never voted".
-        const placeholder = this.newTxn('checking', this.placeholderMsg(txn), { stateWaiters: [replyTo] });
+        const placeholder = this.newTxn('checking', this.placeholderMsg(txn), { stateWaiters: [replyTo], placeholder: true });
         this.txns.set(txn, placeholder);
         this.emit({ type: 'checkOutcome', txn, replyTo: null });
       } else {
@@ -783,14 +805,17 @@ export class ParticipantCore {
     }
     if (!t || t.phase !== 'checking') return;
     if (finished) {
+      // It ended here before (this entry came from a duplicate prepare or a query): that
+      // outcome stands, and nothing may be written over it.
       this.txns.delete(txn);
       this.recent.set(txn, finished);
       for (const w of t.stateWaiters) this.replyState(w, txn, finished.outcome, null);
       for (const w of t.voteWaiters) this.replyFinished(w, finished);
       return;
     }
-    this.counters.unilateralAborts++;
-    this.abortUnvoted(txn, t, { kind: 'NO', reason: 'aborted by a peer terminating the transaction', code: 'CONFLICT' });
+    t.outcomeAbsent = true;
+    if (t.placeholder) this.counters.unilateralAborts++;
+    this.abortUnvoted(txn, t, t.noVote ?? { kind: 'NO', reason: 'aborted by a peer terminating the transaction', code: 'CONFLICT' });
   }
 
   private placeholderMsg(txn: TxnId): PrepareMessage {
@@ -808,13 +833,14 @@ export class ParticipantCore {
   }
 
   private replyState(replyTo: ReplyTo, txn: TxnId, state: TxnStateView, t: ParticipantTxn | null): void {
-    const known = t && t.phase !== 'checking';
+    const known = t !== null && !t.placeholder;
     this.reply(replyTo, {
       kind: 'state',
       txn,
       state,
       protocol: known ? t.msg.protocol : null,
       participants: known ? t.msg.participants : [],
+      results: known && t.hadPrepare ? t.results : [],
     });
   }
 
@@ -846,9 +872,16 @@ export class ParticipantCore {
     const i = this.waiting.indexOf(txn);
     if (i >= 0) this.waiting.splice(i, 1);
     t.noVote = vote;
+    if (wasLocked) this.wakeWaiters();
+    if (!t.outcomeAbsent) {
+      // A duplicate prepare of a transaction that ended here and was forgotten in memory has
+      // not read the outcome log yet: read it first, never write ABORT over a COMMIT.
+      t.phase = 'checking';
+      this.emit({ type: 'checkOutcome', txn, replyTo: null });
+      return;
+    }
     t.phase = 'aborting';
     this.emit({ type: 'persist', record: { kind: 'abort', txn, hadPrepare: false }, sync: true });
-    if (wasLocked) this.wakeWaiters();
   }
 
   private finish(txn: TxnId, t: ParticipantTxn, outcome: Outcome): void {

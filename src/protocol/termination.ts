@@ -97,18 +97,24 @@ export function threePhaseTermination(
 export function coordinatorResolution(
   answers: Map<NodeId, { state: PeerState; protocol: ProtocolName | null; participants: NodeId[] }>,
 ): Outcome | 'PENDING' {
-  const d = decided([...answers.values()].map((a) => a.state));
+  // Every node was asked, and one that never took part aborts its (empty) vote when asked:
+  // once anyone names the participants, only theirs count.
+  const listed = new Set([...answers.values()].flatMap((a) => a.participants));
+  const relevant = listed.size > 0 ? [...answers].filter(([p]) => listed.has(p)).map(([, a]) => a) : [...answers.values()];
+  // A commit anywhere is final (it only ever follows a commit decision); check it first, so a
+  // node that never took part and aborted its empty vote cannot outvote it.
+  if ([...answers.values()].some((a) => a.state === 'COMMITTED')) return 'COMMITTED';
+  const d = decided(relevant.map((a) => a.state));
   if (d) return d;
-  const inDoubt = [...answers.values()].filter((a) => isInDoubt(a.state));
+  const inDoubt = relevant.filter((a) => isInDoubt(a.state));
   if (inDoubt.length === 0) {
     // Only a 2pc branch votes READ_ONLY, and without a commit record 2pc never committed.
-    return [...answers.values()].some((a) => a.state === 'READ_ONLY') ? 'ABORTED' : 'PENDING';
+    return relevant.some((a) => a.state === 'READ_ONLY') ? 'ABORTED' : 'PENDING';
   }
   const protocol = inDoubt[0]!.protocol ?? '2pc';
   if (protocol === '2pc') return 'ABORTED';
   if (protocol === '3pc') return 'PENDING';
-  const listed = inDoubt[0]!.participants;
-  const allYes = listed.length > 0 && listed.every((p) => {
+  const allYes = listed.size > 0 && [...listed].every((p) => {
     const a = answers.get(p);
     return a !== undefined && isInDoubt(a.state);
   });

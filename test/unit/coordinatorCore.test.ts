@@ -15,7 +15,9 @@ import type { OpResult, TxnOp, Vote } from '../../src/protocol/types.js';
 const PARTS = ['p1', 'p2', 'p3'];
 const CFG: CoordinatorConfig = {
   participants: PARTS,
+  participantAddrs: { p1: 'p1:1', p2: 'p2:1', p3: 'p3:1' },
   selfAddr: 'c1:7000',
+  precommitTimeoutMs: 300,
   maxLockWaitMs: 500,
   resendMinMs: 100,
   resendMaxMs: 800,
@@ -41,7 +43,7 @@ function mk(cfg: Partial<CoordinatorConfig> = {}, pending: DecisionRecord[] = []
 
 /** A transaction whose id the client chose (looked up first; aborts forced before the reply). */
 function tmsg(txn: string, ops: TxnOp[], digest = `d-${txn}`, timeoutMs = 1000): TransactMessage {
-  return { txn, ops, age: { ms: 1, id: txn }, timeoutMs, digest, clientId: true };
+  return { txn, ops, age: { ms: 1, id: txn }, timeoutMs, digest, clientId: true, protocol: '2pc' };
 }
 
 /** The same with a fresh server-made id: no lookup, presumed abort not forced. */
@@ -104,6 +106,8 @@ describe('CoordinatorCore: prepare fan-out', () => {
         coordinatorAddr: 'c1:7000',
         ops: [ops[1]],
         participants: ['p1', 'p3'],
+        participantAddrs: ['p1:1', 'p3:1'],
+        protocol: '2pc',
         age: { ms: 1, id: 't' },
         lockWaitMs: 500, // min(maxLockWaitMs, timeout/2)
       },
@@ -409,27 +413,41 @@ describe('CoordinatorCore: idempotency, queries and tombstones', () => {
     expect(() => c.step({ type: 'lookupDone', txn: 't', record: null }, 2)).toThrow(InvariantViolation); // no lookup pending
   });
 
-  it('GetTransaction of an unknown id forces a PRESUMED abort tombstone, then answers ABORTED', () => {
+  // Changed: a lookup that finds no record no longer writes the tombstone at once. The
+  // coordinator first asks every participant (each aborting first if it has not voted), and
+  // fences the id with a tombstone only once the answers say ABORTED (here: nobody had voted;
+  // the tombstone now names the participants that answered).
+  it('GetTransaction of an unknown id: lookup → query every participant → PRESUMED abort tombstone, then answers ABORTED', () => {
     const { c } = mk();
     expect(c.step({ type: 'query', replyTo: 1, txn: 'ghost' }, 0)).toEqual([{ type: 'lookup', txn: 'ghost' }]);
     expect(c.step({ type: 'query', replyTo: 2, txn: 'ghost' }, 0)).toEqual([]); // joins the lookup
-    const e = c.step({ type: 'lookupDone', txn: 'ghost', record: null }, 5);
+    const asked = c.step({ type: 'lookupDone', txn: 'ghost', record: null }, 5);
+    expect(asked).toEqual(PARTS.map((p) => ({ type: 'send', to: p, message: { kind: 'query', txn: 'ghost' } })));
+    expect(c.counters.resolutions).toBe(1);
+    // requests that arrive while resolving wait for it
+    expect(c.step({ type: 'query', replyTo: 3, txn: 'ghost' }, 6)).toEqual([]);
+    const aborted = { state: 'ABORTED' as const, protocol: null, participants: [] };
+    expect(c.step({ type: 'txnState', txn: 'ghost', from: 'p2', answer: aborted }, 6)).toEqual([]);
+    expect(c.step({ type: 'txnState', txn: 'ghost', from: 'p2', answer: aborted }, 6)).toEqual([]); // duplicate
+    expect(c.step({ type: 'txnState', txn: 'ghost', from: 'p1', answer: aborted }, 6)).toEqual([]);
+    const e = c.step({ type: 'txnState', txn: 'ghost', from: 'p3', answer: aborted }, 7);
     const tomb: DecisionRecord = {
       txn: 'ghost',
       outcome: 'ABORTED',
-      participants: [],
+      participants: PARTS,
       results: [],
       reason: 'no record of this transaction: presumed aborted',
       abortCode: 'PRESUMED',
       digest: '',
-      decidedAtMs: 5,
+      decidedAtMs: 7,
     };
-    expect(e).toEqual([{ type: 'persist', record: { kind: 'decision', record: tomb }, sync: true }]);
+    expect(ofType(e, 'persist')).toEqual([{ type: 'persist', record: { kind: 'decision', record: tomb }, sync: true }]);
+    expect(replies(e)).toEqual([]);
     expect(c.counters.tombstones).toBe(1);
     // a transact with that id during the tombstone force waits for it
-    expect(c.step({ type: 'transact', replyTo: 3, msg: tmsg('ghost', [{ type: 'put', key: k('p1'), value: 'a' }]) }, 6)).toEqual([]);
-    expect(c.step({ type: 'query', replyTo: 4, txn: 'ghost' }, 6)).toEqual([]);
-    const done = c.step({ type: 'persisted', record: { kind: 'decision', record: tomb } }, 7);
+    expect(c.step({ type: 'transact', replyTo: 4, msg: tmsg('ghost', [{ type: 'put', key: k('p1'), value: 'a' }]) }, 8)).toEqual([]);
+    expect(c.step({ type: 'query', replyTo: 5, txn: 'ghost' }, 8)).toEqual([]);
+    const done = c.step({ type: 'persisted', record: { kind: 'decision', record: tomb } }, 9);
     const expected: CoordinatorReply = {
       kind: 'outcome',
       txn: 'ghost',
@@ -437,18 +455,19 @@ describe('CoordinatorCore: idempotency, queries and tombstones', () => {
       reason: 'no record of this transaction: presumed aborted',
       code: 'PRESUMED',
       results: [],
-      participants: [],
+      participants: PARTS,
     };
     expect(replies(done).sort((a, b) => a[0] - b[0])).toEqual([
       [1, expected],
       [2, expected],
       [3, expected],
       [4, expected],
+      [5, expected],
     ]);
-    expect(sends(done)).toEqual([]);
+    expect(sends(done)).toEqual([]); // nobody was in doubt
     // fenced for good: a later transact with that id is answered ABORTED without running
-    const later = c.step({ type: 'transact', replyTo: 5, msg: tmsg('ghost', [{ type: 'put', key: k('p1'), value: 'a' }], 'whatever') }, 8);
-    expect(replies(later)).toEqual([[5, expected]]);
+    const later = c.step({ type: 'transact', replyTo: 6, msg: tmsg('ghost', [{ type: 'put', key: k('p1'), value: 'a' }], 'whatever') }, 10);
+    expect(replies(later)).toEqual([[6, expected]]);
     expect(sends(later)).toEqual([]);
   });
 

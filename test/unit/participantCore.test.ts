@@ -9,7 +9,7 @@ import {
   type PrepareMessage,
 } from '../../src/protocol/participantCore.js';
 import type { ParticipantOutcomeRecord, PrepareRecord } from '../../src/protocol/records.js';
-import type { StoredValue, TxnOp, Vote } from '../../src/protocol/types.js';
+import type { ProtocolName, StoredValue, TxnOp, Vote } from '../../src/protocol/types.js';
 
 const CFG: ParticipantConfig = { inquireAfterMs: 100, inquireMaxBackoffMs: 500, maxLockWaiters: 10, recentOutcomes: 1000 };
 
@@ -19,13 +19,15 @@ function mk(cfg: Partial<ParticipantConfig> = {}, prepared: PrepareRecord[] = []
   return { p, effects };
 }
 
-function msg(txn: string, ops: TxnOp[], ageMs = 0, lockWaitMs = 1000): PrepareMessage {
+function msg(txn: string, ops: TxnOp[], ageMs = 0, lockWaitMs = 1000, protocol: ProtocolName = '2pc'): PrepareMessage {
   return {
     txn,
     coordinatorId: 'c1',
     coordinatorAddr: 'c1:7000',
     ops,
     participants: ['p1', 'p2'],
+    participantAddrs: ['p1:1', 'p2:1'],
+    protocol,
     age: { ms: ageMs, id: txn },
     lockWaitMs,
   };
@@ -120,6 +122,8 @@ describe('ParticipantCore: prepare → YES → commit', () => {
         coordinatorId: 'c1',
         coordinatorAddr: 'c1:7000',
         participants: ['p1', 'p2'],
+        participantAddrs: ['p1:1', 'p2:1'],
+        protocol: '2pc',
         age: { ms: 7, id: 't1' },
         locks: [
           { key: 'a', mode: 'S' },
@@ -474,7 +478,9 @@ describe('ParticipantCore: abort decisions in every phase', () => {
     toPrepared(p, msg('t', [put('k', '1')]));
     const e = p.step({ type: 'decision', replyTo: 90, txn: 't', outcome: 'ABORTED' }, 1);
     expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: true }, sync: true }]);
-    expect(p.view('t')).toBe('PREPARED');
+    // Changed: a decided abort in flight now reads ABORTED (it was PREPARED): peers that ask
+    // during termination may follow it, since the coordinator decided it.
+    expect(p.view('t')).toBe('ABORTED');
     expect(p.inDoubt()).toEqual([]); // decided, no longer in doubt
     // duplicate abort while the record is in flight
     expect(p.step({ type: 'decision', replyTo: 91, txn: 't', outcome: 'ABORTED' }, 1)).toEqual([]);
@@ -640,20 +646,35 @@ describe('ParticipantCore: duplicate prepares', () => {
 });
 
 describe('ParticipantCore: inquiry', () => {
-  it('a YES voter inquires when the timer fires, backs off on PENDING/UNREACHABLE up to the max, and commits on COMMITTED', () => {
+  // Changed with cooperative termination: an UNREACHABLE answer, or a second PENDING one, no
+  // longer schedules the next inquiry at once; the participant first asks its peers
+  // (queryPeer), and only when they are all as uncertain as it is does it schedule the next
+  // inquiry (backoff unchanged). A first PENDING only means "still running": plain backoff.
+  it('a YES voter inquires when the timer fires; backs off on PENDING/UNREACHABLE up to the max (asking its peers after UNREACHABLE or a 2nd PENDING); commits on COMMITTED', () => {
     const { p } = mk();
     toPrepared(p, msg('t', [put('k', '1')]));
     const t1 = p.step({ type: 'timer', timer: { kind: 'inquire', txn: 't' } }, 100);
     expect(t1).toEqual([{ type: 'inquire', txn: 't', coordinatorId: 'c1', coordinatorAddr: 'c1:7000' }]);
     expect(p.counters.inquiries).toBe(1);
-    const r1 = p.step({ type: 'inquiryResult', txn: 't', outcome: 'PENDING' }, 110);
-    expect(r1).toEqual([{ type: 'setTimer', timer: { kind: 'inquire', txn: 't' }, at: 310 }]);
-    const r2 = p.step({ type: 'inquiryResult', txn: 't', outcome: 'UNREACHABLE' }, 400);
-    expect(r2).toEqual([{ type: 'setTimer', timer: { kind: 'inquire', txn: 't' }, at: 800 }]);
-    const r3 = p.step({ type: 'inquiryResult', txn: 't', outcome: 'PENDING' }, 1000);
-    expect(r3).toEqual([{ type: 'setTimer', timer: { kind: 'inquire', txn: 't' }, at: 1500 }]); // capped at 500
-    const r4 = p.step({ type: 'inquiryResult', txn: 't', outcome: 'PENDING' }, 2000);
-    expect(r4).toEqual([{ type: 'setTimer', timer: { kind: 'inquire', txn: 't' }, at: 2500 }]);
+    /** An undecided inquiry (answered by p2 as uncertain if a termination starts): [asked peers, delay of the next inquiry]. */
+    const undecided = (outcome: 'PENDING' | 'UNREACHABLE', at: number): [boolean, number] => {
+      const r = p.step({ type: 'inquiryResult', txn: 't', outcome }, at);
+      const asked = ofType(r, 'queryPeer');
+      if (asked.length === 0) {
+        expect(r).toEqual([{ type: 'setTimer', timer: { kind: 'inquire', txn: 't' }, at: expect.any(Number) }]);
+        return [false, ofType(r, 'setTimer')[0]!.at - at];
+      }
+      expect(asked).toEqual([{ type: 'queryPeer', txn: 't', to: 'p2', addr: 'p2:1' }]);
+      expect(ofType(r, 'setTimer')).toEqual([]);
+      const a = p.step({ type: 'peerState', txn: 't', from: 'p2', state: 'PREPARED' }, at + 3);
+      expect(a.filter((x) => x.type !== 'log')).toEqual([{ type: 'setTimer', timer: { kind: 'inquire', txn: 't' }, at: expect.any(Number) }]);
+      return [true, ofType(a, 'setTimer')[0]!.at - (at + 3)];
+    };
+    expect(undecided('PENDING', 110)).toEqual([false, 200]);
+    expect(undecided('PENDING', 400)).toEqual([true, 400]);
+    expect(undecided('UNREACHABLE', 1000)).toEqual([true, 500]); // capped at 500
+    expect(undecided('UNREACHABLE', 2000)).toEqual([true, 500]);
+    expect(p.counters.terminations).toBe(3);
     const c = p.step({ type: 'inquiryResult', txn: 't', outcome: 'COMMITTED' }, 3000);
     expect(ofType(c, 'persist').map((x) => x.record.kind)).toEqual(['commit']);
     expect(replies(c)).toEqual([]);
@@ -691,6 +712,7 @@ describe('ParticipantCore: recover', () => {
     coordinatorId: 'c9',
     coordinatorAddr: 'c9:1',
     participants: ['p1', 'p2'],
+    participantAddrs: ['p1:1', 'p2:1'],
     age: { ms: ageMs, id: txn },
     locks: [{ key, mode: 'X' }],
     writes: [{ key, value: 'w', version: 4 }],
@@ -727,6 +749,14 @@ describe('ParticipantCore: recover', () => {
     // a PENDING answer schedules the next inquiry with backoff
     expect(p.step({ type: 'inquiryResult', txn: 'b', outcome: 'PENDING' }, 10)).toEqual([
       { type: 'setTimer', timer: { kind: 'inquire', txn: 'b' }, at: 210 },
+    ]);
+    // New: an UNREACHABLE coordinator makes it ask its peers first; the next inquiry (with
+    // backoff) is scheduled once they turn out to be uncertain (or unreachable) too.
+    expect(ofType(p.step({ type: 'inquiryResult', txn: 'b', outcome: 'UNREACHABLE' }, 210), 'queryPeer')).toEqual([
+      { type: 'queryPeer', txn: 'b', to: 'p2', addr: 'p2:1' },
+    ]);
+    expect(ofType(p.step({ type: 'peerState', txn: 'b', from: 'p2', state: 'UNREACHABLE' }, 215), 'setTimer')).toEqual([
+      { type: 'setTimer', timer: { kind: 'inquire', txn: 'b' }, at: 615 },
     ]);
   });
 

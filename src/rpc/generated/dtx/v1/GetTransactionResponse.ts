@@ -11,6 +11,7 @@ export interface GetTransactionResponse {
   'participants'?: (string)[];
   'results'?: (_dtx_v1_OpResult)[];
   'abortCode'?: (_dtx_v1_AbortCode);
+  'inProgress'?: (boolean);
 }
 
 export interface GetTransactionResponse__Output {
@@ -20,4 +21,5 @@ export interface GetTransactionResponse__Output {
   'participants': (string)[];
   'results': (_dtx_v1_OpResult__Output)[];
   'abortCode': (_dtx_v1_AbortCode__Output);
+  'inProgress': (boolean);
 }

@@ -1,0 +1,494 @@
+/**
+ * CoordinatorCore under 3pc and nb, and the resolution of ids it has no record of.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  CoordinatorCore,
+  type CoordinatorConfig,
+  type CoordinatorEffect,
+  type CoordinatorReply,
+  type StateAnswer,
+  type TransactMessage,
+} from '../../src/protocol/coordinatorCore.js';
+import { ParticipantCore, type ParticipantEffect } from '../../src/protocol/participantCore.js';
+
+const pOfType = <T extends ParticipantEffect['type']>(effs: ParticipantEffect[], type: T) =>
+  effs.filter((e): e is Extract<ParticipantEffect, { type: T }> => e.type === type);
+import { ownerOf } from '../../src/protocol/routing.js';
+import type { NodeId, OpResult, PeerState, ProtocolName, TxnOp, Vote } from '../../src/protocol/types.js';
+
+const PARTS = ['p1', 'p2', 'p3'];
+const CFG: CoordinatorConfig = {
+  participants: PARTS,
+  participantAddrs: { p1: 'p1:1', p2: 'p2:1', p3: 'p3:1' },
+  selfAddr: 'c1:7000',
+  precommitTimeoutMs: 300,
+  maxLockWaitMs: 500,
+  resendMinMs: 100,
+  resendMaxMs: 800,
+  maxActiveTxns: 100,
+  recentOutcomes: 1000,
+};
+
+/** Keys owned by each participant, found by routing itself. */
+const KEY: Record<string, string[]> = {};
+for (let i = 0; Object.values(KEY).flat().length < 6 && i < 10_000; i++) {
+  const key = `key${i}`;
+  const o = ownerOf(key, PARTS);
+  KEY[o] ??= [];
+  if (KEY[o]!.length < 2) KEY[o]!.push(key);
+}
+const k = (p: string, i = 0): string => KEY[p]![i]!;
+
+function mk(cfg: Partial<CoordinatorConfig> = {}) {
+  const c = new CoordinatorCore('c1', { ...CFG, ...cfg });
+  c.step({ type: 'recover', pending: [] }, 0);
+  return c;
+}
+
+/** A server-made id (no lookup, aborts not forced) unless clientId. */
+function tmsg(txn: string, ops: TxnOp[], protocol: ProtocolName, clientId = false, timeoutMs = 1000): TransactMessage {
+  return { txn, ops, age: { ms: 1, id: txn }, timeoutMs, digest: `d-${txn}`, clientId, protocol };
+}
+const putAt = (p: string, v = 'x'): TxnOp => ({ type: 'put', key: k(p), value: v });
+
+const ofType = <T extends CoordinatorEffect['type']>(effs: CoordinatorEffect[], type: T) =>
+  effs.filter((e): e is Extract<CoordinatorEffect, { type: T }> => e.type === type);
+const replies = (effs: CoordinatorEffect[]): [number, CoordinatorReply][] => ofType(effs, 'reply').map((r) => [r.to, r.reply]);
+const outcomes = (effs: CoordinatorEffect[]) => replies(effs).map(([to, r]) => [to, r.kind === 'outcome' ? r.outcome : r.kind] as const);
+const sends = (effs: CoordinatorEffect[]): [string, string][] => ofType(effs, 'send').map((s) => [s.to, s.message.kind]);
+const r = (key: string, value: string): OpResult => ({ key, found: true, value, version: 1 });
+const yes = (p: string): Vote => ({ kind: 'YES', results: [r(k(p), `v-${p}`)] });
+const answer = (state: PeerState, protocol: ProtocolName | null = null, participants: NodeId[] = []): StateAnswer => ({ state, protocol, participants });
+
+/** Start `txn` over p1..p3 (one put each) and feed YES from the given participants. */
+function started(c: CoordinatorCore, txn: string, protocol: ProtocolName, yesFrom: string[], o: { clientId?: boolean; parts?: string[] } = {}) {
+  const parts = o.parts ?? PARTS;
+  const m = tmsg(txn, parts.map((p) => putAt(p)), protocol, o.clientId ?? false);
+  let e = c.step({ type: 'transact', replyTo: 1, msg: m }, 0);
+  if (m.clientId) e = c.step({ type: 'lookupDone', txn, record: null }, 0);
+  expect(sends(e)).toEqual(parts.map((p) => [p, 'prepare']));
+  const out: CoordinatorEffect[] = [];
+  for (const p of yesFrom) out.push(...c.step({ type: 'vote', txn, from: p, vote: yes(p) }, 1));
+  return { m, prepares: e, last: out };
+}
+
+describe('prepare fan-out carries the protocol and where the peers listen', () => {
+  it.each(['2pc', '3pc', 'nb'] as const)('%s', (protocol) => {
+    const c = mk();
+    const { prepares } = started(c, 't', protocol, []);
+    for (const s of ofType(prepares, 'send')) {
+      expect(s.message).toMatchObject({ kind: 'prepare', msg: { protocol, participants: PARTS, participantAddrs: ['p1:1', 'p2:1', 'p3:1'] } });
+    }
+  });
+});
+
+describe('3pc coordinator', () => {
+  it('all YES: a PreCommit round first, then the forced commit decision; only then replies and commits', () => {
+    const c = mk();
+    const { last } = started(c, 't', '3pc', PARTS);
+    expect(sends(last)).toEqual(PARTS.map((p) => [p, 'precommit']));
+    expect(ofType(last, 'setTimer')).toEqual([{ type: 'setTimer', timer: { kind: 'precommitTimeout', txn: 't' }, at: 1 + 300 }]);
+    expect(ofType(last, 'persist')).toEqual([]);
+    expect(replies(last)).toEqual([]);
+    // meanwhile: queries see PENDING, the prepare timeout and duplicate votes change nothing
+    expect(outcomes(c.step({ type: 'query', replyTo: 7, txn: 't' }, 2))).toEqual([[7, 'PENDING']]);
+    expect(c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 't' } }, 1001)).toEqual([]);
+    expect(c.step({ type: 'vote', txn: 't', from: 'p1', vote: yes('p1') }, 2)).toEqual([]);
+    expect(c.step({ type: 'precommitAck', txn: 't', from: 'p1', ok: true }, 3)).toEqual([]);
+    expect(c.step({ type: 'precommitAck', txn: 't', from: 'p1', ok: true }, 3)).toEqual([]); // duplicate
+    expect(c.step({ type: 'precommitAck', txn: 't', from: 'p9', ok: true }, 3)).toEqual([]); // stranger
+    expect(c.step({ type: 'precommitAck', txn: 't', from: 'p2', ok: true }, 4)).toEqual([]);
+    const d = c.step({ type: 'precommitAck', txn: 't', from: 'p3', ok: true }, 5);
+    expect(d).toEqual([
+      {
+        type: 'persist',
+        record: {
+          kind: 'decision',
+          record: { txn: 't', outcome: 'COMMITTED', participants: PARTS, results: PARTS.map((p) => r(k(p), `v-${p}`)), reason: '', digest: 'd-t', decidedAtMs: 5 },
+        },
+        sync: true,
+      },
+    ]);
+    const a = c.step({ type: 'persisted', record: ofType(d, 'persist')[0]!.record }, 6);
+    expect(sends(a)).toEqual(PARTS.map((p) => [p, 'commit']));
+    expect(outcomes(a)).toEqual([[1, 'COMMITTED']]);
+    expect(c.counters.committed).toBe(1);
+    // the precommit timer that fires later does nothing
+    expect(c.step({ type: 'timer', timer: { kind: 'precommitTimeout', txn: 't' } }, 301)).toEqual([]);
+    expect(c.counters.precommitTimeouts).toBe(0);
+  });
+
+  it('a missing PreCommit ack: at the precommit timeout the coordinator commits anyway (Skeen)', () => {
+    const c = mk();
+    started(c, 't', '3pc', PARTS);
+    c.step({ type: 'precommitAck', txn: 't', from: 'p1', ok: true }, 2);
+    c.step({ type: 'precommitAck', txn: 't', from: 'p3', ok: true }, 2);
+    const e = c.step({ type: 'timer', timer: { kind: 'precommitTimeout', txn: 't' } }, 301);
+    expect(ofType(e, 'log')[0]).toMatchObject({ level: 'warn', msg: 'no PreCommit ack from p2: committing anyway' });
+    expect(ofType(e, 'persist')).toMatchObject([{ sync: true, record: { kind: 'decision', record: { outcome: 'COMMITTED' } } }]);
+    expect(c.counters.precommitTimeouts).toBe(1);
+    const a = c.step({ type: 'persisted', record: ofType(e, 'persist')[0]!.record }, 302);
+    expect(outcomes(a)).toEqual([[1, 'COMMITTED']]);
+    // a late ack changes nothing
+    expect(c.step({ type: 'precommitAck', txn: 't', from: 'p2', ok: true }, 303)).toEqual([]);
+  });
+
+  it('a refused PreCommit (that participant aborted meanwhile) aborts the transaction', () => {
+    const c = mk();
+    started(c, 't', '3pc', PARTS, { clientId: true });
+    c.step({ type: 'precommitAck', txn: 't', from: 'p1', ok: true }, 2);
+    const e = c.step({ type: 'precommitAck', txn: 't', from: 'p2', ok: false }, 3);
+    // a client-chosen id: the abort is forced before anyone hears it
+    expect(replies(e)).toEqual([]);
+    expect(sends(e)).toEqual([]);
+    const rec = ofType(e, 'persist')[0]!;
+    expect(rec).toMatchObject({ sync: true, record: { record: { outcome: 'ABORTED', abortCode: 'TIMED_OUT', reason: 'participant p2 refused PreCommit: already aborted' } } });
+    const a = c.step({ type: 'persisted', record: rec.record }, 4);
+    expect(sends(a)).toEqual(PARTS.map((p) => [p, 'abort']));
+    expect(outcomes(a)).toEqual([[1, 'ABORTED']]);
+    expect(c.step({ type: 'precommitAck', txn: 't', from: 'p3', ok: true }, 5)).toEqual([]);
+    expect(c.step({ type: 'timer', timer: { kind: 'precommitTimeout', txn: 't' } }, 301)).toEqual([]);
+  });
+
+  it('votes still decide as in 2pc before the PreCommit round: a NO or a prepare timeout aborts', () => {
+    const c = mk();
+    started(c, 'a', '3pc', ['p1']);
+    const e = c.step({ type: 'vote', txn: 'a', from: 'p2', vote: { kind: 'NO', reason: 'x', code: 'CONFLICT' } }, 2);
+    expect(outcomes(e)).toEqual([[1, 'ABORTED']]);
+    expect(sends(e)).toEqual([
+      ['p1', 'abort'],
+      ['p3', 'abort'],
+    ]);
+    started(c, 'b', '3pc', ['p1', 'p2']);
+    const t = c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 'b' } }, 1001);
+    expect(outcomes(t)).toEqual([[1, 'ABORTED']]);
+    expect(sends(t).filter(([, m]) => m === 'precommit')).toEqual([]);
+  });
+});
+
+describe('nb coordinator', () => {
+  it('all YES: replies COMMITTED and sends commits at once; the decision record is written unforced, after', () => {
+    const c = mk();
+    const { last } = started(c, 't', 'nb', PARTS);
+    expect(last.map((e) => e.type)).toEqual(['send', 'send', 'send', 'reply', 'setTimer', 'persist']);
+    expect(outcomes(last)).toEqual([[1, 'COMMITTED']]);
+    expect(replies(last)[0]![1]).toMatchObject({ results: PARTS.map((p) => r(k(p), `v-${p}`)) });
+    const p = ofType(last, 'persist')[0]!;
+    expect(p.sync).toBe(false);
+    expect(p.record).toMatchObject({ kind: 'decision', record: { outcome: 'COMMITTED', protocol: 'nb' } });
+    expect(c.counters.committed).toBe(1);
+    // the record landing changes nothing; acks end the txn with an unforced END
+    expect(c.step({ type: 'persisted', record: p.record }, 2)).toEqual([]);
+    c.step({ type: 'ack', txn: 't', from: 'p1' }, 3);
+    c.step({ type: 'ack', txn: 't', from: 'p2' }, 3);
+    expect(c.step({ type: 'ack', txn: 't', from: 'p3' }, 3)).toEqual([{ type: 'persist', record: { kind: 'end', txn: 't' }, sync: false }]);
+    expect(c.activeTxns).toBe(0);
+    expect(outcomes(c.step({ type: 'query', replyTo: 9, txn: 't' }, 4))).toEqual([[9, 'COMMITTED']]);
+  });
+
+  it('an unreachable participant (synthetic NO UNAVAILABLE_PARTICIPANT) starts a termination instead of aborting', () => {
+    const c = mk();
+    started(c, 't', 'nb', ['p1']);
+    const e = c.step({ type: 'vote', txn: 't', from: 'p2', vote: { kind: 'NO', reason: 'connection refused', code: 'UNAVAILABLE_PARTICIPANT' } }, 2);
+    // every log that has not shown a YES is asked to hold ABORT (p1 voted YES: not asked)
+    expect(sends(e)).toEqual([
+      ['p2', 'query'],
+      ['p3', 'query'],
+    ]);
+    expect(replies(e)).toEqual([]);
+    expect(ofType(e, 'persist')).toEqual([]);
+    expect(c.counters.terminations).toBe(1);
+    expect(c.counters.aborted).toBe(0);
+    // votes that come in during the termination change nothing; queries see PENDING
+    expect(c.step({ type: 'vote', txn: 't', from: 'p3', vote: yes('p3') }, 3)).toEqual([]);
+    expect(outcomes(c.step({ type: 'query', replyTo: 5, txn: 't' }, 3))).toEqual([[5, 'PENDING']]);
+  });
+
+  it('termination: a log holds ABORT → aborted', () => {
+    const c = mk();
+    started(c, 't', 'nb', ['p1']);
+    c.step({ type: 'vote', txn: 't', from: 'p2', vote: { kind: 'NO', reason: 'down', code: 'UNAVAILABLE_PARTICIPANT' } }, 2);
+    expect(c.step({ type: 'txnState', txn: 't', from: 'p3', answer: answer('PREPARED', 'nb', PARTS) }, 3)).toEqual([]);
+    expect(c.step({ type: 'txnState', txn: 't', from: 'p3', answer: answer('ABORTED') }, 3)).toEqual([]); // duplicate
+    const e = c.step({ type: 'txnState', txn: 't', from: 'p2', answer: answer('ABORTED') }, 4);
+    expect(replies(e)).toEqual([
+      [1, expect.objectContaining({ outcome: 'ABORTED', code: 'TIMED_OUT', reason: 'participant p2 holds ABORT (no vote in time)' })],
+    ]);
+    expect(sends(e).sort()).toEqual(PARTS.map((p) => [p, 'abort']));
+  });
+
+  it('termination: every log holds YES → committed (the commit is announced, the record unforced)', () => {
+    const c = mk();
+    started(c, 't', 'nb', ['p1', 'p3']);
+    c.step({ type: 'vote', txn: 't', from: 'p2', vote: { kind: 'NO', reason: 'down', code: 'UNAVAILABLE_PARTICIPANT' } }, 2);
+    const e = c.step({ type: 'txnState', txn: 't', from: 'p2', answer: answer('PREPARED', 'nb', PARTS) }, 3);
+    expect(outcomes(e)).toEqual([[1, 'COMMITTED']]);
+    expect(sends(e)).toEqual(PARTS.map((p) => [p, 'commit']));
+    expect(ofType(e, 'persist')).toMatchObject([{ sync: false, record: { record: { outcome: 'COMMITTED', protocol: 'nb' } } }]);
+  });
+
+  it('termination: a log that already committed counts as YES', () => {
+    const c = mk();
+    started(c, 't', 'nb', ['p1', 'p3']);
+    c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 't' } }, 1001);
+    expect(outcomes(c.step({ type: 'txnState', txn: 't', from: 'p2', answer: answer('COMMITTED') }, 1002))).toEqual([[1, 'COMMITTED']]);
+  });
+
+  it('termination: a log out of reach → PENDING to the client, and the coordinator forgets it', () => {
+    const c = mk();
+    started(c, 't', 'nb', ['p1'], { clientId: true });
+    c.step({ type: 'vote', txn: 't', from: 'p2', vote: { kind: 'NO', reason: 'down', code: 'UNAVAILABLE_PARTICIPANT' } }, 2);
+    c.step({ type: 'txnState', txn: 't', from: 'p3', answer: answer('PREPARED', 'nb', PARTS) }, 3);
+    const e = c.step({ type: 'txnState', txn: 't', from: 'p2', answer: answer('UNREACHABLE') }, 4);
+    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', reason: 'vote logs unreachable: p2' })]]);
+    expect(sends(e)).toEqual([]);
+    expect(ofType(e, 'persist')).toEqual([]);
+    expect(c.counters.unknownOutcomes).toBe(1);
+    expect(c.activeTxns).toBe(0);
+    // a later GetTransaction resolves it from the participants
+    expect(c.step({ type: 'query', replyTo: 2, txn: 't' }, 5)).toEqual([{ type: 'lookup', txn: 't' }]);
+  });
+
+  it('a prepare timeout starts the termination on the silent logs only (2pc would abort)', () => {
+    const c = mk();
+    started(c, 't', 'nb', ['p2']);
+    const e = c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 't' } }, 1001);
+    expect(sends(e)).toEqual([
+      ['p1', 'query'],
+      ['p3', 'query'],
+    ]);
+    expect(ofType(e, 'log')[0]!.msg).toBe('nb termination: no vote from p1, p3 within 1000 ms');
+    expect(c.counters.timeouts).toBe(1);
+    expect(replies(e)).toEqual([]);
+  });
+
+  it('a real NO (not UNAVAILABLE_PARTICIPANT) aborts at once', () => {
+    const c = mk();
+    started(c, 't', 'nb', ['p1']);
+    const e = c.step({ type: 'vote', txn: 't', from: 'p2', vote: { kind: 'NO', reason: 'conflict', code: 'CONFLICT' } }, 2);
+    expect(outcomes(e)).toEqual([[1, 'ABORTED']]);
+    expect(c.counters.terminations).toBe(0);
+  });
+
+  it.each(['2pc', '3pc'] as const)('%s: a synthetic NO still aborts (and the unreachable participant is told too)', (protocol) => {
+    const c = mk();
+    started(c, 't', protocol, ['p1']);
+    const e = c.step({ type: 'vote', txn: 't', from: 'p2', vote: { kind: 'NO', reason: 'down', code: 'UNAVAILABLE_PARTICIPANT' } }, 2);
+    expect(outcomes(e)).toEqual([[1, 'ABORTED']]);
+    expect(sends(e)).toEqual(PARTS.map((p) => [p, 'abort']));
+  });
+});
+
+describe('resolving an id with no record (GetTransaction after a restart)', () => {
+  /** query → lookup → no record → ask every participant; returns the coordinator. */
+  function resolving(): CoordinatorCore {
+    const c = mk();
+    expect(c.step({ type: 'query', replyTo: 1, txn: 'x' }, 0)).toEqual([{ type: 'lookup', txn: 'x' }]);
+    const e = c.step({ type: 'lookupDone', txn: 'x', record: null }, 1);
+    expect(sends(e)).toEqual(PARTS.map((p) => [p, 'query']));
+    expect(c.counters.resolutions).toBe(1);
+    return c;
+  }
+  const feed = (c: CoordinatorCore, answers: [NodeId, StateAnswer][], now = 2): CoordinatorEffect[] => answers.flatMap(([from, a]) => c.step({ type: 'txnState', txn: 'x', from, answer: a }, now));
+
+  it('2pc in doubt: no commit record means it never committed → forced tombstone, then abort to the in-doubt', () => {
+    const c = resolving();
+    const two = ['p1', 'p2'];
+    const e = feed(c, [
+      ['p1', answer('PREPARED', '2pc', two)],
+      ['p2', answer('READ_ONLY', '2pc', two)],
+      ['p3', answer('UNREACHABLE')],
+    ]);
+    expect(sends(e)).toEqual([]);
+    expect(replies(e)).toEqual([]);
+    const tomb = ofType(e, 'persist')[0]!;
+    expect(tomb).toMatchObject({ sync: true, record: { record: { outcome: 'ABORTED', abortCode: 'PRESUMED', participants: ['p1', 'p2'], digest: '' } } });
+    expect(c.counters.tombstones).toBe(1);
+    const a = c.step({ type: 'persisted', record: tomb.record }, 3);
+    expect(sends(a)).toEqual([
+      ['p1', 'abort'],
+      ['p2', 'abort'],
+    ]);
+    expect(outcomes(a)).toEqual([[1, 'ABORTED']]);
+  });
+
+  it('3pc in doubt: only the participants may decide → PENDING, nothing written, nothing remembered', () => {
+    const c = resolving();
+    const e = feed(c, [
+      ['p1', answer('PRECOMMITTED', '3pc', ['p1', 'p2'])],
+      ['p2', answer('PREPARED', '3pc', ['p1', 'p2'])],
+      ['p3', answer('UNKNOWN')],
+    ]);
+    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', reason: 'no decision recorded and the participants cannot settle it yet' })]]);
+    expect(ofType(e, 'persist')).toEqual([]);
+    expect(sends(e)).toEqual([]);
+    expect(c.counters.unknownOutcomes).toBe(1);
+    expect(c.activeTxns).toBe(0);
+    expect(c.step({ type: 'query', replyTo: 2, txn: 'x' }, 3)).toEqual([{ type: 'lookup', txn: 'x' }]); // asks again next time
+  });
+
+  it('nb: every listed log holds YES → COMMITTED (cached, not forced), commit sent to the in-doubt', () => {
+    const two = ['p1', 'p2'];
+    const c2 = resolving();
+    const e2 = feed(c2, [
+      ['p1', answer('PREPARED', 'nb', two)],
+      ['p2', answer('PREPARED', 'nb', two)],
+      ['p3', answer('UNREACHABLE')],
+    ]);
+    expect(outcomes(e2)).toEqual([[1, 'COMMITTED']]);
+    expect(sends(e2)).toEqual([
+      ['p1', 'commit'],
+      ['p2', 'commit'],
+    ]);
+    expect(ofType(e2, 'persist')).toEqual([]);
+    expect(outcomes(c2.step({ type: 'query', replyTo: 3, txn: 'x' }, 4))).toEqual([[3, 'COMMITTED']]);
+  });
+
+  it('someone committed → COMMITTED, and the in-doubt are told', () => {
+    const c = resolving();
+    const e = feed(c, [
+      ['p1', answer('COMMITTED')],
+      ['p2', answer('PRECOMMITTED', '3pc', ['p1', 'p2'])],
+      ['p3', answer('UNREACHABLE')],
+    ]);
+    expect(outcomes(e)).toEqual([[1, 'COMMITTED']]);
+    expect(sends(e)).toEqual([['p2', 'commit']]);
+  });
+
+  it('nobody reachable → PENDING, no tombstone', () => {
+    const c = resolving();
+    const e = feed(c, PARTS.map((p) => [p, answer('UNREACHABLE')]));
+    expect(outcomes(e)).toEqual([[1, 'PENDING']]);
+    expect(ofType(e, 'persist')).toEqual([]);
+    expect(c.counters.tombstones).toBe(0);
+  });
+
+  it('queries and a transact with that id arriving while resolving wait for the answer; strays are ignored', () => {
+    const c = resolving();
+    expect(c.step({ type: 'query', replyTo: 2, txn: 'x' }, 2)).toEqual([]);
+    expect(c.step({ type: 'transact', replyTo: 3, msg: tmsg('x', [putAt('p1')], '2pc', true) }, 2)).toEqual([]);
+    expect(c.step({ type: 'txnState', txn: 'x', from: 'p9', answer: answer('COMMITTED') }, 2)).toEqual([]);
+    expect(c.step({ type: 'txnState', txn: 'y', from: 'p1', answer: answer('COMMITTED') }, 2)).toEqual([]);
+    const e = feed(c, PARTS.map((p) => [p, answer('ABORTED')]), 3);
+    const a = c.step({ type: 'persisted', record: ofType(e, 'persist')[0]!.record }, 4);
+    expect(outcomes(a).sort()).toEqual([
+      [1, 'ABORTED'],
+      [2, 'ABORTED'],
+      [3, 'ABORTED'],
+    ]);
+  });
+
+  it('a transact whose lookup finds no record runs it (no resolution)', () => {
+    const c = mk();
+    c.step({ type: 'transact', replyTo: 1, msg: tmsg('x', [putAt('p1')], '3pc', true) }, 0);
+    const e = c.step({ type: 'lookupDone', txn: 'x', record: null }, 1);
+    expect(sends(e)).toEqual([['p1', 'prepare']]);
+    expect(c.counters.resolutions).toBe(0);
+  });
+});
+
+describe('known bugs', () => {
+  // BUG (coordinatorCore.concludeTermination → allVotedYes, nb): when the termination finds every
+  // log holding YES, the branches whose vote never arrived get `{kind: 'YES', results: []}`, so
+  // t.results has holes (or is empty): the client is told COMMITTED with missing read results.
+  // Seen in clusterSim (an audit read summing to less than the total).
+  // Expected: one result per op, or no COMMITTED-with-results reply that silently drops reads.
+  it.fails('nb: a commit found by the termination still returns one result per op', () => {
+    const c = mk();
+    started(c, 't', 'nb', ['p2', 'p3']);
+    c.step({ type: 'vote', txn: 't', from: 'p1', vote: { kind: 'NO', reason: 'down', code: 'UNAVAILABLE_PARTICIPANT' } }, 2);
+    const e = c.step({ type: 'txnState', txn: 't', from: 'p1', answer: answer('PREPARED', 'nb', PARTS) }, 3);
+    const reply = replies(e)[0]![1];
+    expect(reply).toMatchObject({ outcome: 'COMMITTED' });
+    const results = reply.kind === 'outcome' ? reply.results : [];
+    expect(results).toHaveLength(3);
+    expect(Array.from(results, (x) => x !== undefined)).toEqual([true, true, true]);
+  });
+
+  // BUG (coordinatorCore.onLookupDone + termination.coordinatorResolution): resolving asks every
+  // configured participant, including nodes that never took part in the transaction. Such a node,
+  // asked to abort-if-unvoted, forces an ABORT and answers ABORTED, and coordinatorResolution lets
+  // any ABORTED win. A 3pc/nb transaction committed by its participants (coordinator record lost or
+  // never written) then gets a PRESUMED abort tombstone, the client is told ABORTED, and in-doubt
+  // participants are sent ABORT while others committed. Seen in clusterSim (seed 2143; nb seed 1039).
+  // Expected: answers from non-participants (participants list not containing them / UNKNOWN
+  // before the query) do not decide; here the outcome is COMMITTED.
+  it.fails('resolving: a non-participant aborting the id does not override participants that committed', () => {
+    const c = mk();
+    c.step({ type: 'query', replyTo: 1, txn: 'x' }, 0);
+    c.step({ type: 'lookupDone', txn: 'x', record: null }, 1);
+    const two = ['p1', 'p2'];
+    const e = [
+      ...c.step({ type: 'txnState', txn: 'x', from: 'p1', answer: answer('COMMITTED') }, 2),
+      ...c.step({ type: 'txnState', txn: 'x', from: 'p2', answer: answer('PRECOMMITTED', '3pc', two) }, 2),
+      ...c.step({ type: 'txnState', txn: 'x', from: 'p3', answer: answer('ABORTED', '2pc', []) }, 2), // never a participant
+    ];
+    expect(ofType(e, 'persist').filter((p) => p.record.kind === 'decision' && p.record.record.outcome === 'ABORTED')).toEqual([]);
+    expect(outcomes(e)).toEqual([[1, 'COMMITTED']]);
+  });
+
+  // BUG (coordinatorCore.onLookupDone, 3pc): a retried transact (client-chosen id) whose lookup
+  // finds no record re-runs the transaction. Under 3pc "no record" does not mean "never
+  // committed": the participants' termination may have committed it while the coordinator was
+  // down. The re-run's prepare timeout (a participant slow or down) then forces ABORTED, sends
+  // ABORT to a participant that committed (its core throws "told ABORTED after it ended
+  // COMMITTED") and tells the client ABORTED. Seen in clusterSim seed 2010.
+  // Expected: never ABORTED for a transaction a participant committed (resolve before re-running).
+  it.fails('3pc: a retried transact does not abort what the participants committed while the coordinator was down', () => {
+    const c = mk(); // restarted: no record of t
+    c.step({ type: 'transact', replyTo: 1, msg: tmsg('t', [putAt('p1'), putAt('p2')], '3pc', true) }, 0);
+    const e = c.step({ type: 'lookupDone', txn: 't', record: null }, 1);
+    // Feed what the participants would say: p1 committed t (it answers a prepare YES from its
+    // outcome log, a state query COMMITTED); p2 is down (no vote; a state query is UNREACHABLE).
+    const out: CoordinatorEffect[] = [...e];
+    for (const s of ofType(e, 'send')) {
+      if (s.to === 'p1' && s.message.kind === 'prepare') out.push(...c.step({ type: 'vote', txn: 't', from: 'p1', vote: yes('p1') }, 2));
+      if (s.message.kind === 'query') out.push(...c.step({ type: 'txnState', txn: 't', from: s.to, answer: answer(s.to === 'p1' ? 'COMMITTED' : 'UNREACHABLE') }, 2));
+    }
+    out.push(...c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 't' } }, 1001));
+    for (const p of ofType(out, 'persist')) out.push(...c.step({ type: 'persisted', record: p.record }, 1002));
+    expect(sends(out).filter(([to, m]) => to === 'p1' && m === 'abort')).toEqual([]);
+    expect(outcomes(out).filter(([, o]) => o === 'ABORTED')).toEqual([]);
+  });
+
+  // BUG (participantCore.onInquiryResult/concludeTermination with threePhaseTermination, 3pc):
+  // a participant runs the termination after two PENDING answers from a coordinator that is alive
+  // and in its PreCommit round (Skeen's coordinator is then in the committable state p). Alone,
+  // uncertain (w) and with a "complete" view of the participants it decides ABORTED, while the
+  // coordinator, missing that participant's PreCommit ack (the participant crashed and recovered
+  // before the PreCommit reached it), commits at precommitTimeout. Seen in clusterSim seed 2126.
+  // Expected: the participant's outcome equals the coordinator's decision.
+  it.fails('3pc: a recovered participant does not abort while its live coordinator commits', () => {
+    const c = mk({ participants: ['p1'], participantAddrs: { p1: 'p1:1' } });
+    let p = new ParticipantCore('p1', { inquireAfterMs: 100, inquireMaxBackoffMs: 500, maxLockWaiters: 10, recentOutcomes: 100 });
+    p.step({ type: 'recover', prepared: [] }, 0);
+    const prep = c.step({ type: 'transact', replyTo: 1, msg: tmsg('t', [putAt('p1')], '3pc') }, 0);
+    const m = ofType(prep, 'send')[0]!.message;
+    if (m.kind !== 'prepare') throw new Error('expected a prepare');
+    p.step({ type: 'prepare', replyTo: 10, msg: m.msg }, 1);
+    const rd = p.step({ type: 'readDone', txn: 't', values: new Map(), finished: null }, 2);
+    const prepRec = pOfType(rd, 'persist')[0]!.record;
+    const yesVote = p.step({ type: 'persisted', record: prepRec }, 3);
+    const vote = pOfType(yesVote, 'reply')[0]!.reply;
+    if (vote.kind !== 'vote') throw new Error('expected a vote');
+    const pc = c.step({ type: 'vote', txn: 't', from: 'p1', vote: vote.vote }, 4);
+    expect(sends(pc)).toEqual([['p1', 'precommit']]);
+    // p1 crashes before the PreCommit reaches it; it comes back with its prepare record.
+    if (prepRec.kind !== 'prepare') throw new Error('expected a prepare record');
+    p = new ParticipantCore('p1', { inquireAfterMs: 100, inquireMaxBackoffMs: 500, maxLockWaiters: 10, recentOutcomes: 100 });
+    p.step({ type: 'recover', prepared: [prepRec.record] }, 10);
+    const ask = (now: number): ParticipantEffect[] => {
+      const q = c.step({ type: 'query', replyTo: 50 + now, txn: 't' }, now);
+      const res = replies(q)[0]![1];
+      return p.step({ type: 'inquiryResult', txn: 't', outcome: res.kind === 'outcome' ? res.outcome : 'UNREACHABLE' }, now + 1);
+    };
+    const pEffects = [...ask(20), ...ask(120)];
+    for (const e of pEffects) if (e.type === 'persist') pEffects.push(...p.step({ type: 'persisted', record: e.record }, 130));
+    const participantOutcome = p.view('t');
+    const t = c.step({ type: 'timer', timer: { kind: 'precommitTimeout', txn: 't' } }, 304);
+    const d = c.step({ type: 'persisted', record: ofType(t, 'persist')[0]!.record }, 305);
+    expect(outcomes(d)).toEqual([[1, 'COMMITTED']]);
+    expect(participantOutcome).not.toBe('ABORTED');
+  });
+});
