@@ -147,7 +147,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
         const c = peerAt(e.to, e.addr);
         return call<{ txnId: string; abortIfUnvoted: boolean }, TxnStateResponse__Output>(
           c.GetTxnState.bind(c),
-          { txnId: e.txn, abortIfUnvoted: true },
+          { txnId: e.txn, abortIfUnvoted: e.abortIfUnvoted },
           PEER_DEADLINE_MS,
         ).then(
           (res) => ({ type: 'peerState' as const, txn: e.txn, from: e.to, state: txnStateFromWire(res.state) }),

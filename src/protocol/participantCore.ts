@@ -86,8 +86,8 @@ export type ParticipantEffect =
   | { type: 'inquire'; txn: TxnId; coordinatorId: NodeId; coordinatorAddr: string }
   /** Read the outcome log; answered by `outcomeChecked`. */
   | { type: 'checkOutcome'; txn: TxnId; replyTo: ReplyTo | null }
-  /** GetTxnState(abortIfUnvoted) to a peer; the runtime always answers with `peerState` (UNREACHABLE on failure). */
-  | { type: 'queryPeer'; txn: TxnId; to: NodeId; addr: string }
+  /** GetTxnState to a peer (abortIfUnvoted: 3pc/nb, whose every vote is durable); the runtime always answers with `peerState` (UNREACHABLE on failure). */
+  | { type: 'queryPeer'; txn: TxnId; to: NodeId; addr: string; abortIfUnvoted: boolean }
   /** A decision or a 3pc PreCommit to a peer; a PreCommit is always answered by `peerPrecommitted`. */
   | { type: 'sendPeer'; txn: TxnId; to: NodeId; addr: string; message: 'precommit' | 'commit' | 'abort' }
   | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string };
@@ -144,6 +144,7 @@ interface ParticipantTxn {
   outcomeAbsent: boolean;
   /** Made up by a state query for a transaction it never saw: its msg is a placeholder. */
   placeholder: boolean;
+  lastInquiry?: InquiryOutcome;
 }
 
 export interface ParticipantConfig {
@@ -605,6 +606,7 @@ export class ParticipantCore {
       return;
     }
     t.inquiryDelayMs = Math.min(t.inquiryDelayMs * 2, this.config.inquireMaxBackoffMs);
+    t.lastInquiry = outcome;
     // A coordinator that runs the transaction will decide it (its own timeouts bound that):
     // wait. One that is gone, or has no record of it, cannot: ask the other participants
     // before asking it again.
@@ -640,7 +642,10 @@ export class ParticipantCore {
     const peers = this.peers(t);
     t.termination = { states: new Map([[this.id, this.stateOf(t) as PeerState]]), waiting: new Set(peers.map((p) => p.id)) };
     this.emit({ type: 'log', level: 'info', txn, msg: `${t.msg.protocol} termination: asking ${peers.map((p) => p.id).join(',') || 'nobody'}` });
-    for (const p of peers) this.emit({ type: 'queryPeer', txn, to: p.id, addr: p.addr });
+    // 2pc asks without aborting anyone: a READ_ONLY branch forces nothing, so once it forgets
+    // the transaction it cannot tell "voted" from "never saw it", and must not abort it then.
+    const abortIfUnvoted = t.msg.protocol !== '2pc';
+    for (const p of peers) this.emit({ type: 'queryPeer', txn, to: p.id, addr: p.addr, abortIfUnvoted });
     if (peers.length === 0) this.concludeTermination(txn, t);
   }
 
@@ -661,7 +666,7 @@ export class ParticipantCore {
       t.msg.protocol === 'nb'
         ? logOnceTermination(states)
         : t.msg.protocol === '3pc'
-          ? threePhaseTermination(this.id, states, t.recovered)
+          ? threePhaseTermination(this.id, states, t.recovered ? (t.lastInquiry === 'UNDECIDED' ? 'coordinatorHasNoRecord' : true) : false)
           : cooperativeTermination(states);
     const summary = [...states].map(([p, s]) => `${p}=${s}`).join(' ');
     switch (verdict.kind) {
@@ -772,7 +777,7 @@ export class ParticipantCore {
     if (!t) {
       const done = this.recent.get(txn);
       if (done) {
-        this.replyState(replyTo, txn, done.outcome, null);
+        this.replyState(replyTo, txn, done.outcome, null, done.results);
       } else if (abortIfUnvoted) {
         // No trace in memory: the outcome log decides between "ended" and "never voted".
         const placeholder = this.newTxn('checking', this.placeholderMsg(txn), { stateWaiters: [replyTo], placeholder: true });
@@ -800,7 +805,7 @@ export class ParticipantCore {
   private onOutcomeChecked(txn: TxnId, replyTo: ReplyTo | null, finished: ParticipantOutcomeRecord | null): void {
     const t = this.txns.get(txn);
     if (replyTo !== null) {
-      this.replyState(replyTo, txn, t ? this.stateOf(t) : (finished?.outcome ?? 'UNKNOWN'), t ?? null);
+      this.replyState(replyTo, txn, t ? this.stateOf(t) : (finished?.outcome ?? 'UNKNOWN'), t ?? null, finished?.results ?? []);
       return;
     }
     if (!t || t.phase !== 'checking') return;
@@ -809,7 +814,7 @@ export class ParticipantCore {
       // outcome stands, and nothing may be written over it.
       this.txns.delete(txn);
       this.recent.set(txn, finished);
-      for (const w of t.stateWaiters) this.replyState(w, txn, finished.outcome, null);
+      for (const w of t.stateWaiters) this.replyState(w, txn, finished.outcome, null, finished.results);
       for (const w of t.voteWaiters) this.replyFinished(w, finished);
       return;
     }
@@ -832,7 +837,8 @@ export class ParticipantCore {
     };
   }
 
-  private replyState(replyTo: ReplyTo, txn: TxnId, state: TxnStateView, t: ParticipantTxn | null): void {
+  /** `ended`: the results of a transaction answered from its outcome record. */
+  private replyState(replyTo: ReplyTo, txn: TxnId, state: TxnStateView, t: ParticipantTxn | null, ended: OpResult[] = []): void {
     const known = t !== null && !t.placeholder;
     this.reply(replyTo, {
       kind: 'state',
@@ -840,7 +846,7 @@ export class ParticipantCore {
       state,
       protocol: known ? t.msg.protocol : null,
       participants: known ? t.msg.participants : [],
-      results: known && t.hadPrepare ? t.results : [],
+      results: known ? (t.hadPrepare ? t.results : []) : ended,
     });
   }
 

@@ -60,17 +60,20 @@ export function logOnceTermination(peers: Map<NodeId, PeerState>): TerminationVe
  * the uncertain, then commit; all uncertain → abort. "Unreachable means crashed" is the
  * assumption that partitions break: the other side of a partition may decide the opposite.
  *
- * `self` is in `peers` too. A participant that recovered the transaction from its log may
- * lead only when it hears from everyone: alone it could contradict a decision taken while
- * it was down (Skeen's recovery rule: ask the others and adopt their outcome).
+ * `self` is in `peers` too. `recovered`: the asker came back from a crash in doubt and the
+ * coordinator could not be asked (it may have committed anyway while this participant was down
+ * and missed the PreCommit). Skeen's recovery rule: ask the others and adopt their outcome,
+ * never decide. It may lead once the coordinator answers that it has no record, and only when
+ * every participant answers.
  */
 export function threePhaseTermination(
   self: NodeId,
   peers: Map<NodeId, PeerState>,
-  recovered: boolean,
+  recovered: boolean | 'coordinatorHasNoRecord',
 ): TerminationVerdict {
   const d = decided(peers.values());
   if (d) return { kind: 'decide', outcome: d };
+  if (recovered === true) return { kind: 'wait', why: 'recovered in doubt; adopting an outcome, not deciding one' };
   const live = [...peers].filter(([, s]) => s !== 'UNREACHABLE').map(([p]) => p).sort();
   invariant(live.includes(self), () => `3pc termination at ${self} without its own state`);
   if (live[0] !== self) return { kind: 'wait', why: `backup coordinator is ${live[0]}` };
@@ -104,6 +107,9 @@ export function coordinatorResolution(
   // A commit anywhere is final (it only ever follows a commit decision); check it first, so a
   // node that never took part and aborted its empty vote cannot outvote it.
   if ([...answers.values()].some((a) => a.state === 'COMMITTED')) return 'COMMITTED';
+  // Nobody names the participants and some node is out of reach: an ABORTED from a node that
+  // never took part must not decide for participants that cannot be heard.
+  if (listed.size === 0 && [...answers.values()].some((a) => a.state === 'UNREACHABLE')) return 'PENDING';
   const d = decided(relevant.map((a) => a.state));
   if (d) return d;
   const inDoubt = relevant.filter((a) => isInDoubt(a.state));
