@@ -212,6 +212,7 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
         attemptLatencyMs: attemptHist.summary(),
         cpu: cpuReport(cpu, pids, counts.committed, windowS),
         counters: {},
+        forcedWritesPerCommitted: null,
         unfinishedLoops: o.concurrency - finished,
       },
     };

@@ -127,15 +127,15 @@ export function commitPathFloors(rtt: number, w: number): Record<string, Protoco
       3,
       3,
       'client→coordinator, Prepare round (participants force prepare), PreCommit round (participants force pre-commit), ' +
-        'coordinator forces commit and replies (issue 5; counted as planned there)',
-      false,
+        'coordinator forces commit and replies; DoCommit and the participant commit record follow off the reply path',
+      true,
     ),
-    cornus: f(
+    nb: f(
       2,
       1,
       'client→coordinator, Prepare round (participants force their vote into their own logs), coordinator replies once all ' +
-        'YES votes are durable: no coordinator force on the critical path (issue 5)',
-      false,
+        'YES votes are durable: no coordinator force on the critical path',
+      true,
     ),
   };
 }

@@ -40,6 +40,7 @@ export function formatBench(r: BenchReport): string {
     `  aborts:       ${(x.abortRate * 100).toFixed(2)}% of ${x.attempts} attempts${codes ? ` (${codes})` : ''}; gave up ${x.gaveUp}; errors ${errs || 'none'}`,
     `  latency:      ${lat(x.latencyMs)}   [committed, end to end incl. conflict retries]`,
     `  per attempt:  ${lat(x.attemptLatencyMs)}`,
+    `  forced writes: ${x.forcedWritesPerCommitted ?? '?'} synced LevelDB batches (all nodes) per committed transaction`,
     `  CPU:          ${x.cpu.secondsPerCommitted === null ? '?' : (x.cpu.secondsPerCommitted * 1000).toFixed(3)} ms of node CPU per committed txn; nodes busy ${x.cpu.nodeCoresBusy ?? '?'} cores (${cpuNodes}); client ${x.cpu.clientCoresBusy} cores`,
   ];
   const busy = Math.max(r.machine.loadAvgAtStart[0] ?? 0, r.machine.loadAvgAtEnd[0] ?? 0);
@@ -47,7 +48,7 @@ export function formatBench(r: BenchReport): string {
   if (x.unfinishedLoops > 0) lines.push(`  WARNING: ${x.unfinishedLoops} client loops were still in a call when the drain bound passed`);
   if (r.floor) {
     lines.push(formatFloor(r.floor).replace(/^/gm, '  '));
-    if (r.floorRatio) lines.push(`  latency p50 / 2PC floor: ${ms(r.floorRatio.p50)} / ${ms(r.floorRatio.floorMs)} = ${r.floorRatio.ratio.toFixed(2)}x`);
+    if (r.floorRatio) lines.push(`  latency p50 / ${r.config.protocol} floor: ${ms(r.floorRatio.p50)} / ${ms(r.floorRatio.floorMs)} = ${r.floorRatio.ratio.toFixed(2)}x`);
   }
   return lines.join('\n');
 }

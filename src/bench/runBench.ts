@@ -112,6 +112,7 @@ export interface BenchReport {
     cpu: CpuReport;
     /** Admin.Status counters that moved during the window, per node. */
     counters: Record<string, Record<string, number>>;
+    forcedWritesPerCommitted: number | null;
     /** Loops still in a call when the drain bound passed. */
     unfinishedLoops: number;
   };
@@ -145,7 +146,7 @@ interface Counts {
 
 const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
 
-type NodeInfo = { pid: number; address: string; counters: Record<string, number> };
+type NodeInfo = { pid: number; address: string; role: string; counters: Record<string, number> };
 
 /** Admin.Status of the coordinator and of every participant it knows: pids, counters, and the participant ids it routes to. */
 async function nodeStatuses(address: string): Promise<{ nodes: Map<string, NodeInfo>; participantIds: string[] }> {
@@ -154,7 +155,7 @@ async function nodeStatuses(address: string): Promise<{ nodes: Map<string, NodeI
     const c = new DtxClient(addr, { timeoutMs: 3000 });
     try {
       const s = await c.status();
-      nodes.set(s.nodeId, { pid: s.pid, address: addr, counters: Object.fromEntries(s.counters.map((x) => [x.name, Number(x.value)])) });
+      nodes.set(s.nodeId, { pid: s.pid, address: addr, role: s.role, counters: Object.fromEntries(s.counters.map((x) => [x.name, Number(x.value)])) });
       return s;
     } finally {
       c.close();
@@ -164,6 +165,21 @@ async function nodeStatuses(address: string): Promise<{ nodes: Map<string, NodeI
   const peers = coord.peers.filter((p) => p.role !== 'coordinator');
   await Promise.all(peers.map((p) => ask(p.address).catch(() => undefined)));
   return { nodes, participantIds: peers.map((p) => p.id) };
+}
+
+/**
+ * Synced LevelDB batches on every node per transaction the coordinator committed, over the
+ * same window: the forced writes per commit as measured (group commit lowers it under load).
+ */
+function forcedWritesPerCommitted(before: Map<string, NodeInfo>, after: Map<string, NodeInfo>): number | null {
+  let committed = 0;
+  let syncs = 0;
+  for (const [id, a] of after) {
+    const b = before.get(id)?.counters ?? {};
+    syncs += (a.counters['logSyncs'] ?? 0) - (b['logSyncs'] ?? 0);
+    if (a.role === 'coordinator') committed += (a.counters['committed'] ?? 0) - (b['committed'] ?? 0);
+  }
+  return committed > 0 ? Math.round((syncs / committed) * 100) / 100 : null;
 }
 
 function counterDelta(before: Map<string, { counters: Record<string, number> }>, after: Map<string, { counters: Record<string, number> }>) {
@@ -347,12 +363,13 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
         attemptLatencyMs: attemptHist.summary(),
         cpu: cpuReport(cpu, pids, counts.committed, windowS),
         counters: counterDelta(statusBefore, statusAfter),
+        forcedWritesPerCommitted: forcedWritesPerCommitted(statusBefore, statusAfter),
         unfinishedLoops: o.concurrency - finished,
       },
     };
     if (floor) {
       report.floor = floor;
-      const floorMs = floor.commitPathFloorMs['2pc']!.ms;
+      const floorMs = floor.commitPathFloorMs[o.protocol]!.ms;
       report.floorRatio = { p50: latencyMs.p50, floorMs, ratio: floorMs > 0 ? round3(latencyMs.p50 / floorMs) : 0 };
     }
     return report;

@@ -389,6 +389,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
           clockOffsetMs: clock.offsetMs,
           logBatches: store.store.writer.stats.batches,
           logRecords: store.store.writer.stats.records,
+          logSyncs: store.store.writer.stats.syncedBatches,
           ...locks.counters(),
         },
         uptimeMs: Date.now() - started,

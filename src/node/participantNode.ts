@@ -304,6 +304,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           clockOffsetMs: clock.offsetMs,
           logBatches: store.store.writer.stats.batches,
           logRecords: store.store.writer.stats.records,
+          logSyncs: store.store.writer.stats.syncedBatches,
         },
         uptimeMs: Date.now() - started,
         dataDir: opts.dataDir,
