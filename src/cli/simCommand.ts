@@ -1,18 +1,60 @@
 import { Command, Option } from '@commander-js/extra-typings';
-import { BUGS, INVARIANTS, type BugName } from '../sim/simulator.js';
-import { runSeeds, type SeedFailure } from '../sim/runSeeds.js';
+import {
+  BUGS,
+  CRASH_ONLY,
+  FAULT_KINDS,
+  INVARIANTS,
+  PROTOCOL_MODES,
+  type BugName,
+  type FaultKind,
+  type ProtocolMode,
+} from '../sim/simulator.js';
+import { describeViolations, runSeeds, type SeedFailure } from '../sim/runSeeds.js';
 import { parseIntIn } from './parse.js';
 import { action, CliError } from './run.js';
 
-function printFailure(f: SeedFailure, focus: string[] | undefined, out: NodeJS.WritableStream): void {
-  out.write(`\nFAILED seed ${f.seed}: ${f.invariant} (${INVARIANTS[f.invariant]})\n  ${f.message}\n  at simulated t=${f.atMs}ms\n`);
+function parseNemesis(v: string): FaultKind[] {
+  if (v === 'all') return [...FAULT_KINDS];
+  if (v === 'crash-only') return [...CRASH_ONLY];
+  const kinds = v.split(',').map((k) => k.trim()).filter(Boolean);
+  for (const k of kinds) {
+    if (!FAULT_KINDS.includes(k as FaultKind)) {
+      throw new CliError(`--nemesis: unknown fault kind '${k}' (one of ${FAULT_KINDS.join(', ')}, or all, crash-only)`);
+    }
+  }
+  return kinds as FaultKind[];
+}
+
+function parsePartitionMs(v: string): { min: number; max: number } {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(v.trim());
+  const min = m ? Number(m[1]) : NaN;
+  const max = m ? Number(m[2] ?? m[1]) : NaN;
+  if (!m || !(min <= max) || max > 600_000) throw new CliError(`--partition-ms: expected MIN-MAX in ms (e.g. 2000-6000), got '${v}'`);
+  return { min, max };
+}
+
+function replayCommand(seed: number, o: { participants: number; protocol: string; nemesis: string; partitionMs: string | undefined }): string {
+  return (
+    `dtx sim --from ${seed} --seeds 1 --verbose` +
+    (o.participants !== 3 ? ` --participants ${o.participants}` : '') +
+    (o.protocol !== '2pc' ? ` --protocol ${o.protocol}` : '') +
+    (o.nemesis !== 'all' ? ` --nemesis ${o.nemesis}` : '') +
+    (o.partitionMs !== undefined ? ` --partition-ms ${o.partitionMs}` : '')
+  );
+}
+
+function printFailure(f: SeedFailure, focus: string[] | undefined, out: NodeJS.WritableStream, replay: string): void {
+  out.write(
+    `\nFAILED seed ${f.seed}: ${f.invariant} (${INVARIANTS[f.invariant]})${f.protocol ? ` [${f.protocol}]` : ''}\n` +
+      `  ${f.message}\n  at simulated t=${f.atMs}ms\n`,
+  );
   if (focus && focus.length > 0) {
     out.write(`\n-- the transactions involved and every fault injected (whole run, replayed from the seed):\n`);
     for (const line of focus) out.write(`${line}\n`);
   }
   out.write(`\n-- the last ${f.trace.length} events:\n`);
   for (const line of f.trace) out.write(`${line}\n`);
-  out.write(`\nreplay: dtx sim --from ${f.seed} --seeds 1 --verbose\n`);
+  out.write(`\nreplay: ${replay}\n`);
 }
 
 export function simCommand() {
@@ -23,6 +65,17 @@ export function simCommand() {
     .option('--seeds <n>', 'how many seeds to run', parseIntIn(1, 100_000_000), 100)
     .option('--from <seed>', 'first seed', parseIntIn(0, 2 ** 32 - 1), 1)
     .option('--participants <n>', 'participants per simulated cluster', parseIntIn(1, 16), 3)
+    .addOption(
+      new Option('--protocol <name>', "commit protocol ('mixed': each transaction picks one from the seed)")
+        .choices(PROTOCOL_MODES as ProtocolMode[])
+        .default('2pc' as ProtocolMode),
+    )
+    .option(
+      '--nemesis <kinds>',
+      `fault kinds to inject: comma-separated ${FAULT_KINDS.join(',')}; 'all'; or 'crash-only' (${CRASH_ONLY.join(',')})`,
+      'all',
+    )
+    .option('--partition-ms <min-max>', 'how long each partition lasts, in simulated ms (default 100-2000)')
     .addOption(
       new Option('--bug <name>', 'plant a known bug in the simulated runtime (the checkers must catch it)').choices(
         Object.keys(BUGS) as BugName[],
@@ -37,6 +90,12 @@ export function simCommand() {
 Faults (intensities drawn per seed): message loss, duplication, reordering (random delays),
 partitions, crashes with restarts (unsynced writes lost, recovery from the simulated log),
 pauses. After 4 s of simulated time the faults stop and everything must finish.
+Each seed replays its trace exactly (with the same options).
+
+Protocols: 2pc (presumed abort, cooperative termination), 3pc (Skeen), nb (log-once votes).
+Plain 3pc is not safe when a live node can look dead (partitions, message loss, long delays,
+pauses): expect atomicity violations there (most often with --nemesis partition
+--partition-ms 2000-6000); --nemesis crash-only is what it is safe under.
 
 Planted bugs:
 ${Object.entries(BUGS)
@@ -49,8 +108,14 @@ Exit code 1 when any seed fails; the first failing seed's trace is printed.`,
       action(async (o) => {
         const out = process.stdout;
         const bug = o.bug as BugName | undefined;
+        const protocol = o.protocol as ProtocolMode;
+        const nemesis = parseNemesis(o.nemesis);
+        const partitionMs = o.partitionMs !== undefined ? parsePartitionMs(o.partitionMs) : undefined;
+        const replay = (seed: number): string =>
+          replayCommand(seed, { participants: o.participants, protocol, nemesis: o.nemesis, partitionMs: o.partitionMs });
         out.write(
-          `dtx sim: seeds ${o.from}..${o.from + o.seeds - 1}, 1 coordinator + ${o.participants} participants` +
+          `dtx sim: seeds ${o.from}..${o.from + o.seeds - 1}, 1 coordinator + ${o.participants} participants, protocol ${protocol}` +
+            `, nemesis ${nemesis.join(',') || 'none'}${partitionMs ? ` (partitions ${partitionMs.min}-${partitionMs.max} ms)` : ''}` +
             `${bug ? `, planted bug ${bug}` : ''}\n`,
         );
         let lastReport = performance.now();
@@ -61,6 +126,9 @@ Exit code 1 when any seed fails; the first failing seed's trace is printed.`,
           from: o.from,
           count: o.seeds,
           participants: o.participants,
+          protocol,
+          nemesis,
+          ...(partitionMs ? { partitionMs } : {}),
           ...(bug ? { bug } : {}),
           ...(o.lax ? { strictDurability: false } : {}),
           stopOnFailure: !o.keepGoing,
@@ -72,7 +140,7 @@ Exit code 1 when any seed fails; the first failing seed's trace is printed.`,
             if (o.verbose) {
               const s = r.stats;
               out.write(
-                `seed ${r.seed}: ${r.ok ? 'ok' : `FAILED ${r.violation!.invariant}`} ` +
+                `seed ${r.seed}: ${r.ok ? 'ok' : `FAILED ${r.violation!.invariant}${r.violation!.protocol ? ` [${r.violation!.protocol}]` : ''}`} ` +
                   `committed=${s.committed} aborted=${s.aborted} audits=${s.auditsChecked} crashes=${s.crashes} ` +
                   `pauses=${s.pauses} partitions=${s.partitions} lost=${s.lost} dup=${s.duplicated} events=${s.events} trace=${r.traceDigest}\n`,
               );
@@ -90,11 +158,14 @@ Exit code 1 when any seed fails; the first failing seed's trace is printed.`,
             `${summary.passed} passed, ${summary.failures.length} failed\n` +
             `  transfers committed=${t.committed} aborted=${t.aborted}, audits checked=${t.auditsChecked}, ` +
             `crashes=${t.crashes} pauses=${t.pauses} partitions=${t.partitions}, messages=${t.messages} lost=${t.lost} duplicated=${t.duplicated}, ` +
-            `unsynced batches lost=${t.lostUnsyncedBatches}, simulated ${(t.simTimeMs / 1000).toFixed(0)}s\n`,
+            `unsynced batches lost=${t.lostUnsyncedBatches}, simulated ${(t.simTimeMs / 1000).toFixed(0)}s\n` +
+            `  committed by protocol: 2pc=${t.committed2pc} 3pc=${t.committed3pc} nb=${t.committedNb}; ` +
+            `participant terminations=${t.terminations}, pre-commits=${t.precommits}\n`,
         );
+        for (const line of describeViolations(summary)) out.write(`  violations ${line}\n`);
         const first = summary.failures[0];
         if (first) {
-          printFailure(first, firstFocus, out);
+          printFailure(first, firstFocus, out, replay(first.seed));
           if (summary.failures.length > 1) {
             out.write(`\nother failing seeds: ${summary.failures.slice(1).map((f) => `${f.seed} (${f.invariant})`).join(', ')}\n`);
           }

@@ -264,7 +264,7 @@ export class CoordinatorCore {
       if (t.msg && t.msg.digest !== msg.digest) return this.rejectReuse(replyTo, msg.txn);
       // A re-driven decision has no request in memory: check the ops against the record.
       if (t.phase === 'committed' || t.phase === 'recording') return this.answerTransact(replyTo, msg, t.decision!);
-      if (!t.msg && t.phase === 'lookup') t.msg = msg; // a query started the lookup
+      if (!t.msg && (t.phase === 'lookup' || t.phase === 'resolving')) t.msg = msg; // a query started it
       t.outcomeWaiters.push(replyTo);
       return;
     }
@@ -369,9 +369,36 @@ export class CoordinatorCore {
       return;
     }
     const record = this.foundRecord(txn, outcome, answers.filter(([, a]) => a.state !== 'UNKNOWN' && a.state !== 'UNREACHABLE').map(([p]) => p).sort(), msg.digest);
+    if (outcome === 'COMMITTED') {
+      const results = this.resultsInOpOrder(msg.ops, new Map(answers));
+      if (!results) {
+        for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.replyPending(w, txn, t, 'committed by its participants; its results are not all reachable yet', false);
+        return;
+      }
+      record.results = results;
+    }
     this.recent.set(txn, record);
     for (const w of t.outcomeWaiters) this.answerTransact(w, msg, record);
     for (const w of t.queryWaiters) this.replyDecision(w, record);
+  }
+
+  /**
+   * A COMMITTED answer must carry one result per op (the contract). Rebuilt from the
+   * participants' answers, each branch's results in the order of its ops in the request;
+   * null if a branch's results are missing.
+   */
+  private resultsInOpOrder(ops: TxnOp[], answers: Map<NodeId, StateAnswer>): OpResult[] | null {
+    const next = new Map<NodeId, number>();
+    const out: OpResult[] = [];
+    for (const op of ops) {
+      const owner = ownerOf(op.key, this.config.participants);
+      const i = next.get(owner) ?? 0;
+      const r = answers.get(owner)?.results[i];
+      if (!r) return null;
+      out.push(r);
+      next.set(owner, i + 1);
+    }
+    return out;
   }
 
   /** A decision learnt from the participants rather than made here. */
@@ -414,13 +441,17 @@ export class CoordinatorCore {
       return;
     }
     if (outcome === 'COMMITTED') {
-      // Found, not decided here: cache it (unforced), and finish the in-doubt branches.
+      // Found, not decided here: finish the in-doubt branches. Not remembered: a Transact
+      // retried later needs every op's result, which a probe of its participants rebuilds.
       const record = this.foundRecord(txn, 'COMMITTED', known, '');
       this.txns.delete(txn);
-      this.recent.set(txn, record);
       this.sendDecision(txn, 'commit', inDoubt);
       for (const w of t.queryWaiters) this.replyDecision(w, record);
-      for (const w of t.outcomeWaiters) this.answerTransact(w, t.msg ?? null, record);
+      const results = t.msg ? this.resultsInOpOrder(t.msg.ops, answers) : null;
+      for (const w of t.outcomeWaiters) {
+        if (results) this.answerTransact(w, t.msg!, { ...record, results });
+        else this.replyPending(w, txn, t, 'committed by its participants; retry to get its results', false);
+      }
       return;
     }
     // Aborted: fence the id for good, then tell the in-doubt branches.

@@ -178,6 +178,8 @@ export class ParticipantCore {
   private readonly locks = new LockTable();
   private readonly waiting: TxnId[] = [];
   private readonly recent: BoundedMap<TxnId, ParticipantOutcomeRecord>;
+  /** PreCommits of transactions not in memory, waiting for their outcome-log read. */
+  private readonly precommitChecks = new Set<ReplyTo>();
   private effects: ParticipantEffect[] = [];
   private now = 0;
   private recovered = false;
@@ -733,7 +735,14 @@ export class ParticipantCore {
     };
     const t = this.txns.get(txn);
     if (!t) {
-      answer(this.recent.get(txn)?.outcome === 'COMMITTED');
+      const done = this.recent.get(txn);
+      if (done || replyTo === null) {
+        answer(done?.outcome === 'COMMITTED');
+      } else {
+        // Forgotten in memory is not "aborted": a commit may be in the outcome log.
+        this.precommitChecks.add(replyTo);
+        this.emit({ type: 'checkOutcome', txn, replyTo });
+      }
       return;
     }
     switch (t.phase) {
@@ -804,6 +813,10 @@ export class ParticipantCore {
 
   private onOutcomeChecked(txn: TxnId, replyTo: ReplyTo | null, finished: ParticipantOutcomeRecord | null): void {
     const t = this.txns.get(txn);
+    if (replyTo !== null && this.precommitChecks.delete(replyTo)) {
+      this.reply(replyTo, { kind: 'precommitAck', txn, ok: finished?.outcome === 'COMMITTED' || (t !== undefined && (t.phase === 'precommitted' || t.phase === 'committing')) });
+      return;
+    }
     if (replyTo !== null) {
       this.replyState(replyTo, txn, t ? this.stateOf(t) : (finished?.outcome ?? 'UNKNOWN'), t ?? null, finished?.results ?? []);
       return;

@@ -1,5 +1,5 @@
-export { BUGS, INVARIANTS, Simulation, simulate } from './simulator.js';
-export type { BugName, FaultProfile, InvariantName, SimOptions, SimResult, SimStats, Violation } from './simulator.js';
-export { runSeeds } from './runSeeds.js';
-export type { RunSeedsOptions, RunSeedsSummary, SeedFailure } from './runSeeds.js';
+export { BUGS, CRASH_ONLY, FAULT_KINDS, INVARIANTS, PROTOCOL_MODES, Simulation, simulate } from './simulator.js';
+export type { BugName, FaultKind, FaultProfile, InvariantName, ProtocolMode, SimOptions, SimResult, SimStats, Violation } from './simulator.js';
+export { describeViolations, runSeeds } from './runSeeds.js';
+export type { RunSeedsOptions, RunSeedsSummary, SeedFailure, ViolationTally } from './runSeeds.js';
 export { Prng } from './prng.js';

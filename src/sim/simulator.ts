@@ -30,9 +30,20 @@ import {
   type ParticipantEvent,
   type ParticipantReply,
 } from '../protocol/participantCore.js';
-import type { DecisionRecord, ParticipantOutcomeRecord, PrepareRecord } from '../protocol/records.js';
+import type { DecisionRecord, ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from '../protocol/records.js';
 import { ownerOf } from '../protocol/routing.js';
-import type { AbortCode, NodeId, OpResult, Outcome, StoredValue, TxnAge, TxnId, TxnOp } from '../protocol/types.js';
+import {
+  PROTOCOLS,
+  type AbortCode,
+  type NodeId,
+  type OpResult,
+  type Outcome,
+  type ProtocolName,
+  type StoredValue,
+  type TxnAge,
+  type TxnId,
+  type TxnOp,
+} from '../protocol/types.js';
 import { SimDisk, type BatchOp } from './disk.js';
 import { EventQueue } from './eventQueue.js';
 import { Prng } from './prng.js';
@@ -44,17 +55,23 @@ export const BUGS = {
   voteBeforeSync: "a participant's prepare write is not synced and its YES leaves before it is durable",
   replyBeforeDecisionDurable: "the coordinator answers the client COMMITTED before its decision persist completes",
   commitOnOneShard: "participant p1 silently drops some commit batches, yet reports them persisted and acks",
+  voteErrorAsYes: "the coordinator's runtime turns a failed Prepare call (of a writing branch) into a YES vote: nb then answers COMMITTED without that YES in any log",
 } as const;
 export type BugName = keyof typeof BUGS;
 
 export const INVARIANTS = {
   'core-invariant': 'a protocol core threw InvariantViolation',
   'core-error': 'a protocol core threw an unexpected error',
-  atomicity: 'no txn committed at one participant and aborted at another (or at the coordinator)',
+  atomicity:
+    'no txn committed at one participant and aborted at another (or at the coordinator); a participant told the opposite of its decision counts too',
   'decision-stable': 'a durable outcome never changes (coordinator decision, participant outcome)',
-  'commit-without-decision': 'a participant commits only what the coordinator durably decided to commit',
+  'commit-without-decision': '2pc: a participant commits only what the coordinator durably decided to commit',
+  'commit-without-votes': '3pc/nb: a participant commits only once every participant\'s YES is durable in its log',
   'vote-before-durable': 'a YES vote leaves only after the prepare record is durable',
-  'reply-before-durable': 'a client hears COMMITTED (of a writing txn) only once the decision is durable',
+  'precommit-before-durable': '3pc: a PreCommit ack (ok) leaves only after the pre-committed state is durable',
+  'reply-before-durable':
+    'a client hears COMMITTED (of a writing txn) only once it is durable: 2pc the coordinator\'s decision; ' +
+    '3pc the coordinator\'s decision, a participant\'s commit, or a participant\'s decision from a durable pre-commit; nb every participant\'s YES',
   'client-outcome-stable': 'a client is never told two different outcomes for one writing txn',
   'committed-durable': 'COMMITTED told to a client is durable at the coordinator and applied by every writer',
   'committed-applied': 'a durably committed txn is applied by every participant it wrote on',
@@ -69,10 +86,37 @@ export const INVARIANTS = {
 } as const;
 export type InvariantName = keyof typeof INVARIANTS;
 
+/** Which commit protocol a simulated cluster runs: one for every transaction, or 'mixed' (each picks one). */
+export type ProtocolMode = ProtocolName | 'mixed';
+export const PROTOCOL_MODES: readonly ProtocolMode[] = [...PROTOCOLS, 'mixed'];
+
+/**
+ * The kinds of fault the nemesis may inject. A seed draws an intensity for each (swarm
+ * testing); a kind left out is never injected.
+ *   loss: messages lost; dup: messages duplicated; delay: long message delays (20..400 ms);
+ *   crash: crash + restart (unsynced writes partly lost); pause: a node stops for a while;
+ *   partition: links cut for a while.
+ * loss, delay, pause and partition all make a live node look dead to a timeout, which is
+ * exactly what 3pc's termination protocol cannot tell from a crash.
+ */
+export type FaultKind = 'loss' | 'dup' | 'delay' | 'crash' | 'pause' | 'partition';
+export const FAULT_KINDS: readonly FaultKind[] = ['loss', 'dup', 'delay', 'crash', 'pause', 'partition'];
+/** Faults that never make a live node look dead: what plain 3pc is safe under. */
+export const CRASH_ONLY: readonly FaultKind[] = ['dup', 'crash'];
+
 export interface SimOptions {
   seed: number;
   /** Participants (default 3). */
   participants?: number;
+  /** Commit protocol (default '2pc'). 'mixed': each transaction picks one from the seed. */
+  protocol?: ProtocolMode;
+  /** The fault kinds the nemesis may inject (default: all of FAULT_KINDS). */
+  nemesis?: readonly FaultKind[];
+  /**
+   * How long a partition lasts, drawn uniformly in [min, max] simulated ms (default 100..2000).
+   * Partitions longer than the RPC deadlines (1..3 s) are what splits 3pc's decisions.
+   */
+  partitionMs?: { min: number; max: number };
   bug?: BugName;
   /** false: no faults at all (a baseline). Default true. */
   faults?: boolean;
@@ -98,6 +142,8 @@ export interface Violation {
   invariant: InvariantName;
   message: string;
   atMs: number;
+  /** The protocol of the (first) transaction the violation names, when it names one. */
+  protocol?: ProtocolName;
 }
 
 export interface SimStats {
@@ -109,6 +155,8 @@ export interface SimStats {
   audits: number;
   auditsChecked: number;
   auditsExempt: number;
+  /** Audits whose outcome came from GetTransaction without the values read (nothing to check). */
+  auditsUnread: number;
   crashes: number;
   pauses: number;
   partitions: number;
@@ -117,6 +165,13 @@ export interface SimStats {
   duplicated: number;
   lostUnsyncedBatches: number;
   bugHits: number;
+  /** Transfers told COMMITTED, by the protocol they ran. */
+  committed2pc: number;
+  committed3pc: number;
+  committedNb: number;
+  /** Participant terminations concluded (decided by asking the peers) and 3pc precommits. */
+  terminations: number;
+  precommits: number;
 }
 
 export function emptyStats(): SimStats {
@@ -129,6 +184,7 @@ export function emptyStats(): SimStats {
     audits: 0,
     auditsChecked: 0,
     auditsExempt: 0,
+    auditsUnread: 0,
     crashes: 0,
     pauses: 0,
     partitions: 0,
@@ -137,11 +193,17 @@ export function emptyStats(): SimStats {
     duplicated: 0,
     lostUnsyncedBatches: 0,
     bugHits: 0,
+    committed2pc: 0,
+    committed3pc: 0,
+    committedNb: 0,
+    terminations: 0,
+    precommits: 0,
   };
 }
 
 export interface SimResult {
   seed: number;
+  protocol: ProtocolMode;
   ok: boolean;
   violation?: Violation;
   /** The last `traceLines` trace lines, oldest first. */
@@ -205,6 +267,8 @@ interface ClientTxn {
   client: number;
   kind: 'transfer' | 'audit';
   msg: TransactMessage;
+  /** The participants its ops route to (the coordinator's branches). */
+  participants: NodeId[];
   deltas: Map<string, bigint>;
   told: Outcome | null;
   code?: AbortCode | undefined;
@@ -220,9 +284,22 @@ const INITIAL_BALANCE = 50n;
 const ACCOUNTS_PER_PARTICIPANT = 2;
 const COORDINATOR = 'c1';
 const CLIENT = 'client';
+/** Deadline of the calls that do not wait for a peer to come up (state queries, PreCommit, peer decisions). */
+const SIDE_CALL_DEADLINE_MS = 1000;
 
 function jsonReplacer(_k: string, v: unknown): unknown {
   return typeof v === 'bigint' ? v.toString() : v;
+}
+
+/**
+ * An unexpected error with its stack, cut below the simulation's own run loop: the frames of
+ * whoever called simulate() differ between a run and its replay, and the message is traced.
+ */
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const lines = (err.stack ?? err.message).split('\n');
+  const cut = lines.findIndex((l) => /Simulation\.(run|drain)\b/.test(l));
+  return (cut >= 0 ? lines.slice(0, cut + 1) : lines).join('\n');
 }
 
 function digestOf(ops: TxnOp[]): string {
@@ -244,8 +321,12 @@ export class Simulation {
   private violation: Violation | null = null;
   private readonly bug: BugName | undefined;
   private readonly strict: boolean;
+  readonly protocolMode: ProtocolMode;
+  /** Draws each transaction's protocol in 'mixed' mode (a separate stream: the main one does not shift). */
+  private readonly protocolRng: Prng;
   private readonly faultMs: number;
   private readonly livenessMs: number;
+  private readonly partitionMs: { min: number; max: number };
   readonly profile: FaultProfile;
   private faultsOn: boolean;
   private readonly cuts = new Set<string>();
@@ -277,11 +358,21 @@ export class Simulation {
     this.trace = new Trace(opts.traceLines ?? 200);
     this.bug = opts.bug;
     this.strict = opts.strictDurability ?? true;
+    this.protocolMode = opts.protocol ?? '2pc';
+    if (!PROTOCOL_MODES.includes(this.protocolMode)) throw new Error(`unknown protocol ${String(this.protocolMode)}`);
+    this.protocolRng = new Prng((opts.seed ^ 0x5bd1e995) >>> 0);
+    const kinds = new Set<FaultKind>(opts.nemesis ?? FAULT_KINDS);
+    for (const k of kinds) if (!FAULT_KINDS.includes(k)) throw new Error(`unknown fault kind ${String(k)}`);
     this.faultMs = opts.faultMs ?? 4000;
+    this.partitionMs = opts.partitionMs ?? { min: 100, max: 2000 };
+    if (!(this.partitionMs.min >= 0 && this.partitionMs.max >= this.partitionMs.min)) throw new Error('partitionMs: need 0 <= min <= max');
     this.livenessMs = opts.livenessMs ?? 30_000;
     this.faultsOn = opts.faults ?? true;
     const r = this.rng;
-    this.profile = this.faultsOn
+    // Every intensity is drawn even for a kind left out, so that a seed gives each kind it keeps
+    // the same intensity whichever other kinds are chosen.
+    const none: FaultProfile = { loss: 0, dup: 0, longDelay: 0, crashPerSec: 0, pausePerSec: 0, partitionPerSec: 0 };
+    const drawn: FaultProfile = this.faultsOn
       ? {
           loss: r.chance(0.3) ? 0 : r.float() * 0.08,
           dup: r.chance(0.3) ? 0 : r.float() * 0.1,
@@ -290,7 +381,17 @@ export class Simulation {
           pausePerSec: r.chance(0.3) ? 0 : r.float() * 0.8,
           partitionPerSec: r.chance(0.3) ? 0 : r.float() * 0.8,
         }
-      : { loss: 0, dup: 0, longDelay: 0, crashPerSec: 0, pausePerSec: 0, partitionPerSec: 0 };
+      : none;
+    this.profile = this.faultsOn
+      ? {
+          loss: kinds.has('loss') ? drawn.loss : 0,
+          dup: kinds.has('dup') ? drawn.dup : 0,
+          longDelay: kinds.has('delay') ? drawn.longDelay : 0,
+          crashPerSec: kinds.has('crash') ? drawn.crashPerSec : 0,
+          pausePerSec: kinds.has('pause') ? drawn.pausePerSec : 0,
+          partitionPerSec: kinds.has('partition') ? drawn.partitionPerSec : 0,
+        }
+      : none;
     const n = opts.participants ?? 3;
     if (n < 1 || n > 16) throw new Error('participants must be 1..16');
     this.pids = Array.from({ length: n }, (_, i) => `p${i + 1}`);
@@ -303,7 +404,10 @@ export class Simulation {
     };
     this.cCfg = {
       participants: this.pids,
+      // The simulated network routes by node id: a participant's address is its id.
+      participantAddrs: Object.fromEntries(this.pids.map((id) => [id, id])),
       selfAddr: `sim://${COORDINATOR}`,
+      precommitTimeoutMs: 400,
       maxLockWaitMs: 200,
       resendMinMs: 100,
       resendMaxMs: 2000,
@@ -367,7 +471,7 @@ export class Simulation {
 
   run(): SimResult {
     try {
-      this.log('sim', `seed ${this.seed} participants=${this.pids.join(',')} accounts=${this.accounts.join(',')} clients=${this.clients}` +
+      this.log('sim', `seed ${this.seed} protocol=${this.protocolMode} participants=${this.pids.join(',')} accounts=${this.accounts.join(',')} clients=${this.clients}` +
         ` faults=${JSON.stringify(this.profile, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v))}` +
         (this.bug ? ` bug=${this.bug}` : ''));
       for (const p of this.P.values()) this.startParticipant(p);
@@ -388,7 +492,7 @@ export class Simulation {
       if (!(err instanceof SimFailure)) {
         this.violation ??= {
           invariant: 'core-error',
-          message: `simulator error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`,
+          message: `simulator error: ${describeError(err)}`,
           atMs: this.now,
         };
       }
@@ -396,9 +500,11 @@ export class Simulation {
     this.stats.events = this.events;
     this.stats.simTimeMs = this.now;
     this.stats.lostUnsyncedBatches = [...this.P.values(), this.C].reduce((s, n) => s + n.disk.stats.lostOnCrash, 0);
+    for (const p of this.P.values()) this.countCore(p);
     if (this.violation) this.log('sim', `VIOLATION ${this.violation.invariant}: ${this.violation.message}`);
     return {
       seed: this.seed,
+      protocol: this.protocolMode,
       ok: this.violation === null,
       ...(this.violation ? { violation: this.violation } : {}),
       trace: this.trace.tail(),
@@ -430,8 +536,18 @@ export class Simulation {
   }
 
   private fail(invariant: InvariantName, message: string): never {
-    this.violation ??= { invariant, message, atMs: this.now };
+    if (!this.violation) {
+      const named = (message.match(/\bt[0-9]+\b/g) ?? []).map((id) => this.txns.get(id)).find((t) => t !== undefined);
+      this.violation = { invariant, message, atMs: this.now, ...(named ? { protocol: named.msg.protocol } : {}) };
+    }
     throw new SimFailure(message);
+  }
+
+  /** Adds a participant core's termination counters to the stats (before the core is dropped). */
+  private countCore(n: PNode): void {
+    if (!n.core) return;
+    this.stats.terminations += n.core.counters.terminatedHere;
+    this.stats.precommits += n.core.counters.precommitted;
   }
 
   private makeDisk(node: Endpoint): SimDisk {
@@ -490,6 +606,17 @@ export class Simulation {
     serve: (handle: number, respond: (r: R) => void) => void;
     onReply: (r: R) => void;
     onError: (why: string) => void;
+    /**
+     * gRPC's waitForReady (default true): while the peer is down the call waits for it until
+     * the deadline. Without it, a call that finds the peer down fails at once (UNAVAILABLE).
+     */
+    waitForReady?: boolean;
+    /**
+     * Exactly one result (default false): duplicated requests and replies still happen on the
+     * wire, but only the call's own reply (or its error) reaches the caller, as a real client
+     * sees it. For the calls whose answer the core expects once per request.
+     */
+    once?: boolean;
   }): void {
     const { from, to } = o;
     const callerInc = from.inc;
@@ -504,6 +631,11 @@ export class Simulation {
     this.onNode(from, callerInc, o.deadlineMs, () => error('DEADLINE_EXCEEDED'));
     const arrive = (ghost: boolean): void => {
       if (!to.up) {
+        if (o.waitForReady === false) {
+          // Connection refused: the caller hears it after a round trip.
+          if (!ghost) this.onNode(from, callerInc, this.rng.int(1, 8), () => error('UNAVAILABLE (peer down)'));
+          return;
+        }
         // waitForReady: the channel keeps trying to connect until the deadline.
         if (this.now + 50 < sentAt + o.deadlineMs) this.at(this.now + 50, () => arrive(ghost));
         return;
@@ -523,6 +655,8 @@ export class Simulation {
               if (!ghost && copy === 0) {
                 if (settled) return;
                 settled = true;
+              } else if (o.once) {
+                return;
               }
               o.onReply(reply);
             });
@@ -551,7 +685,8 @@ export class Simulation {
     } catch (err) {
       this.coreFailed(n.id, ev.type, err);
     }
-    this.log(n.id, `${describePEvent(ev)}${effs.length ? ` => ${effs.map(describePEffect).filter(Boolean).join('; ')}` : ''}`);
+    const shown = effs.map(describePEffect).filter(Boolean);
+    this.log(n.id, `${describePEvent(ev)}${shown.length ? ` => ${shown.join('; ')}` : ''}`);
     this.runP(n, effs, 0);
   }
 
@@ -563,6 +698,7 @@ export class Simulation {
       switch (e.type) {
         case 'reply': {
           if (e.reply.kind === 'vote' && e.reply.vote.kind === 'YES' && this.strict) this.checkYesDurable(n, e.reply.txn);
+          if (e.reply.kind === 'precommitAck' && e.reply.ok && this.strict) this.checkPrecommitDurable(n, e.reply.txn);
           const r = n.replies.get(e.to);
           if (r) {
             n.replies.delete(e.to);
@@ -616,16 +752,92 @@ export class Simulation {
             to: this.C,
             deadlineMs: 3000,
             what: `GetTransaction(${txn})`,
+            // As the node runtime: fail fast on a dead coordinator, so that termination starts at once.
+            waitForReady: false,
             serve: (handle, respond) => {
               this.C.replies.set(handle, { kind: 'inquiry', respond });
               this.stepC({ type: 'query', replyTo: handle, txn });
             },
             onReply: (r) => {
-              const outcome = r.kind === 'outcome' && (r.outcome === 'COMMITTED' || r.outcome === 'ABORTED') ? r.outcome : 'PENDING';
-              if (r.kind === 'rejected') this.stepP(n, { type: 'inquiryResult', txn, outcome: 'UNREACHABLE' });
-              else this.stepP(n, { type: 'inquiryResult', txn, outcome });
+              if (r.kind === 'rejected') {
+                this.stepP(n, { type: 'inquiryResult', txn, outcome: 'UNREACHABLE' });
+                return;
+              }
+              // As the node runtime: PENDING while the coordinator runs it; UNDECIDED when it has no record.
+              const outcome = r.outcome === 'COMMITTED' || r.outcome === 'ABORTED' ? r.outcome : r.inProgress ? 'PENDING' : 'UNDECIDED';
+              this.stepP(n, { type: 'inquiryResult', txn, outcome });
             },
             onError: () => this.stepP(n, { type: 'inquiryResult', txn, outcome: 'UNREACHABLE' }),
+          });
+          break;
+        }
+        case 'checkOutcome': {
+          const { txn, replyTo } = e;
+          this.onNode(n, inc, this.rng.int(0, 2), () => {
+            const finished = parseJson<ParticipantOutcomeRecord>(n.disk.get(PKEY.outcome(txn)));
+            this.stepP(n, { type: 'outcomeChecked', txn, replyTo, finished });
+          });
+          break;
+        }
+        case 'queryPeer': {
+          const { txn, to, abortIfUnvoted } = e;
+          const peer = this.peerOf(n, to, e.addr);
+          this.rpc<ParticipantReply>({
+            from: n,
+            to: peer,
+            deadlineMs: SIDE_CALL_DEADLINE_MS,
+            what: `GetTxnState(${txn}${abortIfUnvoted ? '' : ', no abort'})`,
+            waitForReady: false,
+            once: true,
+            serve: (handle, respond) => {
+              peer.replies.set(handle, respond);
+              this.stepP(peer, { type: 'stateQuery', replyTo: handle, txn, abortIfUnvoted });
+            },
+            onReply: (r) => {
+              if (r.kind !== 'state') this.fail('client-protocol', `GetTxnState(${txn}) to ${to} answered with ${r.kind}`);
+              this.stepP(n, { type: 'peerState', txn, from: to, state: r.state });
+            },
+            onError: () => this.stepP(n, { type: 'peerState', txn, from: to, state: 'UNREACHABLE' }),
+          });
+          break;
+        }
+        case 'sendPeer': {
+          const { txn, to, message } = e;
+          const peer = this.peerOf(n, to, e.addr);
+          if (message === 'precommit') {
+            this.rpc<ParticipantReply>({
+              from: n,
+              to: peer,
+              deadlineMs: SIDE_CALL_DEADLINE_MS,
+              what: `PreCommit(${txn}) from backup`,
+              waitForReady: false,
+              once: true,
+              serve: (handle, respond) => {
+                peer.replies.set(handle, respond);
+                this.stepP(peer, { type: 'precommit', replyTo: handle, txn });
+              },
+              onReply: (r) => {
+                if (r.kind !== 'precommitAck') this.fail('client-protocol', `PreCommit(${txn}) to ${to} answered with ${r.kind}`);
+                this.stepP(n, { type: 'peerPrecommitted', txn, from: to, result: r.ok ? 'ok' : 'refused' });
+              },
+              onError: () => this.stepP(n, { type: 'peerPrecommitted', txn, from: to, result: 'unreachable' }),
+            });
+            break;
+          }
+          // A decision to a peer: fire and forget (the peer would find out by asking).
+          const outcome: Outcome = message === 'commit' ? 'COMMITTED' : 'ABORTED';
+          this.rpc<ParticipantReply>({
+            from: n,
+            to: peer,
+            deadlineMs: SIDE_CALL_DEADLINE_MS,
+            what: `${message === 'commit' ? 'Commit' : 'Abort'}(${txn}) from peer`,
+            waitForReady: false,
+            serve: (handle, respond) => {
+              peer.replies.set(handle, respond);
+              this.stepP(peer, { type: 'decision', replyTo: handle, txn, outcome });
+            },
+            onReply: () => undefined,
+            onError: () => undefined,
           });
           break;
         }
@@ -633,6 +845,14 @@ export class Simulation {
           break;
       }
     }
+  }
+
+  /** The participant a peer call goes to; the simulated network routes by id, and the address must be that id. */
+  private peerOf(n: PNode, to: NodeId, addr: string): PNode {
+    const peer = this.P.get(to);
+    if (!peer || to === n.id) this.fail('client-protocol', `${n.id} calls unknown or self participant ${to}`);
+    if (addr !== to) this.fail('client-protocol', `${n.id} calls ${to} at address '${addr}', which is not its address`);
+    return peer;
   }
 
   // ---------------------------------------------------------------- coordinator
@@ -661,7 +881,8 @@ export class Simulation {
     } catch (err) {
       this.coreFailed(c.id, ev.type, err);
     }
-    this.log(c.id, `${describeCEvent(ev)}${effs.length ? ` => ${effs.map(describeCEffect).filter(Boolean).join('; ')}` : ''}`);
+    const shown = effs.map(describeCEffect).filter(Boolean);
+    this.log(c.id, `${describeCEvent(ev)}${shown.length ? ` => ${shown.join('; ')}` : ''}`);
     this.runC(effs, 0);
   }
 
@@ -760,17 +981,66 @@ export class Simulation {
           if (r.kind !== 'vote') this.fail('client-protocol', `prepare of ${txn} answered with ${r.kind}`);
           this.stepC({ type: 'vote', txn, from: to, vote: structuredClone(r.vote) });
         },
-        onError: (why) =>
+        onError: (why) => {
+          if (this.bug === 'voteErrorAsYes' && msg.ops.some((op) => op.type !== 'get')) {
+            this.stats.bugHits++;
+            this.log(c.id, `BUG voteErrorAsYes: failed Prepare(${txn}) to ${to} taken as YES`);
+            const results = msg.ops.map((op) => ({ key: op.key, found: false, value: '', version: 0 }));
+            this.stepC({ type: 'vote', txn, from: to, vote: { kind: 'YES', results } });
+            return;
+          }
           this.stepC({
             type: 'vote',
             txn,
             from: to,
             vote: { kind: 'NO', reason: `unreachable or failed: ${why}`, code: 'UNAVAILABLE_PARTICIPANT' },
-          }),
+          });
+        },
       });
       return;
     }
     const txn = m.txn;
+    if (m.kind === 'precommit') {
+      this.rpc<ParticipantReply>({
+        from: c,
+        to: p,
+        deadlineMs: SIDE_CALL_DEADLINE_MS,
+        what: `PreCommit(${txn})`,
+        waitForReady: false,
+        serve: (handle, respond) => {
+          p.replies.set(handle, respond);
+          this.stepP(p, { type: 'precommit', replyTo: handle, txn });
+        },
+        onReply: (r) => {
+          if (r.kind !== 'precommitAck') this.fail('client-protocol', `PreCommit(${txn}) to ${to} answered with ${r.kind}`);
+          this.stepC({ type: 'precommitAck', txn, from: to, ok: r.ok });
+        },
+        onError: () => undefined, // no answer: the coordinator's precommitTimeout decides
+      });
+      return;
+    }
+    if (m.kind === 'query') {
+      this.rpc<ParticipantReply>({
+        from: c,
+        to: p,
+        deadlineMs: SIDE_CALL_DEADLINE_MS,
+        what: `GetTxnState(${txn}${m.abortIfUnvoted ? '' : ', probe'})`,
+        waitForReady: false,
+        once: true,
+        serve: (handle, respond) => {
+          p.replies.set(handle, respond);
+          this.stepP(p, { type: 'stateQuery', replyTo: handle, txn, abortIfUnvoted: m.abortIfUnvoted });
+        },
+        onReply: (r) => {
+          if (r.kind !== 'state') this.fail('client-protocol', `GetTxnState(${txn}) to ${to} answered with ${r.kind}`);
+          const answer = { state: r.state, protocol: r.protocol, participants: [...r.participants], results: structuredClone(r.results) };
+          this.stepC({ type: 'txnState', txn, from: to, answer });
+        },
+        onError: () =>
+          this.stepC({ type: 'txnState', txn, from: to, answer: { state: 'UNREACHABLE', protocol: null, participants: [], results: [] } }),
+      });
+      return;
+    }
     const outcome: Outcome = m.kind === 'commit' ? 'COMMITTED' : 'ABORTED';
     this.rpc<ParticipantReply>({
       from: c,
@@ -789,9 +1059,16 @@ export class Simulation {
   }
 
   private coreFailed(node: string, event: string, err: unknown): never {
-    if (err instanceof InvariantViolation) this.fail('core-invariant', `${node} on ${event}: ${err.message}`);
+    if (err instanceof InvariantViolation) {
+      // A participant told one outcome after it took (or began to take) the other: two decisions
+      // exist for one transaction. The core caught the atomicity violation before a checker could.
+      if (/ told (COMMITTED|ABORTED) (after it ended|while) /.test(err.message)) {
+        this.fail('atomicity', `${node} on ${event}: ${err.message} (two decisions for one transaction, caught by the core)`);
+      }
+      this.fail('core-invariant', `${node} on ${event}: ${err.message}`);
+    }
     if (err instanceof SimFailure) throw err;
-    this.fail('core-error', `${node} on ${event}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    this.fail('core-error', `${node} on ${event}: ${describeError(err)}`);
   }
 
   // ---------------------------------------------------------------- faults
@@ -830,7 +1107,7 @@ export class Simulation {
         }
         for (const k of cut) this.cuts.add(k);
         this.stats.partitions++;
-        const ms = r.int(100, 2000);
+        const ms = r.int(this.partitionMs.min, this.partitionMs.max);
         this.log('nem', `PARTITION ${cut.join(' ')} for ${ms}ms`);
         this.at(this.now + ms, () => {
           for (const k of cut) this.cuts.delete(k);
@@ -866,6 +1143,7 @@ export class Simulation {
         if (t.kind === 'audit' && t.told === null && node.core.view(t.id) === 'READ_ONLY') t.exempt = true;
       }
     }
+    if (node.kind === 'participant') this.countCore(node);
     node.up = false;
     node.core = null;
     node.inc++;
@@ -924,11 +1202,18 @@ export class Simulation {
       deltas.set(from, -amt);
       deltas.set(to, amt);
     }
+    // A retry runs the same protocol; 'mixed' draws from its own stream.
+    const protocol: ProtocolName = retryOf
+      ? retryOf.msg.protocol
+      : this.protocolMode === 'mixed'
+        ? this.protocolRng.pick(PROTOCOLS)
+        : this.protocolMode;
     const ct: ClientTxn = {
       id,
       client,
       kind,
-      msg: { txn: id, ops, age, timeoutMs: r.int(200, 1500), digest: digestOf(ops), clientId: true },
+      msg: { txn: id, ops, age, timeoutMs: r.int(200, 1500), digest: digestOf(ops), clientId: true, protocol },
+      participants: [...new Set(ops.map((o) => ownerOf(o.key, this.pids)))].sort(),
       deltas,
       told: null,
       results: null,
@@ -940,7 +1225,7 @@ export class Simulation {
     this.txns.set(id, ct);
     if (kind === 'transfer') this.stats.transfers++;
     else this.stats.audits++;
-    this.log(CLIENT, `client${client} starts ${id} ${kind} ${describeOps(ops)}`);
+    this.log(CLIENT, `client${client} starts ${id} ${protocol} ${kind} ${describeOps(ops)}`);
     this.submit(ct);
   }
 
@@ -958,7 +1243,7 @@ export class Simulation {
         c.replies.set(handle, { kind: 'transact', txn: msg.txn, respond });
         this.stepC({ type: 'transact', replyTo: handle, msg: structuredClone(msg) });
       },
-      onReply: (r) => this.clientAnswer(ct, r),
+      onReply: (r) => this.clientAnswer(ct, r, 'transact'),
       onError: () => this.clientUnknown(ct),
     });
   }
@@ -975,7 +1260,7 @@ export class Simulation {
         c.replies.set(handle, { kind: 'query', txn: ct.id, respond });
         this.stepC({ type: 'query', replyTo: handle, txn: ct.id });
       },
-      onReply: (r) => this.clientAnswer(ct, r),
+      onReply: (r) => this.clientAnswer(ct, r, 'query'),
       onError: () => this.clientUnknown(ct),
     });
   }
@@ -990,13 +1275,20 @@ export class Simulation {
     });
   }
 
-  private clientAnswer(ct: ClientTxn, r: CoordinatorReply): void {
+  private clientAnswer(ct: ClientTxn, r: CoordinatorReply, via: 'transact' | 'query'): void {
     if (r.kind === 'rejected') {
       if (r.status === 'RESOURCE_EXHAUSTED') return this.clientUnknown(ct);
       this.fail('client-protocol', `${ct.id}: ${r.status}: ${r.message}`);
     }
     if (r.outcome === 'PENDING') return this.clientUnknown(ct);
     const outcome = r.outcome;
+    // TransactResponse: "one result per op, in order (only when COMMITTED)". GetTransaction
+    // promises none: a coordinator that found the outcome from the participants has none.
+    const complete = r.results.length === ct.msg.ops.length && ct.msg.ops.every((_, i) => r.results[i] != null);
+    if (outcome === 'COMMITTED' && via === 'transact' && !complete) {
+      const have = ct.msg.ops.filter((_, i) => r.results[i] != null).length;
+      this.fail('client-protocol', `Transact(${ct.id}) (${ct.msg.protocol}) answered COMMITTED with ${have} of ${ct.msg.ops.length} op results`);
+    }
     if (ct.told !== null) {
       // A duplicate answer. A read-only txn's unforced record may be lost (it then reads as
       // aborted, which loses nothing); a writing txn's outcome must never change.
@@ -1009,12 +1301,20 @@ export class Simulation {
     ct.code = r.code;
     this.log(CLIENT, `client${ct.client} told ${ct.id} ${outcome}${r.reason ? ` (${r.code ?? ''}: ${r.reason})` : ''}`);
     if (outcome === 'COMMITTED') {
-      ct.results = r.results;
-      if (ct.kind === 'audit') this.checkAudit(ct);
+      if (complete) {
+        ct.results = r.results;
+        if (ct.kind === 'audit') this.checkAudit(ct);
+      } else if (ct.kind === 'audit') {
+        this.stats.auditsUnread++;
+      }
     }
     if (ct.kind === 'transfer') {
-      if (outcome === 'COMMITTED') this.stats.committed++;
-      else this.stats.aborted++;
+      if (outcome === 'COMMITTED') {
+        this.stats.committed++;
+        if (ct.msg.protocol === '2pc') this.stats.committed2pc++;
+        else if (ct.msg.protocol === '3pc') this.stats.committed3pc++;
+        else this.stats.committedNb++;
+      } else this.stats.aborted++;
     }
     const conflict = outcome === 'ABORTED' && (r.code === 'CONFLICT' || r.code === 'TIMED_OUT' || r.code === 'UNAVAILABLE_PARTICIPANT');
     if (conflict && ct.conflictRetries < 3) {
@@ -1050,12 +1350,73 @@ export class Simulation {
     this.fail('vote-before-durable', `${n.id} votes YES on ${txn} without a durable prepare record`);
   }
 
+  private checkPrecommitDurable(n: PNode, txn: TxnId): void {
+    if (parseJson<PrepareRecord>(n.disk.durable.get(PKEY.prepare(txn)))?.precommitted) return;
+    if (parseJson<ParticipantOutcomeRecord>(n.disk.durable.get(PKEY.outcome(txn)))?.outcome === 'COMMITTED') return;
+    // Committing: a commit decision was taken (and forced) elsewhere; p is behind it.
+    if (n.core?.view(txn) === 'COMMITTED') return;
+    this.fail('precommit-before-durable', `${n.id} acknowledges PreCommit of ${txn} without a durable pre-committed record`);
+  }
+
+  /** `p`'s log durably holds its YES for `txn`: the prepare record, or the commit that replaced it. */
+  private yesDurable(p: NodeId, txn: TxnId): boolean {
+    const n = this.P.get(p)!;
+    if (n.disk.durable.has(PKEY.prepare(txn))) return true;
+    return parseJson<ParticipantOutcomeRecord>(n.disk.durable.get(PKEY.outcome(txn)))?.outcome === 'COMMITTED';
+  }
+
+  private committedAt(txn: TxnId): NodeId[] {
+    return [...(this.pOutcomes.get(txn) ?? [])].filter(([, o]) => o === 'COMMITTED').map(([p]) => p);
+  }
+
+  /**
+   * Whether a transaction is durably committed, by its protocol's rule. 2pc: the coordinator's
+   * forced decision. 3pc: that, or a participant's commit record, or a participant that decided
+   * COMMITTED (a backup coordinator, or one told by a backup) from its durable pre-committed
+   * state: Skeen's termination commits from there, whoever fails. nb: every participant's log
+   * holds YES (or the commit that followed it).
+   */
+  private durablyCommitted(ct: ClientTxn): boolean {
+    if (this.cDecisions.get(ct.id) === 'COMMITTED') return true;
+    switch (ct.msg.protocol) {
+      case '2pc':
+        return false;
+      case '3pc':
+        return (
+          this.committedAt(ct.id).length > 0 ||
+          ct.participants.some((p) => {
+            const n = this.P.get(p)!;
+            return n.core?.view(ct.id) === 'COMMITTED' && parseJson<PrepareRecord>(n.disk.durable.get(PKEY.prepare(ct.id)))?.precommitted === true;
+          })
+        );
+      case 'nb':
+        return this.committedAt(ct.id).length > 0 || ct.participants.every((p) => this.yesDurable(p, ct.id));
+    }
+  }
+
   private checkReplyDurable(reply: CoordinatorReply): void {
     if (reply.kind !== 'outcome' || reply.outcome !== 'COMMITTED') return;
     const ct = this.txns.get(reply.txn);
     if (!ct || ct.kind !== 'transfer') return;
-    if (this.cDecisions.get(reply.txn) !== 'COMMITTED') {
-      this.fail('reply-before-durable', `client told COMMITTED for ${reply.txn} while the coordinator's durable decision is ${this.cDecisions.get(reply.txn) ?? 'absent'}`);
+    switch (ct.msg.protocol) {
+      case '2pc':
+      case '3pc':
+        // 3pc forces the coordinator's decision before replying, as 2pc does; a coordinator that
+        // lost the transaction may answer COMMITTED only from a participant that committed it
+        // (or decided it from a durable pre-commit).
+        if (this.durablyCommitted(ct)) return;
+        this.fail(
+          'reply-before-durable',
+          `client told COMMITTED for ${reply.txn} (${ct.msg.protocol}) while the coordinator's durable decision is ` +
+            `${this.cDecisions.get(reply.txn) ?? 'absent'}${ct.msg.protocol === '3pc' ? ' and no participant committed it (durably, or from a durable pre-commit)' : ''}`,
+        );
+        break;
+      case 'nb': {
+        // No decision is forced: the YES votes in the participants' logs are the commit.
+        const missing = ct.participants.filter((p) => !this.yesDurable(p, reply.txn));
+        if (missing.length === 0) return;
+        this.fail('reply-before-durable', `client told COMMITTED for ${reply.txn} (nb) while the YES of ${missing.join(',')} is not durable`);
+      }
     }
   }
 
@@ -1069,14 +1430,18 @@ export class Simulation {
         const prev = this.cDecisions.get(d.txn);
         if (prev && prev !== d.outcome) this.fail('decision-stable', `coordinator's durable decision of ${d.txn} changed from ${prev} to ${d.outcome}`);
         this.cDecisions.set(d.txn, d.outcome);
-        if (d.outcome === 'ABORTED') {
-          const at = [...(this.pOutcomes.get(d.txn) ?? [])].filter(([, o]) => o === 'COMMITTED').map(([p]) => p);
-          if (at.length > 0) this.fail('atomicity', `${d.txn} durably ABORTED at the coordinator but COMMITTED at ${at.join(',')}`);
+        const against = [...(this.pOutcomes.get(d.txn) ?? [])].filter(([, o]) => o !== d.outcome).map(([p]) => p);
+        if (against.length > 0) {
+          this.fail('atomicity', `${d.txn} durably ${d.outcome} at the coordinator but ${d.outcome === 'ABORTED' ? 'COMMITTED' : 'ABORTED'} at ${against.join(',')}`);
         }
         continue;
       }
       if (op.key.startsWith(PKEY.outcomePrefix)) {
         const o = JSON.parse(op.value) as ParticipantOutcomeRecord;
+        // A node asked about a transaction it is no participant of (a coordinator resolving an
+        // id it has no record of asks every node) durably aborts it, so that a prepare of it can
+        // never be answered YES there. That says nothing about the transaction's outcome.
+        if (!this.txns.get(o.txn)?.participants.includes(node.id)) continue;
         let m = this.pOutcomes.get(o.txn);
         if (!m) this.pOutcomes.set(o.txn, (m = new Map()));
         const prev = m.get(node.id);
@@ -1086,8 +1451,22 @@ export class Simulation {
         if (outcomes.size > 1) {
           this.fail('atomicity', `${o.txn} is ${[...m].map(([p, x]) => `${x} at ${p}`).join(', ')}`);
         }
-        if (o.outcome === 'COMMITTED' && this.cDecisions.get(o.txn) !== 'COMMITTED') {
-          this.fail('commit-without-decision', `${node.id} durably committed ${o.txn}; the coordinator's durable decision is ${this.cDecisions.get(o.txn) ?? 'absent'}`);
+        const decided = this.cDecisions.get(o.txn);
+        if (decided && decided !== o.outcome) {
+          this.fail('atomicity', `${o.txn} is durably ${o.outcome} at ${node.id} but ${decided} at the coordinator`);
+        }
+        if (o.outcome === 'COMMITTED') {
+          const ct = this.txns.get(o.txn);
+          if ((ct?.msg.protocol ?? '2pc') === '2pc') {
+            if (this.cDecisions.get(o.txn) !== 'COMMITTED') {
+              this.fail('commit-without-decision', `${node.id} durably committed ${o.txn}; the coordinator's durable decision is ${this.cDecisions.get(o.txn) ?? 'absent'}`);
+            }
+          } else {
+            const missing = ct!.participants.filter((p) => !this.yesDurable(p, o.txn));
+            if (missing.length > 0) {
+              this.fail('commit-without-votes', `${node.id} durably committed ${o.txn} (${ct!.msg.protocol}); no durable YES at ${missing.join(',')}`);
+            }
+          }
         }
       } else if (op.key.startsWith(PKEY.dataPrefix)) {
         const v = JSON.parse(op.value) as StoredValue;
@@ -1125,14 +1504,20 @@ export class Simulation {
       if (t.kind !== 'transfer') continue;
       const decision = this.cDecisions.get(t.id);
       const writers = [...new Set([...t.deltas.keys()].map((k) => ownerOf(k, this.pids)))];
-      if (t.told === 'COMMITTED' && decision !== 'COMMITTED') {
-        this.fail('committed-durable', `client told COMMITTED for ${t.id}; the coordinator's durable decision is ${decision ?? 'absent'}`);
+      const committed = this.durablyCommitted(t);
+      if (t.told === 'COMMITTED' && !committed) {
+        this.fail(
+          'committed-durable',
+          `client told COMMITTED for ${t.id} (${t.msg.protocol}); the coordinator's durable decision is ${decision ?? 'absent'}` +
+            (t.msg.protocol === '2pc' ? '' : `, committed at [${this.committedAt(t.id).join(',')}]`) +
+            (t.msg.protocol === 'nb' ? `, durable YES at [${t.participants.filter((p) => this.yesDurable(p, t.id)).join(',')}]` : ''),
+        );
       }
       const committedAt = writers.filter((p) => this.pOutcomes.get(t.id)?.get(p) === 'COMMITTED');
       if (t.told === 'ABORTED' && committedAt.length > 0) {
         this.fail('aborted-not-applied', `client told ABORTED for ${t.id} (${t.code}); it is committed at ${committedAt.join(',')}`);
       }
-      if (decision === 'COMMITTED') {
+      if (committed) {
         // Not applied although the participant considers the txn finished (or forgot it):
         // not a matter of time. (Still in progress there is a liveness matter, reported below.)
         const missing = writers.filter((p) => {
@@ -1143,7 +1528,7 @@ export class Simulation {
         if (missing.length > 0) {
           this.fail(
             t.told === 'COMMITTED' ? 'committed-durable' : 'committed-applied',
-            `${t.id} is durably COMMITTED at the coordinator${t.told === 'COMMITTED' ? ' (and told so)' : ''} but not applied at ${missing.join(',')}`,
+            `${t.id} (${t.msg.protocol}) is durably COMMITTED${t.told === 'COMMITTED' ? ' (and told so)' : ''} but not applied at ${missing.join(',')}`,
           );
         }
         for (const [k, d] of t.deltas) expected.set(k, expected.get(k)! + d);
@@ -1181,39 +1566,73 @@ function describeVote(v: { kind: string; reason?: string; code?: string }): stri
   return v.kind === 'NO' ? `NO(${v.code}: ${v.reason})` : v.kind;
 }
 
+function recordTxn(r: ParticipantRecord): TxnId {
+  return r.kind === 'prepare' || r.kind === 'precommit' ? r.record.txn : r.txn;
+}
+
+function describePReply(r: ParticipantReply): string {
+  switch (r.kind) {
+    case 'vote':
+      return `vote ${r.txn} ${describeVote(r.vote)}`;
+    case 'ack':
+      return `ack ${r.txn} known=${r.known}`;
+    case 'precommitAck':
+      return `precommitAck ${r.txn} ok=${r.ok}`;
+    case 'state':
+      return `state ${r.txn} ${r.state}${r.protocol ? ` ${r.protocol}` : ''}`;
+  }
+}
+
 function describePEvent(ev: ParticipantEvent): string {
   switch (ev.type) {
     case 'recover':
-      return `recover [${ev.prepared.map((p) => p.txn).join(',')}]`;
+      return `recover [${ev.prepared.map((p) => `${p.txn}${p.precommitted ? '(p)' : ''}`).join(',')}]`;
     case 'prepare':
-      return `<- prepare ${ev.msg.txn} h${ev.replyTo} ${describeOps(ev.msg.ops)}`;
+      return `<- prepare ${ev.msg.txn} ${ev.msg.protocol} h${ev.replyTo} ${describeOps(ev.msg.ops)}`;
     case 'readDone':
       return `readDone ${ev.txn} ${[...ev.values].map(([k, v]) => `${k}=${v.value}@${v.version}`).join(' ')}${ev.finished ? ` finished=${ev.finished.outcome}` : ''}`;
     case 'persisted':
-      return `persisted ${ev.record.kind} ${ev.record.kind === 'prepare' ? ev.record.record.txn : ev.record.txn}`;
+      return `persisted ${ev.record.kind} ${recordTxn(ev.record)}`;
     case 'decision':
       return `<- ${ev.outcome === 'COMMITTED' ? 'commit' : 'abort'} ${ev.txn}${ev.replyTo === null ? '' : ` h${ev.replyTo}`}`;
     case 'inquiryResult':
       return `inquiryResult ${ev.txn} ${ev.outcome}`;
     case 'timer':
       return `timer ${ev.timer.kind} ${ev.timer.txn}`;
+    case 'stateQuery':
+      return `<- stateQuery ${ev.txn} h${ev.replyTo}${ev.abortIfUnvoted ? ' abortIfUnvoted' : ''}`;
+    case 'outcomeChecked':
+      return `outcomeChecked ${ev.txn} ${ev.finished ? ev.finished.outcome : 'none'}${ev.replyTo === null ? '' : ` h${ev.replyTo}`}`;
+    case 'precommit':
+      return `<- precommit ${ev.txn}${ev.replyTo === null ? '' : ` h${ev.replyTo}`}`;
+    case 'peerState':
+      return `peerState ${ev.txn} ${ev.from}=${ev.state}`;
+    case 'peerPrecommitted':
+      return `peerPrecommitted ${ev.txn} ${ev.from} ${ev.result}`;
   }
 }
 
 function describePEffect(e: ParticipantEffect): string {
   switch (e.type) {
     case 'reply':
-      return e.reply.kind === 'vote' ? `vote ${e.reply.txn} ${describeVote(e.reply.vote)} h${e.to}` : `ack ${e.reply.txn} known=${e.reply.known} h${e.to}`;
+      return `${describePReply(e.reply)} h${e.to}`;
     case 'read':
       return `read ${e.txn}`;
     case 'persist':
-      return `persist ${e.record.kind} ${e.record.kind === 'prepare' ? e.record.record.txn : e.record.txn}${e.sync ? ' sync' : ''}`;
+      return `persist ${e.record.kind} ${recordTxn(e.record)}${e.sync ? ' sync' : ''}`;
     case 'setTimer':
       return `timer ${e.timer.kind} ${e.timer.txn}@${e.at}`;
     case 'inquire':
       return `inquire ${e.txn}`;
+    case 'checkOutcome':
+      return `checkOutcome ${e.txn}`;
+    case 'queryPeer':
+      return `queryPeer ${e.txn} ${e.to}${e.abortIfUnvoted ? '' : ' (no abort)'}`;
+    case 'sendPeer':
+      return `sendPeer ${e.message} ${e.txn} to ${e.to}`;
     case 'log':
-      return '';
+      // The cores' info/warn lines explain termination verdicts: keep them in the trace.
+      return e.level === 'debug' ? '' : `"${e.msg}"`;
   }
 }
 
@@ -1222,7 +1641,7 @@ function describeCEvent(ev: CoordinatorEvent): string {
     case 'recover':
       return `recover [${ev.pending.map((d) => d.txn).join(',')}]`;
     case 'transact':
-      return `<- transact ${ev.msg.txn} h${ev.replyTo}`;
+      return `<- transact ${ev.msg.txn} ${ev.msg.protocol} h${ev.replyTo}`;
     case 'query':
       return `<- query ${ev.txn} h${ev.replyTo}`;
     case 'lookupDone':
@@ -1235,6 +1654,10 @@ function describeCEvent(ev: CoordinatorEvent): string {
       return `persisted ${ev.record.kind} ${ev.record.kind === 'end' ? ev.record.txn : `${ev.record.record.txn} ${ev.record.record.outcome}`}`;
     case 'timer':
       return `timer ${ev.timer.kind} ${ev.timer.txn}`;
+    case 'precommitAck':
+      return `<- precommitAck ${ev.txn} from ${ev.from} ok=${ev.ok}`;
+    case 'txnState':
+      return `<- txnState ${ev.txn} from ${ev.from} ${ev.answer.state}`;
   }
 }
 
@@ -1245,13 +1668,13 @@ function describeCEffect(e: CoordinatorEffect): string {
     case 'lookup':
       return `lookup ${e.txn}`;
     case 'send':
-      return `send ${e.message.kind} ${e.message.kind === 'prepare' ? e.message.msg.txn : e.message.txn} to ${e.to}`;
+      return `send ${e.message.kind === 'query' && !e.message.abortIfUnvoted ? 'probe' : e.message.kind} ${e.message.kind === 'prepare' ? e.message.msg.txn : e.message.txn} to ${e.to}`;
     case 'persist':
       return `persist ${e.record.kind} ${e.record.kind === 'end' ? e.record.txn : `${e.record.record.txn} ${e.record.record.outcome}`}${e.sync ? ' sync' : ''}`;
     case 'setTimer':
       return `timer ${e.timer.kind} ${e.timer.txn}@${e.at}`;
     case 'log':
-      return '';
+      return e.level === 'debug' ? '' : `"${e.msg}"`;
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runSeeds, simulate, type BugName, type InvariantName, type RunSeedsSummary } from '../../src/sim/index.js';
+import { PARTITION_SPLIT } from './partitionSplit.js';
 
 function report(s: RunSeedsSummary): string {
   const f = s.failures[0];
@@ -13,8 +14,8 @@ function report(s: RunSeedsSummary): string {
 }
 
 describe('simulation: the real cores under loss, duplication, reordering, partitions, crashes and pauses', () => {
-  it('400 seeds with 3 participants pass every invariant', () => {
-    const s = runSeeds({ from: 1, count: 400 });
+  it('400 seeds with 3 participants pass every invariant (2pc)', () => {
+    const s = runSeeds({ from: 1, count: 400, protocol: '2pc' });
     expect(s.failures, report(s)).toEqual([]);
     expect(s.seedsRun).toBe(400);
     // The seeds really did inject faults and really did move money.
@@ -37,6 +38,12 @@ describe('simulation: the real cores under loss, duplication, reordering, partit
       const s = runSeeds({ from: 1, count: 40, participants });
       expect(s.failures, `${participants} participants: ${report(s)}`).toEqual([]);
     }
+  });
+
+  it('the long partitions that split 3pc (threePhase.test.ts) block 2pc at worst: every invariant holds', () => {
+    const s = runSeeds({ ...PARTITION_SPLIT, count: 80, protocol: '2pc' });
+    expect(s.failures, report(s)).toEqual([]);
+    expect(s.totals.partitions).toBeGreaterThan(40);
   });
 
   it('without faults most transfers commit and every audit sums to the total', () => {
