@@ -3,7 +3,10 @@
  * message pump: random latencies (reordering), duplicated and dropped messages, FIFO disks
  * whose not-yet-durable tail is lost on a crash, and crash/restart of any node. RPCs that the
  * runtime always answers (GetTxnState, peer PreCommit) have a deadline after which the asker
- * hears UNREACHABLE. Each run uses one commit protocol ('2pc', '3pc', 'nb') or a mix.
+ * hears UNREACHABLE (as the runtime does, a GetTxnState carries the asker's abortIfUnvoted:
+ * the coordinator's, or a participant's termination query, without it under 2pc and with it
+ * under 3pc/nb; and a PENDING with inProgress false reaches an inquiring participant as UNDECIDED).
+ * Each run uses one commit protocol ('2pc', '3pc', 'nb') or a mix.
  * After the faults heal, everything must be decided everywhere with every lock released, and:
  *   - atomicity: no txn committed at one participant and aborted at another;
  *   - a participant commits only what was decided to commit: 2pc, a durable coordinator
@@ -29,6 +32,7 @@ import {
   ParticipantCore,
   type ParticipantConfig,
   type ParticipantEffect,
+  type InquiryOutcome,
   type ParticipantEvent,
   type PrecommitResult,
 } from '../../src/protocol/participantCore.js';
@@ -146,16 +150,17 @@ interface SimOptions {
   participantRecent: number;
   coordinatorRecent: number;
   /**
-   * How a client without an answer retries 3pc transactions: 'transact' again with the same
-   * id (as for 2pc and nb), or 'query' (GetTransaction). The default is 'query', because a
-   * retried 3pc transact whose lookup finds no record re-runs it and may abort a transaction
-   * that the participants' termination already committed (BUG, see coordinatorProtocols.test.ts).
+   * How a client without an answer retries 3pc transactions: 'transact' again with the same id
+   * (the default, as for 2pc and nb: a retried 3pc/nb id with no record is probed before it is
+   * re-run), or 'query' (GetTransaction: resolved from the participants' states).
    */
   retry3pc?: 'transact' | 'query';
   /** Transfers always move money between two participants (so every 2-participant txn spans both). */
   crossOnly?: boolean;
   /** Which nodes crash: any, or only the coordinator (participants then never lose their memory). */
   crashTargets?: 'all' | 'coordinator';
+  /** Count COMMITTED replies whose results have holes instead of failing on them (off everywhere since the results fix; kept for exploration). */
+  allowHoles?: boolean;
 }
 
 interface SimReport {
@@ -167,7 +172,7 @@ interface SimReport {
   finishedPathHits: number;
   readOnlyReplayedAsYes: number;
   pendingReplies: number;
-  /** COMMITTED replies whose results have holes (BUG, see coordinatorProtocols.test.ts). */
+  /** COMMITTED replies whose results have holes (only counted with allowHoles; fixed, see 'regressions (wider simulation)'). */
   resultsWithHoles: number;
   /** COMMITTED replies without results (the outcome was found by resolving, the reads are lost). */
   resultsUnknown: number;
@@ -368,14 +373,14 @@ function simulate(seed: number, o: SimOptions): SimReport {
   };
 
   /** A state query or PreCommit from `asker` to participant `to`, answered by the deadline if not by `to`. */
-  const peerRpc = (asker: PNode, askerInc: number, kind: 'peerQuery' | 'peerPrecommit', txn: TxnId, to: string): void => {
+  const peerRpc = (asker: PNode, askerInc: number, kind: 'peerQuery' | 'peerPrecommit', txn: TxnId, to: string, abortIfUnvoted = false): void => {
     const target = P.get(to)!;
     const h: Extract<Handle, { type: 'peerQuery' | 'peerPrecommit' }> = { type: kind, txn, from: to, asker: asker.id, askerInc, replied: false, answered: false };
     const id = newHandle(h);
     network(
       () => () => {
         if (!target.core) return;
-        if (kind === 'peerQuery') stepP(target, { type: 'stateQuery', replyTo: id, txn, abortIfUnvoted: true });
+        if (kind === 'peerQuery') stepP(target, { type: 'stateQuery', replyTo: id, txn, abortIfUnvoted });
         else stepP(target, { type: 'precommit', replyTo: id, txn });
       },
       { dup: false },
@@ -426,7 +431,10 @@ function simulate(seed: number, o: SimOptions): SimReport {
           } else if (h.type === 'peerAck' && r.kind === 'ack') {
             // a decision passed on by a peer: nobody waits for the ack
           } else if (h.type === 'precommit' && r.kind === 'precommitAck') {
-            if (r.ok && !pn.prepared.get(h.txn)?.precommitted && pn.outcomes.get(h.txn)?.outcome !== 'COMMITTED') {
+            // ok means "pre-committed or beyond": a durable p state, or told to commit (a late
+            // duplicate PreCommit reaching a participant whose commit record is being forced).
+            const beyond = pn.outcomes.get(h.txn)?.outcome === 'COMMITTED' || (pn.core!.view(h.txn) === 'COMMITTED' && !commitUnjustified(h.txn));
+            if (r.ok && !pn.prepared.get(h.txn)?.precommitted && !beyond) {
               fail(`${pn.id} acked PreCommit of ${h.txn} before its pre-commit was durable`);
             }
             const { txn, from, cInc } = h;
@@ -448,7 +456,7 @@ function simulate(seed: number, o: SimOptions): SimReport {
               { dup: false },
             );
           } else if (h.type === 'cQuery' && r.kind === 'state') {
-            const answer: StateAnswer = { state: r.state, protocol: r.protocol, participants: r.participants };
+            const answer: StateAnswer = { state: r.state, protocol: r.protocol, participants: r.participants, results: r.results };
             network(
               () => () =>
                 answerOnce(h, () => {
@@ -523,7 +531,9 @@ function simulate(seed: number, o: SimOptions): SimReport {
         }
         case 'queryPeer':
           if (e.addr !== addrOf(e.to)) fail(`${pn.id} asks ${e.to} at ${e.addr}`);
-          peerRpc(pn, inc, 'peerQuery', e.txn, e.to);
+          // as the runtime does: 2pc asks without abortIfUnvoted, 3pc/nb with it
+          if (e.abortIfUnvoted !== (clients.get(e.txn)?.msg.protocol !== '2pc')) fail(`${pn.id} asks ${e.to} about ${e.txn} with abortIfUnvoted ${e.abortIfUnvoted}`);
+          peerRpc(pn, inc, 'peerQuery', e.txn, e.to, e.abortIfUnvoted);
           break;
         case 'sendPeer': {
           if (e.addr !== addrOf(e.to)) fail(`${pn.id} sends to ${e.to} at ${e.addr}`);
@@ -622,10 +632,8 @@ function simulate(seed: number, o: SimOptions): SimReport {
                 resultsUnknown++;
                 ct.results = undefined;
               } else if (ct.results.length !== ct.msg.ops.length || Array.from(ct.results, (r) => r === undefined).some((x) => x)) {
-                // Known bug: an nb commit decided by the coordinator's termination has no results
-                // for the branches whose vote was lost. Counted, not failed, so that other bugs stay visible.
-                if (ct.msg.protocol !== 'nb') fail(`client of ${h.txn} got results with holes`);
                 resultsWithHoles++;
+                if (!o.allowHoles) fail(`client of ${h.txn} got results with holes: ${json(ct.results)}`);
                 ct.results = undefined;
               }
               const why = commitUnjustified(h.txn);
@@ -637,7 +645,9 @@ function simulate(seed: number, o: SimOptions): SimReport {
               fail(`inquiry answered ${e.reply.kind}`);
               break;
             }
-            const outcome = e.reply.outcome;
+            // PENDING from a coordinator that runs it: wait; from one with no record (or that
+            // gave up): the participants must settle it.
+            const outcome: InquiryOutcome = e.reply.outcome === 'PENDING' && e.reply.inProgress === false ? 'UNDECIDED' : e.reply.outcome;
             const pn = P.get(h.p)!;
             const { pInc, txn } = h;
             network(
@@ -670,13 +680,13 @@ function simulate(seed: number, o: SimOptions): SimReport {
             const id = newHandle(h);
             network(
               () => () => {
-                if (pn.core) stepP(pn, { type: 'stateQuery', replyTo: id, txn: m.txn, abortIfUnvoted: true });
+                if (pn.core) stepP(pn, { type: 'stateQuery', replyTo: id, txn: m.txn, abortIfUnvoted: m.abortIfUnvoted });
               },
               { dup: false },
             );
             schedule(now + RPC_DEADLINE_MS, () =>
               answerOnce(h, () => {
-                if (C.core && C.inc === inc) stepC({ type: 'txnState', txn: m.txn, from: e.to, answer: { state: 'UNREACHABLE', protocol: null, participants: [] } });
+                if (C.core && C.inc === inc) stepC({ type: 'txnState', txn: m.txn, from: e.to, answer: { state: 'UNREACHABLE', protocol: null, participants: [], results: [] } });
               }),
             );
             break;
@@ -766,7 +776,7 @@ function simulate(seed: number, o: SimOptions): SimReport {
   };
 
   // ------------------------------------------------------------------ clients
-  const retry3pc = o.retry3pc ?? 'query';
+  const retry3pc = o.retry3pc ?? 'transact';
   const submit = (ct: ClientTxn): void => {
     if (ct.told.length > 0) return;
     ct.submits++;
@@ -834,7 +844,7 @@ function simulate(seed: number, o: SimOptions): SimReport {
       break;
     }
   }
-  expect(violations).toEqual([]);
+  expect(violations, violations[0]).toEqual([]);
 
   // ------------------------------------------------------------------ final checks
   const tag = `seed ${seed} (${o.protocol})`;
@@ -932,12 +942,29 @@ const base = (protocol: SimOptions['protocol'], seed: number): SimOptions => ({
   coordinatorRecent: seed % 3 === 0 ? 3 : 1000,
 });
 
+/** Wide configurations: faults on every node (3pc without message loss: a loss is a partition). */
+const WIDE: Record<string, (seed: number) => SimOptions> = {
+  '2pc': (seed) => ({ ...base('2pc', seed), pDrop: 0.05, crashes: 1 + (seed % 4) }),
+  // allowHoles is off: since state answers from an outcome record carry its results, nb replies have no holes.
+  nb: (seed) => ({ ...base('nb', seed), txns: 30, pDrop: 0.05, pDup: 0.2, crashes: 1 + (seed % 4) }),
+  '3pc': (seed) => ({ ...base('3pc', seed), crashes: 1 + (seed % 4), retry3pc: seed % 3 === 0 ? 'query' : 'transact' }),
+  mixed: (seed) => ({ ...base('mixed', seed), crashes: 1 + (seed % 4) }),
+  // heavier: more participants, txns, duplicates, drops (not for 3pc) and crashes
+  '2pcHeavy': (seed) => ({ ...base('2pc', seed), participants: 2 + (seed % 4), txns: 40, pDrop: 0.15, pDup: 0.3, crashes: 3 + (seed % 6) }),
+  nbHeavy: (seed) => ({ ...base('nb', seed), participants: 2 + (seed % 4), txns: 40, pDrop: 0.15, pDup: 0.3, crashes: 3 + (seed % 6) }),
+  '3pcHeavy': (seed) => ({ ...base('3pc', seed), participants: 2 + (seed % 4), txns: 40, pDup: 0.3, crashes: 3 + (seed % 6), retry3pc: seed % 2 ? 'transact' : 'query' }),
+  mixedHeavy: (seed) => ({ ...base('mixed', seed), participants: 2 + (seed % 4), txns: 40, pDup: 0.3, crashes: 3 + (seed % 6), retry3pc: seed % 2 ? 'transact' : 'query' }),
+};
+
 describe('cluster simulation: 1 coordinator + N participants through a random message pump', () => {
   describe.each(PROTOCOLS)('%s', (protocol) => {
     it('no faults: everything commits or aborts cleanly and some transfers commit', () => {
       const t = runSeeds(1, 7, (seed) => ({ ...base(protocol, seed), participants: 3, txns: 30, pDup: 0, participantRecent: 1000, coordinatorRecent: 1000 }));
       expect(t.committed).toBeGreaterThan(30);
       if (protocol === '3pc') expect(sumOf(t, (r) => r.participants.precommitted)).toBeGreaterThan(30);
+      // nothing lost: no termination, no resolution, every reply has its results
+      expect(sumOf(t, (r) => r.participants.terminations + r.coordinator.terminations + r.coordinator.resolutions)).toBe(0);
+      expect(sumOf(t, (r) => r.resultsWithHoles + r.resultsUnknown)).toBe(0);
     });
   });
 
@@ -951,9 +978,9 @@ describe('cluster simulation: 1 coordinator + N participants through a random me
     });
 
     it('plus crashes and restarts of the coordinator and participants (lost unsynced disk tails), many seeds', () => {
-      const t = runSeeds(1000, 1030, (seed) => ({ ...base('2pc', seed), pDrop: 0.05, crashes: 1 + (seed % 4) }));
-      expect(t.committed).toBeGreaterThan(30);
-      expect(t.crashes).toBeGreaterThan(60);
+      const t = runSeeds(1000, 1040, WIDE['2pc']!);
+      expect(t.committed).toBeGreaterThan(40);
+      expect(t.crashes).toBeGreaterThan(80);
       // GetTransaction of an id with no record resolves it by asking the participants
       expect(sumOf(t, (r) => r.coordinator.resolutions)).toBeGreaterThan(0);
       expect(sumOf(t, (r) => r.coordinator.tombstones)).toBeGreaterThan(0);
@@ -961,10 +988,8 @@ describe('cluster simulation: 1 coordinator + N participants through a random me
   });
 
   describe('nb', () => {
-    // Participants keep every outcome in memory here: a participant that forgot one can force an
-    // ABORT over its own COMMIT (BUG, see the pinned seeds below and participantProtocols.test.ts).
     it('reordering + duplication + drops, many seeds', () => {
-      const t = runSeeds(100, 125, (seed) => ({ ...base('nb', seed), txns: 30, pDrop: 0.05, pDup: 0.2, participantRecent: 1000 }));
+      const t = runSeeds(100, 125, (seed) => ({ ...base('nb', seed), txns: 30, pDrop: 0.05, pDup: 0.2 }));
       expect(t.committed).toBeGreaterThan(80);
       expect(t.aborted).toBeGreaterThan(10);
       expect(sumOf(t, (r) => r.participants.terminations)).toBeGreaterThan(0);
@@ -972,81 +997,74 @@ describe('cluster simulation: 1 coordinator + N participants through a random me
       expect(sumOf(t, (r) => r.coordinator.terminations)).toBeGreaterThan(0);
     });
 
-    // Two participants and cross-participant transfers: every node is a participant of every
-    // transaction (a non-participant asked while resolving makes it ABORTED: BUG, see below).
-    it('plus crashes and restarts of the coordinator (its unforced decisions are lost), many seeds', () => {
-      const t = runSeeds(1000, 1030, (seed) => ({
-        ...base('nb', seed),
-        participants: 2,
-        crossOnly: true,
-        pDrop: 0.05,
-        crashes: 1 + (seed % 4),
-        crashTargets: 'coordinator',
-        participantRecent: 1000,
-      }));
-      expect(t.committed).toBeGreaterThan(30);
-      expect(t.crashes).toBeGreaterThan(60);
+    // Widened (the forgotten-commit and non-participant-resolution bugs are fixed): crashes of
+    // any node, 2-4 participants, participants that forget outcomes (recentOutcomes 2).
+    it('plus crashes and restarts of any node, many seeds', () => {
+      const t = runSeeds(1000, 1040, WIDE.nb!);
+      expect(t.committed).toBeGreaterThan(250);
+      expect(t.crashes).toBeGreaterThan(80);
       expect(sumOf(t, (r) => r.coordinator.resolutions)).toBeGreaterThan(0);
+      expect(sumOf(t, (r) => r.coordinator.terminations)).toBeGreaterThan(0);
+      expect(sumOf(t, (r) => r.participants.terminatedHere)).toBeGreaterThan(0);
     });
   });
 
-  // No message loss: a lost message is a partition for 3pc. Two participants and
-  // cross-participant transfers; clients retry with GetTransaction (see SimOptions.retry3pc).
-  it('3pc: duplication + crashes and restarts of any node, no message loss, many seeds', () => {
-    const t = runSeeds(2000, 2035, (seed) => ({ ...base('3pc', seed), participants: 2, crossOnly: true, crashes: 1 + (seed % 4) }));
-    expect(t.committed).toBeGreaterThan(35);
-    expect(t.crashes).toBeGreaterThan(70);
-    expect(sumOf(t, (r) => r.participants.precommitted)).toBeGreaterThan(35);
+  // No message loss: a lost message is a partition for 3pc. Widened (the retry and resolution
+  // bugs are fixed): 2-4 participants, any transfer, crashes of any node, clients that retry the
+  // same id (and every third seed, GetTransaction instead).
+  it('3pc: duplication + crashes and restarts of any node, no message loss, retries of the same id, many seeds', () => {
+    const t = runSeeds(2000, 2040, WIDE['3pc']!);
+    expect(t.committed).toBeGreaterThan(250);
+    expect(t.crashes).toBeGreaterThan(80);
+    expect(sumOf(t, (r) => r.participants.precommitted)).toBeGreaterThan(250);
     expect(sumOf(t, (r) => r.participants.terminatedHere)).toBeGreaterThan(0);
+    expect(sumOf(t, (r) => r.coordinator.precommitTimeouts)).toBeGreaterThan(0);
   });
 
-  it('a mix of all three protocols: duplication + coordinator crashes, no message loss, many seeds', () => {
-    const t = runSeeds(3000, 3020, (seed) => ({
-      ...base('mixed', seed),
-      participants: 2,
-      crossOnly: true,
-      crashes: 1 + (seed % 4),
-      crashTargets: 'coordinator',
-      participantRecent: 1000,
-    }));
-    expect(t.committed).toBeGreaterThan(20);
+  it('a mix of all three protocols: duplication + crashes of any node, no message loss, many seeds', () => {
+    const t = runSeeds(3000, 3040, WIDE.mixed!);
+    expect(t.committed).toBeGreaterThan(200);
+    expect(t.crashes).toBeGreaterThan(80);
   });
 
-  // Each of these reproduces a protocol bug end to end (pinned seeds; the focused unit tests
-  // are in participantProtocols.test.ts and coordinatorProtocols.test.ts).
-  describe('known bugs', () => {
-    // BUG (participantCore, nb): a duplicate prepare of a txn this participant committed and then
-    // forgot (memory bounded by recentOutcomes) waits for a lock, times out and votes NO, which
-    // under nb forces an ABORT record over the durable COMMIT ("p2 aborts c1-108-9 after committing it").
-    it.fails('nb: a participant that forgot a commit forces an abort over it (seed 108)', () => {
+  it('heavier faults, a few seeds of each (more nodes, txns, duplicates, drops and crashes)', () => {
+    // seeds picked clear of the known bugs below (which these configurations find at a rate of ~1 in 500)
+    const t = [
+      runSeeds(0, 8, WIDE['2pcHeavy']!),
+      runSeeds(0, 8, WIDE.nbHeavy!),
+      runSeeds(0, 8, WIDE['3pcHeavy']!),
+      runSeeds(0, 8, WIDE.mixedHeavy!),
+    ];
+    for (const x of t) expect(x.committed).toBeGreaterThan(30);
+  });
+
+  // Each of these once reproduced a protocol bug end to end (pinned seeds; the focused unit tests
+  // are in participantProtocols.test.ts and coordinatorProtocols.test.ts). Under the fixed cores
+  // the same seeds take other paths (the retried-id probe changes the schedule); they stay as
+  // regression runs.
+  describe('regressions', () => {
+    // participantCore (nb): a participant that forgot a commit forced an abort over it
+    it('regression: nb: a participant that forgot a commit does not force an abort over it (seed 108)', () => {
       simulate(108, { ...base('nb', 108), txns: 30, pDrop: 0.05, pDup: 0.2 });
     });
 
-    // BUG (coordinatorCore, 3pc): a retried transact whose lookup finds no record re-runs the
-    // transaction; the participants had committed it by their own termination, and the re-run's
-    // prepare timeout aborts it: the client is told ABORTED for a committed transaction.
-    it.fails('3pc: a retried transact re-runs a transaction the participants committed (seed 2010)', () => {
+    // coordinatorCore (3pc): a retried transact re-ran a transaction the participants had committed
+    it('regression: 3pc: a retried transact does not re-run what the participants committed (seed 2010)', () => {
       simulate(2010, { ...base('3pc', 2010), crashes: 1 + (2010 % 4), retry3pc: 'transact' });
     });
 
-    // BUG (coordinatorCore/termination.coordinatorResolution): resolving an id with no record
-    // asks every configured participant; one that never took part aborts it (abort-if-unvoted)
-    // and its ABORTED wins over the real participants' COMMITTED.
-    it.fails('3pc: resolving asks a non-participant, whose ABORTED overrides a commit (seed 2143)', () => {
-      simulate(2143, { ...base('3pc', 2143), crashes: 1 + (2143 % 4) });
+    // coordinatorResolution: a non-participant's ABORTED overrode a commit
+    it('regression: 3pc: resolving does not let a non-participant override a commit (seed 2143)', () => {
+      simulate(2143, { ...base('3pc', 2143), crashes: 1 + (2143 % 4), retry3pc: 'query' });
     });
 
-    // BUG (participantCore, 3pc): a participant whose coordinator answered PENDING twice runs the
-    // termination without it; alone and uncertain it aborts, while the live coordinator, missing
-    // its PreCommit ack, commits at precommitTimeout.
-    it.fails('3pc: a participant terminates against a live coordinator that then commits (seed 2126)', () => {
-      simulate(2126, { ...base('3pc', 2126), crashes: 1 + (2126 % 4) });
+    // participantCore (3pc): a participant terminated against a live coordinator that then committed
+    it('regression: 3pc: a participant does not terminate against a live coordinator (seed 2126)', () => {
+      simulate(2126, { ...base('3pc', 2126), crashes: 1 + (2126 % 4), retry3pc: 'query' });
     });
 
-    // BUG (participantCore, 3pc, liveness): an inquire timer that fires while the PreCommit is
-    // being forced is dropped and never rescheduled; with the coordinator gone, that participant
-    // never inquires or terminates again, and as the lowest id it is the only one allowed to lead.
-    it.fails('3pc: a participant whose inquiry timer fired while pre-committing never terminates (seed 3255)', () => {
+    // participantCore (3pc, liveness): an inquiry timer that fired while pre-committing was lost
+    it('regression: 3pc: an inquiry timer that fires while pre-committing is not lost (seed 3255)', () => {
       simulate(3255, {
         ...base('mixed', 3255),
         participants: 2,
@@ -1054,7 +1072,92 @@ describe('cluster simulation: 1 coordinator + N participants through a random me
         crashes: 1 + (3255 % 4),
         crashTargets: 'coordinator',
         participantRecent: 1000,
+        retry3pc: 'query',
       });
     });
   });
+
+  // Fixed after the wider simulation (the focused unit tests are in termination.test.ts,
+  // participantProtocols.test.ts and coordinatorProtocols.test.ts); the seeds stay as regression runs.
+  describe('regressions (wider simulation)', () => {
+    // participantCore.onStateQuery/onOutcomeChecked: a committed branch answered a state query with
+    // results: []; the nb coordinator's termination counted it as YES with no results, so the
+    // client's COMMITTED had holes ("client of c1-2-19 got results with holes: [null,{acct9…}]").
+    it('regression: nb: a commit found by the coordinator\'s termination has results for every op (WIDE.nb seed 2)', () => {
+      simulate(2, { ...WIDE.nb!(2), allowHoles: false });
+    });
+
+    // termination.coordinatorResolution: with the txn's participants out of reach, a
+    // non-participant's ABORTED (it aborted its empty vote when asked) decided: PRESUMED tombstone,
+    // ABORTED to an inquiring participant whose peer committed by termination.
+    // ("c1-189-25 is COMMITTED and ABORTED at different participants")
+    it('regression: nb: resolving with the participants out of reach does not abort a committed txn (WIDE.nbHeavy seed 189)', () => {
+      simulate(189, WIDE.nbHeavy!(189));
+    });
+
+    // Same bug under 3pc: the only participant p1 (pre-committed, then committed by its own
+    // termination after the coordinator lost its unforced commit) was unreachable when a client's
+    // GetTransaction was resolved; p2 and p3 never took part and answered ABORTED.
+    // ("c1-370-23 told ABORTED but committed")
+    it('regression: 3pc: resolving with the participants out of reach does not tell the client ABORTED for a committed txn (WIDE.3pcHeavy seed 370)', () => {
+      simulate(370, WIDE['3pcHeavy']!(370));
+    });
+
+    // participantCore.startTermination (2pc): a read-only branch released by the COMMIT and
+    // forgotten (recentOutcomes 2) was asked by an in-doubt peer with abortIfUnvoted, forced an
+    // ABORT and answered ABORTED; the re-driven COMMIT then threw "invariant violated: txn
+    // c1-274-17 told COMMITTED after it ended ABORTED on participant p2". 2pc now asks without
+    // abortIfUnvoted. (Seed 1946 too.)
+    it('regression: 2pc: a forgotten read-only branch does not answer ABORTED for a committed txn (WIDE.2pcHeavy seeds 274, 1946)', () => {
+      simulate(274, WIDE['2pcHeavy']!(274));
+      simulate(1946, WIDE['2pcHeavy']!(1946));
+    });
+
+    // threePhaseTermination (recovered = true): the only participant p2 crashed before the
+    // PreCommit arrived and recovered uncertain; the coordinator committed at precommitTimeout and
+    // crashed before the COMMIT reached p2; p2's termination asked nobody and aborted ("invariant
+    // violated: txn c1-1875-22 told COMMITTED after it ended ABORTED on participant p2").
+    it('regression: 3pc: a participant recovered in w does not abort what the coordinator committed at its precommit timeout (WIDE.3pc seed 1875)', () => {
+      simulate(1875, WIDE['3pc']!(1875));
+    });
+  });
+
+  describe('known bugs', () => {
+    // BUG (2pc READ_ONLY branches, participantCore + coordinatorCore): an all-read audit; p2 votes
+    // READ_ONLY and holds its read locks until the decision, as the design requires, but crashes
+    // before the decision: the read locks are gone (nothing was forced) while the coordinator still
+    // counts its READ_ONLY vote. Writers take p2's keys and commit before p3 (slow) reads its own,
+    // and the audit is told COMMITTED with reads from two points in time: "audit
+    // c1-1073-31 read an inconsistent snapshot: expected 117n to be 120n" (also mixedHeavy seed
+    // 4172, and WIDE['2pc'] seed 3193: p2 votes READ_ONLY at t=2447, crashes at 2771, the
+    // decision comes at 3164; "audit c1-3193-5 read an inconsistent snapshot: expected 122n to
+    // be 120n"). 3pc and nb are immune: their read-only branches force a YES with the locks.
+    it.fails('2pc: an audit whose read-only participant crashed before the decision reads a consistent snapshot (WIDE.mixedHeavy seed 1073)', () => {
+      simulate(1073, WIDE.mixedHeavy!(1073));
+    });
+  });
+});
+
+// SIM_EXPLORE=name:from:to runs one of the WIDE configurations over a seed range and lists the
+// failing seeds (development aid; skipped by default). SIM_TRACE=<txn id>" prints its events.
+// SIM_HOLES=1 forces allowHoles off (it is off in every WIDE configuration now anyway).
+describe.runIf(process.env.SIM_EXPLORE)('exploration', () => {
+  it('SIM_EXPLORE', () => {
+    const [name, from, to] = process.env.SIM_EXPLORE!.split(':');
+    const cfg = WIDE[name!];
+    if (!cfg) throw new Error(`SIM_EXPLORE: unknown configuration ${name}; one of ${Object.keys(WIDE).join(', ')}`);
+    const failures: string[] = [];
+    let committed = 0;
+    let holes = 0;
+    for (let seed = Number(from); seed < Number(to); seed++) {
+      try {
+        const r = simulate(seed, { ...cfg(seed), ...(process.env.SIM_HOLES ? { allowHoles: false } : {}) });
+        committed += r.committed;
+        holes += r.resultsWithHoles;
+      } catch (e) {
+        failures.push(`${seed}: ${(e as Error).message.split('\n').slice(0, 3).join(' | ').slice(0, 600)}`);
+      }
+    }
+    console.log(`${name} ${from}..${to}: committed ${committed}, replies with holes ${holes}, ${failures.length} failing\n${failures.join('\n')}`);
+  }, 600_000);
 });

@@ -149,7 +149,7 @@ describe('CoordinatorCore: votes and decisions', () => {
     };
     expect(e).toEqual([{ type: 'persist', record: { kind: 'decision', record: decision }, sync: true }]);
     // still deciding: queries see PENDING, duplicate/late votes are ignored, prepare timeout does nothing
-    expect(replies(c.step({ type: 'query', replyTo: 8, txn: 't' }, 3))[0]![1]).toMatchObject({ outcome: 'PENDING', participants: ['p1', 'p2'] });
+    expect(replies(c.step({ type: 'query', replyTo: 8, txn: 't' }, 3))[0]![1]).toMatchObject({ outcome: 'PENDING', inProgress: true, participants: ['p1', 'p2'] });
     expect(c.step({ type: 'vote', txn: 't', from: 'p1', vote: ro() }, 3)).toEqual([]);
     expect(c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 't' } }, 2000)).toEqual([]);
     expect(c.inDoubt()).toEqual([]);
@@ -422,11 +422,12 @@ describe('CoordinatorCore: idempotency, queries and tombstones', () => {
     expect(c.step({ type: 'query', replyTo: 1, txn: 'ghost' }, 0)).toEqual([{ type: 'lookup', txn: 'ghost' }]);
     expect(c.step({ type: 'query', replyTo: 2, txn: 'ghost' }, 0)).toEqual([]); // joins the lookup
     const asked = c.step({ type: 'lookupDone', txn: 'ghost', record: null }, 5);
-    expect(asked).toEqual(PARTS.map((p) => ({ type: 'send', to: p, message: { kind: 'query', txn: 'ghost' } })));
+    // with abortIfUnvoted: each answer then is a vote or a decision, never "not yet"
+    expect(asked).toEqual(PARTS.map((p) => ({ type: 'send', to: p, message: { kind: 'query', txn: 'ghost', abortIfUnvoted: true } })));
     expect(c.counters.resolutions).toBe(1);
     // requests that arrive while resolving wait for it
     expect(c.step({ type: 'query', replyTo: 3, txn: 'ghost' }, 6)).toEqual([]);
-    const aborted = { state: 'ABORTED' as const, protocol: null, participants: [] };
+    const aborted = { state: 'ABORTED' as const, protocol: null, participants: [], results: [] };
     expect(c.step({ type: 'txnState', txn: 'ghost', from: 'p2', answer: aborted }, 6)).toEqual([]);
     expect(c.step({ type: 'txnState', txn: 'ghost', from: 'p2', answer: aborted }, 6)).toEqual([]); // duplicate
     expect(c.step({ type: 'txnState', txn: 'ghost', from: 'p1', answer: aborted }, 6)).toEqual([]);
@@ -477,7 +478,7 @@ describe('CoordinatorCore: idempotency, queries and tombstones', () => {
     expect(c.step({ type: 'query', replyTo: 2, txn: 't' }, 0)).toEqual([]);
     const e = c.step({ type: 'lookupDone', txn: 't', record: null }, 0);
     expect(replies(e)).toHaveLength(1);
-    expect(replies(e)[0]).toMatchObject([2, { kind: 'outcome', txn: 't', outcome: 'PENDING', results: [] }]);
+    expect(replies(e)[0]).toMatchObject([2, { kind: 'outcome', txn: 't', outcome: 'PENDING', inProgress: true, results: [] }]);
     expect(sends(e)).toEqual([['p1', 'prepare']]);
 
     const { c: c2 } = mk();
@@ -486,7 +487,7 @@ describe('CoordinatorCore: idempotency, queries and tombstones', () => {
     const e2 = c2.step({ type: 'lookupDone', txn: 'u', record: null }, 0);
     expect(ofType(e2, 'persist')).toEqual([]); // no tombstone: someone wants it run
     expect(sends(e2)).toEqual([['p2', 'prepare']]);
-    expect(replies(e2)[0]![1]).toMatchObject({ outcome: 'PENDING' });
+    expect(replies(e2)[0]![1]).toMatchObject({ outcome: 'PENDING', inProgress: true });
   });
 
   it('maxActiveTxns: beyond it, transact is refused RESOURCE_EXHAUSTED; capacity frees when a txn ends', () => {

@@ -59,14 +59,28 @@ const outcomes = (effs: CoordinatorEffect[]) => replies(effs).map(([to, r]) => [
 const sends = (effs: CoordinatorEffect[]): [string, string][] => ofType(effs, 'send').map((s) => [s.to, s.message.kind]);
 const r = (key: string, value: string): OpResult => ({ key, found: true, value, version: 1 });
 const yes = (p: string): Vote => ({ kind: 'YES', results: [r(k(p), `v-${p}`)] });
-const answer = (state: PeerState, protocol: ProtocolName | null = null, participants: NodeId[] = []): StateAnswer => ({ state, protocol, participants });
+const answer = (state: PeerState, protocol: ProtocolName | null = null, participants: NodeId[] = [], results: OpResult[] = []): StateAnswer => ({
+  state,
+  protocol,
+  participants,
+  results,
+});
+/** What p's YES carries (and what its state answer carries once prepared). */
+const resultsOf = (p: string): OpResult[] => [r(k(p), `v-${p}`)];
 
-/** Start `txn` over p1..p3 (one put each) and feed YES from the given participants. */
+/**
+ * Start `txn` over p1..p3 (one put each) and feed YES from the given participants. A client-chosen
+ * id is looked up first; under 3pc/nb its owners are then probed (nobody knows it: it runs).
+ */
 function started(c: CoordinatorCore, txn: string, protocol: ProtocolName, yesFrom: string[], o: { clientId?: boolean; parts?: string[] } = {}) {
   const parts = o.parts ?? PARTS;
   const m = tmsg(txn, parts.map((p) => putAt(p)), protocol, o.clientId ?? false);
   let e = c.step({ type: 'transact', replyTo: 1, msg: m }, 0);
   if (m.clientId) e = c.step({ type: 'lookupDone', txn, record: null }, 0);
+  if (m.clientId && protocol !== '2pc') {
+    expect(ofType(e, 'send').map((s) => [s.to, s.message])).toEqual(parts.map((p) => [p, { kind: 'query', txn, abortIfUnvoted: false }]));
+    e = parts.flatMap((p) => c.step({ type: 'txnState', txn, from: p, answer: answer('UNKNOWN') }, 0));
+  }
   expect(sends(e)).toEqual(parts.map((p) => [p, 'prepare']));
   const out: CoordinatorEffect[] = [];
   for (const p of yesFrom) out.push(...c.step({ type: 'vote', txn, from: p, vote: yes(p) }, 1));
@@ -218,21 +232,25 @@ describe('nb coordinator', () => {
     expect(sends(e).sort()).toEqual(PARTS.map((p) => [p, 'abort']));
   });
 
-  it('termination: every log holds YES → committed (the commit is announced, the record unforced)', () => {
+  it('termination: every log holds YES → committed (the commit is announced, the record unforced), with the silent branch\'s results from its answer', () => {
     const c = mk();
     started(c, 't', 'nb', ['p1', 'p3']);
-    c.step({ type: 'vote', txn: 't', from: 'p2', vote: { kind: 'NO', reason: 'down', code: 'UNAVAILABLE_PARTICIPANT' } }, 2);
-    const e = c.step({ type: 'txnState', txn: 't', from: 'p2', answer: answer('PREPARED', 'nb', PARTS) }, 3);
+    const q = c.step({ type: 'vote', txn: 't', from: 'p2', vote: { kind: 'NO', reason: 'down', code: 'UNAVAILABLE_PARTICIPANT' } }, 2);
+    expect(ofType(q, 'send').map((x) => x.message)).toEqual([{ kind: 'query', txn: 't', abortIfUnvoted: true }]);
+    const e = c.step({ type: 'txnState', txn: 't', from: 'p2', answer: answer('PREPARED', 'nb', PARTS, resultsOf('p2')) }, 3);
     expect(outcomes(e)).toEqual([[1, 'COMMITTED']]);
+    expect(replies(e)[0]![1]).toMatchObject({ results: PARTS.flatMap(resultsOf) });
     expect(sends(e)).toEqual(PARTS.map((p) => [p, 'commit']));
     expect(ofType(e, 'persist')).toMatchObject([{ sync: false, record: { record: { outcome: 'COMMITTED', protocol: 'nb' } } }]);
   });
 
-  it('termination: a log that already committed counts as YES', () => {
+  it('termination: a log that already committed counts as YES (its results taken from the answer)', () => {
     const c = mk();
     started(c, 't', 'nb', ['p1', 'p3']);
     c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 't' } }, 1001);
-    expect(outcomes(c.step({ type: 'txnState', txn: 't', from: 'p2', answer: answer('COMMITTED') }, 1002))).toEqual([[1, 'COMMITTED']]);
+    const e = c.step({ type: 'txnState', txn: 't', from: 'p2', answer: answer('COMMITTED', null, [], resultsOf('p2')) }, 1002);
+    expect(outcomes(e)).toEqual([[1, 'COMMITTED']]);
+    expect(replies(e)[0]![1]).toMatchObject({ results: PARTS.flatMap(resultsOf) });
   });
 
   it('termination: a log out of reach → PENDING to the client, and the coordinator forgets it', () => {
@@ -241,7 +259,8 @@ describe('nb coordinator', () => {
     c.step({ type: 'vote', txn: 't', from: 'p2', vote: { kind: 'NO', reason: 'down', code: 'UNAVAILABLE_PARTICIPANT' } }, 2);
     c.step({ type: 'txnState', txn: 't', from: 'p3', answer: answer('PREPARED', 'nb', PARTS) }, 3);
     const e = c.step({ type: 'txnState', txn: 't', from: 'p2', answer: answer('UNREACHABLE') }, 4);
-    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', reason: 'vote logs unreachable: p2' })]]);
+    // not in progress here any more: the participants settle it (their own termination)
+    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', inProgress: false, reason: 'vote logs unreachable: p2' })]]);
     expect(sends(e)).toEqual([]);
     expect(ofType(e, 'persist')).toEqual([]);
     expect(c.counters.unknownOutcomes).toBe(1);
@@ -320,7 +339,8 @@ describe('resolving an id with no record (GetTransaction after a restart)', () =
       ['p2', answer('PREPARED', '3pc', ['p1', 'p2'])],
       ['p3', answer('UNKNOWN')],
     ]);
-    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', reason: 'no decision recorded and the participants cannot settle it yet' })]]);
+    // inProgress false: an inquiring participant hears UNDECIDED and runs its own termination
+    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', inProgress: false, reason: 'no decision recorded here; its participants settle it' })]]);
     expect(ofType(e, 'persist')).toEqual([]);
     expect(sends(e)).toEqual([]);
     expect(c.counters.unknownOutcomes).toBe(1);
@@ -328,7 +348,9 @@ describe('resolving an id with no record (GetTransaction after a restart)', () =
     expect(c.step({ type: 'query', replyTo: 2, txn: 'x' }, 3)).toEqual([{ type: 'lookup', txn: 'x' }]); // asks again next time
   });
 
-  it('nb: every listed log holds YES → COMMITTED (cached, not forced), commit sent to the in-doubt', () => {
+  // Changed (commit 17fcbf5): a COMMITTED found by resolving is no longer remembered: a Transact
+  // retried later needs every op's result, which a probe of its participants rebuilds.
+  it('nb: every listed log holds YES → COMMITTED (not forced, not remembered), commit sent to the in-doubt', () => {
     const two = ['p1', 'p2'];
     const c2 = resolving();
     const e2 = feed(c2, [
@@ -342,7 +364,8 @@ describe('resolving an id with no record (GetTransaction after a restart)', () =
       ['p2', 'commit'],
     ]);
     expect(ofType(e2, 'persist')).toEqual([]);
-    expect(outcomes(c2.step({ type: 'query', replyTo: 3, txn: 'x' }, 4))).toEqual([[3, 'COMMITTED']]);
+    expect(c2.activeTxns).toBe(0);
+    expect(c2.step({ type: 'query', replyTo: 3, txn: 'x' }, 4)).toEqual([{ type: 'lookup', txn: 'x' }]); // resolves again
   });
 
   it('someone committed → COMMITTED, and the in-doubt are told', () => {
@@ -356,10 +379,47 @@ describe('resolving an id with no record (GetTransaction after a restart)', () =
     expect(sends(e)).toEqual([['p2', 'commit']]);
   });
 
+  // New (commit 17fcbf5): a Transact waiting on the resolution hears COMMITTED only with one
+  // result per op, rebuilt from the branches' answers in op order; otherwise PENDING (not in
+  // progress), and the in-doubt branches are told to commit either way.
+  it('a Transact waiting on the resolution: COMMITTED with every op\'s result, else PENDING', () => {
+    const two = ['p1', 'p2'];
+    const m = tmsg('x', [putAt('p2'), putAt('p1')], 'nb', true);
+    const full = resolving();
+    expect(full.step({ type: 'transact', replyTo: 2, msg: m }, 2)).toEqual([]);
+    const e = feed(full, [
+      ['p1', answer('PREPARED', 'nb', two, resultsOf('p1'))],
+      ['p2', answer('COMMITTED', null, [], resultsOf('p2'))],
+      ['p3', answer('ABORTED')],
+    ]);
+    expect(outcomes(e).sort()).toEqual([
+      [1, 'COMMITTED'],
+      [2, 'COMMITTED'],
+    ]);
+    const tr = replies(e).find(([to]) => to === 2)![1];
+    expect(tr.kind === 'outcome' ? tr.results : null).toEqual([...resultsOf('p2'), ...resultsOf('p1')]); // op order
+    expect(sends(e)).toEqual([['p1', 'commit']]);
+
+    const holes = resolving();
+    holes.step({ type: 'transact', replyTo: 2, msg: m }, 2);
+    const f = feed(holes, [
+      ['p1', answer('PREPARED', 'nb', two, resultsOf('p1'))],
+      ['p2', answer('COMMITTED')], // an answer without its results
+      ['p3', answer('ABORTED')],
+    ]);
+    expect(outcomes(f).sort()).toEqual([
+      [1, 'COMMITTED'],
+      [2, 'PENDING'],
+    ]);
+    expect(replies(f).find(([to]) => to === 2)![1]).toMatchObject({ inProgress: false });
+    expect(sends(f)).toEqual([['p1', 'commit']]);
+  });
+
   it('nobody reachable → PENDING, no tombstone', () => {
     const c = resolving();
     const e = feed(c, PARTS.map((p) => [p, answer('UNREACHABLE')]));
     expect(outcomes(e)).toEqual([[1, 'PENDING']]);
+    expect(replies(e)[0]![1]).toMatchObject({ inProgress: false });
     expect(ofType(e, 'persist')).toEqual([]);
     expect(c.counters.tombstones).toBe(0);
   });
@@ -379,42 +439,124 @@ describe('resolving an id with no record (GetTransaction after a restart)', () =
     ]);
   });
 
-  it('a transact whose lookup finds no record runs it (no resolution)', () => {
+  it('2pc: a transact whose lookup finds no record runs it (no resolution, no probe)', () => {
     const c = mk();
-    c.step({ type: 'transact', replyTo: 1, msg: tmsg('x', [putAt('p1')], '3pc', true) }, 0);
+    c.step({ type: 'transact', replyTo: 1, msg: tmsg('x', [putAt('p1')], '2pc', true) }, 0);
     const e = c.step({ type: 'lookupDone', txn: 'x', record: null }, 1);
     expect(sends(e)).toEqual([['p1', 'prepare']]);
     expect(c.counters.resolutions).toBe(0);
   });
 });
 
-describe('known bugs', () => {
-  // BUG (coordinatorCore.concludeTermination → allVotedYes, nb): when the termination finds every
-  // log holding YES, the branches whose vote never arrived get `{kind: 'YES', results: []}`, so
-  // t.results has holes (or is empty): the client is told COMMITTED with missing read results.
-  // Seen in clusterSim (an audit read summing to less than the total).
-  // Expected: one result per op, or no COMMITTED-with-results reply that silently drops reads.
-  it.fails('nb: a commit found by the termination still returns one result per op', () => {
+describe('probing: a retried 3pc/nb id (client-chosen) with no record here', () => {
+  /** transact → lookup → no record → the owners (only) are asked, without aborting anything. */
+  function probing(protocol: '3pc' | 'nb', parts = ['p1', 'p2']) {
+    const c = mk();
+    const m = tmsg('x', parts.map((p) => putAt(p)), protocol, true);
+    expect(c.step({ type: 'transact', replyTo: 1, msg: m }, 0)).toEqual([{ type: 'lookup', txn: 'x' }]);
+    const e = c.step({ type: 'lookupDone', txn: 'x', record: null }, 1);
+    expect(e).toEqual(parts.map((p) => ({ type: 'send', to: p, message: { kind: 'query', txn: 'x', abortIfUnvoted: false } })));
+    expect(c.counters.resolutions).toBe(0);
+    return { c, m };
+  }
+  const feed = (c: CoordinatorCore, answers: [NodeId, StateAnswer][], now = 2): CoordinatorEffect[] => answers.flatMap(([from, a]) => c.step({ type: 'txnState', txn: 'x', from, answer: a }, now));
+
+  it.each(['3pc', 'nb'] as const)('%s: an owner that never saw it → no earlier run got every vote → it runs', (protocol) => {
+    const { c } = probing(protocol);
+    // a GetTransaction meanwhile waits for the probe, then hears PENDING (in progress)
+    expect(c.step({ type: 'query', replyTo: 2, txn: 'x' }, 2)).toEqual([]);
+    const e = feed(c, [
+      ['p1', answer('PREPARED', protocol, ['p1', 'p2'])],
+      ['p2', answer('UNKNOWN')],
+    ]);
+    expect(sends(e)).toEqual([
+      ['p1', 'prepare'],
+      ['p2', 'prepare'],
+    ]);
+    expect(replies(e)).toEqual([[2, expect.objectContaining({ outcome: 'PENDING', inProgress: true })]]);
+    // the run goes on as usual
+    const v = [...c.step({ type: 'vote', txn: 'x', from: 'p1', vote: yes('p1') }, 3), ...c.step({ type: 'vote', txn: 'x', from: 'p2', vote: yes('p2') }, 3)];
+    expect(sends(v)).toEqual(protocol === '3pc' ? [['p1', 'precommit'], ['p2', 'precommit']] : [['p1', 'commit'], ['p2', 'commit']]);
+  });
+
+  // Changed (commit 17fcbf5): COMMITTED answers a Transact only with one result per op, rebuilt
+  // from the owners' answers; with a branch's results out of reach it is PENDING (not in progress).
+  it.each(['3pc', 'nb'] as const)('%s: the owners committed → COMMITTED with every op\'s result, without running (cached, nothing written)', (protocol) => {
+    const { c } = probing(protocol);
+    const e = feed(c, [
+      ['p1', answer('COMMITTED', null, [], resultsOf('p1'))],
+      ['p2', answer('COMMITTED', null, [], resultsOf('p2'))],
+    ]);
+    expect(outcomes(e)).toEqual([[1, 'COMMITTED']]);
+    const reply = replies(e)[0]![1];
+    expect(reply.kind === 'outcome' ? reply.results : null).toEqual([...resultsOf('p1'), ...resultsOf('p2')]);
+    expect(sends(e)).toEqual([]);
+    expect(ofType(e, 'persist')).toEqual([]);
+    expect(c.activeTxns).toBe(0);
+    // remembered: the next retry is answered at once; other ops under that id are refused
+    expect(outcomes(c.step({ type: 'transact', replyTo: 3, msg: tmsg('x', [putAt('p1'), putAt('p2')], protocol, true) }, 3))).toEqual([[3, 'COMMITTED']]);
+    expect(outcomes(c.step({ type: 'transact', replyTo: 4, msg: { ...tmsg('x', [putAt('p1')], protocol, true), digest: 'other' } }, 3))).toEqual([[4, 'rejected']]);
+  });
+
+  it.each(['3pc', 'nb'] as const)('%s: an owner committed but another branch\'s results are out of reach → PENDING (not in progress), nothing run, nothing remembered', (protocol) => {
+    const { c } = probing(protocol);
+    const e = feed(c, [
+      ['p1', answer('COMMITTED', null, [], resultsOf('p1'))],
+      ['p2', answer('UNREACHABLE')],
+    ]);
+    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', inProgress: false })]]);
+    expect(sends(e)).toEqual([]);
+    expect(ofType(e, 'persist')).toEqual([]);
+    expect(c.activeTxns).toBe(0);
+    expect(c.step({ type: 'transact', replyTo: 2, msg: tmsg('x', [putAt('p1'), putAt('p2')], protocol, true) }, 3)).toEqual([{ type: 'lookup', txn: 'x' }]);
+  });
+
+  it.each(['3pc', 'nb'] as const)('%s: an owner aborted → ABORTED without running', (protocol) => {
+    const { c } = probing(protocol);
+    const e = feed(c, [
+      ['p1', answer('PREPARED', protocol, ['p1', 'p2'])],
+      ['p2', answer('ABORTED')],
+    ]);
+    expect(outcomes(e)).toEqual([[1, 'ABORTED']]);
+    expect(replies(e)[0]![1]).toMatchObject({ code: 'PRESUMED' });
+    expect(sends(e)).toEqual([]);
+  });
+
+  it.each(['3pc', 'nb'] as const)('%s: every owner voted (or is out of reach), none decided → PENDING, not in progress: the participants settle it', (protocol) => {
+    const { c } = probing(protocol);
+    const e = feed(c, [
+      ['p1', answer(protocol === '3pc' ? 'PRECOMMITTED' : 'PREPARED', protocol, ['p1', 'p2'])],
+      ['p2', answer('UNREACHABLE')],
+    ]);
+    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', inProgress: false })]]);
+    expect(sends(e)).toEqual([]);
+    expect(ofType(e, 'persist')).toEqual([]);
+    expect(c.activeTxns).toBe(0); // forgotten: the next retry probes again
+    expect(c.step({ type: 'transact', replyTo: 2, msg: tmsg('x', [putAt('p1'), putAt('p2')], protocol, true) }, 3)).toEqual([{ type: 'lookup', txn: 'x' }]);
+  });
+});
+
+describe('regressions: bugs these tests found, since fixed', () => {
+  // regression (coordinatorCore.concludeTermination, nb): the branches whose vote never arrived
+  // got `{kind: 'YES', results: []}`, so the client's COMMITTED had holes; the state answer now
+  // carries a prepared branch's results and the termination fills them in.
+  it('regression: nb: a commit found by the termination still returns one result per op', () => {
     const c = mk();
     started(c, 't', 'nb', ['p2', 'p3']);
     c.step({ type: 'vote', txn: 't', from: 'p1', vote: { kind: 'NO', reason: 'down', code: 'UNAVAILABLE_PARTICIPANT' } }, 2);
-    const e = c.step({ type: 'txnState', txn: 't', from: 'p1', answer: answer('PREPARED', 'nb', PARTS) }, 3);
+    const e = c.step({ type: 'txnState', txn: 't', from: 'p1', answer: answer('PREPARED', 'nb', PARTS, resultsOf('p1')) }, 3);
     const reply = replies(e)[0]![1];
     expect(reply).toMatchObject({ outcome: 'COMMITTED' });
     const results = reply.kind === 'outcome' ? reply.results : [];
     expect(results).toHaveLength(3);
     expect(Array.from(results, (x) => x !== undefined)).toEqual([true, true, true]);
+    expect(results).toEqual(PARTS.flatMap(resultsOf));
   });
 
-  // BUG (coordinatorCore.onLookupDone + termination.coordinatorResolution): resolving asks every
-  // configured participant, including nodes that never took part in the transaction. Such a node,
-  // asked to abort-if-unvoted, forces an ABORT and answers ABORTED, and coordinatorResolution lets
-  // any ABORTED win. A 3pc/nb transaction committed by its participants (coordinator record lost or
-  // never written) then gets a PRESUMED abort tombstone, the client is told ABORTED, and in-doubt
-  // participants are sent ABORT while others committed. Seen in clusterSim (seed 2143; nb seed 1039).
-  // Expected: answers from non-participants (participants list not containing them / UNKNOWN
-  // before the query) do not decide; here the outcome is COMMITTED.
-  it.fails('resolving: a non-participant aborting the id does not override participants that committed', () => {
+  // regression (coordinatorResolution; clusterSim seed 2143, nb seed 1039): resolving asks every
+  // configured node; one that never took part aborts its empty vote and answered ABORTED, which
+  // won over the participants' COMMITTED. Now only the listed participants count, and a COMMITTED wins.
+  it('regression: resolving: a non-participant aborting the id does not override participants that committed', () => {
     const c = mk();
     c.step({ type: 'query', replyTo: 1, txn: 'x' }, 0);
     c.step({ type: 'lookupDone', txn: 'x', record: null }, 1);
@@ -428,14 +570,12 @@ describe('known bugs', () => {
     expect(outcomes(e)).toEqual([[1, 'COMMITTED']]);
   });
 
-  // BUG (coordinatorCore.onLookupDone, 3pc): a retried transact (client-chosen id) whose lookup
-  // finds no record re-runs the transaction. Under 3pc "no record" does not mean "never
-  // committed": the participants' termination may have committed it while the coordinator was
-  // down. The re-run's prepare timeout (a participant slow or down) then forces ABORTED, sends
-  // ABORT to a participant that committed (its core throws "told ABORTED after it ended
-  // COMMITTED") and tells the client ABORTED. Seen in clusterSim seed 2010.
-  // Expected: never ABORTED for a transaction a participant committed (resolve before re-running).
-  it.fails('3pc: a retried transact does not abort what the participants committed while the coordinator was down', () => {
+  // regression (coordinatorCore.onLookupDone, 3pc; clusterSim seed 2010): a retried transact
+  // whose lookup found no record re-ran the transaction, which the participants had committed
+  // while the coordinator was down; the re-run's prepare timeout then aborted it. Now the owners
+  // are probed first and p1's COMMITTED is the answer (PENDING until every branch's results can
+  // be rebuilt, since commit 17fcbf5).
+  it('regression: 3pc: a retried transact does not abort what the participants committed while the coordinator was down', () => {
     const c = mk(); // restarted: no record of t
     c.step({ type: 'transact', replyTo: 1, msg: tmsg('t', [putAt('p1'), putAt('p2')], '3pc', true) }, 0);
     const e = c.step({ type: 'lookupDone', txn: 't', record: null }, 1);
@@ -448,18 +588,29 @@ describe('known bugs', () => {
     }
     out.push(...c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 't' } }, 1001));
     for (const p of ofType(out, 'persist')) out.push(...c.step({ type: 'persisted', record: p.record }, 1002));
-    expect(sends(out).filter(([to, m]) => to === 'p1' && m === 'abort')).toEqual([]);
-    expect(outcomes(out).filter(([, o]) => o === 'ABORTED')).toEqual([]);
+    expect(sends(out).filter(([, m]) => m === 'abort' || m === 'prepare')).toEqual([]);
+    // (commit 17fcbf5) p2's results are out of reach: PENDING, not ABORTED, and nothing re-run
+    expect(outcomes(out)).toEqual([[1, 'PENDING']]);
+    expect(replies(out)[0]![1]).toMatchObject({ inProgress: false });
+    // the client retries once p2 is back: COMMITTED with every op's result
+    c.step({ type: 'transact', replyTo: 2, msg: tmsg('t', [putAt('p1'), putAt('p2')], '3pc', true) }, 1100);
+    const q = c.step({ type: 'lookupDone', txn: 't', record: null }, 1101);
+    expect(sends(q)).toEqual([['p1', 'query'], ['p2', 'query']]);
+    const d = [
+      ...c.step({ type: 'txnState', txn: 't', from: 'p1', answer: answer('COMMITTED', null, [], resultsOf('p1')) }, 1102),
+      ...c.step({ type: 'txnState', txn: 't', from: 'p2', answer: answer('PRECOMMITTED', '3pc', ['p1', 'p2'], resultsOf('p2')) }, 1102),
+    ];
+    expect(outcomes(d)).toEqual([[2, 'COMMITTED']]);
+    const reply = replies(d)[0]![1];
+    expect(reply.kind === 'outcome' ? reply.results : null).toEqual([...resultsOf('p1'), ...resultsOf('p2')]);
+    expect(sends(d).filter(([, m]) => m === 'abort')).toEqual([]);
   });
 
-  // BUG (participantCore.onInquiryResult/concludeTermination with threePhaseTermination, 3pc):
-  // a participant runs the termination after two PENDING answers from a coordinator that is alive
-  // and in its PreCommit round (Skeen's coordinator is then in the committable state p). Alone,
-  // uncertain (w) and with a "complete" view of the participants it decides ABORTED, while the
-  // coordinator, missing that participant's PreCommit ack (the participant crashed and recovered
-  // before the PreCommit reached it), commits at precommitTimeout. Seen in clusterSim seed 2126.
-  // Expected: the participant's outcome equals the coordinator's decision.
-  it.fails('3pc: a recovered participant does not abort while its live coordinator commits', () => {
+  // regression (participantCore.onInquiryResult, 3pc; clusterSim seed 2126): a participant ran
+  // the termination after two PENDING answers from a live coordinator in its PreCommit round and,
+  // alone and uncertain, aborted while the coordinator committed at precommitTimeout. PENDING
+  // (in progress) now only means "wait".
+  it('regression: 3pc: a recovered participant does not abort while its live coordinator commits', () => {
     const c = mk({ participants: ['p1'], participantAddrs: { p1: 'p1:1' } });
     let p = new ParticipantCore('p1', { inquireAfterMs: 100, inquireMaxBackoffMs: 500, maxLockWaiters: 10, recentOutcomes: 100 });
     p.step({ type: 'recover', prepared: [] }, 0);
@@ -481,7 +632,9 @@ describe('known bugs', () => {
     const ask = (now: number): ParticipantEffect[] => {
       const q = c.step({ type: 'query', replyTo: 50 + now, txn: 't' }, now);
       const res = replies(q)[0]![1];
-      return p.step({ type: 'inquiryResult', txn: 't', outcome: res.kind === 'outcome' ? res.outcome : 'UNREACHABLE' }, now + 1);
+      expect(res).toMatchObject({ outcome: 'PENDING', inProgress: true });
+      const outcome = res.kind !== 'outcome' ? 'UNREACHABLE' : res.outcome === 'PENDING' && !res.inProgress ? 'UNDECIDED' : res.outcome;
+      return p.step({ type: 'inquiryResult', txn: 't', outcome }, now + 1);
     };
     const pEffects = [...ask(20), ...ask(120)];
     for (const e of pEffects) if (e.type === 'persist') pEffects.push(...p.step({ type: 'persisted', record: e.record }, 130));
@@ -489,6 +642,71 @@ describe('known bugs', () => {
     const t = c.step({ type: 'timer', timer: { kind: 'precommitTimeout', txn: 't' } }, 304);
     const d = c.step({ type: 'persisted', record: ofType(t, 'persist')[0]!.record }, 305);
     expect(outcomes(d)).toEqual([[1, 'COMMITTED']]);
-    expect(participantOutcome).not.toBe('ABORTED');
+    expect(participantOutcome).toBe('PREPARED'); // still waiting: no termination against a live coordinator
+    expect(pEffects.filter((e) => e.type === 'queryPeer' || e.type === 'persist')).toEqual([]);
+    // the commit reaches it and it commits
+    const cm = p.step({ type: 'decision', replyTo: null, txn: 't', outcome: 'COMMITTED' }, 306);
+    expect(pOfType(cm, 'persist').map((x) => x.record.kind)).toEqual(['commit']);
+  });
+
+  // regression (coordinatorCore.concludeResolution → termination.coordinatorResolution;
+  // clusterSim EXPLORE['nbHeavy'] seed 189, EXPLORE['3pcHeavy'] seed 370): resolving an id with
+  // no record asks every node with abortIfUnvoted. With the real participants all out of reach,
+  // the only answer came from a node that never took part (it aborted its empty vote: ABORTED,
+  // protocol null, participants []), and it decided: a forced PRESUMED tombstone and ABORTED to
+  // the client and the inquirer, for an nb/3pc txn its participants had committed on their own.
+  // Now: PENDING (inProgress false), no tombstone.
+  it("regression: resolving: a non-participant's ABORTED does not fence an id whose participants are out of reach", () => {
+    const c = mk();
+    c.step({ type: 'query', replyTo: 1, txn: 'x' }, 0);
+    c.step({ type: 'lookupDone', txn: 'x', record: null }, 1);
+    const e = [
+      ...c.step({ type: 'txnState', txn: 'x', from: 'p1', answer: answer('ABORTED') }, 2), // never took part: aborted its empty vote
+      ...c.step({ type: 'txnState', txn: 'x', from: 'p2', answer: answer('UNREACHABLE') }, 2),
+      ...c.step({ type: 'txnState', txn: 'x', from: 'p3', answer: answer('UNREACHABLE') }, 2),
+    ];
+    expect(ofType(e, 'persist')).toEqual([]);
+    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', inProgress: false })]]);
+  });
+
+  // regression (termination.threePhaseTermination, recovered = true, via
+  // participantCore.concludeTermination; clusterSim WIDE['3pc'] seed 1875): a participant that
+  // crashed in w before its PreCommit arrived recovered, found its coordinator UNREACHABLE, heard
+  // from every participant (here: nobody else), and decided "all uncertain → abort", although the
+  // coordinator had committed at its precommit timeout and told the client COMMITTED. A recovered
+  // participant now adopts an outcome and never decides one until the coordinator says it has no
+  // record.
+  it('regression: 3pc: a participant recovered in w does not abort on its own after the coordinator committed at its precommit timeout', () => {
+    const c = mk({ participants: ['p1'], participantAddrs: { p1: 'p1:1' } });
+    const cfg = { inquireAfterMs: 100, inquireMaxBackoffMs: 500, maxLockWaiters: 10, recentOutcomes: 100 };
+    let p = new ParticipantCore('p1', cfg);
+    p.step({ type: 'recover', prepared: [] }, 0);
+    const prep = c.step({ type: 'transact', replyTo: 1, msg: tmsg('t', [putAt('p1')], '3pc') }, 0);
+    const m = ofType(prep, 'send')[0]!.message;
+    if (m.kind !== 'prepare') throw new Error('expected a prepare');
+    p.step({ type: 'prepare', replyTo: 10, msg: m.msg }, 1);
+    const rd = p.step({ type: 'readDone', txn: 't', values: new Map(), finished: null }, 2);
+    const prepRec = pOfType(rd, 'persist')[0]!.record;
+    const vote = pOfType(p.step({ type: 'persisted', record: prepRec }, 3), 'reply')[0]!.reply;
+    if (vote.kind !== 'vote' || prepRec.kind !== 'prepare') throw new Error('expected a vote and a prepare record');
+    expect(sends(c.step({ type: 'vote', txn: 't', from: 'p1', vote: vote.vote }, 4))).toEqual([['p1', 'precommit']]);
+    // p1 crashes before the PreCommit reaches it and comes back uncertain (w)
+    p = new ParticipantCore('p1', cfg);
+    p.step({ type: 'recover', prepared: [prepRec.record] }, 10);
+    // the coordinator commits at its precommit timeout, durably, and tells the client
+    const t = c.step({ type: 'timer', timer: { kind: 'precommitTimeout', txn: 't' } }, 304);
+    const d = c.step({ type: 'persisted', record: ofType(t, 'persist')[0]!.record }, 305);
+    expect(outcomes(d)).toEqual([[1, 'COMMITTED']]);
+    // ...and goes down before its COMMIT reaches p1: p1's inquiry finds nobody
+    const e = p.step({ type: 'inquiryResult', txn: 't', outcome: 'UNREACHABLE' }, 400);
+    for (const x of e) if (x.type === 'persist') e.push(...p.step({ type: 'persisted', record: x.record }, 401));
+    expect(pOfType(e, 'persist').map((x) => x.record.kind)).not.toContain('abort');
+    expect(p.view('t')).not.toBe('ABORTED');
+    expect(p.view('t')).toBe('PREPARED');
+    // the coordinator comes back with its record: p1 adopts the commit
+    const back = c.step({ type: 'query', replyTo: 60, txn: 't' }, 500);
+    expect(replies(back)).toEqual([[60, expect.objectContaining({ outcome: 'COMMITTED' })]]);
+    const cm = p.step({ type: 'inquiryResult', txn: 't', outcome: 'COMMITTED' }, 501);
+    expect(pOfType(cm, 'persist').map((x) => x.record.kind)).toEqual(['commit']);
   });
 });

@@ -650,31 +650,37 @@ describe('ParticipantCore: inquiry', () => {
   // longer schedules the next inquiry at once; the participant first asks its peers
   // (queryPeer), and only when they are all as uncertain as it is does it schedule the next
   // inquiry (backoff unchanged). A first PENDING only means "still running": plain backoff.
-  it('a YES voter inquires when the timer fires; backs off on PENDING/UNREACHABLE up to the max (asking its peers after UNREACHABLE or a 2nd PENDING); commits on COMMITTED', () => {
+  it('a YES voter inquires when the timer fires; backs off on PENDING/UNDECIDED/UNREACHABLE up to the max (asking its peers after UNDECIDED or UNREACHABLE, never after PENDING); commits on COMMITTED', () => {
     const { p } = mk();
     toPrepared(p, msg('t', [put('k', '1')]));
     const t1 = p.step({ type: 'timer', timer: { kind: 'inquire', txn: 't' } }, 100);
     expect(t1).toEqual([{ type: 'inquire', txn: 't', coordinatorId: 'c1', coordinatorAddr: 'c1:7000' }]);
     expect(p.counters.inquiries).toBe(1);
     /** An undecided inquiry (answered by p2 as uncertain if a termination starts): [asked peers, delay of the next inquiry]. */
-    const undecided = (outcome: 'PENDING' | 'UNREACHABLE', at: number): [boolean, number] => {
+    const undecided = (outcome: 'PENDING' | 'UNDECIDED' | 'UNREACHABLE', at: number): [boolean, number] => {
       const r = p.step({ type: 'inquiryResult', txn: 't', outcome }, at);
       const asked = ofType(r, 'queryPeer');
       if (asked.length === 0) {
         expect(r).toEqual([{ type: 'setTimer', timer: { kind: 'inquire', txn: 't' }, at: expect.any(Number) }]);
         return [false, ofType(r, 'setTimer')[0]!.at - at];
       }
-      expect(asked).toEqual([{ type: 'queryPeer', txn: 't', to: 'p2', addr: 'p2:1' }]);
+      // 2pc asks without abortIfUnvoted: a forgotten READ_ONLY branch cannot tell voted from never seen
+      expect(asked).toEqual([{ type: 'queryPeer', txn: 't', to: 'p2', addr: 'p2:1', abortIfUnvoted: false }]);
       expect(ofType(r, 'setTimer')).toEqual([]);
       const a = p.step({ type: 'peerState', txn: 't', from: 'p2', state: 'PREPARED' }, at + 3);
       expect(a.filter((x) => x.type !== 'log')).toEqual([{ type: 'setTimer', timer: { kind: 'inquire', txn: 't' }, at: expect.any(Number) }]);
       return [true, ofType(a, 'setTimer')[0]!.at - (at + 3)];
     };
+    // PENDING: the coordinator runs it and will decide: only wait (however often it is said)
     expect(undecided('PENDING', 110)).toEqual([false, 200]);
-    expect(undecided('PENDING', 400)).toEqual([true, 400]);
-    expect(undecided('UNREACHABLE', 1000)).toEqual([true, 500]); // capped at 500
+    expect(undecided('PENDING', 400)).toEqual([false, 400]);
+    expect(undecided('PENDING', 900)).toEqual([false, 500]); // capped at 500
+    expect(p.counters.terminations).toBe(0);
+    // UNDECIDED (no record there) or UNREACHABLE: ask the peers first
+    expect(undecided('UNDECIDED', 1500)).toEqual([true, 500]);
     expect(undecided('UNREACHABLE', 2000)).toEqual([true, 500]);
-    expect(p.counters.terminations).toBe(3);
+    expect(undecided('PENDING', 2600)).toEqual([false, 500]);
+    expect(p.counters.terminations).toBe(2);
     const c = p.step({ type: 'inquiryResult', txn: 't', outcome: 'COMMITTED' }, 3000);
     expect(ofType(c, 'persist').map((x) => x.record.kind)).toEqual(['commit']);
     expect(replies(c)).toEqual([]);
@@ -753,7 +759,7 @@ describe('ParticipantCore: recover', () => {
     // New: an UNREACHABLE coordinator makes it ask its peers first; the next inquiry (with
     // backoff) is scheduled once they turn out to be uncertain (or unreachable) too.
     expect(ofType(p.step({ type: 'inquiryResult', txn: 'b', outcome: 'UNREACHABLE' }, 210), 'queryPeer')).toEqual([
-      { type: 'queryPeer', txn: 'b', to: 'p2', addr: 'p2:1' },
+      { type: 'queryPeer', txn: 'b', to: 'p2', addr: 'p2:1', abortIfUnvoted: false },
     ]);
     expect(ofType(p.step({ type: 'peerState', txn: 'b', from: 'p2', state: 'UNREACHABLE' }, 215), 'setTimer')).toEqual([
       { type: 'setTimer', timer: { kind: 'inquire', txn: 'b' }, at: 615 },

@@ -22,12 +22,19 @@ const view = (spec: string): Map<NodeId, PeerState> =>
 
 const decide = (outcome: 'COMMITTED' | 'ABORTED'): TerminationVerdict => ({ kind: 'decide', outcome });
 const WAIT = { kind: 'wait' } as const;
+type Recovered = Parameters<typeof threePhaseTermination>[2];
+const NO_RECORD = 'coordinatorHasNoRecord' as const;
+const ADOPTING = 'recovered in doubt; adopting an outcome, not deciding one';
 
 describe('cooperativeTermination (2pc, Bernstein/Hadzilacos/Goodman)', () => {
   const table: [string, string, Partial<TerminationVerdict>][] = [
     ['a peer knows COMMITTED', 'p1=PREPARED p2=COMMITTED p3=PREPARED', decide('COMMITTED')],
     ['a peer knows ABORTED', 'p1=PREPARED p2=ABORTED', decide('ABORTED')],
-    ['a peer that had not voted aborted when asked', 'p1=PREPARED p2=PREPARED p3=ABORTED', decide('ABORTED')],
+    ['a peer that voted NO (or learned the abort) answers ABORTED', 'p1=PREPARED p2=PREPARED p3=ABORTED', decide('ABORTED')],
+    // 2pc asks without abortIfUnvoted now: an unvoted peer answers PREPARING, one that never saw
+    // the txn (or forgot it) UNKNOWN; neither decides anything
+    ['a peer that has not voted (PREPARING): blocked', 'p1=PREPARED p2=PREPARING', { kind: 'wait', why: 'every participant is uncertain' }],
+    ['a peer that never saw it or forgot it (UNKNOWN): blocked', 'p1=PREPARED p2=UNKNOWN p3=UNREACHABLE', { kind: 'wait', why: 'uncertain; unreachable: p3' }],
     ['a decided peer is enough even if others are unreachable', 'p1=PREPARED p2=UNREACHABLE p3=COMMITTED', decide('COMMITTED')],
     ['every participant uncertain: blocked', 'p1=PREPARED p2=PREPARED', { kind: 'wait', why: 'every participant is uncertain' }],
     ['uncertain and some unreachable: blocked, naming them', 'p1=PREPARED p2=UNREACHABLE p3=UNREACHABLE', { kind: 'wait', why: 'uncertain; unreachable: p2,p3' }],
@@ -59,7 +66,7 @@ describe('logOnceTermination (nb, Cornus)', () => {
 });
 
 describe('threePhaseTermination (Skeen)', () => {
-  const table: [string, NodeId, string, boolean, Partial<TerminationVerdict>][] = [
+  const table: [string, NodeId, string, Recovered, Partial<TerminationVerdict>][] = [
     ['any aborted → abort', 'p1', 'p1=PRECOMMITTED p2=ABORTED p3=PREPARED', false, decide('ABORTED')],
     ['any committed → commit', 'p2', 'p1=UNREACHABLE p2=PREPARED p3=COMMITTED', false, decide('COMMITTED')],
     ['a decided peer is followed even by a non-backup', 'p3', 'p1=PREPARED p2=ABORTED p3=PREPARED', false, decide('ABORTED')],
@@ -71,17 +78,37 @@ describe('threePhaseTermination (Skeen)', () => {
     ['backup pre-committed, others uncertain', 'p1', 'p1=PRECOMMITTED p2=PREPARED p3=UNREACHABLE', false, { kind: 'precommit', uncertain: ['p2'] }],
     ['all pre-committed → nobody to pre-commit (commit)', 'p1', 'p1=PRECOMMITTED p2=PRECOMMITTED', false, { kind: 'precommit', uncertain: [] }],
     ['alone and pre-committed', 'p1', 'p1=PRECOMMITTED', false, { kind: 'precommit', uncertain: [] }],
-    // Skeen's recovery rule: a participant back from a crash adopts the others' outcome; it may
-    // lead only with a complete view, since a decision may have been taken while it was down.
-    ['recovered and someone unreachable → wait', 'p1', 'p1=PREPARED p2=PREPARED p3=UNREACHABLE', true, { kind: 'wait', why: 'recovered in doubt; waiting to hear from p3' }],
-    ['recovered pre-committed and someone unreachable → wait', 'p1', 'p1=PRECOMMITTED p2=UNREACHABLE', true, { kind: 'wait' }],
-    ['recovered with a complete view leads as usual', 'p1', 'p1=PREPARED p2=PREPARED', true, decide('ABORTED')],
-    ['recovered, complete view, some pre-committed', 'p1', 'p1=PRECOMMITTED p2=PREPARED', true, { kind: 'precommit', uncertain: ['p2'] }],
-    ['recovered but not the backup: wait for it', 'p2', 'p1=PREPARED p2=PREPARED', true, { kind: 'wait', why: 'backup coordinator is p1' }],
+    // Skeen's recovery rule: a participant back from a crash in doubt, whose coordinator did not
+    // say it has no record (recovered = true), adopts an outcome and never decides one: the
+    // coordinator may have committed at its precommit timeout while this participant was down.
+    ['recovered and someone unreachable → wait', 'p1', 'p1=PREPARED p2=PREPARED p3=UNREACHABLE', true, { kind: 'wait', why: ADOPTING }],
+    ['recovered pre-committed and someone unreachable → wait', 'p1', 'p1=PRECOMMITTED p2=UNREACHABLE', true, { kind: 'wait', why: ADOPTING }],
+    ['recovered with a complete view still only adopts', 'p1', 'p1=PREPARED p2=PREPARED', true, { kind: 'wait', why: ADOPTING }],
+    ['recovered, complete view, some pre-committed: still only adopts', 'p1', 'p1=PRECOMMITTED p2=PREPARED', true, { kind: 'wait', why: ADOPTING }],
+    ['recovered but not the backup: waits (adopting)', 'p2', 'p1=PREPARED p2=PREPARED', true, { kind: 'wait', why: ADOPTING }],
     ['recovered, a peer decided: follow it even with others down', 'p1', 'p1=PREPARED p2=COMMITTED p3=UNREACHABLE', true, decide('COMMITTED')],
+    ['recovered, a peer aborted: follow it', 'p2', 'p1=UNREACHABLE p2=PRECOMMITTED p3=ABORTED', true, decide('ABORTED')],
+    // The coordinator answered UNDECIDED (no record): the recovered participant may lead, but
+    // only with a complete view.
+    ['no record at the coordinator, someone unreachable → wait', 'p1', 'p1=PREPARED p2=PREPARED p3=UNREACHABLE', NO_RECORD, { kind: 'wait', why: 'recovered in doubt; waiting to hear from p3' }],
+    ['no record at the coordinator, pre-committed, someone unreachable → wait', 'p1', 'p1=PRECOMMITTED p2=UNREACHABLE', NO_RECORD, { kind: 'wait', why: 'recovered in doubt; waiting to hear from p2' }],
+    ['no record at the coordinator, complete view: leads as usual', 'p1', 'p1=PREPARED p2=PREPARED', NO_RECORD, decide('ABORTED')],
+    ['no record at the coordinator, complete view, some pre-committed', 'p1', 'p1=PRECOMMITTED p2=PREPARED', NO_RECORD, { kind: 'precommit', uncertain: ['p2'] }],
+    ['no record at the coordinator, not the backup: wait for it', 'p2', 'p1=PREPARED p2=PREPARED', NO_RECORD, { kind: 'wait', why: 'backup coordinator is p1' }],
+    ['no record at the coordinator, a peer decided: follow it even with others down', 'p1', 'p1=PREPARED p2=COMMITTED p3=UNREACHABLE', NO_RECORD, decide('COMMITTED')],
+    ['no record at the coordinator, alone: leads', 'p1', 'p1=PREPARED', NO_RECORD, decide('ABORTED')],
   ];
   it.each(table)('%s', (_name, self, spec, recovered, expected) => {
     expect(threePhaseTermination(self, view(spec), recovered)).toEqual(expect.objectContaining(expected));
+  });
+
+  // regression (threePhaseTermination, recovered = true): a recovered participant that heard from
+  // every participant used to lead; if each one answering is uncertain because it crashed before
+  // its PreCommit arrived, the coordinator may already have committed at its precommit timeout.
+  // Alone (a one-participant txn) it decided ABORTED.
+  it('regression: recovered, uncertain and alone: waits (the coordinator may have committed at its precommit timeout)', () => {
+    expect(threePhaseTermination('p1', view('p1=PREPARED'), true)).toMatchObject(WAIT);
+    expect(threePhaseTermination('p1', view('p1=PRECOMMITTED'), true)).toMatchObject(WAIT);
   });
 
   it('its own state must be in the view; a live peer in an unexpected state is an invariant violation', () => {
@@ -118,9 +145,30 @@ describe('coordinatorResolution (an id the coordinator has no record of)', () =>
     ['nb: a listed log unreachable → pending', [['p1', ans('PREPARED', 'nb', ['p1', 'p2'])], ['p2', ans('UNREACHABLE')]], 'PENDING'],
     ['nb: a listed log never asked → pending', [['p1', ans('PREPARED', 'nb', ['p1', 'p9'])]], 'PENDING'],
     ['nb: an empty participant list proves nothing', [['p1', ans('PREPARED', 'nb', [])]], 'PENDING'],
+    // regression (clusterSim seed 2143): every node is asked, and one that never took part aborts
+    // its empty vote when asked; once someone names the participants only theirs count, and a
+    // COMMITTED from anyone wins
+    ['a non-participant\'s ABORTED does not outvote a participant\'s COMMITTED', [['p1', ans('COMMITTED')], ['p2', ans('PRECOMMITTED', '3pc', ['p1', 'p2'])], ['p3', ans('ABORTED')]], 'COMMITTED'],
+    ['nb: a non-participant\'s ABORTED is not counted', [['p1', ans('PREPARED', 'nb', ['p1', 'p2'])], ['p2', ans('PREPARED', 'nb', ['p1', 'p2'])], ['p3', ans('ABORTED')]], 'COMMITTED'],
+    ['3pc: a non-participant\'s ABORTED is not counted', [['p1', ans('PREPARED', '3pc', ['p1', 'p2'])], ['p2', ans('UNREACHABLE')], ['p3', ans('ABORTED')]], 'PENDING'],
+    ['a listed participant that aborted still decides', [['p1', ans('PREPARED', 'nb', ['p1', 'p2'])], ['p2', ans('ABORTED', 'nb', ['p1', 'p2'])], ['p3', ans('ABORTED')]], 'ABORTED'],
+    ['a listed participant that never saw it (aborted when asked) decides too', [['p1', ans('PREPARED', 'nb', ['p1', 'p2'])], ['p2', ans('ABORTED')], ['p3', ans('UNREACHABLE')]], 'ABORTED'],
+    ['a 2pc read-only participant\'s answer is counted, a non-participant\'s is not', [['p1', ans('READ_ONLY', '2pc', ['p1', 'p2'])], ['p2', ans('UNREACHABLE')], ['p3', ans('UNKNOWN')]], 'ABORTED'],
   ];
   it.each(table)('%s', (_name, answers, expected) => {
     expect(coordinatorResolution(new Map(answers))).toBe(expected);
+  });
+
+  // regression (clusterSim EXPLORE['nbHeavy'] seed 189, EXPLORE['3pcHeavy'] seed 370): when no
+  // answer names the participants (the real ones are all UNREACHABLE), the ABORTED of a node that
+  // never took part (asked with abortIfUnvoted, it aborted its empty vote) used to decide, fencing
+  // an nb/3pc transaction its participants had committed by their own termination.
+  it("regression: a non-participant's ABORTED decides nothing when the participants are out of reach", () => {
+    expect(coordinatorResolution(new Map([['p1', ans('ABORTED')], ['p2', ans('UNREACHABLE')], ['p3', ans('UNREACHABLE')]]))).toBe('PENDING');
+    expect(coordinatorResolution(new Map([['p1', ans('ABORTED')], ['p2', ans('UNKNOWN')], ['p3', ans('UNREACHABLE')]]))).toBe('PENDING');
+    // a COMMITTED still wins, and with everyone reachable an ABORTED still decides
+    expect(coordinatorResolution(new Map([['p1', ans('COMMITTED')], ['p2', ans('UNREACHABLE')]]))).toBe('COMMITTED');
+    expect(coordinatorResolution(new Map([['p1', ans('ABORTED')], ['p2', ans('UNKNOWN')]]))).toBe('ABORTED');
   });
 });
 
@@ -138,7 +186,7 @@ const answered = fc.constantFrom<PeerState>('PREPARED', 'PRECOMMITTED', 'COMMITT
 /** A view of 1..5 participants p1..pN; `self` is p<k>, never UNREACHABLE to itself nor decided in the 3pc case. */
 const views = fc
   .array(answered, { minLength: 1, maxLength: 5 })
-  .chain((states) => fc.record({ states: fc.constant(states), selfIndex: fc.nat({ max: states.length - 1 }), recovered: fc.boolean() }))
+  .chain((states) => fc.record({ states: fc.constant(states), selfIndex: fc.nat({ max: states.length - 1 }), recovered: fc.constantFrom<Recovered>(false, true, NO_RECORD) }))
   .map(({ states, selfIndex, recovered }) => {
     const m = new Map(states.map((s, i) => [`p${i + 1}`, s] as [NodeId, PeerState]));
     const self = `p${selfIndex + 1}`;
@@ -146,7 +194,7 @@ const views = fc
     return { m, self, recovered };
   });
 
-const rules = (m: Map<NodeId, PeerState>, self: NodeId, recovered: boolean): [string, TerminationVerdict][] => [
+const rules = (m: Map<NodeId, PeerState>, self: NodeId, recovered: Recovered): [string, TerminationVerdict][] => [
   ['2pc', cooperativeTermination(m)],
   ['nb', logOnceTermination(m)],
   ['3pc', threePhaseTermination(self, m, recovered)],
@@ -165,16 +213,22 @@ describe('termination rules: properties', () => {
             expect(v, name).toEqual(decide('COMMITTED'));
           }
         }
+        // a commit only ever follows a commit decision: a COMMITTED answer wins (both at once
+        // cannot happen; the termination rules above let ABORTED win such an impossible view)
         const res = coordinatorResolution(new Map([...m].map(([p, s]) => [p, ans(s, '3pc', [...m.keys()])])));
-        if (states.includes('ABORTED')) expect(res).toBe('ABORTED');
+        if (states.includes('COMMITTED')) expect(res).toBe('COMMITTED');
+        else if (states.includes('ABORTED')) expect(res).toBe('ABORTED');
       }),
       { numRuns: 300 },
     );
   });
 
-  it('2pc never decides without a participant that knows the decision', () => {
+  it('2pc never decides without a participant that knows the decision (also with the answers of a query without abortIfUnvoted)', () => {
+    const twoPcViews = fc
+      .array(fc.constantFrom<PeerState>('UNKNOWN', 'PREPARING', 'PREPARED', 'READ_ONLY', 'COMMITTED', 'ABORTED', 'UNREACHABLE'), { minLength: 1, maxLength: 5 })
+      .map((states) => ({ m: new Map(states.map((s, i) => [`p${i + 1}`, s] as [NodeId, PeerState])) }));
     fc.assert(
-      fc.property(views, ({ m }) => {
+      fc.property(fc.oneof(views, twoPcViews), ({ m }) => {
         const v = cooperativeTermination(m);
         const knows = [...m.values()].some((s) => s === 'COMMITTED' || s === 'ABORTED');
         expect(v.kind === 'decide').toBe(knows);
@@ -198,12 +252,16 @@ describe('termination rules: properties', () => {
     );
   });
 
-  it('3pc: only the lowest live id leads; commit only through a pre-committed participant; recovered waits on a partial view', () => {
+  it('3pc: only the lowest live id leads; commit only through a pre-committed participant; recovered only adopts; no record at the coordinator waits on a partial view', () => {
     fc.assert(
       fc.property(views, ({ m, self, recovered }) => {
         const states = [...m.values()];
         const v = threePhaseTermination(self, m, recovered);
         if (states.includes('COMMITTED') || states.includes('ABORTED')) return;
+        if (recovered === true) {
+          expect(v).toEqual({ kind: 'wait', why: ADOPTING });
+          return;
+        }
         const live = [...m].filter(([, s]) => s !== 'UNREACHABLE').map(([p]) => p).sort();
         if (live[0] !== self) {
           expect(v).toMatchObject(WAIT);
