@@ -150,7 +150,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           { txnId: e.txn, abortIfUnvoted: e.abortIfUnvoted },
           PEER_DEADLINE_MS,
         ).then(
-          (res) => ({ type: 'peerState' as const, txn: e.txn, from: e.to, state: txnStateFromWire(res.state) }),
+          (res) => ({ type: 'peerState' as const, txn: e.txn, from: e.to, state: txnStateFromWire(res.state), recovered: res.recovered }),
           (err: grpc.ServiceError) => {
             log.info({ txn: e.txn, peer: e.to, err: err.message }, 'peer unreachable during termination');
             return { type: 'peerState' as const, txn: e.txn, from: e.to, state: 'UNREACHABLE' as const };
@@ -281,6 +281,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
         protocol: r.protocol ? protocolToWire(r.protocol) : 'PROTOCOL_UNSPECIFIED',
         participants: r.participants,
         results: r.results.map(resultToWire),
+        recovered: r.recovered,
       };
     }),
   };

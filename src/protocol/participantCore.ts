@@ -59,7 +59,8 @@ export type ParticipantEvent =
   /** 3pc PreCommit, from the coordinator or a backup coordinator. */
   | { type: 'precommit'; replyTo: ReplyTo | null; txn: TxnId }
   /** Answers to this participant's own termination queries and pre-commits to its peers. */
-  | { type: 'peerState'; txn: TxnId; from: NodeId; state: PeerState }
+  /** `recovered`: the peer is in doubt since a restart (3pc: it may not lead). */
+  | { type: 'peerState'; txn: TxnId; from: NodeId; state: PeerState; recovered?: boolean }
   | { type: 'peerPrecommitted'; txn: TxnId; from: NodeId; result: PrecommitResult };
 
 export type ParticipantTimer = { kind: 'lockWait'; txn: TxnId } | { kind: 'inquire'; txn: TxnId };
@@ -76,6 +77,8 @@ export type ParticipantReply =
       participants: NodeId[];
       /** A prepared transaction's results here (nb: a coordinator that missed the vote needs them). */
       results: OpResult[];
+      /** In doubt since a restart. */
+      recovered: boolean;
     };
 
 export type ParticipantEffect =
@@ -111,6 +114,8 @@ type Phase =
 interface Termination {
   states: Map<NodeId, PeerState>;
   waiting: Set<NodeId>;
+  /** Peers in doubt since a restart: left out of a 3pc backup election. */
+  recoveredPeers: Set<NodeId>;
 }
 
 interface ParticipantTxn {
@@ -241,7 +246,7 @@ export class ParticipantCore {
         this.onPrecommit(event.txn, event.replyTo);
         break;
       case 'peerState':
-        this.onPeerState(event.txn, event.from, event.state);
+        this.onPeerState(event.txn, event.from, event.state, event.recovered ?? false);
         break;
       case 'peerPrecommitted':
         this.onPeerPrecommitted(event.txn, event.from, event.result);
@@ -642,7 +647,11 @@ export class ParticipantCore {
   private startTermination(txn: TxnId, t: ParticipantTxn): void {
     this.counters.terminations++;
     const peers = this.peers(t);
-    t.termination = { states: new Map([[this.id, this.stateOf(t) as PeerState]]), waiting: new Set(peers.map((p) => p.id)) };
+    t.termination = {
+      states: new Map([[this.id, this.stateOf(t) as PeerState]]),
+      waiting: new Set(peers.map((p) => p.id)),
+      recoveredPeers: new Set(),
+    };
     this.emit({ type: 'log', level: 'info', txn, msg: `${t.msg.protocol} termination: asking ${peers.map((p) => p.id).join(',') || 'nobody'}` });
     // 2pc asks without aborting anyone: a READ_ONLY branch forces nothing, so once it forgets
     // the transaction it cannot tell "voted" from "never saw it", and must not abort it then.
@@ -651,16 +660,17 @@ export class ParticipantCore {
     if (peers.length === 0) this.concludeTermination(txn, t);
   }
 
-  private onPeerState(txn: TxnId, from: NodeId, state: PeerState): void {
+  private onPeerState(txn: TxnId, from: NodeId, state: PeerState, recovered: boolean): void {
     const t = this.txns.get(txn);
     const term = t?.termination;
     if (!t || !term || !term.waiting.delete(from)) return;
     term.states.set(from, state);
+    if (recovered) term.recoveredPeers.add(from);
     if (term.waiting.size === 0) this.concludeTermination(txn, t);
   }
 
   private concludeTermination(txn: TxnId, t: ParticipantTxn): void {
-    const states = t.termination!.states;
+    const { states, recoveredPeers } = t.termination!;
     delete t.termination;
     if (t.phase !== 'prepared' && t.phase !== 'precommitted') return; // decided meanwhile
     states.set(this.id, this.stateOf(t));
@@ -668,7 +678,12 @@ export class ParticipantCore {
       t.msg.protocol === 'nb'
         ? logOnceTermination(states)
         : t.msg.protocol === '3pc'
-          ? threePhaseTermination(this.id, states, t.recovered ? (t.lastInquiry === 'UNDECIDED' ? 'coordinatorHasNoRecord' : true) : false)
+          ? threePhaseTermination(
+              this.id,
+              states,
+              t.recovered ? (t.lastInquiry === 'UNDECIDED' ? 'coordinatorHasNoRecord' : true) : false,
+              recoveredPeers,
+            )
           : cooperativeTermination(states);
     const summary = [...states].map(([p, s]) => `${p}=${s}`).join(' ');
     switch (verdict.kind) {
@@ -860,6 +875,7 @@ export class ParticipantCore {
       protocol: known ? t.msg.protocol : null,
       participants: known ? t.msg.participants : [],
       results: known ? (t.hadPrepare ? t.results : []) : ended,
+      recovered: known ? t.recovered : false,
     });
   }
 

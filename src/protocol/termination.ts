@@ -3,9 +3,9 @@ import type { NodeId, Outcome, PeerState, ProtocolName, TxnStateView } from './t
 
 /**
  * The termination rules of the three commit protocols, as pure functions of the states a
- * node gathered. Every query that gathers them asks the peer to abort first if it has not
- * voted (so a peer answers with a vote or a decision, never "not yet"), which is what makes
- * an ABORTED answer a decision everyone may follow.
+ * node gathered. Under 3pc and nb every query asks the peer to abort first if it has not
+ * voted (so it answers with a vote or a decision, never "not yet"), which is what makes an
+ * ABORTED answer a decision everyone may follow. 2pc asks without that (see cooperativeTermination).
  */
 export type TerminationVerdict =
   | { kind: 'decide'; outcome: Outcome }
@@ -28,8 +28,9 @@ function unreachable(peers: Map<NodeId, PeerState>): NodeId[] {
 
 /**
  * 2pc cooperative termination (Bernstein, Hadzilacos, Goodman ch. 7): follow any peer that
- * knows the decision; a peer that had not voted aborted when asked, so its ABORTED counts too;
- * if every reachable peer is as uncertain as the asker, stay blocked.
+ * knows the decision; otherwise stay blocked. Peers are not asked to abort an unvoted
+ * transaction: a READ_ONLY branch forces nothing, so after forgetting one it could not tell
+ * "voted" from "never saw it".
  */
 export function cooperativeTermination(peers: Map<NodeId, PeerState>): TerminationVerdict {
   const d = decided(peers.values());
@@ -70,13 +71,18 @@ export function threePhaseTermination(
   self: NodeId,
   peers: Map<NodeId, PeerState>,
   recovered: boolean | 'coordinatorHasNoRecord',
+  recoveredPeers: ReadonlySet<NodeId> = new Set(),
 ): TerminationVerdict {
   const d = decided(peers.values());
   if (d) return { kind: 'decide', outcome: d };
   if (recovered === true) return { kind: 'wait', why: 'recovered in doubt; adopting an outcome, not deciding one' };
   const live = [...peers].filter(([, s]) => s !== 'UNREACHABLE').map(([p]) => p).sort();
   invariant(live.includes(self), () => `3pc termination at ${self} without its own state`);
-  if (live[0] !== self) return { kind: 'wait', why: `backup coordinator is ${live[0]}` };
+  // Participants that recovered in doubt only adopt an outcome, so they are not candidates;
+  // when everyone live has recovered, the lowest of them may lead (coordinatorHasNoRecord only).
+  const fresh = live.filter((p) => (p === self ? recovered === false : !recoveredPeers.has(p)));
+  const backup = (fresh.length > 0 ? fresh : live)[0]!;
+  if (backup !== self) return { kind: 'wait', why: `backup coordinator is ${backup}` };
   const down = unreachable(peers);
   if (recovered && down.length) return { kind: 'wait', why: `recovered in doubt; waiting to hear from ${down.join(',')}` };
   const states = live.map((p) => peers.get(p)!);

@@ -795,7 +795,7 @@ export class Simulation {
             },
             onReply: (r) => {
               if (r.kind !== 'state') this.fail('client-protocol', `GetTxnState(${txn}) to ${to} answered with ${r.kind}`);
-              this.stepP(n, { type: 'peerState', txn, from: to, state: r.state });
+              this.stepP(n, { type: 'peerState', txn, from: to, state: r.state, recovered: r.recovered });
             },
             onError: () => this.stepP(n, { type: 'peerState', txn, from: to, state: 'UNREACHABLE' }),
           });

@@ -467,10 +467,11 @@ function simulate(seed: number, o: SimOptions): SimReport {
           } else if (h.type === 'peerQuery' && r.kind === 'state') {
             const asker = P.get(h.asker)!;
             const state: PeerState = r.state;
+            const recovered = r.recovered;
             network(
               () => () =>
                 answerOnce(h, () => {
-                  if (asker.core && asker.inc === h.askerInc) stepP(asker, { type: 'peerState', txn: h.txn, from: h.from, state });
+                  if (asker.core && asker.inc === h.askerInc) stepP(asker, { type: 'peerState', txn: h.txn, from: h.from, state, recovered });
                 }),
               { dup: false },
             );

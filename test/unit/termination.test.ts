@@ -99,7 +99,20 @@ describe('threePhaseTermination (Skeen)', () => {
     ['no record at the coordinator, alone: leads', 'p1', 'p1=PREPARED', NO_RECORD, decide('ABORTED')],
   ];
   it.each(table)('%s', (_name, self, spec, recovered, expected) => {
-    expect(threePhaseTermination(self, view(spec), recovered)).toEqual(expect.objectContaining(expected));
+    // NO_RECORD rows: every participant recovered (a total failure), so the lowest live one leads.
+    const m = view(spec);
+    expect(threePhaseTermination(self, m, recovered, recovered === NO_RECORD ? new Set(m.keys()) : new Set())).toEqual(
+      expect.objectContaining(expected),
+    );
+  });
+
+  it('participants that recovered in doubt are left out of the backup election', () => {
+    const m = view('p1=PREPARED p2=PREPARED p3=PREPARED');
+    // p1 recovered (it only adopts): p2, the lowest participant that did not crash, leads.
+    expect(threePhaseTermination('p2', m, false, new Set(['p1']))).toEqual(decide('ABORTED'));
+    expect(threePhaseTermination('p3', m, false, new Set(['p1']))).toEqual({ kind: 'wait', why: 'backup coordinator is p2' });
+    // Even told by the coordinator that it has no record, p1 defers to them.
+    expect(threePhaseTermination('p1', m, NO_RECORD, new Set())).toEqual({ kind: 'wait', why: 'backup coordinator is p2' });
   });
 
   // regression (threePhaseTermination, recovered = true): a recovered participant that heard from
@@ -256,7 +269,7 @@ describe('termination rules: properties', () => {
     fc.assert(
       fc.property(views, ({ m, self, recovered }) => {
         const states = [...m.values()];
-        const v = threePhaseTermination(self, m, recovered);
+        const v = threePhaseTermination(self, m, recovered, recovered === false ? new Set() : new Set(m.keys()));
         if (states.includes('COMMITTED') || states.includes('ABORTED')) return;
         if (recovered === true) {
           expect(v).toEqual({ kind: 'wait', why: ADOPTING });

@@ -10,6 +10,7 @@ export interface TxnStateResponse {
   'protocol'?: (_dtx_v1_Protocol);
   'participants'?: (string)[];
   'results'?: (_dtx_v1_OpResult)[];
+  'recovered'?: (boolean);
 }
 
 export interface TxnStateResponse__Output {
@@ -18,4 +19,5 @@ export interface TxnStateResponse__Output {
   'protocol': (_dtx_v1_Protocol__Output);
   'participants': (string)[];
   'results': (_dtx_v1_OpResult__Output)[];
+  'recovered': (boolean);
 }
