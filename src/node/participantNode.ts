@@ -9,7 +9,7 @@ import {
   type ParticipantEvent,
   type ParticipantReply,
 } from '../protocol/participantCore.js';
-import { call, coordinatorClient, participantClient } from '../rpc/clients.js';
+import { call, ClientsByAddress, coordinatorClient, participantClient } from '../rpc/clients.js';
 import { opFromWire, protocolFromWire, protocolToWire, resultToWire, txnStateFromWire, txnStateToWire, voteToWire } from '../rpc/convert.js';
 import type { ParticipantClient } from '../rpc/generated/dtx/v1/Participant.js';
 import type { TxnStateResponse__Output } from '../rpc/generated/dtx/v1/TxnStateResponse.js';
@@ -70,26 +70,9 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
   const store = new ParticipantStore(await NodeStore.open(opts.dataDir, { id: opts.id, role: 'participant' }));
   const core = new ParticipantCore(opts.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...opts.config });
   const replies = new ReplyRegistry<ParticipantReply>();
-  const coordinators = new Map<string, CoordinatorClient>();
-  const coordinatorAt = (id: string, addr: string): CoordinatorClient => {
-    let c = coordinators.get(addr);
-    if (!c) {
-      c = coordinatorClient(addr, [network.interceptor(id)]);
-      coordinators.set(addr, c);
-    }
-    return c;
-  };
-
+  const coordinators = new ClientsByAddress<CoordinatorClient>((addr, id) => coordinatorClient(addr, [network.interceptor(id)]));
   // Peers of a transaction, dialled by the address its prepare carried (termination, 3pc backup).
-  const peers = new Map<string, ParticipantClient>();
-  const peerAt = (id: string, addr: string): ParticipantClient => {
-    let c = peers.get(addr);
-    if (!c) {
-      c = participantClient(addr, [network.interceptor(id)]);
-      peers.set(addr, c);
-    }
-    return c;
-  };
+  const peers = new ClientsByAddress<ParticipantClient>((addr, id) => participantClient(addr, [network.interceptor(id)]));
   const PEER_DEADLINE_MS = 2000;
 
   const execute = (e: ParticipantEffect): void | ParticipantEvent | Promise<void | ParticipantEvent> => {
@@ -122,7 +105,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
         driver.schedule(e.at, () => ({ type: 'timer', timer: e.timer }));
         return;
       case 'inquire': {
-        const c = coordinatorAt(e.coordinatorId, e.coordinatorAddr);
+        const c = coordinators.at(e.coordinatorId, e.coordinatorAddr);
         // Fail fast when the coordinator is down: the termination protocol can then start at once.
         return call<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId: e.txn }, 3000).then(
           (res) => ({
@@ -144,7 +127,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
       case 'checkOutcome':
         return store.outcome(e.txn).then((finished) => ({ type: 'outcomeChecked' as const, txn: e.txn, replyTo: e.replyTo, finished }));
       case 'queryPeer': {
-        const c = peerAt(e.to, e.addr);
+        const c = peers.at(e.to, e.addr);
         return call<{ txnId: string; abortIfUnvoted: boolean }, TxnStateResponse__Output>(
           c.GetTxnState.bind(c),
           { txnId: e.txn, abortIfUnvoted: e.abortIfUnvoted },
@@ -158,7 +141,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
         );
       }
       case 'sendPeer': {
-        const c = peerAt(e.to, e.addr);
+        const c = peers.at(e.to, e.addr);
         const method = { precommit: c.PreCommit, commit: c.Commit, abort: c.Abort }[e.message].bind(c);
         const sent = call<{ txnId: string }, DecisionResponse>(method, { txnId: e.txn }, PEER_DEADLINE_MS);
         if (e.message !== 'precommit') {
@@ -295,7 +278,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
         nodeId: opts.id,
         role: 'participant',
         address: opts.listen,
-        peers: [...coordinators.keys()].map((address) => ({ id: '', address, role: 'coordinator' })),
+        peers: coordinators.addresses().map((address) => ({ id: '', address, role: 'coordinator' })),
         inDoubt: core.inDoubt(),
         counters: {
           ...core.counters,
@@ -321,8 +304,8 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     async stop() {
       driver.stop();
       await server.shutdown();
-      for (const c of coordinators.values()) c.close();
-      for (const c of peers.values()) c.close();
+      coordinators.closeAll();
+      peers.closeAll();
       await store.store.close();
     },
   };

@@ -77,3 +77,27 @@ export function call<Req, Res>(
     method(req, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as Res)));
   });
 }
+
+/** One client per address, made on first use (a node dials the peers its messages name). */
+export class ClientsByAddress<C extends { close(): void }> {
+  private readonly clients = new Map<string, C>();
+
+  constructor(private readonly make: (addr: string, id: string) => C) {}
+
+  at(id: string, addr: string): C {
+    let c = this.clients.get(addr);
+    if (!c) {
+      c = this.make(addr, id);
+      this.clients.set(addr, c);
+    }
+    return c;
+  }
+
+  addresses(): string[] {
+    return [...this.clients.keys()];
+  }
+
+  closeAll(): void {
+    for (const c of this.clients.values()) c.close();
+  }
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { coordinatorConfig, keysByOwner, PARTS } from '../support/coreFixtures.js';
 import { InvariantViolation } from '../../src/protocol/invariant.js';
 import {
   CoordinatorCore,
@@ -12,28 +13,8 @@ import type { DecisionRecord } from '../../src/protocol/records.js';
 import { ownerOf } from '../../src/protocol/routing.js';
 import type { OpResult, TxnOp, Vote } from '../../src/protocol/types.js';
 
-const PARTS = ['p1', 'p2', 'p3'];
-const CFG: CoordinatorConfig = {
-  participants: PARTS,
-  participantAddrs: { p1: 'p1:1', p2: 'p2:1', p3: 'p3:1' },
-  selfAddr: 'c1:7000',
-  precommitTimeoutMs: 300,
-  maxLockWaitMs: 500,
-  resendMinMs: 100,
-  resendMaxMs: 800,
-  maxActiveTxns: 3,
-  recentOutcomes: 1000,
-};
-
-/** A key owned by each participant, found by routing itself so the tests follow any hash change. */
-const KEY: Record<string, string[]> = {};
-for (let i = 0; Object.values(KEY).flat().length < 9 && i < 10_000; i++) {
-  const k = `key${i}`;
-  const o = ownerOf(k, PARTS);
-  KEY[o] ??= [];
-  if (KEY[o]!.length < 3) KEY[o]!.push(k);
-}
-const k = (p: string, i = 0): string => KEY[p]![i]!;
+const CFG: CoordinatorConfig = coordinatorConfig({ maxActiveTxns: 3 });
+const k = keysByOwner(3);
 
 function mk(cfg: Partial<CoordinatorConfig> = {}, pending: DecisionRecord[] = []) {
   const c = new CoordinatorCore('c1', { ...CFG, ...cfg });

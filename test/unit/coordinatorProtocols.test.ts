@@ -2,6 +2,7 @@
  * CoordinatorCore under 3pc and nb, and the resolution of ids it has no record of.
  */
 import { describe, expect, it } from 'vitest';
+import { coordinatorConfig, keysByOwner, PARTS } from '../support/coreFixtures.js';
 import {
   CoordinatorCore,
   type CoordinatorConfig,
@@ -17,28 +18,8 @@ const pOfType = <T extends ParticipantEffect['type']>(effs: ParticipantEffect[],
 import { ownerOf } from '../../src/protocol/routing.js';
 import type { NodeId, OpResult, PeerState, ProtocolName, TxnOp, Vote } from '../../src/protocol/types.js';
 
-const PARTS = ['p1', 'p2', 'p3'];
-const CFG: CoordinatorConfig = {
-  participants: PARTS,
-  participantAddrs: { p1: 'p1:1', p2: 'p2:1', p3: 'p3:1' },
-  selfAddr: 'c1:7000',
-  precommitTimeoutMs: 300,
-  maxLockWaitMs: 500,
-  resendMinMs: 100,
-  resendMaxMs: 800,
-  maxActiveTxns: 100,
-  recentOutcomes: 1000,
-};
-
-/** Keys owned by each participant, found by routing itself. */
-const KEY: Record<string, string[]> = {};
-for (let i = 0; Object.values(KEY).flat().length < 6 && i < 10_000; i++) {
-  const key = `key${i}`;
-  const o = ownerOf(key, PARTS);
-  KEY[o] ??= [];
-  if (KEY[o]!.length < 2) KEY[o]!.push(key);
-}
-const k = (p: string, i = 0): string => KEY[p]![i]!;
+const CFG: CoordinatorConfig = coordinatorConfig();
+const k = keysByOwner(2);
 
 function mk(cfg: Partial<CoordinatorConfig> = {}) {
   const c = new CoordinatorCore('c1', { ...CFG, ...cfg });

@@ -1,0 +1,32 @@
+import type { CoordinatorConfig } from '../../src/protocol/coordinatorCore.js';
+import { ownerOf } from '../../src/protocol/routing.js';
+
+export const PARTS = ['p1', 'p2', 'p3'];
+
+/** A coordinator config for core tests: short timers, small bounds. */
+export function coordinatorConfig(overrides: Partial<CoordinatorConfig> = {}): CoordinatorConfig {
+  return {
+    participants: PARTS,
+    participantAddrs: { p1: 'p1:1', p2: 'p2:1', p3: 'p3:1' },
+    selfAddr: 'c1:7000',
+    precommitTimeoutMs: 300,
+    maxLockWaitMs: 500,
+    resendMinMs: 100,
+    resendMaxMs: 800,
+    maxActiveTxns: 100,
+    recentOutcomes: 1000,
+    ...overrides,
+  };
+}
+
+/** `perOwner` keys owned by each participant, found by routing itself so tests follow any hash change. */
+export function keysByOwner(perOwner: number, participants = PARTS): (p: string, i?: number) => string {
+  const byOwner: Record<string, string[]> = {};
+  for (let i = 0; Object.values(byOwner).flat().length < perOwner * participants.length && i < 10_000; i++) {
+    const key = `key${i}`;
+    const o = ownerOf(key, participants);
+    byOwner[o] ??= [];
+    if (byOwner[o]!.length < perOwner) byOwner[o]!.push(key);
+  }
+  return (p, i = 0) => byOwner[p]![i]!;
+}
