@@ -99,44 +99,43 @@ export class NetworkFaults {
       const due = answerDue;
       inbound = inbound.then(() => sleepUntil(due)).then(fn);
     };
+    // The request goes out on a call of its own whose answer nobody reads: a lost answer, or
+    // the second copy of a duplicated request. (Withholding a received message from grpc-js
+    // instead would hold back the call's status for good: the call would never end.)
+    const sendDetached = (message: unknown) => {
+      const copy = nextCall(options);
+      copy.start(startMetadata ?? new grpc.Metadata(), {});
+      copy.sendMessage(message);
+      copy.halfClose();
+    };
     return new grpc.InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
         startMetadata = metadata.clone();
         next(metadata, {
           onReceiveMetadata(md, nxt) {
-            if (!answerLost) later(() => nxt(md));
+            later(() => nxt(md));
           },
           onReceiveMessage(msg, nxt) {
-            if (!answerLost) later(() => nxt(msg));
+            later(() => nxt(msg));
           },
           onReceiveStatus(status, nxt) {
-            if (!answerLost) {
-              later(() => nxt(status));
-              return;
-            }
-            // The answer never arrives: the caller learns nothing until its deadline.
-            setTimeout(
-              () => nxt({ code: grpc.status.DEADLINE_EXCEEDED, details: `answer lost (fault ${peer}→${self})`, metadata: new grpc.Metadata() }),
-              msUntil(options.deadline),
-            );
+            later(() => nxt(status));
           },
         });
       },
       sendMessage(message, next) {
         // A lost request is never sent; the call then ends at its deadline, as over a dead link.
         if (requestLost) return;
-        outbound = outbound.then(() => next(message));
-        if (duplicate) {
-          outbound = outbound.then(() => {
-            const copy = nextCall(options);
-            copy.start(startMetadata ?? new grpc.Metadata(), {});
-            copy.sendMessage(message);
-            copy.halfClose();
-          });
+        if (answerLost) {
+          // It takes effect at the peer, but this call never sends, so it too ends at its deadline.
+          outbound = outbound.then(() => sendDetached(message));
+          return;
         }
+        outbound = outbound.then(() => next(message));
+        if (duplicate) outbound = outbound.then(() => sendDetached(message));
       },
       halfClose(next) {
-        if (requestLost) return;
+        if (requestLost || answerLost) return;
         outbound = outbound.then(() => next());
       },
     });
