@@ -2,8 +2,20 @@ import type { LocalCluster } from '../cluster/localCluster.js';
 import { link, partitionLinks } from '../cluster/faultControl.js';
 import { prng } from '../workload/bank.js';
 
-export const NEMESES = ['kill', 'pause', 'partition', 'delay', 'skew'] as const;
+/**
+ * kill: kill -9 any node (coordinator or participant), down 0.5–2.5 s like every fault.
+ * kill-coordinator / kill-participant: kill -9 that role and keep it down long enough for the
+ * participants' termination to act: the coordinator 5–6.5 s, a participant 2–3.5 s. (In chaos
+ * runs a YES voter asks the coordinator after 500 ms, and that call to a dead coordinator
+ * takes up to 3 s to fail; termination starts after it, so about 3.5 s after the kill.)
+ */
+export const NEMESES = ['kill', 'kill-coordinator', 'kill-participant', 'pause', 'partition', 'delay', 'skew'] as const;
 export type NemesisKind = (typeof NEMESES)[number];
+
+/** The shortest time the coordinator stays down under kill-coordinator. */
+export const COORDINATOR_DOWN_MIN_MS = 5000;
+/** The shortest time a participant stays down under kill-participant. */
+export const PARTICIPANT_DOWN_MIN_MS = 2000;
 
 /** One fault: applied at `atMs` (from the start), healed `forMs` later. */
 export interface NemesisStep {
@@ -12,13 +24,19 @@ export interface NemesisStep {
   kind: NemesisKind;
   /** What is broken, in words (for progress and the history). */
   what: string;
+  /** The node this step kills (kill -9), if it kills one: it is down from apply to heal. */
+  kills?: string;
   apply(cluster: LocalCluster): Promise<void>;
   heal(cluster: LocalCluster): Promise<void>;
 }
 
 /**
  * A fault schedule, reproducible from the seed: faults of the enabled kinds, one at a
- * time, each held for 0.5–2.5 s, with 0.3–1.3 s of calm between them.
+ * time, each held for 0.5–2.5 s (the role kills longer, see NEMESES), with 0.3–1.3 s of
+ * calm between them. Partitions cut the coordinator from one participant, or split the
+ * cluster in two, {c1, pX} | {the other participants}: the shape that lets 3pc's two sides
+ * decide differently. Either may be one-way: then what {c1, pX} sends is lost (a vote still
+ * reaches c1; its PreCommit, its answers and pX's do not reach the others).
  */
 export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: number, nodes: string[]): NemesisStep[] {
   const random = prng(seed ^ 0x9e3779b9);
@@ -27,21 +45,32 @@ export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: 
   const participants = nodes.filter((n) => n.startsWith('p'));
   let at = 500 + Math.floor(random() * 500);
   for (let i = 0; kinds.length > 0 && i < 10_000; i++) {
-    const forMs = 500 + Math.floor(random() * 2000);
+    let forMs = 500 + Math.floor(random() * 2000);
     if (at + forMs > durationMs) break;
     const kind = pick(kinds);
     const node = pick(nodes);
     switch (kind) {
       case 'kill':
+      case 'kill-coordinator':
+      case 'kill-participant': {
+        // The role kills stretch the drawn 0.5–2.5 s, so that termination has time to act
+        // while the node is down (the draws for the other kinds stay as they were).
+        const victim = kind === 'kill' ? node : kind === 'kill-coordinator' ? 'c1' : pick(participants);
+        if (kind !== 'kill') {
+          forMs = (kind === 'kill-coordinator' ? COORDINATOR_DOWN_MIN_MS : PARTICIPANT_DOWN_MIN_MS) + Math.floor(((forMs - 500) * 3) / 4);
+          if (at + forMs > durationMs) return steps;
+        }
         steps.push({
           atMs: at,
           forMs,
           kind,
-          what: `kill -9 ${node}`,
-          apply: (c) => c.kill(node),
-          heal: (c) => c.restart(node),
+          what: `kill -9 ${victim}`,
+          kills: victim,
+          apply: (c) => c.kill(victim),
+          heal: (c) => c.restart(victim),
         });
         break;
+      }
       case 'pause':
         steps.push({
           atMs: at,
@@ -56,6 +85,18 @@ export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: 
         const p = pick(participants);
         const oneWay = random() < 0.4;
         const [a, b] = random() < 0.5 ? ['c1', p] : [p, 'c1'];
+        if (random() < 0.4 && participants.length > 1) {
+          const others = participants.filter((x) => x !== p);
+          steps.push({
+            atMs: at,
+            forMs,
+            kind,
+            what: `partition c1,${p}${oneWay ? '→' : '|'}${others.join(',')}`,
+            apply: async (c) => void (await c.setNetworkFaults(partitionLinks(['c1', p], others, oneWay))),
+            heal: async (c) => void (await c.setNetworkFaults([])),
+          });
+          break;
+        }
         steps.push({
           atMs: at,
           forMs,

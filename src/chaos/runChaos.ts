@@ -1,15 +1,20 @@
 import { join } from 'node:path';
+import { LatencyHistogram } from '../bench/histogram.js';
 import { DtxClient } from '../client/dtxClient.js';
 import { LocalCluster } from '../cluster/localCluster.js';
-import { adminClient, call } from '../rpc/clients.js';
+import { ownerOf } from '../protocol/routing.js';
+import type { ProtocolName } from '../protocol/types.js';
+import { adminClient, call, participantClient } from '../rpc/clients.js';
+import { txnStateFromWire } from '../rpc/convert.js';
+import type { TxnStateResponse__Output } from '../rpc/generated/dtx/v1/TxnStateResponse.js';
 import type { StatusResponse__Output } from '../rpc/generated/dtx/v1/StatusResponse.js';
 import { prng } from '../workload/bank.js';
 import { bankWorkload } from '../workload/bankChaos.js';
 import { cartWorkload } from '../workload/cart.js';
 import { lockWorkload } from '../workload/lockChaos.js';
 import { resolveUnknown, type ChaosWorkload, type CheckResult } from '../workload/checks.js';
-import { History } from '../workload/history.js';
-import { checkLogs } from '../workload/logCheck.js';
+import { commitLatenciesMs, History, type HistoryEntry } from '../workload/history.js';
+import { ATOMICITY, checkLogs } from '../workload/logCheck.js';
 import { nemesisSchedule, type NemesisKind, type NemesisStep } from './nemesis.js';
 
 export interface ChaosOptions {
@@ -19,11 +24,20 @@ export interface ChaosOptions {
   seed: number;
   concurrency: number;
   participants: number;
+  /** The cluster's default commit protocol (every workload transaction uses it). */
+  protocol?: ProtocolName;
   /** Where the history and the cluster's data go; a temp dir (kept) when omitted. */
   outDir?: string;
   /** Extra environment per node (planted bugs in tests). */
   nodeEnv?: Record<string, Record<string, string>>;
   quiesceTimeoutMs?: number;
+  /**
+   * While the coordinator is down, how long after the kill the participants' in-doubt
+   * transactions start being counted: termination gets this long to act. Default 4000
+   * (a YES voter asks the coordinator after 500 ms; that call fails after up to 3 s, then
+   * termination runs).
+   */
+  blockedGraceMs?: number;
   onProgress?: (p: ChaosProgress) => void;
 }
 
@@ -36,13 +50,49 @@ export interface ChaosProgress {
   fault: string;
 }
 
+/** What the participants held in doubt during one outage of the coordinator. */
+export interface CoordinatorOutage {
+  /** When c1 was killed, ms from the start of the workload. */
+  atMs: number;
+  downMs: number;
+  /** Status polls of every participant after the grace period (0: the outage was too short). */
+  polls: number;
+  /** The most distinct transactions in doubt at any poll after the grace period. */
+  max: number;
+  /** Distinct transactions in doubt at the last poll before c1 restarted. */
+  last: number;
+  /** Up to 10 of those, as participant:txn. */
+  lastTxns: string[];
+  /** Participants that did not answer a poll. */
+  errors: string[];
+}
+
 export interface ChaosReport {
   ok: boolean;
   checks: CheckResult[];
+  /** The atomicity check (from the nodes' logs) on its own: held or violated. */
+  atomicity: { ok: boolean; detail: string } | null;
+  protocol: ProtocolName;
+  workload: WorkloadName;
+  nemeses: NemesisKind[];
+  seed: number;
+  durationMs: number;
   historyPath: string;
   dataDir: string;
+  /** Every node's log (pino JSON lines), `<name>.log`. */
+  logsDir: string;
   ops: { ok: number; fail: number; info: number };
   faults: string[];
+  /**
+   * Transactions left blocked by the coordinator's death: the distinct transactions the
+   * participants still held in doubt (voted YES, no decision) at the last poll before c1
+   * came back, the largest over the run's coordinator outages. Null when no outage was long
+   * enough to measure (no kill of c1 outlasting the grace period).
+   */
+  blockedWhileCoordinatorDown: number | null;
+  coordinatorOutages: CoordinatorOutage[];
+  /** Latency of the committed transactions, invoke → COMMITTED, in ms (faults included). */
+  commitLatency: { count: number; mean: number; p50: number; p99: number; max: number };
 }
 
 function firstLine(err: Error): string {
@@ -83,6 +133,134 @@ async function busy(cluster: LocalCluster): Promise<string | null> {
 }
 
 /**
+ * Why the cluster is still busy after healing, for the liveness verdict: every busy node's
+ * inquiry and termination counters twice, 6 s apart (are its in-doubt transactions still
+ * asking?), and what the coordinator says about a few of them.
+ */
+async function diagnoseBusy(cluster: LocalCluster, client: DtxClient, history: History): Promise<string> {
+  const snapshot = async () => {
+    const out = new Map<string, { inDoubt: string[]; counters: Map<string, number> }>();
+    for (const n of cluster.nodes.values()) {
+      const a = adminClient(n.address);
+      try {
+        const s = await call<object, StatusResponse__Output>(a.Status.bind(a), {}, 2000, true);
+        out.set(n.spec.name, { inDoubt: s.inDoubt, counters: new Map(s.counters.map((x) => [x.name, Number(x.value)])) });
+      } catch {
+        // unreachable: left out
+      } finally {
+        a.close();
+      }
+    }
+    return out;
+  };
+  const before = await snapshot();
+  // Longer than a participant's longest inquiry back-off (5 s): a live one asks at least once.
+  await new Promise((r) => setTimeout(r, 6000));
+  const after = await snapshot();
+  const parts: string[] = [];
+  const watched = ['inquiries', 'terminations', 'activeTxns', 'lockedKeys', 'lockWaits'];
+  for (const [name, a] of after) {
+    const b = before.get(name);
+    const busyNow = a.inDoubt.length > 0 || (a.counters.get('activeTxns') ?? 0) > 0;
+    if (!busyNow) continue;
+    const counters = watched
+      .filter((k) => a.counters.has(k))
+      .map((k) => `${k} ${b?.counters.get(k) ?? '?'}→${a.counters.get(k)}`)
+      .join(', ');
+    const asked: string[] = [];
+    for (const txn of a.inDoubt.slice(0, 3)) {
+      const g = await client.getTransaction(txn).then(
+        (r) => r.outcome,
+        (err: Error) => `error ${firstLine(err)}`,
+      );
+      asked.push(`${txn}: c1 says ${g}`);
+    }
+    const open = cluster.node(name).spec.role === 'participant' ? await unfinishedOn(cluster, name, history) : [];
+    parts.push(`${name} over 6 s: ${counters}${asked.length ? `; ${asked.join(', ')}` : ''}${open.length ? `; not finished there: ${open.join(', ')}` : ''}`);
+  }
+  return parts.join(' | ');
+}
+
+/**
+ * Transactions a participant still has open, among those the history names (its own ids and
+ * the lock holders named in conflict errors, the latest 300), with their state there; at
+ * most 8, and no more than 5 s of asking.
+ */
+async function unfinishedOn(cluster: LocalCluster, name: string, history: History): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const e of history.entries) {
+    if (e.txnId) ids.add(e.txnId);
+    const holder = /held by an older transaction (\S+)/.exec(e.error ?? '')?.[1];
+    if (holder) ids.add(holder);
+  }
+  const p = participantClient(cluster.node(name).address);
+  const open: string[] = [];
+  const deadline = Date.now() + 5000;
+  try {
+    for (const txnId of [...ids].slice(-300)) {
+      if (Date.now() > deadline) break;
+      const r = await call<{ txnId: string; abortIfUnvoted: boolean }, TxnStateResponse__Output>(p.GetTxnState.bind(p), { txnId, abortIfUnvoted: false }, 1000).catch(
+        () => null,
+      );
+      const state = r ? txnStateFromWire(r.state) : 'no answer';
+      if (state !== 'UNKNOWN' && state !== 'COMMITTED' && state !== 'ABORTED') open.push(`${txnId}=${state}`);
+      if (open.length >= 8) break;
+    }
+  } finally {
+    p.close();
+  }
+  return open;
+}
+
+/** The latest entry of one client process. */
+function lastOf(history: History, process: number): HistoryEntry | undefined {
+  for (let i = history.entries.length - 1; i >= 0; i--) if (history.entries[i]!.process === process) return history.entries[i];
+  return undefined;
+}
+
+/** Distinct transactions each reachable participant holds in doubt, as participant:txn. */
+async function inDoubtNow(cluster: LocalCluster, timeoutMs: number): Promise<{ txns: Map<string, string[]>; errors: string[] }> {
+  const txns = new Map<string, string[]>();
+  const errors: string[] = [];
+  await Promise.all(
+    cluster.participantNames.map(async (name) => {
+      const n = cluster.node(name);
+      if (n.state !== 'running') return void errors.push(`${name}: ${n.state}`);
+      const c = adminClient(n.address);
+      try {
+        const s = await call<object, StatusResponse__Output>(c.Status.bind(c), {}, timeoutMs, true);
+        for (const t of s.inDoubt) txns.set(t, [...(txns.get(t) ?? []), name]);
+      } catch (err) {
+        errors.push(`${name}: ${firstLine(err as Error)}`);
+      } finally {
+        c.close();
+      }
+    }),
+  );
+  return { txns, errors };
+}
+
+/**
+ * Watches the participants while the coordinator is down: from `from` until `until`
+ * (epoch ms), polls every participant's in-doubt list every 200 ms (each poll bounded).
+ */
+async function watchInDoubt(cluster: LocalCluster, atMs: number, downMs: number, from: number, until: number): Promise<CoordinatorOutage> {
+  const out: CoordinatorOutage = { atMs, downMs, polls: 0, max: 0, last: 0, lastTxns: [], errors: [] };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+  await sleep(from - Date.now());
+  while (Date.now() < until - 50) {
+    const { txns, errors } = await inDoubtNow(cluster, Math.max(100, Math.min(800, until - Date.now())));
+    out.polls++;
+    out.max = Math.max(out.max, txns.size);
+    out.last = txns.size;
+    out.lastTxns = [...txns].slice(0, 10).map(([t, ps]) => `${ps.join(',')}:${t}`);
+    for (const e of errors) if (!out.errors.includes(e)) out.errors.push(e);
+    await sleep(Math.min(200, until - 50 - Date.now()));
+  }
+  return out;
+}
+
+/**
  * Jepsen-style run on real processes: start a cluster, run the workload from several
  * clients while a seeded nemesis schedule breaks it, heal everything, wait for
  * quiescence (bounded), resolve unknown outcomes, stop the cluster, then check the
@@ -93,6 +271,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     participants: o.participants,
     ...(o.outDir ? { dataDir: join(o.outDir, 'data') } : {}),
     participantArgs: ['--inquire-after', '500ms'],
+    coordinatorArgs: ['--protocol', o.protocol ?? '2pc'],
     ...(o.nodeEnv ? { nodeEnv: o.nodeEnv } : {}),
   });
   const historyPath = join(o.outDir ?? cluster.dataDir, 'history.jsonl');
@@ -100,6 +279,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const workload = makeWorkload(o.workload);
   const checks: CheckResult[] = [];
   const faults: string[] = [];
+  const outages: CoordinatorOutage[] = [];
+  const graceMs = o.blockedGraceMs ?? 4000;
   const recoveryErrors: string[] = [];
   const guarded = async (name: string, fn: () => Promise<CheckResult[]>): Promise<void> => {
     try {
@@ -119,9 +300,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
     const clients = Array.from({ length: o.concurrency }, async (_, p) => {
       const random = prng(o.seed * 1000 + p);
+      let backoffMs = 20;
       for (let i = 0; i < 1_000_000 && Date.now() < end; i++) {
-        const type = await workload.step(c, p, random, history).then(() => history.entries.at(-1)?.type);
-        if (type === 'info' || type === 'fail') await new Promise((r) => setTimeout(r, 20)); // back off while broken
+        await workload.step(c, p, random, history);
+        const type = lastOf(history, p)?.type;
+        // Back off while broken; longer and longer while every call breaks (a dead
+        // coordinator), so that a few clients do not pile up thousands of unknown outcomes.
+        if (type === 'info') backoffMs = Math.min(backoffMs * 2, 400);
+        else backoffMs = 20;
+        if (type === 'info' || type === 'fail') await new Promise((r) => setTimeout(r, Math.min(backoffMs, Math.max(0, end - Date.now()))));
       }
     });
     const nemesis = (async () => {
@@ -131,8 +318,24 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         fault = step.what;
         faults.push(`${(step.atMs / 1000).toFixed(1)}s ${step.what} for ${step.forMs}ms`);
         history.add({ process: -1, type: 'info', f: `nemesis:${step.kind}`, value: step.what });
-        await step.apply(cluster).catch((err: Error) => recoveryErrors.push(`${step.what}: ${firstLine(err)}`));
+        let applied = true;
+        await step.apply(cluster).catch((err: Error) => {
+          applied = false;
+          recoveryErrors.push(`${step.what}: ${firstLine(err)}`);
+        });
+        const downAt = Date.now();
+        // The coordinator is down: after the grace period, count what the participants hold
+        // in doubt, up to just before it restarts.
+        const watch =
+          applied && step.kills === 'c1' && step.forMs >= graceMs + 250
+            ? watchInDoubt(cluster, downAt - started, step.forMs, downAt + graceMs, downAt + step.forMs)
+            : null;
         await new Promise((r) => setTimeout(r, step.forMs));
+        if (watch) {
+          const outage = await watch;
+          outages.push(outage);
+          history.add({ process: -1, type: 'info', f: 'in-doubt', value: { last: outage.last, max: outage.max, txns: outage.lastTxns } });
+        }
         await step.heal(cluster).catch((err: Error) => recoveryErrors.push(`healing ${step.what}: ${firstLine(err)}`));
         history.add({ process: -1, type: 'info', f: `heal:${step.kind}`, value: step.what });
         fault = 'none';
@@ -175,10 +378,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       why = await busy(cluster);
       idle = why === null ? idle + 1 : 0;
     }
+    const diagnosis = why === null ? '' : await diagnoseBusy(cluster, c, history).catch((err: Error) => `no diagnosis: ${firstLine(err)}`);
     checks.push({
+      id: 'liveness',
       name: 'liveness: quiescent after healing (no lock, no in-doubt txn)',
       ok: why === null,
-      detail: why === null ? 'every node idle' : `not idle within ${o.quiesceTimeoutMs ?? 60_000} ms: ${why}`,
+      detail: why === null ? 'every node idle' : `not idle within ${o.quiesceTimeoutMs ?? 60_000} ms: ${why}${diagnosis ? ` [${diagnosis}]` : ''}`,
     });
     let committed = new Set<string>();
     await guarded('every unknown outcome resolved after healing', async () => {
@@ -195,18 +400,37 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await guarded(`${workload.name} checks`, () => workload.check(c, history, committed));
     c.close();
     const told = new Set(history.entries.filter((e) => e.type === 'ok' && e.txnId).map((e) => e.txnId!));
+    const participantsOf = new Map<string, Set<string>>();
+    for (const e of history.entries) {
+      const keys = e.type === 'invoke' && e.txnId ? workload.keysOf?.(e) : null;
+      if (keys) participantsOf.set(e.txnId!, new Set(keys.map((k) => ownerOf(k, cluster.participantNames))));
+    }
     await cluster.stop();
-    await guarded('log checks', () => checkLogs(cluster, told));
+    await guarded('log checks', () => checkLogs(cluster, told, o.protocol ?? '2pc', participantsOf));
   } finally {
     await cluster.stop().catch(() => undefined);
     await history.close();
   }
+  const atomicity = checks.find((c) => c.id === ATOMICITY) ?? null;
+  const latency = new LatencyHistogram();
+  for (const ms of commitLatenciesMs(history.entries)) latency.recordMs(ms);
+  const l = latency.summary();
   return {
     ok: checks.every((c) => c.ok),
     checks,
+    atomicity: atomicity ? { ok: atomicity.ok, detail: atomicity.detail } : null,
+    protocol: o.protocol ?? '2pc',
+    workload: o.workload,
+    nemeses: o.nemeses,
+    seed: o.seed,
+    durationMs: o.durationMs,
     historyPath,
     dataDir: cluster.dataDir,
+    logsDir: join(cluster.dataDir, 'logs'),
     ops: { ok: history.count('ok'), fail: history.count('fail'), info: history.count('info') },
     faults,
+    blockedWhileCoordinatorDown: outages.some((x) => x.polls > 0) ? Math.max(...outages.filter((x) => x.polls > 0).map((x) => x.last)) : null,
+    coordinatorOutages: outages,
+    commitLatency: { count: l.count, mean: l.mean, p50: l.p50, p99: l.p99, max: l.max },
   };
 }

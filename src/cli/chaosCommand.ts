@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import { NEMESES, type NemesisKind } from '../chaos/nemesis.js';
 import { runChaos, WORKLOADS, type WorkloadName } from '../chaos/runChaos.js';
-import { parseDurationMs, parseIntIn } from './parse.js';
+import { parseDurationMs, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { action, CliError } from './run.js';
 
 function parseNemeses(value: string): NemesisKind[] {
@@ -26,10 +26,7 @@ export function chaosCommand() {
     }, 'bank' as WorkloadName)
     .option('-n, --nemesis <list>', `faults to inject: ${NEMESES.join(',')} (or none)`, parseNemeses, [...NEMESES] as NemesisKind[])
     .option('-d, --duration <d>', 'how long to run the workload', parseDurationMs, 30_000)
-    .option('--protocol <p>', 'commit protocol (2pc)', (v) => {
-      if (v !== '2pc') throw new InvalidArgumentError(`protocol ${v} is not available yet; use 2pc`);
-      return v;
-    }, '2pc')
+    .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, '2pc' as const)
     .option('-s, --seed <n>', 'seed of the fault schedule and the workload', parseIntIn(0, 2 ** 31 - 1), 1)
     .option('-c, --concurrency <n>', 'concurrent clients', parseIntIn(1, 256), 8)
     .option('-p, --participants <n>', 'participants', parseIntIn(2, 16), 3)
@@ -37,7 +34,12 @@ export function chaosCommand() {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  dtx chaos --workload bank --nemesis kill,pause,partition,delay,skew --duration 60s --seed 7 --concurrency 8\n\nExit 0 when every check holds, 1 on any violation.',
+      '\nNemeses: kill (any node), kill-coordinator (c1 down 3-4.5 s), kill-participant (down 2-3.5 s),\n' +
+        'pause (SIGSTOP), partition (c1 from a participant, or {c1,pX}|{others}), delay (+ drops, duplicates), skew.\n' +
+        '\nExamples:\n  dtx chaos --workload bank --nemesis kill,pause,partition,delay,skew --duration 60s --seed 7 --concurrency 8\n' +
+        '  dtx chaos --workload cart --nemesis kill-coordinator --protocol nb --duration 20s\n' +
+        '\nThe report also gives the transactions left in doubt while the coordinator was down\n' +
+        '(kill-coordinator) and the commit latency. Exit 0 when every check holds, 1 on any violation.',
     )
     .action(
       action(async (o) => {
@@ -52,7 +54,9 @@ export function chaosCommand() {
           },
           cliProgress.Presets.shades_classic,
         );
-        process.stderr.write(`dtx chaos: ${o.workload} x [${o.nemesis.join(',') || 'no faults'}] for ${o.duration / 1000}s, seed ${o.seed}, out ${out}\n`);
+        process.stderr.write(
+          `dtx chaos: ${o.workload} x [${o.nemesis.join(',') || 'no faults'}] on ${o.protocol} for ${o.duration / 1000}s, seed ${o.seed}, out ${out}\n`,
+        );
         bar.start(Math.round(o.duration / 1000), 0, { elapsed: 0, ok: 0, fail: 0, info: 0, fault: 'starting' });
         const report = await runChaos({
           workload: o.workload,
@@ -61,6 +65,7 @@ export function chaosCommand() {
           seed: o.seed,
           concurrency: o.concurrency,
           participants: o.participants,
+          protocol: o.protocol,
           outDir: out,
           onProgress: (p) => bar.update(Math.min(Math.round(p.elapsedMs / 1000), Math.round(o.duration / 1000)), { ...p, elapsed: Math.round(p.elapsedMs / 1000) }),
         }).finally(() => bar.stop());
@@ -72,7 +77,13 @@ export function chaosCommand() {
           for (const c of report.checks) process.stdout.write(`${c.name.padEnd(w)}  ${c.ok ? 'pass   ' : 'FAIL   '}  ${c.detail}\n`);
           process.stdout.write(
             `\nops: ${report.ops.ok} ok, ${report.ops.fail} failed, ${report.ops.info} unknown; ${report.faults.length} faults injected\n` +
-              `history: ${report.historyPath}\n`,
+              `commit latency: p50 ${report.commitLatency.p50} ms, p99 ${report.commitLatency.p99} ms (${report.commitLatency.count} committed)\n` +
+              `blocked while the coordinator was down: ${
+                report.blockedWhileCoordinatorDown === null
+                  ? 'not measured (no coordinator kill)'
+                  : `${report.blockedWhileCoordinatorDown} txns in doubt just before it came back (${report.coordinatorOutages.map((x) => `${x.last}/max ${x.max}`).join(', ')})`
+              }\n` +
+              `history: ${report.historyPath}\nnode logs: ${report.logsDir}\n`,
           );
         }
         if (!report.ok) throw new CliError(`${report.checks.filter((c) => !c.ok).length} checks failed (seed ${o.seed}); history in ${report.historyPath}`);

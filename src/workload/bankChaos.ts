@@ -37,6 +37,11 @@ export function bankWorkload(o: BankOptions & { readShare?: number }): ChaosWork
         client.transfer(from, to, amount, { txnId, timeoutMs: 3000 }),
       );
     },
+    keysOf(e) {
+      if (e.f !== 'transfer') return null;
+      const v = e.value as { from: string; to: string };
+      return [v.from, v.to];
+    },
     async check(client, history: History, committed): Promise<CheckResult[]> {
       let goodReads = 0;
       const badReads: string[] = [];

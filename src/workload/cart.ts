@@ -64,6 +64,11 @@ export function cartWorkload(o: CartOptions): ChaosWorkload {
         ),
       );
     },
+    keysOf(e) {
+      if (e.f !== 'checkout' || !e.txnId) return null;
+      const c = e.value as Checkout;
+      return [stockKey(c.sku), walletKey(c.user), orderKey(e.txnId)];
+    },
     async check(client: DtxClient, history: History, committed): Promise<CheckResult[]> {
       let negativeReads = 0;
       for (const e of history.entries) {

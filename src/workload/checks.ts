@@ -1,11 +1,13 @@
 import type { DtxClient } from '../client/dtxClient.js';
-import type { History } from './history.js';
+import type { History, HistoryEntry } from './history.js';
 
 /** One row of a verdict table. */
 export interface CheckResult {
   name: string;
   ok: boolean;
   detail: string;
+  /** A stable key for the checks reports single out (e.g. 'atomicity'). */
+  id?: string;
 }
 
 /** A workload the chaos runner drives from several clients and then checks. */
@@ -16,6 +18,12 @@ export interface ChaosWorkload {
   step(client: DtxClient, process: number, random: () => number, history: History): Promise<void>;
   /** Checks over the history and the healed cluster's final state. */
   check(client: DtxClient, history: History, committed: ReadonlySet<string>): Promise<CheckResult[]>;
+  /**
+   * The keys a transaction of the history (its invoke entry) touches: they tell which
+   * participants it had, so that the log checks can tell its participants' outcomes from the
+   * ABORT that a node which never saw it records when asked about it.
+   */
+  keysOf?(invoke: HistoryEntry): string[] | null;
 }
 
 /** Runs a transaction op and records it: COMMITTED → ok, ABORTED → fail, a broken call → info (unknown). */

@@ -58,6 +58,9 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
       }
       await lc.release(lease.leaseId).catch(() => false);
     },
+    keysOf(e) {
+      return e.f === 'write' ? [resource((e.value as LockWrite).lock)] : null;
+    },
     async check(client: DtxClient, history: History, committed): Promise<CheckResult[]> {
       for (const lc of lockClients.values()) lc.close();
       const { granted, twice, backwards, staleRefused } = lockHistoryFindings(history);

@@ -1,18 +1,38 @@
 import type { LocalCluster } from '../cluster/localCluster.js';
 import type { DecisionRecord, ParticipantOutcomeRecord, PrepareRecord } from '../protocol/records.js';
+import type { ProtocolName } from '../protocol/types.js';
 import { CKEY } from '../storage/coordinatorStore.js';
 import { NodeStore } from '../storage/nodeStore.js';
 import { PKEY } from '../storage/participantStore.js';
 import type { CheckResult } from './checks.js';
 
+/** The id of the atomicity check in every chaos report. */
+export const ATOMICITY = 'atomicity';
+
 /**
  * Reads every node's LevelDB directly (the cluster must be stopped) and checks the
- * protocol's own promises, independent of any workload: no transaction committed on one
- * participant and aborted on another, no participant commit without a coordinator COMMIT,
- * every COMMITTED told to a client durable at the coordinator, nothing left prepared or
- * undelivered after healing.
+ * protocol's own promises, independent of any workload:
+ * - atomicity (every protocol): no transaction committed on one participant and aborted on
+ *   another, and no participant outcome against the coordinator's recorded decision;
+ * - 2pc: no participant commit without a forced coordinator COMMIT (3pc and nb participants
+ *   may legitimately decide without the coordinator: their termination protocols);
+ * - every COMMITTED told to a client durable: 2pc and 3pc force the coordinator's COMMIT
+ *   before answering; nb answers once every YES is in its participant's log, so there the
+ *   participants' logs must show it committed (the coordinator's record is only a cache);
+ * - nothing left prepared or undelivered after healing.
  */
-export async function checkLogs(cluster: LocalCluster, toldCommitted: ReadonlySet<string>): Promise<CheckResult[]> {
+export async function checkLogs(
+  cluster: LocalCluster,
+  toldCommitted: ReadonlySet<string>,
+  protocol: ProtocolName = '2pc',
+  /**
+   * The participants of the transactions the workload ran (from their keys). A node asked
+   * about a transaction it never saw records ABORT for it (so that a late prepare is refused);
+   * for these transactions such records at non-participants are set aside. Transactions not
+   * listed are judged on every node's record.
+   */
+  participantsOf: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): Promise<CheckResult[]> {
   const outcomes = new Map<string, Map<string, string>>(); // txn → participant → outcome
   const prepared: string[] = [];
   for (const name of cluster.participantNames) {
@@ -37,41 +57,78 @@ export async function checkLogs(cluster: LocalCluster, toldCommitted: ReadonlySe
     await coord.close();
   }
 
+  let fences = 0;
+  const strays: string[] = [];
+  for (const [txn, all] of outcomes) {
+    const mine = participantsOf.get(txn);
+    if (!mine) continue;
+    for (const [p, o] of all) {
+      if (mine.has(p)) continue;
+      all.delete(p);
+      if (o === 'ABORTED') fences++;
+      else strays.push(`${txn}@${p} (${o} on a node that was not a participant)`);
+    }
+    if (all.size === 0) outcomes.delete(txn);
+  }
   const split: string[] = [];
+  const contradicted: string[] = [];
   const unauthorised: string[] = [];
   for (const [txn, byParticipant] of outcomes) {
     const kinds = new Set(byParticipant.values());
     if (kinds.has('COMMITTED') && kinds.has('ABORTED')) {
       split.push(`${txn} (${[...byParticipant].map(([p, o]) => `${p}:${o}`).join(' ')})`);
     }
-    if (kinds.has('COMMITTED') && decisions.get(txn)?.outcome !== 'COMMITTED') unauthorised.push(txn);
+    const d = decisions.get(txn);
+    if (kinds.has('COMMITTED') && d?.outcome === 'ABORTED') contradicted.push(`${txn} (c1:ABORTED ${d.reason}; committed on ${[...byParticipant].filter(([, o]) => o === 'COMMITTED').map(([p]) => p).join(',')})`);
+    else if (kinds.has('COMMITTED') && d?.outcome !== 'COMMITTED') unauthorised.push(txn);
   }
   const notApplied: string[] = [];
   for (const d of decisions.values()) {
     if (d.outcome !== 'COMMITTED' || d.readOnly) continue;
-    for (const p of d.participants) if (outcomes.get(d.txn)?.get(p) === 'ABORTED') notApplied.push(`${d.txn}@${p}`);
+    for (const p of d.participants) if (outcomes.get(d.txn)?.get(p) === 'ABORTED') notApplied.push(`${d.txn}@${p} (c1:COMMITTED)`);
   }
-  const lost = [...toldCommitted].filter((t) => decisions.get(t)?.outcome !== 'COMMITTED');
-  return [
+  const durable = (t: string): boolean => {
+    if (protocol !== 'nb') return decisions.get(t)?.outcome === 'COMMITTED';
+    const o = outcomes.get(t);
+    return o !== undefined && [...o.values()].includes('COMMITTED') && ![...o.values()].includes('ABORTED');
+  };
+  const lost = [...toldCommitted].filter((t) => !durable(t));
+  const violations = [...split, ...notApplied, ...contradicted, ...strays];
+  const checks: CheckResult[] = [
     {
+      id: ATOMICITY,
       name: 'atomicity: never committed on one participant and aborted on another',
-      ok: split.length === 0 && notApplied.length === 0,
-      detail: `${outcomes.size} txns in participant logs; ${split.length} split, ${notApplied.length} aborted despite a COMMIT ${[...split, ...notApplied].slice(0, 2).join(' ')}`,
+      ok: violations.length === 0,
+      detail:
+        `${outcomes.size} txns in participant logs; ${split.length} split, ${notApplied.length} aborted despite a coordinator COMMIT, ` +
+        `${contradicted.length} committed despite a coordinator ABORT${strays.length ? `, ${strays.length} committed on a non-participant` : ''} ${violations.slice(0, 3).join(' ')}` +
+        (fences > 0 ? `; ${fences} ABORT records of nodes asked about a transaction they had no part in set aside` : ''),
     },
-    {
+  ];
+  if (protocol === '2pc') {
+    checks.push({
+      id: 'authorised',
       name: 'no participant commit without a coordinator COMMIT',
       ok: unauthorised.length === 0,
       detail: `${unauthorised.length} unauthorised ${unauthorised.slice(0, 3).join(' ')}`,
-    },
+    });
+  }
+  checks.push(
     {
+      id: 'durable',
       name: 'COMMITTED told to a client is durable',
       ok: lost.length === 0,
-      detail: `${toldCommitted.size} told COMMITTED, ${lost.length} without a durable decision ${lost.slice(0, 3).join(' ')}`,
+      detail:
+        `${toldCommitted.size} told COMMITTED, ${lost.length} without ` +
+        `${protocol === 'nb' ? 'a commit in the participant logs' : 'a durable coordinator decision'} ${lost.slice(0, 3).join(' ')}` +
+        (protocol === '2pc' ? '' : `; ${unauthorised.length} committed by the participants' termination without a coordinator record`),
     },
     {
+      id: 'healed',
       name: 'after healing: nothing prepared or undelivered',
       ok: prepared.length === 0 && unfinished.length === 0,
       detail: `${prepared.length} prepare records, ${unfinished.length} undelivered commits ${[...prepared, ...unfinished].slice(0, 3).join(' ')}`,
     },
-  ];
+  );
+  return checks;
 }
