@@ -6,8 +6,9 @@ import { prng } from '../workload/bank.js';
  * kill: kill -9 any node (coordinator or participant), down 0.5–2.5 s like every fault.
  * kill-coordinator / kill-participant: kill -9 that role and keep it down long enough for the
  * participants' termination to act: the coordinator 5–6.5 s, a participant 2–3.5 s. (In chaos
- * runs a YES voter asks the coordinator after 500 ms, and that call to a dead coordinator
- * takes up to 3 s to fail; termination starts after it, so about 3.5 s after the kill.)
+ * runs a YES voter asks the coordinator after 500 ms; that call fails at once on a dead
+ * coordinator but may take its full 3 s deadline on one that is cut off or stalled, and
+ * termination starts after it: at worst about 3.5 s after the fault.)
  */
 export const NEMESES = ['kill', 'kill-coordinator', 'kill-participant', 'pause', 'partition', 'delay', 'skew'] as const;
 export type NemesisKind = (typeof NEMESES)[number];

@@ -34,8 +34,8 @@ export interface ChaosOptions {
   /**
    * While the coordinator is down, how long after the kill the participants' in-doubt
    * transactions start being counted: termination gets this long to act. Default 4000
-   * (a YES voter asks the coordinator after 500 ms; that call fails after up to 3 s, then
-   * termination runs).
+   * (a YES voter asks the coordinator after 500 ms; that call fails within its 3 s deadline,
+   * then termination runs).
    */
   blockedGraceMs?: number;
   onProgress?: (p: ChaosProgress) => void;

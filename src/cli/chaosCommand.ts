@@ -34,8 +34,9 @@ export function chaosCommand() {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      '\nNemeses: kill (any node), kill-coordinator (c1 down 3-4.5 s), kill-participant (down 2-3.5 s),\n' +
-        'pause (SIGSTOP), partition (c1 from a participant, or {c1,pX}|{others}), delay (+ drops, duplicates), skew.\n' +
+      '\nNemeses: kill (any node), kill-coordinator (c1 down 5-6.5 s), kill-participant (down 2-3.5 s),\n' +
+        'pause (SIGSTOP), partition (c1 from a participant, or {c1,pX}|{others}; either may be one-way),\n' +
+        'delay (+ drops, duplicates), skew.\n' +
         '\nExamples:\n  dtx chaos --workload bank --nemesis kill,pause,partition,delay,skew --duration 60s --seed 7 --concurrency 8\n' +
         '  dtx chaos --workload cart --nemesis kill-coordinator --protocol nb --duration 20s\n' +
         '\nThe report also gives the transactions left in doubt while the coordinator was down\n' +
