@@ -36,6 +36,15 @@ export class DtxError extends Error {
   }
 }
 
+/** A unary call from a client: its failure surfaces as a DtxError. */
+export async function clientCall<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs: number, waitForReady = false): Promise<Res> {
+  try {
+    return await call(method, req, timeoutMs, waitForReady);
+  } catch (err) {
+    throw DtxError.from(err);
+  }
+}
+
 export interface TxnResult {
   txnId: string;
   outcome: 'COMMITTED' | 'ABORTED' | 'PENDING';
@@ -188,16 +197,8 @@ export class DtxClient {
     this.admin.close();
   }
 
-  private async rpc<Req, Res>(
-    method: UnaryMethod<Req, Res>,
-    req: Req,
-    timeoutMs: number,
-  ): Promise<Res> {
-    try {
-      return await call(method, req, timeoutMs, this.defaults.waitForReady ?? false);
-    } catch (err) {
-      throw DtxError.from(err);
-    }
+  private rpc<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
+    return clientCall(method, req, timeoutMs, this.defaults.waitForReady ?? false);
   }
 }
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
-import { call, type UnaryMethod } from '../rpc/clients.js';
+import type { UnaryMethod } from '../rpc/clients.js';
 import type { KeepAliveResponse__Output } from '../rpc/generated/dtx/v1/KeepAliveResponse.js';
 import type { Lease__Output } from '../rpc/generated/dtx/v1/Lease.js';
 import type { ListLocksResponse__Output } from '../rpc/generated/dtx/v1/ListLocksResponse.js';
@@ -9,7 +9,7 @@ import type { LocksClient } from '../rpc/generated/dtx/v1/Locks.js';
 import type { ReleaseResponse__Output } from '../rpc/generated/dtx/v1/ReleaseResponse.js';
 import { dtxV1 } from '../rpc/protos.js';
 import type { TxnOp } from '../protocol/types.js';
-import { DtxError, type DtxClient } from './dtxClient.js';
+import { clientCall, DtxError, type DtxClient } from './dtxClient.js';
 
 /** A granted lease. `token` is the fencing token to put in every op the holder sends. */
 export interface Lease {
@@ -112,16 +112,8 @@ export class LockClient {
     this.client.close();
   }
 
-  private async rpc<Req, Res>(
-    method: UnaryMethod<Req, Res>,
-    req: Req,
-    timeoutMs: number,
-  ): Promise<Res> {
-    try {
-      return await call(method, req, timeoutMs);
-    } catch (err) {
-      throw DtxError.from(err);
-    }
+  private rpc<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
+    return clientCall(method, req, timeoutMs);
   }
 }
 

@@ -7,24 +7,16 @@ import {
   type FaultKind,
   type InvariantName,
   type ProtocolMode,
+  type SimOptions,
   type SimResult,
   type SimStats,
 } from './simulator.js';
 
-export interface RunSeedsOptions {
+/** The simulation's own options apply to every seed; these choose the seeds and the reporting. */
+export interface RunSeedsOptions
+  extends Pick<SimOptions, 'participants' | 'protocol' | 'nemesis' | 'partitionMs' | 'bug' | 'faults' | 'strictDurability' | 'traceLines'> {
   from?: number;
   count: number;
-  participants?: number;
-  /** Commit protocol of every seed (default '2pc'); 'mixed': each transaction picks one. */
-  protocol?: ProtocolMode;
-  /** Fault kinds the nemesis may inject (default: all). */
-  nemesis?: readonly FaultKind[];
-  /** How long partitions last (simulated ms; default 100..2000). */
-  partitionMs?: { min: number; max: number };
-  bug?: BugName;
-  faults?: boolean;
-  strictDurability?: boolean;
-  traceLines?: number;
   /** Stop at the first failing seed (default false: run them all). */
   stopOnFailure?: boolean;
   /** Called after every seed (progress reporting). */
@@ -60,7 +52,8 @@ export interface RunSeedsSummary {
 
 /** Runs seeds from..from+count-1 and summarizes. Wall time is measured only to report speed. */
 export function runSeeds(o: RunSeedsOptions): RunSeedsSummary {
-  const from = o.from ?? 1;
+  const { from: first, count: _count, stopOnFailure: _stop, onSeed: _onSeed, ...simOptions } = o;
+  const from = first ?? 1;
   const protocol = o.protocol ?? '2pc';
   const started = performance.now();
   const failures: SeedFailure[] = [];
@@ -69,17 +62,11 @@ export function runSeeds(o: RunSeedsOptions): RunSeedsSummary {
   let seedsRun = 0;
   for (let seed = from; seed < from + o.count; seed++) {
     const r = simulate({
+      ...simOptions,
       seed,
       protocol,
       // Only the first failure's story is replayed (a replay costs another run of the seed).
       focus: failures.length === 0,
-      ...(o.participants !== undefined ? { participants: o.participants } : {}),
-      ...(o.nemesis !== undefined ? { nemesis: o.nemesis } : {}),
-      ...(o.partitionMs !== undefined ? { partitionMs: o.partitionMs } : {}),
-      ...(o.bug ? { bug: o.bug } : {}),
-      ...(o.faults !== undefined ? { faults: o.faults } : {}),
-      ...(o.strictDurability !== undefined ? { strictDurability: o.strictDurability } : {}),
-      ...(o.traceLines !== undefined ? { traceLines: o.traceLines } : {}),
     });
     seedsRun++;
     for (const k of Object.keys(totals) as (keyof SimStats)[]) totals[k] += r.stats[k];
