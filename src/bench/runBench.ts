@@ -375,6 +375,8 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     return report;
   } finally {
     for (const c of clients) c.close();
+    // Graceful first: nodes close their logs and write a DTX_CPU_PROFILE if asked.
+    await cluster?.stop();
     await cluster?.destroy();
   }
 }

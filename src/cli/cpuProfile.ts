@@ -3,11 +3,12 @@ import { Session } from 'node:inspector';
 
 /**
  * `DTX_CPU_PROFILE=file.cpuprofile` profiles a node process from start to a clean stop
- * (NODE_OPTIONS may not carry --cpu-prof). Open the file in Chrome DevTools or speedscope.
- * Returns the function that writes the profile; a no-op when the variable is unset.
+ * (NODE_OPTIONS may not carry --cpu-prof). `%id` in the name becomes the node id, so one
+ * variable set for a whole launched cluster gives one file per node. Open the file in Chrome
+ * DevTools or speedscope. Returns the function that writes the profile; a no-op when unset.
  */
-export function startCpuProfile(): () => Promise<void> {
-  const file = process.env['DTX_CPU_PROFILE'];
+export function startCpuProfile(nodeId: string): () => Promise<void> {
+  const file = process.env['DTX_CPU_PROFILE']?.replaceAll('%id', nodeId);
   if (!file) return async () => undefined;
   const session = new Session();
   session.connect();

@@ -9,7 +9,7 @@ import { action } from './run.js';
 
 /** Keeps a node up until SIGINT/SIGTERM (or the launcher's death), then stops it cleanly. */
 function runUntilSignalled(node: RunningNode): void {
-  const writeProfile = startCpuProfile();
+  const writeProfile = startCpuProfile(node.id);
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;

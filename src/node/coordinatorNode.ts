@@ -73,6 +73,8 @@ export interface CoordinatorNodeOptions {
 
 /** PreCommit and state queries go one unary call each: they are off the 2pc hot path. */
 const SIDE_CALL_DEADLINE_MS = 2000;
+/** How long an END marker may wait for the next decision batch (losing it only re-sends a commit). */
+const END_LINGER_MS = 20;
 
 const READ_ATTEMPTS = 8;
 const TXN_ID = /^[A-Za-z0-9._:@/+=-]+$/;
@@ -206,7 +208,8 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
       case 'persist': {
         const commit = e.record.kind === 'decision' && e.record.record.outcome === 'COMMITTED';
         if (commit) failpoints.hit('coordinator.decision.beforePersist');
-        return store.persist(e.record, e.sync).then(() => {
+        // END only lets the log forget a finished commit: it rides in a later batch.
+        return store.persist(e.record, e.sync, e.record.kind === 'end' ? END_LINGER_MS : 0).then(() => {
           if (commit) failpoints.hit('coordinator.decision.afterPersist');
           return { type: 'persisted' as const, record: e.record };
         });

@@ -67,7 +67,8 @@ export class CoreDriver<E extends { type: string }, F extends { type: string }> 
         );
         if (this.isBlocking(effect)) await settled;
       } else if (result) {
-        this.dispatch(result);
+        // As if it had resolved at once: the rest of this step's effects run first.
+        queueMicrotask(() => this.dispatch(result));
       }
     }
   }

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { validateOps } from '../protocol/ops.js';
+import type { ParticipantOutcomeRecord } from '../protocol/records.js';
 import {
   DEFAULT_PARTICIPANT_CONFIG,
   ParticipantCore,
@@ -42,7 +43,11 @@ export interface ParticipantNodeOptions {
   dataDir: string;
   log: Logger;
   config?: Partial<ParticipantConfig>;
+  /** How long a commit record may wait to share a sync with the next log write (0: never). */
+  commitLingerMs?: number;
 }
+
+export const DEFAULT_COMMIT_LINGER_MS = 2;
 
 export interface RunningNode {
   id: string;
@@ -67,26 +72,30 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
   const bug = plantedBug();
   if (bug) opts.log.warn({ node: opts.id, bug }, `PLANTED BUG ACTIVE: ${PLANTED_BUGS[bug]}`);
   const network = new NetworkFaults(opts.id);
-  const store = new ParticipantStore(await NodeStore.open(opts.dataDir, { id: opts.id, role: 'participant' }));
+  const store = await ParticipantStore.open(await NodeStore.open(opts.dataDir, { id: opts.id, role: 'participant' }));
   const core = new ParticipantCore(opts.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...opts.config });
   const replies = new ReplyRegistry<ParticipantReply>();
   const coordinators = new ClientsByAddress<CoordinatorClient>((addr, id) => coordinatorClient(addr, [network.interceptor(id)]));
   // Peers of a transaction, dialled by the address its prepare carried (termination, 3pc backup).
   const peers = new ClientsByAddress<ParticipantClient>((addr, id) => participantClient(addr, [network.interceptor(id)]));
   const PEER_DEADLINE_MS = 2000;
+  const commitLingerMs = opts.commitLingerMs ?? DEFAULT_COMMIT_LINGER_MS;
 
   const execute = (e: ParticipantEffect): void | ParticipantEvent | Promise<void | ParticipantEvent> => {
     switch (e.type) {
       case 'reply':
         replies.resolve(e.to, e.reply);
         return;
-      case 'read':
-        return store.readForPrepare(e.txn, e.keys).then(({ values, finished }) => ({
+      case 'read': {
+        const done = ({ values, finished }: Awaited<ReturnType<typeof store.readForPrepare>>) => ({
           type: 'readDone' as const,
           txn: e.txn,
           values,
           finished,
-        }));
+        });
+        const read = store.readForPrepare(e.txn, e.keys);
+        return read instanceof Promise ? read.then(done) : done(read);
+      }
       case 'persist':
         if (bug === 'participant.voteBeforeSync' && e.record.kind === 'prepare') {
           const late = e.record;
@@ -97,7 +106,9 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           const skipped = { ...e.record, writes: [] };
           return store.persist(skipped, e.sync).then(() => ({ type: 'persisted' as const, record: e.record }));
         }
-        return store.persist(e.record, e.sync).then(() => {
+        // A commit record nobody waits on (its ack can come a moment later) may linger to
+        // share the next prepare's fsync; one that frees locks others queue for goes at once.
+        return store.persist(e.record, e.sync, e.record.kind === 'commit' && core.lockWaiters === 0 ? commitLingerMs : 0).then(() => {
           if (e.record.kind === 'prepare') failpoints.hit('participant.prepare.afterPersist');
           return { type: 'persisted' as const, record: e.record };
         });
@@ -124,8 +135,11 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           },
         );
       }
-      case 'checkOutcome':
-        return store.outcome(e.txn).then((finished) => ({ type: 'outcomeChecked' as const, txn: e.txn, replyTo: e.replyTo, finished }));
+      case 'checkOutcome': {
+        const done = (finished: ParticipantOutcomeRecord | null) => ({ type: 'outcomeChecked' as const, txn: e.txn, replyTo: e.replyTo, finished });
+        const found = store.outcome(e.txn);
+        return found instanceof Promise ? found.then(done) : done(found);
+      }
       case 'queryPeer': {
         const c = peers.at(e.to, e.addr);
         return call<{ txnId: string; abortIfUnvoted: boolean }, TxnStateResponse__Output>(

@@ -279,6 +279,11 @@ export class ParticipantCore {
     return this.txns.size;
   }
 
+  /** Transactions queued for locks here (a commit that frees locks then should not linger). */
+  get lockWaiters(): number {
+    return this.waiting.length;
+  }
+
   private emit(effect: ParticipantEffect): void {
     this.effects.push(effect);
   }

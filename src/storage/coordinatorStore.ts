@@ -25,8 +25,8 @@ export class CoordinatorStore {
     return this.store.getJson<DecisionRecord>(CKEY.decision(txn));
   }
 
-  persist(record: CoordinatorRecord, sync: boolean): Promise<void> {
-    return this.store.append(coordinatorBatch(record), sync);
+  persist(record: CoordinatorRecord, sync: boolean, lingerMs = 0): Promise<void> {
+    return this.store.append(coordinatorBatch(record), sync, lingerMs);
   }
 }
 

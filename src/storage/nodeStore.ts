@@ -9,6 +9,11 @@ export interface NodeIdentity {
 
 const META_KEY = 'm!identity';
 
+/** Up to the next prefix, not prefix + '\xff': keys may hold any UTF-8 character. */
+function prefixRange(prefix: string): { gte: string; lt: string } {
+  return { gte: prefix, lt: prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) };
+}
+
 /** One LevelDB per node: its log and (for participants) its data, under one data dir. */
 export class NodeStore {
   readonly writer: GroupCommitWriter;
@@ -43,8 +48,9 @@ export class NodeStore {
     return store;
   }
 
-  append(ops: BatchOp[], sync: boolean): Promise<void> {
-    return this.writer.append(ops, sync);
+  /** `lingerMs`: how long the append may wait to share a batch with later ones (see GroupCommitWriter). */
+  append(ops: BatchOp[], sync: boolean, lingerMs = 0): Promise<void> {
+    return this.writer.append(ops, sync, lingerMs);
   }
 
   async getJson<T>(key: string): Promise<T | null> {
@@ -57,12 +63,17 @@ export class NodeStore {
     return vs.map((v) => (v === undefined ? null : (JSON.parse(v) as T)));
   }
 
+  /** Every key under a prefix (without the prefix), in key order; values are not read. */
+  async scanKeys(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    for await (const key of this.db.keys(prefixRange(prefix))) out.push(key.slice(prefix.length));
+    return out;
+  }
+
   /** Every value under a key prefix, in key order. */
   async scanJson<T>(prefix: string): Promise<{ key: string; value: T }[]> {
     const out: { key: string; value: T }[] = [];
-    // Up to the next prefix, not prefix + '\xff': keys may hold any UTF-8 character.
-    const next = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-    for await (const [key, value] of this.db.iterator({ gte: prefix, lt: next })) {
+    for await (const [key, value] of this.db.iterator(prefixRange(prefix))) {
       out.push({ key: key.slice(prefix.length), value: JSON.parse(value) as T });
     }
     return out;

@@ -3,6 +3,8 @@ import { FENCE_PREFIX } from '../protocol/ops.js';
 import type { StoredValue } from '../protocol/types.js';
 import type { BatchOp } from './groupCommit.js';
 import type { NodeStore } from './nodeStore.js';
+import { OutcomeFilter } from './outcomeFilter.js';
+import { BoundedMap } from '../protocol/boundedMap.js';
 
 /** Key layout of a participant's LevelDB. */
 export const PKEY = {
@@ -21,35 +23,89 @@ function storedKey(key: string): string {
   return key.startsWith(FENCE_PREFIX) ? key : PKEY.data(key);
 }
 
-/** Turns a participant's protocol records into LevelDB batches; reads what recovery needs. */
+/** Keys whose stored value (or absence) is kept in memory for prepares. */
+export const VALUE_CACHE_KEYS = 200_000;
+
+type ReadResult = { values: Map<string, StoredValue>; finished: ParticipantOutcomeRecord | null };
+
+/**
+ * Turns a participant's protocol records into LevelDB batches; reads what recovery needs.
+ *
+ * Prepares read through two pieces of memory that mirror the log, so that the common
+ * prepare (a new transaction on keys read before) needs no LevelDB round trip at all:
+ * a bounded cache of data values (filled by reads, updated by every commit once it is
+ * written — while a key is X-locked by the committing transaction nobody else reads it)
+ * and a filter of the transactions that have an outcome record.
+ */
 export class ParticipantStore {
-  constructor(readonly store: NodeStore) {}
+  private readonly values = new BoundedMap<string, StoredValue | null>(VALUE_CACHE_KEYS);
+  private readonly outcomes = new OutcomeFilter();
+  readonly cacheStats = { readsFromMemory: 0, readsFromLog: 0 };
+
+  private constructor(readonly store: NodeStore) {}
+
+  /** Opens the participant's view of its store: the outcome filter is filled from the log first. */
+  static async open(store: NodeStore): Promise<ParticipantStore> {
+    const s = new ParticipantStore(store);
+    for (const txn of await store.scanKeys(PKEY.outcomePrefix)) s.outcomes.add(txn);
+    return s;
+  }
 
   async recoverPrepared(): Promise<PrepareRecord[]> {
     return (await this.store.scanJson<PrepareRecord>(PKEY.preparePrefix)).map((e) => e.value);
   }
 
-  async readForPrepare(
-    txn: string,
-    keys: string[],
-  ): Promise<{ values: Map<string, StoredValue>; finished: ParticipantOutcomeRecord | null }> {
+  /** A synchronous answer when memory knows everything (no outcome, every value cached); else a LevelDB read. */
+  readForPrepare(txn: string, keys: string[]): ReadResult | Promise<ReadResult> {
+    const mayHaveOutcome = this.outcomes.mightContain(txn);
+    if (!mayHaveOutcome) {
+      const values = new Map<string, StoredValue>();
+      let complete = true;
+      for (const k of keys) {
+        const v = this.values.get(k);
+        if (v === undefined) {
+          complete = false;
+          break;
+        }
+        if (v) values.set(k, v);
+      }
+      if (complete) {
+        this.cacheStats.readsFromMemory++;
+        return { values, finished: null };
+      }
+    }
+    this.cacheStats.readsFromLog++;
+    return this.readFromLog(txn, keys);
+  }
+
+  private async readFromLog(txn: string, keys: string[]): Promise<ReadResult> {
     // One LevelDB call for the outcome and the values: on the prepare path the binding's
     // per-call cost outweighs the reads themselves.
     const [finished, ...stored] = await this.store.getManyJson<unknown>([PKEY.outcome(txn), ...keys.map(storedKey)]);
     const values = new Map<string, StoredValue>();
     stored.forEach((v, i) => {
-      if (v) values.set(keys[i]!, v as StoredValue);
+      const key = keys[i]!;
+      if (v) values.set(key, v as StoredValue);
+      // Only what no commit can be changing: the caller holds the locks on these keys.
+      this.values.set(key, (v as StoredValue | null) ?? null);
     });
     return { values, finished: (finished as ParticipantOutcomeRecord | null) ?? null };
   }
 
-  outcome(txn: string): Promise<ParticipantOutcomeRecord | null> {
+  outcome(txn: string): ParticipantOutcomeRecord | null | Promise<ParticipantOutcomeRecord | null> {
+    if (!this.outcomes.mightContain(txn)) return null;
     return this.store.getJson<ParticipantOutcomeRecord>(PKEY.outcome(txn));
   }
 
-  /** The commit batch holds the writes and the outcome together: applied atomically or not at all. */
-  persist(record: ParticipantRecord, sync: boolean): Promise<void> {
-    return this.store.append(participantBatch(record), sync);
+  /**
+   * The commit batch holds the writes and the outcome together: applied atomically or not at all.
+   * `lingerMs`: how long the batch may wait to share a sync with the next write (see GroupCommitWriter).
+   */
+  async persist(record: ParticipantRecord, sync: boolean, lingerMs = 0): Promise<void> {
+    // Into the filter before the write: a false "maybe" only costs a read, a missed one a wrong vote.
+    if (record.kind === 'commit' || record.kind === 'abort') this.outcomes.add(record.txn);
+    await this.store.append(participantBatch(record), sync, lingerMs);
+    if (record.kind === 'commit') for (const w of record.writes) this.values.set(w.key, { value: w.value, version: w.version });
   }
 
   async scanData(): Promise<{ key: string; value: StoredValue }[]> {
