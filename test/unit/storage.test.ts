@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ParticipantRecord } from '../../src/protocol/records.js';
 import { GroupCommitWriter } from '../../src/storage/groupCommit.js';
 import { NodeStore } from '../../src/storage/nodeStore.js';
 import { OutcomeFilter } from '../../src/storage/outcomeFilter.js';
@@ -93,8 +94,12 @@ describe('OutcomeFilter', () => {
 });
 
 describe('ParticipantStore', () => {
-  const commit = (txn: string, key: string, value: string, version: number) =>
-    ({ kind: 'commit', txn, writes: [{ key, value, version }], results: [] }) as const;
+  const commit = (txn: string, key: string, value: string, version: number): ParticipantRecord => ({
+    kind: 'commit',
+    txn,
+    writes: [{ key, value, version }],
+    results: [],
+  });
 
   it('answers a prepare read from memory once the keys are known, and from the log for a finished txn', async () => {
     const { store } = await openStore();
