@@ -15,6 +15,8 @@ export interface EtcdBankOptions {
   concurrency: number;
   durationMs: number;
   warmupMs: number;
+  /** As for dtx: the warmup also lasts until this many transfers committed. */
+  warmupTxns?: number;
   contention: Contention;
   accounts?: number;
   loopsPerClient?: number;
@@ -68,6 +70,8 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
   const seed = o.seed ?? 1;
   const accounts = o.accounts ?? DEFAULT_KEYS.bank[o.contention];
   const totalMs = o.warmupMs + o.durationMs;
+  const warmupTxns = o.warmupTxns ?? 0;
+  let committedEver = 0;
   const hosts = o.endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`));
   const nClients = Math.max(1, Math.ceil(o.concurrency / loopsPerClient));
   // One client per group of loops, each on its own connection, spread over the members.
@@ -127,6 +131,7 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
           attemptHist.recordMs(now - (attempt === 0 ? start : a0));
         }
         if (r.succeeded) {
+          committedEver++;
           if (counted) {
             counts.committed++;
             hist.recordMs(now - start);
@@ -166,7 +171,11 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
     const pids = o.pids ?? new Map<string, number>();
     const ticker = setInterval(() => progress(window.started ? 'measure' : 'warmup', performance.now() - t0), 250);
     const loops = Array.from({ length: o.concurrency }, (_, i) => loop(i));
-    const cpu = await runWindow({ warmupMs: o.warmupMs, durationMs: o.durationMs, pids }, window, () => (stopped = true));
+    const cpu = await runWindow(
+      { warmupMs: o.warmupMs, durationMs: o.durationMs, pids, warmedUp: () => committedEver >= warmupTxns },
+      window,
+      () => (stopped = true),
+    );
     clearInterval(ticker);
     progress('drain', totalMs);
     let finished = 0;
@@ -184,7 +193,8 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
         participants: o.endpoints.length,
         concurrency: o.concurrency,
         durationMs: o.durationMs,
-        warmupMs: o.warmupMs,
+        warmupMs: cpu.warmupMs,
+        warmupTxns,
         contention: o.contention,
         target: o.endpoints.join(','),
         clients: clients.length,

@@ -34,7 +34,7 @@ export function formatBench(r: BenchReport): string {
     `dtx bench ${c.workload} (${c.protocol}, ${c.participants} participants, contention ${c.contention}: ${Object.entries(c.workloadShape)
       .filter(([, v]) => typeof v === 'number')
       .map(([k, v]) => `${v} ${k}`)
-      .join(', ')}), concurrency ${c.concurrency} over ${c.clients} client channel(s) (${c.clientApi}), ${c.durationMs / 1000}s after ${c.warmupMs / 1000}s warmup${c.target ? `, target ${c.target}` : ''}`,
+      .join(', ')}), concurrency ${c.concurrency} over ${c.clients} client channel(s) (${c.clientApi}), ${c.durationMs / 1000}s after ${(c.warmupMs / 1000).toFixed(1)}s warmup${c.warmupTxns > 0 ? ` (until ${c.warmupTxns} committed)` : ''}${c.target ? `, target ${c.target}` : ''}`,
     `  durability:   ${r.durability}`,
     `  committed:    ${x.committed} in ${(x.windowMs / 1000).toFixed(2)}s = ${x.committedPerSec.toFixed(1)}/s${Object.keys(x.committedByKind).length > 1 ? ` (${Object.entries(x.committedByKind).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
     `  aborts:       ${(x.abortRate * 100).toFixed(2)}% of ${x.attempts} attempts${codes ? ` (${codes})` : ''}; gave up ${x.gaveUp}; errors ${errs || 'none'}`,

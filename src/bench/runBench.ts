@@ -20,6 +20,12 @@ export interface BenchOptions {
   concurrency: number;
   durationMs: number;
   warmupMs: number;
+  /**
+   * The warmup also lasts until this many transactions committed (default 0): the nodes'
+   * JavaScript runs unoptimized until V8 has seen enough calls, which at low concurrency
+   * takes longer than a couple of seconds.
+   */
+  warmupTxns?: number;
   protocol: ProtocolName;
   contention: Contention;
   accounts?: number;
@@ -76,7 +82,9 @@ export interface BenchReport {
     participants: number;
     concurrency: number;
     durationMs: number;
+    /** The warmup as run: at least the asked time, longer while fewer than warmupTxns had committed. */
     warmupMs: number;
+    warmupTxns: number;
     contention: Contention;
     target: string | null;
     clients: number;
@@ -249,6 +257,8 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     const window = new MeasureWindow();
     let stopped = false;
     const inWindow = (t: number) => window.contains(t);
+    let committedEver = 0;
+    const warmupTxns = o.warmupTxns ?? 0;
 
     const loop = async (i: number) => {
       const client = clients[Math.floor(i / loopsPerClient)]!;
@@ -278,6 +288,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
             attemptHist.recordMs(now - a0);
           }
           if (r.outcome === 'COMMITTED') {
+            committedEver++;
             if (counted) {
               counts.committed++;
               bump(counts.byKind, txn.kind);
@@ -307,6 +318,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
         warmupMs: o.warmupMs,
         durationMs: o.durationMs,
         pids,
+        warmedUp: () => committedEver >= warmupTxns,
         beforeMeasure: async () => {
           statusBefore = await nodeStatuses(address).then((s) => s.nodes, () => statusBefore0);
         },
@@ -335,7 +347,8 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
         participants: participantIds.length || o.participants,
         concurrency: o.concurrency,
         durationMs: o.durationMs,
-        warmupMs: o.warmupMs,
+        warmupMs: cpu.warmupMs,
+        warmupTxns,
         contention: o.contention,
         target: o.target ?? null,
         clients: clients.length,

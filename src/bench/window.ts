@@ -29,20 +29,27 @@ export interface WindowCpu {
   clientSeconds: number;
 }
 
+/** The longest a warmup waits for `warmedUp` beyond its time (a bound, so a stuck run still ends). */
+export const MAX_EXTRA_WARMUP_MS = 60_000;
+
 /**
- * Warm up, then measure for `durationMs`, sampling the watched processes' CPU and this
- * process's at both edges. `beforeMeasure` runs between warmup and window (e.g. to snapshot
- * node counters); `onEnd` always runs, so that load loops stop even if sampling throws.
+ * Warm up — for `warmupMs` and then, if given, until `warmedUp()` holds (at most
+ * MAX_EXTRA_WARMUP_MS more) — then measure for `durationMs`, sampling the watched
+ * processes' CPU and this process's at both edges. `beforeMeasure` runs between warmup and
+ * window (e.g. to snapshot node counters); `onEnd` always runs, so that load loops stop
+ * even if sampling throws. Resolves with the CPU figures and how long the warmup took.
  */
 export async function runWindow(
-  o: { warmupMs: number; durationMs: number; pids: Map<string, number>; beforeMeasure?: () => Promise<void> },
+  o: { warmupMs: number; durationMs: number; pids: Map<string, number>; beforeMeasure?: () => Promise<void>; warmedUp?: () => boolean },
   window: MeasureWindow,
   onEnd: () => void,
-): Promise<WindowCpu> {
+): Promise<WindowCpu & { warmupMs: number }> {
   let cpuBefore = sampleCpu(o.pids);
   let clientBefore = process.cpuUsage();
+  const t0 = performance.now();
   try {
     await sleep(o.warmupMs);
+    for (let i = 0; o.warmedUp && !o.warmedUp() && i < MAX_EXTRA_WARMUP_MS / 100; i++) await sleep(100);
     await o.beforeMeasure?.();
     cpuBefore = sampleCpu(o.pids);
     clientBefore = process.cpuUsage();
@@ -59,6 +66,7 @@ export async function runWindow(
     nodes,
     total: known.length > 0 ? round3(known.reduce((a, b) => a + b, 0)) : null,
     clientSeconds: (clientUsed.user + clientUsed.system) / 1e6,
+    warmupMs: Math.round(window.from - t0),
   };
 }
 

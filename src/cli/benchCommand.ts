@@ -90,6 +90,12 @@ export function benchCommand() {
     .option('-c, --concurrency <n>', 'concurrent client loops (closed loop: each waits for its answer)', parseIntIn(1, 4096), 64)
     .option('-d, --duration <d>', 'measured window', parseDurationMs, 10_000)
     .option('--warmup <d>', 'load before the measured window (not counted)', parseDurationMs, 2000)
+    .option(
+      '--warmup-txns <n>',
+      'the warmup also lasts until this many transactions committed (the nodes\' JIT needs calls, not seconds; at most 60 s more)',
+      parseIntIn(0, 10_000_000),
+      3000,
+    )
     .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, '2pc' as const)
     .option('--accounts <n>', 'keys: accounts (bank), keys (kv), wallets (cart; skus = wallets/10); overrides --contention', parseIntIn(2, 1_000_000))
     .option('--contention <level>', 'low (10,000 keys) | high (10 keys)', oneOf('contention', ['low', 'high'] as const), 'low')
@@ -138,6 +144,7 @@ Examples:
               concurrency: o.concurrency,
               durationMs: o.duration,
               warmupMs: o.warmup,
+              warmupTxns: o.warmupTxns,
               contention: o.contention,
               ...(o.accounts !== undefined ? { accounts: o.accounts } : {}),
               loopsPerClient: o.loopsPerClient,
@@ -154,6 +161,7 @@ Examples:
               concurrency: o.concurrency,
               durationMs: o.duration,
               warmupMs: o.warmup,
+              warmupTxns: o.warmupTxns,
               protocol: o.protocol,
               contention: o.contention,
               ...(o.accounts !== undefined ? { accounts: o.accounts } : {}),

@@ -71,7 +71,9 @@ export class NetworkFaults {
   interceptor(peer: string): grpc.Interceptor {
     return (options, nextCall) => {
       const def = options.method_definition;
-      return def.requestStream || def.responseStream ? this.streamCall(peer, options, nextCall) : this.unaryCall(peer, options, nextCall);
+      if (def.requestStream || def.responseStream) return this.streamCall(peer, options, nextCall);
+      // A unary call meets the faults of the moment it starts: with none, it is a plain call.
+      return this.links.size === 0 ? new grpc.InterceptingCall(nextCall(options)) : this.unaryCall(peer, options, nextCall);
     };
   }
 
@@ -151,12 +153,30 @@ export class NetworkFaults {
   private streamCall(peer: string, options: grpc.InterceptorOptions, nextCall: grpc.NextCall): grpc.InterceptingCall {
     const faults = this;
     const self = this.self;
-    let outbound: Promise<void> = Promise.resolve();
-    let inbound: Promise<void> = Promise.resolve();
-    const pass = <M>(from: string, to: string, chain: Promise<void>, message: M, deliver: (m: M | object) => void): Promise<void> => {
+    /** One direction of the stream: messages held back by a fault, and the chain that keeps them in order. */
+    interface Direction {
+      chain: Promise<void>;
+      held: number;
+    }
+    const outbound: Direction = { chain: Promise.resolve(), held: 0 };
+    const inbound: Direction = { chain: Promise.resolve(), held: 0 };
+    const pass = <M>(from: string, to: string, dir: Direction, message: M, deliver: (m: M | object) => void): void => {
+      // No faults and nothing held back before it: straight through (the common case costs nothing).
+      if (dir.held === 0 && faults.links.size === 0) {
+        deliver(message);
+        return;
+      }
+      const hold = (fn: () => void) => {
+        dir.held++;
+        dir.chain = dir.chain.then(() => {
+          dir.held--;
+          fn();
+        });
+      };
       if (faults.lost(from, to)) {
         faults.counters.dropped++;
-        return chain.then(() => deliver({}));
+        hold(() => deliver({}));
+        return;
       }
       const delay = faults.delayOf(from, to);
       const duplicate = from === self && faults.duplicated(from, to);
@@ -164,24 +184,32 @@ export class NetworkFaults {
       if (delay > 0) faults.counters.delayed++;
       // Each message is due `delay` after it was sent, whatever waits before it: delays do not add up.
       const due = Date.now() + delay;
-      return chain.then(() => sleepUntil(due)).then(() => deliver(duplicate ? doubled(message) : message));
+      dir.held++;
+      dir.chain = dir.chain
+        .then(() => sleepUntil(due))
+        .then(() => {
+          dir.held--;
+          deliver(duplicate ? doubled(message) : message);
+        });
     };
     return new grpc.InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
         next(metadata, {
           onReceiveMessage(msg, nxt) {
-            inbound = pass(peer, self, inbound, msg, (m) => nxt(m));
+            pass(peer, self, inbound, msg, (m) => nxt(m));
           },
           onReceiveStatus(status, nxt) {
-            inbound = inbound.then(() => nxt(status));
+            if (inbound.held === 0) nxt(status);
+            else inbound.chain = inbound.chain.then(() => nxt(status));
           },
         });
       },
       sendMessage(message, next) {
-        outbound = pass(self, peer, outbound, message, (m) => next(m));
+        pass(self, peer, outbound, message, (m) => next(m));
       },
       halfClose(next) {
-        outbound = outbound.then(() => next());
+        if (outbound.held === 0) next();
+        else outbound.chain = outbound.chain.then(() => next());
       },
     });
   }
