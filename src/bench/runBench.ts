@@ -12,7 +12,8 @@ import { makeWorkload, type Contention, type WorkloadName } from './workloads.js
 
 export const DURABILITY =
   "every commit fsync'd: participant prepare record (sync) + coordinator decision record (sync) before the client hears COMMITTED, " +
-  'then the participant commit record (sync) with the writes; no fsync is skipped';
+  'then the participant commit record (sync) with the writes, acknowledged only once synced (it may wait up to 2 ms to share ' +
+  "the next prepare's fsync; until then the forced prepare and the coordinator's decision redo it after a crash); no fsync is skipped";
 
 export interface BenchOptions {
   workload: WorkloadName;

@@ -116,7 +116,11 @@ export function benchCommand() {
       'after',
       `
 Durability: every commit is fsync'd (participant prepare + coordinator decision before the
-reply, then the participant commit record); the benchmark never turns that off.
+reply, then the participant commit record, which may wait up to 2 ms to share the next
+prepare's fsync and is acknowledged only once synced); the benchmark never turns that off.
+
+Warmup: at least --warmup and --warmup-txns committed transactions: the nodes' JavaScript
+is optimized by V8 after enough calls, so at concurrency 1 the warmup takes ~15 s.
 
 Examples:
   dtx bench --workload bank --concurrency 256 --duration 20s

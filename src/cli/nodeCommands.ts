@@ -1,11 +1,18 @@
-import { Command } from '@commander-js/extra-typings';
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { startCoordinator } from '../node/coordinatorNode.js';
-import { startParticipant, type RunningNode } from '../node/participantNode.js';
+import { DEFAULT_COMMIT_LINGER_MS, startParticipant, type RunningNode } from '../node/participantNode.js';
+import { MAX_LINGER_MS } from '../storage/groupCommit.js';
 import { startCpuProfile } from './cpuProfile.js';
 import { exitWithParent } from './exitWithParent.js';
 import { makeLogger } from './logger.js';
 import { parseAddress, parseDurationMs, parseNodeId, parsePeers, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { action } from './run.js';
+
+function parseLinger(v: string): number {
+  const ms = parseDurationMs(v);
+  if (ms > MAX_LINGER_MS) throw new InvalidArgumentError(`at most ${MAX_LINGER_MS}ms`);
+  return ms;
+}
 
 /** Keeps a node up until SIGINT/SIGTERM (or the launcher's death), then stops it cleanly. */
 function runUntilSignalled(node: RunningNode): void {
@@ -35,6 +42,11 @@ export function participantCommand(): Command {
     .requiredOption('--data <dir>', 'data directory (its LevelDB log and data)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--inquire-after <duration>', 'how long a YES vote waits for the decision before asking', parseDurationMs)
+    .option(
+      '--commit-linger <duration>',
+      `how long a commit record may wait to share the next log write's fsync (0-${MAX_LINGER_MS}ms; 0: never; default ${DEFAULT_COMMIT_LINGER_MS}ms)`,
+      parseLinger,
+    )
     .addHelpText('after', '\nExample:\n  dtx participant --id p1 --listen 127.0.0.1:7701 --data ./data/p1')
     .action(
       action(async (o) => {
@@ -44,6 +56,7 @@ export function participantCommand(): Command {
           dataDir: o.data,
           log: makeLogger(o.logLevel),
           config: o.inquireAfter !== undefined ? { inquireAfterMs: o.inquireAfter } : {},
+          ...(o.commitLinger !== undefined ? { commitLingerMs: o.commitLinger } : {}),
         });
         runUntilSignalled(node);
       }),

@@ -71,8 +71,10 @@ describe('dtx bench on a real cluster', () => {
   });
 
   it('bank at concurrency 1: throughput, aborts, percentiles, CPU per txn, and the floor ratio in one JSON', async () => {
-    const r = await bench(['--workload', 'bank', '--concurrency', '1', '--duration', '2s', '--warmup', '300ms', '--accounts', '200', '--samples', '50', '--writes', '30']);
-    expect(r.config).toMatchObject({ workload: 'bank', protocol: '2pc', participants: 3, concurrency: 1 });
+    const r = await bench(['--workload', 'bank', '--concurrency', '1', '--duration', '2s', '--warmup', '300ms', '--warmup-txns', '150', '--accounts', '200', '--samples', '50', '--writes', '30']);
+    expect(r.config).toMatchObject({ workload: 'bank', protocol: '2pc', participants: 3, concurrency: 1, warmupTxns: 150 });
+    // 150 transfers one at a time take longer than the 300 ms asked: the warmup waited for them.
+    expect(r.config.warmupMs).toBeGreaterThan(300);
     expect(r.durability).toMatch(/fsync/);
     const x = r.results;
     expect(x.committed).toBeGreaterThan(0);
@@ -90,13 +92,13 @@ describe('dtx bench on a real cluster', () => {
   });
 
   it('kv and cart with several loops over several client channels', async () => {
-    const kv = await bench(['--workload', 'kv', '--concurrency', '40', '--loops-per-client', '16', '--duration', '2s', '--warmup', '300ms', '--accounts', '100']);
+    const kv = await bench(['--workload', 'kv', '--concurrency', '40', '--loops-per-client', '16', '--duration', '2s', '--warmup', '300ms', '--warmup-txns', '0', '--accounts', '100']);
     expect(kv.config.clients).toBe(3);
     expect(kv.results.committed).toBeGreaterThan(0);
     expect(Object.keys(kv.results.committedByKind).sort()).toEqual(['get', 'put']);
     expectSaneLatency(kv.results.latencyMs);
     expect(kv.floor).toBeUndefined();
-    const cart = await bench(['--workload', 'cart', '--concurrency', '8', '--duration', '2s', '--warmup', '300ms', '--contention', 'high']);
+    const cart = await bench(['--workload', 'cart', '--concurrency', '8', '--duration', '2s', '--warmup', '300ms', '--warmup-txns', '0', '--contention', 'high']);
     expect(cart.results.committedByKind.checkout).toBeGreaterThan(0);
     expectSaneLatency(cart.results.latencyMs);
     expect(cart.results.unfinishedLoops).toBe(0);
