@@ -4,6 +4,11 @@ import type { NodeClock } from './clock.js';
 /** What the runtime does for one effect; a returned event is fed back into the core. */
 export type EffectResult<E> = void | E | Promise<void | E>;
 
+/** Maps a value that storage may answer at once or later, without a promise when at once. */
+export function whenReady<T, U>(value: T | Promise<T>, fn: (v: T) => U): U | Promise<U> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
+
 /**
  * Runs a pure protocol core on real I/O: steps it with events and executes the
  * effects in order. An effect marked blocking (a forced write) completes before any

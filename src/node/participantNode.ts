@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { validateOps } from '../protocol/ops.js';
-import type { ParticipantOutcomeRecord } from '../protocol/records.js';
 import {
   DEFAULT_PARTICIPANT_CONFIG,
   ParticipantCore,
@@ -31,7 +30,7 @@ import { NodeStore } from '../storage/nodeStore.js';
 import { ParticipantStore } from '../storage/participantStore.js';
 import { adminHandlers } from './adminService.js';
 import { NodeClock } from './clock.js';
-import { CoreDriver } from './coreDriver.js';
+import { CoreDriver, whenReady } from './coreDriver.js';
 import { Failpoints } from './failpoints.js';
 import { PLANTED_BUGS, plantedBug } from './plantedBugs.js';
 import { NetworkFaults } from '../rpc/networkFaults.js';
@@ -86,16 +85,13 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
       case 'reply':
         replies.resolve(e.to, e.reply);
         return;
-      case 'read': {
-        const done = ({ values, finished }: Awaited<ReturnType<typeof store.readForPrepare>>) => ({
+      case 'read':
+        return whenReady(store.readForPrepare(e.txn, e.keys), ({ values, finished }) => ({
           type: 'readDone' as const,
           txn: e.txn,
           values,
           finished,
-        });
-        const read = store.readForPrepare(e.txn, e.keys);
-        return read instanceof Promise ? read.then(done) : done(read);
-      }
+        }));
       case 'persist':
         if (bug === 'participant.voteBeforeSync' && e.record.kind === 'prepare') {
           const late = e.record;
@@ -135,11 +131,8 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           },
         );
       }
-      case 'checkOutcome': {
-        const done = (finished: ParticipantOutcomeRecord | null) => ({ type: 'outcomeChecked' as const, txn: e.txn, replyTo: e.replyTo, finished });
-        const found = store.outcome(e.txn);
-        return found instanceof Promise ? found.then(done) : done(found);
-      }
+      case 'checkOutcome':
+        return whenReady(store.outcome(e.txn), (finished) => ({ type: 'outcomeChecked' as const, txn: e.txn, replyTo: e.replyTo, finished }));
       case 'queryPeer': {
         const c = peers.at(e.to, e.addr);
         return call<{ txnId: string; abortIfUnvoted: boolean }, TxnStateResponse__Output>(
