@@ -38,7 +38,7 @@ export class GroupCommitWriter {
   private readonly writeBatch: (ops: BatchOp[], options: { sync: boolean }) => Promise<void>;
 
   constructor(
-    db: ClassicLevel<string, string>,
+    private readonly db: ClassicLevel<string, string>,
     private readonly maxBatchOps = 4096,
   ) {
     // abstract-level's public batch() clones and re-encodes every op on the main thread (a
@@ -114,6 +114,8 @@ export class GroupCommitWriter {
     }
     const sync = group.some((p) => p.sync);
     try {
+      // The implementation method skips abstract-level's open check: never call it on a closed store.
+      if (this.db.status !== 'open') throw new Error('storage is closed');
       await this.writeBatch(
         group.flatMap((p) => p.ops),
         { sync },

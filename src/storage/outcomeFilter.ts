@@ -1,6 +1,8 @@
 import { invariant } from '../protocol/invariant.js';
 
-const BITS_PER_ID = 10; // ~1% false positives with 7 probes
+// ~0.8% false positives with 7 probes; each later stage gets 2 bits more per id (a third of
+// the previous stage's rate), so the sum over stages stays under ~1.3%.
+const BITS_PER_ID = 10;
 const PROBES = 7;
 const MAX_STAGES = 24;
 
@@ -22,8 +24,11 @@ class Stage {
   readonly size: number;
   count = 0;
 
-  constructor(readonly capacity: number) {
-    this.size = capacity * BITS_PER_ID;
+  constructor(
+    readonly capacity: number,
+    bitsPerId: number,
+  ) {
+    this.size = capacity * bitsPerId;
     this.bits = new Uint32Array(Math.ceil(this.size / 32));
   }
 
@@ -61,14 +66,14 @@ export class OutcomeFilter {
 
   constructor(initialCapacity = 65_536) {
     invariant(initialCapacity > 0, () => `filter capacity ${initialCapacity}`);
-    this.stages = [new Stage(initialCapacity)];
+    this.stages = [new Stage(initialCapacity, BITS_PER_ID)];
   }
 
   add(txn: string): void {
     let last = this.stages[this.stages.length - 1]!;
     if (last.count >= last.capacity) {
       invariant(this.stages.length < MAX_STAGES, () => `outcome filter grew past ${MAX_STAGES} stages`);
-      last = new Stage(last.capacity * 2);
+      last = new Stage(last.capacity * 2, BITS_PER_ID + 2 * this.stages.length);
       this.stages.push(last);
     }
     const [h1, h2] = hashes(txn);

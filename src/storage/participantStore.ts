@@ -40,6 +40,13 @@ type ReadResult = { values: Map<string, StoredValue>; finished: ParticipantOutco
 export class ParticipantStore {
   private readonly values = new BoundedMap<string, StoredValue | null>(VALUE_CACHE_KEYS);
   private readonly outcomes = new OutcomeFilter();
+  /**
+   * Keys some LevelDB read is fetching right now, and which of them a commit wrote meanwhile.
+   * A read may outlive its transaction's locks (it can be aborted mid-read, and another
+   * transaction lock, commit and cache the key); its answer must then not go into the cache.
+   */
+  private readonly reading = new Map<string, number>();
+  private readonly overtaken = new Set<string>();
   readonly cacheStats = { readsFromMemory: 0, readsFromLog: 0 };
 
   private constructor(readonly store: NodeStore) {}
@@ -79,17 +86,37 @@ export class ParticipantStore {
   }
 
   private async readFromLog(txn: string, keys: string[]): Promise<ReadResult> {
-    // One LevelDB call for the outcome and the values: on the prepare path the binding's
-    // per-call cost outweighs the reads themselves.
-    const [finished, ...stored] = await this.store.getManyJson<unknown>([PKEY.outcome(txn), ...keys.map(storedKey)]);
+    for (const k of keys) this.reading.set(k, (this.reading.get(k) ?? 0) + 1);
+    let stored: unknown[];
+    let finished: unknown;
+    try {
+      // One LevelDB call for the outcome and the values: on the prepare path the binding's
+      // per-call cost outweighs the reads themselves.
+      [finished, ...stored] = await this.store.getManyJson<unknown>([PKEY.outcome(txn), ...keys.map(storedKey)]);
+    } catch (err) {
+      this.doneReading(keys);
+      throw err;
+    }
     const values = new Map<string, StoredValue>();
     stored.forEach((v, i) => {
       const key = keys[i]!;
       if (v) values.set(key, v as StoredValue);
-      // Only what no commit can be changing: the caller holds the locks on these keys.
-      this.values.set(key, (v as StoredValue | null) ?? null);
+      if (!this.overtaken.has(key)) this.values.set(key, (v as StoredValue | null) ?? null);
     });
+    this.doneReading(keys);
     return { values, finished: (finished as ParticipantOutcomeRecord | null) ?? null };
+  }
+
+  private doneReading(keys: string[]): void {
+    for (const k of keys) {
+      const n = this.reading.get(k)! - 1;
+      if (n > 0) {
+        this.reading.set(k, n);
+      } else {
+        this.reading.delete(k);
+        this.overtaken.delete(k);
+      }
+    }
   }
 
   outcome(txn: string): ParticipantOutcomeRecord | null | Promise<ParticipantOutcomeRecord | null> {
@@ -105,7 +132,12 @@ export class ParticipantStore {
     // Into the filter before the write: a false "maybe" only costs a read, a missed one a wrong vote.
     if (record.kind === 'commit' || record.kind === 'abort') this.outcomes.add(record.txn);
     await this.store.append(participantBatch(record), sync, lingerMs);
-    if (record.kind === 'commit') for (const w of record.writes) this.values.set(w.key, { value: w.value, version: w.version });
+    if (record.kind === 'commit') {
+      for (const w of record.writes) {
+        this.values.set(w.key, { value: w.value, version: w.version });
+        if (this.reading.has(w.key)) this.overtaken.add(w.key);
+      }
+    }
   }
 
   async scanData(): Promise<{ key: string; value: StoredValue }[]> {

@@ -151,4 +151,28 @@ describe('ParticipantStore', () => {
     const after = ps.readForPrepare('t2', ['a']);
     expect((after as Awaited<typeof after>).values.get('a')).toEqual({ value: '5', version: 1 });
   });
+
+  it('a read that finishes after a commit overtook it does not put the old value back', async () => {
+    // A prepare aborted mid-read loses its locks; another transaction may lock, commit and
+    // cache the key before the first read returns with what was on disk before.
+    const { store } = await openStore();
+    await store.append([{ type: 'put', key: PKEY.data('a'), value: JSON.stringify({ value: '1', version: 1 }) }], true);
+    const ps = await ParticipantStore.open(store);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const getMany = store.getManyJson.bind(store);
+    store.getManyJson = async <T,>(keys: string[]) => {
+      const got = await getMany<T>(keys);
+      await gate;
+      return got;
+    };
+    const slow = ps.readForPrepare('t1', ['a']);
+    expect(slow).toBeInstanceOf(Promise);
+    await ps.persist(commit('t2', 'a', '2', 2), true);
+    release();
+    expect((await slow).values.get('a')).toEqual({ value: '1', version: 1 });
+    const next = ps.readForPrepare('t3', ['a']);
+    expect(next).not.toBeInstanceOf(Promise);
+    expect((next as Awaited<typeof next>).values.get('a')).toEqual({ value: '2', version: 2 });
+  });
 });
