@@ -219,6 +219,8 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           lockWaitMs: Math.min(req.lockWaitMs, 60_000),
         },
       });
+      // Queued for a lock: a commit record that lingers may be what holds it.
+      if (core.lockWaiters > 0) store.store.writer.flushLingering();
       const r = await reply;
       if (r.kind !== 'vote') throw new RpcError(grpc.status.INTERNAL, 'prepare answered with an ack');
       return voteToWire(txn, r.vote);

@@ -64,6 +64,14 @@ export class GroupCommitWriter {
     });
   }
 
+  /** Lets every lingering append go now (someone waits on what it releases). */
+  flushLingering(): void {
+    if (this.queue.length === 0 || this.eagerQueued > 0) return;
+    for (const p of this.queue) p.due = 0;
+    this.eagerQueued = this.queue.length;
+    this.kick();
+  }
+
   /** Writes whatever is queued, lingering or not, then refuses further appends. */
   async close(): Promise<void> {
     this.closing = true;

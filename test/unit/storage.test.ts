@@ -52,6 +52,17 @@ describe('GroupCommitWriter', () => {
     expect(await store.db.get('commit')).toBe('c');
   });
 
+  it('flushLingering lets a lingering append go at once', async () => {
+    const { store } = await openStore();
+    const w = new GroupCommitWriter(store.db);
+    const t0 = performance.now();
+    const lingering = w.append([{ type: 'put', key: 'c', value: 'c' }], true, 50);
+    w.flushLingering();
+    await lingering;
+    expect(performance.now() - t0).toBeLessThan(45);
+    expect(w.stats.batches).toBe(1);
+  });
+
   it('a lingering append alone is written when its linger runs out', async () => {
     const { store } = await openStore();
     const w = new GroupCommitWriter(store.db);
