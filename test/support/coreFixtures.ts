@@ -1,4 +1,7 @@
 import type { CoordinatorConfig } from '../../src/protocol/coordinatorCore.js';
+import { ParticipantCore, type ParticipantConfig, type ParticipantEffect } from '../../src/protocol/participantCore.js';
+import type { PrepareRecord } from '../../src/protocol/records.js';
+import type { NodeId, TxnOp } from '../../src/protocol/types.js';
 import { ownerOf } from '../../src/protocol/routing.js';
 
 export const PARTS = ['p1', 'p2', 'p3'];
@@ -30,3 +33,21 @@ export function keysByOwner(perOwner: number, participants = PARTS): (p: string,
   }
   return (p, i = 0) => byOwner[p]![i]!;
 }
+
+/** A participant config for core tests: short timers, small bounds. */
+export const PARTICIPANT_CONFIG: ParticipantConfig = { inquireAfterMs: 100, inquireMaxBackoffMs: 500, maxLockWaiters: 10, recentOutcomes: 1000 };
+
+/** A participant core that has just recovered `prepared` (nothing for a fresh one), and what recovery emitted. */
+export function recoveredParticipant(
+  cfg: Partial<ParticipantConfig> = {},
+  prepared: PrepareRecord[] = [],
+  id: NodeId = 'p1',
+  now = 0,
+): { p: ParticipantCore; effects: ParticipantEffect[] } {
+  const p = new ParticipantCore(id, { ...PARTICIPANT_CONFIG, ...cfg });
+  const effects = p.step({ type: 'recover', prepared }, now);
+  return { p, effects };
+}
+
+export const put = (key: string, value: string): TxnOp => ({ type: 'put', key, value });
+export const get = (key: string): TxnOp => ({ type: 'get', key });

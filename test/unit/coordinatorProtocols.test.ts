@@ -2,7 +2,7 @@
  * CoordinatorCore under 3pc and nb, and the resolution of ids it has no record of.
  */
 import { describe, expect, it } from 'vitest';
-import { coordinatorConfig, keysByOwner, PARTS } from '../support/coreFixtures.js';
+import { coordinatorConfig, keysByOwner, PARTS, recoveredParticipant } from '../support/coreFixtures.js';
 import {
   CoordinatorCore,
   type CoordinatorConfig,
@@ -587,29 +587,32 @@ describe('regressions: bugs these tests found, since fixed', () => {
     expect(sends(d).filter(([, m]) => m === 'abort')).toEqual([]);
   });
 
+  /**
+   * A 3pc txn on p1 alone: p1 votes YES, the coordinator sends PreCommit, and p1 crashes
+   * before it arrives, coming back at t=10 uncertain (w) from its prepare record.
+   */
+  function precommitLostInCrash(): { c: CoordinatorCore; p: ParticipantCore } {
+    const c = mk({ participants: ['p1'], participantAddrs: { p1: 'p1:1' } });
+    const cfg = { recentOutcomes: 100 };
+    const { p: before } = recoveredParticipant(cfg);
+    const prep = c.step({ type: 'transact', replyTo: 1, msg: tmsg('t', [putAt('p1')], '3pc') }, 0);
+    const m = ofType(prep, 'send')[0]!.message;
+    if (m.kind !== 'prepare') throw new Error('expected a prepare');
+    before.step({ type: 'prepare', replyTo: 10, msg: m.msg }, 1);
+    const rd = before.step({ type: 'readDone', txn: 't', values: new Map(), finished: null }, 2);
+    const prepRec = pOfType(rd, 'persist')[0]!.record;
+    const vote = pOfType(before.step({ type: 'persisted', record: prepRec }, 3), 'reply')[0]!.reply;
+    if (vote.kind !== 'vote' || prepRec.kind !== 'prepare') throw new Error('expected a vote and a prepare record');
+    expect(sends(c.step({ type: 'vote', txn: 't', from: 'p1', vote: vote.vote }, 4))).toEqual([['p1', 'precommit']]);
+    return { c, p: recoveredParticipant(cfg, [prepRec.record], 'p1', 10).p };
+  }
+
   // regression (participantCore.onInquiryResult, 3pc; clusterSim seed 2126): a participant ran
   // the termination after two PENDING answers from a live coordinator in its PreCommit round and,
   // alone and uncertain, aborted while the coordinator committed at precommitTimeout. PENDING
   // (in progress) now only means "wait".
   it('regression: 3pc: a recovered participant does not abort while its live coordinator commits', () => {
-    const c = mk({ participants: ['p1'], participantAddrs: { p1: 'p1:1' } });
-    let p = new ParticipantCore('p1', { inquireAfterMs: 100, inquireMaxBackoffMs: 500, maxLockWaiters: 10, recentOutcomes: 100 });
-    p.step({ type: 'recover', prepared: [] }, 0);
-    const prep = c.step({ type: 'transact', replyTo: 1, msg: tmsg('t', [putAt('p1')], '3pc') }, 0);
-    const m = ofType(prep, 'send')[0]!.message;
-    if (m.kind !== 'prepare') throw new Error('expected a prepare');
-    p.step({ type: 'prepare', replyTo: 10, msg: m.msg }, 1);
-    const rd = p.step({ type: 'readDone', txn: 't', values: new Map(), finished: null }, 2);
-    const prepRec = pOfType(rd, 'persist')[0]!.record;
-    const yesVote = p.step({ type: 'persisted', record: prepRec }, 3);
-    const vote = pOfType(yesVote, 'reply')[0]!.reply;
-    if (vote.kind !== 'vote') throw new Error('expected a vote');
-    const pc = c.step({ type: 'vote', txn: 't', from: 'p1', vote: vote.vote }, 4);
-    expect(sends(pc)).toEqual([['p1', 'precommit']]);
-    // p1 crashes before the PreCommit reaches it; it comes back with its prepare record.
-    if (prepRec.kind !== 'prepare') throw new Error('expected a prepare record');
-    p = new ParticipantCore('p1', { inquireAfterMs: 100, inquireMaxBackoffMs: 500, maxLockWaiters: 10, recentOutcomes: 100 });
-    p.step({ type: 'recover', prepared: [prepRec.record] }, 10);
+    const { c, p } = precommitLostInCrash();
     const ask = (now: number): ParticipantEffect[] => {
       const q = c.step({ type: 'query', replyTo: 50 + now, txn: 't' }, now);
       const res = replies(q)[0]![1];
@@ -658,22 +661,7 @@ describe('regressions: bugs these tests found, since fixed', () => {
   // participant now adopts an outcome and never decides one until the coordinator says it has no
   // record.
   it('regression: 3pc: a participant recovered in w does not abort on its own after the coordinator committed at its precommit timeout', () => {
-    const c = mk({ participants: ['p1'], participantAddrs: { p1: 'p1:1' } });
-    const cfg = { inquireAfterMs: 100, inquireMaxBackoffMs: 500, maxLockWaiters: 10, recentOutcomes: 100 };
-    let p = new ParticipantCore('p1', cfg);
-    p.step({ type: 'recover', prepared: [] }, 0);
-    const prep = c.step({ type: 'transact', replyTo: 1, msg: tmsg('t', [putAt('p1')], '3pc') }, 0);
-    const m = ofType(prep, 'send')[0]!.message;
-    if (m.kind !== 'prepare') throw new Error('expected a prepare');
-    p.step({ type: 'prepare', replyTo: 10, msg: m.msg }, 1);
-    const rd = p.step({ type: 'readDone', txn: 't', values: new Map(), finished: null }, 2);
-    const prepRec = pOfType(rd, 'persist')[0]!.record;
-    const vote = pOfType(p.step({ type: 'persisted', record: prepRec }, 3), 'reply')[0]!.reply;
-    if (vote.kind !== 'vote' || prepRec.kind !== 'prepare') throw new Error('expected a vote and a prepare record');
-    expect(sends(c.step({ type: 'vote', txn: 't', from: 'p1', vote: vote.vote }, 4))).toEqual([['p1', 'precommit']]);
-    // p1 crashes before the PreCommit reaches it and comes back uncertain (w)
-    p = new ParticipantCore('p1', cfg);
-    p.step({ type: 'recover', prepared: [prepRec.record] }, 10);
+    const { c, p } = precommitLostInCrash();
     // the coordinator commits at its precommit timeout, durably, and tells the client
     const t = c.step({ type: 'timer', timer: { kind: 'precommitTimeout', txn: 't' } }, 304);
     const d = c.step({ type: 'persisted', record: ofType(t, 'persist')[0]!.record }, 305);

@@ -1,23 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { get, PARTICIPANT_CONFIG as CFG, put, recoveredParticipant as mk } from '../support/coreFixtures.js';
 import { InvariantViolation } from '../../src/protocol/invariant.js';
 import {
   DEFAULT_PARTICIPANT_CONFIG,
   ParticipantCore,
-  type ParticipantConfig,
   type ParticipantEffect,
   type ParticipantReply,
   type PrepareMessage,
 } from '../../src/protocol/participantCore.js';
 import type { ParticipantOutcomeRecord, PrepareRecord } from '../../src/protocol/records.js';
 import type { ProtocolName, StoredValue, TxnOp, Vote } from '../../src/protocol/types.js';
-
-const CFG: ParticipantConfig = { inquireAfterMs: 100, inquireMaxBackoffMs: 500, maxLockWaiters: 10, recentOutcomes: 1000 };
-
-function mk(cfg: Partial<ParticipantConfig> = {}, prepared: PrepareRecord[] = []): { p: ParticipantCore; effects: ParticipantEffect[] } {
-  const p = new ParticipantCore('p1', { ...CFG, ...cfg });
-  const effects = p.step({ type: 'recover', prepared }, 0);
-  return { p, effects };
-}
 
 function msg(txn: string, ops: TxnOp[], ageMs = 0, lockWaitMs = 1000, protocol: ProtocolName = '2pc'): PrepareMessage {
   return {
@@ -33,8 +25,6 @@ function msg(txn: string, ops: TxnOp[], ageMs = 0, lockWaitMs = 1000, protocol: 
   };
 }
 
-const put = (key: string, value: string): TxnOp => ({ type: 'put', key, value });
-const get = (key: string): TxnOp => ({ type: 'get', key });
 
 const replies = (effs: ParticipantEffect[]): { to: number; reply: ParticipantReply }[] =>
   effs.flatMap((e) => (e.type === 'reply' ? [{ to: e.to, reply: e.reply }] : []));

@@ -4,23 +4,15 @@
  * cooperative termination, and recovery of pre-committed records.
  */
 import { describe, expect, it } from 'vitest';
+import { get, put, recoveredParticipant as mk } from '../support/coreFixtures.js';
 import {
   ParticipantCore,
-  type ParticipantConfig,
   type ParticipantEffect,
   type ParticipantReply,
   type PrepareMessage,
 } from '../../src/protocol/participantCore.js';
 import type { ParticipantRecord, PrepareRecord } from '../../src/protocol/records.js';
 import type { NodeId, ProtocolName, StoredValue, TxnOp, Vote } from '../../src/protocol/types.js';
-
-const CFG: ParticipantConfig = { inquireAfterMs: 100, inquireMaxBackoffMs: 500, maxLockWaiters: 10, recentOutcomes: 1000 };
-
-function mk(cfg: Partial<ParticipantConfig> = {}, prepared: PrepareRecord[] = [], id: NodeId = 'p1') {
-  const p = new ParticipantCore(id, { ...CFG, ...cfg });
-  const effects = p.step({ type: 'recover', prepared }, 0);
-  return { p, effects };
-}
 
 const ADDR = (p: NodeId): string => `${p}:1`;
 
@@ -39,8 +31,6 @@ function msg(txn: string, ops: TxnOp[], protocol: ProtocolName, o: { participant
   };
 }
 
-const put = (key: string, value: string): TxnOp => ({ type: 'put', key, value });
-const get = (key: string): TxnOp => ({ type: 'get', key });
 
 const ofType = <T extends ParticipantEffect['type']>(effs: ParticipantEffect[], type: T) =>
   effs.filter((e): e is Extract<ParticipantEffect, { type: T }> => e.type === type);
