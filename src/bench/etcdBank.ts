@@ -71,7 +71,6 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
   const accounts = o.accounts ?? DEFAULT_KEYS.bank[o.contention];
   const totalMs = o.warmupMs + o.durationMs;
   const warmupTxns = o.warmupTxns ?? 0;
-  let committedEver = 0;
   const hosts = o.endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`));
   const nClients = Math.max(1, Math.ceil(o.concurrency / loopsPerClient));
   // One client per group of loops, each on its own connection, spread over the members.
@@ -131,7 +130,7 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
           attemptHist.recordMs(now - (attempt === 0 ? start : a0));
         }
         if (r.succeeded) {
-          committedEver++;
+          window.committedEver++;
           if (counted) {
             counts.committed++;
             hist.recordMs(now - start);
@@ -172,7 +171,7 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
     const ticker = setInterval(() => progress(window.started ? 'measure' : 'warmup', performance.now() - t0), 250);
     const loops = Array.from({ length: o.concurrency }, (_, i) => loop(i));
     const cpu = await runWindow(
-      { warmupMs: o.warmupMs, durationMs: o.durationMs, pids, warmedUp: () => committedEver >= warmupTxns },
+      { warmupMs: o.warmupMs, durationMs: o.durationMs, pids, warmupTxns },
       window,
       () => (stopped = true),
     );

@@ -264,7 +264,6 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     const window = new MeasureWindow();
     let stopped = false;
     const inWindow = (t: number) => window.contains(t);
-    let committedEver = 0;
     const warmupTxns = o.warmupTxns ?? 0;
 
     const loop = async (i: number) => {
@@ -295,7 +294,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
             attemptHist.recordMs(now - a0);
           }
           if (r.outcome === 'COMMITTED') {
-            committedEver++;
+            window.committedEver++;
             if (counted) {
               counts.committed++;
               bump(counts.byKind, txn.kind);
@@ -325,7 +324,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
         warmupMs: o.warmupMs,
         durationMs: o.durationMs,
         pids,
-        warmedUp: () => committedEver >= warmupTxns,
+        warmupTxns,
         beforeMeasure: async () => {
           statusBefore = await nodeStatuses(address).then((s) => s.nodes, () => statusBefore0);
         },

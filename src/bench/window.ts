@@ -6,6 +6,8 @@ import { clockTick, cpuDelta, sampleCpu } from './procCpu.js';
 export class MeasureWindow {
   from = Infinity;
   to = Infinity;
+  /** Every commit of the run, warmup included: what a warmup by transaction count waits for. */
+  committedEver = 0;
 
   contains(t: number): boolean {
     return t >= this.from && t <= this.to;
@@ -33,14 +35,14 @@ export interface WindowCpu {
 export const MAX_EXTRA_WARMUP_MS = 60_000;
 
 /**
- * Warm up — for `warmupMs` and then, if given, until `warmedUp()` holds (at most
- * MAX_EXTRA_WARMUP_MS more) — then measure for `durationMs`, sampling the watched
+ * Warm up — for `warmupMs` and then until `warmupTxns` transactions have committed (at most
+ * MAX_EXTRA_WARMUP_MS more; the load loops count them in `window.committedEver`) — then measure for `durationMs`, sampling the watched
  * processes' CPU and this process's at both edges. `beforeMeasure` runs between warmup and
  * window (e.g. to snapshot node counters); `onEnd` always runs, so that load loops stop
  * even if sampling throws. Resolves with the CPU figures and how long the warmup took.
  */
 export async function runWindow(
-  o: { warmupMs: number; durationMs: number; pids: Map<string, number>; beforeMeasure?: () => Promise<void>; warmedUp?: () => boolean },
+  o: { warmupMs: number; durationMs: number; pids: Map<string, number>; beforeMeasure?: () => Promise<void>; warmupTxns?: number },
   window: MeasureWindow,
   onEnd: () => void,
 ): Promise<WindowCpu & { warmupMs: number }> {
@@ -49,7 +51,7 @@ export async function runWindow(
   const t0 = performance.now();
   try {
     await sleep(o.warmupMs);
-    for (let i = 0; o.warmedUp && !o.warmedUp() && i < MAX_EXTRA_WARMUP_MS / 100; i++) await sleep(100);
+    for (let i = 0; window.committedEver < (o.warmupTxns ?? 0) && i < MAX_EXTRA_WARMUP_MS / 100; i++) await sleep(100);
     await o.beforeMeasure?.();
     cpuBefore = sampleCpu(o.pids);
     clientBefore = process.cpuUsage();

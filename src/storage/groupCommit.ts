@@ -29,7 +29,6 @@ export const MAX_LINGER_MS = 50;
  */
 export class GroupCommitWriter {
   private queue: Pending[] = [];
-  private eagerQueued = 0;
   private writing = false;
   private closing = false;
   private timer: NodeJS.Timeout | null = null;
@@ -58,17 +57,14 @@ export class GroupCommitWriter {
     invariant(lingerMs >= 0 && lingerMs <= MAX_LINGER_MS, () => `linger ${lingerMs} ms outside 0..${MAX_LINGER_MS}`);
     return new Promise((resolve, reject) => {
       this.queue.push({ ops, sync, due: lingerMs > 0 ? performance.now() + lingerMs : 0, resolve, reject });
-      if (lingerMs === 0) this.eagerQueued++;
-      else this.stats.lingered++;
+      if (lingerMs > 0) this.stats.lingered++;
       this.kick();
     });
   }
 
   /** Lets every lingering append go now (someone waits on what it releases). */
   flushLingering(): void {
-    if (this.queue.length === 0 || this.eagerQueued > 0) return;
     for (const p of this.queue) p.due = 0;
-    this.eagerQueued = this.queue.length;
     this.kick();
   }
 
@@ -80,14 +76,15 @@ export class GroupCommitWriter {
     this.clearTimer();
   }
 
-  /** Starts a batch if one is due, else arms the timer for the earliest lingering append. */
+  /**
+   * Starts a batch if one is due, else arms the timer for the earliest lingering append.
+   * (Appends made while a batch is being written wait for its end: the queue is scanned
+   * once per batch, not once per append.)
+   */
   private kick(): void {
     if (this.writing || this.queue.length === 0) return;
-    let due = 0;
-    if (this.eagerQueued === 0 && !this.closing) {
-      due = Infinity;
-      for (const p of this.queue) due = Math.min(due, p.due);
-    }
+    let due = this.closing ? 0 : Infinity;
+    for (const p of this.queue) if (p.due < due) due = p.due;
     const now = performance.now();
     if (due <= now) {
       this.clearTimer();
@@ -116,7 +113,6 @@ export class GroupCommitWriter {
     let size = 0;
     while (this.queue.length > 0 && (group.length === 0 || size + this.queue[0]!.ops.length <= this.maxBatchOps)) {
       const p = this.queue.shift()!;
-      if (p.due === 0) this.eagerQueued--;
       group.push(p);
       size += p.ops.length;
     }

@@ -87,24 +87,20 @@ export class ParticipantStore {
 
   private async readFromLog(txn: string, keys: string[]): Promise<ReadResult> {
     for (const k of keys) this.reading.set(k, (this.reading.get(k) ?? 0) + 1);
-    let stored: unknown[];
-    let finished: unknown;
     try {
       // One LevelDB call for the outcome and the values: on the prepare path the binding's
       // per-call cost outweighs the reads themselves.
-      [finished, ...stored] = await this.store.getManyJson<unknown>([PKEY.outcome(txn), ...keys.map(storedKey)]);
-    } catch (err) {
+      const [finished, ...stored] = await this.store.getManyJson<unknown>([PKEY.outcome(txn), ...keys.map(storedKey)]);
+      const values = new Map<string, StoredValue>();
+      stored.forEach((v, i) => {
+        const key = keys[i]!;
+        if (v) values.set(key, v as StoredValue);
+        if (!this.overtaken.has(key)) this.values.set(key, (v as StoredValue | null) ?? null);
+      });
+      return { values, finished: (finished as ParticipantOutcomeRecord | null) ?? null };
+    } finally {
       this.doneReading(keys);
-      throw err;
     }
-    const values = new Map<string, StoredValue>();
-    stored.forEach((v, i) => {
-      const key = keys[i]!;
-      if (v) values.set(key, v as StoredValue);
-      if (!this.overtaken.has(key)) this.values.set(key, (v as StoredValue | null) ?? null);
-    });
-    this.doneReading(keys);
-    return { values, finished: (finished as ParticipantOutcomeRecord | null) ?? null };
   }
 
   private doneReading(keys: string[]): void {
