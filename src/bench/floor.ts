@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { ClassicLevel } from 'classic-level';
 import { service as healthService } from 'grpc-health-check';
+import { COMMIT_PROTOCOLS } from '../protocol/protocols/index.js';
 import { LatencyHistogram, round3, type LatencySummary } from './histogram.js';
 
 export interface ProtocolFloor {
@@ -115,29 +116,9 @@ export function commitPathFloors(rtt: number, w: number): Record<string, Protoco
     path,
     implemented,
   });
-  return {
-    '2pc': f(
-      2,
-      2,
-      'client→coordinator, coordinator→participants Prepare (in parallel), participant forces its prepare record, ' +
-        'votes YES, coordinator forces its decision, replies; Commit and the participant commit record follow off the reply path',
-      true,
-    ),
-    '3pc': f(
-      3,
-      3,
-      'client→coordinator, Prepare round (participants force prepare), PreCommit round (participants force pre-commit), ' +
-        'coordinator forces commit and replies; DoCommit and the participant commit record follow off the reply path',
-      true,
-    ),
-    nb: f(
-      2,
-      1,
-      'client→coordinator, Prepare round (participants force their vote into their own logs), coordinator replies once all ' +
-        'YES votes are durable: no coordinator force on the critical path',
-      true,
-    ),
-  };
+  return Object.fromEntries(
+    Object.values(COMMIT_PROTOCOLS).map((p) => [p.name, f(p.commitPath.roundTrips, p.commitPath.forcedWrites, p.commitPath.path, true)]),
+  );
 }
 
 /** The physical floor of this machine: one gRPC round trip, one sync LevelDB write, and the commit paths built from them. */

@@ -3,23 +3,13 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DtxClient, DtxError, type TxnResult } from '../client/dtxClient.js';
 import { LocalCluster } from '../cluster/localCluster.js';
+import { rulesOf } from '../protocol/protocols/index.js';
 import type { ProtocolName } from '../protocol/types.js';
 import { prng } from '../workload/bank.js';
 import { measureFloor, type FloorOptions, type FloorReport } from './floor.js';
 import { LatencyHistogram, round3, type LatencySummary } from './histogram.js';
 import { cpuReport, MeasureWindow, runWindow } from './window.js';
 import { makeWorkload, type Contention, type WorkloadName } from './workloads.js';
-
-const COMMIT_RECORD =
-  'then the participant commit record (sync) with the writes, acknowledged only once synced (it may wait up to 2 ms to share ' +
-  "the next prepare's fsync; until then its forced prepare and the decision redo it after a crash); no fsync is skipped";
-
-/** What each protocol forces before the client hears COMMITTED: stated in every report. */
-export const DURABILITY: Record<ProtocolName, string> = {
-  '2pc': `every commit fsync'd: participant prepare record (sync) + coordinator decision record (sync) before the client hears COMMITTED, ${COMMIT_RECORD}`,
-  '3pc': `every commit fsync'd: participant prepare and pre-commit records (sync) + coordinator decision record (sync) before the client hears COMMITTED, ${COMMIT_RECORD}`,
-  nb: `every commit fsync'd: each participant's prepare record (its YES vote, sync) before the client hears COMMITTED — the votes are the decision, the coordinator's record is a cache (not synced) — ${COMMIT_RECORD}`,
-};
 
 export interface BenchOptions {
   workload: WorkloadName;
@@ -365,7 +355,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
         seed,
         workloadShape: workload.shape,
       },
-      durability: DURABILITY[o.protocol],
+      durability: rulesOf(o.protocol).durability,
       results: {
         windowMs: Math.round(windowS * 1000),
         committed: counts.committed,

@@ -1,3 +1,4 @@
+import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import { join } from 'node:path';
 import { LatencyHistogram } from '../bench/histogram.js';
 import { DtxClient } from '../client/dtxClient.js';
@@ -271,7 +272,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     participants: o.participants,
     ...(o.outDir ? { dataDir: join(o.outDir, 'data') } : {}),
     participantArgs: ['--inquire-after', '500ms'],
-    coordinatorArgs: ['--protocol', o.protocol ?? '2pc'],
+    coordinatorArgs: ['--protocol', o.protocol ?? DEFAULT_PROTOCOL],
     ...(o.nodeEnv ? { nodeEnv: o.nodeEnv } : {}),
   });
   const historyPath = join(o.outDir ?? cluster.dataDir, 'history.jsonl');
@@ -406,7 +407,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (keys) participantsOf.set(e.txnId!, new Set(keys.map((k) => ownerOf(k, cluster.participantNames))));
     }
     await cluster.stop();
-    await guarded('log checks', () => checkLogs(cluster, told, o.protocol ?? '2pc', participantsOf));
+    await guarded('log checks', () => checkLogs(cluster, told, o.protocol ?? DEFAULT_PROTOCOL, participantsOf));
   } finally {
     await cluster.stop().catch(() => undefined);
     await history.close();
@@ -419,7 +420,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     ok: checks.every((c) => c.ok),
     checks,
     atomicity: atomicity ? { ok: atomicity.ok, detail: atomicity.detail } : null,
-    protocol: o.protocol ?? '2pc',
+    protocol: o.protocol ?? DEFAULT_PROTOCOL,
     workload: o.workload,
     nemeses: o.nemeses,
     seed: o.seed,

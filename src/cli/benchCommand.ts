@@ -1,3 +1,4 @@
+import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
@@ -96,7 +97,7 @@ export function benchCommand() {
       parseIntIn(0, 10_000_000),
       3000,
     )
-    .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, '2pc' as const)
+    .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, DEFAULT_PROTOCOL)
     .option('--accounts <n>', 'keys: accounts (bank), keys (kv), wallets (cart; skus = wallets/10); overrides --contention', parseIntIn(2, 1_000_000))
     .option('--contention <level>', 'low (10,000 keys) | high (10 keys)', oneOf('contention', ['low', 'high'] as const), 'low')
     .option('--read-ratio <f>', 'kv: fraction of gets', parseFraction, 0.5)

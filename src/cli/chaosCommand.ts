@@ -1,3 +1,4 @@
+import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,7 +27,7 @@ export function chaosCommand() {
     }, 'bank' as WorkloadName)
     .option('-n, --nemesis <list>', `faults to inject: ${NEMESES.join(',')} (or none)`, parseNemeses, [...NEMESES] as NemesisKind[])
     .option('-d, --duration <d>', 'how long to run the workload', parseDurationMs, 30_000)
-    .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, '2pc' as const)
+    .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, DEFAULT_PROTOCOL)
     .option('-s, --seed <n>', 'seed of the fault schedule and the workload', parseIntIn(0, 2 ** 31 - 1), 1)
     .option('-c, --concurrency <n>', 'concurrent clients', parseIntIn(1, 256), 8)
     .option('-p, --participants <n>', 'participants', parseIntIn(2, 16), 3)

@@ -1,3 +1,4 @@
+import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import { Command } from '@commander-js/extra-typings';
 import { DtxClient } from '../client/dtxClient.js';
 import { LocalCluster } from '../cluster/localCluster.js';
@@ -13,7 +14,7 @@ export function clusterCommand() {
       .option('-d, --data <dir>', 'data directory (one subdirectory per node, logs in logs/)', './data')
       .option('--base-port <port>', 'coordinator port; participants take the next ones', parseIntIn(1024, 65000), 7700)
       .option('--host <host>', 'loopback address to bind', '127.0.0.1')
-      .option('--protocol <p>', `default ${PROTOCOL_HELP}`, parseProtocol, '2pc' as const)
+      .option('--protocol <p>', `default ${PROTOCOL_HELP}`, parseProtocol, DEFAULT_PROTOCOL)
       .addHelpText('after', '\nRun it again on the same --data to restart the same cluster on its logs.')
       .action(
         action(async (o) => {

@@ -1,3 +1,4 @@
+import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { startCoordinator } from '../node/coordinatorNode.js';
 import { DEFAULT_COMMIT_LINGER_MS, startParticipant, type RunningNode } from '../node/participantNode.js';
@@ -72,7 +73,7 @@ export function coordinatorCommand(): Command {
     .requiredOption('--participants <list>', 'participants as id=host:port,id=host:port,...', parsePeers)
     .option('--advertise <host:port>', 'address participants use to reach this coordinator (default: --listen)', parseAddress)
     .option('--timeout <duration>', 'default transaction timeout', parseDurationMs, 5000)
-    .option('--protocol <p>', `${PROTOCOL_HELP}; for transactions that do not name one`, parseProtocol, '2pc' as const)
+    .option('--protocol <p>', `${PROTOCOL_HELP}; for transactions that do not name one`, parseProtocol, DEFAULT_PROTOCOL)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .addHelpText(
       'after',

@@ -1,3 +1,4 @@
+import { COMMIT_PROTOCOLS } from '../protocol/protocols/index.js';
 import { PROTOCOLS, type ProtocolName } from '../protocol/types.js';
 import { InvalidArgumentError } from '@commander-js/extra-typings';
 
@@ -67,7 +68,7 @@ export function parseInt64(value: string): bigint {
   return n;
 }
 
-export const PROTOCOL_HELP = 'commit protocol: 2pc (presumed-abort, default), 3pc (Skeen; unsafe under partitions), nb (non-blocking, Cornus-style)';
+export const PROTOCOL_HELP = `commit protocol: ${Object.values(COMMIT_PROTOCOLS).map((p) => p.summary).join(', ')}`;
 
 export function parseProtocol(value: string): ProtocolName {
   const v = value.trim().toLowerCase();

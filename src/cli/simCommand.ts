@@ -9,6 +9,7 @@ import {
   type FaultKind,
   type ProtocolMode,
 } from '../sim/simulator.js';
+import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import { describeViolations, runSeeds, type SeedFailure } from '../sim/runSeeds.js';
 import { parseIntIn } from './parse.js';
 import { action, CliError } from './run.js';
@@ -37,7 +38,7 @@ function replayCommand(seed: number, o: { participants: number; protocol: string
   return (
     `dtx sim --from ${seed} --seeds 1 --verbose` +
     (o.participants !== 3 ? ` --participants ${o.participants}` : '') +
-    (o.protocol !== '2pc' ? ` --protocol ${o.protocol}` : '') +
+    (o.protocol !== DEFAULT_PROTOCOL ? ` --protocol ${o.protocol}` : '') +
     (o.nemesis !== 'all' ? ` --nemesis ${o.nemesis}` : '') +
     (o.partitionMs !== undefined ? ` --partition-ms ${o.partitionMs}` : '')
   );

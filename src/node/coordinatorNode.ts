@@ -1,3 +1,4 @@
+import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import { createHash, randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -182,6 +183,16 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         (): CoordinatorEvent => ({ type: 'txnState', txn: m.txn, from: e.to, answer: { state: 'UNREACHABLE', protocol: null, participants: [], results: [] } }),
       );
     }
+    if (m.kind === 'release') {
+      const known = streamed
+        ? link.release(m.txn, 5000)
+        : call<{ txnId: string }, DecisionResponse__Output>(client.ReleaseReadOnly.bind(client), { txnId: m.txn }, 5000, true).then(
+            (res) => res.known,
+            () => null,
+          );
+      // No answer: the transaction's timeout aborts it.
+      return known.then((k) => (k === null ? undefined : { type: 'ack' as const, txn: m.txn, from: e.to, known: k }));
+    }
     if (streamed) {
       return link.decide(m.txn, m.kind === 'commit', 5000).then((acked) =>
         acked ? { type: 'ack' as const, txn: m.txn, from: e.to } : undefined,
@@ -274,7 +285,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   };
 
   const transact = async (req: TransactRequest__Output): Promise<TransactResponse> => {
-    const protocol = protocolFromWire(req.protocol) ?? opts.defaultProtocol ?? '2pc';
+    const protocol = protocolFromWire(req.protocol) ?? opts.defaultProtocol ?? DEFAULT_PROTOCOL;
     const ops = req.ops.map(opFromWire);
     const r = await runTxn(req.txnId, ops, req.timeoutMs, Number(req.firstAttemptMs), protocol);
     if (r.kind !== 'outcome') throw new RpcError(grpc.status.INTERNAL, 'unexpected reply');

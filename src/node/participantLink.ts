@@ -40,7 +40,8 @@ class Waiters<T> {
 export class ParticipantLink {
   private stream: grpc.ClientDuplexStream<CoordinatorBatch, ParticipantBatch__Output> | null = null;
   private readonly votes = new Waiters<PrepareResponse__Output | Error>();
-  private readonly acks = new Waiters<boolean>();
+  /** Per transaction: the ack's `known`, or null when none came in time or the stream broke. */
+  private readonly acks = new Waiters<boolean | null>();
   private readonly out = new TickBatcher<Outgoing>((items) => this.write(items));
 
   constructor(
@@ -69,11 +70,24 @@ export class ParticipantLink {
     this.out.push({ decision: { txnId, commit } });
     if (!commit) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.acks.settle(txnId, false), timeoutMs);
+      const timer = setTimeout(() => this.acks.settle(txnId, null), timeoutMs);
       timer.unref();
-      this.acks.add(txnId, (ok) => {
+      this.acks.add(txnId, (known) => {
         clearTimeout(timer);
-        resolve(ok);
+        resolve(known !== null);
+      });
+    });
+  }
+
+  /** Releases a READ_ONLY branch's read locks; resolves with whether it still held them (null: no answer in time). */
+  release(txnId: string, timeoutMs: number): Promise<boolean | null> {
+    this.out.push({ decision: { txnId, commit: false, releaseReadOnly: true } });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.acks.settle(txnId, null), timeoutMs);
+      timer.unref();
+      this.acks.add(txnId, (known) => {
+        clearTimeout(timer);
+        resolve(known);
       });
     });
   }
@@ -98,14 +112,14 @@ export class ParticipantLink {
     this.stream = stream;
     stream.on('data', (b: ParticipantBatch__Output) => {
       for (const v of b.votes ?? []) this.votes.settle(v.txnId, v);
-      for (const a of b.acks ?? []) this.acks.settle(a.txnId, true);
+      for (const a of b.acks ?? []) this.acks.settle(a.txnId, a.known);
     });
     const broken = (why: string) => {
       if (this.stream !== stream) return;
       this.stream = null;
       this.log.debug({ participant: this.id, why, inFlight: this.votes.size }, 'participant stream closed');
       this.votes.settleAll(new Error(`stream to ${this.id} broke: ${why}`));
-      this.acks.settleAll(false);
+      this.acks.settleAll(null);
     };
     stream.on('error', (err: Error) => broken(err.message));
     stream.on('end', () => broken('ended'));

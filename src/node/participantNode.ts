@@ -1,3 +1,4 @@
+import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { validateOps } from '../protocol/ops.js';
@@ -189,6 +190,13 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     const r = await reply;
     return { txnId: txn, known: r.kind === 'ack' ? r.known : true };
   };
+  const release = async (txnId: string): Promise<DecisionResponse> => {
+    const txn = requireTxnId(txnId);
+    const { handle, reply } = replies.open();
+    driver.dispatch({ type: 'release', replyTo: handle, txn });
+    const r = await reply;
+    return { txnId: txn, known: r.kind === 'ack' && r.known };
+  };
   const decide = (outcome: 'COMMITTED' | 'ABORTED') =>
     unary<DecisionRequest__Output, DecisionResponse>((req) => decision(req.txnId, outcome));
 
@@ -214,7 +222,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           ops,
           participants: req.participants,
           participantAddrs: req.participantAddrs,
-          protocol: protocolFromWire(req.protocol) ?? '2pc',
+          protocol: protocolFromWire(req.protocol) ?? DEFAULT_PROTOCOL,
           age: { ms: Number(req.ageMs), id: txn },
           lockWaitMs: Math.min(req.lockWaitMs, 60_000),
         },
@@ -242,6 +250,13 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
           );
         }
         for (const d of batch.decisions ?? []) {
+          if (d.releaseReadOnly) {
+            release(d.txnId).then(
+              (ack) => out.push({ ack }),
+              (err: Error) => log.warn({ txn: d.txnId, err: err.message }, 'release on stream failed'),
+            );
+            continue;
+          }
           decision(d.txnId, d.commit ? 'COMMITTED' : 'ABORTED').then(
             (ack) => d.commit && out.push({ ack }),
             (err: Error) => log.warn({ txn: d.txnId, err: err.message }, 'decision on stream failed'),
@@ -253,6 +268,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     },
     Commit: decide('COMMITTED'),
     Abort: decide('ABORTED'),
+    ReleaseReadOnly: unary<DecisionRequest__Output, DecisionResponse>((req) => release(req.txnId)),
     PreCommit: unary<DecisionRequest__Output, DecisionResponse>(async (req) => {
       const txn = requireTxnId(req.txnId);
       const { handle, reply } = replies.open();

@@ -1,35 +1,24 @@
 import { BoundedMap } from './boundedMap.js';
+import {
+  assertMayEnd,
+  moveTo,
+  requestOf,
+  type Branch,
+  type CoordinatorTxn,
+  type StateAnswer,
+  type StateRound,
+  type TransactMessage,
+} from './coordinatorTxn.js';
 import { invariant } from './invariant.js';
-import type { PrepareMessage, ReplyTo } from './participantCore.js';
+import type { PrepareMessage, ReplyTo } from './participantTxn.js';
+import { rulesOf } from './protocols/index.js';
 import type { CoordinatorRecord, DecisionRecord } from './records.js';
+import { coordinatorResolution } from './resolution.js';
 import { ownerOf } from './routing.js';
-import { coordinatorResolution, isInDoubt } from './termination.js';
-import type { AbortCode, NodeId, OpResult, Outcome, PeerState, ProtocolName, TxnAge, TxnId, TxnOp, Vote } from './types.js';
+import { isInDoubt } from './termination.js';
+import type { AbortCode, NodeId, OpResult, Outcome, TxnId, TxnOp, Vote } from './types.js';
 
-export interface TransactMessage {
-  txn: TxnId;
-  /**
-   * The caller chose the id (an idempotency key it may retry with): look it up before
-   * running, and force an abort before telling it, so that a retry after a coordinator
-   * crash cannot run it again. A fresh server-made id needs neither.
-   */
-  clientId: boolean;
-  ops: TxnOp[];
-  age: TxnAge;
-  timeoutMs: number;
-  /** Fingerprint of the ops, so a reused txn id with other ops can be refused. */
-  digest: string;
-  protocol: ProtocolName;
-}
-
-/** A participant's answer to a state query (after it aborted if it had not voted). */
-export interface StateAnswer {
-  state: PeerState;
-  protocol: ProtocolName | null;
-  participants: NodeId[];
-  /** A prepared branch's results (what its YES would have carried). */
-  results: OpResult[];
-}
+export type { StateAnswer, TransactMessage } from './coordinatorTxn.js';
 
 export type CoordinatorEvent =
   | { type: 'recover'; pending: DecisionRecord[] }
@@ -37,7 +26,8 @@ export type CoordinatorEvent =
   | { type: 'query'; replyTo: ReplyTo; txn: TxnId }
   | { type: 'lookupDone'; txn: TxnId; record: DecisionRecord | null }
   | { type: 'vote'; txn: TxnId; from: NodeId; vote: Vote }
-  | { type: 'ack'; txn: TxnId; from: NodeId }
+  /** `known` false: the participant had no memory of the transaction (a read-only branch that restarted lost its locks). */
+  | { type: 'ack'; txn: TxnId; from: NodeId; known?: boolean }
   | { type: 'persisted'; record: CoordinatorRecord }
   | { type: 'timer'; timer: CoordinatorTimer }
   /** 3pc: a participant answered PreCommit (ok false: it had aborted). No answer: the timer decides. */
@@ -54,6 +44,8 @@ export type CoordinatorMessage =
   | { kind: 'prepare'; msg: PrepareMessage }
   | { kind: 'commit'; txn: TxnId }
   | { kind: 'abort'; txn: TxnId }
+  /** 2pc: a READ_ONLY branch's read locks go before the decision; its ack says whether it still held them. */
+  | { kind: 'release'; txn: TxnId }
   | { kind: 'precommit'; txn: TxnId }
   /** GetTxnState with abort-if-unvoted: termination (nb) and resolving ids with no record. */
   | { kind: 'query'; txn: TxnId; abortIfUnvoted: boolean };
@@ -80,50 +72,6 @@ export type CoordinatorEffect =
   | { type: 'setTimer'; timer: CoordinatorTimer; at: number }
   | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string };
 
-/**
- * recording: an all-read-only txn, answered, whose unforced record is being written.
- * precommitting: 3pc, waiting for PreCommit acks. terminating: nb, the votes did not all come
- * in time, so every silent log is asked to hold ABORT. resolving: no record of an id that a
- * client asks about; the participants' states decide.
- */
-type Phase =
-  | 'lookup'
-  | 'tombstoning'
-  | 'resolving'
-  | 'probing'
-  | 'preparing'
-  | 'precommitting'
-  | 'terminating'
-  | 'aborting'
-  | 'deciding'
-  | 'committed'
-  | 'recording';
-
-interface Branch {
-  ops: TxnOp[];
-  /** Index in the request of each of this branch's ops, to put results back in order. */
-  opIndex: number[];
-  vote?: Vote;
-  acked: boolean;
-  precommitted?: boolean;
-}
-
-interface CoordinatorTxn {
-  phase: Phase;
-  msg?: TransactMessage;
-  branches: Map<NodeId, Branch>;
-  outcomeWaiters: ReplyTo[];
-  queryWaiters: ReplyTo[];
-  results: OpResult[];
-  resendDelayMs: number;
-  decision?: DecisionRecord;
-  /** aborting: the participants to tell once the abort is durable. */
-  lateVoters: NodeId[];
-  /** terminating/resolving: the answers gathered, and who has yet to answer. */
-  answers?: Map<NodeId, StateAnswer>;
-  awaiting?: Set<NodeId>;
-}
-
 export interface CoordinatorConfig {
   participants: NodeId[];
   /** Where each participant listens: sent with prepares so that peers can find each other. */
@@ -148,11 +96,15 @@ export const DEFAULT_COORDINATOR_TUNING = {
   recentOutcomes: 100_000,
 };
 
+const sorted = (ids: Iterable<NodeId>): NodeId[] => [...ids].sort();
+
 /**
- * The coordinator of presumed-abort 2PC as a pure state machine. A COMMIT decision
- * is forced before any client or participant hears of it; aborts are not forced
- * (a missing record means abort), except the tombstone written when a client asks
- * about an id with no record, which fences that id against a late commit.
+ * The coordinator of the commit protocols as a pure state machine. A 2pc or 3pc COMMIT decision
+ * is forced before any client or participant hears of it; aborts are not forced (a missing
+ * record means abort), except for client-chosen ids and the tombstone written when a client asks
+ * about an id with no record, which fence the id against a late commit. Each transaction's phase
+ * and its data are one value (coordinatorTxn.ts) changed only through moveTo; what differs between
+ * protocols is asked of the transaction's CommitProtocol.
  */
 export class CoordinatorCore {
   private readonly txns = new Map<TxnId, CoordinatorTxn>();
@@ -171,6 +123,7 @@ export class CoordinatorCore {
     terminations: 0,
     resolutions: 0,
     unknownOutcomes: 0,
+    readOnlyRestarts: 0,
   };
 
   constructor(
@@ -202,7 +155,7 @@ export class CoordinatorCore {
         this.onVote(event.txn, event.from, event.vote);
         break;
       case 'ack':
-        this.onAck(event.txn, event.from);
+        this.onAck(event.txn, event.from, event.known ?? true);
         break;
       case 'persisted':
         this.onPersisted(event.record);
@@ -224,7 +177,7 @@ export class CoordinatorCore {
 
   /** Decided-but-unfinished transactions (commits still being delivered). */
   inDoubt(): TxnId[] {
-    return [...this.txns.entries()].filter(([, t]) => t.phase === 'committed').map(([id]) => id);
+    return [...this.txns.values()].filter((t) => t.state.phase === 'committed').map((t) => t.id);
   }
 
   get activeTxns(): number {
@@ -235,22 +188,34 @@ export class CoordinatorCore {
     this.effects.push(e);
   }
 
+  private newTxn(txn: TxnId, msg: TransactMessage | undefined, state: CoordinatorTxn['state']): CoordinatorTxn {
+    const t: CoordinatorTxn = {
+      id: txn,
+      ...(msg ? { msg, rules: rulesOf(msg.protocol) } : {}),
+      branches: new Map(),
+      outcomeWaiters: [],
+      queryWaiters: [],
+      results: [],
+      state,
+    };
+    this.txns.set(txn, t);
+    return t;
+  }
+
+  /** Leaves memory by a legal move, remembering `record` (if given) to answer duplicates. */
+  private forget(t: CoordinatorTxn, record?: DecisionRecord): void {
+    assertMayEnd(t);
+    this.txns.delete(t.id);
+    if (record) this.recent.set(t.id, record);
+  }
+
   private onRecover(pending: DecisionRecord[]): void {
     invariant(!this.recovered, 'coordinator recovered twice');
     this.recovered = true;
     for (const d of pending) {
       invariant(d.outcome === 'COMMITTED', () => `pending decision of ${d.txn} is ${d.outcome}`);
-      const branches = new Map<NodeId, Branch>(d.participants.map((p) => [p, { ops: [], opIndex: [], acked: false }]));
-      this.txns.set(d.txn, {
-        phase: 'committed',
-        branches,
-        outcomeWaiters: [],
-        queryWaiters: [],
-        results: d.results,
-        resendDelayMs: this.config.resendMinMs,
-        decision: d,
-        lateVoters: [],
-      });
+      const t = this.newTxn(d.txn, undefined, { phase: 'committed', decision: d, resendDelayMs: this.config.resendMinMs });
+      for (const p of d.participants) t.branches.set(p, { ops: [], opIndex: [], acked: false });
       this.counters.redriven++;
       this.sendDecision(d.txn, 'commit', d.participants);
       this.emit({ type: 'setTimer', timer: { kind: 'resend', txn: d.txn }, at: this.now + this.config.resendMinMs });
@@ -262,122 +227,118 @@ export class CoordinatorCore {
     const t = this.txns.get(msg.txn);
     if (t) {
       if (t.msg && t.msg.digest !== msg.digest) return this.rejectReuse(replyTo, msg.txn);
+      const s = t.state;
       // A re-driven decision has no request in memory: check the ops against the record.
-      if (t.phase === 'committed' || t.phase === 'recording') return this.answerTransact(replyTo, msg, t.decision!);
-      if (!t.msg && (t.phase === 'lookup' || t.phase === 'resolving')) t.msg = msg; // a query started it
+      if (s.phase === 'committed' || s.phase === 'recording') return this.answerTransact(replyTo, msg, s.decision);
+      if (!t.msg && (s.phase === 'lookup' || s.phase === 'resolving')) {
+        // A query started it: the request joins.
+        t.msg = msg;
+        t.rules = rulesOf(msg.protocol);
+      }
       t.outcomeWaiters.push(replyTo);
       return;
     }
     const done = this.recent.get(msg.txn);
     if (done) return this.answerTransact(replyTo, msg, done);
-    if (this.txns.size >= this.config.maxActiveTxns) {
-      this.reply(replyTo, {
-        kind: 'rejected',
-        txn: msg.txn,
-        status: 'RESOURCE_EXHAUSTED',
-        message: `coordinator ${this.id} has ${this.txns.size} transactions in flight; retry later`,
-      });
-      return;
-    }
-    const fresh = this.newTxn('lookup', msg, [replyTo], []);
-    this.txns.set(msg.txn, fresh);
+    if (this.txns.size >= this.config.maxActiveTxns) return this.rejectBusy(replyTo, msg.txn);
+    const fresh = this.newTxn(msg.txn, msg, { phase: 'lookup' });
+    fresh.outcomeWaiters.push(replyTo);
     if (msg.clientId) this.emit({ type: 'lookup', txn: msg.txn });
-    else this.startPrepare(msg.txn, fresh, msg);
+    else this.startPrepare(fresh);
   }
 
   private onQuery(replyTo: ReplyTo, txn: TxnId): void {
     const t = this.txns.get(txn);
     if (t) {
-      if (t.phase === 'committed' || t.phase === 'recording') return this.replyDecision(replyTo, t.decision!);
-      if (t.phase === 'lookup' || t.phase === 'tombstoning' || t.phase === 'resolving' || t.phase === 'probing') t.queryWaiters.push(replyTo);
-      else this.replyPending(replyTo, txn, t);
+      const s = t.state;
+      if (s.phase === 'committed' || s.phase === 'recording') return this.replyDecision(replyTo, s.decision);
+      if (s.phase === 'lookup' || s.phase === 'tombstoning' || s.phase === 'resolving' || s.phase === 'probing') t.queryWaiters.push(replyTo);
+      else this.replyPending(replyTo, t);
       return;
     }
     const done = this.recent.get(txn);
     if (done) return this.replyDecision(replyTo, done);
-    if (this.txns.size >= this.config.maxActiveTxns) {
-      this.reply(replyTo, {
-        kind: 'rejected',
-        txn,
-        status: 'RESOURCE_EXHAUSTED',
-        message: `coordinator ${this.id} has ${this.txns.size} transactions in flight; retry later`,
-      });
-      return;
-    }
-    this.txns.set(txn, this.newTxn('lookup', undefined, [], [replyTo]));
+    if (this.txns.size >= this.config.maxActiveTxns) return this.rejectBusy(replyTo, txn);
+    this.newTxn(txn, undefined, { phase: 'lookup' }).queryWaiters.push(replyTo);
     this.emit({ type: 'lookup', txn });
   }
 
   private onLookupDone(txn: TxnId, record: DecisionRecord | null): void {
     const t = this.txns.get(txn);
-    invariant(t?.phase === 'lookup', () => `lookup of ${txn} finished in phase ${t?.phase}`);
+    invariant(t?.state.phase === 'lookup', () => `lookup of ${txn} finished in phase ${t?.state.phase}`);
     if (record) {
-      this.txns.delete(txn);
-      this.recent.set(txn, record);
-      for (const w of t.outcomeWaiters) this.answerTransact(w, t.msg!, record);
+      this.forget(t, record);
+      for (const w of t.outcomeWaiters) this.answerTransact(w, t.msg ?? null, record);
       for (const w of t.queryWaiters) this.replyDecision(w, record);
       return;
     }
-    if (t.msg && t.msg.protocol !== '2pc') {
-      // A retried id with no record here. Under 3pc/nb its participants may have settled an
-      // earlier run without this coordinator: look (without aborting anything) before re-running.
-      t.phase = 'probing';
-      const owners = [...new Set(t.msg.ops.map((op) => ownerOf(op.key, this.config.participants)))].sort();
-      this.askStates(txn, t, owners, false);
+    if (t.msg && t.rules?.probeRetriedIds) {
+      // A retried id with no record here. Its participants may have settled an earlier run
+      // without this coordinator: look (without aborting anything) before re-running.
+      const owners = sorted(new Set(t.msg.ops.map((op) => ownerOf(op.key, this.config.participants))));
+      moveTo(t, { phase: 'probing', round: this.askStates(txn, owners, false) });
       return;
     }
     if (t.msg) {
-      for (const w of t.queryWaiters) this.replyPending(w, txn, t);
+      for (const w of t.queryWaiters) this.replyPending(w, t);
       t.queryWaiters = [];
-      this.startPrepare(txn, t, t.msg);
+      this.startPrepare(t);
       return;
     }
     // No record here. Under 2pc that means it never committed, but a 3pc or nb transaction
     // may have been decided by its participants: ask them all, each aborting first if it has
     // not voted, so that the answer cannot change after it is given.
-    t.phase = 'resolving';
     this.counters.resolutions++;
-    this.askStates(txn, t, this.config.participants, true);
+    moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.config.participants, true) });
   }
 
-  private askStates(txn: TxnId, t: CoordinatorTxn, targets: NodeId[], abortIfUnvoted: boolean): void {
-    t.answers = new Map();
-    t.awaiting = new Set(targets);
+  private askStates(txn: TxnId, targets: NodeId[], abortIfUnvoted: boolean): StateRound {
     for (const p of targets) this.emit({ type: 'send', to: p, message: { kind: 'query', txn, abortIfUnvoted } });
+    return { answers: new Map(), awaiting: new Set(targets) };
+  }
+
+  private onTxnState(txn: TxnId, from: NodeId, answer: StateAnswer): void {
+    const t = this.txns.get(txn);
+    const s = t?.state;
+    if (!t || !s || (s.phase !== 'resolving' && s.phase !== 'terminating' && s.phase !== 'probing')) return;
+    if (!s.round.awaiting.delete(from)) return;
+    s.round.answers.set(from, answer);
+    if (s.round.awaiting.size > 0) return;
+    if (s.phase === 'resolving') this.concludeResolution(t, s.round.answers);
+    else if (s.phase === 'terminating') this.concludeTermination(t, s.round.answers);
+    else this.concludeProbe(t, s.round.answers);
   }
 
   /** A retried 3pc/nb id: run it unless an earlier run got every vote or was decided. */
-  private concludeProbe(txn: TxnId, t: CoordinatorTxn): void {
-    const answers = [...t.answers!];
-    delete t.answers;
-    delete t.awaiting;
-    const msg = t.msg!;
-    const states = answers.map(([, a]) => a.state);
+  private concludeProbe(t: CoordinatorTxn, answers: Map<NodeId, StateAnswer>): void {
+    const { msg } = requestOf(t);
+    const states = [...answers.values()].map((a) => a.state);
     // A participant that never saw it means no earlier run collected every vote, so none
     // committed or pre-committed: running it (again) is safe, its logs keep one vote each.
     if (!states.includes('COMMITTED') && !states.includes('ABORTED') && states.includes('UNKNOWN')) {
-      for (const w of t.queryWaiters) this.replyPending(w, txn, t);
+      for (const w of t.queryWaiters) this.replyPending(w, t);
       t.queryWaiters = [];
-      this.startPrepare(txn, t, msg);
+      this.startPrepare(t);
       return;
     }
     const outcome: Outcome | 'PENDING' = states.includes('COMMITTED') ? 'COMMITTED' : states.includes('ABORTED') ? 'ABORTED' : 'PENDING';
-    this.emit({ type: 'log', level: 'info', txn, msg: `retried id with no record; participants say ${answers.map(([p, a]) => `${p}=${a.state}`).join(' ')}: ${outcome}` });
-    this.txns.delete(txn);
+    this.emit({ type: 'log', level: 'info', txn: t.id, msg: `retried id with no record; participants say ${describeAnswers(answers)}: ${outcome}` });
+    this.forget(t);
+    const waiters = [...t.outcomeWaiters, ...t.queryWaiters];
     if (outcome === 'PENDING') {
-      for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.replyPending(w, txn, t, 'an earlier run of this id is being settled by its participants', false);
+      for (const w of waiters) this.replyPending(w, t, 'an earlier run of this id is being settled by its participants', false);
       return;
     }
-    const record = this.foundRecord(txn, outcome, answers.filter(([, a]) => a.state !== 'UNKNOWN' && a.state !== 'UNREACHABLE').map(([p]) => p).sort(), msg.digest);
+    const record = this.foundRecord(t.id, outcome, knownParticipants(answers), msg.digest);
     if (outcome === 'COMMITTED') {
-      const results = this.resultsInOpOrder(msg.ops, new Map(answers));
+      const results = this.resultsInOpOrder(msg.ops, answers);
       if (!results) {
-        for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.replyPending(w, txn, t, 'committed by its participants; its results are not all reachable yet', false);
+        for (const w of waiters) this.replyPending(w, t, 'committed by its participants; its results are not all reachable yet', false);
         return;
       }
       record.results = results;
     }
-    this.recent.set(txn, record);
+    this.recent.set(t.id, record);
     for (const w of t.outcomeWaiters) this.answerTransact(w, msg, record);
     for (const w of t.queryWaiters) this.replyDecision(w, record);
   }
@@ -415,58 +376,44 @@ export class CoordinatorCore {
     };
   }
 
-  private onTxnState(txn: TxnId, from: NodeId, answer: StateAnswer): void {
-    const t = this.txns.get(txn);
-    if (!t || !t.awaiting?.delete(from)) return;
-    t.answers!.set(from, answer);
-    if (t.awaiting.size > 0) return;
-    if (t.phase === 'resolving') this.concludeResolution(txn, t);
-    else if (t.phase === 'terminating') this.concludeTermination(txn, t);
-    else if (t.phase === 'probing') this.concludeProbe(txn, t);
-  }
-
-  private concludeResolution(txn: TxnId, t: CoordinatorTxn): void {
-    const answers = t.answers!;
+  private concludeResolution(t: CoordinatorTxn, answers: Map<NodeId, StateAnswer>): void {
     const outcome = coordinatorResolution(answers);
-    const known = [...answers].filter(([, a]) => a.state !== 'UNKNOWN' && a.state !== 'UNREACHABLE').map(([p]) => p).sort();
+    const known = knownParticipants(answers);
     const inDoubt = [...answers].filter(([, a]) => isInDoubt(a.state) || a.state === 'READ_ONLY').map(([p]) => p);
-    const summary = [...answers].map(([p, a]) => `${p}=${a.state}`).join(' ');
-    this.emit({ type: 'log', level: 'info', txn, msg: `no record; participants say ${summary}: ${outcome}` });
+    this.emit({ type: 'log', level: 'info', txn: t.id, msg: `no record; participants say ${describeAnswers(answers)}: ${outcome}` });
     if (outcome === 'PENDING') {
-      this.txns.delete(txn);
+      this.forget(t);
       this.counters.unknownOutcomes++;
-      for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) {
-        this.replyPending(w, txn, t, 'no decision recorded here; its participants settle it', false);
-      }
+      for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyPending(w, t, 'no decision recorded here; its participants settle it', false);
       return;
     }
     if (outcome === 'COMMITTED') {
       // Found, not decided here: finish the in-doubt branches. Not remembered: a Transact
       // retried later needs every op's result, which a probe of its participants rebuilds.
-      const record = this.foundRecord(txn, 'COMMITTED', known, '');
-      this.txns.delete(txn);
-      this.sendDecision(txn, 'commit', inDoubt);
+      const record = this.foundRecord(t.id, 'COMMITTED', known, '');
+      this.forget(t);
+      this.sendDecision(t.id, 'commit', inDoubt);
       for (const w of t.queryWaiters) this.replyDecision(w, record);
       const results = t.msg ? this.resultsInOpOrder(t.msg.ops, answers) : null;
       for (const w of t.outcomeWaiters) {
-        if (results) this.answerTransact(w, t.msg!, { ...record, results });
-        else this.replyPending(w, txn, t, 'committed by its participants; retry to get its results', false);
+        if (t.msg && results) this.answerTransact(w, t.msg, { ...record, results });
+        else this.replyPending(w, t, 'committed by its participants; retry to get its results', false);
       }
       return;
     }
     // Aborted: fence the id for good, then tell the in-doubt branches.
-    t.phase = 'tombstoning';
-    t.lateVoters = inDoubt;
+    moveTo(t, { phase: 'tombstoning', lateVoters: inDoubt });
     this.counters.tombstones++;
     this.emit({
       type: 'persist',
-      record: { kind: 'decision', record: this.abortRecord(txn, known, 'no record of this transaction: presumed aborted', 'PRESUMED', '') },
+      record: { kind: 'decision', record: this.abortRecord(t.id, known, 'no record of this transaction: presumed aborted', 'PRESUMED', '') },
       sync: true,
     });
   }
 
-  private startPrepare(txn: TxnId, t: CoordinatorTxn, msg: TransactMessage): void {
-    t.phase = 'preparing';
+  private startPrepare(t: CoordinatorTxn): void {
+    const { msg } = requestOf(t);
+    moveTo(t, { phase: 'preparing' });
     msg.ops.forEach((op, i) => {
       const owner = ownerOf(op.key, this.config.participants);
       let b = t.branches.get(owner);
@@ -477,144 +424,153 @@ export class CoordinatorCore {
       b.ops.push(op);
       b.opIndex.push(i);
     });
-    const participants = [...t.branches.keys()].sort();
+    const participants = sorted(t.branches.keys());
     const lockWaitMs = Math.max(0, Math.min(this.config.maxLockWaitMs, Math.floor(msg.timeoutMs / 2)));
     for (const p of participants) {
-      const b = t.branches.get(p)!;
-      this.emit({
-        type: 'send',
-        to: p,
-        message: {
-          kind: 'prepare',
-          msg: {
-            txn,
-            coordinatorId: this.id,
-            coordinatorAddr: this.config.selfAddr,
-            ops: b.ops,
-            participants,
-            participantAddrs: participants.map((id) => this.config.participantAddrs[id] ?? ''),
-            protocol: msg.protocol,
-            age: msg.age,
-            lockWaitMs,
-          },
-        },
-      });
+      const prepare: PrepareMessage = {
+        txn: t.id,
+        coordinatorId: this.id,
+        coordinatorAddr: this.config.selfAddr,
+        ops: t.branches.get(p)!.ops,
+        participants,
+        participantAddrs: participants.map((id) => this.config.participantAddrs[id] ?? ''),
+        protocol: msg.protocol,
+        age: msg.age,
+        lockWaitMs,
+      };
+      this.emit({ type: 'send', to: p, message: { kind: 'prepare', msg: prepare } });
     }
-    this.emit({ type: 'setTimer', timer: { kind: 'prepareTimeout', txn }, at: this.now + msg.timeoutMs });
+    this.emit({ type: 'setTimer', timer: { kind: 'prepareTimeout', txn: t.id }, at: this.now + msg.timeoutMs });
   }
 
   private onVote(txn: TxnId, from: NodeId, vote: Vote): void {
     const t = this.txns.get(txn);
-    if (!t || t.phase !== 'preparing') {
-      // A late vote. If it holds locks for an aborted transaction, tell it now rather than
-      // leaving it to time out and ask (once the abort is durable, for a client-chosen id).
-      const done = t ? undefined : this.recent.get(txn);
-      if (done?.outcome === 'ABORTED' && vote.kind !== 'NO') this.sendDecision(txn, 'abort', [from]);
-      if (t?.phase === 'aborting' && vote.kind !== 'NO') t.lateVoters.push(from);
-      return;
-    }
+    if (!t || t.state.phase !== 'preparing') return this.onLateVote(txn, t, from, vote);
+    const { rules } = requestOf(t);
     const b = t.branches.get(from);
     invariant(b, () => `vote for ${txn} from ${from}, which is not one of its participants`);
     if (b.vote) return; // duplicate
-    if (vote.kind === 'NO' && vote.code === 'UNAVAILABLE_PARTICIPANT' && t.msg!.protocol === 'nb') {
-      // Not a vote: no log holds it. Under nb only a log's ABORT may abort: ask the logs now.
-      this.startNbTermination(txn, t, `participant ${from} unreachable`);
-      return;
+    if (vote.kind === 'NO' && vote.code === 'UNAVAILABLE_PARTICIPANT' && rules.onMissingVote === 'askTheLogs') {
+      // Not a vote: no log holds it. Only a log's ABORT may abort: ask the logs now.
+      return this.startLogTermination(t, `participant ${from} unreachable`);
     }
     b.vote = vote;
-    if (vote.kind === 'NO') {
-      this.abort(txn, t, `participant ${from}: ${vote.reason}`, vote.code);
-      return;
-    }
+    if (vote.kind === 'NO') return this.abort(t, `participant ${from}: ${vote.reason}`, vote.code);
     vote.results.forEach((r, i) => {
       t.results[b.opIndex[i]!] = r;
     });
     if ([...t.branches.values()].some((x) => !x.vote)) return;
-    const participants = [...t.branches.keys()].sort();
-    if ([...t.branches.values()].every((x) => x.vote!.kind === 'READ_ONLY')) {
-      // Nothing was written anywhere: no decision to force. Releasing the read locks is all.
-      // The record is written unforced only so that GetTransaction can tell COMMITTED later;
-      // if a crash loses it, the id reads as aborted, which for a read loses nothing.
-      // The txn stays in memory until the record lands, so that no lookup can miss it
-      // in between and fence the id as aborted.
-      this.counters.readOnly++;
-      const record: DecisionRecord = { ...this.commitRecord(txn, t, participants), readOnly: true };
-      t.phase = 'recording';
-      t.decision = record;
-      for (const w of t.outcomeWaiters) this.replyDecision(w, record);
-      for (const w of t.queryWaiters) this.replyDecision(w, record);
-      t.outcomeWaiters = [];
-      t.queryWaiters = [];
-      this.sendDecision(txn, 'commit', participants);
-      this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: false });
+    const readOnly = [...t.branches].filter(([, x]) => x.vote!.kind === 'READ_ONLY').map(([p]) => p);
+    if (rules.confirmReadOnlyBranches && readOnly.length > 0 && t.branches.size > 1) {
+      // Unforced read-only votes hold their read locks in memory only. Release them now and ask
+      // each whether it still held them: one that restarted since its vote lost them, and others
+      // may have written what it read before the other branches read theirs.
+      moveTo(t, { phase: 'confirming', awaiting: new Set(readOnly) });
+      for (const p of readOnly) this.emit({ type: 'send', to: p, message: { kind: 'release', txn } });
       return;
     }
-    this.allVotedYes(txn, t);
+    this.allVotesIn(t);
   }
 
-  private allVotedYes(txn: TxnId, t: CoordinatorTxn): void {
-    const participants = [...t.branches.keys()].sort();
-    switch (t.msg!.protocol) {
-      case '2pc':
-        this.forceCommit(txn, t);
-        return;
-      case '3pc':
+  /** A vote after the voting ended: locks held for an aborted transaction are released now. */
+  private onLateVote(txn: TxnId, t: CoordinatorTxn | undefined, from: NodeId, vote: Vote): void {
+    if (vote.kind === 'NO') return;
+    // Once the abort is durable, for a client-chosen id.
+    if (!t && this.recent.get(txn)?.outcome === 'ABORTED') this.sendDecision(txn, 'abort', [from]);
+    if (t?.state.phase === 'aborting') t.state.lateVoters.push(from);
+  }
+
+  private onAck(txn: TxnId, from: NodeId, known: boolean): void {
+    const t = this.txns.get(txn);
+    const s = t?.state;
+    const b = t?.branches.get(from);
+    if (!t || !s || !b) return;
+    if (s.phase === 'confirming') {
+      if (!s.awaiting.delete(from)) return;
+      b.acked = true;
+      if (!known) {
+        this.counters.readOnlyRestarts++;
+        return this.abort(t, `read-only participant ${from} restarted before the decision: its reads may be from another snapshot`, 'CONFLICT');
+      }
+      if (s.awaiting.size === 0) this.allVotesIn(t);
+      return;
+    }
+    if (s.phase !== 'committed') return;
+    b.acked = true;
+    if ([...t.branches.values()].every((x) => x.acked)) {
+      this.forget(t, s.decision);
+      // END need not be forced: losing it only means re-sending a commit that is acked again.
+      this.emit({ type: 'persist', record: { kind: 'end', txn }, sync: false });
+    }
+  }
+
+  /** Every vote is YES or READ_ONLY (and every read-only branch that had to confirm did). */
+  private allVotesIn(t: CoordinatorTxn): void {
+    if ([...t.branches.values()].some((x) => x.vote!.kind !== 'READ_ONLY')) return this.allVotedYes(t);
+    // Nothing was written anywhere: no decision to force. Releasing the read locks is all.
+    // The record is written unforced only so that GetTransaction can tell COMMITTED later;
+    // if a crash loses it, the id reads as aborted, which for a read loses nothing.
+    // The txn stays in memory until the record lands, so that no lookup can miss it
+    // in between and fence the id as aborted.
+    this.counters.readOnly++;
+    const record: DecisionRecord = { ...this.commitRecord(t), readOnly: true };
+    moveTo(t, { phase: 'recording', decision: record });
+    this.answerAll(t, record);
+    this.sendDecision(t.id, 'commit', this.unacked(t));
+    this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: false });
+  }
+
+  private allVotedYes(t: CoordinatorTxn): void {
+    const { rules } = requestOf(t);
+    switch (rules.onAllYes) {
+      case 'forceDecision':
+        return this.forceCommit(t);
+      case 'precommitThenDecide':
         // Nobody commits before every participant is pre-committed (or presumed failed).
-        t.phase = 'precommitting';
-        for (const p of participants) this.emit({ type: 'send', to: p, message: { kind: 'precommit', txn } });
-        this.emit({ type: 'setTimer', timer: { kind: 'precommitTimeout', txn }, at: this.now + this.config.precommitTimeoutMs });
+        moveTo(t, { phase: 'precommitting' });
+        for (const p of sorted(t.branches.keys())) this.emit({ type: 'send', to: p, message: { kind: 'precommit', txn: t.id } });
+        this.emit({ type: 'setTimer', timer: { kind: 'precommitTimeout', txn: t.id }, at: this.now + this.config.precommitTimeoutMs });
         return;
-      case 'nb': {
+      case 'votesAreTheDecision': {
         // Every YES is durable in its participant's log: that IS the commit. The record here is
         // only a cache for GetTransaction, written unforced; losing it loses nothing.
-        const record: DecisionRecord = { ...this.commitRecord(txn, t, participants), protocol: 'nb' };
-        t.decision = record;
-        this.announceCommit(txn, t, record);
+        const record: DecisionRecord = { ...this.commitRecord(t), protocol: rules.name };
+        this.announceCommit(t, record);
         this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: false });
         return;
       }
     }
   }
 
-  private forceCommit(txn: TxnId, t: CoordinatorTxn): void {
-    t.phase = 'deciding';
-    t.decision = this.commitRecord(txn, t, [...t.branches.keys()].sort());
-    this.emit({ type: 'persist', record: { kind: 'decision', record: t.decision }, sync: true });
+  private forceCommit(t: CoordinatorTxn): void {
+    const decision = this.commitRecord(t);
+    moveTo(t, { phase: 'deciding', decision });
+    this.emit({ type: 'persist', record: { kind: 'decision', record: decision }, sync: true });
   }
 
   private onPrecommitAck(txn: TxnId, from: NodeId, ok: boolean): void {
     const t = this.txns.get(txn);
-    if (!t || t.phase !== 'precommitting') return;
+    if (!t || t.state.phase !== 'precommitting') return;
     const b = t.branches.get(from);
     if (!b) return;
-    if (!ok) {
-      // It aborted meanwhile (a termination ran without us): nobody may commit now.
-      this.abort(txn, t, `participant ${from} refused PreCommit: already aborted`, 'TIMED_OUT');
-      return;
-    }
+    // Refused: it aborted meanwhile (a termination ran without us): nobody may commit now.
+    if (!ok) return this.abort(t, `participant ${from} refused PreCommit: already aborted`, 'TIMED_OUT');
     b.precommitted = true;
-    if ([...t.branches.values()].every((x) => x.precommitted)) this.forceCommit(txn, t);
+    if ([...t.branches.values()].every((x) => x.precommitted)) this.forceCommit(t);
   }
 
-  /** nb: ask every log that has not shown a YES to hold ABORT, then decide from what they hold. */
-  private startNbTermination(txn: TxnId, t: CoordinatorTxn, why: string): void {
-    t.phase = 'terminating';
+  /** A vote is missing: ask every log that has not shown a YES to hold ABORT, then decide from what they hold. */
+  private startLogTermination(t: CoordinatorTxn, why: string): void {
     this.counters.terminations++;
-    this.emit({ type: 'log', level: 'info', txn, msg: `nb termination: ${why}` });
+    this.emit({ type: 'log', level: 'info', txn: t.id, msg: `${requestOf(t).rules.name} termination: ${why}` });
     const silent = [...t.branches].filter(([, b]) => b.vote?.kind !== 'YES').map(([p]) => p);
-    this.askStates(txn, t, silent, true);
+    moveTo(t, { phase: 'terminating', round: this.askStates(t.id, silent, true) });
   }
 
-  private concludeTermination(txn: TxnId, t: CoordinatorTxn): void {
-    const answers = [...t.answers!];
-    delete t.answers;
-    delete t.awaiting;
-    const aborted = answers.find(([, a]) => a.state === 'ABORTED');
-    if (aborted) {
-      this.abort(txn, t, `participant ${aborted[0]} holds ABORT (no vote in time)`, 'TIMED_OUT');
-      return;
-    }
-    if (answers.every(([, a]) => isInDoubt(a.state) || a.state === 'COMMITTED')) {
+  private concludeTermination(t: CoordinatorTxn, answers: Map<NodeId, StateAnswer>): void {
+    const aborted = [...answers].find(([, a]) => a.state === 'ABORTED');
+    if (aborted) return this.abort(t, `participant ${aborted[0]} holds ABORT (no vote in time)`, 'TIMED_OUT');
+    if ([...answers.values()].every((a) => isInDoubt(a.state) || a.state === 'COMMITTED')) {
       for (const [p, a] of answers) {
         const b = t.branches.get(p)!;
         // Its vote never reached us; the one in its log counts, with the results it holds.
@@ -625,141 +581,132 @@ export class CoordinatorCore {
           });
         }
       }
-      this.allVotedYes(txn, t);
-      return;
+      return this.allVotedYes(t);
     }
     // A log is out of reach: the outcome is unknown until it returns. The participants that
     // voted YES finish it themselves (their own termination); a client can ask GetTransaction.
-    const down = answers.filter(([, a]) => a.state === 'UNREACHABLE').map(([p]) => p);
+    const down = [...answers].filter(([, a]) => a.state === 'UNREACHABLE').map(([p]) => p);
     this.counters.unknownOutcomes++;
-    this.emit({ type: 'log', level: 'warn', txn, msg: `nb termination undecided: unreachable ${down.join(',')}` });
-    this.txns.delete(txn);
-    for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.replyPending(w, txn, t, `vote logs unreachable: ${down.join(',')}`, false);
+    this.emit({ type: 'log', level: 'warn', txn: t.id, msg: `termination undecided: unreachable ${down.join(',')}` });
+    this.forget(t);
+    for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.replyPending(w, t, `vote logs unreachable: ${down.join(',')}`, false);
   }
 
   private onPersisted(record: CoordinatorRecord): void {
     if (record.kind === 'end') return;
     const d = record.record;
     const t = this.txns.get(d.txn);
+    const s = t?.state;
     if (d.readOnly) {
-      if (t?.phase === 'recording') {
-        this.txns.delete(d.txn);
-        this.recent.set(d.txn, d);
-      }
+      if (t && s?.phase === 'recording') this.forget(t, d);
       return;
     }
     if (d.outcome === 'ABORTED') {
-      if (t?.phase !== 'tombstoning' && t?.phase !== 'aborting') return; // an unforced abort record landed
-      this.txns.delete(d.txn);
-      this.recent.set(d.txn, d);
-      this.sendDecision(d.txn, 'abort', t.lateVoters);
+      if (!t || (s?.phase !== 'tombstoning' && s?.phase !== 'aborting')) return; // an unforced abort record landed
+      this.forget(t, d);
+      this.sendDecision(d.txn, 'abort', s.lateVoters);
       for (const w of t.outcomeWaiters) this.answerTransact(w, t.msg ?? null, d);
       for (const w of t.queryWaiters) this.replyDecision(w, d);
       return;
     }
-    if (d.protocol === 'nb') return; // the unforced cache landed; the commit was announced already
-    invariant(t?.phase === 'deciding', () => `commit of ${d.txn} persisted in phase ${t?.phase}`);
+    if (d.protocol !== undefined && !rulesOf(d.protocol).decisionIsForced) return; // the unforced cache landed; the commit was announced already
+    invariant(t && s?.phase === 'deciding', () => `commit of ${d.txn} persisted in phase ${s?.phase}`);
     // Only now, with the decision durable, may anyone hear it.
-    this.announceCommit(d.txn, t, d);
+    this.announceCommit(t, d);
   }
 
-  private announceCommit(txn: TxnId, t: CoordinatorTxn, d: DecisionRecord): void {
-    t.phase = 'committed';
+  private announceCommit(t: CoordinatorTxn, d: DecisionRecord): void {
+    const s = moveTo(t, { phase: 'committed', decision: d, resendDelayMs: this.config.resendMinMs });
     this.counters.committed++;
     // The participants first: a client's next transaction on the same keys then finds the
     // locks already on their way out.
-    this.sendDecision(txn, 'commit', d.participants);
-    for (const w of t.outcomeWaiters) this.replyDecision(w, d);
-    for (const w of t.queryWaiters) this.replyDecision(w, d);
-    t.outcomeWaiters = [];
-    t.queryWaiters = [];
-    this.emit({ type: 'setTimer', timer: { kind: 'resend', txn }, at: this.now + t.resendDelayMs });
-  }
-
-  private onAck(txn: TxnId, from: NodeId): void {
-    const t = this.txns.get(txn);
-    if (!t || t.phase !== 'committed') return;
-    const b = t.branches.get(from);
-    if (!b) return;
-    b.acked = true;
-    if ([...t.branches.values()].every((x) => x.acked)) {
-      this.txns.delete(txn);
-      this.recent.set(txn, t.decision!);
-      // END need not be forced: losing it only means re-sending a commit that is acked again.
-      this.emit({ type: 'persist', record: { kind: 'end', txn }, sync: false });
-    }
+    this.sendDecision(t.id, 'commit', this.unacked(t));
+    this.answerAll(t, d);
+    this.emit({ type: 'setTimer', timer: { kind: 'resend', txn: t.id }, at: this.now + s.resendDelayMs });
   }
 
   private onTimer(timer: CoordinatorTimer): void {
     const t = this.txns.get(timer.txn);
     if (!t) return;
-    if (timer.kind === 'precommitTimeout') {
-      if (t.phase !== 'precommitting') return;
-      // Skeen: a missing PreCommit ack means that participant failed; it adopts the outcome
-      // when it returns. (If it is merely cut off, its side may abort: 3pc's known limit.)
-      this.counters.precommitTimeouts++;
-      const silent = [...t.branches].filter(([, b]) => !b.precommitted).map(([p]) => p);
-      this.emit({ type: 'log', level: 'warn', txn: timer.txn, msg: `no PreCommit ack from ${silent.join(',')}: committing anyway` });
-      this.forceCommit(timer.txn, t);
-      return;
-    }
-    if (timer.kind === 'prepareTimeout') {
-      if (t.phase !== 'preparing') return;
-      this.counters.timeouts++;
-      const silent = [...t.branches.entries()].filter(([, b]) => !b.vote).map(([p]) => p);
-      if (t.msg!.protocol === 'nb') {
-        this.startNbTermination(timer.txn, t, `no vote from ${silent.join(', ')} within ${t.msg!.timeoutMs} ms`);
+    const s = t.state;
+    switch (timer.kind) {
+      case 'precommitTimeout': {
+        if (s.phase !== 'precommitting') return;
+        // Skeen: a missing PreCommit ack means that participant failed; it adopts the outcome
+        // when it returns. (If it is merely cut off, its side may abort: 3pc's known limit.)
+        this.counters.precommitTimeouts++;
+        const silent = [...t.branches].filter(([, b]) => !b.precommitted).map(([p]) => p);
+        this.emit({ type: 'log', level: 'warn', txn: t.id, msg: `no PreCommit ack from ${silent.join(',')}: committing anyway` });
+        return this.forceCommit(t);
+      }
+      case 'prepareTimeout':
+        return this.onPrepareTimeout(t);
+      case 'resend': {
+        if (s.phase !== 'committed') return;
+        this.sendDecision(t.id, 'commit', this.unacked(t));
+        s.resendDelayMs = Math.min(s.resendDelayMs * 2, this.config.resendMaxMs);
+        this.emit({ type: 'setTimer', timer: { kind: 'resend', txn: t.id }, at: this.now + s.resendDelayMs });
         return;
       }
-      this.abort(timer.txn, t, `no vote from ${silent.join(', ')} within ${t.msg!.timeoutMs} ms`, 'TIMED_OUT');
-      return;
     }
-    if (t.phase !== 'committed') return;
-    const unacked = [...t.branches.entries()].filter(([, b]) => !b.acked).map(([p]) => p);
-    this.sendDecision(timer.txn, 'commit', unacked);
-    t.resendDelayMs = Math.min(t.resendDelayMs * 2, this.config.resendMaxMs);
-    this.emit({ type: 'setTimer', timer: { kind: 'resend', txn: timer.txn }, at: this.now + t.resendDelayMs });
   }
 
-  private abort(txn: TxnId, t: CoordinatorTxn, reason: string, code: AbortCode): void {
+  private onPrepareTimeout(t: CoordinatorTxn): void {
+    const s = t.state;
+    if (s.phase !== 'preparing' && s.phase !== 'confirming') return;
+    const { msg, rules } = requestOf(t);
+    this.counters.timeouts++;
+    if (s.phase === 'confirming') {
+      return this.abort(t, `read-only participants ${sorted(s.awaiting).join(', ')} did not confirm within ${msg.timeoutMs} ms`, 'TIMED_OUT');
+    }
+    const silent = [...t.branches.entries()].filter(([, b]) => !b.vote).map(([p]) => p);
+    const why = `no vote from ${silent.join(', ')} within ${msg.timeoutMs} ms`;
+    if (rules.onMissingVote === 'askTheLogs') return this.startLogTermination(t, why);
+    this.abort(t, why, 'TIMED_OUT');
+  }
+
+  private unacked(t: CoordinatorTxn): NodeId[] {
+    return sorted([...t.branches].filter(([, b]) => !b.acked).map(([p]) => p));
+  }
+
+  private abort(t: CoordinatorTxn, reason: string, code: AbortCode): void {
+    const { msg } = requestOf(t);
     // Tell everyone but the participants that really voted NO: a NO made up for one that could
     // not be reached may hide a prepare still on its way there, which must not be left waiting.
+    // Read-only branches released already are done.
     const notNo = [...t.branches.entries()]
-      .filter(([, b]) => b.vote?.kind !== 'NO' || b.vote.code === 'UNAVAILABLE_PARTICIPANT')
+      .filter(([, b]) => !b.acked && (b.vote?.kind !== 'NO' || b.vote.code === 'UNAVAILABLE_PARTICIPANT'))
       .map(([p]) => p);
-    const record = this.abortRecord(txn, [...t.branches.keys()].sort(), reason, code, t.msg!.digest);
+    const record = this.abortRecord(t.id, sorted(t.branches.keys()), reason, code, msg.digest);
     this.counters.aborted++;
-    this.emit({ type: 'log', level: 'debug', txn, msg: `aborted: ${reason}` });
-    if (t.msg!.clientId) {
+    this.emit({ type: 'log', level: 'debug', txn: t.id, msg: `aborted: ${reason}` });
+    if (msg.clientId) {
       // The caller may retry this id. Nobody hears the abort before it is durable: neither the
       // client, nor a participant (an ABORT overtaken by a crash and a re-run could otherwise
       // reach a participant of the re-run, which commits).
-      t.phase = 'aborting';
-      t.lateVoters = notNo;
+      moveTo(t, { phase: 'aborting', lateVoters: notNo });
       this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: true });
       return;
     }
-    this.sendDecision(txn, 'abort', notNo);
-    this.txns.delete(txn);
-    this.recent.set(txn, record);
-    for (const w of t.outcomeWaiters) this.replyDecision(w, record);
-    for (const w of t.queryWaiters) this.replyDecision(w, record);
+    this.sendDecision(t.id, 'abort', notNo);
+    this.forget(t, record);
+    this.answerAll(t, record);
     // Presumed abort: the record only serves to tell the reason later; it is not forced.
     this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: false });
   }
 
-  private commitRecord(txn: TxnId, t: CoordinatorTxn, participants: NodeId[]): DecisionRecord {
+  private commitRecord(t: CoordinatorTxn): DecisionRecord {
     invariant(
       [...t.branches.values()].every((b) => b.vote && b.vote.kind !== 'NO'),
-      () => `commit of ${txn} without a YES from every participant`,
+      () => `commit of ${t.id} without a YES from every participant`,
     );
     return {
-      txn,
+      txn: t.id,
       outcome: 'COMMITTED',
-      participants,
+      participants: sorted(t.branches.keys()),
       results: t.results,
       reason: '',
-      digest: t.msg!.digest,
+      digest: requestOf(t).msg.digest,
       decidedAtMs: this.now,
     };
   }
@@ -770,6 +717,14 @@ export class CoordinatorCore {
 
   private sendDecision(txn: TxnId, kind: 'commit' | 'abort', to: NodeId[]): void {
     for (const p of to) this.emit({ type: 'send', to: p, message: { kind, txn } });
+  }
+
+  /** Every waiting client and query hears the decision. */
+  private answerAll(t: CoordinatorTxn, d: DecisionRecord): void {
+    for (const w of t.outcomeWaiters) this.replyDecision(w, d);
+    for (const w of t.queryWaiters) this.replyDecision(w, d);
+    t.outcomeWaiters = [];
+    t.queryWaiters = [];
   }
 
   private answerTransact(replyTo: ReplyTo, msg: TransactMessage | null, record: DecisionRecord): void {
@@ -787,6 +742,15 @@ export class CoordinatorCore {
     });
   }
 
+  private rejectBusy(replyTo: ReplyTo, txn: TxnId): void {
+    this.reply(replyTo, {
+      kind: 'rejected',
+      txn,
+      status: 'RESOURCE_EXHAUSTED',
+      message: `coordinator ${this.id} has ${this.txns.size} transactions in flight; retry later`,
+    });
+  }
+
   private replyDecision(replyTo: ReplyTo, d: DecisionRecord): void {
     this.reply(replyTo, {
       kind: 'outcome',
@@ -799,32 +763,29 @@ export class CoordinatorCore {
     });
   }
 
-  private replyPending(replyTo: ReplyTo, txn: TxnId, t: CoordinatorTxn, reason = 'transaction is in progress', inProgress = true): void {
+  private replyPending(replyTo: ReplyTo, t: CoordinatorTxn, reason = 'transaction is in progress', inProgress = true): void {
     this.reply(replyTo, {
       kind: 'outcome',
-      txn,
+      txn: t.id,
       outcome: 'PENDING',
       inProgress,
       reason,
       results: [],
-      participants: [...t.branches.keys()].sort(),
+      participants: sorted(t.branches.keys()),
     });
-  }
-
-  private newTxn(phase: Phase, msg: TransactMessage | undefined, outcomeWaiters: ReplyTo[], queryWaiters: ReplyTo[]): CoordinatorTxn {
-    return {
-      phase,
-      ...(msg ? { msg } : {}),
-      branches: new Map(),
-      outcomeWaiters,
-      queryWaiters,
-      results: [],
-      resendDelayMs: this.config.resendMinMs,
-      lateVoters: [],
-    };
   }
 
   private reply(to: ReplyTo, reply: CoordinatorReply): void {
     this.emit({ type: 'reply', to, reply });
   }
 }
+
+function knownParticipants(answers: Map<NodeId, StateAnswer>): NodeId[] {
+  return sorted([...answers].filter(([, a]) => a.state !== 'UNKNOWN' && a.state !== 'UNREACHABLE').map(([p]) => p));
+}
+
+function describeAnswers(answers: Map<NodeId, StateAnswer>): string {
+  return [...answers].map(([p, a]) => `${p}=${a.state}`).join(' ');
+}
+
+export type { Branch };

@@ -2,44 +2,27 @@ import { BoundedMap } from './boundedMap.js';
 import { invariant } from './invariant.js';
 import { LockTable } from './lockTable.js';
 import { evaluateOps, lockSet } from './ops.js';
+import { DEFAULT_PROTOCOL, rulesOf } from './protocols/index.js';
+import {
+  assertMayEnd,
+  isUnsettled,
+  moveTo,
+  viewOf,
+  votedOf,
+  type InquiryOutcome,
+  type ParticipantTxn,
+  type PrepareMessage,
+  type ReplyTo,
+  type Termination,
+  type Voted,
+} from './participantTxn.js';
 import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from './records.js';
-import { cooperativeTermination, logOnceTermination, threePhaseTermination, type TerminationVerdict } from './termination.js';
-import type {
-  AbortCode,
-  KeyWrite,
-  LockRequest,
-  NodeId,
-  OpResult,
-  Outcome,
-  PeerState,
-  ProtocolName,
-  StoredValue,
-  TxnAge,
-  TxnId,
-  TxnOp,
-  TxnStateView,
-  Vote,
-} from './types.js';
+import type { AbortCode, NodeId, OpResult, Outcome, PeerState, ProtocolName, StoredValue, TxnId, TxnStateView, Vote } from './types.js';
 
-/** Opaque handle of a pending RPC; the runtime maps it back to a callback. */
-export type ReplyTo = number;
-
-export interface PrepareMessage {
-  txn: TxnId;
-  coordinatorId: NodeId;
-  coordinatorAddr: string;
-  ops: TxnOp[];
-  participants: NodeId[];
-  /** Where each participant listens (same order as `participants`), for termination. */
-  participantAddrs: string[];
-  protocol: ProtocolName;
-  age: TxnAge;
-  lockWaitMs: number;
-}
+export type { InquiryOutcome, PrepareMessage, ReplyTo } from './participantTxn.js';
 
 export type PrecommitResult = 'ok' | 'refused' | 'unreachable';
 
-export type InquiryOutcome = Outcome | 'PENDING' | 'UNDECIDED' | 'UNREACHABLE';
 
 export type ParticipantEvent =
   | { type: 'recover'; prepared: PrepareRecord[] }
@@ -47,6 +30,8 @@ export type ParticipantEvent =
   | { type: 'readDone'; txn: TxnId; values: Map<string, StoredValue>; finished: ParticipantOutcomeRecord | null }
   | { type: 'persisted'; record: ParticipantRecord }
   | { type: 'decision'; replyTo: ReplyTo | null; txn: TxnId; outcome: Outcome }
+  /** 2pc: release a READ_ONLY branch's read locks before the decision; acked known only if it still held them. */
+  | { type: 'release'; replyTo: ReplyTo; txn: TxnId }
   /**
    * What the coordinator said: PENDING = it is running the transaction and will decide;
    * UNDECIDED = it has no record and cannot decide it (the participants must).
@@ -95,63 +80,6 @@ export type ParticipantEffect =
   | { type: 'sendPeer'; txn: TxnId; to: NodeId; addr: string; message: 'precommit' | 'commit' | 'abort' }
   | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string };
 
-/**
- * checking: a termination query found no trace in memory and reads the outcome log before
- * aborting. precommitting/precommitted: 3pc's p state being forced / durable.
- */
-type Phase =
-  | 'checking'
-  | 'locking'
-  | 'reading'
-  | 'persisting'
-  | 'prepared'
-  | 'precommitting'
-  | 'precommitted'
-  | 'readonly'
-  | 'committing'
-  | 'aborting';
-
-interface Termination {
-  states: Map<NodeId, PeerState>;
-  waiting: Set<NodeId>;
-  /** Peers in doubt since a restart: left out of a 3pc backup election. */
-  recoveredPeers: Set<NodeId>;
-}
-
-interface ParticipantTxn {
-  phase: Phase;
-  msg: PrepareMessage;
-  locks: LockRequest[];
-  lockDeadline: number;
-  voteWaiters: ReplyTo[];
-  ackWaiters: ReplyTo[];
-  writes: KeyWrite[];
-  results: OpResult[];
-  /** An abort arrived while the prepare record was being forced. */
-  abortRequested: boolean;
-  hadPrepare: boolean;
-  inquiryDelayMs: number;
-  /** Asked for its state while not settled: answered once it is. */
-  stateWaiters: ReplyTo[];
-  precommitWaiters: ReplyTo[];
-  /** A durable NO (nb, or aborted by a termination query): the vote to send once forced. */
-  noVote?: Vote;
-  /** Loaded from the log at start: may not lead a 3pc termination on a partial view. */
-  recovered: boolean;
-  termination?: Termination;
-  /** 3pc backup: peers whose PreCommit ack is awaited before committing. */
-  backupAwait?: Set<NodeId>;
-  /** 3pc backup that must force its own p state first: the peers to pre-commit next. */
-  backupUncertain?: NodeId[];
-  /** A decision that arrived while the p state was being forced. */
-  afterPrecommit?: Outcome;
-  /** The outcome log was read and holds nothing for this transaction. */
-  outcomeAbsent: boolean;
-  /** Made up by a state query for a transaction it never saw: its msg is a placeholder. */
-  placeholder: boolean;
-  lastInquiry?: InquiryOutcome;
-}
-
 export interface ParticipantConfig {
   /** How long a YES voter waits for the decision before it asks the coordinator. */
   inquireAfterMs: number;
@@ -172,17 +100,26 @@ export const DEFAULT_PARTICIPANT_CONFIG: ParticipantConfig = {
 export type ParticipantTxnView = TxnStateView;
 
 /**
- * The participant's side of the commit protocols (presumed-abort 2pc with cooperative
- * termination, Skeen's 3pc with its termination protocol, nb with log-once votes) and strict
- * two-phase locking, as a pure state machine: step(event, now) → effects. The runtime executes
- * the effects in order and feeds back `readDone`, `persisted` and the peers' answers; locks are
- * released only once a decision is durable, so no later reader can see a value that might vanish.
+ * A finished transaction remembered in memory: its outcome record, or (outcome null) a read-only
+ * branch whose locks were released before the decision, which it may never hear.
+ */
+type Remembered = ParticipantOutcomeRecord | { txn: TxnId; outcome: null; results: OpResult[]; readOnly: true };
+
+const ABORTED_BY_PEER: Vote = { kind: 'NO', reason: 'aborted by a peer terminating the transaction', code: 'CONFLICT' };
+
+/**
+ * The participant's side of the commit protocols and strict two-phase locking, as a pure state
+ * machine: step(event, now) → effects. Each transaction's phase and the data of that phase are
+ * one value (participantTxn.ts) changed only through moveTo; what differs between protocols is
+ * asked of the transaction's CommitProtocol. The runtime executes the effects in order and feeds
+ * back `readDone`, `persisted` and the peers' answers; locks are released only once a decision is
+ * durable, so no later reader can see a value that might vanish.
  */
 export class ParticipantCore {
   private readonly txns = new Map<TxnId, ParticipantTxn>();
   private readonly locks = new LockTable();
   private readonly waiting: TxnId[] = [];
-  private readonly recent: BoundedMap<TxnId, ParticipantOutcomeRecord>;
+  private readonly recent: BoundedMap<TxnId, Remembered>;
   /** PreCommits of transactions not in memory, waiting for their outcome-log read. */
   private readonly precommitChecks = new Set<ReplyTo>();
   private effects: ParticipantEffect[] = [];
@@ -230,6 +167,9 @@ export class ParticipantCore {
       case 'decision':
         this.onDecision(event.txn, event.outcome, event.replyTo);
         break;
+      case 'release':
+        this.onRelease(event.txn, event.replyTo);
+        break;
       case 'inquiryResult':
         this.onInquiryResult(event.txn, event.outcome);
         break;
@@ -260,15 +200,14 @@ export class ParticipantCore {
   /** What this participant knows in memory; `null` means: look in the outcome log. */
   view(txn: TxnId): ParticipantTxnView | null {
     const t = this.txns.get(txn);
-    if (t) return this.stateOf(t);
-    return this.recent.get(txn)?.outcome ?? null;
+    if (t) return viewOf(t.state);
+    const done = this.recent.get(txn);
+    return done ? (done.outcome ?? 'READ_ONLY') : null;
   }
 
   /** Transactions that voted YES and wait for their decision. */
   inDoubt(): TxnId[] {
-    return [...this.txns.entries()]
-      .filter(([, t]) => t.phase === 'prepared' || t.phase === 'precommitted')
-      .map(([id]) => id);
+    return [...this.txns.values()].filter((t) => t.state.phase === 'prepared' || t.state.phase === 'precommitted').map((t) => t.id);
   }
 
   get lockedKeys(): number {
@@ -288,48 +227,29 @@ export class ParticipantCore {
     this.effects.push(effect);
   }
 
-  private stateOf(t: ParticipantTxn): TxnStateView {
-    switch (t.phase) {
-      case 'checking':
-        return 'UNKNOWN';
-      case 'locking':
-      case 'reading':
-      case 'persisting':
-        return 'PREPARING';
-      case 'prepared':
-      case 'precommitting':
-        return 'PREPARED';
-      case 'precommitted':
-        return 'PRECOMMITTED';
-      case 'readonly':
-        return 'READ_ONLY';
-      case 'committing':
-        return 'COMMITTED';
-      case 'aborting':
-        return t.hadPrepare ? 'ABORTED' : 'PREPARING';
-    }
+  private newTxn(msg: PrepareMessage, state: ParticipantTxn['state'], extra: Partial<Pick<ParticipantTxn, 'locks' | 'recovered' | 'placeholder' | 'outcomeAbsent'>> = {}): ParticipantTxn {
+    const t: ParticipantTxn = {
+      id: msg.txn,
+      msg,
+      rules: rulesOf(msg.protocol),
+      locks: extra.locks ?? [],
+      waiters: { vote: [], ack: [], state: [], precommit: [] },
+      recovered: extra.recovered ?? false,
+      placeholder: extra.placeholder ?? false,
+      outcomeAbsent: extra.outcomeAbsent ?? false,
+      inquiry: { delayMs: this.config.inquireAfterMs },
+      state,
+    };
+    this.txns.set(t.id, t);
+    return t;
   }
 
-  private newTxn(phase: Phase, msg: PrepareMessage, extra: Partial<ParticipantTxn> = {}): ParticipantTxn {
-    return {
-      phase,
-      msg,
-      locks: [],
-      lockDeadline: 0,
-      voteWaiters: [],
-      ackWaiters: [],
-      writes: [],
-      results: [],
-      abortRequested: false,
-      hadPrepare: false,
-      inquiryDelayMs: this.config.inquireAfterMs,
-      stateWaiters: [],
-      precommitWaiters: [],
-      recovered: false,
-      outcomeAbsent: false,
-      placeholder: false,
-      ...extra,
-    };
+  /** Leaves memory by a legal move (remembering `outcome` if given, to answer duplicates). */
+  private forget(t: ParticipantTxn, outcome?: Remembered): void {
+    assertMayEnd(t);
+    this.txns.delete(t.id);
+    this.dequeue(t.id);
+    if (outcome) this.recent.set(t.id, outcome);
   }
 
   private onRecover(prepared: PrepareRecord[]): void {
@@ -344,21 +264,16 @@ export class ParticipantCore {
         ops: [],
         participants: rec.participants,
         participantAddrs: rec.participantAddrs ?? [],
-        protocol: rec.protocol ?? '2pc',
+        protocol: rec.protocol ?? DEFAULT_PROTOCOL,
         age: rec.age,
         lockWaitMs: 0,
       };
-      this.txns.set(
-        rec.txn,
-        this.newTxn(rec.precommitted ? 'precommitted' : 'prepared', msg, {
-          locks: rec.locks,
-          writes: rec.writes,
-          results: rec.results,
-          hadPrepare: true,
-          recovered: true,
-          outcomeAbsent: true,
-        }),
-      );
+      const voted: Voted = { writes: rec.writes, results: rec.results };
+      this.newTxn(msg, rec.precommitted ? { phase: 'precommitted', voted } : { phase: 'prepared', voted }, {
+        locks: rec.locks,
+        recovered: true,
+        outcomeAbsent: true,
+      });
       // Never resolved alone: ask the coordinator at once (then the peers, by the protocol's rules).
       this.emit({ type: 'inquire', txn: rec.txn, coordinatorId: rec.coordinatorId, coordinatorAddr: rec.coordinatorAddr });
       this.emit({ type: 'log', level: 'info', txn: rec.txn, msg: `recovered ${rec.precommitted ? 'pre-committed' : 'prepared'} transaction; locks re-taken` });
@@ -367,177 +282,168 @@ export class ParticipantCore {
 
   private onPrepare(replyTo: ReplyTo, msg: PrepareMessage): void {
     const existing = this.txns.get(msg.txn);
-    if (existing) {
-      switch (existing.phase) {
-        case 'checking':
-        case 'locking':
-        case 'reading':
-        case 'persisting':
-          existing.voteWaiters.push(replyTo);
-          return;
-        case 'prepared':
-        case 'precommitting':
-        case 'precommitted':
-        case 'committing':
-          this.reply(replyTo, { kind: 'vote', txn: msg.txn, vote: { kind: 'YES', results: existing.results } });
-          return;
-        case 'readonly':
-          this.reply(replyTo, { kind: 'vote', txn: msg.txn, vote: { kind: 'READ_ONLY', results: existing.results } });
-          return;
-        case 'aborting':
-          // An abort not yet durable that no vote preceded: answer once it is.
-          if (!existing.hadPrepare) existing.voteWaiters.push(replyTo);
-          else this.reply(replyTo, this.noVote(msg.txn, 'transaction is being aborted', 'CONFLICT'));
-          return;
-      }
-    }
+    if (existing) return this.onDuplicatePrepare(replyTo, existing);
     const done = this.recent.get(msg.txn);
-    if (done) {
-      this.replyFinished(replyTo, done);
-      return;
+    if (done) return this.replyFinished(replyTo, done);
+    // Includes the `f!<lock>` key of every fenced op: read with the data, raised by the commit.
+    const t = this.newTxn(msg, { phase: 'locking', deadline: this.now + msg.lockWaitMs }, { locks: lockSet(msg.ops) });
+    t.waiters.vote.push(replyTo);
+    this.tryLock(t, true);
+  }
+
+  private onDuplicatePrepare(replyTo: ReplyTo, t: ParticipantTxn): void {
+    const s = t.state;
+    switch (s.phase) {
+      case 'checking':
+      case 'locking':
+      case 'reading':
+      case 'persisting':
+        t.waiters.vote.push(replyTo);
+        return;
+      case 'prepared':
+      case 'precommitting':
+      case 'precommitted':
+      case 'committing':
+        this.reply(replyTo, { kind: 'vote', txn: t.id, vote: { kind: 'YES', results: s.voted.results } });
+        return;
+      case 'readonly':
+        this.reply(replyTo, { kind: 'vote', txn: t.id, vote: { kind: 'READ_ONLY', results: s.results } });
+        return;
+      case 'aborting':
+        // An abort not yet durable that no vote preceded: answer once it is.
+        if (!s.voted) t.waiters.vote.push(replyTo);
+        else this.reply(replyTo, this.noVote(t.id, 'transaction is being aborted', 'CONFLICT'));
+        return;
     }
-    const t = this.newTxn('locking', msg, {
-      // Includes the `f!<lock>` key of every fenced op: read with the data, raised by the commit.
-      locks: lockSet(msg.ops),
-      lockDeadline: this.now + msg.lockWaitMs,
-      voteWaiters: [replyTo],
-    });
-    this.txns.set(msg.txn, t);
-    this.tryLock(msg.txn, t, true);
   }
 
   /** Returns true when the transaction left the locking phase (granted or died). */
-  private tryLock(txn: TxnId, t: ParticipantTxn, first: boolean): boolean {
-    const result = this.locks.tryAcquire(txn, t.msg.age, t.locks);
+  private tryLock(t: ParticipantTxn, first: boolean): boolean {
+    invariant(t.state.phase === 'locking', () => `txn ${t.id} takes locks while ${t.state.phase}`);
+    const result = this.locks.tryAcquire(t.id, t.msg.age, t.locks);
     if (result.kind === 'granted') {
-      t.phase = 'reading';
-      this.emit({ type: 'read', txn, keys: t.locks.map((l) => l.key) });
+      moveTo(t, { phase: 'reading' });
+      this.emit({ type: 'read', txn: t.id, keys: t.locks.map((l) => l.key) });
       return true;
     }
     if (result.kind === 'die') {
       this.counters.lockDies++;
-      this.voteNo(txn, t, `conflict on key ${result.key}: held by an older transaction ${result.holder}`, 'CONFLICT');
+      this.voteNo(t, `conflict on key ${result.key}: held by an older transaction ${result.holder}`, 'CONFLICT');
       return true;
     }
     if (first) {
-      if (t.lockDeadline <= this.now) {
-        this.voteNo(txn, t, `conflict on key ${result.key}: locked by ${result.holders.join(',')}`, 'CONFLICT');
+      if (t.state.deadline <= this.now) {
+        this.voteNo(t, `conflict on key ${result.key}: locked by ${result.holders.join(',')}`, 'CONFLICT');
         return true;
       }
       if (this.waiting.length >= this.config.maxLockWaiters) {
-        this.voteNo(txn, t, `participant ${this.id} is overloaded: ${this.waiting.length} transactions wait for locks`, 'CONFLICT');
+        this.voteNo(t, `participant ${this.id} is overloaded: ${this.waiting.length} transactions wait for locks`, 'CONFLICT');
         return true;
       }
       this.counters.lockWaits++;
-      this.waiting.push(txn);
-      this.emit({ type: 'setTimer', timer: { kind: 'lockWait', txn }, at: t.lockDeadline });
+      this.waiting.push(t.id);
+      this.emit({ type: 'setTimer', timer: { kind: 'lockWait', txn: t.id }, at: t.state.deadline });
     }
     return false;
   }
 
   private onReadDone(txn: TxnId, values: Map<string, StoredValue>, finished: ParticipantOutcomeRecord | null): void {
     const t = this.txns.get(txn);
-    if (!t || t.phase !== 'reading') return; // aborted while reading
+    if (!t || t.state.phase !== 'reading') return; // aborted while reading
     if (finished) {
       // A duplicate prepare of a transaction that already ended here.
       this.locks.release(txn);
-      this.txns.delete(txn);
-      this.recent.set(txn, finished);
-      for (const w of t.voteWaiters) this.replyFinished(w, finished);
+      this.forget(t, finished);
+      for (const w of t.waiters.vote) this.replyFinished(w, finished);
       this.wakeWaiters();
       return;
     }
     t.outcomeAbsent = true;
     const ev = evaluateOps(t.msg.ops, values);
     if (!ev.ok) {
-      this.voteNo(txn, t, ev.reason, ev.code);
+      this.voteNo(t, ev.reason, ev.code);
       return;
     }
-    t.results = ev.results;
-    t.writes = ev.writes;
-    if (ev.writes.length === 0 && t.msg.protocol === '2pc') {
+    if (ev.writes.length === 0 && t.rules.readOnlyVoteIsUnforced) {
       // Read-only here: nothing to force, but the read locks stay until the decision so that
-      // the transaction's reads on every participant happen at one point in time. (3pc and nb
-      // force a vote even for reads: their termination counts every participant's log.)
-      t.phase = 'readonly';
+      // the transaction's reads on every participant happen at one point in time.
+      moveTo(t, { phase: 'readonly', results: ev.results });
       this.counters.readOnly++;
       this.flushVote(t, { kind: 'READ_ONLY', results: ev.results });
-      this.scheduleInquiry(txn, t);
+      this.scheduleInquiry(t);
       return;
     }
-    t.phase = 'persisting';
-    t.hadPrepare = true;
-    const record: PrepareRecord = {
-      txn,
+    const voted: Voted = { writes: ev.writes, results: ev.results };
+    moveTo(t, { phase: 'persisting', voted, abortRequested: false });
+    this.emit({ type: 'persist', record: { kind: 'prepare', record: this.prepareRecord(t, voted, false) }, sync: true });
+  }
+
+  private prepareRecord(t: ParticipantTxn, voted: Voted, precommitted: boolean): PrepareRecord {
+    return {
+      txn: t.id,
       coordinatorId: t.msg.coordinatorId,
       coordinatorAddr: t.msg.coordinatorAddr,
       participants: t.msg.participants,
       participantAddrs: t.msg.participantAddrs,
       protocol: t.msg.protocol,
+      ...(precommitted ? { precommitted: true } : {}),
       age: t.msg.age,
       locks: t.locks,
-      writes: ev.writes,
-      results: ev.results,
+      writes: voted.writes,
+      results: voted.results,
     };
-    this.emit({ type: 'persist', record: { kind: 'prepare', record }, sync: true });
   }
 
   private onPersisted(record: ParticipantRecord): void {
     switch (record.kind) {
-      case 'prepare': {
-        const txn = record.record.txn;
-        const t = this.txns.get(txn);
-        invariant(t?.phase === 'persisting', () => `prepare of ${txn} persisted in phase ${t?.phase}`);
-        if (t.abortRequested) {
-          this.startAbort(txn, t);
-          for (const w of t.voteWaiters) this.reply(w, this.noVote(txn, 'aborted by the coordinator', 'CONFLICT'));
-          t.voteWaiters = [];
-          return;
-        }
-        t.phase = 'prepared';
-        this.counters.prepared++;
-        this.flushVote(t, { kind: 'YES', results: t.results });
-        this.flushStates(t, 'PREPARED');
-        this.scheduleInquiry(txn, t);
-        return;
-      }
-      case 'precommit': {
-        const txn = record.record.txn;
-        const t = this.txns.get(txn);
-        invariant(t?.phase === 'precommitting', () => `precommit of ${txn} persisted in phase ${t?.phase}`);
-        t.phase = 'precommitted';
-        this.counters.precommitted++;
-        // An abort that arrived meanwhile wins: its PreCommit waiters hear "refused" at the end.
-        if (t.afterPrecommit !== 'ABORTED') {
-          for (const w of t.precommitWaiters) this.reply(w, { kind: 'precommitAck', txn, ok: true });
-          t.precommitWaiters = [];
-        }
-        this.flushStates(t, 'PRECOMMITTED');
-        if (t.afterPrecommit) {
-          const outcome = t.afterPrecommit;
-          delete t.afterPrecommit;
-          delete t.backupUncertain;
-          this.onDecision(txn, outcome, null);
-        } else if (t.backupUncertain) {
-          const uncertain = t.backupUncertain;
-          delete t.backupUncertain;
-          this.precommitPeers(txn, t, uncertain);
-        } else {
-          // An inquiry timer that fired while the p state was being forced was dropped.
-          this.scheduleInquiry(txn, t);
-        }
-        return;
-      }
+      case 'prepare':
+        return this.onPrepareDurable(record.record.txn);
+      case 'precommit':
+        return this.onPrecommitDurable(record.record.txn);
       case 'commit':
       case 'abort': {
-        const txn = record.txn;
-        const t = this.txns.get(txn);
+        const t = this.txns.get(record.txn);
         const expected = record.kind === 'commit' ? 'committing' : 'aborting';
-        invariant(t?.phase === expected, () => `${record.kind} of ${txn} persisted in phase ${t?.phase}`);
-        this.finish(txn, t, record.kind === 'commit' ? 'COMMITTED' : 'ABORTED');
+        invariant(t?.state.phase === expected, () => `${record.kind} of ${record.txn} persisted in phase ${t?.state.phase}`);
+        this.finish(t, record.kind === 'commit' ? 'COMMITTED' : 'ABORTED');
         return;
       }
     }
+  }
+
+  private onPrepareDurable(txn: TxnId): void {
+    const t = this.txns.get(txn);
+    const s = t?.state;
+    invariant(t && s?.phase === 'persisting', () => `prepare of ${txn} persisted in phase ${s?.phase}`);
+    if (s.abortRequested) {
+      this.startAbort(t, s.voted);
+      for (const w of t.waiters.vote) this.reply(w, this.noVote(txn, 'aborted by the coordinator', 'CONFLICT'));
+      t.waiters.vote = [];
+      return;
+    }
+    moveTo(t, { phase: 'prepared', voted: s.voted });
+    this.counters.prepared++;
+    this.flushVote(t, { kind: 'YES', results: s.voted.results });
+    this.flushStates(t, 'PREPARED');
+    this.scheduleInquiry(t);
+  }
+
+  private onPrecommitDurable(txn: TxnId): void {
+    const t = this.txns.get(txn);
+    const s = t?.state;
+    invariant(t && s?.phase === 'precommitting', () => `precommit of ${txn} persisted in phase ${s?.phase}`);
+    moveTo(t, { phase: 'precommitted', voted: s.voted });
+    this.counters.precommitted++;
+    // An abort that arrived meanwhile wins: its PreCommit waiters hear "refused" at the end.
+    if (s.afterPrecommit !== 'ABORTED') {
+      for (const w of t.waiters.precommit) this.reply(w, { kind: 'precommitAck', txn, ok: true });
+      t.waiters.precommit = [];
+    }
+    this.flushStates(t, 'PRECOMMITTED');
+    if (s.afterPrecommit) this.onDecision(txn, s.afterPrecommit, null);
+    else if (s.backupUncertain) this.precommitPeers(t, s.backupUncertain);
+    // An inquiry timer that fired while the p state was being forced was dropped.
+    else this.scheduleInquiry(t);
   }
 
   private onDecision(txn: TxnId, outcome: Outcome, replyTo: ReplyTo | null): void {
@@ -545,100 +451,118 @@ export class ParticipantCore {
       if (replyTo !== null) this.reply(replyTo, { kind: 'ack', txn, known });
     };
     const t = this.txns.get(txn);
-    if (!t) {
-      const done = this.recent.get(txn);
-      // A read-only branch wrote nothing, so an outcome it hears later contradicts nothing
-      // durable (the coordinator does not force all-read-only decisions).
-      invariant(
-        !done || done.outcome === outcome || done.readOnly === true,
-        () => `txn ${txn} told ${outcome} after it ended ${done?.outcome} on participant ${this.id}`,
-      );
-      // An abort that overtook its prepare: remember it, so the prepare, if it still comes,
-      // is answered NO instead of taking locks for a transaction that is already over.
-      if (!done && outcome === 'ABORTED') this.recent.set(txn, { txn, outcome, results: [] });
-      ack(done !== undefined);
-      return;
-    }
-    switch (t.phase) {
+    if (!t) return this.onDecisionOfEnded(txn, outcome, ack);
+    const s = t.state;
+    switch (s.phase) {
       case 'checking':
+        // A commit here is a duplicate of one for an ended instance, answered by the outcome log.
+        ack(true);
+        return;
       case 'locking':
       case 'reading':
-        // Only an abort can reach a transaction that has not voted (a commit here is a
-        // duplicate of one for an ended instance, answered by the outcome log).
-        if (outcome === 'ABORTED' && t.phase !== 'checking') {
-          this.voteNo(txn, t, 'aborted by the coordinator', 'CONFLICT');
+        // Only an abort can reach a transaction that has not voted.
+        if (outcome === 'ABORTED') {
+          this.voteNo(t, 'aborted by the coordinator', 'CONFLICT');
           if (!this.txns.has(txn)) this.recent.set(txn, { txn, outcome: 'ABORTED', results: [] });
         }
         ack(true);
         return;
       case 'persisting':
         invariant(outcome === 'ABORTED', () => `txn ${txn} committed before its YES vote was durable on ${this.id}`);
-        t.abortRequested = true;
-        if (replyTo !== null) t.ackWaiters.push(replyTo);
+        s.abortRequested = true;
+        if (replyTo !== null) t.waiters.ack.push(replyTo);
         return;
       case 'readonly':
         this.locks.release(txn);
-        this.txns.delete(txn);
-        this.recent.set(txn, { txn, outcome, results: t.results, readOnly: true });
+        this.forget(t, { txn, outcome, results: s.results, readOnly: true });
         this.wakeWaiters();
         ack(true);
         return;
       case 'precommitting':
         // The p state is being forced: finish that first, then apply the decision.
-        if (replyTo !== null) t.ackWaiters.push(replyTo);
-        t.afterPrecommit = outcome;
+        if (replyTo !== null) t.waiters.ack.push(replyTo);
+        s.afterPrecommit = outcome;
         return;
       case 'prepared':
       case 'precommitted':
-        if (replyTo !== null) t.ackWaiters.push(replyTo);
-        delete t.backupAwait;
+        if (replyTo !== null) t.waiters.ack.push(replyTo);
         if (outcome === 'COMMITTED') {
           this.locks.markDecided(txn);
-          t.phase = 'committing';
-          this.emit({ type: 'persist', record: { kind: 'commit', txn, writes: t.writes, results: t.results }, sync: true });
+          moveTo(t, { phase: 'committing', voted: s.voted });
+          this.emit({ type: 'persist', record: { kind: 'commit', txn, writes: s.voted.writes, results: s.voted.results }, sync: true });
         } else {
-          this.startAbort(txn, t);
+          this.startAbort(t, s.voted);
         }
         return;
       case 'committing':
       case 'aborting': {
-        const current = t.phase === 'committing' ? 'COMMITTED' : 'ABORTED';
-        invariant(current === outcome, () => `txn ${txn} told ${outcome} while ${t.phase} on participant ${this.id}`);
-        if (replyTo !== null) t.ackWaiters.push(replyTo);
+        const current = s.phase === 'committing' ? 'COMMITTED' : 'ABORTED';
+        invariant(current === outcome, () => `txn ${txn} told ${outcome} while ${s.phase} on participant ${this.id}`);
+        if (replyTo !== null) t.waiters.ack.push(replyTo);
         return;
       }
     }
   }
 
-  private onInquiryResult(txn: TxnId, outcome: InquiryOutcome): void {
+  private onRelease(txn: TxnId, replyTo: ReplyTo): void {
     const t = this.txns.get(txn);
-    if (!t || (t.phase !== 'prepared' && t.phase !== 'precommitted' && t.phase !== 'readonly')) return;
-    if (outcome === 'COMMITTED' || outcome === 'ABORTED') {
-      this.onDecision(txn, outcome, null);
+    if (t?.state.phase === 'readonly') {
+      this.locks.release(txn);
+      this.forget(t, { txn, outcome: null, results: t.state.results, readOnly: true });
+      this.wakeWaiters();
+      this.reply(replyTo, { kind: 'ack', txn, known: true });
       return;
     }
-    t.inquiryDelayMs = Math.min(t.inquiryDelayMs * 2, this.config.inquireMaxBackoffMs);
-    t.lastInquiry = outcome;
+    // Not holding it (restarted since its vote, or never voted READ_ONLY here): the coordinator
+    // must not count its reads. A duplicate of a release answered before says so again.
+    this.reply(replyTo, { kind: 'ack', txn, known: !t && this.recent.get(txn)?.outcome === null });
+  }
+
+  private onDecisionOfEnded(txn: TxnId, outcome: Outcome, ack: (known: boolean) => void): void {
+    const done = this.recent.get(txn);
+    // A read-only branch wrote nothing, so an outcome it hears later contradicts nothing
+    // durable (the coordinator does not force all-read-only decisions).
+    invariant(
+      !done || done.outcome === outcome || done.readOnly === true,
+      () => `txn ${txn} told ${outcome} after it ended ${done?.outcome} on participant ${this.id}`,
+    );
+    // An abort that overtook its prepare: remember it, so the prepare, if it still comes,
+    // is answered NO instead of taking locks for a transaction that is already over.
+    if (!done && outcome === 'ABORTED') this.recent.set(txn, { txn, outcome, results: [] });
+    // A read-only branch released before the decision now knows it.
+    if (done?.outcome === null) this.recent.set(txn, { txn, outcome, results: done.results, readOnly: true });
+    ack(done !== undefined);
+  }
+
+  private onInquiryResult(txn: TxnId, outcome: InquiryOutcome): void {
+    const t = this.txns.get(txn);
+    const s = t?.state;
+    if (!t || !s || (s.phase !== 'prepared' && s.phase !== 'precommitted' && s.phase !== 'readonly')) return;
+    if (outcome === 'COMMITTED' || outcome === 'ABORTED') return this.onDecision(txn, outcome, null);
+    t.inquiry.delayMs = Math.min(t.inquiry.delayMs * 2, this.config.inquireMaxBackoffMs);
+    t.inquiry.last = outcome;
     // A coordinator that runs the transaction will decide it (its own timeouts bound that):
     // wait. One that is gone, or has no record of it, cannot: ask the other participants
     // before asking it again.
     const terminate = outcome === 'UNREACHABLE' || outcome === 'UNDECIDED';
-    if (terminate && t.phase !== 'readonly' && !t.termination && !t.backupAwait) this.startTermination(txn, t);
-    else this.scheduleInquiry(txn, t);
+    if (terminate && s.phase !== 'readonly' && !s.termination && !s.backupAwait) this.startTermination(t);
+    else this.scheduleInquiry(t);
   }
 
   private onTimer(timer: ParticipantTimer): void {
     const t = this.txns.get(timer.txn);
     if (!t) return;
+    const s = t.state;
     if (timer.kind === 'lockWait') {
-      if (t.phase !== 'locking' || t.lockDeadline > this.now) return;
+      if (s.phase !== 'locking' || s.deadline > this.now) return;
       const blockers = t.locks.flatMap((l) => this.locks.holders(l.key).map((h) => `${l.key}:${h}`));
-      this.voteNo(timer.txn, t, `lock wait timed out (${blockers.slice(0, 3).join(', ') || 'contended keys'})`, 'CONFLICT');
+      this.voteNo(t, `lock wait timed out (${blockers.slice(0, 3).join(', ') || 'contended keys'})`, 'CONFLICT');
       return;
     }
-    if ((t.phase === 'prepared' || t.phase === 'precommitted' || t.phase === 'readonly') && !t.termination && !t.backupAwait) {
+    const busy = (s.phase === 'prepared' || s.phase === 'precommitted') && (s.termination || s.backupAwait);
+    if ((s.phase === 'prepared' || s.phase === 'precommitted' || s.phase === 'readonly') && !busy) {
       this.counters.inquiries++;
-      this.emit({ type: 'inquire', txn: timer.txn, coordinatorId: t.msg.coordinatorId, coordinatorAddr: t.msg.coordinatorAddr });
+      this.emit({ type: 'inquire', txn: t.id, coordinatorId: t.msg.coordinatorId, coordinatorAddr: t.msg.coordinatorAddr });
     }
   }
 
@@ -648,102 +572,98 @@ export class ParticipantCore {
     return t.msg.participants.flatMap((id, i) => (id === this.id ? [] : [{ id, addr: t.msg.participantAddrs[i] ?? '' }]));
   }
 
-  /** Ask every other participant for its state (each aborts first if it has not voted). */
-  private startTermination(txn: TxnId, t: ParticipantTxn): void {
+  /** The in-doubt state a termination or backup round belongs to; null once decided meanwhile. */
+  private inDoubtState(t: ParticipantTxn) {
+    const s = t.state;
+    return s.phase === 'prepared' || s.phase === 'precommitted' ? s : null;
+  }
+
+  /** Ask every other participant for its state (under 3pc and nb each aborts first if it has not voted). */
+  private startTermination(t: ParticipantTxn): void {
+    const s = this.inDoubtState(t);
+    invariant(s, () => `termination of ${t.id} while ${t.state.phase}`);
     this.counters.terminations++;
     const peers = this.peers(t);
-    t.termination = {
-      states: new Map([[this.id, this.stateOf(t) as PeerState]]),
+    s.termination = {
+      states: new Map([[this.id, viewOf(s) as PeerState]]),
       waiting: new Set(peers.map((p) => p.id)),
       recoveredPeers: new Set(),
     };
-    this.emit({ type: 'log', level: 'info', txn, msg: `${t.msg.protocol} termination: asking ${peers.map((p) => p.id).join(',') || 'nobody'}` });
-    // 2pc asks without aborting anyone: a READ_ONLY branch forces nothing, so once it forgets
-    // the transaction it cannot tell "voted" from "never saw it", and must not abort it then.
-    const abortIfUnvoted = t.msg.protocol !== '2pc';
-    for (const p of peers) this.emit({ type: 'queryPeer', txn, to: p.id, addr: p.addr, abortIfUnvoted });
-    if (peers.length === 0) this.concludeTermination(txn, t);
+    this.emit({ type: 'log', level: 'info', txn: t.id, msg: `${t.rules.name} termination: asking ${peers.map((p) => p.id).join(',') || 'nobody'}` });
+    const abortIfUnvoted = t.rules.terminationAbortsUnvoted;
+    for (const p of peers) this.emit({ type: 'queryPeer', txn: t.id, to: p.id, addr: p.addr, abortIfUnvoted });
+    if (peers.length === 0) this.concludeTermination(t, s.termination);
   }
 
   private onPeerState(txn: TxnId, from: NodeId, state: PeerState, recovered: boolean): void {
     const t = this.txns.get(txn);
-    const term = t?.termination;
+    const term = t ? this.inDoubtState(t)?.termination : undefined;
     if (!t || !term || !term.waiting.delete(from)) return;
     term.states.set(from, state);
     if (recovered) term.recoveredPeers.add(from);
-    if (term.waiting.size === 0) this.concludeTermination(txn, t);
+    if (term.waiting.size === 0) this.concludeTermination(t, term);
   }
 
-  private concludeTermination(txn: TxnId, t: ParticipantTxn): void {
-    const { states, recoveredPeers } = t.termination!;
-    delete t.termination;
-    if (t.phase !== 'prepared' && t.phase !== 'precommitted') return; // decided meanwhile
-    states.set(this.id, this.stateOf(t));
-    const verdict: TerminationVerdict =
-      t.msg.protocol === 'nb'
-        ? logOnceTermination(states)
-        : t.msg.protocol === '3pc'
-          ? threePhaseTermination(
-              this.id,
-              states,
-              t.recovered ? (t.lastInquiry === 'UNDECIDED' ? 'coordinatorHasNoRecord' : true) : false,
-              recoveredPeers,
-            )
-          : cooperativeTermination(states);
-    const summary = [...states].map(([p, s]) => `${p}=${s}`).join(' ');
+  private concludeTermination(t: ParticipantTxn, term: Termination): void {
+    const s = this.inDoubtState(t);
+    if (!s) return; // decided meanwhile
+    delete s.termination;
+    term.states.set(this.id, viewOf(s));
+    const verdict = t.rules.terminate({
+      self: this.id,
+      states: term.states,
+      recovered: t.recovered ? (t.inquiry.last === 'UNDECIDED' ? 'coordinatorHasNoRecord' : true) : false,
+      recoveredPeers: term.recoveredPeers,
+    });
+    const summary = [...term.states].map(([p, st]) => `${p}=${st}`).join(' ');
     switch (verdict.kind) {
       case 'wait':
-        this.emit({ type: 'log', level: 'info', txn, msg: `termination undecided (${verdict.why}): ${summary}` });
-        this.scheduleInquiry(txn, t);
+        this.emit({ type: 'log', level: 'info', txn: t.id, msg: `termination undecided (${verdict.why}): ${summary}` });
+        this.scheduleInquiry(t);
         return;
       case 'decide':
-        this.emit({ type: 'log', level: 'info', txn, msg: `termination decided ${verdict.outcome}: ${summary}` });
-        this.decideHere(txn, t, verdict.outcome);
+        this.emit({ type: 'log', level: 'info', txn: t.id, msg: `termination decided ${verdict.outcome}: ${summary}` });
+        this.decideHere(t, verdict.outcome);
         return;
       case 'precommit':
-        this.emit({ type: 'log', level: 'info', txn, msg: `3pc backup: pre-committing ${verdict.uncertain.join(',') || 'nobody'}: ${summary}` });
-        if (t.phase === 'prepared') {
-          t.backupUncertain = verdict.uncertain.filter((p) => p !== this.id);
-          this.forcePrecommit(txn, t);
-        } else {
-          this.precommitPeers(txn, t, verdict.uncertain);
-        }
+        this.emit({ type: 'log', level: 'info', txn: t.id, msg: `3pc backup: pre-committing ${verdict.uncertain.join(',') || 'nobody'}: ${summary}` });
+        if (s.phase === 'prepared') this.forcePrecommit(t, s.voted, verdict.uncertain.filter((p) => p !== this.id));
+        else this.precommitPeers(t, verdict.uncertain);
         return;
     }
   }
 
   /** A termination decided: tell every peer (they would find out by asking), then apply it here. */
-  private decideHere(txn: TxnId, t: ParticipantTxn, outcome: Outcome): void {
+  private decideHere(t: ParticipantTxn, outcome: Outcome): void {
     this.counters.terminatedHere++;
     for (const p of this.peers(t)) {
-      this.emit({ type: 'sendPeer', txn, to: p.id, addr: p.addr, message: outcome === 'COMMITTED' ? 'commit' : 'abort' });
+      this.emit({ type: 'sendPeer', txn: t.id, to: p.id, addr: p.addr, message: outcome === 'COMMITTED' ? 'commit' : 'abort' });
     }
-    this.onDecision(txn, outcome, null);
+    this.onDecision(t.id, outcome, null);
   }
 
-  private precommitPeers(txn: TxnId, t: ParticipantTxn, uncertain: NodeId[]): void {
+  private precommitPeers(t: ParticipantTxn, uncertain: NodeId[]): void {
+    const s = this.inDoubtState(t);
+    invariant(s?.phase === 'precommitted', () => `3pc backup of ${t.id} pre-commits its peers while ${t.state.phase}`);
     const targets = this.peers(t).filter((p) => uncertain.includes(p.id));
-    if (targets.length === 0) {
-      this.decideHere(txn, t, 'COMMITTED');
-      return;
-    }
-    t.backupAwait = new Set(targets.map((p) => p.id));
-    for (const p of targets) this.emit({ type: 'sendPeer', txn, to: p.id, addr: p.addr, message: 'precommit' });
+    if (targets.length === 0) return this.decideHere(t, 'COMMITTED');
+    s.backupAwait = new Set(targets.map((p) => p.id));
+    for (const p of targets) this.emit({ type: 'sendPeer', txn: t.id, to: p.id, addr: p.addr, message: 'precommit' });
   }
 
   private onPeerPrecommitted(txn: TxnId, from: NodeId, result: PrecommitResult): void {
     const t = this.txns.get(txn);
-    if (!t?.backupAwait || !t.backupAwait.delete(from)) return;
+    const s = t ? this.inDoubtState(t) : null;
+    if (!t || !s?.backupAwait || !s.backupAwait.delete(from)) return;
     if (result === 'refused') {
       // It aborted meanwhile: "any aborted → abort" still holds, nobody has committed yet.
-      delete t.backupAwait;
-      this.decideHere(txn, t, 'ABORTED');
-      return;
+      delete s.backupAwait;
+      return this.decideHere(t, 'ABORTED');
     }
     // An unreachable peer counts as failed (Skeen): it will adopt the outcome when it returns.
-    if (t.backupAwait.size === 0) {
-      delete t.backupAwait;
-      this.decideHere(txn, t, 'COMMITTED');
+    if (s.backupAwait.size === 0) {
+      delete s.backupAwait;
+      this.decideHere(t, 'COMMITTED');
     }
   }
 
@@ -765,13 +685,14 @@ export class ParticipantCore {
       }
       return;
     }
-    switch (t.phase) {
+    const s = t.state;
+    switch (s.phase) {
       case 'prepared':
-        if (replyTo !== null) t.precommitWaiters.push(replyTo);
-        this.forcePrecommit(txn, t);
+        if (replyTo !== null) t.waiters.precommit.push(replyTo);
+        this.forcePrecommit(t, s.voted, undefined);
         return;
       case 'precommitting':
-        if (replyTo !== null) t.precommitWaiters.push(replyTo);
+        if (replyTo !== null) t.waiters.precommit.push(replyTo);
         return;
       case 'precommitted':
       case 'committing':
@@ -783,22 +704,10 @@ export class ParticipantCore {
     }
   }
 
-  private forcePrecommit(txn: TxnId, t: ParticipantTxn): void {
-    t.phase = 'precommitting';
-    const record: PrepareRecord = {
-      txn,
-      coordinatorId: t.msg.coordinatorId,
-      coordinatorAddr: t.msg.coordinatorAddr,
-      participants: t.msg.participants,
-      participantAddrs: t.msg.participantAddrs,
-      protocol: t.msg.protocol,
-      precommitted: true,
-      age: t.msg.age,
-      locks: t.locks,
-      writes: t.writes,
-      results: t.results,
-    };
-    this.emit({ type: 'persist', record: { kind: 'precommit', record }, sync: true });
+  /** `backupUncertain`: as 3pc backup, the peers to pre-commit once this p state is durable. */
+  private forcePrecommit(t: ParticipantTxn, voted: Voted, backupUncertain: NodeId[] | undefined): void {
+    moveTo(t, { phase: 'precommitting', voted, ...(backupUncertain ? { backupUncertain } : {}) });
+    this.emit({ type: 'persist', record: { kind: 'precommit', record: this.prepareRecord(t, voted, true) }, sync: true });
   }
 
   private onStateQuery(replyTo: ReplyTo, txn: TxnId, abortIfUnvoted: boolean): void {
@@ -806,54 +715,54 @@ export class ParticipantCore {
     if (!t) {
       const done = this.recent.get(txn);
       if (done) {
-        this.replyState(replyTo, txn, done.outcome, null, done.results);
+        this.replyState(replyTo, txn, done.outcome ?? 'READ_ONLY', null, done.results);
       } else if (abortIfUnvoted) {
         // No trace in memory: the outcome log decides between "ended" and "never voted".
-        const placeholder = this.newTxn('checking', this.placeholderMsg(txn), { stateWaiters: [replyTo], placeholder: true });
-        this.txns.set(txn, placeholder);
+        const placeholder = this.newTxn(this.placeholderMsg(txn), { phase: 'checking', noVote: null }, { placeholder: true });
+        placeholder.waiters.state.push(replyTo);
         this.emit({ type: 'checkOutcome', txn, replyTo: null });
       } else {
         this.emit({ type: 'checkOutcome', txn, replyTo });
       }
       return;
     }
-    const settled = !(t.phase === 'checking' || t.phase === 'persisting' || t.phase === 'precommitting' || (t.phase === 'aborting' && !t.hadPrepare));
-    if (abortIfUnvoted && (t.phase === 'locking' || t.phase === 'reading')) {
-      t.stateWaiters.push(replyTo);
+    const s = t.state;
+    if (abortIfUnvoted && (s.phase === 'locking' || s.phase === 'reading')) {
+      t.waiters.state.push(replyTo);
       this.counters.unilateralAborts++;
-      this.abortUnvoted(txn, t, { kind: 'NO', reason: 'aborted by a peer terminating the transaction', code: 'CONFLICT' });
+      this.abortUnvoted(t, ABORTED_BY_PEER);
       return;
     }
-    if (abortIfUnvoted && !settled) {
-      t.stateWaiters.push(replyTo);
+    if (abortIfUnvoted && isUnsettled(s)) {
+      t.waiters.state.push(replyTo);
       return;
     }
-    this.replyState(replyTo, txn, this.stateOf(t), t);
+    this.replyState(replyTo, txn, viewOf(s), t);
   }
 
   private onOutcomeChecked(txn: TxnId, replyTo: ReplyTo | null, finished: ParticipantOutcomeRecord | null): void {
     const t = this.txns.get(txn);
     if (replyTo !== null && this.precommitChecks.delete(replyTo)) {
-      this.reply(replyTo, { kind: 'precommitAck', txn, ok: finished?.outcome === 'COMMITTED' || (t !== undefined && (t.phase === 'precommitted' || t.phase === 'committing')) });
+      const phase = t?.state.phase;
+      this.reply(replyTo, { kind: 'precommitAck', txn, ok: finished?.outcome === 'COMMITTED' || phase === 'precommitted' || phase === 'committing' });
       return;
     }
     if (replyTo !== null) {
-      this.replyState(replyTo, txn, t ? this.stateOf(t) : (finished?.outcome ?? 'UNKNOWN'), t ?? null, finished?.results ?? []);
+      this.replyState(replyTo, txn, t ? viewOf(t.state) : (finished?.outcome ?? 'UNKNOWN'), t ?? null, finished?.results ?? []);
       return;
     }
-    if (!t || t.phase !== 'checking') return;
+    if (!t || t.state.phase !== 'checking') return;
     if (finished) {
       // It ended here before (this entry came from a duplicate prepare or a query): that
       // outcome stands, and nothing may be written over it.
-      this.txns.delete(txn);
-      this.recent.set(txn, finished);
-      for (const w of t.stateWaiters) this.replyState(w, txn, finished.outcome, null, finished.results);
-      for (const w of t.voteWaiters) this.replyFinished(w, finished);
+      this.forget(t, finished);
+      for (const w of t.waiters.state) this.replyState(w, txn, finished.outcome, null, finished.results);
+      for (const w of t.waiters.vote) this.replyFinished(w, finished);
       return;
     }
     t.outcomeAbsent = true;
     if (t.placeholder) this.counters.unilateralAborts++;
-    this.abortUnvoted(txn, t, t.noVote ?? { kind: 'NO', reason: 'aborted by a peer terminating the transaction', code: 'CONFLICT' });
+    this.abortUnvoted(t, t.state.noVote ?? ABORTED_BY_PEER);
   }
 
   private placeholderMsg(txn: TxnId): PrepareMessage {
@@ -864,7 +773,7 @@ export class ParticipantCore {
       ops: [],
       participants: [],
       participantAddrs: [],
-      protocol: '2pc',
+      protocol: DEFAULT_PROTOCOL,
       age: { ms: this.now, id: txn },
       lockWaitMs: 0,
     };
@@ -879,26 +788,27 @@ export class ParticipantCore {
       state,
       protocol: known ? t.msg.protocol : null,
       participants: known ? t.msg.participants : [],
-      results: known ? (t.hadPrepare ? t.results : []) : ended,
+      results: known ? (votedOf(t.state)?.results ?? []) : ended,
       recovered: known ? t.recovered : false,
     });
   }
 
   private flushStates(t: ParticipantTxn, state: TxnStateView): void {
-    for (const w of t.stateWaiters) this.replyState(w, t.msg.txn, state, t);
-    t.stateWaiters = [];
+    for (const w of t.waiters.state) this.replyState(w, t.id, state, t);
+    t.waiters.state = [];
   }
 
   // ------------------------------------------------------------ endings
 
-  private scheduleInquiry(txn: TxnId, t: ParticipantTxn): void {
-    this.emit({ type: 'setTimer', timer: { kind: 'inquire', txn }, at: this.now + t.inquiryDelayMs });
+  private scheduleInquiry(t: ParticipantTxn): void {
+    this.emit({ type: 'setTimer', timer: { kind: 'inquire', txn: t.id }, at: this.now + t.inquiry.delayMs });
   }
 
-  private startAbort(txn: TxnId, t: ParticipantTxn): void {
-    this.locks.markDecided(txn);
-    t.phase = 'aborting';
-    this.emit({ type: 'persist', record: { kind: 'abort', txn, hadPrepare: t.hadPrepare }, sync: true });
+  /** A voted branch aborts: its abort record replaces the prepare record (forced). */
+  private startAbort(t: ParticipantTxn, voted: Voted): void {
+    this.locks.markDecided(t.id);
+    moveTo(t, { phase: 'aborting', voted });
+    this.emit({ type: 'persist', record: { kind: 'abort', txn: t.id, hadPrepare: true }, sync: true });
   }
 
   /**
@@ -906,57 +816,62 @@ export class ParticipantCore {
    * of it: this log's one vote for the transaction is now ABORT, so a prepare that arrives later,
    * even after a crash, is answered NO (log-once).
    */
-  private abortUnvoted(txn: TxnId, t: ParticipantTxn, vote: Vote): void {
-    invariant(!t.hadPrepare, () => `txn ${txn} aborted as unvoted after forcing a prepare record`);
-    const wasLocked = this.locks.release(txn).length > 0;
-    const i = this.waiting.indexOf(txn);
-    if (i >= 0) this.waiting.splice(i, 1);
-    t.noVote = vote;
+  private abortUnvoted(t: ParticipantTxn, vote: Vote): void {
+    invariant(votedOf(t.state) === null, () => `txn ${t.id} aborted as unvoted after forcing a prepare record`);
+    const wasLocked = this.locks.release(t.id).length > 0;
+    this.dequeue(t.id);
     if (wasLocked) this.wakeWaiters();
     if (!t.outcomeAbsent) {
       // A duplicate prepare of a transaction that ended here and was forgotten in memory has
       // not read the outcome log yet: read it first, never write ABORT over a COMMIT.
-      t.phase = 'checking';
-      this.emit({ type: 'checkOutcome', txn, replyTo: null });
+      moveTo(t, { phase: 'checking', noVote: vote });
+      this.emit({ type: 'checkOutcome', txn: t.id, replyTo: null });
       return;
     }
-    t.phase = 'aborting';
-    this.emit({ type: 'persist', record: { kind: 'abort', txn, hadPrepare: false }, sync: true });
+    moveTo(t, { phase: 'aborting', voted: null, noVote: vote });
+    this.emit({ type: 'persist', record: { kind: 'abort', txn: t.id, hadPrepare: false }, sync: true });
   }
 
-  private finish(txn: TxnId, t: ParticipantTxn, outcome: Outcome): void {
-    this.locks.release(txn);
-    this.txns.delete(txn);
-    this.recent.set(txn, { txn, outcome, results: outcome === 'COMMITTED' ? t.results : [] });
+  private finish(t: ParticipantTxn, outcome: Outcome): void {
+    const s = t.state;
+    this.locks.release(t.id);
+    const results = outcome === 'COMMITTED' ? (votedOf(s)?.results ?? []) : [];
+    this.forget(t, { txn: t.id, outcome, results });
     if (outcome === 'COMMITTED') this.counters.committed++;
     else this.counters.aborted++;
-    this.emit({ type: 'log', level: 'debug', txn, msg: outcome === 'COMMITTED' ? 'committed' : 'aborted' });
-    for (const w of t.ackWaiters) this.reply(w, { kind: 'ack', txn, known: true });
-    for (const w of t.precommitWaiters) this.reply(w, { kind: 'precommitAck', txn, ok: outcome === 'COMMITTED' });
-    if (t.voteWaiters.length) this.flushVote(t, t.noVote ?? this.noVote(txn, 'transaction aborted', 'CONFLICT').vote);
+    this.emit({ type: 'log', level: 'debug', txn: t.id, msg: outcome === 'COMMITTED' ? 'committed' : 'aborted' });
+    for (const w of t.waiters.ack) this.reply(w, { kind: 'ack', txn: t.id, known: true });
+    for (const w of t.waiters.precommit) this.reply(w, { kind: 'precommitAck', txn: t.id, ok: outcome === 'COMMITTED' });
+    if (t.waiters.vote.length) {
+      const noVote = s.phase === 'aborting' ? s.noVote : undefined;
+      this.flushVote(t, noVote ?? this.noVote(t.id, 'transaction aborted', 'CONFLICT').vote);
+    }
     this.flushStates(t, outcome);
     this.wakeWaiters();
   }
 
-  /** Vote NO. 2pc/3pc: nothing forced, drop the transaction and its locks; nb: the NO is this log's vote, forced first. */
-  private voteNo(txn: TxnId, t: ParticipantTxn, reason: string, code: AbortCode): void {
-    invariant(!t.hadPrepare, () => `txn ${txn} voted NO after forcing a prepare record`);
+  /** Vote NO. A protocol whose NO is forced (log-once), or a peer waiting for this log's vote, aborts it durably; else the transaction is dropped. */
+  private voteNo(t: ParticipantTxn, reason: string, code: AbortCode): void {
+    invariant(votedOf(t.state) === null, () => `txn ${t.id} voted NO after forcing a prepare record`);
     this.counters.votedNo++;
-    if (t.msg.protocol === 'nb' || t.stateWaiters.length > 0) {
-      this.abortUnvoted(txn, t, { kind: 'NO', reason, code });
+    if (t.rules.noVoteIsForced || t.waiters.state.length > 0) {
+      this.abortUnvoted(t, { kind: 'NO', reason, code });
       return;
     }
-    const wasLocked = this.locks.release(txn).length > 0;
-    this.txns.delete(txn);
-    const i = this.waiting.indexOf(txn);
-    if (i >= 0) this.waiting.splice(i, 1);
+    const wasLocked = this.locks.release(t.id).length > 0;
+    this.forget(t);
     this.flushVote(t, { kind: 'NO', reason, code });
     if (wasLocked) this.wakeWaiters();
   }
 
+  private dequeue(txn: TxnId): void {
+    const i = this.waiting.indexOf(txn);
+    if (i >= 0) this.waiting.splice(i, 1);
+  }
+
   private flushVote(t: ParticipantTxn, vote: Vote): void {
-    for (const w of t.voteWaiters) this.reply(w, { kind: 'vote', txn: t.msg.txn, vote });
-    t.voteWaiters = [];
+    for (const w of t.waiters.vote) this.reply(w, { kind: 'vote', txn: t.id, vote });
+    t.waiters.vote = [];
   }
 
   /** Locks were released: let waiters that can now run take theirs, oldest first. */
@@ -969,15 +884,12 @@ export class ParticipantCore {
     });
     for (const txn of byAge) {
       const t = this.txns.get(txn);
-      if (!t || t.phase !== 'locking') continue;
-      if (this.tryLock(txn, t, false)) {
-        const i = this.waiting.indexOf(txn);
-        if (i >= 0) this.waiting.splice(i, 1);
-      }
+      if (!t || t.state.phase !== 'locking') continue;
+      if (this.tryLock(t, false)) this.dequeue(txn);
     }
   }
 
-  private replyFinished(replyTo: ReplyTo, done: ParticipantOutcomeRecord): void {
+  private replyFinished(replyTo: ReplyTo, done: Remembered): void {
     if (done.readOnly) {
       // Its read locks are gone: re-voting would return reads from a point that has passed.
       this.reply(replyTo, this.noVote(done.txn, 'read-only transaction already finished here', 'CONFLICT'));

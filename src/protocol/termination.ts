@@ -1,5 +1,5 @@
 import { invariant } from './invariant.js';
-import type { NodeId, Outcome, PeerState, ProtocolName, TxnStateView } from './types.js';
+import type { NodeId, Outcome, PeerState, TxnStateView } from './types.js';
 
 /**
  * The termination rules of the three commit protocols, as pure functions of the states a
@@ -13,7 +13,7 @@ export type TerminationVerdict =
   | { kind: 'precommit'; uncertain: NodeId[] }
   | { kind: 'wait'; why: string };
 
-function decided(states: Iterable<PeerState>): Outcome | null {
+export function decided(states: Iterable<PeerState>): Outcome | null {
   let committed = false;
   for (const s of states) {
     if (s === 'ABORTED') return 'ABORTED';
@@ -94,43 +94,6 @@ export function threePhaseTermination(
     invariant(s === 'PREPARED', () => `3pc termination: participant ${p} answered ${s}`);
   }
   return { kind: 'decide', outcome: 'ABORTED' };
-}
-
-/**
- * What a coordinator with no record of a transaction (it restarted, or never ran it) tells a
- * client, from every participant's state after asking each to abort if it had not voted.
- * 2pc: no commit record means it never committed (the decision is forced before anyone hears
- * it), so in-doubt participants are told ABORTED. nb: committed iff every listed participant
- * holds YES. 3pc: only the participants' termination may decide; until then PENDING.
- */
-export function coordinatorResolution(
-  answers: Map<NodeId, { state: PeerState; protocol: ProtocolName | null; participants: NodeId[] }>,
-): Outcome | 'PENDING' {
-  // Every node was asked, and one that never took part aborts its (empty) vote when asked:
-  // once anyone names the participants, only theirs count.
-  const listed = new Set([...answers.values()].flatMap((a) => a.participants));
-  const relevant = listed.size > 0 ? [...answers].filter(([p]) => listed.has(p)).map(([, a]) => a) : [...answers.values()];
-  // A commit anywhere is final (it only ever follows a commit decision); check it first, so a
-  // node that never took part and aborted its empty vote cannot outvote it.
-  if ([...answers.values()].some((a) => a.state === 'COMMITTED')) return 'COMMITTED';
-  // Nobody names the participants and some node is out of reach: an ABORTED from a node that
-  // never took part must not decide for participants that cannot be heard.
-  if (listed.size === 0 && [...answers.values()].some((a) => a.state === 'UNREACHABLE')) return 'PENDING';
-  const d = decided(relevant.map((a) => a.state));
-  if (d) return d;
-  const inDoubt = relevant.filter((a) => isInDoubt(a.state));
-  if (inDoubt.length === 0) {
-    // Only a 2pc branch votes READ_ONLY, and without a commit record 2pc never committed.
-    return relevant.some((a) => a.state === 'READ_ONLY') ? 'ABORTED' : 'PENDING';
-  }
-  const protocol = inDoubt[0]!.protocol ?? '2pc';
-  if (protocol === '2pc') return 'ABORTED';
-  if (protocol === '3pc') return 'PENDING';
-  const allYes = listed.size > 0 && [...listed].every((p) => {
-    const a = answers.get(p);
-    return a !== undefined && isInDoubt(a.state);
-  });
-  return allYes ? 'COMMITTED' : 'PENDING';
 }
 
 export function isInDoubt(s: PeerState | TxnStateView): boolean {

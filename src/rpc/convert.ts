@@ -1,4 +1,5 @@
 import { InvalidRequest } from '../protocol/ops.js';
+import { COMMIT_PROTOCOLS, rulesOf } from '../protocol/protocols/index.js';
 import type { AbortCode, OpResult, ProtocolName, TxnOp, TxnStateView, Vote } from '../protocol/types.js';
 import type { ParticipantTxnState as WireTxnState } from './generated/dtx/v1/ParticipantTxnState.js';
 import type { Protocol as WireProtocol } from './generated/dtx/v1/Protocol.js';
@@ -134,17 +135,15 @@ export function voteFromWire(res: PrepareResponse__Output): Vote {
   }
 }
 
-const PROTOCOL_WIRE = { '2pc': 'TWO_PC', '3pc': 'THREE_PC', nb: 'NON_BLOCKING' } as const satisfies Record<ProtocolName, WireProtocol>;
-
 export function protocolToWire(p: ProtocolName): WireProtocol {
-  return PROTOCOL_WIRE[p];
+  return rulesOf(p).wire;
 }
 
 /** `null` for PROTOCOL_UNSPECIFIED (the coordinator's default applies). */
 export function protocolFromWire(p: WireProtocol | string | undefined): ProtocolName | null {
-  for (const [name, wire] of Object.entries(PROTOCOL_WIRE)) if (wire === p) return name as ProtocolName;
+  for (const rules of Object.values(COMMIT_PROTOCOLS)) if (rules.wire === p) return rules.name;
   if (p === undefined || p === '' || p === 'PROTOCOL_UNSPECIFIED' || p === 0) return null;
-  throw new InvalidRequest(`unknown protocol ${String(p)}; use TWO_PC, THREE_PC or NON_BLOCKING`);
+  throw new InvalidRequest(`unknown protocol ${String(p)}; use ${Object.values(COMMIT_PROTOCOLS).map((r) => r.wire).join(', ')}`);
 }
 
 const STATE_WIRE = {

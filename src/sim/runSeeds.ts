@@ -1,3 +1,4 @@
+import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import type { ProtocolName } from '../protocol/types.js';
 import {
   emptyStats,
@@ -54,7 +55,7 @@ export interface RunSeedsSummary {
 export function runSeeds(o: RunSeedsOptions): RunSeedsSummary {
   const { from: first, count: _count, stopOnFailure: _stop, onSeed: _onSeed, ...simOptions } = o;
   const from = first ?? 1;
-  const protocol = o.protocol ?? '2pc';
+  const protocol = o.protocol ?? DEFAULT_PROTOCOL;
   const started = performance.now();
   const failures: SeedFailure[] = [];
   const violations: ViolationTally = {};

@@ -14,6 +14,7 @@
  *   - a bank workload of closed-loop clients (transfers and read-only audits).
  * Everything random comes from one seeded PRNG: a seed replays the same trace.
  */
+import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import {
   CoordinatorCore,
   type CoordinatorConfig,
@@ -31,6 +32,8 @@ import {
   type ParticipantReply,
 } from '../protocol/participantCore.js';
 import type { DecisionRecord, ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from '../protocol/records.js';
+import type { DurableView } from '../protocol/commitProtocol.js';
+import { rulesOf } from '../protocol/protocols/index.js';
 import { ownerOf } from '../protocol/routing.js';
 import {
   PROTOCOLS,
@@ -287,6 +290,13 @@ const CLIENT = 'client';
 /** Deadline of the calls that do not wait for a peer to come up (state queries, PreCommit, peer decisions). */
 const SIDE_CALL_DEADLINE_MS = 1000;
 
+/** Where each protocol's committed transfers are counted. */
+const COMMITTED_STAT: Record<ProtocolName, 'committed2pc' | 'committed3pc' | 'committedNb'> = {
+  '2pc': 'committed2pc',
+  '3pc': 'committed3pc',
+  nb: 'committedNb',
+};
+
 function jsonReplacer(_k: string, v: unknown): unknown {
   return typeof v === 'bigint' ? v.toString() : v;
 }
@@ -358,7 +368,7 @@ export class Simulation {
     this.trace = new Trace(opts.traceLines ?? 200);
     this.bug = opts.bug;
     this.strict = opts.strictDurability ?? true;
-    this.protocolMode = opts.protocol ?? '2pc';
+    this.protocolMode = opts.protocol ?? DEFAULT_PROTOCOL;
     if (!PROTOCOL_MODES.includes(this.protocolMode)) throw new Error(`unknown protocol ${String(this.protocolMode)}`);
     this.protocolRng = new Prng((opts.seed ^ 0x5bd1e995) >>> 0);
     const kinds = new Set<FaultKind>(opts.nemesis ?? FAULT_KINDS);
@@ -1041,6 +1051,25 @@ export class Simulation {
       });
       return;
     }
+    if (m.kind === 'release') {
+      this.rpc<ParticipantReply>({
+        from: c,
+        to: p,
+        deadlineMs: 5000,
+        what: `ReleaseReadOnly(${txn})`,
+        once: true,
+        serve: (handle, respond) => {
+          p.replies.set(handle, respond);
+          this.stepP(p, { type: 'release', replyTo: handle, txn });
+        },
+        onReply: (r) => {
+          if (r.kind !== 'ack') this.fail('client-protocol', `ReleaseReadOnly(${txn}) to ${to} answered with ${r.kind}`);
+          this.stepC({ type: 'ack', txn, from: to, known: r.known });
+        },
+        onError: () => undefined, // the prepare timeout aborts it
+      });
+      return;
+    }
     const outcome: Outcome = m.kind === 'commit' ? 'COMMITTED' : 'ABORTED';
     this.rpc<ParticipantReply>({
       from: c,
@@ -1138,11 +1167,6 @@ export class Simulation {
   private crash(n: Endpoint, fault = true): void {
     if (fault) this.stats.crashes++;
     const node = n.id === COORDINATOR ? this.C : this.P.get(n.id)!;
-    if (node.kind === 'participant' && node.core) {
-      for (const t of this.txns.values()) {
-        if (t.kind === 'audit' && t.told === null && node.core.view(t.id) === 'READ_ONLY') t.exempt = true;
-      }
-    }
     if (node.kind === 'participant') this.countCore(node);
     node.up = false;
     node.core = null;
@@ -1311,9 +1335,7 @@ export class Simulation {
     if (ct.kind === 'transfer') {
       if (outcome === 'COMMITTED') {
         this.stats.committed++;
-        if (ct.msg.protocol === '2pc') this.stats.committed2pc++;
-        else if (ct.msg.protocol === '3pc') this.stats.committed3pc++;
-        else this.stats.committedNb++;
+        this.stats[COMMITTED_STAT[ct.msg.protocol]]++;
       } else this.stats.aborted++;
     }
     const conflict = outcome === 'ABORTED' && (r.code === 'CONFLICT' || r.code === 'TIMED_OUT' || r.code === 'UNAVAILABLE_PARTICIPANT');
@@ -1369,55 +1391,35 @@ export class Simulation {
     return [...(this.pOutcomes.get(txn) ?? [])].filter(([, o]) => o === 'COMMITTED').map(([p]) => p);
   }
 
-  /**
-   * Whether a transaction is durably committed, by its protocol's rule. 2pc: the coordinator's
-   * forced decision. 3pc: that, or a participant's commit record, or a participant that decided
-   * COMMITTED (a backup coordinator, or one told by a backup) from its durable pre-committed
-   * state: Skeen's termination commits from there, whoever fails. nb: every participant's log
-   * holds YES (or the commit that followed it).
-   */
+  /** What the checkers know of durable state, as the protocols' commit rules ask it. */
+  private readonly durableView: DurableView = {
+    coordinatorDecision: (txn) => this.cDecisions.get(txn),
+    committedAt: (txn) => this.committedAt(txn),
+    yesDurable: (p, txn) => this.yesDurable(p, txn),
+    decidedFromPrecommit: (p, txn) => {
+      const n = this.P.get(p)!;
+      return n.core?.view(txn) === 'COMMITTED' && parseJson<PrepareRecord>(n.disk.durable.get(PKEY.prepare(txn)))?.precommitted === true;
+    },
+  };
+
+  /** Whether a transaction is durably committed, by its protocol's rule (CommitProtocol.isDurablyCommitted). */
   private durablyCommitted(ct: ClientTxn): boolean {
-    if (this.cDecisions.get(ct.id) === 'COMMITTED') return true;
-    switch (ct.msg.protocol) {
-      case '2pc':
-        return false;
-      case '3pc':
-        return (
-          this.committedAt(ct.id).length > 0 ||
-          ct.participants.some((p) => {
-            const n = this.P.get(p)!;
-            return n.core?.view(ct.id) === 'COMMITTED' && parseJson<PrepareRecord>(n.disk.durable.get(PKEY.prepare(ct.id)))?.precommitted === true;
-          })
-        );
-      case 'nb':
-        return this.committedAt(ct.id).length > 0 || ct.participants.every((p) => this.yesDurable(p, ct.id));
-    }
+    return rulesOf(ct.msg.protocol).isDurablyCommitted(this.durableView, ct.id, ct.participants);
+  }
+
+  /** What the durable state says of a transaction, for a violation message. */
+  private durableSummary(ct: ClientTxn): string {
+    return (
+      `the coordinator's durable decision is ${this.cDecisions.get(ct.id) ?? 'absent'}, committed at [${this.committedAt(ct.id).join(',')}], ` +
+      `durable YES at [${ct.participants.filter((p) => this.yesDurable(p, ct.id)).join(',')}]`
+    );
   }
 
   private checkReplyDurable(reply: CoordinatorReply): void {
     if (reply.kind !== 'outcome' || reply.outcome !== 'COMMITTED') return;
     const ct = this.txns.get(reply.txn);
-    if (!ct || ct.kind !== 'transfer') return;
-    switch (ct.msg.protocol) {
-      case '2pc':
-      case '3pc':
-        // 3pc forces the coordinator's decision before replying, as 2pc does; a coordinator that
-        // lost the transaction may answer COMMITTED only from a participant that committed it
-        // (or decided it from a durable pre-commit).
-        if (this.durablyCommitted(ct)) return;
-        this.fail(
-          'reply-before-durable',
-          `client told COMMITTED for ${reply.txn} (${ct.msg.protocol}) while the coordinator's durable decision is ` +
-            `${this.cDecisions.get(reply.txn) ?? 'absent'}${ct.msg.protocol === '3pc' ? ' and no participant committed it (durably, or from a durable pre-commit)' : ''}`,
-        );
-        break;
-      case 'nb': {
-        // No decision is forced: the YES votes in the participants' logs are the commit.
-        const missing = ct.participants.filter((p) => !this.yesDurable(p, reply.txn));
-        if (missing.length === 0) return;
-        this.fail('reply-before-durable', `client told COMMITTED for ${reply.txn} (nb) while the YES of ${missing.join(',')} is not durable`);
-      }
-    }
+    if (!ct || ct.kind !== 'transfer' || this.durablyCommitted(ct)) return;
+    this.fail('reply-before-durable', `client told COMMITTED for ${reply.txn} (${ct.msg.protocol}) while ${this.durableSummary(ct)}`);
   }
 
   /** Every write that becomes durable passes here: outcomes and balances are checked as they land. */
@@ -1455,18 +1457,10 @@ export class Simulation {
         if (decided && decided !== o.outcome) {
           this.fail('atomicity', `${o.txn} is durably ${o.outcome} at ${node.id} but ${decided} at the coordinator`);
         }
-        if (o.outcome === 'COMMITTED') {
-          const ct = this.txns.get(o.txn);
-          if ((ct?.msg.protocol ?? '2pc') === '2pc') {
-            if (this.cDecisions.get(o.txn) !== 'COMMITTED') {
-              this.fail('commit-without-decision', `${node.id} durably committed ${o.txn}; the coordinator's durable decision is ${this.cDecisions.get(o.txn) ?? 'absent'}`);
-            }
-          } else {
-            const missing = ct!.participants.filter((p) => !this.yesDurable(p, o.txn));
-            if (missing.length > 0) {
-              this.fail('commit-without-votes', `${node.id} durably committed ${o.txn} (${ct!.msg.protocol}); no durable YES at ${missing.join(',')}`);
-            }
-          }
+        const ct = this.txns.get(o.txn);
+        if (o.outcome === 'COMMITTED' && ct) {
+          const why = rulesOf(ct.msg.protocol).commitUnjustified(this.durableView, o.txn, ct.participants);
+          if (why) this.fail(why.rule, `${node.id} durably committed ${o.txn} (${ct.msg.protocol}); ${why.missing}`);
         }
       } else if (op.key.startsWith(PKEY.dataPrefix)) {
         const v = JSON.parse(op.value) as StoredValue;
@@ -1506,12 +1500,7 @@ export class Simulation {
       const writers = [...new Set([...t.deltas.keys()].map((k) => ownerOf(k, this.pids)))];
       const committed = this.durablyCommitted(t);
       if (t.told === 'COMMITTED' && !committed) {
-        this.fail(
-          'committed-durable',
-          `client told COMMITTED for ${t.id} (${t.msg.protocol}); the coordinator's durable decision is ${decision ?? 'absent'}` +
-            (t.msg.protocol === '2pc' ? '' : `, committed at [${this.committedAt(t.id).join(',')}]`) +
-            (t.msg.protocol === 'nb' ? `, durable YES at [${t.participants.filter((p) => this.yesDurable(p, t.id)).join(',')}]` : ''),
-        );
+        this.fail('committed-durable', `client told COMMITTED for ${t.id} (${t.msg.protocol}); ${this.durableSummary(t)}`);
       }
       const committedAt = writers.filter((p) => this.pOutcomes.get(t.id)?.get(p) === 'COMMITTED');
       if (t.told === 'ABORTED' && committedAt.length > 0) {
@@ -1595,6 +1584,8 @@ function describePEvent(ev: ParticipantEvent): string {
       return `persisted ${ev.record.kind} ${recordTxn(ev.record)}`;
     case 'decision':
       return `<- ${ev.outcome === 'COMMITTED' ? 'commit' : 'abort'} ${ev.txn}${ev.replyTo === null ? '' : ` h${ev.replyTo}`}`;
+    case 'release':
+      return `<- release ${ev.txn} h${ev.replyTo}`;
     case 'inquiryResult':
       return `inquiryResult ${ev.txn} ${ev.outcome}`;
     case 'timer':

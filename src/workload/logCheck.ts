@@ -1,4 +1,6 @@
 import type { LocalCluster } from '../cluster/localCluster.js';
+import type { DurableView } from '../protocol/commitProtocol.js';
+import { DEFAULT_PROTOCOL, rulesOf } from '../protocol/protocols/index.js';
 import type { DecisionRecord, ParticipantOutcomeRecord, PrepareRecord } from '../protocol/records.js';
 import type { ProtocolName } from '../protocol/types.js';
 import { CKEY } from '../storage/coordinatorStore.js';
@@ -14,17 +16,15 @@ export const ATOMICITY = 'atomicity';
  * protocol's own promises, independent of any workload:
  * - atomicity (every protocol): no transaction committed on one participant and aborted on
  *   another, and no participant outcome against the coordinator's recorded decision;
- * - 2pc: no participant commit without a forced coordinator COMMIT (3pc and nb participants
- *   may legitimately decide without the coordinator: their termination protocols);
- * - every COMMITTED told to a client durable: 2pc and 3pc force the coordinator's COMMIT
- *   before answering; nb answers once every YES is in its participant's log, so there the
- *   participants' logs must show it committed (the coordinator's record is only a cache);
+ * - every participant commit justified by the protocol's rule (CommitProtocol.commitUnjustified:
+ *   2pc a forced coordinator COMMIT; 3pc and nb every participant's durable YES);
+ * - every COMMITTED told to a client durable by the protocol's rule (CommitProtocol.isDurablyCommitted);
  * - nothing left prepared or undelivered after healing.
  */
 export async function checkLogs(
   cluster: LocalCluster,
   toldCommitted: ReadonlySet<string>,
-  protocol: ProtocolName = '2pc',
+  protocol: ProtocolName = DEFAULT_PROTOCOL,
   /**
    * The participants of the transactions the workload ran (from their keys). A node asked
    * about a transaction it never saw records ABORT for it (so that a late prepare is refused);
@@ -33,8 +33,10 @@ export async function checkLogs(
    */
   participantsOf: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): Promise<CheckResult[]> {
+  const rules = rulesOf(protocol);
   const outcomes = new Map<string, Map<string, string>>(); // txn → participant → outcome
   const prepared: string[] = [];
+  const preparedAt = new Set<string>(); // `${participant}:${txn}`
   for (const name of cluster.participantNames) {
     const store = await NodeStore.open(cluster.node(name).spec.dataDir, { id: name, role: 'participant' });
     try {
@@ -42,7 +44,10 @@ export async function checkLogs(
         if (!outcomes.has(value.txn)) outcomes.set(value.txn, new Map());
         outcomes.get(value.txn)!.set(name, value.outcome);
       }
-      for (const { value } of await store.scanJson<PrepareRecord>(PKEY.preparePrefix)) prepared.push(`${name}:${value.txn}`);
+      for (const { value } of await store.scanJson<PrepareRecord>(PKEY.preparePrefix)) {
+        prepared.push(`${name}:${value.txn}`);
+        preparedAt.add(`${name}:${value.txn}`);
+      }
     } finally {
       await store.close();
     }
@@ -70,6 +75,15 @@ export async function checkLogs(
     }
     if (all.size === 0) outcomes.delete(txn);
   }
+  const view: DurableView = {
+    coordinatorDecision: (t) => decisions.get(t)?.outcome,
+    committedAt: (t) => [...(outcomes.get(t) ?? [])].filter(([, o]) => o === 'COMMITTED').map(([p]) => p),
+    yesDurable: (p, t) => preparedAt.has(`${p}:${t}`) || outcomes.get(t)?.get(p) === 'COMMITTED',
+    // Memory, not logs: a backup's decision from a pre-commit shows as its commit record here.
+    decidedFromPrecommit: () => false,
+  };
+  const participantsOfTxn = (t: string): string[] =>
+    [...(participantsOf.get(t) ?? decisions.get(t)?.participants ?? outcomes.get(t)?.keys() ?? [])].sort();
   const split: string[] = [];
   const contradicted: string[] = [];
   const unauthorised: string[] = [];
@@ -79,20 +93,19 @@ export async function checkLogs(
       split.push(`${txn} (${[...byParticipant].map(([p, o]) => `${p}:${o}`).join(' ')})`);
     }
     const d = decisions.get(txn);
-    if (kinds.has('COMMITTED') && d?.outcome === 'ABORTED') contradicted.push(`${txn} (c1:ABORTED ${d.reason}; committed on ${[...byParticipant].filter(([, o]) => o === 'COMMITTED').map(([p]) => p).join(',')})`);
-    else if (kinds.has('COMMITTED') && d?.outcome !== 'COMMITTED') unauthorised.push(txn);
+    if (kinds.has('COMMITTED') && d?.outcome === 'ABORTED') {
+      contradicted.push(`${txn} (c1:ABORTED ${d.reason}; committed on ${[...byParticipant].filter(([, o]) => o === 'COMMITTED').map(([p]) => p).join(',')})`);
+    } else if (kinds.has('COMMITTED')) {
+      const why = rules.commitUnjustified(view, txn, participantsOfTxn(txn));
+      if (why) unauthorised.push(`${txn} (${why.missing})`);
+    }
   }
   const notApplied: string[] = [];
   for (const d of decisions.values()) {
     if (d.outcome !== 'COMMITTED' || d.readOnly) continue;
     for (const p of d.participants) if (outcomes.get(d.txn)?.get(p) === 'ABORTED') notApplied.push(`${d.txn}@${p} (c1:COMMITTED)`);
   }
-  const durable = (t: string): boolean => {
-    if (protocol !== 'nb') return decisions.get(t)?.outcome === 'COMMITTED';
-    const o = outcomes.get(t);
-    return o !== undefined && [...o.values()].includes('COMMITTED') && ![...o.values()].includes('ABORTED');
-  };
-  const lost = [...toldCommitted].filter((t) => !durable(t));
+  const lost = [...toldCommitted].filter((t) => !rules.isDurablyCommitted(view, t, participantsOfTxn(t)));
   const violations = [...split, ...notApplied, ...contradicted, ...strays];
   const checks: CheckResult[] = [
     {
@@ -105,23 +118,22 @@ export async function checkLogs(
         (fences > 0 ? `; ${fences} ABORT records of nodes asked about a transaction they had no part in set aside` : ''),
     },
   ];
-  if (protocol === '2pc') {
-    checks.push({
-      id: 'authorised',
-      name: 'no participant commit without a coordinator COMMIT',
-      ok: unauthorised.length === 0,
-      detail: `${unauthorised.length} unauthorised ${unauthorised.slice(0, 3).join(' ')}`,
-    });
-  }
+  checks.push({
+    id: 'authorised',
+    name: `no participant commit unjustified by ${rules.name}'s rule (${rules.participantsDecideAlone ? "every participant's durable YES" : 'a forced coordinator COMMIT'})`,
+    ok: unauthorised.length === 0,
+    detail: `${unauthorised.length} unjustified ${unauthorised.slice(0, 3).join(' ')}`,
+  });
   checks.push(
     {
       id: 'durable',
       name: 'COMMITTED told to a client is durable',
       ok: lost.length === 0,
       detail:
-        `${toldCommitted.size} told COMMITTED, ${lost.length} without ` +
-        `${protocol === 'nb' ? 'a commit in the participant logs' : 'a durable coordinator decision'} ${lost.slice(0, 3).join(' ')}` +
-        (protocol === '2pc' ? '' : `; ${unauthorised.length} committed by the participants' termination without a coordinator record`),
+        `${toldCommitted.size} told COMMITTED, ${lost.length} not durably committed by ${rules.name}'s rule ${lost.slice(0, 3).join(' ')}` +
+        (rules.participantsDecideAlone
+          ? `; ${[...outcomes.keys()].filter((t) => view.committedAt(t).length > 0 && view.coordinatorDecision(t) !== 'COMMITTED').length} committed by the participants' termination without a coordinator record`
+          : ''),
     },
     {
       id: 'healed',

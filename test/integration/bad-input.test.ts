@@ -126,7 +126,7 @@ describe('bad input', () => {
     );
     a.close();
     await expect(transactRaw([{ key: 'x', put: { value: 'v' } }], { protocol: 9 })).rejects.toEqual(
-      status(grpc.status.INVALID_ARGUMENT, /unknown protocol 9; use TWO_PC, THREE_PC or NON_BLOCKING/),
+      status(grpc.status.INVALID_ARGUMENT, /unknown protocol 9; use TWO_PC, THREE_PC, NON_BLOCKING/),
     );
     expect(() => cluster.node('p9')).toThrow(/unknown node p9/);
     await unchanged();

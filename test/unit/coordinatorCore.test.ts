@@ -118,7 +118,12 @@ describe('CoordinatorCore: votes and decisions', () => {
     ];
     start(c, tmsg('t', ops, 'dg'), 7, 0);
     expect(c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes(r(k('p2'), 'x'), r(k('p2', 1), 'y')) }, 1)).toEqual([]);
-    const e = c.step({ type: 'vote', txn: 't', from: 'p1', vote: ro(r(k('p1'), 'v1', 4)) }, 2);
+    // p1's read-only branch holds its read locks in memory only: it is released now and must
+    // confirm that it still held them (it did not restart since its vote) before the decision.
+    expect(c.step({ type: 'vote', txn: 't', from: 'p1', vote: ro(r(k('p1'), 'v1', 4)) }, 2)).toEqual([
+      { type: 'send', to: 'p1', message: { kind: 'release', txn: 't' } },
+    ]);
+    const e = c.step({ type: 'ack', txn: 't', from: 'p1', known: true }, 2);
     const decision: DecisionRecord = {
       txn: 't',
       outcome: 'COMMITTED',
@@ -136,15 +141,15 @@ describe('CoordinatorCore: votes and decisions', () => {
     expect(c.inDoubt()).toEqual([]);
 
     const p = c.step({ type: 'persisted', record: { kind: 'decision', record: decision } }, 10);
-    // (the order of the client reply and the commit sends is free: both follow the force)
-    expect(p).toHaveLength(4);
+    // (the order of the client reply and the commit sends is free: both follow the force;
+    // the read-only branch was released already)
+    expect(p).toHaveLength(3);
     expect(p).toEqual(expect.arrayContaining([
       {
         type: 'reply',
         to: 7,
         reply: { kind: 'outcome', txn: 't', outcome: 'COMMITTED', reason: '', results: decision.results, participants: ['p1', 'p2'] },
       },
-      { type: 'send', to: 'p1', message: { kind: 'commit', txn: 't' } },
       { type: 'send', to: 'p2', message: { kind: 'commit', txn: 't' } },
       { type: 'setTimer', timer: { kind: 'resend', txn: 't' }, at: 110 },
     ]));
@@ -266,11 +271,26 @@ describe('CoordinatorCore: votes and decisions', () => {
     expect(() => c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes() }, 1)).toThrow(InvariantViolation);
   });
 
-  it('all READ_ONLY: replies COMMITTED with only an unforced record, sends commit to release read locks, forgets the txn', () => {
+  it('all READ_ONLY on one participant: replies COMMITTED with only an unforced record, sends commit to release read locks', () => {
+    const { c } = mk();
+    start(c, tmsg('t', [{ type: 'get', key: k('p1') }, { type: 'get', key: k('p1', 1) }]), 3);
+    const e = c.step({ type: 'vote', txn: 't', from: 'p1', vote: ro(r(k('p1'), 'a'), r(k('p1', 1), 'b')) }, 2);
+    expect(ofType(e, 'persist')).toMatchObject([{ sync: false, record: { kind: 'decision', record: { outcome: 'COMMITTED', readOnly: true } } }]);
+    expect(replies(e)).toEqual([[3, { kind: 'outcome', txn: 't', outcome: 'COMMITTED', reason: '', results: [r(k('p1'), 'a'), r(k('p1', 1), 'b')], participants: ['p1'] }]]);
+    expect(sends(e)).toEqual([['p1', 'commit']]);
+  });
+
+  it('all READ_ONLY on several participants: each confirms it still held its read locks, then COMMITTED with an unforced record', () => {
     const { c } = mk();
     start(c, tmsg('t', [{ type: 'get', key: k('p1') }, { type: 'get', key: k('p3') }]), 3);
     c.step({ type: 'vote', txn: 't', from: 'p3', vote: ro(r(k('p3'), 'b')) }, 1);
-    const e = c.step({ type: 'vote', txn: 't', from: 'p1', vote: ro(r(k('p1'), 'a')) }, 2);
+    // every vote in: the read locks are released, and each branch says whether it still held them
+    expect(sends(c.step({ type: 'vote', txn: 't', from: 'p1', vote: ro(r(k('p1'), 'a')) }, 2))).toEqual([
+      ['p1', 'release'],
+      ['p3', 'release'],
+    ]);
+    expect(c.step({ type: 'ack', txn: 't', from: 'p3', known: true }, 2)).toEqual([]);
+    const e = c.step({ type: 'ack', txn: 't', from: 'p1', known: true }, 2);
     const persists = ofType(e, 'persist');
     expect(persists).toHaveLength(1);
     expect(persists[0]).toMatchObject({ sync: false, record: { kind: 'decision', record: { outcome: 'COMMITTED', readOnly: true } } });
@@ -279,10 +299,7 @@ describe('CoordinatorCore: votes and decisions', () => {
     expect(replies(e)).toEqual([
       [3, { kind: 'outcome', txn: 't', outcome: 'COMMITTED', reason: '', results: [r(k('p1'), 'a'), r(k('p3'), 'b')], participants: ['p1', 'p3'] }],
     ]);
-    expect(sends(e)).toEqual([
-      ['p1', 'commit'],
-      ['p3', 'commit'],
-    ]);
+    expect(sends(e)).toEqual([]);
     expect(c.activeTxns).toBe(0);
     expect(c.counters.readOnly).toBe(1);
     expect(c.counters.committed).toBe(0);
@@ -291,6 +308,18 @@ describe('CoordinatorCore: votes and decisions', () => {
     const again = c.step({ type: 'transact', replyTo: 5, msg: tmsg('t', [{ type: 'get', key: k('p1') }, { type: 'get', key: k('p3') }]) }, 4);
     expect(again).toHaveLength(1);
     expect(replies(again)[0]![1]).toMatchObject({ outcome: 'COMMITTED', results: [r(k('p1'), 'a'), r(k('p3'), 'b')] });
+  });
+
+  it('a read-only branch that restarted after its vote (it no longer knows the txn) aborts it with CONFLICT: its reads may be from another snapshot', () => {
+    const { c } = mk();
+    start(c, smsg('t', [{ type: 'get', key: k('p1') }, { type: 'put', key: k('p2'), value: 'x' }]), 3);
+    c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes(r(k('p2'), 'x')) }, 1);
+    expect(sends(c.step({ type: 'vote', txn: 't', from: 'p1', vote: ro(r(k('p1'), 'a')) }, 2))).toEqual([['p1', 'release']]);
+    const e = c.step({ type: 'ack', txn: 't', from: 'p1', known: false }, 3);
+    expect(ofType(e, 'persist')).toMatchObject([{ sync: false, record: { kind: 'decision', record: { outcome: 'ABORTED', abortCode: 'CONFLICT' } } }]);
+    expect(replies(e)[0]![1]).toMatchObject({ outcome: 'ABORTED', code: 'CONFLICT' });
+    expect(sends(e)).toEqual([['p2', 'abort']]); // the released read-only branch is done
+    expect(c.counters.readOnlyRestarts).toBe(1);
   });
 
   it('prepare timeout aborts with TIMED_OUT naming the silent participants', () => {

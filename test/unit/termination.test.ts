@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { InvariantViolation } from '../../src/protocol/invariant.js';
 import {
   cooperativeTermination,
-  coordinatorResolution,
   isInDoubt,
   logOnceTermination,
   threePhaseTermination,
   type TerminationVerdict,
 } from '../../src/protocol/termination.js';
+import { coordinatorResolution } from '../../src/protocol/resolution.js';
 import type { NodeId, PeerState, ProtocolName } from '../../src/protocol/types.js';
 
 /** `'p1=PREPARED p2=UNREACHABLE'` → Map. */

@@ -4,9 +4,11 @@
 export interface DecisionItem {
   'txnId'?: (string);
   'commit'?: (boolean);
+  'releaseReadOnly'?: (boolean);
 }
 
 export interface DecisionItem__Output {
   'txnId': (string);
   'commit': (boolean);
+  'releaseReadOnly': (boolean);
 }

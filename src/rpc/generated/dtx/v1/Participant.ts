@@ -62,6 +62,15 @@ export interface ParticipantClient extends grpc.Client {
   prepare(argument: _dtx_v1_PrepareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
   prepare(argument: _dtx_v1_PrepareRequest, callback: grpc.requestCallback<_dtx_v1_PrepareResponse__Output>): grpc.ClientUnaryCall;
   
+  ReleaseReadOnly(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  ReleaseReadOnly(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  ReleaseReadOnly(argument: _dtx_v1_DecisionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  ReleaseReadOnly(argument: _dtx_v1_DecisionRequest, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  releaseReadOnly(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  releaseReadOnly(argument: _dtx_v1_DecisionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  releaseReadOnly(argument: _dtx_v1_DecisionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  releaseReadOnly(argument: _dtx_v1_DecisionRequest, callback: grpc.requestCallback<_dtx_v1_DecisionResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface ParticipantHandlers extends grpc.UntypedServiceImplementation {
@@ -77,6 +86,8 @@ export interface ParticipantHandlers extends grpc.UntypedServiceImplementation {
   
   Prepare: grpc.handleUnaryCall<_dtx_v1_PrepareRequest__Output, _dtx_v1_PrepareResponse>;
   
+  ReleaseReadOnly: grpc.handleUnaryCall<_dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse>;
+  
 }
 
 export interface ParticipantDefinition extends grpc.ServiceDefinition {
@@ -86,4 +97,5 @@ export interface ParticipantDefinition extends grpc.ServiceDefinition {
   GetTxnState: MethodDefinition<_dtx_v1_TxnStateRequest, _dtx_v1_TxnStateResponse, _dtx_v1_TxnStateRequest__Output, _dtx_v1_TxnStateResponse__Output>
   PreCommit: MethodDefinition<_dtx_v1_DecisionRequest, _dtx_v1_DecisionResponse, _dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse__Output>
   Prepare: MethodDefinition<_dtx_v1_PrepareRequest, _dtx_v1_PrepareResponse, _dtx_v1_PrepareRequest__Output, _dtx_v1_PrepareResponse__Output>
+  ReleaseReadOnly: MethodDefinition<_dtx_v1_DecisionRequest, _dtx_v1_DecisionResponse, _dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse__Output>
 }
