@@ -1,3 +1,5 @@
+import type { FailpointName as RuntimeFailpoint } from '../runtime/env.js';
+
 /**
  * Named places in a node's runtime where a test can make the process kill -9 itself,
  * to crash it at an exact protocol step (the way etcd's gofail and FoundationDB's
@@ -10,7 +12,7 @@ export const FAILPOINTS = {
   'coordinator.decision.beforePersist': 'every vote is in, the decision not yet written',
   'coordinator.decision.afterPersist': 'COMMIT decision durable, nobody told yet',
   'coordinator.commit.beforeSend': 'a COMMIT is about to leave for a participant (nb: every YES is in, nobody told yet)',
-} as const;
+} as const satisfies Record<RuntimeFailpoint, string>; // the runtime's places (env.ts), each described
 
 export type FailpointName = keyof typeof FAILPOINTS;
 export type FailpointAction = 'kill' | 'off';

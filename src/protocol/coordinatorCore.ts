@@ -109,6 +109,8 @@ const sorted = (ids: Iterable<NodeId>): NodeId[] => [...ids].sort();
 export class CoordinatorCore {
   private readonly txns = new Map<TxnId, CoordinatorTxn>();
   private readonly recent: BoundedMap<TxnId, DecisionRecord>;
+  /** Transactions forgotten during the last step (their timers can go). */
+  private ended: TxnId[] = [];
   private effects: CoordinatorEffect[] = [];
   private now = 0;
   private recovered = false;
@@ -137,6 +139,7 @@ export class CoordinatorCore {
   step(event: CoordinatorEvent, now: number): CoordinatorEffect[] {
     this.now = now;
     this.effects = [];
+    this.ended = [];
     if (event.type !== 'recover') invariant(this.recovered, `coordinator ${this.id} got ${event.type} before recovery`);
     switch (event.type) {
       case 'recover':
@@ -180,6 +183,13 @@ export class CoordinatorCore {
     return [...this.txns.values()].filter((t) => t.state.phase === 'committed').map((t) => t.id);
   }
 
+  /** The transactions forgotten during the last step. */
+  takeEnded(): TxnId[] {
+    const out = this.ended;
+    this.ended = [];
+    return out;
+  }
+
   get activeTxns(): number {
     return this.txns.size;
   }
@@ -206,6 +216,7 @@ export class CoordinatorCore {
   private forget(t: CoordinatorTxn, record?: DecisionRecord): void {
     assertMayEnd(t);
     this.txns.delete(t.id);
+    this.ended.push(t.id);
     if (record) this.recent.set(t.id, record);
   }
 

@@ -122,6 +122,8 @@ export class ParticipantCore {
   private readonly recent: BoundedMap<TxnId, Remembered>;
   /** PreCommits of transactions not in memory, waiting for their outcome-log read. */
   private readonly precommitChecks = new Set<ReplyTo>();
+  /** Transactions forgotten during the last step (their timers can go). */
+  private ended: TxnId[] = [];
   private effects: ParticipantEffect[] = [];
   private now = 0;
   private recovered = false;
@@ -150,6 +152,7 @@ export class ParticipantCore {
   step(event: ParticipantEvent, now: number): ParticipantEffect[] {
     this.now = now;
     this.effects = [];
+    this.ended = [];
     if (event.type !== 'recover') invariant(this.recovered, `participant ${this.id} got ${event.type} before recovery`);
     switch (event.type) {
       case 'recover':
@@ -214,6 +217,13 @@ export class ParticipantCore {
     return this.locks.lockedKeyCount;
   }
 
+  /** The transactions forgotten during the last step. */
+  takeEnded(): TxnId[] {
+    const out = this.ended;
+    this.ended = [];
+    return out;
+  }
+
   get activeTxns(): number {
     return this.txns.size;
   }
@@ -248,6 +258,7 @@ export class ParticipantCore {
   private forget(t: ParticipantTxn, outcome?: Remembered): void {
     assertMayEnd(t);
     this.txns.delete(t.id);
+    this.ended.push(t.id);
     this.dequeue(t.id);
     if (outcome) this.recent.set(t.id, outcome);
   }

@@ -1,9 +1,11 @@
 import type { CoordinatorRecord, DecisionRecord } from '../protocol/records.js';
-import type { BatchOp } from './groupCommit.js';
+import type { BatchOp } from './kvEngine.js';
 import type { NodeStore } from './nodeStore.js';
+import { decodeDecision, decodeUnfinished, encodeDecision, encodeUnfinished } from './recordCodec.js';
 
 export const CKEY = {
   decision: (txn: string) => `d!${txn}`,
+  decisionPrefix: 'd!',
   /** Present while a COMMIT still has to reach some participant. */
   unfinished: (txn: string) => `u!${txn}`,
   unfinishedPrefix: 'u!',
@@ -13,28 +15,38 @@ export class CoordinatorStore {
   constructor(readonly store: NodeStore) {}
 
   async recoverPending(): Promise<DecisionRecord[]> {
-    const ids = (await this.store.scanJson<string>(CKEY.unfinishedPrefix)).map((e) => e.key);
-    const records = await this.store.getManyJson<DecisionRecord>(ids.map(CKEY.decision));
-    return records.map((r, i) => {
-      if (!r) throw new Error(`log corrupt: unfinished marker for ${ids[i]} without its decision`);
-      return r;
+    const markers = await this.store.scanDecoded(CKEY.unfinishedPrefix, decodeUnfinished);
+    const out: DecisionRecord[] = [];
+    for (const { key: txn } of markers) {
+      const d = await this.store.getDecoded(CKEY.decision(txn), decodeDecision);
+      if (!d) throw new Error(`log of ${this.store.label} corrupt: unfinished marker ${CKEY.unfinished(txn)} without its decision`);
+      out.push(d);
+    }
+    return out;
+  }
+
+  lookup(txn: string, done: (err: Error | null, record: DecisionRecord | null) => void): void {
+    const key = CKEY.decision(txn);
+    this.store.engine.getMany([key], (err, raw) => {
+      if (err) return done(err, null);
+      try {
+        done(null, raw[0] === undefined ? null : decodeDecision(raw[0], this.store.at(key)));
+      } catch (e) {
+        done(e instanceof Error ? e : new Error(String(e)), null);
+      }
     });
   }
 
-  lookup(txn: string): Promise<DecisionRecord | null> {
-    return this.store.getJson<DecisionRecord>(CKEY.decision(txn));
-  }
-
-  persist(record: CoordinatorRecord, sync: boolean, lingerMs = 0): Promise<void> {
-    return this.store.append(coordinatorBatch(record), sync, lingerMs);
+  persist(record: CoordinatorRecord, sync: boolean, lingerMs: number, done: (err: Error | null) => void): void {
+    this.store.append(coordinatorBatch(record), sync, lingerMs, done);
   }
 }
 
-/** A coordinator record as the LevelDB batch that makes it durable (the simulator's disk uses it too). */
+/** A coordinator record as the engine batch that makes it durable. */
 export function coordinatorBatch(record: CoordinatorRecord): BatchOp[] {
   if (record.kind === 'end') return [{ type: 'del', key: CKEY.unfinished(record.txn) }];
   const d = record.record;
-  const ops: BatchOp[] = [{ type: 'put', key: CKEY.decision(d.txn), value: JSON.stringify(d) }];
-  if (d.outcome === 'COMMITTED' && !d.readOnly) ops.push({ type: 'put', key: CKEY.unfinished(d.txn), value: '""' });
+  const ops: BatchOp[] = [{ type: 'put', key: CKEY.decision(d.txn), value: encodeDecision(d) }];
+  if (d.outcome === 'COMMITTED' && !d.readOnly) ops.push({ type: 'put', key: CKEY.unfinished(d.txn), value: encodeUnfinished() });
   return ops;
 }

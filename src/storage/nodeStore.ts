@@ -1,6 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { ClassicLevel } from 'classic-level';
-import { GroupCommitWriter, type BatchOp } from './groupCommit.js';
+import { performance } from 'node:perf_hooks';
+import { GroupCommitWriter, type WriterClock } from './groupCommit.js';
+import type { BatchOp, KvEngine } from './kvEngine.js';
+import { LevelEngine } from './levelEngine.js';
+import { decodeIdentity, encodeIdentity, type RecordAt } from './recordCodec.js';
 
 export interface NodeIdentity {
   id: string;
@@ -9,78 +11,83 @@ export interface NodeIdentity {
 
 const META_KEY = 'm!identity';
 
-/** Up to the next prefix, not prefix + '\xff': keys may hold any UTF-8 character. */
-function prefixRange(prefix: string): { gte: string; lt: string } {
-  return { gte: prefix, lt: prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) };
-}
+/** The real clock of a node process's writer: performance.now() and setTimeout. */
+export const PROCESS_CLOCK: WriterClock = {
+  now: () => performance.now(),
+  after: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
 
-/** One LevelDB per node: its log and (for participants) its data, under one data dir. */
+/** One engine per node: its log and (for participants) its data. */
 export class NodeStore {
   readonly writer: GroupCommitWriter;
+  /** How records name this node in errors: `participant p2`. */
+  readonly label: string;
 
-  private constructor(readonly db: ClassicLevel<string, string>) {
-    this.writer = new GroupCommitWriter(db);
+  private constructor(
+    readonly engine: KvEngine,
+    readonly identity: NodeIdentity,
+    clock: WriterClock,
+  ) {
+    this.writer = new GroupCommitWriter(engine, clock);
+    this.label = `${identity.role} ${identity.id}`;
   }
 
-  /** Opens (creating) the store and refuses a data dir that belongs to another node. */
-  static async open(dir: string, identity: NodeIdentity): Promise<NodeStore> {
-    mkdirSync(dir, { recursive: true });
-    const db = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8', keyEncoding: 'utf8' });
-    try {
-      await db.open();
-    } catch (err) {
-      const cause = (err as { cause?: Error }).cause;
-      throw new Error(`cannot open data dir ${dir}: ${cause?.message ?? (err as Error).message}`);
-    }
-    const store = new NodeStore(db);
-    const existing = await db.get(META_KEY);
+  /** Opens a node's store on an engine and refuses one that belongs to another node. */
+  static async open(engine: KvEngine, identity: NodeIdentity, clock: WriterClock = PROCESS_CLOCK): Promise<NodeStore> {
+    const store = new NodeStore(engine, identity, clock);
+    const existing = await engine.get(META_KEY);
     if (existing === undefined) {
-      await db.put(META_KEY, JSON.stringify(identity), { sync: true });
-    } else {
-      const found = JSON.parse(existing) as NodeIdentity;
-      if (found.id !== identity.id || found.role !== identity.role) {
-        await db.close();
-        throw new Error(
-          `data dir ${dir} belongs to ${found.role} ${found.id}, not ${identity.role} ${identity.id}`,
-        );
-      }
+      await engine.put(META_KEY, encodeIdentity(identity));
+      return store;
+    }
+    const found = decodeIdentity(existing, store.at(META_KEY));
+    if (found.id !== identity.id || found.role !== identity.role) {
+      await engine.close();
+      throw new Error(`belongs to ${found.role} ${found.id}, not ${identity.role} ${identity.id}`);
     }
     return store;
   }
 
-  /** `lingerMs`: how long the append may wait to share a batch with later ones (see GroupCommitWriter). */
-  append(ops: BatchOp[], sync: boolean, lingerMs = 0): Promise<void> {
-    return this.writer.append(ops, sync, lingerMs);
-  }
-
-  async getJson<T>(key: string): Promise<T | null> {
-    const v = await this.db.get(key);
-    return v === undefined ? null : (JSON.parse(v) as T);
-  }
-
-  async getManyJson<T>(keys: string[]): Promise<(T | null)[]> {
-    const vs = await this.db.getMany(keys);
-    return vs.map((v) => (v === undefined ? null : (JSON.parse(v) as T)));
-  }
-
-  /** Every key under a prefix (without the prefix), in key order; values are not read. */
-  async scanKeys(prefix: string): Promise<string[]> {
-    const out: string[] = [];
-    for await (const key of this.db.keys(prefixRange(prefix))) out.push(key.slice(prefix.length));
-    return out;
-  }
-
-  /** Every value under a key prefix, in key order. */
-  async scanJson<T>(prefix: string): Promise<{ key: string; value: T }[]> {
-    const out: { key: string; value: T }[] = [];
-    for await (const [key, value] of this.db.iterator(prefixRange(prefix))) {
-      out.push({ key: key.slice(prefix.length), value: JSON.parse(value) as T });
+  /** A node's LevelDB store in `dir`. */
+  static async openDir(dir: string, identity: NodeIdentity): Promise<NodeStore> {
+    const engine = await LevelEngine.open(dir);
+    try {
+      return await NodeStore.open(engine, identity);
+    } catch (err) {
+      throw new Error(`data dir ${dir} ${(err as Error).message}`);
     }
-    return out;
+  }
+
+  /** Where a value was read, for CorruptRecord messages. */
+  at(key: string): RecordAt {
+    return { node: this.label, key };
+  }
+
+  /** `lingerMs`: how long the append may wait to share a batch with later ones (see GroupCommitWriter). */
+  append(ops: BatchOp[], sync: boolean, lingerMs: number, done: (err: Error | null) => void): void {
+    this.writer.append(ops, sync, lingerMs, done);
+  }
+
+  /** Every entry under a key prefix, decoded; the key is given in full to the decoder. */
+  async scanDecoded<T>(prefix: string, decode: (raw: string, at: RecordAt) => T): Promise<{ key: string; value: T }[]> {
+    return (await this.engine.scan(prefix)).map(([key, raw]) => ({ key: key.slice(prefix.length), value: decode(raw, this.at(key)) }));
+  }
+
+  async getDecoded<T>(key: string, decode: (raw: string, at: RecordAt) => T): Promise<T | null> {
+    const raw = await this.engine.get(key);
+    return raw === undefined ? null : decode(raw, this.at(key));
+  }
+
+  /** Every key under a prefix (without the prefix), in key order. */
+  async scanKeys(prefix: string): Promise<string[]> {
+    return (await this.engine.scanKeys(prefix)).map((k) => k.slice(prefix.length));
   }
 
   async close(): Promise<void> {
     await this.writer.close();
-    await this.db.close();
+    await this.engine.close();
   }
 }

@@ -1,12 +1,13 @@
-import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from '../protocol/records.js';
+import { BoundedMap } from '../protocol/boundedMap.js';
 import { FENCE_PREFIX } from '../protocol/ops.js';
+import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from '../protocol/records.js';
 import type { StoredValue } from '../protocol/types.js';
-import type { BatchOp } from './groupCommit.js';
+import type { BatchOp } from './kvEngine.js';
 import type { NodeStore } from './nodeStore.js';
 import { OutcomeFilter } from './outcomeFilter.js';
-import { BoundedMap } from '../protocol/boundedMap.js';
+import { decodeParticipantOutcome, decodePrepare, decodeStoredValue, encodeParticipantOutcome, encodePrepare, encodeStoredValue } from './recordCodec.js';
 
-/** Key layout of a participant's LevelDB. */
+/** Key layout of a participant's store. */
 export const PKEY = {
   prepare: (txn: string) => `p!${txn}`,
   outcome: (txn: string) => `o!${txn}`,
@@ -19,29 +20,35 @@ export const PKEY = {
 } as const;
 
 /** Where a core-level key is stored: a fence key (`f!<lock>`) as is, a data key under `k!`. */
-function storedKey(key: string): string {
+export function storedKey(key: string): string {
   return key.startsWith(FENCE_PREFIX) ? key : PKEY.data(key);
 }
 
-/** Keys whose stored value (or absence) is kept in memory for prepares. */
+/** Keys whose stored value (or absence) is kept in memory for prepares (default). */
 export const VALUE_CACHE_KEYS = 200_000;
 
-type ReadResult = { values: Map<string, StoredValue>; finished: ParticipantOutcomeRecord | null };
+export type ReadResult = { values: Map<string, StoredValue>; finished: ParticipantOutcomeRecord | null };
+
+/** Bugs that can be planted in this layer (tests prove the simulator finds them). */
+export interface StoreFaults {
+  /** A read that a commit overtook still puts its old value into the cache. */
+  cacheOvertakenReads?: boolean;
+}
 
 /**
- * Turns a participant's protocol records into LevelDB batches; reads what recovery needs.
+ * Turns a participant's protocol records into engine batches; reads what recovery needs.
  *
  * Prepares read through two pieces of memory that mirror the log, so that the common
- * prepare (a new transaction on keys read before) needs no LevelDB round trip at all:
+ * prepare (a new transaction on keys read before) needs no engine round trip at all:
  * a bounded cache of data values (filled by reads, updated by every commit once it is
  * written — while a key is X-locked by the committing transaction nobody else reads it)
  * and a filter of the transactions that have an outcome record.
  */
 export class ParticipantStore {
-  private readonly values = new BoundedMap<string, StoredValue | null>(VALUE_CACHE_KEYS);
+  private readonly values: BoundedMap<string, StoredValue | null>;
   private readonly outcomes = new OutcomeFilter();
   /**
-   * Keys some LevelDB read is fetching right now, and which of them a commit wrote meanwhile.
+   * Keys some engine read is fetching right now, and which of them a commit wrote meanwhile.
    * A read may outlive its transaction's locks (it can be aborted mid-read, and another
    * transaction lock, commit and cache the key); its answer must then not go into the cache.
    */
@@ -49,23 +56,32 @@ export class ParticipantStore {
   private readonly overtaken = new Set<string>();
   readonly cacheStats = { readsFromMemory: 0, readsFromLog: 0 };
 
-  private constructor(readonly store: NodeStore) {}
+  private constructor(
+    readonly store: NodeStore,
+    cacheKeys: number,
+    private readonly faults: StoreFaults,
+  ) {
+    this.values = new BoundedMap(cacheKeys);
+  }
 
   /** Opens the participant's view of its store: the outcome filter is filled from the log first. */
-  static async open(store: NodeStore): Promise<ParticipantStore> {
-    const s = new ParticipantStore(store);
+  static async open(store: NodeStore, opts: { cacheKeys?: number; faults?: StoreFaults } = {}): Promise<ParticipantStore> {
+    const s = new ParticipantStore(store, opts.cacheKeys ?? VALUE_CACHE_KEYS, opts.faults ?? {});
     for (const txn of await store.scanKeys(PKEY.outcomePrefix)) s.outcomes.add(txn);
     return s;
   }
 
   async recoverPrepared(): Promise<PrepareRecord[]> {
-    return (await this.store.scanJson<PrepareRecord>(PKEY.preparePrefix)).map((e) => e.value);
+    return (await this.store.scanDecoded(PKEY.preparePrefix, decodePrepare)).map((e) => e.value);
   }
 
-  /** A synchronous answer when memory knows everything (no outcome, every value cached); else a LevelDB read. */
-  readForPrepare(txn: string, keys: string[]): ReadResult | Promise<ReadResult> {
-    const mayHaveOutcome = this.outcomes.mightContain(txn);
-    if (!mayHaveOutcome) {
+  /**
+   * The values a prepare reads and the transaction's outcome record if it has one. Answers at
+   * once (before returning) when memory knows everything — no outcome, every value cached;
+   * otherwise after one engine read.
+   */
+  readForPrepare(txn: string, keys: string[], done: (err: Error | null, r: ReadResult) => void): void {
+    if (!this.outcomes.mightContain(txn)) {
       const values = new Map<string, StoredValue>();
       let complete = true;
       for (const k of keys) {
@@ -78,29 +94,39 @@ export class ParticipantStore {
       }
       if (complete) {
         this.cacheStats.readsFromMemory++;
-        return { values, finished: null };
+        return done(null, { values, finished: null });
       }
     }
     this.cacheStats.readsFromLog++;
-    return this.readFromLog(txn, keys);
+    this.readFromLog(txn, keys, done);
   }
 
-  private async readFromLog(txn: string, keys: string[]): Promise<ReadResult> {
+  private readFromLog(txn: string, keys: string[], done: (err: Error | null, r: ReadResult) => void): void {
     for (const k of keys) this.reading.set(k, (this.reading.get(k) ?? 0) + 1);
-    try {
-      // One LevelDB call for the outcome and the values: on the prepare path the binding's
-      // per-call cost outweighs the reads themselves.
-      const [finished, ...stored] = await this.store.getManyJson<unknown>([PKEY.outcome(txn), ...keys.map(storedKey)]);
-      const values = new Map<string, StoredValue>();
-      stored.forEach((v, i) => {
-        const key = keys[i]!;
-        if (v) values.set(key, v as StoredValue);
-        if (!this.overtaken.has(key)) this.values.set(key, (v as StoredValue | null) ?? null);
-      });
-      return { values, finished: (finished as ParticipantOutcomeRecord | null) ?? null };
-    } finally {
+    // One engine call for the outcome and the values: on the prepare path the binding's
+    // per-call cost outweighs the reads themselves.
+    const outcomeKey = PKEY.outcome(txn);
+    const dataKeys = keys.map(storedKey);
+    this.store.engine.getMany([outcomeKey, ...dataKeys], (err, raw) => {
+      let result: ReadResult;
+      try {
+        if (err) throw err;
+        const values = new Map<string, StoredValue>();
+        keys.forEach((key, i) => {
+          const r = raw[i + 1];
+          const v = r === undefined ? null : decodeStoredValue(r, this.store.at(dataKeys[i]!));
+          if (v) values.set(key, v);
+          if (!this.overtaken.has(key) || this.faults.cacheOvertakenReads) this.values.set(key, v);
+        });
+        const finished = raw[0] === undefined ? null : decodeParticipantOutcome(raw[0], this.store.at(outcomeKey));
+        result = { values, finished };
+      } catch (e) {
+        this.doneReading(keys);
+        return done(e instanceof Error ? e : new Error(String(e)), { values: new Map(), finished: null });
+      }
       this.doneReading(keys);
-    }
+      done(null, result);
+    });
   }
 
   private doneReading(keys: string[]): void {
@@ -115,54 +141,61 @@ export class ParticipantStore {
     }
   }
 
-  outcome(txn: string): ParticipantOutcomeRecord | null | Promise<ParticipantOutcomeRecord | null> {
-    if (!this.outcomes.mightContain(txn)) return null;
-    return this.store.getJson<ParticipantOutcomeRecord>(PKEY.outcome(txn));
+  /** The transaction's outcome record, if it has one (at once when the filter rules it out). */
+  outcome(txn: string, done: (err: Error | null, r: ParticipantOutcomeRecord | null) => void): void {
+    if (!this.outcomes.mightContain(txn)) return done(null, null);
+    const key = PKEY.outcome(txn);
+    this.store.engine.getMany([key], (err, raw) => {
+      if (err) return done(err, null);
+      try {
+        done(null, raw[0] === undefined ? null : decodeParticipantOutcome(raw[0], this.store.at(key)));
+      } catch (e) {
+        done(e instanceof Error ? e : new Error(String(e)), null);
+      }
+    });
   }
 
   /**
    * The commit batch holds the writes and the outcome together: applied atomically or not at all.
    * `lingerMs`: how long the batch may wait to share a sync with the next write (see GroupCommitWriter).
    */
-  async persist(record: ParticipantRecord, sync: boolean, lingerMs = 0): Promise<void> {
+  persist(record: ParticipantRecord, sync: boolean, lingerMs: number, done: (err: Error | null) => void): void {
     // Into the filter before the write: a false "maybe" only costs a read, a missed one a wrong vote.
     if (record.kind === 'commit' || record.kind === 'abort') this.outcomes.add(record.txn);
-    await this.store.append(participantBatch(record), sync, lingerMs);
-    if (record.kind === 'commit') {
-      for (const w of record.writes) {
-        this.values.set(w.key, { value: w.value, version: w.version });
-        if (this.reading.has(w.key)) this.overtaken.add(w.key);
+    this.store.append(participantBatch(record), sync, lingerMs, (err) => {
+      if (!err && record.kind === 'commit') {
+        for (const w of record.writes) {
+          this.values.set(w.key, { value: w.value, version: w.version });
+          if (this.reading.has(w.key)) this.overtaken.add(w.key);
+        }
       }
-    }
+      done(err);
+    });
   }
 
   async scanData(): Promise<{ key: string; value: StoredValue }[]> {
-    return this.store.scanJson<StoredValue>(PKEY.dataPrefix);
+    return this.store.scanDecoded(PKEY.dataPrefix, decodeStoredValue);
   }
 }
 
-/** A participant record as the LevelDB batch that makes it durable (the simulator's disk uses it too). */
+/** A participant record as the engine batch that makes it durable. */
 export function participantBatch(record: ParticipantRecord): BatchOp[] {
   switch (record.kind) {
     case 'prepare':
     case 'precommit':
-      return [{ type: 'put', key: PKEY.prepare(record.record.txn), value: JSON.stringify(record.record) }];
+      return [{ type: 'put', key: PKEY.prepare(record.record.txn), value: encodePrepare(record.record) }];
     case 'commit': {
       const outcome: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'COMMITTED', results: record.results };
       return [
-        ...record.writes.map((w): BatchOp => ({
-          type: 'put',
-          key: storedKey(w.key),
-          value: JSON.stringify({ value: w.value, version: w.version } satisfies StoredValue),
-        })),
-        { type: 'put', key: PKEY.outcome(record.txn), value: JSON.stringify(outcome) },
+        ...record.writes.map((w): BatchOp => ({ type: 'put', key: storedKey(w.key), value: encodeStoredValue({ value: w.value, version: w.version }) })),
+        { type: 'put', key: PKEY.outcome(record.txn), value: encodeParticipantOutcome(outcome) },
         { type: 'del', key: PKEY.prepare(record.txn) },
       ];
     }
     case 'abort': {
       const outcome: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'ABORTED', results: [] };
       return [
-        { type: 'put', key: PKEY.outcome(record.txn), value: JSON.stringify(outcome) },
+        { type: 'put', key: PKEY.outcome(record.txn), value: encodeParticipantOutcome(outcome) },
         { type: 'del', key: PKEY.prepare(record.txn) },
       ];
     }

@@ -1,11 +1,12 @@
 import type { LocalCluster } from '../cluster/localCluster.js';
 import type { DurableView } from '../protocol/commitProtocol.js';
 import { DEFAULT_PROTOCOL, rulesOf } from '../protocol/protocols/index.js';
-import type { DecisionRecord, ParticipantOutcomeRecord, PrepareRecord } from '../protocol/records.js';
+import type { DecisionRecord } from '../protocol/records.js';
 import type { ProtocolName } from '../protocol/types.js';
 import { CKEY } from '../storage/coordinatorStore.js';
 import { NodeStore } from '../storage/nodeStore.js';
 import { PKEY } from '../storage/participantStore.js';
+import { decodeDecision, decodeParticipantOutcome, decodePrepare } from '../storage/recordCodec.js';
 import type { CheckResult } from './checks.js';
 
 /** The id of the atomicity check in every chaos report. */
@@ -38,13 +39,13 @@ export async function checkLogs(
   const prepared: string[] = [];
   const preparedAt = new Set<string>(); // `${participant}:${txn}`
   for (const name of cluster.participantNames) {
-    const store = await NodeStore.open(cluster.node(name).spec.dataDir, { id: name, role: 'participant' });
+    const store = await NodeStore.openDir(cluster.node(name).spec.dataDir, { id: name, role: 'participant' });
     try {
-      for (const { value } of await store.scanJson<ParticipantOutcomeRecord>(PKEY.outcomePrefix)) {
+      for (const { value } of await store.scanDecoded(PKEY.outcomePrefix, decodeParticipantOutcome)) {
         if (!outcomes.has(value.txn)) outcomes.set(value.txn, new Map());
         outcomes.get(value.txn)!.set(name, value.outcome);
       }
-      for (const { value } of await store.scanJson<PrepareRecord>(PKEY.preparePrefix)) {
+      for (const { value } of await store.scanDecoded(PKEY.preparePrefix, decodePrepare)) {
         prepared.push(`${name}:${value.txn}`);
         preparedAt.add(`${name}:${value.txn}`);
       }
@@ -52,12 +53,12 @@ export async function checkLogs(
       await store.close();
     }
   }
-  const coord = await NodeStore.open(cluster.node('c1').spec.dataDir, { id: 'c1', role: 'coordinator' });
+  const coord = await NodeStore.openDir(cluster.node('c1').spec.dataDir, { id: 'c1', role: 'coordinator' });
   const decisions = new Map<string, DecisionRecord>();
   let unfinished: string[];
   try {
-    for (const { value } of await coord.scanJson<DecisionRecord>('d!')) decisions.set(value.txn, value);
-    unfinished = (await coord.scanJson<string>(CKEY.unfinishedPrefix)).map((e) => e.key);
+    for (const { value } of await coord.scanDecoded(CKEY.decisionPrefix, decodeDecision)) decisions.set(value.txn, value);
+    unfinished = await coord.scanKeys(CKEY.unfinishedPrefix);
   } finally {
     await coord.close();
   }

@@ -1,12 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { CoordinatorBatch } from '../rpc/generated/dtx/v1/CoordinatorBatch.js';
-import type { DecisionItem } from '../rpc/generated/dtx/v1/DecisionItem.js';
-import type { ParticipantBatch__Output } from '../rpc/generated/dtx/v1/ParticipantBatch.js';
-import type { ParticipantClient } from '../rpc/generated/dtx/v1/Participant.js';
-import type { PrepareRequest } from '../rpc/generated/dtx/v1/PrepareRequest.js';
-import type { PrepareResponse__Output } from '../rpc/generated/dtx/v1/PrepareResponse.js';
-import { TickBatcher } from '../rpc/tickBatcher.js';
+import type { CoordinatorBatch } from './generated/dtx/v1/CoordinatorBatch.js';
+import type { DecisionItem } from './generated/dtx/v1/DecisionItem.js';
+import type { ParticipantBatch__Output } from './generated/dtx/v1/ParticipantBatch.js';
+import type { ParticipantClient } from './generated/dtx/v1/Participant.js';
+import type { PrepareRequest } from './generated/dtx/v1/PrepareRequest.js';
+import type { PrepareResponse__Output } from './generated/dtx/v1/PrepareResponse.js';
+import { TickBatcher } from './tickBatcher.js';
 
 type Outgoing = { prepare: PrepareRequest } | { decision: DecisionItem };
 
@@ -65,23 +65,17 @@ export class ParticipantLink {
     });
   }
 
-  /** Sends a decision; for a commit, resolves true once acknowledged (false when not within `timeoutMs`). */
-  decide(txnId: string, commit: boolean, timeoutMs: number): Promise<boolean> {
-    this.out.push({ decision: { txnId, commit } });
-    if (!commit) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.acks.settle(txnId, null), timeoutMs);
-      timer.unref();
-      this.acks.add(txnId, (known) => {
-        clearTimeout(timer);
-        resolve(known !== null);
-      });
-    });
+  /** Sends an abort: nobody waits for its ack (presumed abort). */
+  abort(txnId: string): void {
+    this.out.push({ decision: { txnId, commit: false } });
   }
 
-  /** Releases a READ_ONLY branch's read locks; resolves with whether it still held them (null: no answer in time). */
-  release(txnId: string, timeoutMs: number): Promise<boolean | null> {
-    this.out.push({ decision: { txnId, commit: false, releaseReadOnly: true } });
+  /**
+   * Sends a commit, or a read-only branch's release; resolves with the ack's `known` (for a
+   * release: whether it still held its read locks), or null when none came within `timeoutMs`.
+   */
+  decide(txnId: string, kind: 'commit' | 'release', timeoutMs: number): Promise<boolean | null> {
+    this.out.push({ decision: kind === 'commit' ? { txnId, commit: true } : { txnId, commit: false, releaseReadOnly: true } });
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.acks.settle(txnId, null), timeoutMs);
       timer.unref();

@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import { voteToWire } from '../../rpc/convert.js';
+import type { CoordinatorBatch__Output } from '../../rpc/generated/dtx/v1/CoordinatorBatch.js';
+import type { DecisionRequest__Output } from '../../rpc/generated/dtx/v1/DecisionRequest.js';
+import type { DecisionResponse } from '../../rpc/generated/dtx/v1/DecisionResponse.js';
+import type { ParticipantHandlers } from '../../rpc/generated/dtx/v1/Participant.js';
+import type { PrepareRequest__Output } from '../../rpc/generated/dtx/v1/PrepareRequest.js';
+import type { PrepareResponse } from '../../rpc/generated/dtx/v1/PrepareResponse.js';
+import { prepareFromWire, requireTxnId, txnStateToWireAnswer } from '../../rpc/peerWire.js';
+import { answer, unary } from '../../rpc/status.js';
+import { TickBatcher } from '../../rpc/tickBatcher.js';
+import type { ParticipantRuntime } from '../../runtime/participantRuntime.js';
+
+type Decided = 'commit' | 'abort' | 'release';
+
+/** dtx.v1.Participant over a participant's runtime: wire conversion and validation only. */
+export function participantService(rt: ParticipantRuntime, self: string, log: Logger): ParticipantHandlers {
+  const prepare = async (req: PrepareRequest__Output): Promise<PrepareResponse> => {
+    const msg = prepareFromWire(req, self);
+    return voteToWire(msg.txn, await answer((respond) => rt.serve.prepare(msg, respond)));
+  };
+  const decide = async (kind: Decided, txnId: string): Promise<DecisionResponse> => {
+    const txn = requireTxnId(txnId);
+    const r = await answer<{ known: boolean }>((respond) => rt.serve[kind]({ txn }, respond));
+    return { txnId: txn, known: r.known };
+  };
+  const decision = (kind: Decided) => unary<DecisionRequest__Output, DecisionResponse>((req) => decide(kind, req.txnId));
+
+  return {
+    Prepare: unary<PrepareRequest__Output, PrepareResponse>(prepare),
+    Exchange: (stream) => {
+      // Votes and acks go back as each is ready, coalesced per event-loop turn.
+      const out = new TickBatcher<{ vote?: PrepareResponse; ack?: DecisionResponse }>((items) => {
+        if (stream.cancelled || stream.destroyed) return;
+        stream.write({ votes: items.flatMap((i) => (i.vote ? [i.vote] : [])), acks: items.flatMap((i) => (i.ack ? [i.ack] : [])) });
+      });
+      stream.on('data', (batch: CoordinatorBatch__Output) => {
+        for (const p of batch.prepares ?? []) {
+          prepare(p).then(
+            (vote) => out.push({ vote }),
+            (err: Error) => out.push({ vote: { txnId: p.txnId, vote: 'NO', reason: err.message, abortCode: 'PRECONDITION_FAILED' } }),
+          );
+        }
+        for (const d of batch.decisions ?? []) {
+          const kind: Decided = d.releaseReadOnly ? 'release' : d.commit ? 'commit' : 'abort';
+          decide(kind, d.txnId).then(
+            // Aborts are not acknowledged (presumed abort: nobody waits for them).
+            (ack) => kind !== 'abort' && out.push({ ack }),
+            (err: Error) => log.warn({ txn: d.txnId, err: err.message }, `${kind} on stream failed`),
+          );
+        }
+      });
+      stream.on('end', () => stream.end());
+      stream.on('error', () => undefined);
+    },
+    Commit: decision('commit'),
+    Abort: decision('abort'),
+    ReleaseReadOnly: decision('release'),
+    PreCommit: unary(async (req) => {
+      const txn = requireTxnId(req.txnId);
+      const r = await answer<{ ok: boolean }>((respond) => rt.serve.precommit({ txn }, respond));
+      return { txnId: txn, known: true, ok: r.ok };
+    }),
+    GetTxnState: unary(async (req) => {
+      const txn = requireTxnId(req.txnId);
+      return txnStateToWireAnswer(txn, await answer((respond) => rt.serve.txnState({ txn, abortIfUnvoted: req.abortIfUnvoted }, respond)));
+    }),
+  };
+}

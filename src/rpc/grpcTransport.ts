@@ -1,0 +1,140 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { CallFailure, CallOptions, CallResult, NodeRef, PeerCalls, PeerMethod, Transport } from '../runtime/transport.js';
+import { call, ClientsByAddress, coordinatorClient, participantClient } from './clients.js';
+import { voteFromWire } from './convert.js';
+import type { CoordinatorClient } from './generated/dtx/v1/Coordinator.js';
+import type { DecisionResponse__Output } from './generated/dtx/v1/DecisionResponse.js';
+import type { GetTransactionResponse__Output } from './generated/dtx/v1/GetTransactionResponse.js';
+import type { ParticipantClient } from './generated/dtx/v1/Participant.js';
+import type { PrepareRequest } from './generated/dtx/v1/PrepareRequest.js';
+import type { PrepareResponse__Output } from './generated/dtx/v1/PrepareResponse.js';
+import type { TxnStateResponse__Output } from './generated/dtx/v1/TxnStateResponse.js';
+import type { NetworkFaults } from './networkFaults.js';
+import { ParticipantLink } from './participantLink.js';
+import { outcomeFromWire, prepareToWire, txnStateFromWireAnswer } from './peerWire.js';
+
+/** The one mapping of gRPC failures to what the runtime acts on. */
+export function callFailure(err: unknown): { failure: CallFailure; message: string } {
+  const e = err as Partial<grpc.ServiceError>;
+  const message = e.details || (err instanceof Error ? err.message : String(err));
+  switch (e.code) {
+    case grpc.status.INVALID_ARGUMENT:
+      return { failure: 'INVALID_ARGUMENT', message };
+    case grpc.status.DEADLINE_EXCEEDED:
+      return { failure: 'DEADLINE_EXCEEDED', message };
+    case grpc.status.RESOURCE_EXHAUSTED:
+    case grpc.status.FAILED_PRECONDITION:
+    case grpc.status.PERMISSION_DENIED:
+    case grpc.status.UNAUTHENTICATED:
+    case grpc.status.UNIMPLEMENTED:
+      return { failure: 'REFUSED', message };
+    default:
+      return { failure: 'UNAVAILABLE', message };
+  }
+}
+
+export interface GrpcTransportOptions {
+  network: NetworkFaults;
+  log: Logger;
+  /**
+   * Prepares and decisions to a participant ride one long-lived Exchange stream per participant
+   * (a coordinator's default), or go one unary call each (participants that implement only the
+   * unary RPCs, and participant-to-participant traffic).
+   */
+  streams: boolean;
+}
+
+/**
+ * The runtime's transport over dtx.v1 gRPC. Requests and answers are converted here (peerWire.ts);
+ * a failure is mapped once (callFailure) and a malformed answer counts as no answer.
+ */
+export class GrpcTransport implements Transport {
+  private readonly participants: ClientsByAddress<ParticipantClient>;
+  private readonly coordinators: ClientsByAddress<CoordinatorClient>;
+  private readonly links = new Map<string, ParticipantLink>();
+
+  constructor(private readonly o: GrpcTransportOptions) {
+    this.participants = new ClientsByAddress((addr, id) => participantClient(addr, [o.network.interceptor(id)]));
+    this.coordinators = new ClientsByAddress((addr, id) => coordinatorClient(addr, [o.network.interceptor(id)]));
+  }
+
+  /** Addresses this node has dialled (Admin.Status lists them). */
+  dialled(): { coordinators: string[]; participants: string[] } {
+    return { coordinators: this.coordinators.addresses(), participants: this.participants.addresses() };
+  }
+
+  call<M extends PeerMethod>(to: NodeRef, method: M, req: PeerCalls[M]['req'], opts: CallOptions, done: (r: CallResult<PeerCalls[M]['res']>) => void): void {
+    const answered = (p: Promise<PeerCalls[M]['res']>): void => {
+      p.then(
+        (value) => done({ ok: true, value }),
+        (err: unknown) => done({ ok: false, ...callFailure(err) }),
+      );
+    };
+    answered(this.send(to, method, req, opts) as Promise<PeerCalls[M]['res']>);
+  }
+
+  private send(to: NodeRef, method: PeerMethod, req: PeerCalls[PeerMethod]['req'], opts: CallOptions): Promise<PeerCalls[PeerMethod]['res']> {
+    const c = this.participants.at(to.id, to.addr);
+    const { deadlineMs, waitForReady } = opts;
+    const txnId = (req as { txn: string }).txn;
+    switch (method) {
+      case 'prepare': {
+        const wire: PrepareRequest = prepareToWire(req as PeerCalls['prepare']['req']);
+        const vote = this.o.streams
+          ? this.link(to).prepare(wire, deadlineMs)
+          : call<PrepareRequest, PrepareResponse__Output>(c.Prepare.bind(c), wire, deadlineMs, waitForReady);
+        return vote.then(voteFromWire);
+      }
+      case 'commit':
+      case 'release': {
+        if (this.o.streams) {
+          return this.link(to)
+            .decide(txnId, method, deadlineMs)
+            .then((known) => {
+              if (known === null) throw Object.assign(new Error(`no ack from ${to.id} within ${deadlineMs} ms`), { code: grpc.status.DEADLINE_EXCEEDED });
+              return { known };
+            });
+        }
+        const rpc = method === 'commit' ? c.Commit.bind(c) : c.ReleaseReadOnly.bind(c);
+        return call<{ txnId: string }, DecisionResponse__Output>(rpc, { txnId }, deadlineMs, waitForReady).then((r) => ({ known: r.known }));
+      }
+      case 'abort':
+        if (this.o.streams) {
+          this.link(to).abort(txnId);
+          return Promise.resolve({ known: false });
+        }
+        return call<{ txnId: string }, DecisionResponse__Output>(c.Abort.bind(c), { txnId }, deadlineMs, waitForReady).then((r) => ({ known: r.known }));
+      case 'precommit':
+        return call<{ txnId: string }, DecisionResponse__Output>(c.PreCommit.bind(c), { txnId }, deadlineMs, waitForReady).then((r) => ({ ok: r.ok }));
+      case 'txnState': {
+        const q = req as PeerCalls['txnState']['req'];
+        return call<{ txnId: string; abortIfUnvoted: boolean }, TxnStateResponse__Output>(
+          c.GetTxnState.bind(c),
+          { txnId: q.txn, abortIfUnvoted: q.abortIfUnvoted },
+          deadlineMs,
+          waitForReady,
+        ).then(txnStateFromWireAnswer);
+      }
+      case 'outcome': {
+        const coordinator = this.coordinators.at(to.id, to.addr);
+        return call<{ txnId: string }, GetTransactionResponse__Output>(coordinator.GetTransaction.bind(coordinator), { txnId }, deadlineMs, waitForReady).then(outcomeFromWire);
+      }
+    }
+  }
+
+  private link(to: NodeRef): ParticipantLink {
+    let l = this.links.get(to.addr);
+    if (!l) {
+      l = new ParticipantLink(to.id, this.participants.at(to.id, to.addr), this.o.log);
+      this.links.set(to.addr, l);
+    }
+    return l;
+  }
+
+  close(): void {
+    for (const l of this.links.values()) l.close();
+    this.participants.closeAll();
+    this.coordinators.closeAll();
+  }
+}

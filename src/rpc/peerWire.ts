@@ -1,0 +1,88 @@
+import { InvalidRequest, validateOps } from '../protocol/ops.js';
+import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
+import type { PrepareMessage } from '../protocol/participantTxn.js';
+import { LIMITS } from '../protocol/limits.js';
+import type { OutcomeAnswer, TxnStateAnswer } from '../runtime/transport.js';
+import { opFromWire, opToWire, protocolFromWire, protocolToWire, resultFromWire, resultToWire, txnStateFromWire, txnStateToWire } from './convert.js';
+import type { GetTransactionResponse__Output } from './generated/dtx/v1/GetTransactionResponse.js';
+import type { PrepareRequest, PrepareRequest__Output } from './generated/dtx/v1/PrepareRequest.js';
+import type { TxnStateResponse, TxnStateResponse__Output } from './generated/dtx/v1/TxnStateResponse.js';
+
+/** Conversions of the node-to-node messages between dtx.v1 and the runtime's domain types. */
+
+/** A txn id from another node or a client: present and bounded. */
+export function requireTxnId(txn: string | undefined): string {
+  if (!txn) throw new InvalidRequest('txn_id is required');
+  if (txn.length > LIMITS.maxTxnIdBytes) throw new InvalidRequest(`txn_id longer than ${LIMITS.maxTxnIdBytes} characters`);
+  return txn;
+}
+
+export function prepareToWire(m: PrepareMessage): PrepareRequest {
+  return {
+    txnId: m.txn,
+    coordinatorId: m.coordinatorId,
+    coordinatorAddr: m.coordinatorAddr,
+    ops: m.ops.map(opToWire),
+    participants: m.participants,
+    participantAddrs: m.participantAddrs,
+    protocol: protocolToWire(m.protocol),
+    ageMs: m.age.ms,
+    lockWaitMs: m.lockWaitMs,
+  };
+}
+
+/** A prepare as `self` receives it: validated, refused with INVALID_ARGUMENT / misrouted otherwise. */
+export function prepareFromWire(req: PrepareRequest__Output, self: string): PrepareMessage {
+  const txn = requireTxnId(req.txnId);
+  const ops = req.ops.map(opFromWire);
+  validateOps(ops);
+  if (!req.coordinatorAddr) throw new InvalidRequest('coordinator_addr is required');
+  if (req.participants.length > 0 && !req.participants.includes(self)) {
+    throw new MisroutedPrepare(`prepare for participants ${req.participants.join(',')} reached participant ${self}: misrouted`);
+  }
+  return {
+    txn,
+    coordinatorId: req.coordinatorId,
+    coordinatorAddr: req.coordinatorAddr,
+    ops,
+    participants: req.participants,
+    participantAddrs: req.participantAddrs,
+    protocol: protocolFromWire(req.protocol) ?? DEFAULT_PROTOCOL,
+    age: { ms: Number(req.ageMs), id: txn },
+    lockWaitMs: Math.min(req.lockWaitMs, 60_000),
+  };
+}
+
+/** A prepare sent to the wrong participant (FAILED_PRECONDITION). */
+export class MisroutedPrepare extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MisroutedPrepare';
+  }
+}
+
+export function txnStateToWireAnswer(txn: string, a: TxnStateAnswer): TxnStateResponse {
+  return {
+    txnId: txn,
+    state: txnStateToWire(a.state),
+    protocol: a.protocol ? protocolToWire(a.protocol) : 'PROTOCOL_UNSPECIFIED',
+    participants: a.participants,
+    results: a.results.map(resultToWire),
+    recovered: a.recovered,
+  };
+}
+
+export function txnStateFromWireAnswer(res: TxnStateResponse__Output): TxnStateAnswer {
+  return {
+    state: txnStateFromWire(res.state),
+    protocol: protocolFromWire(res.protocol),
+    participants: res.participants,
+    results: res.results.map(resultFromWire),
+    recovered: res.recovered,
+  };
+}
+
+export function outcomeFromWire(res: GetTransactionResponse__Output): OutcomeAnswer {
+  const outcome = res.outcome === 'COMMITTED' || res.outcome === 'ABORTED' ? res.outcome : 'PENDING';
+  return { outcome, inProgress: res.inProgress };
+}

@@ -1,0 +1,389 @@
+import {
+  CoordinatorCore,
+  DEFAULT_COORDINATOR_TUNING,
+  type CoordinatorConfig,
+  type CoordinatorEffect,
+  type CoordinatorEvent,
+  type CoordinatorReply,
+  type TransactMessage,
+} from '../protocol/coordinatorCore.js';
+import { LIMITS } from '../protocol/limits.js';
+import { InvalidRequest, validateOps } from '../protocol/ops.js';
+import { COMMIT_PROTOCOLS, DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
+import type { CoordinatorRecord, DecisionRecord } from '../protocol/records.js';
+import type { NodeId, OpResult, Outcome, AbortCode, ProtocolName, TxnOp, Vote } from '../protocol/types.js';
+import type { CoordinatorStore } from '../storage/coordinatorStore.js';
+import { CALL_POLICY, preparePolicy } from './callPolicy.js';
+import { CoreDriver, type EffectExecutor } from './coreDriver.js';
+import { opsDigest } from './digest.js';
+import type { RuntimeEnv } from './env.js';
+import type { PlantedBug } from './plantedBugs.js';
+import { ReplyRegistry } from './replies.js';
+import { RequestError } from './requestError.js';
+import { TxnTimers } from './timers.js';
+import type { CallResult, PeerHandlers, Transport } from './transport.js';
+
+/** How long an END marker may wait for the next decision batch (losing it only re-sends a commit). */
+const END_LINGER_MS = 20;
+/** A read aborted by a lock conflict is retried at most this many times within its timeout. */
+const READ_ATTEMPTS = 8;
+const TXN_ID = /^[A-Za-z0-9._:@/+=-]+$/;
+
+export interface CoordinatorRuntimeOptions {
+  id: NodeId;
+  /** Participant id → address. */
+  participants: ReadonlyMap<NodeId, string>;
+  /** Where participants reach this coordinator (sent with prepares). */
+  selfAddr: string;
+  store: CoordinatorStore;
+  transport: Transport;
+  env: RuntimeEnv;
+  defaultTimeoutMs: number;
+  /** The protocol of a transaction that names none. */
+  defaultProtocol?: ProtocolName;
+  tuning?: Partial<typeof DEFAULT_COORDINATOR_TUNING>;
+  bug?: PlantedBug | null;
+}
+
+/** A client's transaction as the runtime takes it (already converted from the wire). */
+export interface TransactInput {
+  /** Empty: the coordinator makes one (`<coordinator id>-<unique>`). */
+  txnId: string;
+  ops: TxnOp[];
+  /** 0: the coordinator's default. */
+  timeoutMs: number;
+  /** A retry keeps its first attempt's age so that wait-die lets it through (0: now). */
+  firstAttemptMs: number;
+  /** null: the coordinator's default protocol. */
+  protocol: ProtocolName | null;
+}
+
+export interface TxnAnswer {
+  txn: string;
+  outcome: Outcome;
+  reason: string;
+  code?: AbortCode;
+  results: OpResult[];
+}
+
+export interface QueryAnswer {
+  txn: string;
+  outcome: Outcome | 'PENDING';
+  inProgress: boolean;
+  reason: string;
+  code?: AbortCode;
+  results: OpResult[];
+  participants: NodeId[];
+}
+
+type Outcomed = Extract<CoordinatorReply, { kind: 'outcome' }>;
+
+function checkTxnId(txn: string): string {
+  if (txn.length > LIMITS.maxTxnIdBytes) throw new InvalidRequest(`txn_id longer than ${LIMITS.maxTxnIdBytes} characters`);
+  if (!TXN_ID.test(txn)) throw new InvalidRequest(`txn_id "${txn}" may only use letters, digits and ._:@/+=-`);
+  return txn;
+}
+
+function asRequestError(err: unknown): RequestError {
+  if (err instanceof RequestError) return err;
+  if (err instanceof InvalidRequest) return new RequestError('INVALID_ARGUMENT', err.message);
+  return new RequestError('INTERNAL', err instanceof Error ? err.message : String(err));
+}
+
+/** The vote a prepare that brought no answer counts as (the one mapping of it). */
+function failedVote(r: Extract<CallResult<Vote>, { ok: false }>): Vote {
+  return {
+    kind: 'NO',
+    reason: `unreachable or failed: ${r.message}`,
+    code: r.failure === 'INVALID_ARGUMENT' ? 'PRECONDITION_FAILED' : 'UNAVAILABLE_PARTICIPANT',
+  };
+}
+
+/**
+ * A coordinator's runtime: runs the CoordinatorCore over a transport, its decision log and a
+ * clock, and serves clients (Transact, GetTransaction, Read) and participants' inquiries.
+ * Request checks, ids, digests and deadlines live here, once, for nodes and the simulator.
+ */
+export class CoordinatorRuntime {
+  readonly core: CoordinatorCore;
+  readonly serve: PeerHandlers<'outcome'>;
+  private readonly driver: CoreDriver<CoordinatorEvent, CoordinatorEffect>;
+  private readonly replies = new ReplyRegistry<CoordinatorReply>();
+  private readonly timers: TxnTimers;
+  /** A prepare's deadline is its transaction's timeout. */
+  private readonly timeoutOf = new Map<string, number>();
+  /** Client calls waiting on a transaction (for the planted reply-before-durable bug). */
+  private readonly transactHandles = new Map<string, Set<number>>();
+  private readonly config: CoordinatorConfig;
+  private readonly bug: PlantedBug | null;
+
+  constructor(private readonly o: CoordinatorRuntimeOptions) {
+    if (o.participants.size === 0) throw new Error('a coordinator needs at least one participant');
+    this.config = {
+      ...DEFAULT_COORDINATOR_TUNING,
+      ...o.tuning,
+      participants: [...o.participants.keys()].sort(),
+      participantAddrs: Object.fromEntries(o.participants),
+      selfAddr: o.selfAddr,
+    };
+    this.core = new CoordinatorCore(o.id, this.config);
+    this.timers = new TxnTimers(o.env.clock);
+    this.bug = o.bug ?? null;
+    const executor: EffectExecutor<CoordinatorEvent, CoordinatorEffect> = {
+      execute: (e, done) => this.execute(e, done),
+      // persist before send: nobody hears a decision before it is durable
+      isBlocking: (e) => e.type === 'persist' && e.sync,
+    };
+    this.driver = new CoreDriver(this.core, executor, o.env, (txn) => this.timers.clear(txn));
+    this.serve = {
+      outcome: (req, respond) =>
+        this.query(req.txn, (r) => respond(r instanceof RequestError ? r : { outcome: r.outcome, inProgress: r.inProgress })),
+    };
+  }
+
+  /** Re-drives every decided-but-undelivered commit before anything is served. */
+  async start(): Promise<number> {
+    const pending = await this.o.store.recoverPending();
+    this.driver.dispatch({ type: 'recover', pending });
+    return pending.length;
+  }
+
+  stop(): void {
+    this.driver.stop();
+    this.timers.stop();
+  }
+
+  get participants(): NodeId[] {
+    return this.config.participants;
+  }
+
+  /** Runs a client's transaction. */
+  transact(req: TransactInput, respond: (r: TxnAnswer | RequestError) => void): void {
+    let msg: TransactMessage;
+    try {
+      msg = this.transactMessage(req);
+    } catch (err) {
+      return respond(asRequestError(err));
+    }
+    this.timeoutOf.set(msg.txn, msg.timeoutMs);
+    this.ask({ type: 'transact', msg }, (r) => {
+      this.timeoutOf.delete(msg.txn);
+      if (r.kind === 'rejected') return respond(new RequestError(r.status, r.message));
+      if (r.outcome === 'PENDING') {
+        // The coordinator could not settle it in time; its participants will.
+        return respond(new RequestError('DEADLINE_EXCEEDED', `outcome of ${r.txn} unknown: ${r.reason}; its participants settle it, ask GetTransaction`));
+      }
+      respond({ txn: r.txn, outcome: r.outcome, reason: r.reason, ...(r.code ? { code: r.code } : {}), results: r.results });
+    });
+  }
+
+  /** The durable outcome of a transaction (GetTransaction; a participant's inquiry). */
+  query(txnId: string, respond: (r: QueryAnswer | RequestError) => void): void {
+    let txn: string;
+    try {
+      if (!txnId) throw new InvalidRequest('txn_id is required');
+      txn = checkTxnId(txnId);
+    } catch (err) {
+      return respond(asRequestError(err));
+    }
+    this.ask({ type: 'query', txn }, (r) => {
+      if (r.kind === 'rejected') return respond(new RequestError(r.status, r.message));
+      respond(queryAnswer(r));
+    });
+  }
+
+  /**
+   * A consistent snapshot of several keys: a read-only transaction, always 2pc (a read-only branch
+   * forces nothing there). A lock conflict is retried here, keeping the first attempt's age so
+   * that wait-die lets it through in the end (bounded in count and time).
+   */
+  read(keys: string[], timeoutMs: number, respond: (r: TxnAnswer | RequestError) => void): void {
+    if (keys.length === 0) return respond(new RequestError('INVALID_ARGUMENT', 'read needs at least one key'));
+    if (keys.length > LIMITS.maxReadKeys) return respond(new RequestError('INVALID_ARGUMENT', `too many keys: ${keys.length} (the limit is ${LIMITS.maxReadKeys})`));
+    const ops: TxnOp[] = keys.map((key) => ({ type: 'get', key }));
+    const clock = this.o.env.clock;
+    const firstAttempt = clock.now();
+    const deadline = firstAttempt + (timeoutMs || this.o.defaultTimeoutMs);
+    const attempt = (n: number, left: number): void =>
+      this.transact({ txnId: '', ops, timeoutMs: left, firstAttemptMs: firstAttempt, protocol: READ_PROTOCOL }, (r) => {
+        if (r instanceof RequestError) return respond(r);
+        if (r.outcome === 'COMMITTED') return respond(r);
+        const remaining = deadline - clock.now();
+        if (r.code === 'CONFLICT' && n + 1 < READ_ATTEMPTS && remaining > 10) {
+          clock.after(Math.min(2 ** (n + 1), 50), () => attempt(n + 1, deadline - clock.now()));
+          return;
+        }
+        const code = r.code === 'UNAVAILABLE_PARTICIPANT' ? 'UNAVAILABLE' : 'ABORTED';
+        respond(new RequestError(code, `read aborted: ${r.reason}`));
+      });
+    attempt(0, timeoutMs);
+  }
+
+  private transactMessage(req: TransactInput): TransactMessage {
+    validateOps(req.ops);
+    if (req.txnId.startsWith(`${this.o.id}-`)) {
+      // Ids of this form are made here for callers that gave none, and their aborts are not
+      // forced: running one again could commit what its caller was told was aborted.
+      throw new InvalidRequest(`txn_id prefix "${this.o.id}-" is reserved for ids this coordinator makes; ask GetTransaction instead`);
+    }
+    const txn = req.txnId ? checkTxnId(req.txnId) : `${this.o.id}-${this.o.env.newId()}`;
+    if (req.timeoutMs > LIMITS.maxTimeoutMs) throw new InvalidRequest(`timeout_ms ${req.timeoutMs} is above the limit of ${LIMITS.maxTimeoutMs}`);
+    const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : this.o.defaultTimeoutMs;
+    return {
+      txn,
+      ops: req.ops,
+      age: { ms: req.firstAttemptMs > 0 ? req.firstAttemptMs : this.o.env.clock.now(), id: txn },
+      timeoutMs,
+      digest: opsDigest(req.ops),
+      clientId: req.txnId !== '',
+      protocol: req.protocol ?? this.o.defaultProtocol ?? DEFAULT_PROTOCOL,
+    };
+  }
+
+  private ask(event: { type: 'transact'; msg: TransactMessage } | { type: 'query'; txn: string }, respond: (r: CoordinatorReply) => void): void {
+    if (event.type === 'query') {
+      this.driver.dispatch({ type: 'query', replyTo: this.replies.open(respond), txn: event.txn });
+      return;
+    }
+    const txn = event.msg.txn;
+    const replyTo = this.replies.open((r) => {
+      this.untrack(txn, replyTo);
+      respond(r);
+    });
+    let handles = this.transactHandles.get(txn);
+    if (!handles) this.transactHandles.set(txn, (handles = new Set()));
+    handles.add(replyTo);
+    this.driver.dispatch({ type: 'transact', replyTo, msg: event.msg });
+  }
+
+  private untrack(txn: string, handle: number): void {
+    const handles = this.transactHandles.get(txn);
+    handles?.delete(handle);
+    if (handles?.size === 0) this.transactHandles.delete(txn);
+  }
+
+  private execute(e: CoordinatorEffect, done: (event?: CoordinatorEvent) => void): void {
+    const env = this.o.env;
+    switch (e.type) {
+      case 'reply':
+        this.replies.resolve(e.to, e.reply);
+        return done();
+      case 'lookup':
+        return this.o.store.lookup(e.txn, (err, record) => {
+          if (err) return env.fatal(err, `decision lookup of ${e.txn}`);
+          done({ type: 'lookupDone', txn: e.txn, record });
+        });
+      case 'send':
+        this.send(e.to, e.message, done);
+        return;
+      case 'persist':
+        return this.persist(e.record, e.sync, done);
+      case 'setTimer': {
+        const timer = e.timer;
+        this.timers.set(timer.txn, e.at, () => this.driver.dispatch({ type: 'timer', timer }));
+        return done();
+      }
+      case 'log':
+        env.log[e.level]({ txn: e.txn }, e.msg);
+        return done();
+    }
+  }
+
+  private send(to: NodeId, m: Extract<CoordinatorEffect, { type: 'send' }>['message'], done: (event?: CoordinatorEvent) => void): void {
+    const { transport, env } = this.o;
+    const ref = { id: to, addr: this.config.participantAddrs[to] ?? '' };
+    switch (m.kind) {
+      case 'prepare': {
+        const txn = m.msg.txn;
+        const writes = m.msg.ops.some((op) => op.type !== 'get');
+        return transport.call(ref, 'prepare', m.msg, preparePolicy(this.timeoutOf.get(txn) ?? this.o.defaultTimeoutMs), (r) => {
+          if (!r.ok && this.bug === 'coordinator.voteErrorAsYes' && writes) {
+            env.log.warn({ txn }, `PLANTED BUG coordinator.voteErrorAsYes: failed Prepare to ${to} taken as YES`);
+            const results = m.msg.ops.map((op) => ({ key: op.key, found: false, value: '', version: 0 }));
+            return done({ type: 'vote', txn, from: to, vote: { kind: 'YES', results } });
+          }
+          done({ type: 'vote', txn, from: to, vote: r.ok ? r.value : failedVote(r) });
+        });
+      }
+      case 'commit':
+        env.failpoint('coordinator.commit.beforeSend');
+        // No answer: the resend timer tries again.
+        return transport.call(ref, 'commit', { txn: m.txn }, CALL_POLICY.decision, (r) => done(r.ok ? { type: 'ack', txn: m.txn, from: to, known: r.value.known } : undefined));
+      case 'abort':
+        // Presumed abort: nobody waits for the ack.
+        transport.call(ref, 'abort', { txn: m.txn }, CALL_POLICY.decision, () => undefined);
+        return done();
+      case 'release':
+        // No answer: the transaction's timeout aborts it.
+        return transport.call(ref, 'release', { txn: m.txn }, CALL_POLICY.decision, (r) => done(r.ok ? { type: 'ack', txn: m.txn, from: to, known: r.value.known } : undefined));
+      case 'precommit':
+        // No answer: the precommit timer decides (Skeen: commit anyway).
+        return transport.call(ref, 'precommit', { txn: m.txn }, CALL_POLICY.precommit, (r) => {
+          if (!r.ok) env.log.info({ txn: m.txn, participant: to, err: r.message }, 'PreCommit not acknowledged');
+          done(r.ok ? { type: 'precommitAck', txn: m.txn, from: to, ok: r.value.ok } : undefined);
+        });
+      case 'query':
+        return transport.call(ref, 'txnState', { txn: m.txn, abortIfUnvoted: m.abortIfUnvoted }, CALL_POLICY.stateQuery, (r) =>
+          done({
+            type: 'txnState',
+            txn: m.txn,
+            from: to,
+            answer: r.ok
+              ? { state: r.value.state, protocol: r.value.protocol, participants: r.value.participants, results: r.value.results }
+              : { state: 'UNREACHABLE', protocol: null, participants: [], results: [] },
+          }),
+        );
+    }
+  }
+
+  private persist(record: CoordinatorRecord, sync: boolean, done: (event?: CoordinatorEvent) => void): void {
+    const env = this.o.env;
+    const commit = record.kind === 'decision' && record.record.outcome === 'COMMITTED';
+    if (commit) env.failpoint('coordinator.decision.beforePersist');
+    if (this.bug === 'coordinator.replyBeforeDecisionDurable' && sync && record.kind === 'decision' && record.record.outcome === 'COMMITTED') {
+      this.answerEarly(record.record);
+    }
+    // END only lets the log forget a finished commit: it rides in a later batch.
+    this.o.store.persist(record, sync, record.kind === 'end' ? END_LINGER_MS : 0, (err) => {
+      if (err) return env.fatal(err, `${record.kind} record write`);
+      if (commit) env.failpoint('coordinator.decision.afterPersist');
+      done({ type: 'persisted', record });
+    });
+  }
+
+  /** PLANTED BUG coordinator.replyBeforeDecisionDurable: the clients hear COMMITTED before the decision is durable. */
+  private answerEarly(d: DecisionRecord): void {
+    for (const h of [...(this.transactHandles.get(d.txn) ?? [])]) {
+      this.o.env.log.warn({ txn: d.txn }, 'PLANTED BUG coordinator.replyBeforeDecisionDurable: client told COMMITTED before the decision is durable');
+      this.replies.resolve(h, { kind: 'outcome', txn: d.txn, outcome: 'COMMITTED', reason: '', results: d.results, participants: d.participants });
+    }
+  }
+
+  /** Counters for Admin.Status (and the simulator's report). */
+  counters(): Record<string, number> {
+    const w = this.o.store.store.writer.stats;
+    return {
+      ...this.core.counters,
+      activeTxns: this.core.activeTxns,
+      logBatches: w.batches,
+      logRecords: w.records,
+      logSyncs: w.syncedBatches,
+      pendingTimers: this.timers.size,
+    };
+  }
+}
+
+/** Reads run a protocol whose read-only branches force nothing (2pc), whatever the default. */
+const READ_PROTOCOL: ProtocolName = Object.values(COMMIT_PROTOCOLS).find((p) => p.readOnlyVoteIsUnforced)?.name ?? DEFAULT_PROTOCOL;
+
+function queryAnswer(r: Outcomed): QueryAnswer {
+  return {
+    txn: r.txn,
+    outcome: r.outcome,
+    inProgress: r.inProgress ?? false,
+    reason: r.reason,
+    ...(r.code ? { code: r.code } : {}),
+    results: r.results,
+    participants: r.participants,
+  };
+}

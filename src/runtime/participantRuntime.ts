@@ -1,0 +1,214 @@
+import {
+  DEFAULT_PARTICIPANT_CONFIG,
+  ParticipantCore,
+  type ParticipantConfig,
+  type ParticipantEffect,
+  type ParticipantEvent,
+  type ParticipantReply,
+} from '../protocol/participantCore.js';
+import type { InquiryOutcome } from '../protocol/participantTxn.js';
+import type { NodeId, Outcome } from '../protocol/types.js';
+import type { ParticipantStore } from '../storage/participantStore.js';
+import { CALL_POLICY } from './callPolicy.js';
+import { CoreDriver, type EffectExecutor } from './coreDriver.js';
+import type { RuntimeEnv } from './env.js';
+import { VOTE_BEFORE_SYNC_DELAY_MS, type PlantedBug } from './plantedBugs.js';
+import { ReplyRegistry } from './replies.js';
+import { TxnTimers } from './timers.js';
+import type { CallResult, OutcomeAnswer, PeerHandlers, Transport } from './transport.js';
+
+/** How long a commit record may wait to share a sync with the next log write (0: never), by default. */
+export const DEFAULT_COMMIT_LINGER_MS = 2;
+
+export interface ParticipantRuntimeOptions {
+  id: NodeId;
+  store: ParticipantStore;
+  transport: Transport;
+  env: RuntimeEnv;
+  config?: Partial<ParticipantConfig>;
+  commitLingerMs?: number;
+  bug?: PlantedBug | null;
+}
+
+export type ParticipantServed = 'prepare' | 'commit' | 'abort' | 'release' | 'precommit' | 'txnState';
+
+/** What a coordinator's answer to an inquiry means to the participant core (the one mapping of it). */
+export function inquiryOutcome(r: CallResult<OutcomeAnswer>): InquiryOutcome {
+  if (!r.ok) return 'UNREACHABLE';
+  const { outcome, inProgress } = r.value;
+  if (outcome === 'COMMITTED' || outcome === 'ABORTED') return outcome;
+  // PENDING from a coordinator that runs it means wait; from one with no record, terminate.
+  return inProgress ? 'PENDING' : 'UNDECIDED';
+}
+
+/**
+ * A participant's runtime: runs the ParticipantCore over a transport, its store and a clock,
+ * and serves its peers. The node process (gRPC, LevelDB, real timers) and the simulator
+ * (simulated network, disk and time) both run exactly this.
+ */
+export class ParticipantRuntime {
+  readonly core: ParticipantCore;
+  readonly serve: PeerHandlers<ParticipantServed>;
+  private readonly driver: CoreDriver<ParticipantEvent, ParticipantEffect>;
+  private readonly replies = new ReplyRegistry<ParticipantReply>();
+  private readonly timers: TxnTimers;
+  private readonly commitLingerMs: number;
+  private readonly bug: PlantedBug | null;
+
+  constructor(private readonly o: ParticipantRuntimeOptions) {
+    this.core = new ParticipantCore(o.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...o.config });
+    this.timers = new TxnTimers(o.env.clock);
+    this.commitLingerMs = o.commitLingerMs ?? DEFAULT_COMMIT_LINGER_MS;
+    this.bug = o.bug ?? null;
+    const executor: EffectExecutor<ParticipantEvent, ParticipantEffect> = {
+      execute: (e, done) => this.execute(e, done),
+      // persist before send: a vote leaves only after its prepare record is durable
+      isBlocking: (e) => e.type === 'persist',
+    };
+    this.driver = new CoreDriver(this.core, executor, o.env, (txn) => this.timers.clear(txn));
+    this.serve = this.handlers();
+  }
+
+  /** Recovery comes first: prepared transactions re-take their locks before anything is served. */
+  async start(): Promise<number> {
+    const prepared = await this.o.store.recoverPrepared();
+    this.driver.dispatch({ type: 'recover', prepared });
+    return prepared.length;
+  }
+
+  stop(): void {
+    this.driver.stop();
+    this.timers.stop();
+  }
+
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  private ask(event: (replyTo: number) => ParticipantEvent, respond: (r: ParticipantReply) => void): void {
+    this.driver.dispatch(event(this.replies.open(respond)));
+  }
+
+  private handlers(): PeerHandlers<ParticipantServed> {
+    const decide = (outcome: Outcome) => (req: { txn: string }, respond: (r: { known: boolean }) => void) => {
+      if (outcome === 'COMMITTED' && this.core.view(req.txn) === 'PREPARED') this.o.env.failpoint('participant.commit.before');
+      this.ask((replyTo) => ({ type: 'decision', replyTo, txn: req.txn, outcome }), (r) => respond({ known: r.kind === 'ack' ? r.known : true }));
+    };
+    return {
+      prepare: (msg, respond) => {
+        this.ask(
+          (replyTo) => ({ type: 'prepare', replyTo, msg }),
+          (r) => respond(r.kind === 'vote' ? r.vote : { kind: 'NO', reason: `prepare answered with ${r.kind}`, code: 'CONFLICT' }),
+        );
+        // Queued for a lock: a commit record that lingers may be what holds it.
+        if (this.core.lockWaiters > 0) this.o.store.store.writer.flushLingering();
+      },
+      commit: decide('COMMITTED'),
+      abort: decide('ABORTED'),
+      release: (req, respond) =>
+        this.ask((replyTo) => ({ type: 'release', replyTo, txn: req.txn }), (r) => respond({ known: r.kind === 'ack' && r.known })),
+      precommit: (req, respond) =>
+        this.ask((replyTo) => ({ type: 'precommit', replyTo, txn: req.txn }), (r) => respond({ ok: r.kind === 'precommitAck' && r.ok })),
+      txnState: (req, respond) =>
+        this.ask(
+          (replyTo) => ({ type: 'stateQuery', replyTo, txn: req.txn, abortIfUnvoted: req.abortIfUnvoted }),
+          (r) =>
+            respond(
+              r.kind === 'state'
+                ? { state: r.state, protocol: r.protocol, participants: r.participants, results: r.results, recovered: r.recovered }
+                : { state: 'UNKNOWN', protocol: null, participants: [], results: [], recovered: false },
+            ),
+        ),
+    };
+  }
+
+  private execute(e: ParticipantEffect, done: (event?: ParticipantEvent) => void): void {
+    const { store, transport, env } = this.o;
+    switch (e.type) {
+      case 'reply':
+        this.replies.resolve(e.to, e.reply);
+        return done();
+      case 'read':
+        return store.readForPrepare(e.txn, e.keys, (err, r) => {
+          if (err) return env.fatal(err, `read for prepare of ${e.txn}`);
+          done({ type: 'readDone', txn: e.txn, values: r.values, finished: r.finished });
+        });
+      case 'persist':
+        return this.persist(e.record, e.sync, done);
+      case 'setTimer': {
+        const timer = e.timer;
+        this.timers.set(timer.txn, e.at, () => this.driver.dispatch({ type: 'timer', timer }));
+        return done();
+      }
+      case 'inquire':
+        return transport.call({ id: e.coordinatorId, addr: e.coordinatorAddr }, 'outcome', { txn: e.txn }, CALL_POLICY.inquiry, (r) => {
+          if (!r.ok) env.log.warn({ txn: e.txn, coordinator: e.coordinatorId, err: r.message }, 'cannot reach coordinator for outcome');
+          done({ type: 'inquiryResult', txn: e.txn, outcome: inquiryOutcome(r) });
+        });
+      case 'checkOutcome':
+        return store.outcome(e.txn, (err, finished) => {
+          if (err) return env.fatal(err, `outcome read of ${e.txn}`);
+          done({ type: 'outcomeChecked', txn: e.txn, replyTo: e.replyTo, finished });
+        });
+      case 'queryPeer':
+        return transport.call({ id: e.to, addr: e.addr }, 'txnState', { txn: e.txn, abortIfUnvoted: e.abortIfUnvoted }, CALL_POLICY.stateQuery, (r) => {
+          if (!r.ok) env.log.info({ txn: e.txn, peer: e.to, err: r.message }, 'peer unreachable during termination');
+          done({ type: 'peerState', txn: e.txn, from: e.to, state: r.ok ? r.value.state : 'UNREACHABLE', recovered: r.ok && r.value.recovered });
+        });
+      case 'sendPeer': {
+        const to = { id: e.to, addr: e.addr };
+        if (e.message === 'precommit') {
+          return transport.call(to, 'precommit', { txn: e.txn }, CALL_POLICY.precommit, (r) =>
+            done({ type: 'peerPrecommitted', txn: e.txn, from: e.to, result: r.ok ? (r.value.ok ? 'ok' : 'refused') : 'unreachable' }),
+          );
+        }
+        // A decision to a peer only saves it a termination round; it finds out anyway.
+        transport.call(to, e.message, { txn: e.txn }, CALL_POLICY.peerDecision, () => undefined);
+        return done();
+      }
+      case 'log':
+        env.log[e.level]({ txn: e.txn }, e.msg);
+        return done();
+    }
+  }
+
+  private persist(record: Extract<ParticipantEffect, { type: 'persist' }>['record'], sync: boolean, done: (event?: ParticipantEvent) => void): void {
+    const { store, env } = this.o;
+    const persisted = (): void => done({ type: 'persisted', record });
+    const failed = (err: Error | null): boolean => {
+      if (err) env.fatal(err, `${record.kind} record write`);
+      return err !== null;
+    };
+    if (this.bug === 'participant.voteBeforeSync' && record.kind === 'prepare') {
+      env.clock.after(VOTE_BEFORE_SYNC_DELAY_MS, () => store.persist(record, false, 0, () => undefined));
+      return persisted();
+    }
+    if (this.bug === 'participant.dropCommitBatch' && record.kind === 'commit' && this.o.id === 'p1' && env.random() < 0.5) {
+      env.log.warn({ txn: record.txn }, 'PLANTED BUG participant.dropCommitBatch: commit batch dropped, reported persisted');
+      return persisted();
+    }
+    const written = this.bug === 'participant.skipCommitApply' && record.kind === 'commit' ? { ...record, writes: [] } : record;
+    // A commit record nobody waits on (its ack can come a moment later) may linger to share
+    // the next prepare's fsync; one that frees locks others queue for goes at once.
+    const linger = record.kind === 'commit' && this.core.lockWaiters === 0 ? this.commitLingerMs : 0;
+    store.persist(written, sync, linger, (err) => {
+      if (failed(err)) return;
+      if (record.kind === 'prepare') env.failpoint('participant.prepare.afterPersist');
+      persisted();
+    });
+  }
+
+  /** Counters for Admin.Status (and the simulator's report). */
+  counters(): Record<string, number> {
+    const w = this.o.store.store.writer.stats;
+    return {
+      ...this.core.counters,
+      activeTxns: this.core.activeTxns,
+      lockedKeys: this.core.lockedKeys,
+      logBatches: w.batches,
+      logRecords: w.records,
+      logSyncs: w.syncedBatches,
+      pendingTimers: this.timers.size,
+    };
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Known bugs that can be switched on in the runtime — in a node (DTX_PLANTED_BUG=name) or in
+ * the simulator (`dtx sim --bug name`) — only so that tests can prove the checkers catch what
+ * they exist to catch. A checker that never failed is not trusted. Never set in production.
+ */
+export const PLANTED_BUGS = {
+  'participant.voteBeforeSync': 'YES vote sent before the prepare record is durable (the record is written 300 ms later, unsynced)',
+  'participant.skipCommitApply': 'commit acknowledged and recorded without applying the writes on this shard',
+  'participant.dropCommitBatch': 'participant p1 silently drops about half of its commit batches, yet reports them persisted and acks',
+  'coordinator.replyBeforeDecisionDurable': 'the coordinator answers the client COMMITTED before its decision persist completes',
+  'coordinator.voteErrorAsYes': "a failed Prepare call (of a writing branch) counts as a YES vote: nb then answers COMMITTED without that YES in any log",
+  'storage.cacheOvertakenReads': "a participant's value cache keeps a read that a commit overtook (the old value comes back)",
+} as const;
+
+export type PlantedBug = keyof typeof PLANTED_BUGS;
+
+export function isPlantedBug(name: string): name is PlantedBug {
+  return name in PLANTED_BUGS;
+}
+
+/** The planted bug named by DTX_PLANTED_BUG, if any. */
+export function plantedBugFromEnv(env: NodeJS.ProcessEnv = process.env): PlantedBug | null {
+  const name = env['DTX_PLANTED_BUG'];
+  if (!name) return null;
+  if (!isPlantedBug(name)) throw new Error(`unknown DTX_PLANTED_BUG "${name}" (known: ${Object.keys(PLANTED_BUGS).join(', ')})`);
+  return name;
+}
+
+/** The delay of the prepare record under participant.voteBeforeSync: long enough for a kill -9 to lose it. */
+export const VOTE_BEFORE_SYNC_DELAY_MS = 300;
