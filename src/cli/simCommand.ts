@@ -1,14 +1,6 @@
 import { Command, Option } from '@commander-js/extra-typings';
-import {
-  BUGS,
-  CRASH_ONLY,
-  FAULT_KINDS,
-  INVARIANTS,
-  PROTOCOL_MODES,
-  type BugName,
-  type FaultKind,
-  type ProtocolMode,
-} from '../sim/simulator.js';
+import { PLANTED_BUGS, type PlantedBug } from '../runtime/plantedBugs.js';
+import { CRASH_ONLY, FAULT_KINDS, INVARIANTS, PROTOCOL_MODES, type FaultKind, type ProtocolMode } from '../sim/simulator.js';
 import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import { describeViolations, runSeeds, type SeedFailure } from '../sim/runSeeds.js';
 import { parseIntIn } from './parse.js';
@@ -61,7 +53,7 @@ function printFailure(f: SeedFailure, focus: string[] | undefined, out: NodeJS.W
 export function simCommand() {
   return new Command('sim')
     .description(
-      'deterministic simulation: the real protocol cores on a simulated network, disk and clock, with faults from a seed',
+      'deterministic simulation: the real runtimes and storage layer on a simulated network, disk and clock, with faults from a seed',
     )
     .option('--seeds <n>', 'how many seeds to run', parseIntIn(1, 100_000_000), 100)
     .option('--from <seed>', 'first seed', parseIntIn(0, 2 ** 32 - 1), 1)
@@ -78,8 +70,8 @@ export function simCommand() {
     )
     .option('--partition-ms <min-max>', 'how long each partition lasts, in simulated ms (default 100-2000)')
     .addOption(
-      new Option('--bug <name>', 'plant a known bug in the simulated runtime (the checkers must catch it)').choices(
-        Object.keys(BUGS) as BugName[],
+      new Option('--bug <name>', 'plant a known bug in the runtime or the storage layer (the checkers must catch it)').choices(
+        Object.keys(PLANTED_BUGS) as PlantedBug[],
       ),
     )
     .option('--lax', 'check only consequences (atomicity, durability, bank, liveness), not persist-before-send at each send')
@@ -88,9 +80,13 @@ export function simCommand() {
     .addHelpText(
       'after',
       `
+Each seed runs 1 coordinator (with the lock service) and the participants on the same runtime
+and storage code as the node processes, under a bank workload (transfers, audits) and a lock
+workload (leases, fenced writes, holders that stall past their lease).
+
 Faults (intensities drawn per seed): message loss, duplication, reordering (random delays),
 partitions, crashes with restarts (unsynced writes lost, recovery from the simulated log),
-pauses. After 4 s of simulated time the faults stop and everything must finish.
+pauses, stalled reads. After 4 s of simulated time the faults stop and everything must finish.
 Each seed replays its trace exactly (with the same options).
 
 Protocols: 2pc (presumed abort, cooperative termination), 3pc (Skeen), nb (log-once votes).
@@ -99,8 +95,8 @@ pauses): expect atomicity violations there (most often with --nemesis partition
 --partition-ms 2000-6000); --nemesis crash-only is what it is safe under.
 
 Planted bugs:
-${Object.entries(BUGS)
-  .map(([k, v]) => `  ${k.padEnd(28)} ${v}`)
+${Object.entries(PLANTED_BUGS)
+  .map(([k, v]) => `  ${k.padEnd(40)} ${v}`)
   .join('\n')}
 
 Exit code 1 when any seed fails; the first failing seed's trace is printed.`,
@@ -108,7 +104,7 @@ Exit code 1 when any seed fails; the first failing seed's trace is printed.`,
     .action(
       action(async (o) => {
         const out = process.stdout;
-        const bug = o.bug as BugName | undefined;
+        const bug = o.bug as PlantedBug | undefined;
         const protocol = o.protocol as ProtocolMode;
         const nemesis = parseNemesis(o.nemesis);
         const partitionMs = o.partitionMs !== undefined ? parsePartitionMs(o.partitionMs) : undefined;
@@ -123,7 +119,7 @@ Exit code 1 when any seed fails; the first failing seed's trace is printed.`,
         const started = lastReport;
         let failed = 0;
         let firstFocus: string[] | undefined;
-        const summary = runSeeds({
+        const summary = await runSeeds({
           from: o.from,
           count: o.seeds,
           participants: o.participants,
@@ -161,7 +157,9 @@ Exit code 1 when any seed fails; the first failing seed's trace is printed.`,
             `crashes=${t.crashes} pauses=${t.pauses} partitions=${t.partitions}, messages=${t.messages} lost=${t.lost} duplicated=${t.duplicated}, ` +
             `unsynced batches lost=${t.lostUnsyncedBatches}, simulated ${(t.simTimeMs / 1000).toFixed(0)}s\n` +
             `  committed by protocol: 2pc=${t.committed2pc} 3pc=${t.committed3pc} nb=${t.committedNb}; ` +
-            `participant terminations=${t.terminations}, pre-commits=${t.precommits}\n`,
+            `participant terminations=${t.terminations}, pre-commits=${t.precommits}; ` +
+            `prepares read from memory=${t.readsFromMemory} from the log=${t.readsFromLog}; ` +
+            `leases granted=${t.lockGrants}, fenced writes=${t.fencedWrites}, stale writes refused=${t.staleWritesRefused}\n`,
         );
         for (const line of describeViolations(summary)) out.write(`  violations ${line}\n`);
         const first = summary.failures[0];

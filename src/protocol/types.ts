@@ -65,7 +65,7 @@ export type Vote =
 /** 2pc: presumed-abort 2PC; 3pc: Skeen's three-phase commit; nb: Cornus-style log-once votes. */
 export type ProtocolName = '2pc' | '3pc' | 'nb';
 
-export const PROTOCOLS: readonly ProtocolName[] = ['2pc', '3pc', 'nb'];
+export const PROTOCOLS = ['2pc', '3pc', 'nb'] as const satisfies readonly ProtocolName[];
 
 /**
  * A participant's state of a transaction as another node sees it (termination and recovery).

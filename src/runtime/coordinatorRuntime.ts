@@ -43,6 +43,8 @@ export interface CoordinatorRuntimeOptions {
   defaultProtocol?: ProtocolName;
   tuning?: Partial<typeof DEFAULT_COORDINATOR_TUNING>;
   bug?: PlantedBug | null;
+  /** Sees every step of the core (the simulator's trace). */
+  observe?: (event: CoordinatorEvent, effects: CoordinatorEffect[]) => void;
 }
 
 /** A client's transaction as the runtime takes it (already converted from the wire). */
@@ -134,7 +136,7 @@ export class CoordinatorRuntime {
       // persist before send: nobody hears a decision before it is durable
       isBlocking: (e) => e.type === 'persist' && e.sync,
     };
-    this.driver = new CoreDriver(this.core, executor, o.env, (txn) => this.timers.clear(txn));
+    this.driver = new CoreDriver(this.core, executor, o.env, (txn) => this.timers.clear(txn), o.observe);
     this.serve = {
       outcome: (req, respond) =>
         this.query(req.txn, (r) => respond(r instanceof RequestError ? r : { outcome: r.outcome, inProgress: r.inProgress })),

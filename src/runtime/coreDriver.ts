@@ -32,6 +32,8 @@ export class CoreDriver<E extends { type: string }, F extends { type: string }> 
     private readonly env: Pick<RuntimeEnv, 'clock' | 'defer' | 'fatal'>,
     /** Called with the transactions the core forgot (their timers go). */
     private readonly onEnded: (txn: string) => void = () => undefined,
+    /** Sees every step (the simulator's trace). */
+    private readonly observe?: (event: E, effects: F[]) => void,
   ) {}
 
   dispatch(event: E): void {
@@ -39,6 +41,7 @@ export class CoreDriver<E extends { type: string }, F extends { type: string }> 
     let effects: F[];
     try {
       effects = this.core.step(event, this.env.clock.now());
+      this.observe?.(event, effects);
       const ended = this.core.takeEnded?.();
       if (ended) for (const txn of ended) this.onEnded(txn);
     } catch (err) {

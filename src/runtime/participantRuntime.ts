@@ -28,6 +28,8 @@ export interface ParticipantRuntimeOptions {
   config?: Partial<ParticipantConfig>;
   commitLingerMs?: number;
   bug?: PlantedBug | null;
+  /** Sees every step of the core (the simulator's trace). */
+  observe?: (event: ParticipantEvent, effects: ParticipantEffect[]) => void;
 }
 
 export type ParticipantServed = 'prepare' | 'commit' | 'abort' | 'release' | 'precommit' | 'txnState';
@@ -65,7 +67,7 @@ export class ParticipantRuntime {
       // persist before send: a vote leaves only after its prepare record is durable
       isBlocking: (e) => e.type === 'persist',
     };
-    this.driver = new CoreDriver(this.core, executor, o.env, (txn) => this.timers.clear(txn));
+    this.driver = new CoreDriver(this.core, executor, o.env, (txn) => this.timers.clear(txn), o.observe);
     this.serve = this.handlers();
   }
 
@@ -95,7 +97,8 @@ export class ParticipantRuntime {
       this.ask((replyTo) => ({ type: 'decision', replyTo, txn: req.txn, outcome }), (r) => respond({ known: r.kind === 'ack' ? r.known : true }));
     };
     return {
-      prepare: (msg, respond) => {
+      prepare: (prepared, respond) => {
+        const msg = this.bug === 'participant.ignoreFences' ? { ...prepared, ops: prepared.ops.map(({ fence: _fence, ...op }) => op) } : prepared;
         this.ask(
           (replyTo) => ({ type: 'prepare', replyTo, msg }),
           (r) => respond(r.kind === 'vote' ? r.vote : { kind: 'NO', reason: `prepare answered with ${r.kind}`, code: 'CONFLICT' }),

@@ -2,7 +2,7 @@
 export interface SimEvent {
   at: number;
   seq: number;
-  run: () => void;
+  run: () => void | Promise<void>;
 }
 
 export class EventQueue {
@@ -13,7 +13,7 @@ export class EventQueue {
     return this.heap.length;
   }
 
-  push(at: number, run: () => void): void {
+  push(at: number, run: () => void | Promise<void>): void {
     const h = this.heap;
     h.push({ at, seq: this.seq++, run });
     let i = h.length - 1;

@@ -4,7 +4,6 @@ import {
   emptyStats,
   FAULT_KINDS,
   simulate,
-  type BugName,
   type FaultKind,
   type InvariantName,
   type ProtocolMode,
@@ -15,7 +14,7 @@ import {
 
 /** The simulation's own options apply to every seed; these choose the seeds and the reporting. */
 export interface RunSeedsOptions
-  extends Pick<SimOptions, 'participants' | 'protocol' | 'nemesis' | 'partitionMs' | 'bug' | 'faults' | 'strictDurability' | 'traceLines'> {
+  extends Pick<SimOptions, 'participants' | 'protocol' | 'nemesis' | 'partitionMs' | 'bug' | 'faults' | 'strictDurability' | 'traceLines' | 'lockClients' | 'clients'> {
   from?: number;
   count: number;
   /** Stop at the first failing seed (default false: run them all). */
@@ -52,7 +51,7 @@ export interface RunSeedsSummary {
 }
 
 /** Runs seeds from..from+count-1 and summarizes. Wall time is measured only to report speed. */
-export function runSeeds(o: RunSeedsOptions): RunSeedsSummary {
+export async function runSeeds(o: RunSeedsOptions): Promise<RunSeedsSummary> {
   const { from: first, count: _count, stopOnFailure: _stop, onSeed: _onSeed, ...simOptions } = o;
   const from = first ?? 1;
   const protocol = o.protocol ?? DEFAULT_PROTOCOL;
@@ -62,7 +61,7 @@ export function runSeeds(o: RunSeedsOptions): RunSeedsSummary {
   const totals: SimStats = emptyStats();
   let seedsRun = 0;
   for (let seed = from; seed < from + o.count; seed++) {
-    const r = simulate({
+    const r = await simulate({
       ...simOptions,
       seed,
       protocol,

@@ -46,7 +46,7 @@ export interface StoreFaults {
  */
 export class ParticipantStore {
   private readonly values: BoundedMap<string, StoredValue | null>;
-  private readonly outcomes = new OutcomeFilter();
+  private readonly outcomes: OutcomeFilter;
   /**
    * Keys some engine read is fetching right now, and which of them a commit wrote meanwhile.
    * A read may outlive its transaction's locks (it can be aborted mid-read, and another
@@ -59,14 +59,16 @@ export class ParticipantStore {
   private constructor(
     readonly store: NodeStore,
     cacheKeys: number,
+    filterCapacity: number | undefined,
     private readonly faults: StoreFaults,
   ) {
     this.values = new BoundedMap(cacheKeys);
+    this.outcomes = new OutcomeFilter(filterCapacity);
   }
 
   /** Opens the participant's view of its store: the outcome filter is filled from the log first. */
-  static async open(store: NodeStore, opts: { cacheKeys?: number; faults?: StoreFaults } = {}): Promise<ParticipantStore> {
-    const s = new ParticipantStore(store, opts.cacheKeys ?? VALUE_CACHE_KEYS, opts.faults ?? {});
+  static async open(store: NodeStore, opts: { cacheKeys?: number; filterCapacity?: number; faults?: StoreFaults } = {}): Promise<ParticipantStore> {
+    const s = new ParticipantStore(store, opts.cacheKeys ?? VALUE_CACHE_KEYS, opts.filterCapacity, opts.faults ?? {});
     for (const txn of await store.scanKeys(PKEY.outcomePrefix)) s.outcomes.add(txn);
     return s;
   }

@@ -70,7 +70,7 @@ const arrayOf = <T extends z.ZodType>(element: T) => z.array(element, expecting(
 const object = <T extends z.ZodRawShape>(shape: T) => z.object(shape, expecting('an object'));
 
 const outcome = oneOf(['COMMITTED', 'ABORTED']);
-const protocol = z.enum(PROTOCOLS, expecting(PROTOCOLS.join(', ')));
+const protocol = oneOf(PROTOCOLS);
 const abortCode = oneOf(['CONFLICT', 'PRECONDITION_FAILED', 'UNAVAILABLE_PARTICIPANT', 'TIMED_OUT', 'PRESUMED']);
 const opResult = object({ key: nonEmpty, found: bool, value: str, version: count });
 const keyWrite = object({ key: nonEmpty, value: nullableStr, version: count });

@@ -52,13 +52,13 @@ function readOnlyBranch(): ParticipantCore {
 }
 
 describe('core bug: a read-only branch told both outcomes crashes the participant', () => {
-  it('tombstone ABORTED (after the coordinator lost its unforced read-only record), then the late COMMIT', () => {
+  it('tombstone ABORTED (after the coordinator lost its unforced read-only record), then the late COMMIT', async () => {
     const p = readOnlyBranch();
     p.step({ type: 'inquiryResult', txn: 't1', outcome: 'ABORTED' }, 400);
     expect(() => p.step({ type: 'decision', replyTo: 2, txn: 't1', outcome: 'COMMITTED' }, 500)).not.toThrow();
   });
 
-  it('COMMIT, then an ABORT from a client retry that re-ran the same id', () => {
+  it('COMMIT, then an ABORT from a client retry that re-ran the same id', async () => {
     const p = readOnlyBranch();
     p.step({ type: 'decision', replyTo: 2, txn: 't1', outcome: 'COMMITTED' }, 10);
     expect(() => p.step({ type: 'decision', replyTo: 3, txn: 't1', outcome: 'ABORTED' }, 500)).not.toThrow();
@@ -72,8 +72,8 @@ describe('core bug: a read-only branch told both outcomes crashes the participan
     [12, 4],
     [50142, 5],
   ] as const) {
-    it(`simulator seed ${seed} with ${participants} participants`, () => {
-      const r = simulate({ seed, participants });
+    it(`simulator seed ${seed} with ${participants} participants`, async () => {
+      const r = await simulate({ seed, participants });
       expect(r.violation, [...(r.focus ?? []), '...', ...r.trace.slice(-30)].join('\n')).toBeUndefined();
     });
   }
@@ -115,7 +115,7 @@ describe('core bug: an id answered ABORTED can commit after a coordinator restar
     protocol: '2pc' as const,
   };
 
-  it('core level: a client-chosen id is told ABORTED only once the abort is durable, and a retry after a crash stays aborted', () => {
+  it('core level: a client-chosen id is told ABORTED only once the abort is durable, and a retry after a crash stays aborted', async () => {
     const c1 = new CoordinatorCore('c1', cfg);
     c1.step({ type: 'recover', pending: [] }, 0);
     c1.step({ type: 'transact', replyTo: 1, msg }, 1);
@@ -139,15 +139,15 @@ describe('core bug: an id answered ABORTED can commit after a coordinator restar
     expect(again).toContainEqual(expect.objectContaining({ type: 'reply', reply: expect.objectContaining({ outcome: 'ABORTED' }) }));
   });
 
-  it('simulator seed 10048 with 3 participants', () => {
-    const r = simulate({ seed: 10048, participants: 3 });
+  it('simulator seed 10048 with 3 participants', async () => {
+    const r = await simulate({ seed: 10048, participants: 3 });
     expect(r.violation, [...(r.focus ?? []), '...', ...r.trace.slice(-30)].join('\n')).toBeUndefined();
   });
 
-  it('simulator seed 1498: a lookup must not miss an all-read-only record still being written', () => {
+  it('simulator seed 1498: a lookup must not miss an all-read-only record still being written', async () => {
     // The coordinator answered COMMITTED and forgot the txn before its unforced record landed;
     // a query then found nothing and fenced the id as ABORTED.
-    const r = simulate({ seed: 1498, participants: 3 });
+    const r = await simulate({ seed: 1498, participants: 3 });
     expect(r.violation, [...(r.focus ?? []), '...', ...r.trace.slice(-30)].join('\n')).toBeUndefined();
   });
 });
@@ -207,8 +207,8 @@ function prepareMsg(txn: string, ops: TxnOp[], protocol: ProtocolName, participa
 }
 
 function seedTest(seed: number, protocol: ProtocolMode, nemesis?: readonly FaultKind[]): void {
-  it(`simulator seed ${seed}, ${protocol}${nemesis ? `, nemesis ${nemesis.join(',')}` : ''}`, () => {
-    const r = simulate({ seed, protocol, ...(nemesis ? { nemesis } : {}) });
+  it(`simulator seed ${seed}, ${protocol}${nemesis ? `, nemesis ${nemesis.join(',')}` : ''}`, async () => {
+    const r = await simulate({ seed, protocol, ...(nemesis ? { nemesis } : {}) });
     expect(r.violation, [`${r.violation?.invariant}: ${r.violation?.message}`, ...(r.focus ?? []), '...', ...r.trace.slice(-30)].join('\n')).toBeUndefined();
   });
 }
@@ -231,7 +231,7 @@ const twoBranchOps: TxnOp[] = [
  * unreachable), PENDING is a truthful answer, COMMITTED without results is not.
  */
 describe('core bug A: COMMITTED is answered without the op results', () => {
-  it('nb: a YES found by termination (its vote reply was lost) brings its results', () => {
+  it('nb: a YES found by termination (its vote reply was lost) brings its results', async () => {
     const c = new CoordinatorCore('c1', coordinatorCfg(['p1', 'p2']));
     c.step({ type: 'recover', pending: [] }, 0);
     c.step({ type: 'transact', replyTo: 1, msg: { txn: 'n1', clientId: false, ops: twoBranchOps, age: { ms: 0, id: 'n1' }, timeoutMs: 1000, digest: 'd', protocol: 'nb' } }, 1);
@@ -252,7 +252,7 @@ describe('core bug A: COMMITTED is answered without the op results', () => {
     expect(reply!.results.filter((r) => r != null).length, 'one result per op').toBe(twoBranchOps.length);
   });
 
-  it('nb: a retried id that its participants committed (the coordinator restarted) is answered with its results', () => {
+  it('nb: a retried id that its participants committed (the coordinator restarted) is answered with its results', async () => {
     const c = new CoordinatorCore('c1', coordinatorCfg(['p1', 'p2']));
     c.step({ type: 'recover', pending: [] }, 0);
     c.step({ type: 'transact', replyTo: 1, msg: { txn: 'n2', clientId: true, ops: twoBranchOps, age: { ms: 0, id: 'n2' }, timeoutMs: 1000, digest: 'd', protocol: 'nb' } }, 1);
@@ -269,7 +269,7 @@ describe('core bug A: COMMITTED is answered without the op results', () => {
     expect(reply!.results.filter((r) => r != null).length, 'one result per op').toBe(twoBranchOps.length);
   });
 
-  it('nb: an id resolved COMMITTED for a GetTransaction, then retried with Transact, is answered with its results', () => {
+  it('nb: an id resolved COMMITTED for a GetTransaction, then retried with Transact, is answered with its results', async () => {
     const c = new CoordinatorCore('c1', coordinatorCfg(['p1', 'p2']));
     c.step({ type: 'recover', pending: [] }, 0);
     c.step({ type: 'query', replyTo: 1, txn: 'n3' }, 1);
@@ -338,7 +338,7 @@ describe('core bug B: the resolution of an unknown id counts the ABORTED of node
   const abortedTombstone = (effs: CoordinatorEffect[]): boolean =>
     effs.some((e) => e.type === 'persist' && e.record.kind === 'decision' && e.record.record.outcome === 'ABORTED');
 
-  it('p2 and p3 committed x1 (and forgot it); p1 never heard of it and aborted it when asked', () => {
+  it('p2 and p3 committed x1 (and forgot it); p1 never heard of it and aborted it when asked', async () => {
     // What ParticipantCore answers: p1 from its placeholder, p2/p3 from their outcome logs.
     const effs = resolve([
       ['p2', 'COMMITTED', null],
@@ -349,7 +349,7 @@ describe('core bug B: the resolution of an unknown id counts the ABORTED of node
     expect(outcomeReplies(effs).map((r) => r.outcome)).not.toContain('ABORTED');
   });
 
-  it("x1's only participant p3 holds YES and is unreachable; p1 and p2 never heard of it", () => {
+  it("x1's only participant p3 holds YES and is unreachable; p1 and p2 never heard of it", async () => {
     const effs = resolve([
       ['p1', 'ABORTED', null],
       ['p2', 'ABORTED', null],
@@ -377,7 +377,7 @@ describe('core bug C: an abort is forced over a durable COMMITTED outcome', () =
     return p;
   };
 
-  it('a duplicate prepare, then a state query with abortIfUnvoted before the outcome log was read', () => {
+  it('a duplicate prepare, then a state query with abortIfUnvoted before the outcome log was read', async () => {
     const p = restarted();
     const first = p.step({ type: 'prepare', replyTo: 1, msg: prepareMsg('t1', [{ type: 'add', key: 'a', delta: 1n }], 'nb', ['p1', 'p2']) }, 1);
     expect(abortPersisted(first, 't1')).toBe(false);
@@ -385,7 +385,7 @@ describe('core bug C: an abort is forced over a durable COMMITTED outcome', () =
     expect(abortPersisted(effs, 't1'), 'ABORT forced for t1 before reading its outcome log (which says COMMITTED)').toBe(false);
   });
 
-  it('nb: a duplicate prepare that dies on a lock (wait-die) forces its NO before reading the outcome log', () => {
+  it('nb: a duplicate prepare that dies on a lock (wait-die) forces its NO before reading the outcome log', async () => {
     const p = restarted();
     // An older transaction holds key a.
     p.step({ type: 'prepare', replyTo: 1, msg: prepareMsg('t0', [{ type: 'add', key: 'a', delta: 1n }], 'nb', ['p1', 'p2'], 0) }, 1);
@@ -406,7 +406,7 @@ describe('core bug C: an abort is forced over a durable COMMITTED outcome', () =
  * still meets it. Open.
  */
 describe('core bug D: 3pc PreCommit refused by a participant that committed the transaction and forgot it', () => {
-  it('a PreCommit for a transaction not in memory is not refused before the outcome log is read', () => {
+  it('a PreCommit for a transaction not in memory is not refused before the outcome log is read', async () => {
     const p = new ParticipantCore('p1', cfg);
     p.step({ type: 'recover', prepared: [] }, 0);
     const effs = p.step({ type: 'precommit', replyTo: 5, txn: 't1' }, 1);
@@ -443,7 +443,7 @@ const singleParticipant3pc: PrepareRecord = {
  * coordinator then pre-committed and committed anyway. Fixed in 28d1cfc (PENDING means wait).
  */
 describe('core bug F: a 3pc participant aborts alone while the coordinator is up and may still commit', () => {
-  it('recovered in w, its coordinator answers PENDING (it is pre-committing and will commit anyway): no abort', () => {
+  it('recovered in w, its coordinator answers PENDING (it is pre-committing and will commit anyway): no abort', async () => {
     const p = new ParticipantCore('p1', cfg);
     p.step({ type: 'recover', prepared: [singleParticipant3pc] }, 0);
     const effs = [
@@ -466,14 +466,14 @@ describe('core bug F: a 3pc participant aborts alone while the coordinator is up
  * (or hear UNDECIDED from it, which means no decision was forced). Fixed in b35f943.
  */
 describe('core bug G: a recovered 3pc participant aborts while its coordinator (which may have committed anyway) is down', () => {
-  it('recovered in w, coordinator unreachable, no peer to ask: no abort', () => {
+  it('recovered in w, coordinator unreachable, no peer to ask: no abort', async () => {
     const p = new ParticipantCore('p1', cfg);
     p.step({ type: 'recover', prepared: [singleParticipant3pc] }, 0);
     const effs = p.step({ type: 'inquiryResult', txn: 't1', outcome: 'UNREACHABLE' }, 10);
     expect(abortPersisted(effs, 't1'), 'aborted although the coordinator may have forced COMMIT while this participant was down').toBe(false);
   });
 
-  it('recovered in w with a peer also recovered in w, coordinator unreachable: no abort', () => {
+  it('recovered in w with a peer also recovered in w, coordinator unreachable: no abort', async () => {
     const p = new ParticipantCore('p1', cfg);
     p.step({ type: 'recover', prepared: [{ ...singleParticipant3pc, participants: ['p1', 'p2'], participantAddrs: ['p1', 'p2'] }] }, 0);
     const asked = p.step({ type: 'inquiryResult', txn: 't1', outcome: 'UNREACHABLE' }, 10);

@@ -22,9 +22,9 @@ function report(s: RunSeedsSummary): string {
 }
 
 describe('3pc with crashes only', () => {
-  it('150 seeds pass every invariant', () => {
+  it('150 seeds pass every invariant', async () => {
     expect(CRASH_ONLY).toEqual(['dup', 'crash']);
-    const s = runSeeds({ from: 1, count: 150, protocol: '3pc', nemesis: CRASH_ONLY });
+    const s = await runSeeds({ from: 1, count: 150, protocol: '3pc', nemesis: CRASH_ONLY });
     console.log(
       `sim 3pc crash-only: ${s.seedsRun} seeds, ${s.seedsPerSecond.toFixed(1)} seeds/s; committed=${s.totals.committed3pc} ` +
         `pre-commits=${s.totals.precommits} terminations=${s.totals.terminations} crashes=${s.totals.crashes}; ` +
@@ -38,24 +38,24 @@ describe('3pc with crashes only', () => {
     expect(s.totals.terminations).toBeGreaterThan(10);
   });
 
-  it('1 and 5 participants', () => {
+  it('1 and 5 participants', async () => {
     for (const participants of [1, 5]) {
-      const s = runSeeds({ from: 1, count: 20, participants, protocol: '3pc', nemesis: CRASH_ONLY });
+      const s = await runSeeds({ from: 1, count: 20, participants, protocol: '3pc', nemesis: CRASH_ONLY });
       expect(s.failures, `${participants} participants: ${report(s)}`).toEqual([]);
     }
   });
 
-  it('planted bugs are caught: a reply before the forced decision; a vote before its prepare is durable', () => {
-    const reply = runSeeds({ from: 1, count: 30, protocol: '3pc', nemesis: CRASH_ONLY, bug: 'replyBeforeDecisionDurable', stopOnFailure: true });
+  it('planted bugs are caught: a reply before the forced decision; a vote before its prepare is durable', async () => {
+    const reply = await runSeeds({ from: 1, count: 30, protocol: '3pc', nemesis: CRASH_ONLY, bug: 'coordinator.replyBeforeDecisionDurable', stopOnFailure: true });
     expect(reply.failures.map((f) => f.invariant)).toEqual(['reply-before-durable']);
-    const vote = runSeeds({ from: 1, count: 30, protocol: '3pc', nemesis: CRASH_ONLY, bug: 'voteBeforeSync', stopOnFailure: true });
+    const vote = await runSeeds({ from: 1, count: 30, protocol: '3pc', nemesis: CRASH_ONLY, bug: 'participant.voteBeforeSync', stopOnFailure: true });
     expect(vote.failures.map((f) => f.invariant)).toEqual(['vote-before-durable']);
   });
 });
 
 describe("3pc's known limit: a partition splits its decisions", () => {
-  it('3pc violates atomicity on some seeds with long partitions (nb holds on the same seeds: protocols.test.ts)', () => {
-    const s = runSeeds({ ...PARTITION_SPLIT, protocol: '3pc' });
+  it('3pc violates atomicity on some seeds with long partitions (nb holds on the same seeds: protocols.test.ts)', async () => {
+    const s = await runSeeds({ ...PARTITION_SPLIT, protocol: '3pc' });
     console.log(
       `sim 3pc, partitions of ${PARTITION_SPLIT.partitionMs!.min}..${PARTITION_SPLIT.partitionMs!.max} ms: ` +
         `${s.failures.length} of ${s.seedsRun} seeds violated an invariant (${describeViolations(s).join(' | ') || 'none'}); ` +
