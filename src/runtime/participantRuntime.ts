@@ -109,7 +109,10 @@ export class ParticipantRuntime {
       commit: decide('COMMITTED'),
       abort: decide('ABORTED'),
       release: (req, respond) =>
-        this.ask((replyTo) => ({ type: 'release', replyTo, txn: req.txn }), (r) => respond({ known: r.kind === 'ack' && r.known })),
+        this.ask(
+          (replyTo) => ({ type: 'release', replyTo, txn: req.txn }),
+          (r) => respond({ known: (r.kind === 'ack' && r.known) || this.bug === 'participant.confirmLostReadLocks' }),
+        ),
       precommit: (req, respond) =>
         this.ask((replyTo) => ({ type: 'precommit', replyTo, txn: req.txn }), (r) => respond({ ok: r.kind === 'precommitAck' && r.ok })),
       txnState: (req, respond) =>

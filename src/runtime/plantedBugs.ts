@@ -7,6 +7,7 @@ export const PLANTED_BUGS = {
   'participant.voteBeforeSync': 'YES vote sent before the prepare record is durable (the record is written 300 ms later, unsynced)',
   'participant.skipCommitApply': 'commit acknowledged and recorded without applying the writes on this shard',
   'participant.dropCommitBatch': 'participant p1 silently drops about half of its commit batches, yet reports them persisted and acks',
+  'participant.confirmLostReadLocks': 'a read-only branch that restarted confirms read locks it no longer holds (as before the 2pc read-only fix)',
   'participant.ignoreFences': 'the participant drops the fencing tokens of incoming ops: a stale lock holder writes',
   'coordinator.replyBeforeDecisionDurable': 'the coordinator answers the client COMMITTED before its decision persist completes',
   'coordinator.voteErrorAsYes': "a failed Prepare call (of a writing branch) counts as a YES vote: nb then answers COMMITTED without that YES in any log",

@@ -56,8 +56,19 @@ export class ClientTxns {
     private readonly side: ClientSide,
   ) {}
 
-  newTxn(o: { client: number; kind: ClientTxn['kind']; ops: TxnOp[]; protocol: ProtocolName; firstAttemptMs?: number; deltas?: Map<string, bigint>; conflictRetries?: number; prefix?: string }): ClientTxn {
-    const id = `${o.prefix ?? 't'}${++this.counter}`;
+  newTxn(o: {
+    client: number;
+    kind: ClientTxn['kind'];
+    ops: TxnOp[];
+    protocol: ProtocolName;
+    firstAttemptMs?: number;
+    deltas?: Map<string, bigint>;
+    conflictRetries?: number;
+    prefix?: string;
+    /** A scenario names its transactions. */
+    id?: string;
+  }): ClientTxn {
+    const id = o.id ?? `${o.prefix ?? 't'}${++this.counter}`;
     const ct: ClientTxn = {
       id,
       client: o.client,
@@ -239,7 +250,8 @@ export class BankClients {
     else w.at(w.now + w.rng.int(0, 60), () => this.next(ct.client, null));
   }
 
-  private checkAudit(ct: ClientTxn): void {
+  /** Every committed audit read one snapshot: its reads sum to the total, none below 0. */
+  checkAudit(ct: ClientTxn): void {
     this.w.stats.auditsChecked++;
     let sum = 0n;
     const parts: string[] = [];

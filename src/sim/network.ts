@@ -7,8 +7,22 @@ import type { FaultProfile } from './options.js';
  * gRPC semantics: exactly one result per call — the answer, or an error at the deadline (lost
  * message, partition, peer down and waitForReady) or soon after the peer crashed mid-call.
  */
+/** A scripted rule on messages from one node to another (scenarios): hold them back, or drop some. */
+export interface MessageRule {
+  from: string;
+  to: string;
+  /** Matches the start of a message's description, e.g. `Prepare(t1)` or `Commit`; empty: any. */
+  what: string;
+  action: 'hold' | 'drop';
+  /** drop: how many more to drop (Infinity: all). */
+  left: number;
+}
+
 export class SimNetwork {
   private readonly cuts = new Set<string>();
+  private readonly rules: MessageRule[] = [];
+  /** Messages held back by a rule, in the order they were sent. */
+  private readonly held: { rule: MessageRule; deliver: () => void }[] = [];
   faultsOn = true;
 
   constructor(
@@ -36,11 +50,45 @@ export class SimNetwork {
     else for (const k of keys) this.cuts.delete(k);
   }
 
+  addRule(rule: MessageRule): void {
+    this.rules.push(rule);
+  }
+
+  /** Ends the hold rules on a link (matching `what`, or all) and delivers what they held, in order. */
+  release(from: string, to: string, what = ''): void {
+    const matches = (r: MessageRule): boolean => r.action === 'hold' && r.from === from && r.to === to && r.what.startsWith(what);
+    for (let i = this.rules.length - 1; i >= 0; i--) if (matches(this.rules[i]!)) this.rules.splice(i, 1);
+    const go = this.held.filter((h) => matches(h.rule));
+    for (const h of go) this.held.splice(this.held.indexOf(h), 1);
+    for (const h of go) h.deliver();
+  }
+
+  /** Ends every rule and delivers everything held. */
+  releaseAll(): void {
+    this.rules.length = 0;
+    for (const h of this.held.splice(0)) h.deliver();
+  }
+
+  private ruleFor(from: string, to: string, what: string): MessageRule | undefined {
+    return this.rules.find((r) => r.from === from && r.to === to && what.startsWith(r.what) && r.left > 0);
+  }
+
   /** One one-way message: maybe lost, maybe duplicated, delayed at random (reordering). */
   transmit(from: string, to: string, what: string, deliver: (copy: number) => void): void {
     const w = this.w;
     const f = this.profile();
     w.stats.messages++;
+    const rule = this.rules.length > 0 ? this.ruleFor(from, to, what) : undefined;
+    if (rule?.action === 'drop') {
+      rule.left--;
+      w.log('net', `${from}->${to} ${what} DROPPED (scripted)`);
+      return;
+    }
+    if (rule?.action === 'hold') {
+      w.log('net', `${from}->${to} ${what} HELD (scripted)`);
+      this.held.push({ rule, deliver: () => w.at(w.now + w.rng.int(1, 8), () => deliver(0)) });
+      return;
+    }
     if (this.faultsOn && (this.partitioned(from, to) || w.rng.chance(f.loss))) {
       w.stats.lost++;
       w.log('net', `${from}->${to} ${what} LOST${this.partitioned(from, to) ? ' (partition)' : ''}`);

@@ -73,6 +73,8 @@ export interface SimOptions {
   clients?: number;
   /** Closed-loop lock clients that take leases and write fenced (default: 0..2 from the seed). */
   lockClients?: number;
+  /** Memory sizes instead of the seed's draw (scenarios): outcomes remembered, value cache keys. */
+  memory?: { recentOutcomes: number; coordinatorRecent: number; cacheKeys: number };
   /** Trace lines kept for a failure report (default 200). */
   traceLines?: number;
   /** On a failure, replay the seed to collect the lines about the txns involved (default true). */

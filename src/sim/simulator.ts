@@ -31,6 +31,24 @@ import { SimFailure, SimWorld } from './world.js';
 
 export * from './options.js';
 
+/** What a scripted scenario may do to a simulated cluster (scenario.ts). */
+export interface ScenarioControl {
+  world: SimWorld;
+  net: SimNetwork;
+  txns: ClientTxns;
+  accounts: readonly string[];
+  participantIds: readonly string[];
+  node(id: string): SimNode;
+  checkers: SimCheckers;
+  /** Crashes a node now (unsynced writes partly lost); it stays down `downMs` (default: until restarted). */
+  crash(n: SimNode, downMs?: number): void;
+  restart(n: SimNode): Promise<void>;
+  /** The node crashes when it next reaches this place. */
+  armFailpoint(n: SimNode, name: FailpointName): void;
+  lockClients: LockClients;
+  bank: BankClients;
+}
+
 const ACCOUNTS_PER_PARTICIPANT = 2;
 const COORDINATOR = 'c1';
 
@@ -104,11 +122,17 @@ export class Simulation {
     this.net = new SimNetwork(this.w, () => this.profile);
     this.net.faultsOn = this.faultsOn;
     // Small memories on some seeds: duplicates and reads then go to the log, not to memory.
-    this.setup = {
-      participantConfig: { inquireAfterMs: 300, inquireMaxBackoffMs: 2000, maxLockWaiters: 1000, recentOutcomes: rng.chance(0.3) ? rng.int(1, 4) : 10_000 },
-      coordinatorTuning: { precommitTimeoutMs: 400, maxLockWaitMs: 200, resendMinMs: 100, resendMaxMs: 2000, maxActiveTxns: 10_000, recentOutcomes: rng.chance(0.3) ? rng.int(1, 4) : 10_000 },
-      leaseConfig: { minTtlMs: 50 },
+    const drawn = {
+      recentOutcomes: rng.chance(0.3) ? rng.int(1, 4) : 10_000,
+      coordinatorRecent: rng.chance(0.3) ? rng.int(1, 4) : 10_000,
       cacheKeys: rng.chance(0.4) ? rng.int(1, 4) : 10_000,
+    };
+    const memory = opts.memory ?? drawn;
+    this.setup = {
+      participantConfig: { inquireAfterMs: 300, inquireMaxBackoffMs: 2000, maxLockWaiters: 1000, recentOutcomes: memory.recentOutcomes },
+      coordinatorTuning: { precommitTimeoutMs: 400, maxLockWaitMs: 200, resendMinMs: 100, resendMaxMs: 2000, maxActiveTxns: 10_000, recentOutcomes: memory.coordinatorRecent },
+      leaseConfig: { minTtlMs: 50 },
+      cacheKeys: memory.cacheKeys,
       commitLingerMs: rng.pick([0, 2, 5]),
       defaultTimeoutMs: 1000,
       bug: opts.bug ?? null,
@@ -150,34 +174,85 @@ export class Simulation {
     }
   }
 
+  /** A seed's run: the workloads under the nemesis, the heal, a power loss, the final checks. */
   async run(): Promise<SimResult> {
-    const w = this.w;
-    try {
-      w.log(
-        'sim',
-        `seed ${this.seed} protocol=${this.protocolMode} participants=${this.participantIds.join(',')} accounts=${this.bank.accounts.join(',')} clients=${this.clients} lockClients=${this.lockClientCount}` +
-          ` cacheKeys=${this.setup.cacheKeys} linger=${this.setup.commitLingerMs}` +
-          ` faults=${JSON.stringify(this.profile, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v))}` +
-          (this.opts.bug ? ` bug=${this.opts.bug}` : ''),
-      );
-      for (const n of this.nodes.values()) await n.start();
+    return this.guarded(async () => {
+      await this.start();
+      const w = this.w;
       for (let i = 0; i < this.clients; i++) this.bank.start(i, w.rng.int(0, 50));
       for (let i = 0; i < this.lockClientCount; i++) this.locks.start(100 + i, w.rng.int(0, 50));
       if (this.faultsOn) this.nemesisTick();
       w.at(this.faultMs, () => this.heal());
       await w.drain(this.faultMs + this.livenessMs);
-      if (!w.violation) {
-        // Then a power loss: every node crashes at once, losing whatever was not synced, and
-        // restarts. What was promised must come back from the logs alone.
-        w.log('nem', 'POWER LOSS: every node crashes, losing unsynced writes, and restarts');
-        for (const n of this.nodes.values()) if (n.up) this.crash(n, false);
-        await w.drain(w.now + this.livenessMs);
-      }
-      if (!w.violation) this.finalChecks();
+      await this.powerLossAndCheck();
+    });
+  }
+
+  /**
+   * A scripted run (scenario.ts): the script drives clients, faults and time through `control`;
+   * then everything heals, a power loss follows, and the final checks run as after a seed.
+   */
+  async runScript(script: (control: ScenarioControl) => Promise<void>): Promise<SimResult> {
+    return this.guarded(async () => {
+      await this.start();
+      await script(this.control());
+      if (this.w.violation) return;
+      await this.heal();
+      await this.w.drain(this.w.now + this.livenessMs);
+      await this.powerLossAndCheck();
+    });
+  }
+
+  private async start(): Promise<void> {
+    this.w.log(
+      'sim',
+      `seed ${this.seed} protocol=${this.protocolMode} participants=${this.participantIds.join(',')} accounts=${this.bank.accounts.join(',')} clients=${this.clients} lockClients=${this.lockClientCount}` +
+        ` cacheKeys=${this.setup.cacheKeys} linger=${this.setup.commitLingerMs}` +
+        ` faults=${JSON.stringify(this.profile, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v))}` +
+        (this.opts.bug ? ` bug=${this.opts.bug}` : ''),
+    );
+    for (const n of this.nodes.values()) await n.start();
+  }
+
+  /** Every node crashes at once, losing whatever was not synced, and restarts: what was promised must come back from the logs alone. */
+  private async powerLossAndCheck(): Promise<void> {
+    const w = this.w;
+    if (w.violation) return;
+    w.log('nem', 'POWER LOSS: every node crashes, losing unsynced writes, and restarts');
+    for (const n of this.nodes.values()) if (n.up) this.crash(n, false);
+    await w.drain(w.now + this.livenessMs);
+    if (!w.violation) this.finalChecks();
+  }
+
+  private async guarded(body: () => Promise<void>): Promise<SimResult> {
+    const w = this.w;
+    try {
+      await body();
     } catch (err) {
       if (!(err instanceof SimFailure)) w.violation ??= { invariant: 'core-error', message: `simulator error: ${describeError(err)}`, atMs: w.now };
     }
     return this.result();
+  }
+
+  private control(): ScenarioControl {
+    return {
+      world: this.w,
+      net: this.net,
+      txns: this.txns,
+      accounts: this.bank.accounts,
+      participantIds: this.participantIds,
+      node: (id) => {
+        const n = this.nodes.get(id);
+        if (!n) throw new Error(`no node ${id} (nodes: ${[...this.nodes.keys()].join(', ')})`);
+        return n;
+      },
+      checkers: this.checkers,
+      crash: (n, downMs) => this.crash(n, true, downMs ?? Infinity),
+      restart: (n) => (n.up ? Promise.resolve() : n.start()),
+      armFailpoint: (n, name) => this.failpoints.set(n.id, name),
+      lockClients: this.locks,
+      bank: this.bank,
+    };
   }
 
   private result(): SimResult {
@@ -264,15 +339,15 @@ export class Simulation {
     if (fault) w.stats.crashes++;
     const lostBefore = n.engine.stats.lostOnCrash;
     n.crash((lo, hi) => w.rng.int(lo, hi));
-    w.log('nem', `CRASH ${n.id} (lost ${n.engine.stats.lostOnCrash - lostBefore} unsynced writes), down ${downMs}ms`);
-    w.at(w.now + downMs, () => (n.up ? undefined : n.start()));
+    w.log('nem', `CRASH ${n.id} (lost ${n.engine.stats.lostOnCrash - lostBefore} unsynced writes)${downMs === Infinity ? ', down until restarted' : `, down ${downMs}ms`}`);
+    if (downMs !== Infinity) w.at(w.now + downMs, () => (n.up ? undefined : n.start()));
   }
 
   private failpointHit(n: SimNode, name: FailpointName): boolean {
     if (this.failpoints.get(n.id) !== name) return false;
     this.failpoints.delete(n.id);
     this.w.log('nem', `FAILPOINT ${name} on ${n.id}`);
-    this.crash(n, true);
+    this.crash(n, true, Infinity);
     return true;
   }
 
@@ -280,6 +355,7 @@ export class Simulation {
     this.faultsOn = false;
     this.net.faultsOn = false;
     this.net.heal();
+    this.net.releaseAll();
     this.w.log('nem', 'HEAL ALL: no more loss, duplication, partitions, crashes; every node up');
     for (const n of this.nodes.values()) if (!n.up) await n.start();
   }
