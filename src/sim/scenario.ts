@@ -13,6 +13,7 @@
  *   retry t1 | query t1                          the client sends Transact again | asks GetTransaction
  *   run MS                                       simulated time passes
  *   crash NODE [down=MS] | restart NODE
+ *   pause NODE MS                                the node stalls (a GC pause): what falls due on it meanwhile runs when it resumes, in order
  *   partition A,B | C,D                          every link between the two groups is cut
  *   heal                                         partitions and holds end (held messages go)
  *   hold A->B [Method(txn)] | release A->B [Method(txn)] | drop A->B [Method(txn)] [count=N]
@@ -143,6 +144,14 @@ class ScenarioRunner {
       case 'restart':
         await ctl.restart(this.node(s, rest[0]));
         return;
+      case 'pause': {
+        const n = this.node(s, rest[0]);
+        const ms = Number(rest[1]);
+        if (!(ms > 0)) throw new Error(`line ${s.line}: pause NODE MS`);
+        n.pausedUntil = Math.max(n.pausedUntil, w.now + ms);
+        w.log('nem', `PAUSE ${n.id} for ${ms}ms`);
+        return;
+      }
       case 'partition': {
         const [a, b] = rest.join(' ').split('|').map((g) => g.split(/[\s,]+/).filter(Boolean));
         if (!a?.length || !b?.length) throw new Error(`line ${s.line}: partition A,B | C,D`);

@@ -76,6 +76,27 @@ function drawProfile(r: Prng, faults: boolean, kinds: ReadonlySet<FaultKind>): F
   };
 }
 
+/** The cluster's configuration for a seed: timers short enough for seconds of simulated time, memory sizes drawn. */
+function clusterSetup(rng: Prng, opts: SimOptions, hooks: Pick<ClusterSetup, 'onAnswer' | 'onDurable' | 'failpointHit'>): ClusterSetup {
+  // Small memories on some seeds: duplicates and reads then go to the log, not to memory.
+  const drawn = {
+    recentOutcomes: rng.chance(0.3) ? rng.int(1, 4) : 10_000,
+    coordinatorRecent: rng.chance(0.3) ? rng.int(1, 4) : 10_000,
+    cacheKeys: rng.chance(0.4) ? rng.int(1, 4) : 10_000,
+  };
+  const memory = opts.memory ?? drawn;
+  return {
+    participantConfig: { inquireAfterMs: 300, inquireMaxBackoffMs: 2000, maxLockWaiters: 1000, recentOutcomes: memory.recentOutcomes },
+    coordinatorTuning: { precommitTimeoutMs: 400, maxLockWaitMs: 200, resendMinMs: 100, resendMaxMs: 2000, maxActiveTxns: 10_000, recentOutcomes: memory.coordinatorRecent },
+    leaseConfig: { minTtlMs: 50 },
+    cacheKeys: memory.cacheKeys,
+    commitLingerMs: rng.pick([0, 2, 5]),
+    defaultTimeoutMs: 1000,
+    bug: opts.bug ?? null,
+    ...hooks,
+  };
+}
+
 export class Simulation {
   readonly seed: number;
   readonly protocolMode: ProtocolMode;
@@ -121,25 +142,11 @@ export class Simulation {
     this.lockClientCount = opts.lockClients ?? rng.int(0, 2);
     this.net = new SimNetwork(this.w, () => this.profile);
     this.net.faultsOn = this.faultsOn;
-    // Small memories on some seeds: duplicates and reads then go to the log, not to memory.
-    const drawn = {
-      recentOutcomes: rng.chance(0.3) ? rng.int(1, 4) : 10_000,
-      coordinatorRecent: rng.chance(0.3) ? rng.int(1, 4) : 10_000,
-      cacheKeys: rng.chance(0.4) ? rng.int(1, 4) : 10_000,
-    };
-    const memory = opts.memory ?? drawn;
-    this.setup = {
-      participantConfig: { inquireAfterMs: 300, inquireMaxBackoffMs: 2000, maxLockWaiters: 1000, recentOutcomes: memory.recentOutcomes },
-      coordinatorTuning: { precommitTimeoutMs: 400, maxLockWaitMs: 200, resendMinMs: 100, resendMaxMs: 2000, maxActiveTxns: 10_000, recentOutcomes: memory.coordinatorRecent },
-      leaseConfig: { minTtlMs: 50 },
-      cacheKeys: memory.cacheKeys,
-      commitLingerMs: rng.pick([0, 2, 5]),
-      defaultTimeoutMs: 1000,
-      bug: opts.bug ?? null,
+    this.setup = clusterSetup(rng, opts, {
       onAnswer: (node, method, req, res) => this.checkers.onAnswer(node, method, req, res),
       onDurable: (node, ops) => this.checkers.onDurable(node, ops),
       failpointHit: (node, name) => this.failpointHit(node, name),
-    };
+    });
     const cluster = { participantIds: this.participantIds, node: (id: string) => this.nodes.get(id), profile: () => this.profile };
     for (const id of this.participantIds) this.nodes.set(id, new SimNode(id, 'participant', this.w, this.net, cluster, this.setup));
     this.coordinator = new SimNode(COORDINATOR, 'coordinator', this.w, this.net, cluster, this.setup);
@@ -164,7 +171,11 @@ export class Simulation {
       txns: this.txns,
       accounts: new Set(this.bank.accounts),
     });
-    // Accounts start with their opening balance on the participant that owns them.
+    this.openingBalances();
+  }
+
+  /** Accounts start with their opening balance on the participant that owns them. */
+  private openingBalances(): void {
     for (const id of this.participantIds) {
       this.nodes.get(id)!.engine.preload(
         this.bank.accounts
@@ -218,6 +229,10 @@ export class Simulation {
   private async powerLossAndCheck(): Promise<void> {
     const w = this.w;
     if (w.violation) return;
+    // Liveness first: once healed, everything must have finished by itself — before a restart of
+    // every node would give stuck transactions a second chance.
+    const why = this.checkers.unfinished([...this.nodes.values()]);
+    if (why.length > 0) w.fail('liveness', `${this.livenessMs}ms after the heal: ${why.join('; ')}`);
     w.log('nem', 'POWER LOSS: every node crashes, losing unsynced writes, and restarts');
     for (const n of this.nodes.values()) if (n.up) this.crash(n, false);
     await w.drain(w.now + this.livenessMs);

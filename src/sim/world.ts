@@ -101,7 +101,9 @@ export class SimWorld {
       } catch (err) {
         if (!(err instanceof NodeCrashed)) throw err;
       }
-      if (this.violation) break;
+      if (this.violation) return;
     }
+    // Time passes up to the deadline even when nothing happens at its end.
+    this.now = Math.max(this.now, deadline);
   }
 }
