@@ -29,6 +29,8 @@ export interface ClientTxn {
   submits: number;
   queries: number;
   conflictRetries: number;
+  /** The op results of the last Transact answered COMMITTED with one result per op (scenarios check it). */
+  transactResults?: OpResult[];
   /** Called once the outcome is known. */
   onOutcome?: (ct: ClientTxn) => void;
 }
@@ -153,6 +155,7 @@ export class ClientTxns {
       const have = ops.filter((_, i) => r.results[i] != null).length;
       w.fail('client-protocol', `Transact(${ct.id}) (${ct.protocol}) answered COMMITTED with ${have} of ${ops.length} op results`);
     }
+    if (outcome === 'COMMITTED' && via === 'transact' && complete) ct.transactResults = r.results;
     if (ct.told !== null) {
       // A duplicate answer. A read-only txn's unforced record may be lost (it then reads as
       // aborted, which loses nothing); a writing txn's outcome must never change.

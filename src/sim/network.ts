@@ -7,14 +7,17 @@ import type { FaultProfile } from './options.js';
  * gRPC semantics: exactly one result per call — the answer, or an error at the deadline (lost
  * message, partition, peer down and waitForReady) or soon after the peer crashed mid-call.
  */
-/** A scripted rule on messages from one node to another (scenarios): hold them back, or drop some. */
+/**
+ * A scripted rule on messages from one node to another (scenarios): hold them back, drop some,
+ * or duplicate some (the message goes now, a second copy is held back until released).
+ */
 export interface MessageRule {
   from: string;
   to: string;
   /** Matches the start of a message's description, e.g. `Prepare(t1)` or `Commit`; empty: any. */
   what: string;
-  action: 'hold' | 'drop';
-  /** drop: how many more to drop (Infinity: all). */
+  action: 'hold' | 'drop' | 'dup';
+  /** drop, dup: how many more to drop or duplicate (Infinity: all). */
   left: number;
 }
 
@@ -54,9 +57,9 @@ export class SimNetwork {
     this.rules.push(rule);
   }
 
-  /** Ends the hold rules on a link (matching `what`, or all) and delivers what they held, in order. */
+  /** Ends the hold and dup rules on a link (matching `what`, or all) and delivers what they held, in order. */
   release(from: string, to: string, what = ''): void {
-    const matches = (r: MessageRule): boolean => r.action === 'hold' && r.from === from && r.to === to && r.what.startsWith(what);
+    const matches = (r: MessageRule): boolean => r.action !== 'drop' && r.from === from && r.to === to && r.what.startsWith(what);
     for (let i = this.rules.length - 1; i >= 0; i--) if (matches(this.rules[i]!)) this.rules.splice(i, 1);
     const go = this.held.filter((h) => matches(h.rule));
     for (const h of go) this.held.splice(this.held.indexOf(h), 1);
@@ -88,6 +91,13 @@ export class SimNetwork {
       w.log('net', `${from}->${to} ${what} HELD (scripted)`);
       this.held.push({ rule, deliver: () => w.at(w.now + w.rng.int(1, 8), () => deliver(0)) });
       return;
+    }
+    if (rule?.action === 'dup') {
+      // This one goes on as usual; a second copy waits for `release` (a retransmission, late).
+      rule.left--;
+      w.stats.duplicated++;
+      w.log('net', `${from}->${to} ${what} DUPLICATED, the copy HELD (scripted)`);
+      this.held.push({ rule, deliver: () => w.at(w.now + w.rng.int(1, 8), () => deliver(1)) });
     }
     if (this.faultsOn && (this.partitioned(from, to) || w.rng.chance(f.loss))) {
       w.stats.lost++;

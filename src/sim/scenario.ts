@@ -17,8 +17,10 @@
  *   partition A,B | C,D                          every link between the two groups is cut
  *   heal                                         partitions and holds end (held messages go)
  *   hold A->B [Method(txn)] | release A->B [Method(txn)] | drop A->B [Method(txn)] [count=N]
+ *   dup A->B [Method(txn)] [count=N]             the message goes, a copy is held until `release` (default count=1)
  *   failpoint NODE PLACE                         the node crashes there (and stays down)
- *   expect t1 COMMITTED|ABORTED|unknown [code=CONFLICT]       what the client was told
+ *   expect t1 COMMITTED|ABORTED|unknown [code=CONFLICT] [results]   what the client was told;
+ *                                              results: a Transact of it was answered COMMITTED with every op's result
  *   expect p1 t1 PREPARED|READ_ONLY|COMMITTED|ABORTED|...|none   the participant's view in memory
  *   expect p1 log t1 prepared|precommitted|committed|aborted|none   the participant's durable log
  *   expect c1 log t1 COMMITTED|ABORTED|none      the coordinator's durable decision
@@ -164,10 +166,12 @@ class ScenarioRunner {
         return;
       case 'hold':
       case 'drop':
+      case 'dup':
       case 'release': {
         const [from, to] = this.link(s, rest[0]);
+        const left = verb === 'drop' ? num(s, 'count', Infinity) : verb === 'dup' ? num(s, 'count', 1) : Infinity;
         if (verb === 'release') ctl.net.release(from, to, rest[1] ?? '');
-        else ctl.net.addRule({ from, to, what: rest[1] ?? '', action: verb, left: verb === 'drop' ? num(s, 'count', Infinity) : Infinity });
+        else ctl.net.addRule({ from, to, what: rest[1] ?? '', action: verb, left });
         return;
       }
       case 'failpoint':
@@ -228,6 +232,7 @@ class ScenarioRunner {
       if (told !== second) return fail(`${who} told ${second}`, `${told}${ct.reason ? ` (${ct.code}: ${ct.reason})` : ''}`);
       const code = s.args.get('code');
       if (code && ct.code !== code) return fail(`code ${code}`, String(ct.code));
+      if (third === 'results' && !ct.transactResults) return fail(`a Transact of ${who} answered COMMITTED with every op's result`, 'none');
       return;
     }
     const n = this.node(s, who);
