@@ -99,7 +99,8 @@ export class SimNetwork {
       w.log('net', `${from}->${to} ${what} DUPLICATED, the copy HELD (scripted)`);
       this.held.push({ rule, deliver: () => w.at(w.now + w.rng.int(1, 8), () => deliver(1)) });
     }
-    if (this.faultsOn && (this.partitioned(from, to) || w.rng.chance(f.loss))) {
+    // A partition cuts a link whether or not random faults are on (scenarios script partitions with faults off).
+    if (this.partitioned(from, to) || (this.faultsOn && w.rng.chance(f.loss))) {
       w.stats.lost++;
       w.log('net', `${from}->${to} ${what} LOST${this.partitioned(from, to) ? ' (partition)' : ''}`);
       return;
@@ -109,7 +110,7 @@ export class SimNetwork {
     for (let copy = 0; copy < copies; copy++) {
       const delay = this.faultsOn && w.rng.chance(f.longDelay) ? w.rng.int(20, 400) : w.rng.int(1, 8);
       w.at(w.now + delay, () => {
-        if (this.faultsOn && this.partitioned(from, to)) {
+        if (this.partitioned(from, to)) {
           w.stats.lost++;
           w.log('net', `${from}->${to} ${what} LOST in flight (partition)`);
           return;

@@ -52,6 +52,8 @@ export class SimNode implements Endpoint {
   store: ParticipantStore | null = null;
   /** Counters of earlier incarnations (a crash drops the runtime). */
   readonly pastCounters = new Map<string, number>();
+  /** Added to every write's latency (scripted scenarios: a slow disk keeps writes in flight). */
+  writeDelayMs = 0;
 
   constructor(
     readonly id: string,
@@ -63,7 +65,7 @@ export class SimNode implements Endpoint {
   ) {
     this.engine = new SimEngine({
       later: (delay, fn) => w.onNode(this, this.inc, delay, fn),
-      writeLatency: (sync) => (sync ? w.rng.int(1, 12) : w.rng.int(0, 1)),
+      writeLatency: (sync) => (sync ? w.rng.int(1, 12) : w.rng.int(0, 1)) + this.writeDelayMs,
       readLatency: () => (w.rng.chance(cluster.profile().slowReads) ? w.rng.int(20, 150) : w.rng.int(0, 2)),
       onDurable: (ops) => setup.onDurable(this, ops),
     });

@@ -7,18 +7,21 @@
  *
  *   # comment                                  (also after a step)
  *   cluster participants=3 protocol=2pc [recent=N] [coordinatorRecent=N] [cacheKeys=N] [seed=S]
- *   submit t1 transfer @p1 @p2 5 [protocol=nb] [timeout=MS]   accounts: @p2 = p2's first, @p2.2 its second
+ *   submit t1 transfer @p1 @p2 5 [@p3 ...] [protocol=nb] [timeout=MS]   accounts: @p2 = p2's first, @p2.2 its second;
+ *                                                            accounts after the amount are only read
  *   submit t2 audit [protocol=P]                             reads every account
+ *   submit t4 read @p1 [@p2 ...]                             reads these accounts (read-only, as an audit)
  *   submit t3 put k@p1=v [x@p2=w ...]                         k@p1: a key named k… that p1 owns
  *   retry t1 | query t1                          the client sends Transact again | asks GetTransaction
  *   run MS                                       simulated time passes
- *   crash NODE [down=MS] | restart NODE
+ *   crash NODE [down=MS] [unsynced=lost|kept] | restart NODE   unsynced writes: partly lost as the seed draws, or all lost/kept
  *   pause NODE MS                                the node stalls (a GC pause): what falls due on it meanwhile runs when it resumes, in order
  *   partition A,B | C,D                          every link between the two groups is cut
  *   heal                                         partitions and holds end (held messages go)
  *   hold A->B [Method(txn)] | release A->B [Method(txn)] | drop A->B [Method(txn)] [count=N]
  *   dup A->B [Method(txn)] [count=N]             the message goes, a copy is held until `release` (default count=1)
  *   failpoint NODE PLACE                         the node crashes there (and stays down)
+ *   disk NODE delay=MS                           from now on each of the node's writes takes MS longer (0: normal)
  *   expect t1 COMMITTED|ABORTED|unknown [code=CONFLICT] [results]   what the client was told;
  *                                              results: a Transact of it was answered COMMITTED with every op's result
  *   expect p1 t1 PREPARED|READ_ONLY|COMMITTED|ABORTED|...|none   the participant's view in memory
@@ -84,12 +87,15 @@ const protocolArg = (s: ScenarioStep, dflt: ProtocolName): ProtocolName => {
   return p as ProtocolName;
 };
 
-/** Runs a scenario; `bug` plants a bug (to show the scenario catches what it is about). */
-export async function runScenario(text: string, opts: { bug?: PlantedBug; traceLines?: number } = {}): Promise<ScenarioResult> {
+/**
+ * Runs a scenario; `bug` plants a bug (to show the scenario catches what it is about); `seed`
+ * replaces the cluster line's (a scenario must hold whatever the random delays).
+ */
+export async function runScenario(text: string, opts: { bug?: PlantedBug; traceLines?: number; seed?: number } = {}): Promise<ScenarioResult> {
   const { cluster, steps } = parseScenario(text);
   const protocol = protocolArg(cluster, '2pc');
   const sim = new Simulation({
-    seed: num(cluster, 'seed', 1),
+    seed: opts.seed ?? num(cluster, 'seed', 1),
     participants: num(cluster, 'participants', 3),
     protocol,
     faults: false,
@@ -141,7 +147,7 @@ class ScenarioRunner {
         await w.drain(w.now + Number(rest[0]));
         return;
       case 'crash':
-        ctl.crash(this.node(s, rest[0]), s.args.has('down') ? num(s, 'down', 0) : undefined);
+        ctl.crash(this.node(s, rest[0]), s.args.has('down') ? num(s, 'down', 0) : undefined, this.unsynced(s));
         return;
       case 'restart':
         await ctl.restart(this.node(s, rest[0]));
@@ -177,6 +183,9 @@ class ScenarioRunner {
       case 'failpoint':
         ctl.armFailpoint(this.node(s, rest[0]), rest[1] as FailpointName);
         return;
+      case 'disk':
+        this.node(s, rest[0]).writeDelayMs = num(s, 'delay', 0);
+        return;
       case 'expect':
         return this.expect(s, rest);
       default:
@@ -195,6 +204,7 @@ class ScenarioRunner {
         ops = [
           { type: 'add', key: from, delta: -amount, min: 0n },
           { type: 'add', key: to, delta: amount },
+          ...words.slice(3).map((a): TxnOp => ({ type: 'get', key: this.account(s, a) })),
         ];
         deltas = new Map([
           [from, -amount],
@@ -205,6 +215,9 @@ class ScenarioRunner {
       case 'audit':
         ops = this.ctl.accounts.map((key) => ({ type: 'get', key }));
         break;
+      case 'read':
+        ops = words.map((a) => ({ type: 'get', key: this.account(s, a) }));
+        break;
       case 'put':
         ops = words.map((kv) => {
           const [k, v] = kv.split('=');
@@ -212,9 +225,10 @@ class ScenarioRunner {
         });
         break;
       default:
-        throw new Error(`line ${s.line}: unknown transaction kind ${kind} (transfer, audit, put)`);
+        throw new Error(`line ${s.line}: unknown transaction kind ${kind} (transfer, audit, read, put)`);
     }
-    const ct = this.ctl.txns.newTxn({ client: 0, kind: kind === 'audit' ? 'audit' : 'transfer', ops, protocol, deltas, id });
+    // A read is read-only as an audit is (its unforced record may be lost: it then reads as aborted).
+    const ct = this.ctl.txns.newTxn({ client: 0, kind: kind === 'audit' || kind === 'read' ? 'audit' : 'transfer', ops, protocol, deltas, id });
     if (s.args.has('timeout')) ct.input.timeoutMs = num(s, 'timeout', 1000);
     // An audit told COMMITTED must have read one snapshot, as in a seed's run.
     if (kind === 'audit') ct.onOutcome = (done) => done.told === 'COMMITTED' && done.results && this.ctl.bank.checkAudit(done);
@@ -257,6 +271,12 @@ class ScenarioRunner {
     const p = d.get(PKEY.prepare(txn));
     if (p !== undefined) return decodePrepare(p, { node, key: PKEY.prepare(txn) }).precommitted ? 'precommitted' : 'prepared';
     return 'none';
+  }
+
+  private unsynced(s: ScenarioStep): 'lost' | 'kept' | undefined {
+    const v = s.args.get('unsynced');
+    if (v === undefined || v === 'lost' || v === 'kept') return v;
+    throw new Error(`line ${s.line}: unsynced=${v}: lost or kept`);
   }
 
   private txn(s: ScenarioStep, id: string | undefined): ClientTxn {

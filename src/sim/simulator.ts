@@ -40,8 +40,11 @@ export interface ScenarioControl {
   participantIds: readonly string[];
   node(id: string): SimNode;
   checkers: SimCheckers;
-  /** Crashes a node now (unsynced writes partly lost); it stays down `downMs` (default: until restarted). */
-  crash(n: SimNode, downMs?: number): void;
+  /**
+   * Crashes a node now; it stays down `downMs` (default: until restarted). Its unsynced writes are
+   * partly lost (as the seed draws), or all `lost`, or all `kept`.
+   */
+  crash(n: SimNode, downMs?: number, unsynced?: 'lost' | 'kept'): void;
   restart(n: SimNode): Promise<void>;
   /** The node crashes when it next reaches this place. */
   armFailpoint(n: SimNode, name: FailpointName): void;
@@ -262,7 +265,7 @@ export class Simulation {
         return n;
       },
       checkers: this.checkers,
-      crash: (n, downMs) => this.crash(n, true, downMs ?? Infinity),
+      crash: (n, downMs, unsynced) => this.crash(n, true, downMs ?? Infinity, unsynced),
       restart: (n) => (n.up ? Promise.resolve() : n.start()),
       armFailpoint: (n, name) => this.failpoints.set(n.id, name),
       lockClients: this.locks,
@@ -348,12 +351,12 @@ export class Simulation {
     });
   }
 
-  /** `fault`: counted as an injected fault (the final power loss is not). */
-  private crash(n: SimNode, fault = true, downMs = this.w.rng.int(20, 800)): void {
+  /** `fault`: counted as an injected fault (the final power loss is not). `unsynced`: lose or keep every unsynced write (else the seed draws). */
+  private crash(n: SimNode, fault = true, downMs = this.w.rng.int(20, 800), unsynced?: 'lost' | 'kept'): void {
     const w = this.w;
     if (fault) w.stats.crashes++;
     const lostBefore = n.engine.stats.lostOnCrash;
-    n.crash((lo, hi) => w.rng.int(lo, hi));
+    n.crash(unsynced === 'lost' ? (lo) => lo : unsynced === 'kept' ? (_lo, hi) => hi : (lo, hi) => w.rng.int(lo, hi));
     w.log('nem', `CRASH ${n.id} (lost ${n.engine.stats.lostOnCrash - lostBefore} unsynced writes)${downMs === Infinity ? ', down until restarted' : `, down ${downMs}ms`}`);
     if (downMs !== Infinity) w.at(w.now + downMs, () => (n.up ? undefined : n.start()));
   }
