@@ -1,6 +1,7 @@
 /**
- * Core bugs found by the simulator (src/sim). These tests describe the behaviour that should
- * hold and FAIL until the core is fixed; the cores were deliberately not changed here.
+ * Core bugs found by the simulator (src/sim), all fixed. Each keeps a test at the level of the
+ * core here, and a scripted scenario in test/sim/scenarios/ that reproduces it end to end
+ * (2pc-read-only-*, 2pc-aborted-id-stays-aborted, nb-*, 3pc-*).
  *
  * Read-only branches and presumed abort: the coordinator does not force the decision of a
  * transaction in which every participant voted READ_ONLY (at most an unforced record), so
@@ -20,7 +21,6 @@ import { ParticipantCore, type ParticipantEffect, type PrepareMessage } from '..
 import type { PrepareRecord } from '../../src/protocol/records.js';
 import { ownerOf } from '../../src/protocol/routing.js';
 import type { ProtocolName, TxnOp } from '../../src/protocol/types.js';
-import { CRASH_ONLY, simulate, type FaultKind, type ProtocolMode } from '../../src/sim/index.js';
 
 const cfg = { inquireAfterMs: 300, inquireMaxBackoffMs: 2000, maxLockWaiters: 100, recentOutcomes: 100 };
 
@@ -64,19 +64,6 @@ describe('core bug: a read-only branch told both outcomes crashes the participan
     expect(() => p.step({ type: 'decision', replyTo: 3, txn: 't1', outcome: 'ABORTED' }, 500)).not.toThrow();
   });
 
-  // The seeds that found it (traces: `dtx sim --from SEED --seeds 1 --participants N --verbose`).
-  // Seed numbering depends on the simulator and the cores: if a core change moves them, these
-  // may pass without the bug being fixed; the two tests above do not depend on seeds.
-  for (const [seed, participants] of [
-    [3643, 3],
-    [12, 4],
-    [50142, 5],
-  ] as const) {
-    it(`simulator seed ${seed} with ${participants} participants`, async () => {
-      const r = await simulate({ seed, participants });
-      expect(r.violation, [...(r.focus ?? []), '...', ...r.trace.slice(-30)].join('\n')).toBeUndefined();
-    });
-  }
 });
 
 /**
@@ -139,26 +126,14 @@ describe('core bug: an id answered ABORTED can commit after a coordinator restar
     expect(again).toContainEqual(expect.objectContaining({ type: 'reply', reply: expect.objectContaining({ outcome: 'ABORTED' }) }));
   });
 
-  it('simulator seed 10048 with 3 participants', async () => {
-    const r = await simulate({ seed: 10048, participants: 3 });
-    expect(r.violation, [...(r.focus ?? []), '...', ...r.trace.slice(-30)].join('\n')).toBeUndefined();
-  });
 
-  it('simulator seed 1498: a lookup must not miss an all-read-only record still being written', async () => {
-    // The coordinator answered COMMITTED and forgot the txn before its unforced record landed;
-    // a query then found nothing and fenced the id as ABORTED.
-    const r = await simulate({ seed: 1498, participants: 3 });
-    expect(r.violation, [...(r.focus ?? []), '...', ...r.trace.slice(-30)].join('\n')).toBeUndefined();
-  });
 });
 
 /*
  * Core bugs found by the simulator once it ran 3pc and nb (src/sim; `dtx sim --protocol …`).
- * Each is pinned by a test at the core's level (independent of seeds) and by seeds that found
- * it; a test fails while its bug is open. Replay a seed with
- * `dtx sim --from SEED --seeds 1 --verbose --protocol P [--nemesis crash-only]`. A seed stops at
- * its first violation, and seed numbering moves whenever a core changes: a seed test may pass
- * without its bug being fixed (the core-level tests do not depend on seeds). Fixed and kept as
+ * Each is pinned by a test at the core's level here and, end to end, by a scripted scenario in
+ * test/sim/scenarios/ that drives a cluster into exactly its situation (the seeds that found them
+ * no longer reach them once the code changed). Fixed and kept as
  * regression tests: C, E, F and the first forms of A and B (28d1cfc); B and G (b35f943).
  * Open: A (a retried id's results), D.
  */
@@ -206,12 +181,6 @@ function prepareMsg(txn: string, ops: TxnOp[], protocol: ProtocolName, participa
   };
 }
 
-function seedTest(seed: number, protocol: ProtocolMode, nemesis?: readonly FaultKind[]): void {
-  it(`simulator seed ${seed}, ${protocol}${nemesis ? `, nemesis ${nemesis.join(',')}` : ''}`, async () => {
-    const r = await simulate({ seed, protocol, ...(nemesis ? { nemesis } : {}) });
-    expect(r.violation, [`${r.violation?.invariant}: ${r.violation?.message}`, ...(r.focus ?? []), '...', ...r.trace.slice(-30)].join('\n')).toBeUndefined();
-  });
-}
 
 const twoBranchOps: TxnOp[] = [
   { type: 'get', key: twoKeys.p1 },
@@ -303,13 +272,7 @@ describe('core bug A: COMMITTED is answered without the op results', () => {
     expect(reply!.results.filter((r) => r != null).length, 'one result per op').toBe(twoBranchOps.length);
   });
 
-  seedTest(1, 'nb'); // the termination form (fixed)
-  seedTest(10, 'nb'); // the retried-id form
-  seedTest(50, 'nb');
-  seedTest(9, '3pc', CRASH_ONLY);
   // Found with the retried-id form patched out locally: the GetTransaction-then-Transact form.
-  seedTest(33, 'nb');
-  seedTest(47, '3pc', CRASH_ONLY);
 });
 
 /**
@@ -359,8 +322,6 @@ describe('core bug B: the resolution of an unknown id counts the ABORTED of node
     expect(outcomeReplies(effs).map((r) => r.outcome)).not.toContain('ABORTED');
   });
 
-  seedTest(43, 'nb'); // the first form (fixed)
-  seedTest(430, 'nb'); // every participant unreachable
 });
 
 /**
@@ -421,7 +382,6 @@ describe('core bug D: 3pc PreCommit refused by a participant that committed the 
  * everywhere. Fixed in 28d1cfc (a retried 3pc/nb id is probed first).
  */
 describe('core bug E: a restarted 3pc coordinator re-runs a client id that a backup already committed, and aborts it', () => {
-  seedTest(726, '3pc', CRASH_ONLY);
 });
 
 const singleParticipant3pc: PrepareRecord = {
@@ -482,6 +442,4 @@ describe('core bug G: a recovered 3pc participant aborts while its coordinator (
     expect(abortPersisted(effs, 't1'), 'aborted although the coordinator may have forced COMMIT while both were down').toBe(false);
   });
 
-  seedTest(203, '3pc', CRASH_ONLY);
-  seedTest(91, '3pc');
 });
