@@ -22,7 +22,13 @@ for (const workload of workloads) {
       ok: r.ops.ok,
       fail: r.ops.fail,
       unknown: r.ops.info,
-      result: failed.length === 0 ? `pass (${r.checks.length} checks)` : `FAIL: ${r.checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.detail})`).join("; ")}`,
+      result:
+        failed.length === 0
+          ? `pass (${r.checks.length} checks)`
+          : `FAIL: ${r.checks
+              .filter((c) => !c.ok)
+              .map((c) => `${c.name} (${c.detail})`)
+              .join('; ')}`,
       secs: Math.round((Date.now() - started) / 1000),
       command: `dtx chaos --workload ${workload} --nemesis ${n.join(',')} --duration ${seconds}s --seed ${seed} --concurrency 8`,
     });

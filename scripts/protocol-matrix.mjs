@@ -55,10 +55,16 @@ for (let i = 0; i < argv.length; i++) {
 const seconds = Number(positional[0] ?? 12);
 const seed = Number(positional[1] ?? 1);
 if (!(seconds > 0) || !Number.isInteger(seed) || !(Number(opts.quiesce) > 0)) {
-  process.stderr.write('usage: node scripts/protocol-matrix.mjs [seconds] [seed] [--workloads ..] [--protocols ..] [--nemeses ..] [--md file] [--json file] [--keep]\n');
+  process.stderr.write(
+    'usage: node scripts/protocol-matrix.mjs [seconds] [seed] [--workloads ..] [--protocols ..] [--nemeses ..] [--md file] [--json file] [--keep]\n',
+  );
   process.exit(2);
 }
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const workloads = list(opts.workloads);
 const protocols = list(opts.protocols);
 const nemeses = list(opts.nemeses);
@@ -166,7 +172,11 @@ const bad = rows.filter((r) => !r.ok);
 if (bad.length > 0) {
   notes.push('', 'Cells with a failed check:');
   for (const r of bad) {
-    const details = [...(r.atomicity === 'VIOLATED' ? [`atomicity: ${r.atomicityDetail}`] : []), ...r.otherFailed.map((c) => `${c.name}: ${c.detail}`), ...(r.error ? [r.error] : [])];
+    const details = [
+      ...(r.atomicity === 'VIOLATED' ? [`atomicity: ${r.atomicityDetail}`] : []),
+      ...r.otherFailed.map((c) => `${c.name}: ${c.detail}`),
+      ...(r.error ? [r.error] : []),
+    ];
     notes.push(`- ${r.workload} × ${r.protocol} × ${r.nemesis}${r.knownLimit ? ' (known 3pc limit)' : ''}: ${details.join(' | ')} — kept in \`${r.dir}\``);
   }
 }
@@ -178,7 +188,10 @@ if (opts.md !== '-') {
 }
 if (opts.json !== '-') {
   mkdirSync(dirname(opts.json), { recursive: true });
-  writeFileSync(opts.json, `${JSON.stringify({ seconds, seed, participants, concurrency, totalSecs, generatedAt: new Date().toISOString(), rows }, null, 2)}\n`);
+  writeFileSync(
+    opts.json,
+    `${JSON.stringify({ seconds, seed, participants, concurrency, totalSecs, generatedAt: new Date().toISOString(), rows }, null, 2)}\n`,
+  );
 }
 const unexpected = rows.filter((r) => r.unexpected);
 if (unexpected.length > 0) process.stderr.write(`${unexpected.length} cells failed outside the known 3pc limit\n`);

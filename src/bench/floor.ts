@@ -39,10 +39,11 @@ export interface FloorOptions {
 type HealthClient = grpc.Client & {
   check(req: { service: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: { status: string }) => void): void;
 };
-const HealthClientCtor = grpc.makeClientConstructor(
-  healthService as unknown as grpc.ServiceDefinition,
-  'grpc.health.v1.Health',
-) as unknown as new (address: string, creds: grpc.ChannelCredentials, opts?: grpc.ChannelOptions) => HealthClient;
+const HealthClientCtor = grpc.makeClientConstructor(healthService as unknown as grpc.ServiceDefinition, 'grpc.health.v1.Health') as unknown as new (
+  address: string,
+  creds: grpc.ChannelCredentials,
+  opts?: grpc.ChannelOptions,
+) => HealthClient;
 
 /** Starts the echo server in a child process and runs `samples` sequential Check calls against it. */
 export async function measureRoundTrip(samples = 2000, warmup = 200): Promise<LatencySummary> {
@@ -65,9 +66,7 @@ export async function measureRoundTrip(samples = 2000, warmup = 200): Promise<La
     // A private connection, so no other channel of this process shares it.
     const client = new HealthClientCtor(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
     const once = () =>
-      new Promise<void>((resolve, reject) =>
-        client.check({ service: '' }, { deadline: Date.now() + 5000 }, (err) => (err ? reject(err) : resolve())),
-      );
+      new Promise<void>((resolve, reject) => client.check({ service: '' }, { deadline: Date.now() + 5000 }, (err) => (err ? reject(err) : resolve())));
     try {
       for (let i = 0; i < warmup; i++) await once();
       const h = new LatencyHistogram();

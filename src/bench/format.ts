@@ -13,7 +13,9 @@ export function formatFloor(f: FloorReport): string {
     '  commit-path floor (from the p50s):',
   ];
   for (const [name, p] of Object.entries(f.commitPathFloorMs)) {
-    lines.push(`    ${name.padEnd(7)} ${ms(p.ms).padStart(10)} = ${p.roundTrips} round trips + ${p.forcedWrites} forced writes${p.implemented ? '' : '  (not implemented yet)'}`);
+    lines.push(
+      `    ${name.padEnd(7)} ${ms(p.ms).padStart(10)} = ${p.roundTrips} round trips + ${p.forcedWrites} forced writes${p.implemented ? '' : '  (not implemented yet)'}`,
+    );
   }
   return lines.join('\n');
 }
@@ -34,9 +36,17 @@ export function formatBench(r: BenchReport): string {
     `dtx bench ${c.workload} (${c.protocol}, ${c.participants} participants, contention ${c.contention}: ${Object.entries(c.workloadShape)
       .filter(([, v]) => typeof v === 'number')
       .map(([k, v]) => `${v} ${k}`)
-      .join(', ')}), concurrency ${c.concurrency} over ${c.clients} client channel(s) (${c.clientApi}), ${c.durationMs / 1000}s after ${(c.warmupMs / 1000).toFixed(1)}s warmup${c.warmupTxns > 0 ? ` (until ${c.warmupTxns} committed)` : ''}${c.target ? `, target ${c.target}` : ''}`,
+      .join(
+        ', ',
+      )}), concurrency ${c.concurrency} over ${c.clients} client channel(s) (${c.clientApi}), ${c.durationMs / 1000}s after ${(c.warmupMs / 1000).toFixed(1)}s warmup${c.warmupTxns > 0 ? ` (until ${c.warmupTxns} committed)` : ''}${c.target ? `, target ${c.target}` : ''}`,
     `  durability:   ${r.durability}`,
-    `  committed:    ${x.committed} in ${(x.windowMs / 1000).toFixed(2)}s = ${x.committedPerSec.toFixed(1)}/s${Object.keys(x.committedByKind).length > 1 ? ` (${Object.entries(x.committedByKind).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`,
+    `  committed:    ${x.committed} in ${(x.windowMs / 1000).toFixed(2)}s = ${x.committedPerSec.toFixed(1)}/s${
+      Object.keys(x.committedByKind).length > 1
+        ? ` (${Object.entries(x.committedByKind)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')})`
+        : ''
+    }`,
     `  aborts:       ${(x.abortRate * 100).toFixed(2)}% of ${x.attempts} attempts${codes ? ` (${codes})` : ''}; gave up ${x.gaveUp}; errors ${errs || 'none'}`,
     `  latency:      ${lat(x.latencyMs)}   [committed, end to end incl. conflict retries]`,
     `  per attempt:  ${lat(x.attemptLatencyMs)}`,
@@ -44,11 +54,13 @@ export function formatBench(r: BenchReport): string {
     `  CPU:          ${x.cpu.secondsPerCommitted === null ? '?' : (x.cpu.secondsPerCommitted * 1000).toFixed(3)} ms of node CPU per committed txn; nodes busy ${x.cpu.nodeCoresBusy ?? '?'} cores (${cpuNodes}); client ${x.cpu.clientCoresBusy} cores`,
   ];
   const busy = Math.max(r.machine.loadAvgAtStart[0] ?? 0, r.machine.loadAvgAtEnd[0] ?? 0);
-  if (busy > r.machine.cpus) lines.push(`  WARNING: the machine was busy (1-min load average up to ${busy.toFixed(1)} on ${r.machine.cpus} CPUs): other processes skew these numbers`);
+  if (busy > r.machine.cpus)
+    lines.push(`  WARNING: the machine was busy (1-min load average up to ${busy.toFixed(1)} on ${r.machine.cpus} CPUs): other processes skew these numbers`);
   if (x.unfinishedLoops > 0) lines.push(`  WARNING: ${x.unfinishedLoops} client loops were still in a call when the drain bound passed`);
   if (r.floor) {
     lines.push(formatFloor(r.floor).replace(/^/gm, '  '));
-    if (r.floorRatio) lines.push(`  latency p50 / ${r.config.protocol} floor: ${ms(r.floorRatio.p50)} / ${ms(r.floorRatio.floorMs)} = ${r.floorRatio.ratio.toFixed(2)}x`);
+    if (r.floorRatio)
+      lines.push(`  latency p50 / ${r.config.protocol} floor: ${ms(r.floorRatio.p50)} / ${ms(r.floorRatio.floorMs)} = ${r.floorRatio.ratio.toFixed(2)}x`);
   }
   return lines.join('\n');
 }

@@ -61,13 +61,18 @@ function bankWorkload(o: WorkloadOptions, accounts: number): BenchWorkload {
   const keys = Array.from({ length: accounts }, (_, i) => `bench:${o.runId}:acct:${i}`);
   const owner = new Map(keys.map((k) => [k, ownerOf(k, o.participants)]));
   const owners = new Set(owner.values());
-  if (owners.size < 2) throw new Error(`bank needs accounts on at least 2 participants; ${accounts} accounts all hash to ${[...owners].join('')}: use more --accounts`);
+  if (owners.size < 2)
+    throw new Error(`bank needs accounts on at least 2 participants; ${accounts} accounts all hash to ${[...owners].join('')}: use more --accounts`);
   // For each participant, the accounts that live elsewhere: a transfer's other side is drawn from there.
   const elsewhere = new Map([...owners].map((p) => [p, keys.filter((k) => owner.get(k) !== p)]));
   return {
     name: 'bank',
     shape: { accounts, participantsWithAccounts: owners.size, transfer: 'add(from, -amount, min 0) + add(to, +amount), from and to on different participants' },
-    setup: (client) => putAll(client, keys.map((k) => [k, BIG.toString()])),
+    setup: (client) =>
+      putAll(
+        client,
+        keys.map((k) => [k, BIG.toString()]),
+      ),
     next(random) {
       const from = pick(keys, random);
       const to = pick(elsewhere.get(owner.get(from)!)!, random);
@@ -85,7 +90,11 @@ function kvWorkload(o: WorkloadOptions, n: number): BenchWorkload {
   return {
     name: 'kv',
     shape: { keys: n, readRatio, value: '64 bytes' },
-    setup: (client) => putAll(client, keys.map((k) => [k, 'v'.repeat(64)])),
+    setup: (client) =>
+      putAll(
+        client,
+        keys.map((k) => [k, 'v'.repeat(64)]),
+      ),
     next(random, loop) {
       const key = pick(keys, random);
       if (random() < readRatio) return { kind: 'get', ops: [op.get(key)] };
@@ -103,7 +112,11 @@ function cartWorkload(o: WorkloadOptions, users: number): BenchWorkload {
   return {
     name: 'cart',
     shape: { wallets: users, skus, checkout: 'add(stock, -qty, min 0) + add(wallet, -cost, min 0) + check(order absent) + put(order)' },
-    setup: (client) => putAll(client, [...stock, ...wallets].map((k) => [k, BIG.toString()])),
+    setup: (client) =>
+      putAll(
+        client,
+        [...stock, ...wallets].map((k) => [k, BIG.toString()]),
+      ),
     next(random, loop) {
       const sku = Math.floor(random() * skus);
       const qty = 1 + Math.floor(random() * 3);

@@ -32,6 +32,52 @@ export interface NemesisStep {
 }
 
 /**
+ * A partition around participant `p`, drawn from `random`: c1 from p, or {c1, p} | {the
+ * other participants}; either may be one-way.
+ */
+function partitionStep(random: () => number, p: string, participants: string[], at: number, forMs: number): NemesisStep {
+  const kind = 'partition';
+  const oneWay = random() < 0.4;
+  const [a, b] = random() < 0.5 ? ['c1', p] : [p, 'c1'];
+  if (random() < 0.4 && participants.length > 1) {
+    const others = participants.filter((x) => x !== p);
+    return {
+      atMs: at,
+      forMs,
+      kind,
+      what: `partition c1,${p}${oneWay ? '→' : '|'}${others.join(',')}`,
+      apply: async (c) => void (await c.setNetworkFaults(partitionLinks(['c1', p], others, oneWay))),
+      heal: async (c) => void (await c.setNetworkFaults([])),
+    };
+  }
+  return {
+    atMs: at,
+    forMs,
+    kind,
+    what: oneWay ? `partition ${a}→${b}` : `partition ${a}|${b}`,
+    apply: async (c) => void (await c.setNetworkFaults(partitionLinks([a], [b], oneWay))),
+    heal: async (c) => void (await c.setNetworkFaults([])),
+  };
+}
+
+/** Delays (with jitter, maybe drops and duplicates) on every link between c1 and the participants, drawn from `random`. */
+function delayStep(random: () => number, participants: string[], at: number, forMs: number): NemesisStep {
+  const delayMs = 10 + Math.floor(random() * 150);
+  const jitterMs = Math.floor(random() * 100);
+  const dropRate = random() < 0.3 ? 0.05 : 0;
+  const duplicateRate = random() < 0.3 ? 0.1 : 0;
+  const links = participants.flatMap((p) => [link('c1', p, { delayMs, jitterMs, dropRate, duplicateRate }), link(p, 'c1', { delayMs, jitterMs, dropRate })]);
+  return {
+    atMs: at,
+    forMs,
+    kind: 'delay',
+    what: `delay ${delayMs}±${jitterMs}ms drop ${dropRate} dup ${duplicateRate}`,
+    apply: async (c) => void (await c.setNetworkFaults(links)),
+    heal: async (c) => void (await c.setNetworkFaults([])),
+  };
+}
+
+/**
  * A fault schedule, reproducible from the seed: faults of the enabled kinds, one at a
  * time, each held for 0.5–2.5 s (the role kills longer, see NEMESES), with 0.3–1.3 s of
  * calm between them. Partitions cut the coordinator from one participant, or split the
@@ -82,51 +128,12 @@ export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: 
           heal: (c) => c.resume(node),
         });
         break;
-      case 'partition': {
-        const p = pick(participants);
-        const oneWay = random() < 0.4;
-        const [a, b] = random() < 0.5 ? ['c1', p] : [p, 'c1'];
-        if (random() < 0.4 && participants.length > 1) {
-          const others = participants.filter((x) => x !== p);
-          steps.push({
-            atMs: at,
-            forMs,
-            kind,
-            what: `partition c1,${p}${oneWay ? '→' : '|'}${others.join(',')}`,
-            apply: async (c) => void (await c.setNetworkFaults(partitionLinks(['c1', p], others, oneWay))),
-            heal: async (c) => void (await c.setNetworkFaults([])),
-          });
-          break;
-        }
-        steps.push({
-          atMs: at,
-          forMs,
-          kind,
-          what: oneWay ? `partition ${a}→${b}` : `partition ${a}|${b}`,
-          apply: async (c) => void (await c.setNetworkFaults(partitionLinks([a], [b], oneWay))),
-          heal: async (c) => void (await c.setNetworkFaults([])),
-        });
+      case 'partition':
+        steps.push(partitionStep(random, pick(participants), participants, at, forMs));
         break;
-      }
-      case 'delay': {
-        const delayMs = 10 + Math.floor(random() * 150);
-        const jitterMs = Math.floor(random() * 100);
-        const dropRate = random() < 0.3 ? 0.05 : 0;
-        const duplicateRate = random() < 0.3 ? 0.1 : 0;
-        const links = participants.flatMap((p) => [
-          link('c1', p, { delayMs, jitterMs, dropRate, duplicateRate }),
-          link(p, 'c1', { delayMs, jitterMs, dropRate }),
-        ]);
-        steps.push({
-          atMs: at,
-          forMs,
-          kind,
-          what: `delay ${delayMs}±${jitterMs}ms drop ${dropRate} dup ${duplicateRate}`,
-          apply: async (c) => void (await c.setNetworkFaults(links)),
-          heal: async (c) => void (await c.setNetworkFaults([])),
-        });
+      case 'delay':
+        steps.push(delayStep(random, participants, at, forMs));
         break;
-      }
       case 'skew': {
         const offsetMs = (random() < 0.5 ? -1 : 1) * (1000 + Math.floor(random() * 30_000));
         steps.push({

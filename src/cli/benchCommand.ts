@@ -80,42 +80,49 @@ function progressBar(label: string) {
   };
 }
 
-export function benchCommand() {
-  return new Command('bench')
-    .description('measure throughput, aborts, latency percentiles and CPU per transaction on a real cluster')
-    // One command with a mode rather than subcommands: commander would hand a subcommand's
-    // --json or --concurrency to this command's options of the same name.
-    .argument('[mode]', 'run (default) | floor: only the physical floor | etcd: the bank transfer against etcd (--endpoints)', oneOf('mode', ['run', 'floor', 'etcd'] as const), 'run' as const)
-    .option('-w, --workload <name>', 'bank | cart | kv', oneOf('workload', ['bank', 'cart', 'kv'] as const), 'bank')
-    .option('-p, --participants <n>', 'participants of the cluster started for the run', parseIntIn(1, 16), 3)
-    .option('-c, --concurrency <n>', 'concurrent client loops (closed loop: each waits for its answer)', parseIntIn(1, 4096), 64)
-    .option('-d, --duration <d>', 'measured window', parseDurationMs, 10_000)
-    .option('--warmup <d>', 'load before the measured window (not counted)', parseDurationMs, 2000)
-    .option(
-      '--warmup-txns <n>',
-      'the warmup also lasts until this many transactions committed (the nodes\' JIT needs calls, not seconds; at most 60 s more)',
-      parseIntIn(0, 10_000_000),
-      3000,
-    )
-    .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, DEFAULT_PROTOCOL)
-    .option('--accounts <n>', 'keys: accounts (bank), keys (kv), wallets (cart; skus = wallets/10); overrides --contention', parseIntIn(2, 1_000_000))
-    .option('--contention <level>', 'low (10,000 keys) | high (10 keys)', oneOf('contention', ['low', 'high'] as const), 'low')
-    .option('--read-ratio <f>', 'kv: fraction of gets', parseFraction, 0.5)
-    .option('--target <host:port>', 'bench a running cluster (its coordinator) instead of starting one', parseAddress)
-    .option('--stream', 'pipeline each client channel\'s transactions over one TransactStream (default: unary Transact)')
-    .option('--loops-per-client <n>', 'client loops sharing one client channel', parseIntIn(1, 4096), 32)
-    .option('--txn-timeout <d>', 'server-side timeout of each transaction (its call gets 5 s more)', parseDurationMs, 5000)
-    .option('--floor', 'also measure the physical floor (default for bank at concurrency 1)')
-    .option('--pids <name=pid,...>', 'more processes whose CPU to count (a --target cluster on this machine, etcd members)', parsePids)
-    .option('--seed <n>', 'PRNG seed of the client loops', parseIntIn(0, 2 ** 31 - 1), 1)
-    .option('--samples <n>', 'floor: round trips to time', parseIntIn(10, 1_000_000), 2000)
-    .option('--writes <n>', 'floor: sync writes to time', parseIntIn(10, 1_000_000), 500)
-    .option('--endpoints <list>', 'etcd: client URLs or host:port of the members, comma-separated')
-    .option('--json <file>', 'also write the report as JSON to FILE ("-" = stdout, the text then goes to stderr)')
-    .option('--no-progress', 'no progress bar')
-    .addHelpText(
-      'after',
-      `
+/** `dtx bench`: its argument, options and help, without the action. */
+function benchCommandSpec() {
+  return (
+    new Command('bench')
+      .description('measure throughput, aborts, latency percentiles and CPU per transaction on a real cluster')
+      // One command with a mode rather than subcommands: commander would hand a subcommand's
+      // --json or --concurrency to this command's options of the same name.
+      .argument(
+        '[mode]',
+        'run (default) | floor: only the physical floor | etcd: the bank transfer against etcd (--endpoints)',
+        oneOf('mode', ['run', 'floor', 'etcd'] as const),
+        'run' as const,
+      )
+      .option('-w, --workload <name>', 'bank | cart | kv', oneOf('workload', ['bank', 'cart', 'kv'] as const), 'bank')
+      .option('-p, --participants <n>', 'participants of the cluster started for the run', parseIntIn(1, 16), 3)
+      .option('-c, --concurrency <n>', 'concurrent client loops (closed loop: each waits for its answer)', parseIntIn(1, 4096), 64)
+      .option('-d, --duration <d>', 'measured window', parseDurationMs, 10_000)
+      .option('--warmup <d>', 'load before the measured window (not counted)', parseDurationMs, 2000)
+      .option(
+        '--warmup-txns <n>',
+        "the warmup also lasts until this many transactions committed (the nodes' JIT needs calls, not seconds; at most 60 s more)",
+        parseIntIn(0, 10_000_000),
+        3000,
+      )
+      .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, DEFAULT_PROTOCOL)
+      .option('--accounts <n>', 'keys: accounts (bank), keys (kv), wallets (cart; skus = wallets/10); overrides --contention', parseIntIn(2, 1_000_000))
+      .option('--contention <level>', 'low (10,000 keys) | high (10 keys)', oneOf('contention', ['low', 'high'] as const), 'low')
+      .option('--read-ratio <f>', 'kv: fraction of gets', parseFraction, 0.5)
+      .option('--target <host:port>', 'bench a running cluster (its coordinator) instead of starting one', parseAddress)
+      .option('--stream', "pipeline each client channel's transactions over one TransactStream (default: unary Transact)")
+      .option('--loops-per-client <n>', 'client loops sharing one client channel', parseIntIn(1, 4096), 32)
+      .option('--txn-timeout <d>', 'server-side timeout of each transaction (its call gets 5 s more)', parseDurationMs, 5000)
+      .option('--floor', 'also measure the physical floor (default for bank at concurrency 1)')
+      .option('--pids <name=pid,...>', 'more processes whose CPU to count (a --target cluster on this machine, etcd members)', parsePids)
+      .option('--seed <n>', 'PRNG seed of the client loops', parseIntIn(0, 2 ** 31 - 1), 1)
+      .option('--samples <n>', 'floor: round trips to time', parseIntIn(10, 1_000_000), 2000)
+      .option('--writes <n>', 'floor: sync writes to time', parseIntIn(10, 1_000_000), 500)
+      .option('--endpoints <list>', 'etcd: client URLs or host:port of the members, comma-separated')
+      .option('--json <file>', 'also write the report as JSON to FILE ("-" = stdout, the text then goes to stderr)')
+      .option('--no-progress', 'no progress bar')
+      .addHelpText(
+        'after',
+        `
 Durability: every commit is fsync'd (participant prepare + coordinator decision before the
 reply, then the participant commit record, which may wait up to 2 ms to share the next
 prepare's fsync and is acknowledged only once synced); the benchmark never turns that off.
@@ -129,62 +136,72 @@ Examples:
   dtx bench --workload kv --concurrency 64 --json out.json
   dtx bench floor --json -
   dtx bench etcd --endpoints 127.0.0.1:2379,127.0.0.1:2381,127.0.0.1:2383 --concurrency 256`,
-    )
-    .action(
-      action(async (mode, o) => {
-        if (mode === 'floor') {
-          const floor = await measureFloor({ rttSamples: o.samples, writeSamples: o.writes });
-          say(o.json, formatFloor(floor));
-          writeJson(o.json, { tool: 'dtx bench floor', measuredAt: new Date().toISOString(), ...floor });
-          return;
-        }
-        const bar = o.progress ? progressBar(mode === 'etcd' ? 'etcd' : 'bench') : null;
-        let report: BenchReport;
-        if (mode === 'etcd') {
-          if (!o.endpoints) throw new CliError('bench etcd needs --endpoints', EXIT.usage);
-          if (o.workload !== 'bank') throw new CliError('bench etcd runs the bank workload only', EXIT.usage);
-          report = await runEtcdBank(
-            {
-              endpoints: o.endpoints.split(',').map((x) => x.trim()).filter(Boolean),
-              concurrency: o.concurrency,
-              durationMs: o.duration,
-              warmupMs: o.warmup,
-              warmupTxns: o.warmupTxns,
-              contention: o.contention,
-              ...(o.accounts !== undefined ? { accounts: o.accounts } : {}),
-              loopsPerClient: o.loopsPerClient,
-              seed: o.seed,
-              ...(o.pids ? { pids: o.pids } : {}),
-            },
-            (p) => bar?.update(p),
-          ).finally(() => bar?.stop());
-        } else {
-          report = await runBench(
-            {
-              workload: o.workload,
-              participants: o.participants,
-              concurrency: o.concurrency,
-              durationMs: o.duration,
-              warmupMs: o.warmup,
-              warmupTxns: o.warmupTxns,
-              protocol: o.protocol,
-              contention: o.contention,
-              ...(o.accounts !== undefined ? { accounts: o.accounts } : {}),
-              ...(o.target !== undefined ? { target: o.target } : {}),
-              loopsPerClient: o.loopsPerClient,
-              ...(o.stream ? { stream: true } : {}),
-              txnTimeoutMs: o.txnTimeout,
-              readRatio: o.readRatio,
-              seed: o.seed,
-              ...(o.floor ? { floor: true } : {}),
-              floorOptions: { rttSamples: o.samples, writeSamples: o.writes },
-              ...(o.pids ? { extraPids: o.pids } : {}),
-            },
-            (p) => bar?.update(p),
-          ).finally(() => bar?.stop());
-        }
-        say(o.json, formatBench(report));
-        writeJson(o.json, report);
-      }),
-    );
+      )
+  );
+}
+
+type BenchFlags = ReturnType<ReturnType<typeof benchCommandSpec>['opts']>;
+
+/** Runs the mode asked for: the floor alone, the bank transfer on etcd, or a workload on dtx; prints the report. */
+async function runBenchCommand(mode: 'run' | 'floor' | 'etcd', o: BenchFlags): Promise<void> {
+  if (mode === 'floor') {
+    const floor = await measureFloor({ rttSamples: o.samples, writeSamples: o.writes });
+    say(o.json, formatFloor(floor));
+    writeJson(o.json, { tool: 'dtx bench floor', measuredAt: new Date().toISOString(), ...floor });
+    return;
+  }
+  const bar = o.progress ? progressBar(mode === 'etcd' ? 'etcd' : 'bench') : null;
+  let report: BenchReport;
+  if (mode === 'etcd') {
+    if (!o.endpoints) throw new CliError('bench etcd needs --endpoints', EXIT.usage);
+    if (o.workload !== 'bank') throw new CliError('bench etcd runs the bank workload only', EXIT.usage);
+    report = await runEtcdBank(
+      {
+        endpoints: o.endpoints
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+        concurrency: o.concurrency,
+        durationMs: o.duration,
+        warmupMs: o.warmup,
+        warmupTxns: o.warmupTxns,
+        contention: o.contention,
+        ...(o.accounts !== undefined ? { accounts: o.accounts } : {}),
+        loopsPerClient: o.loopsPerClient,
+        seed: o.seed,
+        ...(o.pids ? { pids: o.pids } : {}),
+      },
+      (p) => bar?.update(p),
+    ).finally(() => bar?.stop());
+  } else {
+    report = await runBench(
+      {
+        workload: o.workload,
+        participants: o.participants,
+        concurrency: o.concurrency,
+        durationMs: o.duration,
+        warmupMs: o.warmup,
+        warmupTxns: o.warmupTxns,
+        protocol: o.protocol,
+        contention: o.contention,
+        ...(o.accounts !== undefined ? { accounts: o.accounts } : {}),
+        ...(o.target !== undefined ? { target: o.target } : {}),
+        loopsPerClient: o.loopsPerClient,
+        ...(o.stream ? { stream: true } : {}),
+        txnTimeoutMs: o.txnTimeout,
+        readRatio: o.readRatio,
+        seed: o.seed,
+        ...(o.floor ? { floor: true } : {}),
+        floorOptions: { rttSamples: o.samples, writeSamples: o.writes },
+        ...(o.pids ? { extraPids: o.pids } : {}),
+      },
+      (p) => bar?.update(p),
+    ).finally(() => bar?.stop());
+  }
+  say(o.json, formatBench(report));
+  writeJson(o.json, report);
+}
+
+export function benchCommand() {
+  return benchCommandSpec().action(action(runBenchCommand));
 }

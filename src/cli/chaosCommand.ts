@@ -5,26 +5,62 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import { NEMESES, type NemesisKind } from '../chaos/nemesis.js';
-import { runChaos, WORKLOADS, type WorkloadName } from '../chaos/runChaos.js';
+import { runChaos, WORKLOADS, type ChaosReport, type WorkloadName } from '../chaos/runChaos.js';
 import { parseDurationMs, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { action, CliError } from './run.js';
 
 function parseNemeses(value: string): NemesisKind[] {
   if (value === 'none') return [];
-  const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const kinds = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const k of kinds) {
     if (!(NEMESES as readonly string[]).includes(k)) throw new InvalidArgumentError(`unknown nemesis "${k}" (use ${NEMESES.join(',')} or none)`);
   }
   return kinds as NemesisKind[];
 }
 
+function parseWorkload(v: string): WorkloadName {
+  if (!(WORKLOADS as readonly string[]).includes(v)) throw new InvalidArgumentError(`workload must be one of ${WORKLOADS.join(', ')}`);
+  return v as WorkloadName;
+}
+
+/** The progress bar on stderr (one line every 5 s when stderr is not a terminal). */
+function chaosProgressBar(): cliProgress.SingleBar {
+  return new cliProgress.SingleBar(
+    {
+      format: 'chaos {bar} {elapsed}/{total}s | ok {ok} fail {fail} unknown {info} | {fault}',
+      stream: process.stderr,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+}
+
+/** The text report: one line per check, then the ops, faults, latency and where the files are. */
+function printChaosReport(report: ChaosReport): void {
+  const w = Math.max(...report.checks.map((c) => c.name.length));
+  process.stdout.write(`\n${'check'.padEnd(w)}  verdict  detail\n`);
+  for (const c of report.checks) process.stdout.write(`${c.name.padEnd(w)}  ${c.ok ? 'pass   ' : 'FAIL   '}  ${c.detail}\n`);
+  process.stdout.write(
+    `\nops: ${report.ops.ok} ok, ${report.ops.fail} failed, ${report.ops.info} unknown; ${report.faults.length} faults injected\n` +
+      `commit latency: p50 ${report.commitLatency.p50} ms, p99 ${report.commitLatency.p99} ms (${report.commitLatency.count} committed)\n` +
+      `blocked while the coordinator was down: ${
+        report.blockedWhileCoordinatorDown === null
+          ? 'not measured (no coordinator kill)'
+          : `${report.blockedWhileCoordinatorDown} txns in doubt just before it came back (${report.coordinatorOutages.map((x) => `${x.last}/max ${x.max}`).join(', ')})`
+      }\n` +
+      `history: ${report.historyPath}\nnode logs: ${report.logsDir}\n`,
+  );
+}
+
 export function chaosCommand() {
   return new Command('chaos')
     .description('break a real local cluster on purpose while a workload runs, then check every guarantee')
-    .option('-w, --workload <name>', WORKLOADS.join(' | '), (v) => {
-      if (!(WORKLOADS as readonly string[]).includes(v)) throw new InvalidArgumentError(`workload must be one of ${WORKLOADS.join(', ')}`);
-      return v as WorkloadName;
-    }, 'bank' as WorkloadName)
+    .option('-w, --workload <name>', WORKLOADS.join(' | '), parseWorkload, 'bank' as WorkloadName)
     .option('-n, --nemesis <list>', `faults to inject: ${NEMESES.join(',')} (or none)`, parseNemeses, [...NEMESES] as NemesisKind[])
     .option('-d, --duration <d>', 'how long to run the workload', parseDurationMs, 30_000)
     .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, DEFAULT_PROTOCOL)
@@ -46,16 +82,7 @@ export function chaosCommand() {
     .action(
       action(async (o) => {
         const out = resolve(o.out ?? mkdtempSync(join(tmpdir(), 'dtx-chaos-')));
-        const bar = new cliProgress.SingleBar(
-          {
-            format: 'chaos {bar} {elapsed}/{total}s | ok {ok} fail {fail} unknown {info} | {fault}',
-            stream: process.stderr,
-            noTTYOutput: true,
-            notTTYSchedule: 5000,
-            hideCursor: true,
-          },
-          cliProgress.Presets.shades_classic,
-        );
+        const bar = chaosProgressBar();
         process.stderr.write(
           `dtx chaos: ${o.workload} x [${o.nemesis.join(',') || 'no faults'}] on ${o.protocol} for ${o.duration / 1000}s, seed ${o.seed}, out ${out}\n`,
         );
@@ -69,24 +96,13 @@ export function chaosCommand() {
           participants: o.participants,
           protocol: o.protocol,
           outDir: out,
-          onProgress: (p) => bar.update(Math.min(Math.round(p.elapsedMs / 1000), Math.round(o.duration / 1000)), { ...p, elapsed: Math.round(p.elapsedMs / 1000) }),
+          onProgress: (p) =>
+            bar.update(Math.min(Math.round(p.elapsedMs / 1000), Math.round(o.duration / 1000)), { ...p, elapsed: Math.round(p.elapsedMs / 1000) }),
         }).finally(() => bar.stop());
         if (o.json) {
           process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         } else {
-          const w = Math.max(...report.checks.map((c) => c.name.length));
-          process.stdout.write(`\n${'check'.padEnd(w)}  verdict  detail\n`);
-          for (const c of report.checks) process.stdout.write(`${c.name.padEnd(w)}  ${c.ok ? 'pass   ' : 'FAIL   '}  ${c.detail}\n`);
-          process.stdout.write(
-            `\nops: ${report.ops.ok} ok, ${report.ops.fail} failed, ${report.ops.info} unknown; ${report.faults.length} faults injected\n` +
-              `commit latency: p50 ${report.commitLatency.p50} ms, p99 ${report.commitLatency.p99} ms (${report.commitLatency.count} committed)\n` +
-              `blocked while the coordinator was down: ${
-                report.blockedWhileCoordinatorDown === null
-                  ? 'not measured (no coordinator kill)'
-                  : `${report.blockedWhileCoordinatorDown} txns in doubt just before it came back (${report.coordinatorOutages.map((x) => `${x.last}/max ${x.max}`).join(', ')})`
-              }\n` +
-              `history: ${report.historyPath}\nnode logs: ${report.logsDir}\n`,
-          );
+          printChaosReport(report);
         }
         if (!report.ok) throw new CliError(`${report.checks.filter((c) => !c.ok).length} checks failed (seed ${o.seed}); history in ${report.historyPath}`);
       }),

@@ -46,7 +46,9 @@ export function demoCommand() {
             clearInterval(ticker);
             await report();
             const secs = o.duration / 1000;
-            process.stdout.write(`dtx demo bank: ${counts.committed} transfers in ${secs}s (${Math.round(counts.committed / secs)}/s), total held: ${violations === 0}\n`);
+            process.stdout.write(
+              `dtx demo bank: ${counts.committed} transfers in ${secs}s (${Math.round(counts.committed / secs)}/s), total held: ${violations === 0}\n`,
+            );
             if (violations > 0) throw new CliError(`${violations} audits saw a wrong total`);
           } finally {
             client.close();

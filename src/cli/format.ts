@@ -2,9 +2,7 @@ import type { OpResult } from '../protocol/types.js';
 import type { TxnResult } from '../client/dtxClient.js';
 
 export function formatResults(results: OpResult[]): string {
-  return results
-    .map((r) => `  ${r.key} = ${r.found || r.value !== '' ? JSON.stringify(r.value) : '(absent)'}  (version ${r.version})`)
-    .join('\n');
+  return results.map((r) => `  ${r.key} = ${r.found || r.value !== '' ? JSON.stringify(r.value) : '(absent)'}  (version ${r.version})`).join('\n');
 }
 
 export function formatTxn(r: TxnResult): string {

@@ -25,10 +25,13 @@ function runUntilSignalled(node: RunningNode): void {
     process.stderr.write(`dtx: ${node.id} stopping (${why})\n`);
     const force = setTimeout(() => process.exit(1), 5000);
     force.unref();
-    node.stop().then(writeProfile).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    node
+      .stop()
+      .then(writeProfile)
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -38,7 +41,7 @@ function runUntilSignalled(node: RunningNode): void {
 export function participantCommand(): Command {
   return new Command('participant')
     .description('run a participant: one LevelDB shard that votes in commits')
-    .requiredOption('--id <id>', 'participant id (must match the coordinator\'s --participants list)', parseNodeId)
+    .requiredOption('--id <id>', "participant id (must match the coordinator's --participants list)", parseNodeId)
     .requiredOption('--listen <host:port>', 'address to serve gRPC on', parseAddress)
     .requiredOption('--data <dir>', 'data directory (its LevelDB log and data)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')

@@ -23,7 +23,10 @@ export function parseNodeId(value: string): string {
 /** "p1=127.0.0.1:7701,p2=127.0.0.1:7702" → ordered map of id → address. */
 export function parsePeers(value: string): Map<string, string> {
   const peers = new Map<string, string>();
-  for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     if (eq <= 0) throw new InvalidArgumentError(`expected id=host:port, got "${part}"`);
     const id = parseNodeId(part.slice(0, eq));
@@ -68,7 +71,9 @@ export function parseInt64(value: string): bigint {
   return n;
 }
 
-export const PROTOCOL_HELP = `commit protocol: ${Object.values(COMMIT_PROTOCOLS).map((p) => p.summary).join(', ')}`;
+export const PROTOCOL_HELP = `commit protocol: ${Object.values(COMMIT_PROTOCOLS)
+  .map((p) => p.summary)
+  .join(', ')}`;
 
 export function parseProtocol(value: string): ProtocolName {
   const v = value.trim().toLowerCase();

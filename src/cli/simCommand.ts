@@ -1,15 +1,18 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { PLANTED_BUGS, type PlantedBug } from '../runtime/plantedBugs.js';
-import { CRASH_ONLY, FAULT_KINDS, INVARIANTS, PROTOCOL_MODES, type FaultKind, type ProtocolMode } from '../sim/simulator.js';
+import { CRASH_ONLY, FAULT_KINDS, INVARIANTS, PROTOCOL_MODES, type FaultKind, type ProtocolMode, type SimResult } from '../sim/simulator.js';
 import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
-import { describeViolations, runSeeds, type SeedFailure } from '../sim/runSeeds.js';
+import { describeViolations, runSeeds, type RunSeedsSummary, type SeedFailure } from '../sim/runSeeds.js';
 import { parseIntIn } from './parse.js';
 import { action, CliError } from './run.js';
 
 function parseNemesis(v: string): FaultKind[] {
   if (v === 'all') return [...FAULT_KINDS];
   if (v === 'crash-only') return [...CRASH_ONLY];
-  const kinds = v.split(',').map((k) => k.trim()).filter(Boolean);
+  const kinds = v
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   for (const k of kinds) {
     if (!FAULT_KINDS.includes(k as FaultKind)) {
       throw new CliError(`--nemesis: unknown fault kind '${k}' (one of ${FAULT_KINDS.join(', ')}, or all, crash-only)`);
@@ -50,36 +53,9 @@ function printFailure(f: SeedFailure, focus: string[] | undefined, out: NodeJS.W
   out.write(`\nreplay: ${replay}\n`);
 }
 
-export function simCommand() {
-  return new Command('sim')
-    .description(
-      'deterministic simulation: the real runtimes and storage layer on a simulated network, disk and clock, with faults from a seed',
-    )
-    .option('--seeds <n>', 'how many seeds to run', parseIntIn(1, 100_000_000), 100)
-    .option('--from <seed>', 'first seed', parseIntIn(0, 2 ** 32 - 1), 1)
-    .option('--participants <n>', 'participants per simulated cluster', parseIntIn(1, 16), 3)
-    .addOption(
-      new Option('--protocol <name>', "commit protocol ('mixed': each transaction picks one from the seed)")
-        .choices(PROTOCOL_MODES as ProtocolMode[])
-        .default('2pc' as ProtocolMode),
-    )
-    .option(
-      '--nemesis <kinds>',
-      `fault kinds to inject: comma-separated ${FAULT_KINDS.join(',')}; 'all'; or 'crash-only' (${CRASH_ONLY.join(',')})`,
-      'all',
-    )
-    .option('--partition-ms <min-max>', 'how long each partition lasts, in simulated ms (default 100-2000)')
-    .addOption(
-      new Option('--bug <name>', 'plant a known bug in the runtime or the storage layer (the checkers must catch it)').choices(
-        Object.keys(PLANTED_BUGS) as PlantedBug[],
-      ),
-    )
-    .option('--lax', 'check only consequences (atomicity, durability, bank, liveness), not persist-before-send at each send')
-    .option('--keep-going', 'run every seed even after a failure')
-    .option('--verbose', 'one line per seed; the full story of a failing seed')
-    .addHelpText(
-      'after',
-      `
+/** The help after the options: what a seed runs, the faults, the protocols and the planted bugs. */
+function simHelp(): string {
+  return `
 Each seed runs 1 coordinator (with the lock service) and the participants on the same runtime
 and storage code as the node processes, under a bank workload (transfers, audits) and a lock
 workload (leases, fenced writes, holders that stall past their lease).
@@ -99,77 +75,126 @@ ${Object.entries(PLANTED_BUGS)
   .map(([k, v]) => `  ${k.padEnd(40)} ${v}`)
   .join('\n')}
 
-Exit code 1 when any seed fails; the first failing seed's trace is printed.`,
+Exit code 1 when any seed fails; the first failing seed's trace is printed.`;
+}
+
+/** One line per seed (--verbose): its verdict and what happened in it. */
+function seedLine(r: SimResult): string {
+  const s = r.stats;
+  return (
+    `seed ${r.seed}: ${r.ok ? 'ok' : `FAILED ${r.violation!.invariant}${r.violation!.protocol ? ` [${r.violation!.protocol}]` : ''}`} ` +
+    `committed=${s.committed} aborted=${s.aborted} audits=${s.auditsChecked} crashes=${s.crashes} ` +
+    `pauses=${s.pauses} partitions=${s.partitions} lost=${s.lost} dup=${s.duplicated} events=${s.events} trace=${r.traceDigest}\n`
+  );
+}
+
+/** The closing summary: seeds passed and failed, totals over every seed, violations by protocol. */
+function printSummary(summary: RunSeedsSummary, out: NodeJS.WritableStream): void {
+  const t = summary.totals;
+  out.write(
+    `dtx sim: ${summary.seedsRun} seeds in ${(summary.elapsedMs / 1000).toFixed(1)}s (${summary.seedsPerSecond.toFixed(1)} seeds/s), ` +
+      `${summary.passed} passed, ${summary.failures.length} failed\n` +
+      `  transfers committed=${t.committed} aborted=${t.aborted}, audits checked=${t.auditsChecked}, ` +
+      `crashes=${t.crashes} pauses=${t.pauses} partitions=${t.partitions}, messages=${t.messages} lost=${t.lost} duplicated=${t.duplicated}, ` +
+      `unsynced batches lost=${t.lostUnsyncedBatches}, simulated ${(t.simTimeMs / 1000).toFixed(0)}s\n` +
+      `  committed by protocol: 2pc=${t.committed2pc} 3pc=${t.committed3pc} nb=${t.committedNb}; ` +
+      `participant terminations=${t.terminations}, pre-commits=${t.precommits}; ` +
+      `prepares read from memory=${t.readsFromMemory} from the log=${t.readsFromLog}; ` +
+      `leases granted=${t.lockGrants}, fenced writes=${t.fencedWrites}, stale writes refused=${t.staleWritesRefused}\n`,
+  );
+  for (const line of describeViolations(summary)) out.write(`  violations ${line}\n`);
+}
+
+/** The options of `dtx sim`, as commander parses them. */
+interface SimFlags {
+  seeds: number;
+  from: number;
+  participants: number;
+  protocol: ProtocolMode;
+  nemesis: string;
+  partitionMs?: string;
+  bug?: PlantedBug;
+  lax?: true;
+  keepGoing?: true;
+  verbose?: true;
+}
+
+/** Runs the seeds with a progress line a second (or a line per seed), then the summary and the first failure. */
+async function runSim(o: SimFlags): Promise<void> {
+  const out = process.stdout;
+  const { bug, protocol } = o;
+  const nemesis = parseNemesis(o.nemesis);
+  const partitionMs = o.partitionMs !== undefined ? parsePartitionMs(o.partitionMs) : undefined;
+  const replay = (seed: number): string => replayCommand(seed, { participants: o.participants, protocol, nemesis: o.nemesis, partitionMs: o.partitionMs });
+  out.write(
+    `dtx sim: seeds ${o.from}..${o.from + o.seeds - 1}, 1 coordinator + ${o.participants} participants, protocol ${protocol}` +
+      `, nemesis ${nemesis.join(',') || 'none'}${partitionMs ? ` (partitions ${partitionMs.min}-${partitionMs.max} ms)` : ''}` +
+      `${bug ? `, planted bug ${bug}` : ''}\n`,
+  );
+  let lastReport = performance.now();
+  const started = lastReport;
+  let failed = 0;
+  let firstFocus: string[] | undefined;
+  const summary = await runSeeds({
+    from: o.from,
+    count: o.seeds,
+    participants: o.participants,
+    protocol,
+    nemesis,
+    ...(partitionMs ? { partitionMs } : {}),
+    ...(bug ? { bug } : {}),
+    ...(o.lax ? { strictDurability: false } : {}),
+    stopOnFailure: !o.keepGoing,
+    onSeed: (r, done) => {
+      if (!r.ok) {
+        failed++;
+        if (firstFocus === undefined) firstFocus = r.focus ?? [];
+      }
+      if (o.verbose) out.write(seedLine(r));
+      const t = performance.now();
+      if (!o.verbose && t - lastReport >= 1000) {
+        lastReport = t;
+        out.write(`  ${done}/${o.seeds} seeds, ${failed} failed, ${(done / ((t - started) / 1000)).toFixed(1)} seeds/s\n`);
+      }
+    },
+  });
+  printSummary(summary, out);
+  const first = summary.failures[0];
+  if (first) {
+    printFailure(first, firstFocus, out, replay(first.seed));
+    if (summary.failures.length > 1) {
+      out.write(
+        `\nother failing seeds: ${summary.failures
+          .slice(1)
+          .map((f) => `${f.seed} (${f.invariant})`)
+          .join(', ')}\n`,
+      );
+    }
+    throw new CliError(`${summary.failures.length} of ${summary.seedsRun} seeds violated an invariant (first: seed ${first.seed}, ${first.invariant})`);
+  }
+}
+
+export function simCommand() {
+  return new Command('sim')
+    .description('deterministic simulation: the real runtimes and storage layer on a simulated network, disk and clock, with faults from a seed')
+    .option('--seeds <n>', 'how many seeds to run', parseIntIn(1, 100_000_000), 100)
+    .option('--from <seed>', 'first seed', parseIntIn(0, 2 ** 32 - 1), 1)
+    .option('--participants <n>', 'participants per simulated cluster', parseIntIn(1, 16), 3)
+    .addOption(
+      new Option('--protocol <name>', "commit protocol ('mixed': each transaction picks one from the seed)")
+        .choices(PROTOCOL_MODES as ProtocolMode[])
+        .default('2pc' as ProtocolMode),
     )
-    .action(
-      action(async (o) => {
-        const out = process.stdout;
-        const bug = o.bug as PlantedBug | undefined;
-        const protocol = o.protocol as ProtocolMode;
-        const nemesis = parseNemesis(o.nemesis);
-        const partitionMs = o.partitionMs !== undefined ? parsePartitionMs(o.partitionMs) : undefined;
-        const replay = (seed: number): string =>
-          replayCommand(seed, { participants: o.participants, protocol, nemesis: o.nemesis, partitionMs: o.partitionMs });
-        out.write(
-          `dtx sim: seeds ${o.from}..${o.from + o.seeds - 1}, 1 coordinator + ${o.participants} participants, protocol ${protocol}` +
-            `, nemesis ${nemesis.join(',') || 'none'}${partitionMs ? ` (partitions ${partitionMs.min}-${partitionMs.max} ms)` : ''}` +
-            `${bug ? `, planted bug ${bug}` : ''}\n`,
-        );
-        let lastReport = performance.now();
-        const started = lastReport;
-        let failed = 0;
-        let firstFocus: string[] | undefined;
-        const summary = await runSeeds({
-          from: o.from,
-          count: o.seeds,
-          participants: o.participants,
-          protocol,
-          nemesis,
-          ...(partitionMs ? { partitionMs } : {}),
-          ...(bug ? { bug } : {}),
-          ...(o.lax ? { strictDurability: false } : {}),
-          stopOnFailure: !o.keepGoing,
-          onSeed: (r, done) => {
-            if (!r.ok) {
-              failed++;
-              if (firstFocus === undefined) firstFocus = r.focus ?? [];
-            }
-            if (o.verbose) {
-              const s = r.stats;
-              out.write(
-                `seed ${r.seed}: ${r.ok ? 'ok' : `FAILED ${r.violation!.invariant}${r.violation!.protocol ? ` [${r.violation!.protocol}]` : ''}`} ` +
-                  `committed=${s.committed} aborted=${s.aborted} audits=${s.auditsChecked} crashes=${s.crashes} ` +
-                  `pauses=${s.pauses} partitions=${s.partitions} lost=${s.lost} dup=${s.duplicated} events=${s.events} trace=${r.traceDigest}\n`,
-              );
-            }
-            const t = performance.now();
-            if (!o.verbose && t - lastReport >= 1000) {
-              lastReport = t;
-              out.write(`  ${done}/${o.seeds} seeds, ${failed} failed, ${(done / ((t - started) / 1000)).toFixed(1)} seeds/s\n`);
-            }
-          },
-        });
-        const t = summary.totals;
-        out.write(
-          `dtx sim: ${summary.seedsRun} seeds in ${(summary.elapsedMs / 1000).toFixed(1)}s (${summary.seedsPerSecond.toFixed(1)} seeds/s), ` +
-            `${summary.passed} passed, ${summary.failures.length} failed\n` +
-            `  transfers committed=${t.committed} aborted=${t.aborted}, audits checked=${t.auditsChecked}, ` +
-            `crashes=${t.crashes} pauses=${t.pauses} partitions=${t.partitions}, messages=${t.messages} lost=${t.lost} duplicated=${t.duplicated}, ` +
-            `unsynced batches lost=${t.lostUnsyncedBatches}, simulated ${(t.simTimeMs / 1000).toFixed(0)}s\n` +
-            `  committed by protocol: 2pc=${t.committed2pc} 3pc=${t.committed3pc} nb=${t.committedNb}; ` +
-            `participant terminations=${t.terminations}, pre-commits=${t.precommits}; ` +
-            `prepares read from memory=${t.readsFromMemory} from the log=${t.readsFromLog}; ` +
-            `leases granted=${t.lockGrants}, fenced writes=${t.fencedWrites}, stale writes refused=${t.staleWritesRefused}\n`,
-        );
-        for (const line of describeViolations(summary)) out.write(`  violations ${line}\n`);
-        const first = summary.failures[0];
-        if (first) {
-          printFailure(first, firstFocus, out, replay(first.seed));
-          if (summary.failures.length > 1) {
-            out.write(`\nother failing seeds: ${summary.failures.slice(1).map((f) => `${f.seed} (${f.invariant})`).join(', ')}\n`);
-          }
-          throw new CliError(`${summary.failures.length} of ${summary.seedsRun} seeds violated an invariant (first: seed ${first.seed}, ${first.invariant})`);
-        }
-      }),
-    );
+    .option('--nemesis <kinds>', `fault kinds to inject: comma-separated ${FAULT_KINDS.join(',')}; 'all'; or 'crash-only' (${CRASH_ONLY.join(',')})`, 'all')
+    .option('--partition-ms <min-max>', 'how long each partition lasts, in simulated ms (default 100-2000)')
+    .addOption(
+      new Option('--bug <name>', 'plant a known bug in the runtime or the storage layer (the checkers must catch it)').choices(
+        Object.keys(PLANTED_BUGS) as PlantedBug[],
+      ),
+    )
+    .option('--lax', 'check only consequences (atomicity, durability, bank, liveness), not persist-before-send at each send')
+    .option('--keep-going', 'run every seed even after a failure')
+    .option('--verbose', 'one line per seed; the full story of a failing seed')
+    .addHelpText('after', simHelp())
+    .action(action(runSim));
 }

@@ -63,6 +63,7 @@ function opsFromJson(text: string): TxnOp[] {
     };
     const bound = (v: unknown): bigint | undefined =>
       v === undefined ? undefined : num(typeof v === 'object' && v !== null ? (v as { value: unknown }).value : v, 'bound');
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- user JSON: a scalar is expected; anything else is stored as String() prints it
     if (o['put'] && typeof o['put'] === 'object') return op.put(key, String(o['put']['value'] ?? ''));
     if (o['delete'] !== undefined) return op.delete(key);
     if (o['get'] !== undefined) return op.get(key);
@@ -75,6 +76,7 @@ function opsFromJson(text: string): TxnOp[] {
     if (o['check'] && typeof o['check'] === 'object') {
       const c = o['check'];
       if (c['version'] !== undefined) return op.check(key, { kind: 'version', version: Number(num(c['version'], 'version')) });
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- user JSON: a scalar is expected; anything else is compared as String() prints it
       if (c['value'] !== undefined) return op.check(key, { kind: 'value', value: String(c['value']) });
       if (c['exists'] !== undefined) return op.check(key, { kind: 'exists', exists: Boolean(c['exists']) });
     }
@@ -86,90 +88,110 @@ function bigintOption(value: string): bigint {
   return parseInt64(value);
 }
 
-export function txnCommand() {
-  const txn = new Command('txn').description('run a transaction against the coordinator');
+/** `dtx txn put KEY VALUE...` */
+function txnPutCommand() {
+  return txnSub('put', 'set keys to values in one transaction: dtx txn put KEY VALUE [KEY VALUE...]')
+    .argument('<pairs...>', 'KEY VALUE pairs')
+    .action(
+      action(async (pairs, flags) => {
+        if (pairs.length % 2 !== 0) throw new CliError('put takes KEY VALUE pairs', EXIT.usage);
+        const ops: TxnOp[] = [];
+        for (let i = 0; i < pairs.length; i += 2) ops.push(op.put(pairs[i]!, pairs[i + 1]!));
+        await runAndPrint(flags, ops);
+      }),
+    );
+}
 
-  txn.addCommand(
-    txnSub('put', 'set keys to values in one transaction: dtx txn put KEY VALUE [KEY VALUE...]')
-      .argument('<pairs...>', 'KEY VALUE pairs')
-      .action(
-        action(async (pairs, flags) => {
-          if (pairs.length % 2 !== 0) throw new CliError('put takes KEY VALUE pairs', EXIT.usage);
-          const ops: TxnOp[] = [];
-          for (let i = 0; i < pairs.length; i += 2) ops.push(op.put(pairs[i]!, pairs[i + 1]!));
-          await runAndPrint(flags, ops);
-        }),
-      ),
-  );
-  txn.addCommand(
-    txnSub('get', 'read keys inside a transaction')
-      .argument('<keys...>')
-      .action(action(async (keys, flags) => runAndPrint(flags, keys.map(op.get)))),
-  );
-  txn.addCommand(
-    txnSub('delete', 'delete keys in one transaction')
-      .argument('<keys...>')
-      .action(action(async (keys, flags) => runAndPrint(flags, keys.map(op.delete)))),
-  );
-  txn.addCommand(
-    txnSub('add', 'add DELTA to an integer key (missing = 0), bounded by --min/--max')
-      .argument('<key>')
-      .argument('<delta>', 'signed 64-bit integer', (v) => parseInt64(v))
-      .option('--min <n>', 'abort if the result would be below n', bigintOption)
-      .option('--max <n>', 'abort if the result would be above n', bigintOption)
-      .action(
-        action(async (key, delta, flags) => {
-          const bounds = { ...(flags.min !== undefined ? { min: flags.min } : {}), ...(flags.max !== undefined ? { max: flags.max } : {}) };
-          await runAndPrint(flags, [op.add(key, delta, bounds)]);
-        }),
-      ),
-  );
-  txn.addCommand(
-    txnSub('transfer', 'move AMOUNT from one integer key to another, atomically')
-      .argument('<from>')
-      .argument('<to>')
-      .argument('<amount>', 'a positive integer', (v) => {
-        const n = parseInt64(v);
-        if (n <= 0n) throw new InvalidArgumentError('amount must be positive');
-        return n;
-      })
-      .option('--min <n>', 'lowest balance FROM may reach', bigintOption, 0n)
-      .action(
-        action(async (from, to, amount, flags) => {
-          if (from === to) throw new CliError('transfer needs two different keys', EXIT.usage);
-          await runAndPrint(flags, [op.add(from, -amount, { min: flags.min }), op.add(to, amount)]);
-        }),
-      ),
-  );
-  txn.addCommand(
-    txnSub('exec', 'run ops given as JSON (a file path, or - for stdin)')
-      .argument('<file>', 'JSON array of ops, e.g. [{"key":"a","put":{"value":"1"}},{"key":"b","add":{"delta":"-5","min":"0"}}]')
-      .action(
-        action(async (file, flags) => {
-          const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
-          await runAndPrint(flags, opsFromJson(text));
-        }),
-      ),
-  );
-  txn.addCommand(
-    new Command('status')
-      .description('the durable outcome of a transaction id')
-      .argument('<txn-id>')
-      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
-      .option('--json', 'print as JSON')
-      .action(
-        action(async (id, flags) => {
-          const client = new DtxClient(flags.coordinator);
-          try {
-            const r = await client.getTransaction(id);
-            process.stdout.write(`${flags.json ? toJson(r) : `${formatTxn(r)}\n  participants: ${r.participants.join(', ') || '-'}`}\n`);
-          } finally {
-            client.close();
-          }
-        }),
-      ),
-  );
-  return txn;
+/** `dtx txn get KEY...` */
+function txnGetCommand() {
+  return txnSub('get', 'read keys inside a transaction')
+    .argument('<keys...>')
+    .action(action(async (keys, flags) => runAndPrint(flags, keys.map(op.get))));
+}
+
+/** `dtx txn delete KEY...` */
+function txnDeleteCommand() {
+  return txnSub('delete', 'delete keys in one transaction')
+    .argument('<keys...>')
+    .action(action(async (keys, flags) => runAndPrint(flags, keys.map(op.delete))));
+}
+
+/** `dtx txn add KEY DELTA` */
+function txnAddCommand() {
+  return txnSub('add', 'add DELTA to an integer key (missing = 0), bounded by --min/--max')
+    .argument('<key>')
+    .argument('<delta>', 'signed 64-bit integer', (v) => parseInt64(v))
+    .option('--min <n>', 'abort if the result would be below n', bigintOption)
+    .option('--max <n>', 'abort if the result would be above n', bigintOption)
+    .action(
+      action(async (key, delta, flags) => {
+        const bounds = { ...(flags.min !== undefined ? { min: flags.min } : {}), ...(flags.max !== undefined ? { max: flags.max } : {}) };
+        await runAndPrint(flags, [op.add(key, delta, bounds)]);
+      }),
+    );
+}
+
+/** `dtx txn transfer FROM TO AMOUNT` */
+function txnTransferCommand() {
+  return txnSub('transfer', 'move AMOUNT from one integer key to another, atomically')
+    .argument('<from>')
+    .argument('<to>')
+    .argument('<amount>', 'a positive integer', (v) => {
+      const n = parseInt64(v);
+      if (n <= 0n) throw new InvalidArgumentError('amount must be positive');
+      return n;
+    })
+    .option('--min <n>', 'lowest balance FROM may reach', bigintOption, 0n)
+    .action(
+      action(async (from, to, amount, flags) => {
+        if (from === to) throw new CliError('transfer needs two different keys', EXIT.usage);
+        await runAndPrint(flags, [op.add(from, -amount, { min: flags.min }), op.add(to, amount)]);
+      }),
+    );
+}
+
+/** `dtx txn exec FILE`: ops as JSON. */
+function txnExecCommand() {
+  return txnSub('exec', 'run ops given as JSON (a file path, or - for stdin)')
+    .argument('<file>', 'JSON array of ops, e.g. [{"key":"a","put":{"value":"1"}},{"key":"b","add":{"delta":"-5","min":"0"}}]')
+    .action(
+      action(async (file, flags) => {
+        const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+        await runAndPrint(flags, opsFromJson(text));
+      }),
+    );
+}
+
+/** `dtx txn status TXN-ID`: the durable outcome. */
+function txnStatusCommand() {
+  return new Command('status')
+    .description('the durable outcome of a transaction id')
+    .argument('<txn-id>')
+    .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (id, flags) => {
+        const client = new DtxClient(flags.coordinator);
+        try {
+          const r = await client.getTransaction(id);
+          process.stdout.write(`${flags.json ? toJson(r) : `${formatTxn(r)}\n  participants: ${r.participants.join(', ') || '-'}`}\n`);
+        } finally {
+          client.close();
+        }
+      }),
+    );
+}
+
+export function txnCommand() {
+  return new Command('txn')
+    .description('run a transaction against the coordinator')
+    .addCommand(txnPutCommand())
+    .addCommand(txnGetCommand())
+    .addCommand(txnDeleteCommand())
+    .addCommand(txnAddCommand())
+    .addCommand(txnTransferCommand())
+    .addCommand(txnExecCommand())
+    .addCommand(txnStatusCommand());
 }
 
 export function readCommand() {

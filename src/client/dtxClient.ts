@@ -172,11 +172,7 @@ export class DtxClient {
   /** A consistent snapshot of several keys. */
   async read(keys: string[], timeoutMs = this.defaults.timeoutMs): Promise<OpResult[]> {
     const c = this.coordinator;
-    const res = await this.rpc<{ keys: string[]; timeoutMs: number }, ReadResponse__Output>(
-      c.Read.bind(c),
-      { keys, timeoutMs },
-      timeoutMs + 5000,
-    );
+    const res = await this.rpc<{ keys: string[]; timeoutMs: number }, ReadResponse__Output>(c.Read.bind(c), { keys, timeoutMs }, timeoutMs + 5000);
     return res.results.map(resultFromWire);
   }
 

@@ -29,6 +29,7 @@ export class TransactStreamChannel {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a gRPC status, as Transact would reject; the caller turns it into a DtxError
         reject({ code: grpc.status.DEADLINE_EXCEEDED, details: `no answer within ${timeoutMs} ms (outcome unknown)` });
       }, timeoutMs);
       const stream = this.open();

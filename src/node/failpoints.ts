@@ -21,7 +21,10 @@ export class Failpoints {
   private readonly armed = new Set<FailpointName>();
 
   constructor(spec = process.env['DTX_FAILPOINTS'] ?? '') {
-    for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const [name, action] = part.split('=');
       this.set(name ?? '', action ?? 'kill');
     }

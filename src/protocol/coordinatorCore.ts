@@ -35,10 +35,7 @@ export type CoordinatorEvent =
   /** Answer to a `query` message; the runtime always delivers one (UNREACHABLE on failure). */
   | { type: 'txnState'; txn: TxnId; from: NodeId; answer: StateAnswer };
 
-export type CoordinatorTimer =
-  | { kind: 'prepareTimeout'; txn: TxnId }
-  | { kind: 'resend'; txn: TxnId }
-  | { kind: 'precommitTimeout'; txn: TxnId };
+export type CoordinatorTimer = { kind: 'prepareTimeout'; txn: TxnId } | { kind: 'resend'; txn: TxnId } | { kind: 'precommitTimeout'; txn: TxnId };
 
 export type CoordinatorMessage =
   | { kind: 'prepare'; msg: PrepareMessage }
@@ -685,9 +682,7 @@ export class CoordinatorCore {
     // Tell everyone but the participants that really voted NO: a NO made up for one that could
     // not be reached may hide a prepare still on its way there, which must not be left waiting.
     // Read-only branches released already are done.
-    const notNo = [...t.branches.entries()]
-      .filter(([, b]) => !b.acked && (b.vote?.kind !== 'NO' || b.vote.code === 'UNAVAILABLE_PARTICIPANT'))
-      .map(([p]) => p);
+    const notNo = [...t.branches.entries()].filter(([, b]) => !b.acked && (b.vote?.kind !== 'NO' || b.vote.code === 'UNAVAILABLE_PARTICIPANT')).map(([p]) => p);
     const record = this.abortRecord(t.id, sorted(t.branches.keys()), reason, code, msg.digest);
     this.counters.aborted++;
     this.emit({ type: 'log', level: 'debug', txn: t.id, msg: `aborted: ${reason}` });

@@ -1,5 +1,5 @@
 import { LIMITS } from './limits.js';
-import type { AbortCode, KeyWrite, LockRequest, OpResult, StoredValue, TxnOp } from './types.js';
+import type { AbortCode, Fence, KeyWrite, LockRequest, OpResult, StoredValue, TxnOp } from './types.js';
 
 /** A malformed request: the caller's fault, never retried (INVALID_ARGUMENT). */
 export class InvalidRequest extends Error {
@@ -99,9 +99,43 @@ export function lockSet(ops: readonly TxnOp[]): LockRequest[] {
 
 const INTEGER = /^-?(0|[1-9][0-9]*)$/;
 
-export type Evaluation =
-  | { ok: true; writes: KeyWrite[]; results: OpResult[] }
-  | { ok: false; reason: string; code: AbortCode };
+export type Evaluation = { ok: true; writes: KeyWrite[]; results: OpResult[] } | { ok: false; reason: string; code: AbortCode };
+
+/** Why a check op fails against the key's current state, or null if it holds. */
+function checkFailure(op: Extract<TxnOp, { type: 'check' }>, before: StoredValue): string | null {
+  const e = op.expect;
+  const found = before.value !== null;
+  if (e.kind === 'version' && before.version !== e.version && !(e.version === 0 && !found)) {
+    return `check failed on key ${op.key}: version is ${before.version}, expected ${e.version}`;
+  }
+  if (e.kind === 'value' && before.value !== e.value) return `check failed on key ${op.key}: value differs from the expected one`;
+  if (e.kind === 'exists' && found !== e.exists) return `check failed on key ${op.key}: key ${found ? 'exists' : 'does not exist'}`;
+  return null;
+}
+
+/** The new value of an add op, or why it cannot apply (not an integer, a bound crossed, an overflow). */
+function addResult(op: Extract<TxnOp, { type: 'add' }>, before: StoredValue): { next: bigint } | { reason: string } {
+  const raw = before.value ?? '0';
+  if (!INTEGER.test(raw)) return { reason: `add on key ${op.key}: the stored value is not an integer` };
+  const old = BigInt(raw);
+  const next = old + op.delta;
+  if (op.min !== undefined && next < op.min) return { reason: `add on key ${op.key}: ${old} + ${op.delta} = ${next} is below the minimum ${op.min}` };
+  if (op.max !== undefined && next > op.max) return { reason: `add on key ${op.key}: ${old} + ${op.delta} = ${next} is above the maximum ${op.max}` };
+  if (next < LIMITS.minInt64 || next > LIMITS.maxInt64) return { reason: `add on key ${op.key}: ${old} + ${op.delta} overflows a signed 64-bit integer` };
+  return { next };
+}
+
+/**
+ * Fencing: refuse a token older than the newest this participant has seen for the lock; a newer
+ * one raises the high-water mark (returned, to be written with the data).
+ */
+function fenceResult(op: TxnOp & { fence: Fence }, seenRaw: string): { raise: bigint | null } | { reason: string } {
+  const { lock, token } = op.fence;
+  if (!INTEGER.test(seenRaw)) return { reason: `fence of lock ${lock}: the stored high-water mark is not an integer` };
+  const seen = BigInt(seenRaw);
+  if (token < seen) return { reason: `fenced ${op.type} on key ${op.key} rejected: lock ${lock} token ${token} is older than token ${seen} already seen` };
+  return { raise: token > seen ? token : null };
+}
 
 /**
  * Runs the ops in order against the stored values of their keys (read under the
@@ -111,76 +145,44 @@ export type Evaluation =
 export function evaluateOps(ops: readonly TxnOp[], stored: ReadonlyMap<string, StoredValue>): Evaluation {
   const current = new Map<string, StoredValue>();
   const read = (key: string): StoredValue => current.get(key) ?? stored.get(key) ?? { value: null, version: 0 };
-  const baseVersion = (key: string): number => (stored.get(key) ?? { version: 0 }).version;
   const written = new Set<string>();
+  const write = (key: string, value: string | null): number => {
+    const version = (stored.get(key) ?? { version: 0 }).version + 1;
+    current.set(key, { value, version });
+    written.add(key);
+    return version;
+  };
   const results: OpResult[] = [];
   const fail = (reason: string): Evaluation => ({ ok: false, reason, code: 'PRECONDITION_FAILED' });
 
   for (const op of ops) {
     if (op.fence) {
-      // Fencing: refuse a token older than the newest this participant has seen for the lock.
-      const { lock, token } = op.fence;
-      const fk = fenceKey(lock);
-      const raw = read(fk).value ?? '0';
-      if (!INTEGER.test(raw)) return fail(`fence of lock ${lock}: the stored high-water mark is not an integer`);
-      const seen = BigInt(raw);
-      if (token < seen) {
-        return fail(`fenced ${op.type} on key ${op.key} rejected: lock ${lock} token ${token} is older than token ${seen} already seen`);
-      }
-      if (token > seen) {
-        current.set(fk, { value: token.toString(), version: baseVersion(fk) + 1 });
-        written.add(fk);
-      }
+      const fenced = fenceResult({ ...op, fence: op.fence }, read(fenceKey(op.fence.lock)).value ?? '0');
+      if ('reason' in fenced) return fail(fenced.reason);
+      if (fenced.raise !== null) write(fenceKey(op.fence.lock), fenced.raise.toString());
     }
     const before = read(op.key);
     const found = before.value !== null;
     switch (op.type) {
+      case 'check': {
+        const why = checkFailure(op, before);
+        if (why) return fail(why);
+        results.push({ key: op.key, found, value: before.value ?? '', version: before.version });
+        break;
+      }
       case 'get':
         results.push({ key: op.key, found, value: before.value ?? '', version: before.version });
         break;
-      case 'check': {
-        const e = op.expect;
-        if (e.kind === 'version' && before.version !== e.version && !(e.version === 0 && !found)) {
-          return fail(`check failed on key ${op.key}: version is ${before.version}, expected ${e.version}`);
-        }
-        if (e.kind === 'value' && before.value !== e.value) {
-          return fail(`check failed on key ${op.key}: value differs from the expected one`);
-        }
-        if (e.kind === 'exists' && found !== e.exists) {
-          return fail(`check failed on key ${op.key}: key ${found ? 'exists' : 'does not exist'}`);
-        }
-        results.push({ key: op.key, found, value: before.value ?? '', version: before.version });
-        break;
-      }
       case 'put':
       case 'delete': {
         const value = op.type === 'put' ? op.value : null;
-        const version = baseVersion(op.key) + 1;
-        current.set(op.key, { value, version });
-        written.add(op.key);
-        results.push({ key: op.key, found, value: value ?? '', version });
+        results.push({ key: op.key, found, value: value ?? '', version: write(op.key, value) });
         break;
       }
       case 'add': {
-        const raw = before.value ?? '0';
-        if (!INTEGER.test(raw)) {
-          return fail(`add on key ${op.key}: the stored value is not an integer`);
-        }
-        const old = BigInt(raw);
-        const next = old + op.delta;
-        if (op.min !== undefined && next < op.min) {
-          return fail(`add on key ${op.key}: ${old} + ${op.delta} = ${next} is below the minimum ${op.min}`);
-        }
-        if (op.max !== undefined && next > op.max) {
-          return fail(`add on key ${op.key}: ${old} + ${op.delta} = ${next} is above the maximum ${op.max}`);
-        }
-        if (next < LIMITS.minInt64 || next > LIMITS.maxInt64) {
-          return fail(`add on key ${op.key}: ${old} + ${op.delta} overflows a signed 64-bit integer`);
-        }
-        const version = baseVersion(op.key) + 1;
-        current.set(op.key, { value: next.toString(), version });
-        written.add(op.key);
-        results.push({ key: op.key, found, value: next.toString(), version });
+        const added = addResult(op, before);
+        if ('reason' in added) return fail(added.reason);
+        results.push({ key: op.key, found, value: added.next.toString(), version: write(op.key, added.next.toString()) });
         break;
       }
     }

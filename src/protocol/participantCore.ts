@@ -23,7 +23,6 @@ export type { InquiryOutcome, PrepareMessage, ReplyTo } from './participantTxn.j
 
 export type PrecommitResult = 'ok' | 'refused' | 'unreachable';
 
-
 export type ParticipantEvent =
   | { type: 'recover'; prepared: PrepareRecord[] }
   | { type: 'prepare'; replyTo: ReplyTo; msg: PrepareMessage }
@@ -237,7 +236,11 @@ export class ParticipantCore {
     this.effects.push(effect);
   }
 
-  private newTxn(msg: PrepareMessage, state: ParticipantTxn['state'], extra: Partial<Pick<ParticipantTxn, 'locks' | 'recovered' | 'placeholder' | 'outcomeAbsent'>> = {}): ParticipantTxn {
+  private newTxn(
+    msg: PrepareMessage,
+    state: ParticipantTxn['state'],
+    extra: Partial<Pick<ParticipantTxn, 'locks' | 'recovered' | 'placeholder' | 'outcomeAbsent'>> = {},
+  ): ParticipantTxn {
     const t: ParticipantTxn = {
       id: msg.txn,
       msg,
@@ -638,7 +641,12 @@ export class ParticipantCore {
         return;
       case 'precommit':
         this.emit({ type: 'log', level: 'info', txn: t.id, msg: `3pc backup: pre-committing ${verdict.uncertain.join(',') || 'nobody'}: ${summary}` });
-        if (s.phase === 'prepared') this.forcePrecommit(t, s.voted, verdict.uncertain.filter((p) => p !== this.id));
+        if (s.phase === 'prepared')
+          this.forcePrecommit(
+            t,
+            s.voted,
+            verdict.uncertain.filter((p) => p !== this.id),
+          );
         else this.precommitPeers(t, verdict.uncertain);
         return;
     }

@@ -7,9 +7,7 @@ import type { NodeId, Outcome, PeerState, ProtocolName } from './types.js';
  * client, from every participant's state after asking each to abort if it had not voted.
  * With someone in doubt, the protocol's rule decides (see CommitProtocol.resolveInDoubt).
  */
-export function coordinatorResolution(
-  answers: Map<NodeId, { state: PeerState; protocol: ProtocolName | null; participants: NodeId[] }>,
-): Outcome | 'PENDING' {
+export function coordinatorResolution(answers: Map<NodeId, { state: PeerState; protocol: ProtocolName | null; participants: NodeId[] }>): Outcome | 'PENDING' {
   // Every node was asked, and one that never took part aborts its (empty) vote when asked:
   // once anyone names the participants, only theirs count.
   const listed = new Set([...answers.values()].flatMap((a) => a.participants));
@@ -27,4 +25,3 @@ export function coordinatorResolution(
   if (!waiting) return 'PENDING';
   return rulesOf(waiting.protocol ?? DEFAULT_PROTOCOL).resolveInDoubt({ listed, answers });
 }
-

@@ -76,7 +76,10 @@ export function threePhaseTermination(
   const d = decided(peers.values());
   if (d) return { kind: 'decide', outcome: d };
   if (recovered === true) return { kind: 'wait', why: 'recovered in doubt; adopting an outcome, not deciding one' };
-  const live = [...peers].filter(([, s]) => s !== 'UNREACHABLE').map(([p]) => p).sort();
+  const live = [...peers]
+    .filter(([, s]) => s !== 'UNREACHABLE')
+    .map(([p]) => p)
+    .sort();
   invariant(live.includes(self), () => `3pc termination at ${self} without its own state`);
   // Participants that recovered in doubt only adopt an outcome, so they are not candidates;
   // when everyone live has recovered, the lowest of them may lead (coordinatorHasNoRecord only).

@@ -6,10 +6,7 @@
 export type TxnId = string;
 export type NodeId = string;
 
-export type CheckExpect =
-  | { kind: 'version'; version: number }
-  | { kind: 'value'; value: string }
-  | { kind: 'exists'; exists: boolean };
+export type CheckExpect = { kind: 'version'; version: number } | { kind: 'value'; value: string } | { kind: 'exists'; exists: boolean };
 
 /**
  * A fencing token from the lock service, carried by an op: the participant refuses the
@@ -50,17 +47,9 @@ export interface KeyWrite {
 
 export type Outcome = 'COMMITTED' | 'ABORTED';
 
-export type AbortCode =
-  | 'CONFLICT'
-  | 'PRECONDITION_FAILED'
-  | 'UNAVAILABLE_PARTICIPANT'
-  | 'TIMED_OUT'
-  | 'PRESUMED';
+export type AbortCode = 'CONFLICT' | 'PRECONDITION_FAILED' | 'UNAVAILABLE_PARTICIPANT' | 'TIMED_OUT' | 'PRESUMED';
 
-export type Vote =
-  | { kind: 'YES'; results: OpResult[] }
-  | { kind: 'READ_ONLY'; results: OpResult[] }
-  | { kind: 'NO'; reason: string; code: AbortCode };
+export type Vote = { kind: 'YES'; results: OpResult[] } | { kind: 'READ_ONLY'; results: OpResult[] } | { kind: 'NO'; reason: string; code: AbortCode };
 
 /** 2pc: presumed-abort 2PC; 3pc: Skeen's three-phase commit; nb: Cornus-style log-once votes. */
 export type ProtocolName = '2pc' | '3pc' | 'nb';
@@ -71,14 +60,7 @@ export const PROTOCOLS = ['2pc', '3pc', 'nb'] as const satisfies readonly Protoc
  * A participant's state of a transaction as another node sees it (termination and recovery).
  * UNREACHABLE is what the asker records when no answer came.
  */
-export type TxnStateView =
-  | 'UNKNOWN'
-  | 'PREPARING'
-  | 'PREPARED'
-  | 'PRECOMMITTED'
-  | 'READ_ONLY'
-  | 'COMMITTED'
-  | 'ABORTED';
+export type TxnStateView = 'UNKNOWN' | 'PREPARING' | 'PREPARED' | 'PRECOMMITTED' | 'READ_ONLY' | 'COMMITTED' | 'ABORTED';
 
 export type PeerState = TxnStateView | 'UNREACHABLE';
 

@@ -34,10 +34,10 @@ interface HealthResponse {
 type HealthClient = grpc.Client & {
   check(req: { service: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: HealthResponse) => void): void;
 };
-const HealthClientCtor = grpc.makeClientConstructor(
-  healthService as unknown as grpc.ServiceDefinition,
-  'grpc.health.v1.Health',
-) as unknown as new (address: string, creds: grpc.ChannelCredentials) => HealthClient;
+const HealthClientCtor = grpc.makeClientConstructor(healthService as unknown as grpc.ServiceDefinition, 'grpc.health.v1.Health') as unknown as new (
+  address: string,
+  creds: grpc.ChannelCredentials,
+) => HealthClient;
 
 /** One Health.Check: true when the node reports SERVING. */
 export async function checkHealth(address: string, timeoutMs = 1000): Promise<boolean> {
@@ -66,12 +66,7 @@ export type UnaryMethod<Req, Res> = (
  * (until the deadline) for a peer that is restarting instead of failing at once:
  * right for node-to-node traffic, where the peer's return is what recovery waits for.
  */
-export function call<Req, Res>(
-  method: UnaryMethod<Req, Res>,
-  req: Req,
-  timeoutMs: number,
-  waitForReady = false,
-): Promise<Res> {
+export function call<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs: number, waitForReady = false): Promise<Res> {
   return new Promise((resolve, reject) => {
     const metadata = new grpc.Metadata({ waitForReady });
     method(req, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as Res)));

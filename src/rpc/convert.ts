@@ -88,8 +88,7 @@ function opKindToWire(op: TxnOp): Op {
       };
     case 'check': {
       const e = op.expect;
-      const check =
-        e.kind === 'version' ? { version: e.version } : e.kind === 'value' ? { value: e.value } : { exists: e.exists };
+      const check = e.kind === 'version' ? { version: e.version } : e.kind === 'value' ? { value: e.value } : { exists: e.exists };
       return { key: op.key, check };
     }
   }
@@ -140,10 +139,15 @@ export function protocolToWire(p: ProtocolName): WireProtocol {
 }
 
 /** `null` for PROTOCOL_UNSPECIFIED (the coordinator's default applies). */
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- names the wire values; any other string is refused below
 export function protocolFromWire(p: WireProtocol | string | undefined): ProtocolName | null {
   for (const rules of Object.values(COMMIT_PROTOCOLS)) if (rules.wire === p) return rules.name;
   if (p === undefined || p === '' || p === 'PROTOCOL_UNSPECIFIED' || p === 0) return null;
-  throw new InvalidRequest(`unknown protocol ${String(p)}; use ${Object.values(COMMIT_PROTOCOLS).map((r) => r.wire).join(', ')}`);
+  throw new InvalidRequest(
+    `unknown protocol ${String(p)}; use ${Object.values(COMMIT_PROTOCOLS)
+      .map((r) => r.wire)
+      .join(', ')}`,
+  );
 }
 
 const STATE_WIRE = {
@@ -160,6 +164,7 @@ export function txnStateToWire(s: TxnStateView): WireTxnState {
   return STATE_WIRE[s];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- names the wire values; any other string reads as UNKNOWN
 export function txnStateFromWire(s: WireTxnState | string | undefined): TxnStateView {
   for (const [name, wire] of Object.entries(STATE_WIRE)) if (wire === s) return name as TxnStateView;
   return 'UNKNOWN';

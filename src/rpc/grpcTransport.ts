@@ -118,7 +118,9 @@ export class GrpcTransport implements Transport {
       }
       case 'outcome': {
         const coordinator = this.coordinators.at(to.id, to.addr);
-        return call<{ txnId: string }, GetTransactionResponse__Output>(coordinator.GetTransaction.bind(coordinator), { txnId }, deadlineMs, waitForReady).then(outcomeFromWire);
+        return call<{ txnId: string }, GetTransactionResponse__Output>(coordinator.GetTransaction.bind(coordinator), { txnId }, deadlineMs, waitForReady).then(
+          outcomeFromWire,
+        );
       }
     }
   }

@@ -33,7 +33,10 @@ export class NetworkFaults {
     const next = new Map<string, LinkFault>();
     for (const l of links) {
       if (!l.from || !l.to || l.from === l.to) throw new Error(`a link needs two different node ids, got "${l.from}"→"${l.to}"`);
-      for (const [name, rate] of [['drop_rate', l.dropRate], ['duplicate_rate', l.duplicateRate]] as const) {
+      for (const [name, rate] of [
+        ['drop_rate', l.dropRate],
+        ['duplicate_rate', l.duplicateRate],
+      ] as const) {
         if (!(rate >= 0 && rate <= 1)) throw new Error(`${name} must be within 0..1, got ${rate}`);
       }
       if (l.delayMs > MAX_DELAY_MS || l.jitterMs > MAX_DELAY_MS) throw new Error(`delays are limited to ${MAX_DELAY_MS} ms`);
@@ -151,7 +154,6 @@ export class NetworkFaults {
    * consumers treat an empty message as carrying nothing.
    */
   private streamCall(peer: string, options: grpc.InterceptorOptions, nextCall: grpc.NextCall): grpc.InterceptingCall {
-    const faults = this;
     const self = this.self;
     /** One direction of the stream: messages held back by a fault, and the chain that keeps them in order. */
     interface Direction {
@@ -162,7 +164,7 @@ export class NetworkFaults {
     const inbound: Direction = { chain: Promise.resolve(), held: 0 };
     const pass = <M>(from: string, to: string, dir: Direction, message: M, deliver: (m: M | object) => void): void => {
       // No faults and nothing held back before it: straight through (the common case costs nothing).
-      if (dir.held === 0 && faults.links.size === 0) {
+      if (dir.held === 0 && this.links.size === 0) {
         deliver(message);
         return;
       }
@@ -173,15 +175,15 @@ export class NetworkFaults {
           fn();
         });
       };
-      if (faults.lost(from, to)) {
-        faults.counters.dropped++;
+      if (this.lost(from, to)) {
+        this.counters.dropped++;
         hold(() => deliver({}));
         return;
       }
-      const delay = faults.delayOf(from, to);
-      const duplicate = from === self && faults.duplicated(from, to);
-      if (duplicate) faults.counters.duplicated++;
-      if (delay > 0) faults.counters.delayed++;
+      const delay = this.delayOf(from, to);
+      const duplicate = from === self && this.duplicated(from, to);
+      if (duplicate) this.counters.duplicated++;
+      if (delay > 0) this.counters.delayed++;
       // Each message is due `delay` after it was sent, whatever waits before it: delays do not add up.
       const due = Date.now() + delay;
       dir.held++;
@@ -222,7 +224,7 @@ export class NetworkFaults {
 function doubled<M>(message: M): M {
   if (typeof message !== 'object' || message === null) return message;
   const out: Record<string, unknown> = { ...(message as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = [...v, ...v];
+  for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = [...(v as unknown[]), ...(v as unknown[])];
   return out as M;
 }
 
@@ -233,9 +235,4 @@ function sleepUntil(at: number): Promise<void> | undefined {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-function msUntil(deadline: grpc.Deadline | undefined): number {
-  const at = deadline instanceof Date ? deadline.getTime() : typeof deadline === 'number' ? deadline : Date.now() + 30_000;
-  return Math.max(0, at - Date.now());
 }

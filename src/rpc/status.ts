@@ -28,9 +28,7 @@ export function toServiceError(err: unknown): Partial<grpc.ServiceError> {
  * Wraps an async unary handler: a thrown error becomes its gRPC status, and a
  * non-error result is sent back. Keeps every handler free of callback plumbing.
  */
-export function unary<Req, Res>(
-  fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
-): grpc.handleUnaryCall<Req, Res> {
+export function unary<Req, Res>(fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     fn(call.request, call).then(
       (res) => callback(null, res),

@@ -138,8 +138,7 @@ export class CoordinatorRuntime {
     };
     this.driver = new CoreDriver(this.core, executor, o.env, (txn) => this.timers.clear(txn), o.observe);
     this.serve = {
-      outcome: (req, respond) =>
-        this.query(req.txn, (r) => respond(r instanceof RequestError ? r : { outcome: r.outcome, inProgress: r.inProgress })),
+      outcome: (req, respond) => this.query(req.txn, (r) => respond(r instanceof RequestError ? r : { outcome: r.outcome, inProgress: r.inProgress })),
     };
   }
 
@@ -201,7 +200,8 @@ export class CoordinatorRuntime {
    */
   read(keys: string[], timeoutMs: number, respond: (r: TxnAnswer | RequestError) => void): void {
     if (keys.length === 0) return respond(new RequestError('INVALID_ARGUMENT', 'read needs at least one key'));
-    if (keys.length > LIMITS.maxReadKeys) return respond(new RequestError('INVALID_ARGUMENT', `too many keys: ${keys.length} (the limit is ${LIMITS.maxReadKeys})`));
+    if (keys.length > LIMITS.maxReadKeys)
+      return respond(new RequestError('INVALID_ARGUMENT', `too many keys: ${keys.length} (the limit is ${LIMITS.maxReadKeys})`));
     const ops: TxnOp[] = keys.map((key) => ({ type: 'get', key }));
     const clock = this.o.env.clock;
     const firstAttempt = clock.now();
@@ -310,14 +310,18 @@ export class CoordinatorRuntime {
       case 'commit':
         env.failpoint('coordinator.commit.beforeSend');
         // No answer: the resend timer tries again.
-        return transport.call(ref, 'commit', { txn: m.txn }, CALL_POLICY.decision, (r) => done(r.ok ? { type: 'ack', txn: m.txn, from: to, known: r.value.known } : undefined));
+        return transport.call(ref, 'commit', { txn: m.txn }, CALL_POLICY.decision, (r) =>
+          done(r.ok ? { type: 'ack', txn: m.txn, from: to, known: r.value.known } : undefined),
+        );
       case 'abort':
         // Presumed abort: nobody waits for the ack.
         transport.call(ref, 'abort', { txn: m.txn }, CALL_POLICY.decision, () => undefined);
         return done();
       case 'release':
         // No answer: the transaction's timeout aborts it.
-        return transport.call(ref, 'release', { txn: m.txn }, CALL_POLICY.decision, (r) => done(r.ok ? { type: 'ack', txn: m.txn, from: to, known: r.value.known } : undefined));
+        return transport.call(ref, 'release', { txn: m.txn }, CALL_POLICY.decision, (r) =>
+          done(r.ok ? { type: 'ack', txn: m.txn, from: to, known: r.value.known } : undefined),
+        );
       case 'precommit':
         // No answer: the precommit timer decides (Skeen: commit anyway).
         return transport.call(ref, 'precommit', { txn: m.txn }, CALL_POLICY.precommit, (r) => {

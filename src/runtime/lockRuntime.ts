@@ -47,7 +47,7 @@ export class LockRuntime {
       execute: (e, done) => this.execute(e, done),
       isBlocking: () => false,
     };
-    this.driver = new CoreDriver(this.core, executor, { clock: o.env.monotonic, defer: o.env.defer, fatal: o.env.fatal });
+    this.driver = new CoreDriver(this.core, executor, { clock: o.env.monotonic, defer: (fn) => o.env.defer(fn), fatal: (err, what) => o.env.fatal(err, what) });
   }
 
   /** Reads the grant records and starts lock-delay before anything is served; returns the locks in lock-delay. */
@@ -74,11 +74,17 @@ export class LockRuntime {
   }
 
   keepAlive(leaseId: string, respond: (r: LeaseView | RequestError) => void): void {
-    this.ask((h) => ({ type: 'keepAlive', replyTo: h, leaseId }), (r) => respond(r.kind === 'kept' ? r.lease : asError(r)));
+    this.ask(
+      (h) => ({ type: 'keepAlive', replyTo: h, leaseId }),
+      (r) => respond(r.kind === 'kept' ? r.lease : asError(r)),
+    );
   }
 
   release(leaseId: string, respond: (r: { released: boolean } | RequestError) => void): void {
-    this.ask((h) => ({ type: 'release', replyTo: h, leaseId }), (r) => respond(r.kind === 'released' ? { released: r.released } : asError(r)));
+    this.ask(
+      (h) => ({ type: 'release', replyTo: h, leaseId }),
+      (r) => respond(r.kind === 'released' ? { released: r.released } : asError(r)),
+    );
   }
 
   list(prefix: string, limit: number): LockInfo[] {

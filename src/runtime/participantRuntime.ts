@@ -94,7 +94,10 @@ export class ParticipantRuntime {
   private handlers(): PeerHandlers<ParticipantServed> {
     const decide = (outcome: Outcome) => (req: { txn: string }, respond: (r: { known: boolean }) => void) => {
       if (outcome === 'COMMITTED' && this.core.view(req.txn) === 'PREPARED') this.o.env.failpoint('participant.commit.before');
-      this.ask((replyTo) => ({ type: 'decision', replyTo, txn: req.txn, outcome }), (r) => respond({ known: r.kind === 'ack' ? r.known : true }));
+      this.ask(
+        (replyTo) => ({ type: 'decision', replyTo, txn: req.txn, outcome }),
+        (r) => respond({ known: r.kind === 'ack' ? r.known : true }),
+      );
     };
     return {
       prepare: (prepared, respond) => {
@@ -114,7 +117,10 @@ export class ParticipantRuntime {
           (r) => respond({ known: (r.kind === 'ack' && r.known) || this.bug === 'participant.confirmLostReadLocks' }),
         ),
       precommit: (req, respond) =>
-        this.ask((replyTo) => ({ type: 'precommit', replyTo, txn: req.txn }), (r) => respond({ ok: r.kind === 'precommitAck' && r.ok })),
+        this.ask(
+          (replyTo) => ({ type: 'precommit', replyTo, txn: req.txn }),
+          (r) => respond({ ok: r.kind === 'precommitAck' && r.ok }),
+        ),
       txnState: (req, respond) =>
         this.ask(
           (replyTo) => ({ type: 'stateQuery', replyTo, txn: req.txn, abortIfUnvoted: req.abortIfUnvoted }),

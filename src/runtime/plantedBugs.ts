@@ -10,7 +10,7 @@ export const PLANTED_BUGS = {
   'participant.confirmLostReadLocks': 'a read-only branch that restarted confirms read locks it no longer holds (as before the 2pc read-only fix)',
   'participant.ignoreFences': 'the participant drops the fencing tokens of incoming ops: a stale lock holder writes',
   'coordinator.replyBeforeDecisionDurable': 'the coordinator answers the client COMMITTED before its decision persist completes',
-  'coordinator.voteErrorAsYes': "a failed Prepare call (of a writing branch) counts as a YES vote: nb then answers COMMITTED without that YES in any log",
+  'coordinator.voteErrorAsYes': 'a failed Prepare call (of a writing branch) counts as a YES vote: nb then answers COMMITTED without that YES in any log',
   'storage.cacheOvertakenReads': "a participant's value cache keeps a read that a commit overtook (the old value comes back)",
 } as const;
 

@@ -78,7 +78,7 @@ export class ClientTxns {
       input: { txnId: id, ops: o.ops, timeoutMs: this.w.rng.int(200, 1500), firstAttemptMs: o.firstAttemptMs ?? this.w.now, protocol: o.protocol },
       protocol: o.protocol,
       participants: [...new Set(o.ops.map((op) => ownerOf(op.key, this.side.participantIds)))].sort(),
-      deltas: o.deltas ?? new Map(),
+      deltas: o.deltas ?? new Map<string, bigint>(),
       told: null,
       results: null,
       submits: 0,
@@ -209,7 +209,15 @@ export class BankClients {
     // A retry runs the same protocol and keeps its age (so that wait-die lets it through).
     const protocol: ProtocolName = retryOf ? retryOf.protocol : this.o.protocolMode === 'mixed' ? this.o.protocolRng.pick(PROTOCOLS) : this.o.protocolMode;
     if (retryOf) {
-      ct = this.txns.newTxn({ client, kind: retryOf.kind, ops: retryOf.input.ops, protocol, firstAttemptMs: retryOf.input.firstAttemptMs, deltas: retryOf.deltas, conflictRetries: retryOf.conflictRetries + 1 });
+      ct = this.txns.newTxn({
+        client,
+        kind: retryOf.kind,
+        ops: retryOf.input.ops,
+        protocol,
+        firstAttemptMs: retryOf.input.firstAttemptMs,
+        deltas: retryOf.deltas,
+        conflictRetries: retryOf.conflictRetries + 1,
+      });
     } else if (r.chance(0.25)) {
       ct = this.txns.newTxn({ client, kind: 'audit', ops: this.accounts.map((key) => ({ type: 'get', key })), protocol });
     } else {

@@ -141,7 +141,7 @@ export class SimCheckers {
     const ct = this.o.txns.txns.get(txn);
     if (!ct?.participants.includes(node)) return;
     let m = this.pOutcomes.get(txn);
-    if (!m) this.pOutcomes.set(txn, (m = new Map()));
+    if (!m) this.pOutcomes.set(txn, (m = new Map<NodeId, Outcome>()));
     const prev = m.get(node);
     if (prev && prev !== outcome) this.w.fail('decision-stable', `${node}'s durable outcome of ${txn} changed from ${prev} to ${outcome}`);
     m.set(node, outcome);
@@ -188,9 +188,11 @@ export class SimCheckers {
       if (t.kind === 'audit') continue;
       const writers = [...new Set(t.input.ops.filter((op) => op.type !== 'get').map((op) => ownerOf(op.key, this.o.participantIds)))];
       const committed = this.durablyCommitted(t);
-      if (t.told === 'COMMITTED' && !committed) this.w.fail('committed-durable', `client told COMMITTED for ${t.id} (${t.protocol}); ${this.durableSummary(t)}`);
+      if (t.told === 'COMMITTED' && !committed)
+        this.w.fail('committed-durable', `client told COMMITTED for ${t.id} (${t.protocol}); ${this.durableSummary(t)}`);
       const committedAt = writers.filter((p) => this.pOutcomes.get(t.id)?.get(p) === 'COMMITTED');
-      if (t.told === 'ABORTED' && committedAt.length > 0) this.w.fail('aborted-not-applied', `client told ABORTED for ${t.id} (${t.code}); it is committed at ${committedAt.join(',')}`);
+      if (t.told === 'ABORTED' && committedAt.length > 0)
+        this.w.fail('aborted-not-applied', `client told ABORTED for ${t.id} (${t.code}); it is committed at ${committedAt.join(',')}`);
       if (!committed) continue;
       // Not applied although the participant considers the txn finished (or forgot it):
       // not a matter of time. (Still in progress there is a liveness matter.)

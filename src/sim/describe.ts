@@ -143,4 +143,3 @@ export function describeCEffect(e: CoordinatorEffect): string {
       return e.level === 'debug' ? '' : `"${e.msg}"`;
   }
 }
-

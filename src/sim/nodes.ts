@@ -190,9 +190,11 @@ export class SimNode implements Endpoint {
         };
       },
     };
-    const log = (level: string): ((obj: object, msg: string) => void) => (obj, msg) => {
-      if (level !== 'debug') w.log(this.id, `${level}: ${msg}${'txn' in obj ? ` (${String((obj as { txn: unknown }).txn)})` : ''}`);
-    };
+    const log =
+      (level: string): ((obj: object, msg: string) => void) =>
+      (obj, msg) => {
+        if (level !== 'debug') w.log(this.id, `${level}: ${msg}${'txn' in obj ? ` (${String((obj as { txn: unknown }).txn)})` : ''}`);
+      };
     const traceLog: RuntimeLog = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
     return {
       clock,
@@ -243,7 +245,13 @@ export class SimTransport implements Transport {
     private readonly cluster: SimCluster,
   ) {}
 
-  call<M extends PeerMethod>(to: NodeRef, method: M, req: PeerCalls[M]['req'], opts: { deadlineMs: number; waitForReady: boolean }, done: (r: CallResult<PeerCalls[M]['res']>) => void): void {
+  call<M extends PeerMethod>(
+    to: NodeRef,
+    method: M,
+    req: PeerCalls[M]['req'],
+    opts: { deadlineMs: number; waitForReady: boolean },
+    done: (r: CallResult<PeerCalls[M]['res']>) => void,
+  ): void {
     if (!this.self.up || this.self.inc !== this.inc) return;
     const target = this.cluster.node(to.id);
     if (!target || to.id === this.self.id) this.w.fail('client-protocol', `${this.self.id} calls unknown or self node ${to.id}`);
@@ -260,7 +268,11 @@ export class SimTransport implements Transport {
       what: describeRequest(method, sent),
       serve: (respond) => target.serve(method, copy(sent), respond),
       onReply: (r) =>
-        done(r instanceof RequestError ? { ok: false, failure: r.code === 'INVALID_ARGUMENT' ? 'INVALID_ARGUMENT' : 'REFUSED', message: r.message } : { ok: true, value: copy(r) }),
+        done(
+          r instanceof RequestError
+            ? { ok: false, failure: r.code === 'INVALID_ARGUMENT' ? 'INVALID_ARGUMENT' : 'REFUSED', message: r.message }
+            : { ok: true, value: copy(r) },
+        ),
       onError: (failure, why) => done({ ok: false, failure, message: why }),
     });
   }

@@ -4,8 +4,7 @@ import { PROTOCOLS, type ProtocolName } from '../protocol/types.js';
 export const INVARIANTS = {
   'core-invariant': 'a protocol core threw InvariantViolation',
   'core-error': 'a protocol core or the runtime threw an unexpected error',
-  atomicity:
-    'no txn committed at one participant and aborted at another (or at the coordinator); a participant told the opposite of its decision counts too',
+  atomicity: 'no txn committed at one participant and aborted at another (or at the coordinator); a participant told the opposite of its decision counts too',
   'decision-stable': 'a durable outcome never changes (coordinator decision, participant outcome)',
   'commit-without-decision': '2pc: a participant commits only what the coordinator durably decided to commit',
   'commit-without-votes': "3pc/nb: a participant commits only once every participant's YES is durable in its log",

@@ -13,8 +13,10 @@ import {
 } from './simulator.js';
 
 /** The simulation's own options apply to every seed; these choose the seeds and the reporting. */
-export interface RunSeedsOptions
-  extends Pick<SimOptions, 'participants' | 'protocol' | 'nemesis' | 'partitionMs' | 'bug' | 'faults' | 'strictDurability' | 'traceLines' | 'lockClients' | 'clients'> {
+export interface RunSeedsOptions extends Pick<
+  SimOptions,
+  'participants' | 'protocol' | 'nemesis' | 'partitionMs' | 'bug' | 'faults' | 'strictDurability' | 'traceLines' | 'lockClients' | 'clients'
+> {
   from?: number;
   count: number;
   /** Stop at the first failing seed (default false: run them all). */

@@ -161,7 +161,10 @@ class ScenarioRunner {
         return;
       }
       case 'partition': {
-        const [a, b] = rest.join(' ').split('|').map((g) => g.split(/[\s,]+/).filter(Boolean));
+        const [a, b] = rest
+          .join(' ')
+          .split('|')
+          .map((g) => g.split(/[\s,]+/).filter(Boolean));
         if (!a?.length || !b?.length) throw new Error(`line ${s.line}: partition A,B | C,D`);
         ctl.net.cut(a.flatMap((x) => b.map((y): [string, string] => [x, y])));
         return;

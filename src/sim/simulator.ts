@@ -90,7 +90,14 @@ function clusterSetup(rng: Prng, opts: SimOptions, hooks: Pick<ClusterSetup, 'on
   const memory = opts.memory ?? drawn;
   return {
     participantConfig: { inquireAfterMs: 300, inquireMaxBackoffMs: 2000, maxLockWaiters: 1000, recentOutcomes: memory.recentOutcomes },
-    coordinatorTuning: { precommitTimeoutMs: 400, maxLockWaitMs: 200, resendMinMs: 100, resendMaxMs: 2000, maxActiveTxns: 10_000, recentOutcomes: memory.coordinatorRecent },
+    coordinatorTuning: {
+      precommitTimeoutMs: 400,
+      maxLockWaitMs: 200,
+      resendMinMs: 100,
+      resendMaxMs: 2000,
+      maxActiveTxns: 10_000,
+      recentOutcomes: memory.coordinatorRecent,
+    },
     leaseConfig: { minTtlMs: 50 },
     cacheKeys: memory.cacheKeys,
     commitLingerMs: rng.pick([0, 2, 5]),
@@ -160,7 +167,13 @@ export class Simulation {
       onAnswer: (ct, r) => this.checkers.onClientAnswer(ct, r),
     });
     const protocolRng = new Prng((opts.seed ^ 0x5bd1e995) >>> 0);
-    this.bank = new BankClients(this.w, this.txns, { participantIds: this.participantIds, protocolMode: this.protocolMode, protocolRng, untilMs: this.faultMs, perParticipant: ACCOUNTS_PER_PARTICIPANT });
+    this.bank = new BankClients(this.w, this.txns, {
+      participantIds: this.participantIds,
+      protocolMode: this.protocolMode,
+      protocolRng,
+      untilMs: this.faultMs,
+      perParticipant: ACCOUNTS_PER_PARTICIPANT,
+    });
     this.locks = new LockClients(this.w, this.net, this.txns, {
       coordinator: this.coordinator,
       untilMs: this.faultMs,
@@ -180,11 +193,13 @@ export class Simulation {
   /** Accounts start with their opening balance on the participant that owns them. */
   private openingBalances(): void {
     for (const id of this.participantIds) {
-      this.nodes.get(id)!.engine.preload(
-        this.bank.accounts
-          .filter((k) => ownerOf(k, this.participantIds) === id)
-          .map((k) => ({ type: 'put' as const, key: PKEY.data(k), value: encodeStoredValue({ value: INITIAL_BALANCE.toString(), version: 1 }) })),
-      );
+      this.nodes
+        .get(id)!
+        .engine.preload(
+          this.bank.accounts
+            .filter((k) => ownerOf(k, this.participantIds) === id)
+            .map((k) => ({ type: 'put' as const, key: PKEY.data(k), value: encodeStoredValue({ value: INITIAL_BALANCE.toString(), version: 1 }) })),
+        );
     }
   }
 
@@ -357,7 +372,10 @@ export class Simulation {
     if (fault) w.stats.crashes++;
     const lostBefore = n.engine.stats.lostOnCrash;
     n.crash(unsynced === 'lost' ? (lo) => lo : unsynced === 'kept' ? (_lo, hi) => hi : (lo, hi) => w.rng.int(lo, hi));
-    w.log('nem', `CRASH ${n.id} (lost ${n.engine.stats.lostOnCrash - lostBefore} unsynced writes)${downMs === Infinity ? ', down until restarted' : `, down ${downMs}ms`}`);
+    w.log(
+      'nem',
+      `CRASH ${n.id} (lost ${n.engine.stats.lostOnCrash - lostBefore} unsynced writes)${downMs === Infinity ? ', down until restarted' : `, down ${downMs}ms`}`,
+    );
     if (downMs !== Infinity) w.at(w.now + downMs, () => (n.up ? undefined : n.start()));
   }
 
@@ -386,7 +404,10 @@ export class Simulation {
     const balances = this.checkers.checkBalances(expected, this.bank.total);
     this.checkers.checkLocks(this.locks);
     const s = this.w.stats;
-    this.w.log('sim', `OK: ${s.committed} transfers committed, ${s.aborted} aborted, ${s.auditsChecked} audits checked, ${s.fencedWrites} fenced writes; balances ${balances.join(' ')}`);
+    this.w.log(
+      'sim',
+      `OK: ${s.committed} transfers committed, ${s.aborted} aborted, ${s.auditsChecked} audits checked, ${s.fencedWrites} fenced writes; balances ${balances.join(' ')}`,
+    );
   }
 }
 

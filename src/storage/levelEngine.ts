@@ -16,9 +16,7 @@ export class LevelEngine implements KvEngine {
     const direct = (db as unknown as { _batch?: unknown })._batch;
     const utf8 = db.keyEncoding().format === 'utf8' && db.valueEncoding().format === 'utf8';
     this.writeBatch =
-      typeof direct === 'function' && utf8
-        ? (ops, options) => (direct as BatchImpl).call(db, ops, options)
-        : (ops, options) => db.batch([...ops], options);
+      typeof direct === 'function' && utf8 ? (ops, options) => (direct as BatchImpl).call(db, ops, options) : (ops, options) => db.batch([...ops], options);
   }
 
   static async open(dir: string): Promise<LevelEngine> {

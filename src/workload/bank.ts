@@ -58,13 +58,7 @@ export interface TransferCounts {
 }
 
 /** Random transfers between random accounts until `until()` says stop. */
-export async function transferLoop(
-  client: DtxClient,
-  o: BankOptions,
-  random: () => number,
-  counts: TransferCounts,
-  until: () => boolean,
-): Promise<void> {
+export async function transferLoop(client: DtxClient, o: BankOptions, random: () => number, counts: TransferCounts, until: () => boolean): Promise<void> {
   const keys = accountKeys(o);
   while (!until()) {
     const from = keys[Math.floor(random() * keys.length)]!;

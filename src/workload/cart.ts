@@ -32,10 +32,9 @@ export function cartWorkload(o: CartOptions): ChaosWorkload {
   return {
     name: 'cart',
     async setup(client) {
-      const r = await client.transact(
-        [...stocks.map((k) => op.put(k, o.stock.toString())), ...wallets.map((k) => op.put(k, o.wallet.toString()))],
-        { retries: 10 },
-      );
+      const r = await client.transact([...stocks.map((k) => op.put(k, o.stock.toString())), ...wallets.map((k) => op.put(k, o.wallet.toString()))], {
+        retries: 10,
+      });
       if (r.outcome !== 'COMMITTED') throw new Error(`cannot stock the shop: ${r.reason}`);
     },
     async step(client, process, random, history) {
@@ -69,46 +68,68 @@ export function cartWorkload(o: CartOptions): ChaosWorkload {
       const c = e.value as Checkout;
       return [stockKey(c.sku), walletKey(c.user), orderKey(e.txnId)];
     },
-    async check(client: DtxClient, history: History, committed): Promise<CheckResult[]> {
-      let negativeReads = 0;
-      for (const e of history.entries) {
-        if (e.f === 'read' && e.type === 'ok' && Object.values(e.value as Record<string, string>).some((v) => BigInt(v || '0') < 0n)) {
-          negativeReads++;
-        }
-      }
-      const checkouts = history.entries.filter((e) => e.f === 'checkout' && e.type === 'invoke');
-      const orderIds = checkouts.map((e) => e.txnId!);
-      const orders = new Map<string, boolean>();
-      for (let i = 0; i < orderIds.length; i += 500) {
-        const chunk = orderIds.slice(i, i + 500);
-        const rs = await client.read(chunk.map(orderKey), 10_000);
-        rs.forEach((r, j) => orders.set(chunk[j]!, r.found || r.value !== ''));
-      }
-      const mismatched = orderIds.filter((id) => orders.get(id) !== committed.has(id));
-      const stock = new Map(stocks.map((k) => [k, o.stock]));
-      const wallet = new Map(wallets.map((k) => [k, o.wallet]));
-      for (const e of checkouts) {
-        if (!orders.get(e.txnId!)) continue;
-        const c = e.value as Checkout;
-        stock.set(stockKey(c.sku), stock.get(stockKey(c.sku))! - BigInt(c.qty));
-        wallet.set(walletKey(c.user), wallet.get(walletKey(c.user))! - priceOf(c.sku) * BigInt(c.qty));
-      }
-      const final = await client.read([...stocks, ...wallets], 10_000);
-      const wrong = final.filter((r) => BigInt(r.value || '0') !== (stock.get(r.key) ?? wallet.get(r.key)));
-      const negativeFinal = final.filter((r) => BigInt(r.value || '0') < 0n).length;
-      return [
-        { name: 'cart: stock and wallets never below 0', ok: negativeReads === 0 && negativeFinal === 0, detail: `${negativeReads} reads, ${negativeFinal} final values negative` },
-        {
-          name: 'cart: an order exists iff its checkout committed',
-          ok: mismatched.length === 0,
-          detail: `${orderIds.length} checkouts, ${[...orders.values()].filter(Boolean).length} orders, ${mismatched.length} mismatched ${mismatched.slice(0, 3).join(' ')}`,
-        },
-        {
-          name: 'cart: stock and wallets = opening - orders',
-          ok: wrong.length === 0,
-          detail: `${wrong.length} keys differ ${wrong.slice(0, 3).map((r) => `${r.key}=${r.value}`).join(' ')}`,
-        },
-      ];
+    check(client, history, committed) {
+      return checkCart(o, stocks, wallets, client, history, committed);
     },
   };
+}
+
+/**
+ * The cart checks over the history and the healed cluster: nothing negative, an order for
+ * exactly the committed checkouts, final stock and wallets = opening - orders.
+ */
+async function checkCart(
+  o: CartOptions,
+  stocks: string[],
+  wallets: string[],
+  client: DtxClient,
+  history: History,
+  committed: ReadonlySet<string>,
+): Promise<CheckResult[]> {
+  let negativeReads = 0;
+  for (const e of history.entries) {
+    if (e.f === 'read' && e.type === 'ok' && Object.values(e.value as Record<string, string>).some((v) => BigInt(v || '0') < 0n)) {
+      negativeReads++;
+    }
+  }
+  const checkouts = history.entries.filter((e) => e.f === 'checkout' && e.type === 'invoke');
+  const orderIds = checkouts.map((e) => e.txnId!);
+  const orders = new Map<string, boolean>();
+  for (let i = 0; i < orderIds.length; i += 500) {
+    const chunk = orderIds.slice(i, i + 500);
+    const rs = await client.read(chunk.map(orderKey), 10_000);
+    rs.forEach((r, j) => orders.set(chunk[j]!, r.found || r.value !== ''));
+  }
+  const mismatched = orderIds.filter((id) => orders.get(id) !== committed.has(id));
+  const stock = new Map(stocks.map((k) => [k, o.stock]));
+  const wallet = new Map(wallets.map((k) => [k, o.wallet]));
+  for (const e of checkouts) {
+    if (!orders.get(e.txnId!)) continue;
+    const c = e.value as Checkout;
+    stock.set(stockKey(c.sku), stock.get(stockKey(c.sku))! - BigInt(c.qty));
+    wallet.set(walletKey(c.user), wallet.get(walletKey(c.user))! - priceOf(c.sku) * BigInt(c.qty));
+  }
+  const final = await client.read([...stocks, ...wallets], 10_000);
+  const wrong = final.filter((r) => BigInt(r.value || '0') !== (stock.get(r.key) ?? wallet.get(r.key)));
+  const negativeFinal = final.filter((r) => BigInt(r.value || '0') < 0n).length;
+  return [
+    {
+      name: 'cart: stock and wallets never below 0',
+      ok: negativeReads === 0 && negativeFinal === 0,
+      detail: `${negativeReads} reads, ${negativeFinal} final values negative`,
+    },
+    {
+      name: 'cart: an order exists iff its checkout committed',
+      ok: mismatched.length === 0,
+      detail: `${orderIds.length} checkouts, ${[...orders.values()].filter(Boolean).length} orders, ${mismatched.length} mismatched ${mismatched.slice(0, 3).join(' ')}`,
+    },
+    {
+      name: 'cart: stock and wallets = opening - orders',
+      ok: wrong.length === 0,
+      detail: `${wrong.length} keys differ ${wrong
+        .slice(0, 3)
+        .map((r) => `${r.key}=${r.value}`)
+        .join(' ')}`,
+    },
+  ];
 }

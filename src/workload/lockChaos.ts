@@ -1,11 +1,29 @@
 import { op, type DtxClient } from '../client/dtxClient.js';
 import { fenced, LockClient } from '../client/locks.js';
-import { recordTxn, type ChaosWorkload, type CheckResult } from './checks.js';
+import type { ChaosWorkload, CheckResult } from './checks.js';
 import type { History } from './history.js';
 
 interface LockWrite {
   lock: string;
   token: string;
+}
+
+const resource = (lock: string) => `lockres:${lock}`;
+
+/** One fenced put of the lock's resource, recorded in the history with the version it made (ok), refused (fail) or unknown (info). */
+async function fencedWrite(client: DtxClient, history: History, process: number, txnId: string, lock: string, token: bigint): Promise<void> {
+  const value: LockWrite = { lock, token: token.toString() };
+  history.add({ process, type: 'invoke', f: 'write', txnId, value });
+  try {
+    const r = await client.transact([fenced(op.put(resource(lock), `${token}:${process}`), lock, token)], {
+      txnId,
+      timeoutMs: 2000,
+    });
+    const type = r.outcome === 'COMMITTED' ? 'ok' : r.outcome === 'ABORTED' ? 'fail' : 'info';
+    history.add({ process, type, f: 'write', txnId, value: { ...value, version: r.results[0]?.version ?? 0 }, ...(r.reason ? { error: r.reason } : {}) });
+  } catch (err) {
+    history.add({ process, type: 'info', f: 'write', txnId, value, error: (err as Error).message });
+  }
 }
 
 /**
@@ -17,7 +35,6 @@ interface LockWrite {
  */
 export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload {
   const names = Array.from({ length: o.locks }, (_, i) => `res${i}`);
-  const resource = (lock: string) => `lockres:${lock}`;
   const lockClients = new Map<number, LockClient>();
   let seq = 0;
   return {
@@ -41,19 +58,7 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
       history.add({ process, type: 'ok', f: 'acquire', value: { lock, token: lease.token.toString() } });
       const writes = 1 + Math.floor(random() * 3);
       for (let i = 0; i < writes; i++) {
-        const txnId = `lock-${process}-${seq++}`;
-        const value: LockWrite = { lock, token: lease.token.toString() };
-        history.add({ process, type: 'invoke', f: 'write', txnId, value });
-        try {
-          const r = await client.transact([fenced(op.put(resource(lock), `${lease.token}:${process}`), lock, lease.token)], {
-            txnId,
-            timeoutMs: 2000,
-          });
-          const type = r.outcome === 'COMMITTED' ? 'ok' : r.outcome === 'ABORTED' ? 'fail' : 'info';
-          history.add({ process, type, f: 'write', txnId, value: { ...value, version: r.results[0]?.version ?? 0 }, ...(r.reason ? { error: r.reason } : {}) });
-        } catch (err) {
-          history.add({ process, type: 'info', f: 'write', txnId, value, error: (err as Error).message });
-        }
+        await fencedWrite(client, history, process, `lock-${process}-${seq++}`, lock, lease.token);
         await new Promise((res) => setTimeout(res, Math.floor(random() * 100)));
       }
       await lc.release(lease.leaseId).catch(() => false);
@@ -73,13 +78,21 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
         if (final[i]!.version !== applied) wrongCount.push(`${lock}: version ${final[i]!.version}, ${applied} committed writes`);
       });
       return [
-        { name: 'locks: no fencing token granted twice', ok: twice.length === 0, detail: `${granted} grants, ${twice.length} repeated ${twice.slice(0, 3).join(' ')}` },
+        {
+          name: 'locks: no fencing token granted twice',
+          ok: twice.length === 0,
+          detail: `${granted} grants, ${twice.length} repeated ${twice.slice(0, 3).join(' ')}`,
+        },
         {
           name: 'locks: the resource sees tokens in order (no overlapping holders)',
           ok: backwards.length === 0,
           detail: `${staleRefused} stale writes refused; ${backwards.length} out of order ${backwards.slice(0, 2).join('; ')}`,
         },
-        { name: 'locks: the resource holds exactly the committed writes', ok: wrongCount.length === 0, detail: wrongCount.slice(0, 3).join('; ') || 'versions match' },
+        {
+          name: 'locks: the resource holds exactly the committed writes',
+          ok: wrongCount.length === 0,
+          detail: wrongCount.slice(0, 3).join('; ') || 'versions match',
+        },
       ];
     },
   };

@@ -1,5 +1,5 @@
 import type { LocalCluster } from '../cluster/localCluster.js';
-import type { DurableView } from '../protocol/commitProtocol.js';
+import type { DurableView, Unjustified } from '../protocol/commitProtocol.js';
 import { DEFAULT_PROTOCOL, rulesOf } from '../protocol/protocols/index.js';
 import type { DecisionRecord } from '../protocol/records.js';
 import type { ProtocolName } from '../protocol/types.js';
@@ -8,6 +8,93 @@ import { NodeStore } from '../storage/nodeStore.js';
 import { PKEY } from '../storage/participantStore.js';
 import { decodeDecision, decodeParticipantOutcome, decodePrepare } from '../storage/recordCodec.js';
 import type { CheckResult } from './checks.js';
+
+interface ClusterLogs {
+  /** txn → participant → outcome */
+  outcomes: Map<string, Map<string, string>>;
+  prepared: string[];
+  /** `${participant}:${txn}` of every prepare record left */
+  preparedAt: Set<string>;
+  decisions: Map<string, DecisionRecord>;
+  unfinished: string[];
+}
+
+/** Every node's log, read from its stopped LevelDB. */
+async function readLogs(cluster: LocalCluster): Promise<ClusterLogs> {
+  const logs: ClusterLogs = { outcomes: new Map(), prepared: [], preparedAt: new Set(), decisions: new Map(), unfinished: [] };
+  for (const name of cluster.participantNames) {
+    const store = await NodeStore.openDir(cluster.node(name).spec.dataDir, { id: name, role: 'participant' });
+    try {
+      for (const { value } of await store.scanDecoded(PKEY.outcomePrefix, decodeParticipantOutcome)) {
+        if (!logs.outcomes.has(value.txn)) logs.outcomes.set(value.txn, new Map());
+        logs.outcomes.get(value.txn)!.set(name, value.outcome);
+      }
+      for (const { value } of await store.scanDecoded(PKEY.preparePrefix, decodePrepare)) {
+        logs.prepared.push(`${name}:${value.txn}`);
+        logs.preparedAt.add(`${name}:${value.txn}`);
+      }
+    } finally {
+      await store.close();
+    }
+  }
+  const coord = await NodeStore.openDir(cluster.node('c1').spec.dataDir, { id: 'c1', role: 'coordinator' });
+  try {
+    for (const { value } of await coord.scanDecoded(CKEY.decisionPrefix, decodeDecision)) logs.decisions.set(value.txn, value);
+    logs.unfinished = await coord.scanKeys(CKEY.unfinishedPrefix);
+  } finally {
+    await coord.close();
+  }
+  return logs;
+}
+
+/**
+ * A node asked about a transaction it never saw records ABORT for it (so that a late prepare is
+ * refused): for the workload's transactions, such records at non-participants are set aside.
+ */
+function setAsideNonParticipants(
+  outcomes: ClusterLogs['outcomes'],
+  participantsOf: ReadonlyMap<string, ReadonlySet<string>>,
+): { fences: number; strays: string[] } {
+  let fences = 0;
+  const strays: string[] = [];
+  for (const [txn, all] of outcomes) {
+    const mine = participantsOf.get(txn);
+    if (!mine) continue;
+    for (const [p, o] of all) {
+      if (mine.has(p)) continue;
+      all.delete(p);
+      if (o === 'ABORTED') fences++;
+      else strays.push(`${txn}@${p} (${o} on a node that was not a participant)`);
+    }
+    if (all.size === 0) outcomes.delete(txn);
+  }
+  return { fences, strays };
+}
+
+/** Split outcomes, commits against a coordinator ABORT, and commits the protocol's rule does not justify. */
+function judgeOutcomes(
+  outcomes: ClusterLogs['outcomes'],
+  decisions: ClusterLogs['decisions'],
+  unjustified: (txn: string) => Unjustified | null,
+): { split: string[]; contradicted: string[]; unauthorised: string[] } {
+  const split: string[] = [];
+  const contradicted: string[] = [];
+  const unauthorised: string[] = [];
+  for (const [txn, byParticipant] of outcomes) {
+    const kinds = new Set(byParticipant.values());
+    if (kinds.has('COMMITTED') && kinds.has('ABORTED')) split.push(`${txn} (${[...byParticipant].map(([p, o]) => `${p}:${o}`).join(' ')})`);
+    if (!kinds.has('COMMITTED')) continue;
+    const d = decisions.get(txn);
+    const committedOn = [...byParticipant].filter(([, o]) => o === 'COMMITTED').map(([p]) => p);
+    if (d?.outcome === 'ABORTED') {
+      contradicted.push(`${txn} (c1:ABORTED ${d.reason}; committed on ${committedOn.join(',')})`);
+      continue;
+    }
+    const why = unjustified(txn);
+    if (why) unauthorised.push(`${txn} (${why.missing})`);
+  }
+  return { split, contradicted, unauthorised };
+}
 
 /** The id of the atomicity check in every chaos report. */
 export const ATOMICITY = 'atomicity';
@@ -35,47 +122,9 @@ export async function checkLogs(
   participantsOf: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): Promise<CheckResult[]> {
   const rules = rulesOf(protocol);
-  const outcomes = new Map<string, Map<string, string>>(); // txn → participant → outcome
-  const prepared: string[] = [];
-  const preparedAt = new Set<string>(); // `${participant}:${txn}`
-  for (const name of cluster.participantNames) {
-    const store = await NodeStore.openDir(cluster.node(name).spec.dataDir, { id: name, role: 'participant' });
-    try {
-      for (const { value } of await store.scanDecoded(PKEY.outcomePrefix, decodeParticipantOutcome)) {
-        if (!outcomes.has(value.txn)) outcomes.set(value.txn, new Map());
-        outcomes.get(value.txn)!.set(name, value.outcome);
-      }
-      for (const { value } of await store.scanDecoded(PKEY.preparePrefix, decodePrepare)) {
-        prepared.push(`${name}:${value.txn}`);
-        preparedAt.add(`${name}:${value.txn}`);
-      }
-    } finally {
-      await store.close();
-    }
-  }
-  const coord = await NodeStore.openDir(cluster.node('c1').spec.dataDir, { id: 'c1', role: 'coordinator' });
-  const decisions = new Map<string, DecisionRecord>();
-  let unfinished: string[];
-  try {
-    for (const { value } of await coord.scanDecoded(CKEY.decisionPrefix, decodeDecision)) decisions.set(value.txn, value);
-    unfinished = await coord.scanKeys(CKEY.unfinishedPrefix);
-  } finally {
-    await coord.close();
-  }
+  const { outcomes, prepared, preparedAt, decisions, unfinished } = await readLogs(cluster);
 
-  let fences = 0;
-  const strays: string[] = [];
-  for (const [txn, all] of outcomes) {
-    const mine = participantsOf.get(txn);
-    if (!mine) continue;
-    for (const [p, o] of all) {
-      if (mine.has(p)) continue;
-      all.delete(p);
-      if (o === 'ABORTED') fences++;
-      else strays.push(`${txn}@${p} (${o} on a node that was not a participant)`);
-    }
-    if (all.size === 0) outcomes.delete(txn);
-  }
+  const { fences, strays } = setAsideNonParticipants(outcomes, participantsOf);
   const view: DurableView = {
     coordinatorDecision: (t) => decisions.get(t)?.outcome,
     committedAt: (t) => [...(outcomes.get(t) ?? [])].filter(([, o]) => o === 'COMMITTED').map(([p]) => p),
@@ -83,24 +132,8 @@ export async function checkLogs(
     // Memory, not logs: a backup's decision from a pre-commit shows as its commit record here.
     decidedFromPrecommit: () => false,
   };
-  const participantsOfTxn = (t: string): string[] =>
-    [...(participantsOf.get(t) ?? decisions.get(t)?.participants ?? outcomes.get(t)?.keys() ?? [])].sort();
-  const split: string[] = [];
-  const contradicted: string[] = [];
-  const unauthorised: string[] = [];
-  for (const [txn, byParticipant] of outcomes) {
-    const kinds = new Set(byParticipant.values());
-    if (kinds.has('COMMITTED') && kinds.has('ABORTED')) {
-      split.push(`${txn} (${[...byParticipant].map(([p, o]) => `${p}:${o}`).join(' ')})`);
-    }
-    const d = decisions.get(txn);
-    if (kinds.has('COMMITTED') && d?.outcome === 'ABORTED') {
-      contradicted.push(`${txn} (c1:ABORTED ${d.reason}; committed on ${[...byParticipant].filter(([, o]) => o === 'COMMITTED').map(([p]) => p).join(',')})`);
-    } else if (kinds.has('COMMITTED')) {
-      const why = rules.commitUnjustified(view, txn, participantsOfTxn(txn));
-      if (why) unauthorised.push(`${txn} (${why.missing})`);
-    }
-  }
+  const participantsOfTxn = (t: string): string[] => [...(participantsOf.get(t) ?? decisions.get(t)?.participants ?? outcomes.get(t)?.keys() ?? [])].sort();
+  const { split, contradicted, unauthorised } = judgeOutcomes(outcomes, decisions, (txn) => rules.commitUnjustified(view, txn, participantsOfTxn(txn)));
   const notApplied: string[] = [];
   for (const d of decisions.values()) {
     if (d.outcome !== 'COMMITTED' || d.readOnly) continue;

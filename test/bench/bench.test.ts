@@ -2,32 +2,34 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { LatencyHistogram } from '../../src/bench/histogram.js';
+import type { FloorReport } from '../../src/bench/floor.js';
+import { LatencyHistogram, type LatencySummary } from '../../src/bench/histogram.js';
 import { clockTick, cpuSecondsOf } from '../../src/bench/procCpu.js';
-import { channelTargets } from '../../src/bench/runBench.js';
+import { channelTargets, type BenchReport } from '../../src/bench/runBench.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
 const run = promisify(execFile);
 // The bench command on its own (the same command `dtx bench` registers), from the build.
 const BENCH = join(PACKAGE_ROOT, 'dist', 'bench', 'main.js');
 
-async function bench(args: string[]): Promise<Record<string, any>> {
+/** The command's JSON report: a BenchReport, or a FloorReport for `bench floor`. */
+async function bench<T = BenchReport>(args: string[]): Promise<T> {
   const { stdout } = await run(process.execPath, [BENCH, 'bench', ...args, '--json', '-', '--no-progress'], {
     timeout: 50_000,
     maxBuffer: 16 * 1024 * 1024,
   });
-  return JSON.parse(stdout) as Record<string, any>;
+  return JSON.parse(stdout) as T;
 }
 
 const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
 
-function expectSaneLatency(l: Record<string, number>): void {
+function expectSaneLatency(l: LatencySummary): void {
   expect(l.count).toBeGreaterThan(0);
   expect(l.p50).toBeGreaterThan(0);
-  expect(l.p50).toBeLessThanOrEqual(l.p90!);
-  expect(l.p90).toBeLessThanOrEqual(l.p99!);
-  expect(l.p99).toBeLessThanOrEqual(l.p999!);
-  expect(l.p999).toBeLessThanOrEqual(l.max! * 1.001);
+  expect(l.p50).toBeLessThanOrEqual(l.p90);
+  expect(l.p90).toBeLessThanOrEqual(l.p99);
+  expect(l.p99).toBeLessThanOrEqual(l.p999);
+  expect(l.p999).toBeLessThanOrEqual(l.max * 1.001);
 }
 
 describe('bench building blocks', () => {
@@ -38,7 +40,7 @@ describe('bench building blocks', () => {
     expect(s.count).toBe(1000);
     expect(Math.abs(s.p50 - 500) / 500).toBeLessThan(0.002);
     expect(Math.abs(s.p99 - 990) / 990).toBeLessThan(0.002);
-    expectSaneLatency(s as unknown as Record<string, number>);
+    expectSaneLatency(s);
     expect(new LatencyHistogram().summary().p50).toBe(0);
   });
 
@@ -60,18 +62,35 @@ describe('bench building blocks', () => {
 
 describe('dtx bench on a real cluster', () => {
   it('floor: a round trip, a sync write and the commit-path floors, all positive', async () => {
-    const f = await bench(['floor', '--samples', '50', '--writes', '30']);
+    const f = await bench<FloorReport>(['floor', '--samples', '50', '--writes', '30']);
     expect(positive(f.grpcRoundTripMs.p50)).toBe(true);
     expect(positive(f.syncWriteMs.p50)).toBe(true);
     expectSaneLatency(f.grpcRoundTripMs);
-    const twoPc = f.commitPathFloorMs['2pc'];
+    const twoPc = f.commitPathFloorMs['2pc']!;
     expect(twoPc.roundTrips).toBe(2);
     expect(twoPc.forcedWrites).toBe(2);
     expect(twoPc.ms).toBeCloseTo(2 * f.grpcRoundTripMs.p50 + 2 * f.syncWriteMs.p50, 2);
   });
 
   it('bank at concurrency 1: throughput, aborts, percentiles, CPU per txn, and the floor ratio in one JSON', async () => {
-    const r = await bench(['--workload', 'bank', '--concurrency', '1', '--duration', '2s', '--warmup', '300ms', '--warmup-txns', '150', '--accounts', '200', '--samples', '50', '--writes', '30']);
+    const r = await bench([
+      '--workload',
+      'bank',
+      '--concurrency',
+      '1',
+      '--duration',
+      '2s',
+      '--warmup',
+      '300ms',
+      '--warmup-txns',
+      '150',
+      '--accounts',
+      '200',
+      '--samples',
+      '50',
+      '--writes',
+      '30',
+    ]);
     expect(r.config).toMatchObject({ workload: 'bank', protocol: '2pc', participants: 3, concurrency: 1, warmupTxns: 150 });
     // 150 transfers one at a time take longer than the 300 ms asked: the warmup waited for them.
     expect(r.config.warmupMs).toBeGreaterThan(300);
@@ -87,18 +106,46 @@ describe('dtx bench on a real cluster', () => {
     expect(positive(x.cpu.totalSeconds)).toBe(true);
     expect(positive(x.cpu.secondsPerCommitted)).toBe(true);
     expect(x.unfinishedLoops).toBe(0);
-    expect(positive(r.floor.commitPathFloorMs['2pc'].ms)).toBe(true);
-    expect(r.floorRatio.ratio).toBeCloseTo(x.latencyMs.p50 / r.floorRatio.floorMs, 2);
+    expect(positive(r.floor!.commitPathFloorMs['2pc']!.ms)).toBe(true);
+    expect(r.floorRatio!.ratio).toBeCloseTo(x.latencyMs.p50 / r.floorRatio!.floorMs, 2);
   });
 
   it('kv and cart with several loops over several client channels', async () => {
-    const kv = await bench(['--workload', 'kv', '--concurrency', '40', '--loops-per-client', '16', '--duration', '2s', '--warmup', '300ms', '--warmup-txns', '0', '--accounts', '100']);
+    const kv = await bench([
+      '--workload',
+      'kv',
+      '--concurrency',
+      '40',
+      '--loops-per-client',
+      '16',
+      '--duration',
+      '2s',
+      '--warmup',
+      '300ms',
+      '--warmup-txns',
+      '0',
+      '--accounts',
+      '100',
+    ]);
     expect(kv.config.clients).toBe(3);
     expect(kv.results.committed).toBeGreaterThan(0);
     expect(Object.keys(kv.results.committedByKind).sort()).toEqual(['get', 'put']);
     expectSaneLatency(kv.results.latencyMs);
     expect(kv.floor).toBeUndefined();
-    const cart = await bench(['--workload', 'cart', '--concurrency', '8', '--duration', '2s', '--warmup', '300ms', '--warmup-txns', '0', '--contention', 'high']);
+    const cart = await bench([
+      '--workload',
+      'cart',
+      '--concurrency',
+      '8',
+      '--duration',
+      '2s',
+      '--warmup',
+      '300ms',
+      '--warmup-txns',
+      '0',
+      '--contention',
+      'high',
+    ]);
     expect(cart.results.committedByKind.checkout).toBeGreaterThan(0);
     expectSaneLatency(cart.results.latencyMs);
     expect(cart.results.unfinishedLoops).toBe(0);

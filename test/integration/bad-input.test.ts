@@ -49,17 +49,18 @@ describe('bad input', () => {
   const status = (code: grpc.status, details: RegExp) => expect.objectContaining({ code, details: expect.stringMatching(details) });
 
   it('empty key → INVALID_ARGUMENT naming the op', async () => {
-    await expect(transactRaw([{ key: 'bal:a', add: { delta: '-5' } }, { key: '', put: { value: 'x' } }])).rejects.toEqual(
-      status(grpc.status.INVALID_ARGUMENT, /op 1: empty key/),
-    );
+    await expect(
+      transactRaw([
+        { key: 'bal:a', add: { delta: '-5' } },
+        { key: '', put: { value: 'x' } },
+      ]),
+    ).rejects.toEqual(status(grpc.status.INVALID_ARGUMENT, /op 1: empty key/));
     await unchanged();
   });
 
   it('unknown or missing op → INVALID_ARGUMENT', async () => {
     await expect(transactRaw([{ key: 'bal:a' }])).rejects.toEqual(status(grpc.status.INVALID_ARGUMENT, /unknown or missing op/));
-    await expect(transactRaw([{ key: 'bal:a', check: {} }])).rejects.toEqual(
-      status(grpc.status.INVALID_ARGUMENT, /check needs one of/),
-    );
+    await expect(transactRaw([{ key: 'bal:a', check: {} }])).rejects.toEqual(status(grpc.status.INVALID_ARGUMENT, /check needs one of/));
     await unchanged();
   });
 
@@ -102,9 +103,7 @@ describe('bad input', () => {
   });
 
   it('bad transaction ids, reads and lookups → INVALID_ARGUMENT; reused id → FAILED_PRECONDITION', async () => {
-    await expect(transactRaw([{ key: 'x', put: { value: 'v' } }], { txnId: 'has space' })).rejects.toEqual(
-      status(grpc.status.INVALID_ARGUMENT, /txn_id/),
-    );
+    await expect(transactRaw([{ key: 'x', put: { value: 'v' } }], { txnId: 'has space' })).rejects.toEqual(status(grpc.status.INVALID_ARGUMENT, /txn_id/));
     await expect(client.read([])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(client.getTransaction('')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect((await client.transact([op.put('reuse', '1')], { txnId: 'reuse-1' })).outcome).toBe('COMMITTED');

@@ -117,11 +117,13 @@ describe('bank transfers across participants', () => {
     }
     // Atomicity, read off each participant: a transfer is committed on both of its shards or on neither.
     for (const a of attempts.filter((x, i) => x.result === 'committed' || i % 5 === 0)) {
-      const states = await Promise.all(
-        [a.from, a.to].map((k) => txnState(cluster.node(ownerOf(k, cluster.participantNames)).address, a.txnId)),
-      );
+      const states = await Promise.all([a.from, a.to].map((k) => txnState(cluster.node(ownerOf(k, cluster.participantNames)).address, a.txnId)));
       if (a.result === 'committed') expect(states, a.txnId).toEqual(['TXN_COMMITTED', 'TXN_COMMITTED']);
-      else expect(states.filter((s) => s === 'TXN_COMMITTED'), a.txnId).toEqual([]);
+      else
+        expect(
+          states.filter((s) => s === 'TXN_COMMITTED'),
+          a.txnId,
+        ).toEqual([]);
     }
     // Final state = opening balances + exactly the committed transfers.
     const expected = new Map(keys.map((k) => [k, bank.initial]));

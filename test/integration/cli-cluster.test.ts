@@ -105,7 +105,16 @@ describe('dtx cluster up', () => {
     const reflectionProto = join(dirname(require.resolve('@grpc/reflection')), '..', 'proto', 'grpc', 'reflection', 'v1', 'reflection.proto');
     const def = protoLoader.loadSync(reflectionProto, { keepCase: true });
     const pkg = grpc.loadPackageDefinition(def) as unknown as {
-      grpc: { reflection: { v1: { ServerReflection: new (a: string, c: grpc.ChannelCredentials) => grpc.Client & Record<string, () => grpc.ClientDuplexStream<object, { list_services_response?: { service: { name: string }[] } }>> } } };
+      grpc: {
+        reflection: {
+          v1: {
+            ServerReflection: new (
+              a: string,
+              c: grpc.ChannelCredentials,
+            ) => grpc.Client & Record<string, () => grpc.ClientDuplexStream<object, { list_services_response?: { service: { name: string }[] } }>>;
+          };
+        };
+      };
     };
     const expected: Record<number, string> = { [base]: 'dtx.v1.Coordinator', [base + 1]: 'dtx.v1.Participant' };
     for (const port of [base, base + 1]) {
@@ -123,7 +132,7 @@ describe('dtx cluster up', () => {
       client.close();
       const other = port === base ? 'dtx.v1.Participant' : 'dtx.v1.Coordinator';
       expect(names).not.toContain(other);
-      expect(names, names.join(",")).toEqual(expect.arrayContaining([expected[port]!, "dtx.v1.Admin", "grpc.health.v1.Health"]));
+      expect(names, names.join(',')).toEqual(expect.arrayContaining([expected[port]!, 'dtx.v1.Admin', 'grpc.health.v1.Health']));
     }
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);

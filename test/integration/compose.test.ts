@@ -139,7 +139,10 @@ describe('docker-compose.yml and Dockerfile', () => {
     const used: string[] = [];
     for (const s of serviceNames) {
       const mounts = volumeMounts(s);
-      expect(mounts.map((m) => m.target), s).toEqual(['/data']);
+      expect(
+        mounts.map((m) => m.target),
+        s,
+      ).toEqual(['/data']);
       expect(declared, `${s}'s volume ${mounts[0]!.source} is not a declared named volume`).toContain(mounts[0]!.source);
       used.push(mounts[0]!.source);
     }
@@ -163,7 +166,9 @@ describe('docker-compose.yml and Dockerfile', () => {
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/^RUN npm run build\b/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", ?"bin\/dtx\.js"\]$/m);
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const p of ['node_modules', 'dist', '.git']) expect(ignored).toContain(p);
   });
 });
@@ -298,7 +303,7 @@ describe('docker-compose.yml services run as local processes', () => {
 
   // A failing beforeAll only marks the tests skipped (and test/summary-reporter.ts counts
   // skipped, not failed), so a setup error is kept and rethrown by every test instead.
-  let setupError: unknown;
+  let setupError: Error | undefined;
   const ready = (): DtxClient => {
     if (setupError) throw setupError;
     if (!client) throw new Error('the services are not running');
@@ -312,11 +317,15 @@ describe('docker-compose.yml services run as local processes', () => {
       for (const s of serviceNames) for (const m of volumeMounts(s)) mkdirSync(join(root, 'volumes', m.source), { recursive: true });
       const ports = await freePorts(serviceNames.length);
       serviceNames.forEach((s, i) => portMap.set(`${s}:${listenPort(s)}`, ports[i]!));
-      for (const s of serviceNames) args.set(s, commandOf(s).map((a) => rewrite(s, a)));
+      for (const s of serviceNames)
+        args.set(
+          s,
+          commandOf(s).map((a) => rewrite(s, a)),
+        );
       await startAll();
       client = new DtxClient(localAddress('c1', listenPort('c1')));
     } catch (err) {
-      setupError = err;
+      setupError = err instanceof Error ? err : new Error(String(err));
       await cleanup();
     }
   }, 90_000);
@@ -339,9 +348,7 @@ describe('docker-compose.yml services run as local processes', () => {
     const status = await ready().status();
     expect(status.nodeId).toBe('c1');
     expect(status.role).toBe('coordinator');
-    expect(status.peers.map((p) => [p.id, p.address]).sort()).toEqual(
-      ['p1', 'p2', 'p3'].map((p) => [p, localAddress(p, listenPort(p))]),
-    );
+    expect(status.peers.map((p) => [p.id, p.address]).sort()).toEqual(['p1', 'p2', 'p3'].map((p) => [p, localAddress(p, listenPort(p))]));
   });
 
   const participants = ['p1', 'p2', 'p3'];

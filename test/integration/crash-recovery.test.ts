@@ -46,9 +46,10 @@ describe('crash recovery (kill -9 at protocol steps)', () => {
     await waitFor(`${victim} to die at the failpoint`, () => cluster.node(victim).state === 'stopped');
 
     await cluster.restart(victim);
-    await waitFor('the transfer to be applied on every participant', async () =>
-      (await txnState(ownerAddress(cluster, a), txnId)) === 'TXN_COMMITTED' &&
-      (await txnState(ownerAddress(cluster, b), txnId)) === 'TXN_COMMITTED',
+    await waitFor(
+      'the transfer to be applied on every participant',
+      async () =>
+        (await txnState(ownerAddress(cluster, a), txnId)) === 'TXN_COMMITTED' && (await txnState(ownerAddress(cluster, b), txnId)) === 'TXN_COMMITTED',
     );
     expect(await balances([a, b])).toEqual([70n, 130n]);
     await waitFor('no lock or in-doubt transaction left', () => quiescent(cluster));
@@ -69,9 +70,10 @@ describe('crash recovery (kill -9 at protocol steps)', () => {
       return g.outcome === 'COMMITTED' ? g : null;
     });
     expect(outcome.participants.length).toBe(2);
-    await waitFor('the commit to reach both participants', async () =>
-      (await txnState(ownerAddress(cluster, a), txnId)) === 'TXN_COMMITTED' &&
-      (await txnState(ownerAddress(cluster, b), txnId)) === 'TXN_COMMITTED',
+    await waitFor(
+      'the commit to reach both participants',
+      async () =>
+        (await txnState(ownerAddress(cluster, a), txnId)) === 'TXN_COMMITTED' && (await txnState(ownerAddress(cluster, b), txnId)) === 'TXN_COMMITTED',
     );
     expect(await balances([a, b])).toEqual([30n, 70n]);
     await waitFor('quiescence', () => quiescent(cluster));
@@ -88,9 +90,9 @@ describe('crash recovery (kill -9 at protocol steps)', () => {
     expect(await txnState(ownerAddress(cluster, b), txnId)).toBe('TXN_PREPARED');
 
     await cluster.restart('c1');
-    await waitFor('participants to learn the presumed abort', async () =>
-      (await txnState(ownerAddress(cluster, a), txnId)) === 'TXN_ABORTED' &&
-      (await txnState(ownerAddress(cluster, b), txnId)) === 'TXN_ABORTED',
+    await waitFor(
+      'participants to learn the presumed abort',
+      async () => (await txnState(ownerAddress(cluster, a), txnId)) === 'TXN_ABORTED' && (await txnState(ownerAddress(cluster, b), txnId)) === 'TXN_ABORTED',
     );
     const g = await client.getTransaction(txnId);
     expect(g.outcome).toBe('ABORTED');

@@ -119,7 +119,7 @@ describe('distributed locks (leases + fencing tokens)', () => {
       const t1 = BigInt(acquired['token'] as string);
 
       holder.kill('SIGSTOP'); // a long GC pause: keep-alives stop
-      await waitFor('the paused holder\'s lease to expire', async () => !(await locks.describe(lock)).held, { timeoutMs: 10_000 });
+      await waitFor("the paused holder's lease to expire", async () => !(await locks.describe(lock)).held, { timeoutMs: 10_000 });
       const lease2 = await locks.acquire(lock, { ttlMs: 10_000, waitMs: 5000, owner: 'second' });
       expect(lease2.token > t1).toBe(true);
       const w2 = await client.transact([fenced(op.put(key, `second-${lease2.token}`), lock, lease2.token)]);
@@ -213,8 +213,18 @@ describe('distributed locks (leases + fencing tokens)', () => {
 
   it('dtx lock run: exports the token, passes the exit code, refuses a busy lock, and stops the command when the lease is lost', async () => {
     const c = ['-c', cluster.coordinatorAddress];
-    const r = await runCli(['lock', 'run', 'cli-lock', '--ttl', '2s', ...c, '--', process.execPath, '-e',
-      'process.stdout.write(process.env.DTX_LOCK_NAME + " " + process.env.DTX_LOCK_TOKEN); process.exit(7)']);
+    const r = await runCli([
+      'lock',
+      'run',
+      'cli-lock',
+      '--ttl',
+      '2s',
+      ...c,
+      '--',
+      process.execPath,
+      '-e',
+      'process.stdout.write(process.env.DTX_LOCK_NAME + " " + process.env.DTX_LOCK_TOKEN); process.exit(7)',
+    ]);
     expect(r.code, r.stderr).toBe(7);
     expect(r.stdout).toMatch(/^cli-lock [0-9]+$/);
 

@@ -38,10 +38,22 @@ describe('commit protocols under a coordinator crash and a partition', () => {
   async function runSchedule(protocol: ProtocolName) {
     const keys = keysOnDistinctParticipants(`${protocol}-part-`, cluster.participantNames, 3);
     const [a, b, c] = keys.map((k) => ownerOf(k, cluster.participantNames)) as [string, string, string];
-    expect((await client.transact(keys.map((k) => op.put(k, '0')), { protocol: '2pc' })).outcome).toBe('COMMITTED');
+    expect(
+      (
+        await client.transact(
+          keys.map((k) => op.put(k, '0')),
+          { protocol: '2pc' },
+        )
+      ).outcome,
+    ).toBe('COMMITTED');
     await cluster.setNetworkFaults([link('c1', b, { delayMs: 2000 }), link('c1', c, { delayMs: 2000 })]);
     const txnId = `${protocol}-split-${Date.now()}`;
-    const call = client.transact(keys.map((k) => op.put(k, 'written')), { txnId, protocol, timeoutMs: 10_000 }).catch((e: Error) => e);
+    const call = client
+      .transact(
+        keys.map((k) => op.put(k, 'written')),
+        { txnId, protocol, timeoutMs: 10_000 },
+      )
+      .catch((e: Error) => e);
     const leftPrepared = await waitFor(`${a} to move past PREPARED`, async () => {
       const s = await txnState(addr(a), txnId);
       return s === 'TXN_PRECOMMITTED' || s === 'TXN_COMMITTED' ? s : null;
@@ -78,7 +90,7 @@ describe('commit protocols under a coordinator crash and a partition', () => {
 
   for (const protocol of ['nb', '2pc'] as const) {
     it(`${protocol}: B and C stay blocked while A's log is unreachable, then commit with A — atomicity holds`, async () => {
-      const { txnId, keys, a, b, c, leftPrepared } = await runSchedule(protocol);
+      const { txnId, keys, b, c, leftPrepared } = await runSchedule(protocol);
       expect(leftPrepared).toBe('TXN_COMMITTED');
       // Both B and C run their termination (the coordinator is dead) and cannot settle it.
       await waitFor(
@@ -89,11 +101,9 @@ describe('commit protocols under a coordinator crash and a partition', () => {
       expect(await Promise.all([b, c].map((n) => txnState(addr(n), txnId)))).toEqual(['TXN_PREPARED', 'TXN_PREPARED']);
       // Heal only the partition: A's log answers, and B and C commit without the coordinator.
       await cluster.setNetworkFaults([]);
-      await waitFor(
-        'B and C to commit',
-        async () => (await Promise.all([b, c].map((n) => txnState(addr(n), txnId)))).every((s) => s === 'TXN_COMMITTED'),
-        { timeoutMs: 30_000 },
-      );
+      await waitFor('B and C to commit', async () => (await Promise.all([b, c].map((n) => txnState(addr(n), txnId)))).every((s) => s === 'TXN_COMMITTED'), {
+        timeoutMs: 30_000,
+      });
       await heal();
       expect((await client.read(keys)).map((r) => r.value)).toEqual(['written', 'written', 'written']);
       await waitFor('quiescence', () => quiescent(cluster), { timeoutMs: 20_000 });
@@ -132,7 +142,12 @@ describe('a coordinator that dies after the votes, before anyone hears the decis
       const owners = keys.map((key) => ownerOf(key, cluster.participantNames));
       await setFailpoint(cluster.coordinatorAddress, k.failpoint, 'kill');
       const txnId = `${k.protocol}-orphan-${Date.now()}`;
-      const r = await client.transact(keys.map((key) => op.put(key, 'v')), { txnId, protocol: k.protocol }).catch((e: Error) => e);
+      const r = await client
+        .transact(
+          keys.map((key) => op.put(key, 'v')),
+          { txnId, protocol: k.protocol },
+        )
+        .catch((e: Error) => e);
       expect(r).toBeInstanceOf(Error);
       await waitFor('the coordinator to die', () => cluster.node('c1').state === 'stopped');
       // Every participant asks the dead coordinator, then its peers.

@@ -33,7 +33,10 @@ function probePython(): { ok: true } | { ok: false; why: string } {
   if (!existsSync(PYTHON)) return { ok: false, why: `${PYTHON} does not exist` };
   const r = spawnSync(PYTHON, ['-c', 'import grpc, grpc_tools.protoc, google.protobuf'], { encoding: 'utf8', timeout: 20_000 });
   if (r.status === 0) return { ok: true };
-  return { ok: false, why: `${PYTHON} cannot import grpc/grpc_tools/protobuf (apt install python3-grpcio python3-grpc-tools python3-protobuf): ${(r.stderr || String(r.error ?? '')).trim()}` };
+  return {
+    ok: false,
+    why: `${PYTHON} cannot import grpc/grpc_tools/protobuf (apt install python3-grpcio python3-grpc-tools python3-protobuf): ${(r.stderr || String(r.error ?? '')).trim()}`,
+  };
 }
 
 function probeProtoc(): { ok: true } | { ok: false; why: string } {
@@ -91,11 +94,17 @@ async function retryConflicts<T>(what: string, fn: (attempt: number) => Promise<
     }
     await new Promise((r) => setTimeout(r, Math.min(20 * attempt, 200)));
   }
-  throw new Error(`${what}: still conflicting after bounded retries (last: ${JSON.stringify(last, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))})`);
+  throw new Error(
+    `${what}: still conflicting after bounded retries (last: ${JSON.stringify(last, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))})`,
+  );
 }
 
 const readBoth = (client: DtxClient, keys: string[]) =>
-  retryConflicts<OpResult[]>('read', () => client.read(keys), () => false);
+  retryConflicts<OpResult[]>(
+    'read',
+    () => client.read(keys),
+    () => false,
+  );
 
 describe.skipIf(skipProtoc)('protoc (protobuf-compiler) compiles the contracts', () => {
   it('is installed', () => {
@@ -145,7 +154,7 @@ describe.skipIf(skipPython)('a Python client generated from proto/', () => {
 
   // A failing beforeAll only marks the tests skipped (and test/summary-reporter.ts counts
   // skipped, not failed), so setup errors are kept and rethrown by every test instead.
-  let setupError: unknown;
+  let setupError: Error | undefined;
   const ready = (): DemoOutput => {
     if (!python.ok) throw new Error(python.why);
     if (setupError) throw setupError;
@@ -158,16 +167,16 @@ describe.skipIf(skipPython)('a Python client generated from proto/', () => {
     if (!python.ok) return; // every test fails on it (this suite only runs without grpc in CI)
     try {
       stubsDir = mkdtempSync(join(tmpdir(), 'dtx-pystubs-'));
-      const gen = await run(
-        PYTHON,
-        ['-m', 'grpc_tools.protoc', '-I', 'proto', `--python_out=${stubsDir}`, `--grpc_python_out=${stubsDir}`, ...PROTO_FILES],
-        { timeoutMs: 60_000 },
-      );
+      const gen = await run(PYTHON, ['-m', 'grpc_tools.protoc', '-I', 'proto', `--python_out=${stubsDir}`, `--grpc_python_out=${stubsDir}`, ...PROTO_FILES], {
+        timeoutMs: 60_000,
+      });
       if (gen.code !== 0) throw new Error(describeRun('grpc_tools.protoc', gen));
       cluster = await LocalCluster.start({ participants: PARTICIPANTS.length });
       expect(cluster.participantNames.sort()).toEqual(PARTICIPANTS);
       client = new DtxClient(cluster.coordinatorAddress);
 
+      // The flags and their values in pairs, one pair a line.
+      // prettier-ignore
       demoRun = await run(
         PYTHON,
         [
@@ -188,7 +197,7 @@ describe.skipIf(skipPython)('a Python client generated from proto/', () => {
         demo = undefined;
       }
     } catch (err) {
-      setupError = err;
+      setupError = err instanceof Error ? err : new Error(String(err));
     }
   }, 150_000);
 

@@ -63,7 +63,6 @@ describe('core bug: a read-only branch told both outcomes crashes the participan
     p.step({ type: 'decision', replyTo: 2, txn: 't1', outcome: 'COMMITTED' }, 10);
     expect(() => p.step({ type: 'decision', replyTo: 3, txn: 't1', outcome: 'ABORTED' }, 500)).not.toThrow();
   });
-
 });
 
 /**
@@ -125,8 +124,6 @@ describe('core bug: an id answered ABORTED can commit after a coordinator restar
     expect(again.filter((e) => e.type === 'send')).toEqual([]);
     expect(again).toContainEqual(expect.objectContaining({ type: 'reply', reply: expect.objectContaining({ outcome: 'ABORTED' }) }));
   });
-
-
 });
 
 /*
@@ -181,7 +178,6 @@ function prepareMsg(txn: string, ops: TxnOp[], protocol: ProtocolName, participa
   };
 }
 
-
 const twoBranchOps: TxnOp[] = [
   { type: 'get', key: twoKeys.p1 },
   { type: 'get', key: twoKeys.p2 },
@@ -203,7 +199,14 @@ describe('core bug A: COMMITTED is answered without the op results', () => {
   it('nb: a YES found by termination (its vote reply was lost) brings its results', async () => {
     const c = new CoordinatorCore('c1', coordinatorCfg(['p1', 'p2']));
     c.step({ type: 'recover', pending: [] }, 0);
-    c.step({ type: 'transact', replyTo: 1, msg: { txn: 'n1', clientId: false, ops: twoBranchOps, age: { ms: 0, id: 'n1' }, timeoutMs: 1000, digest: 'd', protocol: 'nb' } }, 1);
+    c.step(
+      {
+        type: 'transact',
+        replyTo: 1,
+        msg: { txn: 'n1', clientId: false, ops: twoBranchOps, age: { ms: 0, id: 'n1' }, timeoutMs: 1000, digest: 'd', protocol: 'nb' },
+      },
+      1,
+    );
     c.step({ type: 'vote', txn: 'n1', from: 'p1', vote: { kind: 'YES', results: [{ key: twoKeys.p1, found: true, value: '5', version: 1 }] } }, 5);
     // p2's vote reply was lost: the prepare call failed; nb asks p2's log, which holds YES.
     c.step({ type: 'vote', txn: 'n1', from: 'p2', vote: { kind: 'NO', reason: 'DEADLINE_EXCEEDED', code: 'UNAVAILABLE_PARTICIPANT' } }, 1000);
@@ -224,12 +227,22 @@ describe('core bug A: COMMITTED is answered without the op results', () => {
   it('nb: a retried id that its participants committed (the coordinator restarted) is answered with its results', async () => {
     const c = new CoordinatorCore('c1', coordinatorCfg(['p1', 'p2']));
     c.step({ type: 'recover', pending: [] }, 0);
-    c.step({ type: 'transact', replyTo: 1, msg: { txn: 'n2', clientId: true, ops: twoBranchOps, age: { ms: 0, id: 'n2' }, timeoutMs: 1000, digest: 'd', protocol: 'nb' } }, 1);
+    c.step(
+      {
+        type: 'transact',
+        replyTo: 1,
+        msg: { txn: 'n2', clientId: true, ops: twoBranchOps, age: { ms: 0, id: 'n2' }, timeoutMs: 1000, digest: 'd', protocol: 'nb' },
+      },
+      1,
+    );
     const probed = c.step({ type: 'lookupDone', txn: 'n2', record: null }, 2);
     expect(probed.filter((e) => e.type === 'send').length).toBe(2);
     // Both participants committed n2 and answer from their outcome records, which hold their results.
     let effs: CoordinatorEffect[] = [];
-    for (const [p, key] of [['p1', twoKeys.p1], ['p2', twoKeys.p2]] as const) {
+    for (const [p, key] of [
+      ['p1', twoKeys.p1],
+      ['p2', twoKeys.p2],
+    ] as const) {
       const results = [{ key, found: true, value: '5', version: 1 }];
       effs = c.step({ type: 'txnState', txn: 'n2', from: p, answer: { state: 'COMMITTED', protocol: null, participants: [], results } }, 3);
     }
@@ -245,15 +258,30 @@ describe('core bug A: COMMITTED is answered without the op results', () => {
     c.step({ type: 'lookupDone', txn: 'n3', record: null }, 2);
     // Both logs hold YES: nb committed it. Their answers carry their results.
     let effs: CoordinatorEffect[] = [];
-    for (const [p, key] of [['p1', twoKeys.p1], ['p2', twoKeys.p2]] as const) {
-      const answer = { state: 'PREPARED' as const, protocol: 'nb' as const, participants: ['p1', 'p2'], results: [{ key, found: true, value: '5', version: 1 }] };
+    for (const [p, key] of [
+      ['p1', twoKeys.p1],
+      ['p2', twoKeys.p2],
+    ] as const) {
+      const answer = {
+        state: 'PREPARED' as const,
+        protocol: 'nb' as const,
+        participants: ['p1', 'p2'],
+        results: [{ key, found: true, value: '5', version: 1 }],
+      };
       effs = c.step({ type: 'txnState', txn: 'n3', from: p, answer }, 3);
     }
     expect(outcomeReplies(effs).map((r) => r.outcome)).toEqual(['COMMITTED']);
     // The client retries with Transact. Whatever the coordinator does to answer it (from memory,
     // or after looking it up and asking the participants again, who say COMMITTED with their
     // results), a COMMITTED answer carries one result per op.
-    let step = c.step({ type: 'transact', replyTo: 2, msg: { txn: 'n3', clientId: true, ops: twoBranchOps, age: { ms: 0, id: 'n3' }, timeoutMs: 1000, digest: 'd', protocol: 'nb' } }, 4);
+    let step = c.step(
+      {
+        type: 'transact',
+        replyTo: 2,
+        msg: { txn: 'n3', clientId: true, ops: twoBranchOps, age: { ms: 0, id: 'n3' }, timeoutMs: 1000, digest: 'd', protocol: 'nb' },
+      },
+      4,
+    );
     let reply = outcomeReplies(step)[0];
     for (let round = 0; !reply && round < 5; round++) {
       const next: CoordinatorEffect[] = [];
@@ -321,7 +349,6 @@ describe('core bug B: the resolution of an unknown id counts the ABORTED of node
     expect(abortedTombstone(effs), 'p3 may have committed x1 on its own').toBe(false);
     expect(outcomeReplies(effs).map((r) => r.outcome)).not.toContain('ABORTED');
   });
-
 });
 
 /**
@@ -381,8 +408,7 @@ describe('core bug D: 3pc PreCommit refused by a participant that committed the 
  * → NO(UNAVAILABLE_PARTICIPANT) → ABORTED forced and told, while a backup had committed it
  * everywhere. Fixed in 28d1cfc (a retried 3pc/nb id is probed first).
  */
-describe('core bug E: a restarted 3pc coordinator re-runs a client id that a backup already committed, and aborts it', () => {
-});
+// E: test/sim/scenarios/3pc-retried-id-backup-committed.scenario reproduces it end to end.
 
 const singleParticipant3pc: PrepareRecord = {
   txn: 't1',
@@ -441,5 +467,4 @@ describe('core bug G: a recovered 3pc participant aborts while its coordinator (
     const effs = p.step({ type: 'peerState', txn: 't1', from: 'p2', state: 'PREPARED' }, 20);
     expect(abortPersisted(effs, 't1'), 'aborted although the coordinator may have forced COMMIT while both were down').toBe(false);
   });
-
 });

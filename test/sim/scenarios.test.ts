@@ -12,7 +12,9 @@ import { isPlantedBug } from '../../src/runtime/plantedBugs.js';
 import { runScenario, type ScenarioResult } from '../../src/sim/scenario.js';
 
 const dir = join(import.meta.dirname, 'scenarios');
-const files = readdirSync(dir).filter((f) => f.endsWith('.scenario')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.scenario'))
+  .sort();
 
 const story = (r: ScenarioResult): string => `${r.failure}\n${r.sim.trace.slice(-80).join('\n')}`;
 

@@ -46,7 +46,14 @@ describe('3pc with crashes only', () => {
   });
 
   it('planted bugs are caught: a reply before the forced decision; a vote before its prepare is durable', async () => {
-    const reply = await runSeeds({ from: 1, count: 30, protocol: '3pc', nemesis: CRASH_ONLY, bug: 'coordinator.replyBeforeDecisionDurable', stopOnFailure: true });
+    const reply = await runSeeds({
+      from: 1,
+      count: 30,
+      protocol: '3pc',
+      nemesis: CRASH_ONLY,
+      bug: 'coordinator.replyBeforeDecisionDurable',
+      stopOnFailure: true,
+    });
     expect(reply.failures.map((f) => f.invariant)).toEqual(['reply-before-durable']);
     const vote = await runSeeds({ from: 1, count: 30, protocol: '3pc', nemesis: CRASH_ONLY, bug: 'participant.voteBeforeSync', stopOnFailure: true });
     expect(vote.failures.map((f) => f.invariant)).toEqual(['vote-before-durable']);

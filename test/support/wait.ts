@@ -15,5 +15,6 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, Math.min(intervalMs * (1 + Math.floor(i / 20)), 500)));
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- whatever the check threw, as String() shows it
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }

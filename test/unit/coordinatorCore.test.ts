@@ -10,7 +10,6 @@ import {
   type TransactMessage,
 } from '../../src/protocol/coordinatorCore.js';
 import type { DecisionRecord } from '../../src/protocol/records.js';
-import { ownerOf } from '../../src/protocol/routing.js';
 import type { OpResult, TxnOp, Vote } from '../../src/protocol/types.js';
 
 const CFG: CoordinatorConfig = coordinatorConfig({ maxActiveTxns: 3 });
@@ -135,7 +134,11 @@ describe('CoordinatorCore: votes and decisions', () => {
     };
     expect(e).toEqual([{ type: 'persist', record: { kind: 'decision', record: decision }, sync: true }]);
     // still deciding: queries see PENDING, duplicate/late votes are ignored, prepare timeout does nothing
-    expect(replies(c.step({ type: 'query', replyTo: 8, txn: 't' }, 3))[0]![1]).toMatchObject({ outcome: 'PENDING', inProgress: true, participants: ['p1', 'p2'] });
+    expect(replies(c.step({ type: 'query', replyTo: 8, txn: 't' }, 3))[0]![1]).toMatchObject({
+      outcome: 'PENDING',
+      inProgress: true,
+      participants: ['p1', 'p2'],
+    });
     expect(c.step({ type: 'vote', txn: 't', from: 'p1', vote: ro() }, 3)).toEqual([]);
     expect(c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 't' } }, 2000)).toEqual([]);
     expect(c.inDoubt()).toEqual([]);
@@ -144,22 +147,30 @@ describe('CoordinatorCore: votes and decisions', () => {
     // (the order of the client reply and the commit sends is free: both follow the force;
     // the read-only branch was released already)
     expect(p).toHaveLength(3);
-    expect(p).toEqual(expect.arrayContaining([
-      {
-        type: 'reply',
-        to: 7,
-        reply: { kind: 'outcome', txn: 't', outcome: 'COMMITTED', reason: '', results: decision.results, participants: ['p1', 'p2'] },
-      },
-      { type: 'send', to: 'p2', message: { kind: 'commit', txn: 't' } },
-      { type: 'setTimer', timer: { kind: 'resend', txn: 't' }, at: 110 },
-    ]));
+    expect(p).toEqual(
+      expect.arrayContaining([
+        {
+          type: 'reply',
+          to: 7,
+          reply: { kind: 'outcome', txn: 't', outcome: 'COMMITTED', reason: '', results: decision.results, participants: ['p1', 'p2'] },
+        },
+        { type: 'send', to: 'p2', message: { kind: 'commit', txn: 't' } },
+        { type: 'setTimer', timer: { kind: 'resend', txn: 't' }, at: 110 },
+      ]),
+    );
     expect(c.inDoubt()).toEqual(['t']);
     expect(c.counters.committed).toBe(1);
   });
 
   it('acks end the transaction with a non-forced END; duplicate and stray acks are harmless', () => {
     const { c } = mk();
-    start(c, tmsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }]));
+    start(
+      c,
+      tmsg('t', [
+        { type: 'put', key: k('p1'), value: 'a' },
+        { type: 'put', key: k('p2'), value: 'b' },
+      ]),
+    );
     c.step({ type: 'vote', txn: 't', from: 'p1', vote: yes(r(k('p1'), 'a')) }, 0);
     const d = c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes(r(k('p2'), 'b')) }, 0);
     const rec = ofType(d, 'persist')[0]!.record;
@@ -180,7 +191,14 @@ describe('CoordinatorCore: votes and decisions', () => {
 
   it('resend timer re-sends the commit to unacked participants only, with exponential backoff capped at resendMaxMs', () => {
     const { c } = mk();
-    start(c, tmsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }, { type: 'put', key: k('p3'), value: 'c' }]));
+    start(
+      c,
+      tmsg('t', [
+        { type: 'put', key: k('p1'), value: 'a' },
+        { type: 'put', key: k('p2'), value: 'b' },
+        { type: 'put', key: k('p3'), value: 'c' },
+      ]),
+    );
     for (const p of PARTS) c.step({ type: 'vote', txn: 't', from: p, vote: yes(r(k(p), 'v')) }, 0);
     // the last vote produced the persist effect; re-derive the record via a fresh vote-less step is not possible, so rebuild
     const rec: DecisionRecord = {
@@ -211,7 +229,15 @@ describe('CoordinatorCore: votes and decisions', () => {
 
   it('a NO vote aborts at once: reply ABORTED with the reason, abort sent to all but the NO voter, record not forced', () => {
     const { c } = mk();
-    start(c, smsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }, { type: 'put', key: k('p3'), value: 'c' }]), 4);
+    start(
+      c,
+      smsg('t', [
+        { type: 'put', key: k('p1'), value: 'a' },
+        { type: 'put', key: k('p2'), value: 'b' },
+        { type: 'put', key: k('p3'), value: 'c' },
+      ]),
+      4,
+    );
     c.step({ type: 'vote', txn: 't', from: 'p1', vote: yes(r(k('p1'), 'a')) }, 1);
     const e = c.step({ type: 'vote', txn: 't', from: 'p2', vote: { kind: 'NO', reason: 'check failed on key z', code: 'PRECONDITION_FAILED' } }, 2);
     expect(sends(e)).toEqual([
@@ -246,7 +272,14 @@ describe('CoordinatorCore: votes and decisions', () => {
 
   it('late votes after an abort: YES/READ_ONLY are told to abort, NO is ignored', () => {
     const { c } = mk();
-    start(c, smsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }, { type: 'get', key: k('p3') }]));
+    start(
+      c,
+      smsg('t', [
+        { type: 'put', key: k('p1'), value: 'a' },
+        { type: 'put', key: k('p2'), value: 'b' },
+        { type: 'get', key: k('p3') },
+      ]),
+    );
     c.step({ type: 'vote', txn: 't', from: 'p1', vote: { kind: 'NO', reason: 'x', code: 'CONFLICT' } }, 1);
     expect(c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes() }, 2)).toEqual([{ type: 'send', to: 'p2', message: { kind: 'abort', txn: 't' } }]);
     expect(c.step({ type: 'vote', txn: 't', from: 'p3', vote: ro() }, 2)).toEqual([{ type: 'send', to: 'p3', message: { kind: 'abort', txn: 't' } }]);
@@ -257,7 +290,13 @@ describe('CoordinatorCore: votes and decisions', () => {
 
   it('duplicate votes while preparing are ignored (the first counts)', () => {
     const { c } = mk();
-    start(c, tmsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }]));
+    start(
+      c,
+      tmsg('t', [
+        { type: 'put', key: k('p1'), value: 'a' },
+        { type: 'put', key: k('p2'), value: 'b' },
+      ]),
+    );
     c.step({ type: 'vote', txn: 't', from: 'p1', vote: yes(r(k('p1'), 'a')) }, 1);
     expect(c.step({ type: 'vote', txn: 't', from: 'p1', vote: { kind: 'NO', reason: 'late dup', code: 'CONFLICT' } }, 1)).toEqual([]);
     expect(c.activeTxns).toBe(1);
@@ -273,16 +312,32 @@ describe('CoordinatorCore: votes and decisions', () => {
 
   it('all READ_ONLY on one participant: replies COMMITTED with only an unforced record, sends commit to release read locks', () => {
     const { c } = mk();
-    start(c, tmsg('t', [{ type: 'get', key: k('p1') }, { type: 'get', key: k('p1', 1) }]), 3);
+    start(
+      c,
+      tmsg('t', [
+        { type: 'get', key: k('p1') },
+        { type: 'get', key: k('p1', 1) },
+      ]),
+      3,
+    );
     const e = c.step({ type: 'vote', txn: 't', from: 'p1', vote: ro(r(k('p1'), 'a'), r(k('p1', 1), 'b')) }, 2);
     expect(ofType(e, 'persist')).toMatchObject([{ sync: false, record: { kind: 'decision', record: { outcome: 'COMMITTED', readOnly: true } } }]);
-    expect(replies(e)).toEqual([[3, { kind: 'outcome', txn: 't', outcome: 'COMMITTED', reason: '', results: [r(k('p1'), 'a'), r(k('p1', 1), 'b')], participants: ['p1'] }]]);
+    expect(replies(e)).toEqual([
+      [3, { kind: 'outcome', txn: 't', outcome: 'COMMITTED', reason: '', results: [r(k('p1'), 'a'), r(k('p1', 1), 'b')], participants: ['p1'] }],
+    ]);
     expect(sends(e)).toEqual([['p1', 'commit']]);
   });
 
   it('all READ_ONLY on several participants: each confirms it still held its read locks, then COMMITTED with an unforced record', () => {
     const { c } = mk();
-    start(c, tmsg('t', [{ type: 'get', key: k('p1') }, { type: 'get', key: k('p3') }]), 3);
+    start(
+      c,
+      tmsg('t', [
+        { type: 'get', key: k('p1') },
+        { type: 'get', key: k('p3') },
+      ]),
+      3,
+    );
     c.step({ type: 'vote', txn: 't', from: 'p3', vote: ro(r(k('p3'), 'b')) }, 1);
     // every vote in: the read locks are released, and each branch says whether it still held them
     expect(sends(c.step({ type: 'vote', txn: 't', from: 'p1', vote: ro(r(k('p1'), 'a')) }, 2))).toEqual([
@@ -305,14 +360,31 @@ describe('CoordinatorCore: votes and decisions', () => {
     expect(c.counters.committed).toBe(0);
     expect(replies(c.step({ type: 'query', replyTo: 4, txn: 't' }, 3))[0]![1]).toMatchObject({ outcome: 'COMMITTED' });
     // a retry with the same ops gets the same answer, without running again
-    const again = c.step({ type: 'transact', replyTo: 5, msg: tmsg('t', [{ type: 'get', key: k('p1') }, { type: 'get', key: k('p3') }]) }, 4);
+    const again = c.step(
+      {
+        type: 'transact',
+        replyTo: 5,
+        msg: tmsg('t', [
+          { type: 'get', key: k('p1') },
+          { type: 'get', key: k('p3') },
+        ]),
+      },
+      4,
+    );
     expect(again).toHaveLength(1);
     expect(replies(again)[0]![1]).toMatchObject({ outcome: 'COMMITTED', results: [r(k('p1'), 'a'), r(k('p3'), 'b')] });
   });
 
   it('a read-only branch that restarted after its vote (it no longer knows the txn) aborts it with CONFLICT: its reads may be from another snapshot', () => {
     const { c } = mk();
-    start(c, smsg('t', [{ type: 'get', key: k('p1') }, { type: 'put', key: k('p2'), value: 'x' }]), 3);
+    start(
+      c,
+      smsg('t', [
+        { type: 'get', key: k('p1') },
+        { type: 'put', key: k('p2'), value: 'x' },
+      ]),
+      3,
+    );
     c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes(r(k('p2'), 'x')) }, 1);
     expect(sends(c.step({ type: 'vote', txn: 't', from: 'p1', vote: ro(r(k('p1'), 'a')) }, 2))).toEqual([['p1', 'release']]);
     const e = c.step({ type: 'ack', txn: 't', from: 'p1', known: false }, 3);
@@ -324,7 +396,20 @@ describe('CoordinatorCore: votes and decisions', () => {
 
   it('prepare timeout aborts with TIMED_OUT naming the silent participants', () => {
     const { c } = mk();
-    start(c, smsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }, { type: 'put', key: k('p3'), value: 'c' }], 'd', 1000), 6);
+    start(
+      c,
+      smsg(
+        't',
+        [
+          { type: 'put', key: k('p1'), value: 'a' },
+          { type: 'put', key: k('p2'), value: 'b' },
+          { type: 'put', key: k('p3'), value: 'c' },
+        ],
+        'd',
+        1000,
+      ),
+      6,
+    );
     c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes() }, 10);
     expect(c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 'unknown' } }, 1000)).toEqual([]);
     const e = c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 't' } }, 1000);
@@ -356,7 +441,14 @@ describe('CoordinatorCore: votes and decisions', () => {
 describe('CoordinatorCore: idempotency, queries and tombstones', () => {
   it('a client-chosen id: nobody hears the abort, participants included, before it is durable', () => {
     const { c } = mk();
-    start(c, tmsg('t', [{ type: 'put', key: k('p1'), value: 'a' }, { type: 'put', key: k('p2'), value: 'b' }]), 1);
+    start(
+      c,
+      tmsg('t', [
+        { type: 'put', key: k('p1'), value: 'a' },
+        { type: 'put', key: k('p2'), value: 'b' },
+      ]),
+      1,
+    );
     c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes() }, 1);
     const e = c.step({ type: 'vote', txn: 't', from: 'p1', vote: { kind: 'NO', reason: 'no', code: 'CONFLICT' } }, 2);
     expect(sends(e)).toEqual([]);

@@ -15,7 +15,6 @@ import { ParticipantCore, type ParticipantEffect } from '../../src/protocol/part
 
 const pOfType = <T extends ParticipantEffect['type']>(effs: ParticipantEffect[], type: T) =>
   effs.filter((e): e is Extract<ParticipantEffect, { type: T }> => e.type === type);
-import { ownerOf } from '../../src/protocol/routing.js';
 import type { NodeId, OpResult, PeerState, ProtocolName, TxnOp, Vote } from '../../src/protocol/types.js';
 
 const CFG: CoordinatorConfig = coordinatorConfig();
@@ -55,7 +54,12 @@ const resultsOf = (p: string): OpResult[] => [r(k(p), `v-${p}`)];
  */
 function started(c: CoordinatorCore, txn: string, protocol: ProtocolName, yesFrom: string[], o: { clientId?: boolean; parts?: string[] } = {}) {
   const parts = o.parts ?? PARTS;
-  const m = tmsg(txn, parts.map((p) => putAt(p)), protocol, o.clientId ?? false);
+  const m = tmsg(
+    txn,
+    parts.map((p) => putAt(p)),
+    protocol,
+    o.clientId ?? false,
+  );
   let e = c.step({ type: 'transact', replyTo: 1, msg: m }, 0);
   if (m.clientId) e = c.step({ type: 'lookupDone', txn, record: null }, 0);
   if (m.clientId && protocol !== '2pc') {
@@ -100,7 +104,15 @@ describe('3pc coordinator', () => {
         type: 'persist',
         record: {
           kind: 'decision',
-          record: { txn: 't', outcome: 'COMMITTED', participants: PARTS, results: PARTS.map((p) => r(k(p), `v-${p}`)), reason: '', digest: 'd-t', decidedAtMs: 5 },
+          record: {
+            txn: 't',
+            outcome: 'COMMITTED',
+            participants: PARTS,
+            results: PARTS.map((p) => r(k(p), `v-${p}`)),
+            reason: '',
+            digest: 'd-t',
+            decidedAtMs: 5,
+          },
         },
         sync: true,
       },
@@ -138,7 +150,10 @@ describe('3pc coordinator', () => {
     expect(replies(e)).toEqual([]);
     expect(sends(e)).toEqual([]);
     const rec = ofType(e, 'persist')[0]!;
-    expect(rec).toMatchObject({ sync: true, record: { record: { outcome: 'ABORTED', abortCode: 'TIMED_OUT', reason: 'participant p2 refused PreCommit: already aborted' } } });
+    expect(rec).toMatchObject({
+      sync: true,
+      record: { record: { outcome: 'ABORTED', abortCode: 'TIMED_OUT', reason: 'participant p2 refused PreCommit: already aborted' } },
+    });
     const a = c.step({ type: 'persisted', record: rec.record }, 4);
     expect(sends(a)).toEqual(PARTS.map((p) => [p, 'abort']));
     expect(outcomes(a)).toEqual([[1, 'ABORTED']]);
@@ -213,7 +228,7 @@ describe('nb coordinator', () => {
     expect(sends(e).sort()).toEqual(PARTS.map((p) => [p, 'abort']));
   });
 
-  it('termination: every log holds YES → committed (the commit is announced, the record unforced), with the silent branch\'s results from its answer', () => {
+  it("termination: every log holds YES → committed (the commit is announced, the record unforced), with the silent branch's results from its answer", () => {
     const c = mk();
     started(c, 't', 'nb', ['p1', 'p3']);
     const q = c.step({ type: 'vote', txn: 't', from: 'p2', vote: { kind: 'NO', reason: 'down', code: 'UNAVAILABLE_PARTICIPANT' } }, 2);
@@ -290,7 +305,8 @@ describe('resolving an id with no record (GetTransaction after a restart)', () =
     expect(c.counters.resolutions).toBe(1);
     return c;
   }
-  const feed = (c: CoordinatorCore, answers: [NodeId, StateAnswer][], now = 2): CoordinatorEffect[] => answers.flatMap(([from, a]) => c.step({ type: 'txnState', txn: 'x', from, answer: a }, now));
+  const feed = (c: CoordinatorCore, answers: [NodeId, StateAnswer][], now = 2): CoordinatorEffect[] =>
+    answers.flatMap(([from, a]) => c.step({ type: 'txnState', txn: 'x', from, answer: a }, now));
 
   it('2pc in doubt: no commit record means it never committed → forced tombstone, then abort to the in-doubt', () => {
     const c = resolving();
@@ -321,7 +337,9 @@ describe('resolving an id with no record (GetTransaction after a restart)', () =
       ['p3', answer('UNKNOWN')],
     ]);
     // inProgress false: an inquiring participant hears UNDECIDED and runs its own termination
-    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', inProgress: false, reason: 'no decision recorded here; its participants settle it' })]]);
+    expect(replies(e)).toEqual([
+      [1, expect.objectContaining({ outcome: 'PENDING', inProgress: false, reason: 'no decision recorded here; its participants settle it' })],
+    ]);
     expect(ofType(e, 'persist')).toEqual([]);
     expect(sends(e)).toEqual([]);
     expect(c.counters.unknownOutcomes).toBe(1);
@@ -363,7 +381,7 @@ describe('resolving an id with no record (GetTransaction after a restart)', () =
   // New (commit 17fcbf5): a Transact waiting on the resolution hears COMMITTED only with one
   // result per op, rebuilt from the branches' answers in op order; otherwise PENDING (not in
   // progress), and the in-doubt branches are told to commit either way.
-  it('a Transact waiting on the resolution: COMMITTED with every op\'s result, else PENDING', () => {
+  it("a Transact waiting on the resolution: COMMITTED with every op's result, else PENDING", () => {
     const two = ['p1', 'p2'];
     const m = tmsg('x', [putAt('p2'), putAt('p1')], 'nb', true);
     const full = resolving();
@@ -398,7 +416,10 @@ describe('resolving an id with no record (GetTransaction after a restart)', () =
 
   it('nobody reachable → PENDING, no tombstone', () => {
     const c = resolving();
-    const e = feed(c, PARTS.map((p) => [p, answer('UNREACHABLE')]));
+    const e = feed(
+      c,
+      PARTS.map((p) => [p, answer('UNREACHABLE')]),
+    );
     expect(outcomes(e)).toEqual([[1, 'PENDING']]);
     expect(replies(e)[0]![1]).toMatchObject({ inProgress: false });
     expect(ofType(e, 'persist')).toEqual([]);
@@ -411,7 +432,11 @@ describe('resolving an id with no record (GetTransaction after a restart)', () =
     expect(c.step({ type: 'transact', replyTo: 3, msg: tmsg('x', [putAt('p1')], '2pc', true) }, 2)).toEqual([]);
     expect(c.step({ type: 'txnState', txn: 'x', from: 'p9', answer: answer('COMMITTED') }, 2)).toEqual([]);
     expect(c.step({ type: 'txnState', txn: 'y', from: 'p1', answer: answer('COMMITTED') }, 2)).toEqual([]);
-    const e = feed(c, PARTS.map((p) => [p, answer('ABORTED')]), 3);
+    const e = feed(
+      c,
+      PARTS.map((p) => [p, answer('ABORTED')]),
+      3,
+    );
     const a = c.step({ type: 'persisted', record: ofType(e, 'persist')[0]!.record }, 4);
     expect(outcomes(a).sort()).toEqual([
       [1, 'ABORTED'],
@@ -433,14 +458,20 @@ describe('probing: a retried 3pc/nb id (client-chosen) with no record here', () 
   /** transact → lookup → no record → the owners (only) are asked, without aborting anything. */
   function probing(protocol: '3pc' | 'nb', parts = ['p1', 'p2']) {
     const c = mk();
-    const m = tmsg('x', parts.map((p) => putAt(p)), protocol, true);
+    const m = tmsg(
+      'x',
+      parts.map((p) => putAt(p)),
+      protocol,
+      true,
+    );
     expect(c.step({ type: 'transact', replyTo: 1, msg: m }, 0)).toEqual([{ type: 'lookup', txn: 'x' }]);
     const e = c.step({ type: 'lookupDone', txn: 'x', record: null }, 1);
     expect(e).toEqual(parts.map((p) => ({ type: 'send', to: p, message: { kind: 'query', txn: 'x', abortIfUnvoted: false } })));
     expect(c.counters.resolutions).toBe(0);
     return { c, m };
   }
-  const feed = (c: CoordinatorCore, answers: [NodeId, StateAnswer][], now = 2): CoordinatorEffect[] => answers.flatMap(([from, a]) => c.step({ type: 'txnState', txn: 'x', from, answer: a }, now));
+  const feed = (c: CoordinatorCore, answers: [NodeId, StateAnswer][], now = 2): CoordinatorEffect[] =>
+    answers.flatMap(([from, a]) => c.step({ type: 'txnState', txn: 'x', from, answer: a }, now));
 
   it.each(['3pc', 'nb'] as const)('%s: an owner that never saw it → no earlier run got every vote → it runs', (protocol) => {
     const { c } = probing(protocol);
@@ -457,12 +488,22 @@ describe('probing: a retried 3pc/nb id (client-chosen) with no record here', () 
     expect(replies(e)).toEqual([[2, expect.objectContaining({ outcome: 'PENDING', inProgress: true })]]);
     // the run goes on as usual
     const v = [...c.step({ type: 'vote', txn: 'x', from: 'p1', vote: yes('p1') }, 3), ...c.step({ type: 'vote', txn: 'x', from: 'p2', vote: yes('p2') }, 3)];
-    expect(sends(v)).toEqual(protocol === '3pc' ? [['p1', 'precommit'], ['p2', 'precommit']] : [['p1', 'commit'], ['p2', 'commit']]);
+    expect(sends(v)).toEqual(
+      protocol === '3pc'
+        ? [
+            ['p1', 'precommit'],
+            ['p2', 'precommit'],
+          ]
+        : [
+            ['p1', 'commit'],
+            ['p2', 'commit'],
+          ],
+    );
   });
 
   // Changed (commit 17fcbf5): COMMITTED answers a Transact only with one result per op, rebuilt
   // from the owners' answers; with a branch's results out of reach it is PENDING (not in progress).
-  it.each(['3pc', 'nb'] as const)('%s: the owners committed → COMMITTED with every op\'s result, without running (cached, nothing written)', (protocol) => {
+  it.each(['3pc', 'nb'] as const)("%s: the owners committed → COMMITTED with every op's result, without running (cached, nothing written)", (protocol) => {
     const { c } = probing(protocol);
     const e = feed(c, [
       ['p1', answer('COMMITTED', null, [], resultsOf('p1'))],
@@ -476,21 +517,26 @@ describe('probing: a retried 3pc/nb id (client-chosen) with no record here', () 
     expect(c.activeTxns).toBe(0);
     // remembered: the next retry is answered at once; other ops under that id are refused
     expect(outcomes(c.step({ type: 'transact', replyTo: 3, msg: tmsg('x', [putAt('p1'), putAt('p2')], protocol, true) }, 3))).toEqual([[3, 'COMMITTED']]);
-    expect(outcomes(c.step({ type: 'transact', replyTo: 4, msg: { ...tmsg('x', [putAt('p1')], protocol, true), digest: 'other' } }, 3))).toEqual([[4, 'rejected']]);
+    expect(outcomes(c.step({ type: 'transact', replyTo: 4, msg: { ...tmsg('x', [putAt('p1')], protocol, true), digest: 'other' } }, 3))).toEqual([
+      [4, 'rejected'],
+    ]);
   });
 
-  it.each(['3pc', 'nb'] as const)('%s: an owner committed but another branch\'s results are out of reach → PENDING (not in progress), nothing run, nothing remembered', (protocol) => {
-    const { c } = probing(protocol);
-    const e = feed(c, [
-      ['p1', answer('COMMITTED', null, [], resultsOf('p1'))],
-      ['p2', answer('UNREACHABLE')],
-    ]);
-    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', inProgress: false })]]);
-    expect(sends(e)).toEqual([]);
-    expect(ofType(e, 'persist')).toEqual([]);
-    expect(c.activeTxns).toBe(0);
-    expect(c.step({ type: 'transact', replyTo: 2, msg: tmsg('x', [putAt('p1'), putAt('p2')], protocol, true) }, 3)).toEqual([{ type: 'lookup', txn: 'x' }]);
-  });
+  it.each(['3pc', 'nb'] as const)(
+    "%s: an owner committed but another branch's results are out of reach → PENDING (not in progress), nothing run, nothing remembered",
+    (protocol) => {
+      const { c } = probing(protocol);
+      const e = feed(c, [
+        ['p1', answer('COMMITTED', null, [], resultsOf('p1'))],
+        ['p2', answer('UNREACHABLE')],
+      ]);
+      expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', inProgress: false })]]);
+      expect(sends(e)).toEqual([]);
+      expect(ofType(e, 'persist')).toEqual([]);
+      expect(c.activeTxns).toBe(0);
+      expect(c.step({ type: 'transact', replyTo: 2, msg: tmsg('x', [putAt('p1'), putAt('p2')], protocol, true) }, 3)).toEqual([{ type: 'lookup', txn: 'x' }]);
+    },
+  );
 
   it.each(['3pc', 'nb'] as const)('%s: an owner aborted → ABORTED without running', (protocol) => {
     const { c } = probing(protocol);
@@ -503,18 +549,21 @@ describe('probing: a retried 3pc/nb id (client-chosen) with no record here', () 
     expect(sends(e)).toEqual([]);
   });
 
-  it.each(['3pc', 'nb'] as const)('%s: every owner voted (or is out of reach), none decided → PENDING, not in progress: the participants settle it', (protocol) => {
-    const { c } = probing(protocol);
-    const e = feed(c, [
-      ['p1', answer(protocol === '3pc' ? 'PRECOMMITTED' : 'PREPARED', protocol, ['p1', 'p2'])],
-      ['p2', answer('UNREACHABLE')],
-    ]);
-    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', inProgress: false })]]);
-    expect(sends(e)).toEqual([]);
-    expect(ofType(e, 'persist')).toEqual([]);
-    expect(c.activeTxns).toBe(0); // forgotten: the next retry probes again
-    expect(c.step({ type: 'transact', replyTo: 2, msg: tmsg('x', [putAt('p1'), putAt('p2')], protocol, true) }, 3)).toEqual([{ type: 'lookup', txn: 'x' }]);
-  });
+  it.each(['3pc', 'nb'] as const)(
+    '%s: every owner voted (or is out of reach), none decided → PENDING, not in progress: the participants settle it',
+    (protocol) => {
+      const { c } = probing(protocol);
+      const e = feed(c, [
+        ['p1', answer(protocol === '3pc' ? 'PRECOMMITTED' : 'PREPARED', protocol, ['p1', 'p2'])],
+        ['p2', answer('UNREACHABLE')],
+      ]);
+      expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', inProgress: false })]]);
+      expect(sends(e)).toEqual([]);
+      expect(ofType(e, 'persist')).toEqual([]);
+      expect(c.activeTxns).toBe(0); // forgotten: the next retry probes again
+      expect(c.step({ type: 'transact', replyTo: 2, msg: tmsg('x', [putAt('p1'), putAt('p2')], protocol, true) }, 3)).toEqual([{ type: 'lookup', txn: 'x' }]);
+    },
+  );
 });
 
 describe('regressions: bugs these tests found, since fixed', () => {
@@ -565,7 +614,8 @@ describe('regressions: bugs these tests found, since fixed', () => {
     const out: CoordinatorEffect[] = [...e];
     for (const s of ofType(e, 'send')) {
       if (s.to === 'p1' && s.message.kind === 'prepare') out.push(...c.step({ type: 'vote', txn: 't', from: 'p1', vote: yes('p1') }, 2));
-      if (s.message.kind === 'query') out.push(...c.step({ type: 'txnState', txn: 't', from: s.to, answer: answer(s.to === 'p1' ? 'COMMITTED' : 'UNREACHABLE') }, 2));
+      if (s.message.kind === 'query')
+        out.push(...c.step({ type: 'txnState', txn: 't', from: s.to, answer: answer(s.to === 'p1' ? 'COMMITTED' : 'UNREACHABLE') }, 2));
     }
     out.push(...c.step({ type: 'timer', timer: { kind: 'prepareTimeout', txn: 't' } }, 1001));
     for (const p of ofType(out, 'persist')) out.push(...c.step({ type: 'persisted', record: p.record }, 1002));
@@ -576,7 +626,10 @@ describe('regressions: bugs these tests found, since fixed', () => {
     // the client retries once p2 is back: COMMITTED with every op's result
     c.step({ type: 'transact', replyTo: 2, msg: tmsg('t', [putAt('p1'), putAt('p2')], '3pc', true) }, 1100);
     const q = c.step({ type: 'lookupDone', txn: 't', record: null }, 1101);
-    expect(sends(q)).toEqual([['p1', 'query'], ['p2', 'query']]);
+    expect(sends(q)).toEqual([
+      ['p1', 'query'],
+      ['p2', 'query'],
+    ]);
     const d = [
       ...c.step({ type: 'txnState', txn: 't', from: 'p1', answer: answer('COMMITTED', null, [], resultsOf('p1')) }, 1102),
       ...c.step({ type: 'txnState', txn: 't', from: 'p2', answer: answer('PRECOMMITTED', '3pc', ['p1', 'p2'], resultsOf('p2')) }, 1102),

@@ -69,7 +69,15 @@ class Harness {
 
   acquire(name: string, opts: { ttlMs?: number; waitMs?: number; owner?: string } = {}): number {
     const h = this.next++;
-    this.step({ type: 'acquire', replyTo: h, leaseId: `lease-${++this.ids}`, name, owner: opts.owner ?? `o${h}`, ttlMs: opts.ttlMs ?? 1000, waitMs: opts.waitMs ?? 0 });
+    this.step({
+      type: 'acquire',
+      replyTo: h,
+      leaseId: `lease-${++this.ids}`,
+      name,
+      owner: opts.owner ?? `o${h}`,
+      ttlMs: opts.ttlMs ?? 1000,
+      waitMs: opts.waitMs ?? 0,
+    });
     return h;
   }
 
@@ -295,7 +303,12 @@ describe('LeaseTable', () => {
       fc.property(
         fc.array(
           fc.oneof(
-            fc.record({ k: fc.constant('acq' as const), lock: fc.constantFrom('a', 'b'), ttl: fc.integer({ min: 100, max: 2000 }), wait: fc.integer({ min: 0, max: 3000 }) }),
+            fc.record({
+              k: fc.constant('acq' as const),
+              lock: fc.constantFrom('a', 'b'),
+              ttl: fc.integer({ min: 100, max: 2000 }),
+              wait: fc.integer({ min: 0, max: 3000 }),
+            }),
             fc.record({ k: fc.constant('keep' as const), i: fc.nat() }),
             fc.record({ k: fc.constant('rel' as const), i: fc.nat() }),
             fc.record({ k: fc.constant('adv' as const), ms: fc.integer({ min: 1, max: 1500 }) }),

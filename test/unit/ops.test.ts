@@ -43,7 +43,13 @@ describe('validateOps', () => {
   });
 
   it('rejects an empty key, naming the op index', () => {
-    expectInvalid([{ type: 'get', key: 'a' }, { type: 'get', key: '' }], /op 1: empty key/);
+    expectInvalid(
+      [
+        { type: 'get', key: 'a' },
+        { type: 'get', key: '' },
+      ],
+      /op 1: empty key/,
+    );
   });
 
   it('measures key length in UTF-8 bytes', () => {
@@ -235,7 +241,13 @@ describe('evaluateOps', () => {
 
   it('does not mutate the stored map', () => {
     const s = store({ a: { value: '1', version: 1 } });
-    evaluateOps([{ type: 'put', key: 'a', value: '2' }, { type: 'delete', key: 'b' }], s);
+    evaluateOps(
+      [
+        { type: 'put', key: 'a', value: '2' },
+        { type: 'delete', key: 'b' },
+      ],
+      s,
+    );
     expect([...s.entries()]).toEqual([['a', { value: '1', version: 1 }]]);
   });
 });
@@ -251,17 +263,15 @@ const opArb: fc.Arbitrary<TxnOp> = fc.oneof(
   fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.oneof(fc.string({ maxLength: 5 }), smallInt.map(String)) }),
   fc.record({ type: fc.constant('delete' as const), key: keyArb }),
   fc.record({ type: fc.constant('get' as const), key: keyArb }),
-  fc
-    .tuple(keyArb, smallInt, fc.option(smallInt, { nil: undefined }), fc.option(smallInt, { nil: undefined }))
-    .map(([key, delta, a, b]): TxnOp => {
-      const op: TxnOp = { type: 'add', key, delta };
-      if (a !== undefined && b !== undefined) {
-        op.min = a < b ? a : b;
-        op.max = a < b ? b : a;
-      } else if (a !== undefined) op.min = a;
-      else if (b !== undefined) op.max = b;
-      return op;
-    }),
+  fc.tuple(keyArb, smallInt, fc.option(smallInt, { nil: undefined }), fc.option(smallInt, { nil: undefined })).map(([key, delta, a, b]): TxnOp => {
+    const op: TxnOp = { type: 'add', key, delta };
+    if (a !== undefined && b !== undefined) {
+      op.min = a < b ? a : b;
+      op.max = a < b ? b : a;
+    } else if (a !== undefined) op.min = a;
+    else if (b !== undefined) op.max = b;
+    return op;
+  }),
   fc.record({
     type: fc.constant('check' as const),
     key: keyArb,
@@ -273,13 +283,9 @@ const opArb: fc.Arbitrary<TxnOp> = fc.oneof(
 );
 
 const storedArb: fc.Arbitrary<Map<string, StoredValue>> = fc
-  .array(
-    fc.tuple(
-      keyArb,
-      fc.record({ value: fc.oneof(fc.constant(null), smallInt.map(String), fc.string({ maxLength: 3 })), version: fc.nat(5) }),
-    ),
-    { maxLength: 4 },
-  )
+  .array(fc.tuple(keyArb, fc.record({ value: fc.oneof(fc.constant(null), smallInt.map(String), fc.string({ maxLength: 3 })), version: fc.nat(5) })), {
+    maxLength: 4,
+  })
   .map((entries) => new Map(entries));
 
 describe('ops properties', () => {
@@ -358,7 +364,11 @@ describe('ops properties', () => {
         ev.results.forEach((r, i) => expect(r.key).toBe(ops[i]!.key));
         const written = [...new Set(ops.filter(isWrite).map((o) => o.key))].sort();
         expect(ev.writes.map((w) => w.key)).toEqual(written);
-        const xLocked = new Set(lockSet(ops).filter((l) => l.mode === 'X').map((l) => l.key));
+        const xLocked = new Set(
+          lockSet(ops)
+            .filter((l) => l.mode === 'X')
+            .map((l) => l.key),
+        );
         for (const w of ev.writes) {
           expect(xLocked.has(w.key)).toBe(true);
           expect(w.version).toBe((stored.get(w.key)?.version ?? 0) + 1);

@@ -25,7 +25,6 @@ function msg(txn: string, ops: TxnOp[], ageMs = 0, lockWaitMs = 1000, protocol: 
   };
 }
 
-
 const replies = (effs: ParticipantEffect[]): { to: number; reply: ParticipantReply }[] =>
   effs.flatMap((e) => (e.type === 'reply' ? [{ to: e.to, reply: e.reply }] : []));
 const votes = (effs: ParticipantEffect[]): [number, Vote][] =>
@@ -458,9 +457,7 @@ describe('ParticipantCore: abort decisions in every phase', () => {
   it('a commit while the prepare record is still persisting is an invariant violation', () => {
     const { p } = mk();
     toPersisting(p, msg('t', [put('k', '1')]));
-    expect(() => p.step({ type: 'decision', replyTo: 1, txn: 't', outcome: 'COMMITTED' }, 0)).toThrow(
-      /committed before its YES vote was durable/,
-    );
+    expect(() => p.step({ type: 'decision', replyTo: 1, txn: 't', outcome: 'COMMITTED' }, 0)).toThrow(/committed before its YES vote was durable/);
   });
 
   it('abort after YES: forces an abort record, acks after it lands, releases locks', () => {
@@ -503,7 +500,9 @@ describe('ParticipantCore: abort decisions in every phase', () => {
     expect(p.view('ghost')).toBe('ABORTED');
     const v = p.step({ type: 'prepare', replyTo: 101, msg: msg('ghost', [put('k', '1')]) }, 1);
     expect(ofType(v, 'read')).toEqual([]);
-    expect(v).toEqual([{ type: 'reply', to: 101, reply: { kind: 'vote', txn: 'ghost', vote: { kind: 'NO', reason: 'transaction already aborted', code: 'CONFLICT' } } }]);
+    expect(v).toEqual([
+      { type: 'reply', to: 101, reply: { kind: 'vote', txn: 'ghost', vote: { kind: 'NO', reason: 'transaction already aborted', code: 'CONFLICT' } } },
+    ]);
     expect(p.lockedKeys).toBe(0);
   });
 
@@ -549,9 +548,7 @@ describe('ParticipantCore: commit duplicates', () => {
     toPrepared(p, msg('a', [put('k', '1')]));
     p.step({ type: 'decision', replyTo: 1, txn: 'a', outcome: 'ABORTED' }, 0);
     p.step({ type: 'persisted', record: { kind: 'abort', txn: 'a', hadPrepare: true } }, 0);
-    expect(() => p.step({ type: 'decision', replyTo: 2, txn: 'a', outcome: 'COMMITTED' }, 0)).toThrow(
-      /txn a told COMMITTED after it ended ABORTED/,
-    );
+    expect(() => p.step({ type: 'decision', replyTo: 2, txn: 'a', outcome: 'COMMITTED' }, 0)).toThrow(/txn a told COMMITTED after it ended ABORTED/);
     toPrepared(p, msg('c', [put('k', '1')]));
     commit(p, 'c');
     expect(() => p.step({ type: 'decision', replyTo: 3, txn: 'c', outcome: 'ABORTED' }, 0)).toThrow(InvariantViolation);
@@ -743,9 +740,7 @@ describe('ParticipantCore: recover', () => {
       results: [{ key: 'k1', found: true, value: 'w', version: 4 }],
     });
     // a PENDING answer schedules the next inquiry with backoff
-    expect(p.step({ type: 'inquiryResult', txn: 'b', outcome: 'PENDING' }, 10)).toEqual([
-      { type: 'setTimer', timer: { kind: 'inquire', txn: 'b' }, at: 210 },
-    ]);
+    expect(p.step({ type: 'inquiryResult', txn: 'b', outcome: 'PENDING' }, 10)).toEqual([{ type: 'setTimer', timer: { kind: 'inquire', txn: 'b' }, at: 210 }]);
     // New: an UNREACHABLE coordinator makes it ask its peers first; the next inquiry (with
     // backoff) is scheduled once they turn out to be uncertain (or unreachable) too.
     expect(ofType(p.step({ type: 'inquiryResult', txn: 'b', outcome: 'UNREACHABLE' }, 210), 'queryPeer')).toEqual([

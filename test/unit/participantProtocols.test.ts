@@ -5,12 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { get, put, recoveredParticipant as mk } from '../support/coreFixtures.js';
-import {
-  ParticipantCore,
-  type ParticipantEffect,
-  type ParticipantReply,
-  type PrepareMessage,
-} from '../../src/protocol/participantCore.js';
+import { ParticipantCore, type ParticipantEffect, type ParticipantReply, type PrepareMessage } from '../../src/protocol/participantCore.js';
 import type { ParticipantRecord, PrepareRecord } from '../../src/protocol/records.js';
 import type { NodeId, ProtocolName, StoredValue, TxnOp, Vote } from '../../src/protocol/types.js';
 
@@ -31,13 +26,11 @@ function msg(txn: string, ops: TxnOp[], protocol: ProtocolName, o: { participant
   };
 }
 
-
 const ofType = <T extends ParticipantEffect['type']>(effs: ParticipantEffect[], type: T) =>
   effs.filter((e): e is Extract<ParticipantEffect, { type: T }> => e.type === type);
 const noLogs = (effs: ParticipantEffect[]) => effs.filter((e) => e.type !== 'log');
 const replies = (effs: ParticipantEffect[]): [number, ParticipantReply][] => ofType(effs, 'reply').map((r) => [r.to, r.reply]);
-const votes = (effs: ParticipantEffect[]): [number, Vote][] =>
-  replies(effs).flatMap(([to, r]) => (r.kind === 'vote' ? [[to, r.vote] as [number, Vote]] : []));
+const votes = (effs: ParticipantEffect[]): [number, Vote][] => replies(effs).flatMap(([to, r]) => (r.kind === 'vote' ? [[to, r.vote] as [number, Vote]] : []));
 const states = (effs: ParticipantEffect[]) => replies(effs).flatMap(([to, r]) => (r.kind === 'state' ? [[to, r] as const] : []));
 const persists = (effs: ParticipantEffect[]): ParticipantRecord[] => ofType(effs, 'persist').map((p) => p.record);
 const sendPeers = (effs: ParticipantEffect[]) => ofType(effs, 'sendPeer').map((s) => [s.to, s.message] as const);
@@ -133,7 +126,9 @@ describe('stateQuery with abortIfUnvoted (GetTxnState during termination or reso
     const q = h();
     expect(p.step({ type: 'stateQuery', replyTo: q, txn: 't', abortIfUnvoted: false }, 0)).toEqual([{ type: 'checkOutcome', txn: 't', replyTo: q }]);
     const e = p.step({ type: 'outcomeChecked', txn: 't', replyTo: q, finished: null }, 1);
-    expect(e).toEqual([{ type: 'reply', to: q, reply: { kind: 'state', txn: 't', state: 'UNKNOWN', protocol: null, participants: [], results: [], recovered: false } }]);
+    expect(e).toEqual([
+      { type: 'reply', to: q, reply: { kind: 'state', txn: 't', state: 'UNKNOWN', protocol: null, participants: [], results: [], recovered: false } },
+    ]);
     expect(p.activeTxns).toBe(0);
   });
 
@@ -193,7 +188,18 @@ describe('stateQuery with abortIfUnvoted (GetTxnState during termination or reso
     const yes = votes(d)[0]![1];
     expect(yes.kind === 'YES' && yes.results).toEqual([{ key: 'k', found: false, value: '1', version: 1 }]);
     expect(states(d)).toEqual([
-      [q, { kind: 'state', txn: 't', state: 'PREPARED', protocol: 'nb', participants: ['p1', 'p2'], results: yes.kind === 'YES' ? yes.results : null, recovered: false }],
+      [
+        q,
+        {
+          kind: 'state',
+          txn: 't',
+          state: 'PREPARED',
+          protocol: 'nb',
+          participants: ['p1', 'p2'],
+          results: yes.kind === 'YES' ? yes.results : null,
+          recovered: false,
+        },
+      ],
     ]);
     expect(p.counters.unilateralAborts).toBe(0);
   });
@@ -328,7 +334,9 @@ describe('3pc: PreCommit', () => {
     expect(replies(p.step({ type: 'precommit', replyTo: 2, txn: 'a' }, 0))).toEqual([[2, { kind: 'precommitAck', txn: 'a', ok: false }]]);
     // unknown in memory: the outcome log is read first (forgotten is not aborted); nothing there → refused
     expect(p.step({ type: 'precommit', replyTo: 3, txn: 'nobody' }, 0)).toEqual([{ type: 'checkOutcome', txn: 'nobody', replyTo: 3 }]);
-    expect(replies(p.step({ type: 'outcomeChecked', txn: 'nobody', replyTo: 3, finished: null }, 0))).toEqual([[3, { kind: 'precommitAck', txn: 'nobody', ok: false }]]);
+    expect(replies(p.step({ type: 'outcomeChecked', txn: 'nobody', replyTo: 3, finished: null }, 0))).toEqual([
+      [3, { kind: 'precommitAck', txn: 'nobody', ok: false }],
+    ]);
     p.step({ type: 'prepare', replyTo: h(), msg: msg('r', [put('r', '1')], '3pc') }, 0); // reading
     const e = p.step({ type: 'precommit', replyTo: 4, txn: 'r' }, 0);
     expect(e).toEqual([{ type: 'reply', to: 4, reply: { kind: 'precommitAck', txn: 'r', ok: false } }]);
@@ -604,8 +612,12 @@ describe('2pc: cooperative termination', () => {
     expect(p.counters.terminations).toBe(1);
     p.step({ type: 'prepare', replyTo: h(), msg: msg('r', [get('a')], '2pc') }, 0);
     p.step({ type: 'readDone', txn: 'r', values: new Map(), finished: null }, 0);
-    expect(p.step({ type: 'inquiryResult', txn: 'r', outcome: 'UNREACHABLE' }, 30)).toEqual([{ type: 'setTimer', timer: { kind: 'inquire', txn: 'r' }, at: 230 }]);
-    expect(p.step({ type: 'inquiryResult', txn: 'r', outcome: 'UNDECIDED' }, 31)).toEqual([{ type: 'setTimer', timer: { kind: 'inquire', txn: 'r' }, at: 431 }]);
+    expect(p.step({ type: 'inquiryResult', txn: 'r', outcome: 'UNREACHABLE' }, 30)).toEqual([
+      { type: 'setTimer', timer: { kind: 'inquire', txn: 'r' }, at: 230 },
+    ]);
+    expect(p.step({ type: 'inquiryResult', txn: 'r', outcome: 'UNDECIDED' }, 31)).toEqual([
+      { type: 'setTimer', timer: { kind: 'inquire', txn: 'r' }, at: 431 },
+    ]);
   });
 
   it.each(['3pc', 'nb'] as const)('%s: PENDING never starts a termination; UNDECIDED does', (protocol) => {
@@ -950,7 +962,10 @@ describe('known bugs', () => {
     const { p: p1 } = mk({}, [rec1.record], 'p1'); // p1 crashed and came back in w
     const { p: p2 } = mk({}, [], 'p2');
     toPrepared(p2, msg('t', [put('k2', '1')], '3pc', { participants: two }));
-    const nodes = new Map([['p1', p1], ['p2', p2]]);
+    const nodes = new Map([
+      ['p1', p1],
+      ['p2', p2],
+    ]);
     /** One round for `who`: the coordinator is UNREACHABLE; its peer answers the state query. */
     const round = (who: 'p1' | 'p2', now: number): ParticipantEffect[] => {
       const me = nodes.get(who)!;

@@ -73,8 +73,7 @@ function corrupt(decode: () => unknown): CorruptRecord {
 }
 
 /** What is wrong with `raw` (where it was read is checked once, in the first CorruptRecord tests). */
-const problem = (decode: (raw: string, at: RecordAt) => unknown, raw: string): string =>
-  corrupt(() => decode(raw, P2('x!k'))).problem;
+const problem = (decode: (raw: string, at: RecordAt) => unknown, raw: string): string => corrupt(() => decode(raw, P2('x!k'))).problem;
 
 const json = JSON.stringify;
 
@@ -141,7 +140,8 @@ describe('records written before versioning (no "v") read as format 1', () => {
   });
 
   it('a prepare from before 3pc/nb (no protocol, no peer addresses) gets empty addresses', () => {
-    const old = '{"txn":"t1","coordinatorId":"c1","coordinatorAddr":"h:1","participants":["p2"],' +
+    const old =
+      '{"txn":"t1","coordinatorId":"c1","coordinatorAddr":"h:1","participants":["p2"],' +
       '"age":{"ms":5,"id":"t1"},"locks":[{"key":"a","mode":"X"}],"writes":[{"key":"a","value":"1","version":1}],"results":[]}';
     const r = decodePrepare(old, P2('p!t1'));
     expect(r.participantAddrs).toEqual([]);

@@ -43,8 +43,7 @@ function read(ps: ParticipantStore, txn: string, keys: string[]): { atOnce: bool
   returned = true;
   return { atOnce, result };
 }
-const outcome = (ps: ParticipantStore, txn: string) =>
-  new Promise((resolve, reject) => ps.outcome(txn, (err, r) => (err ? reject(err) : resolve(r))));
+const outcome = (ps: ParticipantStore, txn: string) => new Promise((resolve, reject) => ps.outcome(txn, (err, r) => (err ? reject(err) : resolve(r))));
 
 describe('GroupCommitWriter', () => {
   const writer = (store: NodeStore) => new GroupCommitWriter(store.engine, PROCESS_CLOCK);

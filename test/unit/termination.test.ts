@@ -1,13 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvariantViolation } from '../../src/protocol/invariant.js';
-import {
-  cooperativeTermination,
-  isInDoubt,
-  logOnceTermination,
-  threePhaseTermination,
-  type TerminationVerdict,
-} from '../../src/protocol/termination.js';
+import { cooperativeTermination, isInDoubt, logOnceTermination, threePhaseTermination, type TerminationVerdict } from '../../src/protocol/termination.js';
 import { coordinatorResolution } from '../../src/protocol/resolution.js';
 import type { NodeId, PeerState, ProtocolName } from '../../src/protocol/types.js';
 
@@ -37,7 +31,11 @@ describe('cooperativeTermination (2pc, Bernstein/Hadzilacos/Goodman)', () => {
     ['a peer that never saw it or forgot it (UNKNOWN): blocked', 'p1=PREPARED p2=UNKNOWN p3=UNREACHABLE', { kind: 'wait', why: 'uncertain; unreachable: p3' }],
     ['a decided peer is enough even if others are unreachable', 'p1=PREPARED p2=UNREACHABLE p3=COMMITTED', decide('COMMITTED')],
     ['every participant uncertain: blocked', 'p1=PREPARED p2=PREPARED', { kind: 'wait', why: 'every participant is uncertain' }],
-    ['uncertain and some unreachable: blocked, naming them', 'p1=PREPARED p2=UNREACHABLE p3=UNREACHABLE', { kind: 'wait', why: 'uncertain; unreachable: p2,p3' }],
+    [
+      'uncertain and some unreachable: blocked, naming them',
+      'p1=PREPARED p2=UNREACHABLE p3=UNREACHABLE',
+      { kind: 'wait', why: 'uncertain; unreachable: p2,p3' },
+    ],
     ['read-only peers know nothing either', 'p1=PREPARED p2=READ_ONLY', { kind: 'wait' }],
     ['alone (no peers): blocked', 'p1=PREPARED', { kind: 'wait' }],
   ];
@@ -74,7 +72,13 @@ describe('threePhaseTermination (Skeen)', () => {
     ['the lowest id is down: the next one leads', 'p2', 'p1=UNREACHABLE p2=PREPARED p3=PREPARED', false, decide('ABORTED')],
     ['all uncertain (w) → abort', 'p1', 'p1=PREPARED p2=PREPARED p3=PREPARED', false, decide('ABORTED')],
     ['all uncertain, some down (presumed crashed) → abort', 'p1', 'p1=PREPARED p2=UNREACHABLE p3=UNREACHABLE', false, decide('ABORTED')],
-    ['some pre-committed → pre-commit the uncertain (self included)', 'p1', 'p1=PREPARED p2=PRECOMMITTED p3=PREPARED', false, { kind: 'precommit', uncertain: ['p1', 'p3'] }],
+    [
+      'some pre-committed → pre-commit the uncertain (self included)',
+      'p1',
+      'p1=PREPARED p2=PRECOMMITTED p3=PREPARED',
+      false,
+      { kind: 'precommit', uncertain: ['p1', 'p3'] },
+    ],
     ['backup pre-committed, others uncertain', 'p1', 'p1=PRECOMMITTED p2=PREPARED p3=UNREACHABLE', false, { kind: 'precommit', uncertain: ['p2'] }],
     ['all pre-committed → nobody to pre-commit (commit)', 'p1', 'p1=PRECOMMITTED p2=PRECOMMITTED', false, { kind: 'precommit', uncertain: [] }],
     ['alone and pre-committed', 'p1', 'p1=PRECOMMITTED', false, { kind: 'precommit', uncertain: [] }],
@@ -90,20 +94,48 @@ describe('threePhaseTermination (Skeen)', () => {
     ['recovered, a peer aborted: follow it', 'p2', 'p1=UNREACHABLE p2=PRECOMMITTED p3=ABORTED', true, decide('ABORTED')],
     // The coordinator answered UNDECIDED (no record): the recovered participant may lead, but
     // only with a complete view.
-    ['no record at the coordinator, someone unreachable → wait', 'p1', 'p1=PREPARED p2=PREPARED p3=UNREACHABLE', NO_RECORD, { kind: 'wait', why: 'recovered in doubt; waiting to hear from p3' }],
-    ['no record at the coordinator, pre-committed, someone unreachable → wait', 'p1', 'p1=PRECOMMITTED p2=UNREACHABLE', NO_RECORD, { kind: 'wait', why: 'recovered in doubt; waiting to hear from p2' }],
+    [
+      'no record at the coordinator, someone unreachable → wait',
+      'p1',
+      'p1=PREPARED p2=PREPARED p3=UNREACHABLE',
+      NO_RECORD,
+      { kind: 'wait', why: 'recovered in doubt; waiting to hear from p3' },
+    ],
+    [
+      'no record at the coordinator, pre-committed, someone unreachable → wait',
+      'p1',
+      'p1=PRECOMMITTED p2=UNREACHABLE',
+      NO_RECORD,
+      { kind: 'wait', why: 'recovered in doubt; waiting to hear from p2' },
+    ],
     ['no record at the coordinator, complete view: leads as usual', 'p1', 'p1=PREPARED p2=PREPARED', NO_RECORD, decide('ABORTED')],
-    ['no record at the coordinator, complete view, some pre-committed', 'p1', 'p1=PRECOMMITTED p2=PREPARED', NO_RECORD, { kind: 'precommit', uncertain: ['p2'] }],
-    ['no record at the coordinator, not the backup: wait for it', 'p2', 'p1=PREPARED p2=PREPARED', NO_RECORD, { kind: 'wait', why: 'backup coordinator is p1' }],
-    ['no record at the coordinator, a peer decided: follow it even with others down', 'p1', 'p1=PREPARED p2=COMMITTED p3=UNREACHABLE', NO_RECORD, decide('COMMITTED')],
+    [
+      'no record at the coordinator, complete view, some pre-committed',
+      'p1',
+      'p1=PRECOMMITTED p2=PREPARED',
+      NO_RECORD,
+      { kind: 'precommit', uncertain: ['p2'] },
+    ],
+    [
+      'no record at the coordinator, not the backup: wait for it',
+      'p2',
+      'p1=PREPARED p2=PREPARED',
+      NO_RECORD,
+      { kind: 'wait', why: 'backup coordinator is p1' },
+    ],
+    [
+      'no record at the coordinator, a peer decided: follow it even with others down',
+      'p1',
+      'p1=PREPARED p2=COMMITTED p3=UNREACHABLE',
+      NO_RECORD,
+      decide('COMMITTED'),
+    ],
     ['no record at the coordinator, alone: leads', 'p1', 'p1=PREPARED', NO_RECORD, decide('ABORTED')],
   ];
   it.each(table)('%s', (_name, self, spec, recovered, expected) => {
     // NO_RECORD rows: every participant recovered (a total failure), so the lowest live one leads.
     const m = view(spec);
-    expect(threePhaseTermination(self, m, recovered, recovered === NO_RECORD ? new Set(m.keys()) : new Set())).toEqual(
-      expect.objectContaining(expected),
-    );
+    expect(threePhaseTermination(self, m, recovered, recovered === NO_RECORD ? new Set(m.keys()) : new Set())).toEqual(expect.objectContaining(expected));
   });
 
   it('participants that recovered in doubt are left out of the backup election', () => {
@@ -146,27 +178,132 @@ const P3 = ['p1', 'p2', 'p3'];
 
 describe('coordinatorResolution (an id the coordinator has no record of)', () => {
   const table: [string, [NodeId, Answer][], 'COMMITTED' | 'ABORTED' | 'PENDING'][] = [
-    ['a participant aborted it (e.g. had not voted, aborted when asked)', [['p1', ans('ABORTED')], ['p2', ans('PREPARED', '3pc', P3)]], 'ABORTED'],
-    ['a participant committed it', [['p1', ans('COMMITTED')], ['p2', ans('PRECOMMITTED', '3pc', P3)]], 'COMMITTED'],
-    ['2pc in doubt: no commit record means it never committed', [['p1', ans('PREPARED', '2pc', ['p1', 'p2'])], ['p2', ans('UNREACHABLE')]], 'ABORTED'],
+    [
+      'a participant aborted it (e.g. had not voted, aborted when asked)',
+      [
+        ['p1', ans('ABORTED')],
+        ['p2', ans('PREPARED', '3pc', P3)],
+      ],
+      'ABORTED',
+    ],
+    [
+      'a participant committed it',
+      [
+        ['p1', ans('COMMITTED')],
+        ['p2', ans('PRECOMMITTED', '3pc', P3)],
+      ],
+      'COMMITTED',
+    ],
+    [
+      '2pc in doubt: no commit record means it never committed',
+      [
+        ['p1', ans('PREPARED', '2pc', ['p1', 'p2'])],
+        ['p2', ans('UNREACHABLE')],
+      ],
+      'ABORTED',
+    ],
     ['in doubt without a protocol reads as 2pc', [['p1', ans('PREPARED', null, ['p1'])]], 'ABORTED'],
-    ['only read-only (2pc) branches: aborted', [['p1', ans('READ_ONLY', '2pc', ['p1', 'p2'])], ['p2', ans('UNREACHABLE')]], 'ABORTED'],
-    ['nobody reachable: pending', [['p1', ans('UNREACHABLE')], ['p2', ans('UNREACHABLE')]], 'PENDING'],
+    [
+      'only read-only (2pc) branches: aborted',
+      [
+        ['p1', ans('READ_ONLY', '2pc', ['p1', 'p2'])],
+        ['p2', ans('UNREACHABLE')],
+      ],
+      'ABORTED',
+    ],
+    [
+      'nobody reachable: pending',
+      [
+        ['p1', ans('UNREACHABLE')],
+        ['p2', ans('UNREACHABLE')],
+      ],
+      'PENDING',
+    ],
     ['nobody knows anything: pending', [['p1', ans('UNKNOWN')]], 'PENDING'],
-    ['3pc in doubt: only the participants may decide', [['p1', ans('PRECOMMITTED', '3pc', ['p1', 'p2'])], ['p2', ans('PREPARED', '3pc', ['p1', 'p2'])]], 'PENDING'],
-    ['nb: every listed log holds YES → committed', [['p1', ans('PREPARED', 'nb', ['p1', 'p2'])], ['p2', ans('PREPARED', 'nb', ['p1', 'p2'])], ['p3', ans('UNREACHABLE')]], 'COMMITTED'],
-    ['nb: a listed log unreachable → pending', [['p1', ans('PREPARED', 'nb', ['p1', 'p2'])], ['p2', ans('UNREACHABLE')]], 'PENDING'],
+    [
+      '3pc in doubt: only the participants may decide',
+      [
+        ['p1', ans('PRECOMMITTED', '3pc', ['p1', 'p2'])],
+        ['p2', ans('PREPARED', '3pc', ['p1', 'p2'])],
+      ],
+      'PENDING',
+    ],
+    [
+      'nb: every listed log holds YES → committed',
+      [
+        ['p1', ans('PREPARED', 'nb', ['p1', 'p2'])],
+        ['p2', ans('PREPARED', 'nb', ['p1', 'p2'])],
+        ['p3', ans('UNREACHABLE')],
+      ],
+      'COMMITTED',
+    ],
+    [
+      'nb: a listed log unreachable → pending',
+      [
+        ['p1', ans('PREPARED', 'nb', ['p1', 'p2'])],
+        ['p2', ans('UNREACHABLE')],
+      ],
+      'PENDING',
+    ],
     ['nb: a listed log never asked → pending', [['p1', ans('PREPARED', 'nb', ['p1', 'p9'])]], 'PENDING'],
     ['nb: an empty participant list proves nothing', [['p1', ans('PREPARED', 'nb', [])]], 'PENDING'],
     // regression (clusterSim seed 2143): every node is asked, and one that never took part aborts
     // its empty vote when asked; once someone names the participants only theirs count, and a
     // COMMITTED from anyone wins
-    ['a non-participant\'s ABORTED does not outvote a participant\'s COMMITTED', [['p1', ans('COMMITTED')], ['p2', ans('PRECOMMITTED', '3pc', ['p1', 'p2'])], ['p3', ans('ABORTED')]], 'COMMITTED'],
-    ['nb: a non-participant\'s ABORTED is not counted', [['p1', ans('PREPARED', 'nb', ['p1', 'p2'])], ['p2', ans('PREPARED', 'nb', ['p1', 'p2'])], ['p3', ans('ABORTED')]], 'COMMITTED'],
-    ['3pc: a non-participant\'s ABORTED is not counted', [['p1', ans('PREPARED', '3pc', ['p1', 'p2'])], ['p2', ans('UNREACHABLE')], ['p3', ans('ABORTED')]], 'PENDING'],
-    ['a listed participant that aborted still decides', [['p1', ans('PREPARED', 'nb', ['p1', 'p2'])], ['p2', ans('ABORTED', 'nb', ['p1', 'p2'])], ['p3', ans('ABORTED')]], 'ABORTED'],
-    ['a listed participant that never saw it (aborted when asked) decides too', [['p1', ans('PREPARED', 'nb', ['p1', 'p2'])], ['p2', ans('ABORTED')], ['p3', ans('UNREACHABLE')]], 'ABORTED'],
-    ['a 2pc read-only participant\'s answer is counted, a non-participant\'s is not', [['p1', ans('READ_ONLY', '2pc', ['p1', 'p2'])], ['p2', ans('UNREACHABLE')], ['p3', ans('UNKNOWN')]], 'ABORTED'],
+    [
+      "a non-participant's ABORTED does not outvote a participant's COMMITTED",
+      [
+        ['p1', ans('COMMITTED')],
+        ['p2', ans('PRECOMMITTED', '3pc', ['p1', 'p2'])],
+        ['p3', ans('ABORTED')],
+      ],
+      'COMMITTED',
+    ],
+    [
+      "nb: a non-participant's ABORTED is not counted",
+      [
+        ['p1', ans('PREPARED', 'nb', ['p1', 'p2'])],
+        ['p2', ans('PREPARED', 'nb', ['p1', 'p2'])],
+        ['p3', ans('ABORTED')],
+      ],
+      'COMMITTED',
+    ],
+    [
+      "3pc: a non-participant's ABORTED is not counted",
+      [
+        ['p1', ans('PREPARED', '3pc', ['p1', 'p2'])],
+        ['p2', ans('UNREACHABLE')],
+        ['p3', ans('ABORTED')],
+      ],
+      'PENDING',
+    ],
+    [
+      'a listed participant that aborted still decides',
+      [
+        ['p1', ans('PREPARED', 'nb', ['p1', 'p2'])],
+        ['p2', ans('ABORTED', 'nb', ['p1', 'p2'])],
+        ['p3', ans('ABORTED')],
+      ],
+      'ABORTED',
+    ],
+    [
+      'a listed participant that never saw it (aborted when asked) decides too',
+      [
+        ['p1', ans('PREPARED', 'nb', ['p1', 'p2'])],
+        ['p2', ans('ABORTED')],
+        ['p3', ans('UNREACHABLE')],
+      ],
+      'ABORTED',
+    ],
+    [
+      "a 2pc read-only participant's answer is counted, a non-participant's is not",
+      [
+        ['p1', ans('READ_ONLY', '2pc', ['p1', 'p2'])],
+        ['p2', ans('UNREACHABLE')],
+        ['p3', ans('UNKNOWN')],
+      ],
+      'ABORTED',
+    ],
   ];
   it.each(table)('%s', (_name, answers, expected) => {
     expect(coordinatorResolution(new Map(answers))).toBe(expected);
@@ -177,11 +314,41 @@ describe('coordinatorResolution (an id the coordinator has no record of)', () =>
   // never took part (asked with abortIfUnvoted, it aborted its empty vote) used to decide, fencing
   // an nb/3pc transaction its participants had committed by their own termination.
   it("regression: a non-participant's ABORTED decides nothing when the participants are out of reach", () => {
-    expect(coordinatorResolution(new Map([['p1', ans('ABORTED')], ['p2', ans('UNREACHABLE')], ['p3', ans('UNREACHABLE')]]))).toBe('PENDING');
-    expect(coordinatorResolution(new Map([['p1', ans('ABORTED')], ['p2', ans('UNKNOWN')], ['p3', ans('UNREACHABLE')]]))).toBe('PENDING');
+    expect(
+      coordinatorResolution(
+        new Map([
+          ['p1', ans('ABORTED')],
+          ['p2', ans('UNREACHABLE')],
+          ['p3', ans('UNREACHABLE')],
+        ]),
+      ),
+    ).toBe('PENDING');
+    expect(
+      coordinatorResolution(
+        new Map([
+          ['p1', ans('ABORTED')],
+          ['p2', ans('UNKNOWN')],
+          ['p3', ans('UNREACHABLE')],
+        ]),
+      ),
+    ).toBe('PENDING');
     // a COMMITTED still wins, and with everyone reachable an ABORTED still decides
-    expect(coordinatorResolution(new Map([['p1', ans('COMMITTED')], ['p2', ans('UNREACHABLE')]]))).toBe('COMMITTED');
-    expect(coordinatorResolution(new Map([['p1', ans('ABORTED')], ['p2', ans('UNKNOWN')]]))).toBe('ABORTED');
+    expect(
+      coordinatorResolution(
+        new Map([
+          ['p1', ans('COMMITTED')],
+          ['p2', ans('UNREACHABLE')],
+        ]),
+      ),
+    ).toBe('COMMITTED');
+    expect(
+      coordinatorResolution(
+        new Map([
+          ['p1', ans('ABORTED')],
+          ['p2', ans('UNKNOWN')],
+        ]),
+      ),
+    ).toBe('ABORTED');
   });
 });
 
@@ -199,7 +366,9 @@ const answered = fc.constantFrom<PeerState>('PREPARED', 'PRECOMMITTED', 'COMMITT
 /** A view of 1..5 participants p1..pN; `self` is p<k>, never UNREACHABLE to itself nor decided in the 3pc case. */
 const views = fc
   .array(answered, { minLength: 1, maxLength: 5 })
-  .chain((states) => fc.record({ states: fc.constant(states), selfIndex: fc.nat({ max: states.length - 1 }), recovered: fc.constantFrom<Recovered>(false, true, NO_RECORD) }))
+  .chain((states) =>
+    fc.record({ states: fc.constant(states), selfIndex: fc.nat({ max: states.length - 1 }), recovered: fc.constantFrom<Recovered>(false, true, NO_RECORD) }),
+  )
   .map(({ states, selfIndex, recovered }) => {
     const m = new Map(states.map((s, i) => [`p${i + 1}`, s] as [NodeId, PeerState]));
     const self = `p${selfIndex + 1}`;
@@ -255,8 +424,7 @@ describe('termination rules: properties', () => {
       fc.property(views, ({ m }) => {
         const states = [...m.values()];
         const v = logOnceTermination(m);
-        const committed =
-          !states.includes('ABORTED') && (states.includes('COMMITTED') || states.every((s) => s === 'PREPARED' || s === 'PRECOMMITTED'));
+        const committed = !states.includes('ABORTED') && (states.includes('COMMITTED') || states.every((s) => s === 'PREPARED' || s === 'PRECOMMITTED'));
         expect(v.kind === 'decide' && v.outcome === 'COMMITTED').toBe(committed);
         // and it never waits when no log is out of reach
         if (!states.includes('UNREACHABLE')) expect(v.kind).toBe('decide');
@@ -275,7 +443,10 @@ describe('termination rules: properties', () => {
           expect(v).toEqual({ kind: 'wait', why: ADOPTING });
           return;
         }
-        const live = [...m].filter(([, s]) => s !== 'UNREACHABLE').map(([p]) => p).sort();
+        const live = [...m]
+          .filter(([, s]) => s !== 'UNREACHABLE')
+          .map(([p]) => p)
+          .sort();
         if (live[0] !== self) {
           expect(v).toMatchObject(WAIT);
           return;
@@ -311,12 +482,15 @@ describe('termination rules: properties', () => {
 
   it('coordinatorResolution under 2pc never says COMMITTED unless a participant committed', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom<PeerState>('PREPARED', 'READ_ONLY', 'ABORTED', 'UNREACHABLE', 'UNKNOWN', 'COMMITTED'), { minLength: 1, maxLength: 4 }), (states) => {
-        const ids = states.map((_, i) => `p${i + 1}`);
-        const res = coordinatorResolution(new Map(states.map((s, i) => [ids[i]!, ans(s, s === 'UNREACHABLE' || s === 'UNKNOWN' ? null : '2pc', ids)])));
-        if (!states.includes('COMMITTED')) expect(res).not.toBe('COMMITTED');
-        if (states.includes('PREPARED') && !states.includes('COMMITTED')) expect(res).toBe('ABORTED');
-      }),
+      fc.property(
+        fc.array(fc.constantFrom<PeerState>('PREPARED', 'READ_ONLY', 'ABORTED', 'UNREACHABLE', 'UNKNOWN', 'COMMITTED'), { minLength: 1, maxLength: 4 }),
+        (states) => {
+          const ids = states.map((_, i) => `p${i + 1}`);
+          const res = coordinatorResolution(new Map(states.map((s, i) => [ids[i]!, ans(s, s === 'UNREACHABLE' || s === 'UNKNOWN' ? null : '2pc', ids)])));
+          if (!states.includes('COMMITTED')) expect(res).not.toBe('COMMITTED');
+          if (states.includes('PREPARED') && !states.includes('COMMITTED')) expect(res).toBe('ABORTED');
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -23,9 +23,7 @@ export const nonBlocking: CommitProtocol<'nb'> = {
   resolveInDoubt: (r) => (everyListedInDoubt(r) ? 'COMMITTED' : 'PENDING'),
   commitUnjustified: (view, txn, participants) => everyYesDurable(view, txn, participants),
   isDurablyCommitted: (view, txn, participants) =>
-    view.coordinatorDecision(txn) === 'COMMITTED' ||
-    view.committedAt(txn).length > 0 ||
-    missingYes(view, txn, participants).length === 0,
+    view.coordinatorDecision(txn) === 'COMMITTED' || view.committedAt(txn).length > 0 || missingYes(view, txn, participants).length === 0,
   participantsDecideAlone: true,
   durability: `every commit fsync'd: each participant's prepare record (its YES vote, sync) before the client hears COMMITTED — the votes are the decision, the coordinator's record is a cache (not synced) — ${COMMIT_RECORD}`,
   commitPath: {

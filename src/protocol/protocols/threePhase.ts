@@ -14,8 +14,7 @@ export const threePhase: CommitProtocol<'3pc'> = {
   readOnlyVoteIsUnforced: false,
   noVoteIsForced: false,
   terminationAbortsUnvoted: true,
-  terminate: (ctx) =>
-    threePhaseTermination(ctx.self, ctx.states, ctx.recovered, ctx.recoveredPeers),
+  terminate: (ctx) => threePhaseTermination(ctx.self, ctx.states, ctx.recovered, ctx.recoveredPeers),
   onAllYes: 'precommitThenDecide',
   onMissingVote: 'abort',
   decisionIsForced: true,
@@ -27,9 +26,7 @@ export const threePhase: CommitProtocol<'3pc'> = {
   // The coordinator forces its decision before replying; a participant's commit, or a backup's
   // decision from a durable pre-commit, is final too (Skeen's termination commits from there).
   isDurablyCommitted: (view, txn, participants) =>
-    view.coordinatorDecision(txn) === 'COMMITTED' ||
-    view.committedAt(txn).length > 0 ||
-    participants.some((p) => view.decidedFromPrecommit(p, txn)),
+    view.coordinatorDecision(txn) === 'COMMITTED' || view.committedAt(txn).length > 0 || participants.some((p) => view.decidedFromPrecommit(p, txn)),
   participantsDecideAlone: true,
   durability: `every commit fsync'd: participant prepare and pre-commit records (sync) + coordinator decision record (sync) before the client hears COMMITTED, ${COMMIT_RECORD}`,
   commitPath: {
