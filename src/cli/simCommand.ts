@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Command, Option } from '@commander-js/extra-typings';
+import { runScenario } from '../sim/scenario.js';
 import { PLANTED_BUGS, type PlantedBug } from '../runtime/plantedBugs.js';
 import { CRASH_ONLY, FAULT_KINDS, INVARIANTS, PROTOCOL_MODES, type FaultKind, type ProtocolMode, type SimResult } from '../sim/simulator.js';
 import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
@@ -117,10 +119,37 @@ interface SimFlags {
   lax?: true;
   keepGoing?: true;
   verbose?: true;
+  scenario?: string;
+}
+
+/** Runs one scripted scenario (under --seeds seeds from --from); prints why it failed and its trace. */
+async function runScenarioFile(o: SimFlags & { scenario: string }): Promise<void> {
+  const out = process.stdout;
+  let text: string;
+  try {
+    text = readFileSync(o.scenario, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read scenario ${o.scenario}: ${(err as Error).message}`);
+  }
+  for (let seed = o.from; seed < o.from + o.seeds; seed++) {
+    let r;
+    try {
+      r = await runScenario(text, { seed, ...(o.bug ? { bug: o.bug } : {}) });
+    } catch (err) {
+      throw new CliError(`${o.scenario}: ${(err as Error).message}`);
+    }
+    if (o.verbose) out.write(r.sim.trace.join('\n') + '\n');
+    if (!r.ok) {
+      if (!o.verbose) out.write(`-- the last ${r.sim.trace.length} events:\n${r.sim.trace.join('\n')}\n`);
+      throw new CliError(`${o.scenario} failed with seed ${seed}: ${r.failure}`);
+    }
+  }
+  out.write(`dtx sim: scenario ${o.scenario} holds under seeds ${o.from}..${o.from + o.seeds - 1}${o.bug ? ` with ${o.bug} planted` : ''}\n`);
 }
 
 /** Runs the seeds with a progress line a second (or a line per seed), then the summary and the first failure. */
 async function runSim(o: SimFlags): Promise<void> {
+  if (o.scenario !== undefined) return runScenarioFile({ ...o, scenario: o.scenario });
   const out = process.stdout;
   const { bug, protocol } = o;
   const nemesis = parseNemesis(o.nemesis);
@@ -195,6 +224,10 @@ export function simCommand() {
     .option('--lax', 'check only consequences (atomicity, durability, bank, liveness), not persist-before-send at each send')
     .option('--keep-going', 'run every seed even after a failure')
     .option('--verbose', 'one line per seed; the full story of a failing seed')
+    .option(
+      '--scenario <file>',
+      'run a scripted scenario (test/sim/scenarios/*.scenario) instead of random seeds; it runs under each of the --seeds seeds from --from',
+    )
     .addHelpText('after', simHelp())
     .action(action(runSim));
 }

@@ -256,8 +256,9 @@ export class SimTransport implements Transport {
     const target = this.cluster.node(to.id);
     if (!target || to.id === this.self.id) this.w.fail('client-protocol', `${this.self.id} calls unknown or self node ${to.id}`);
     if (to.addr !== to.id) this.w.fail('client-protocol', `${this.self.id} calls ${to.id} at address '${to.addr}', which is not its address`);
-    // No object is shared between nodes: what crosses the network is a copy (the calls that
-    // carry only a txn id hold nothing a node could change).
+    // No object is shared between nodes: what crosses the network is a copy, made once per
+    // message (its deliveries share it: the sender keeps none of it; the calls that carry only
+    // a txn id hold nothing a node could change).
     const copy = method === 'prepare' || method === 'txnState' ? <T>(x: T): T => structuredClone(x) : <T>(x: T): T => x;
     const sent = copy(req);
     this.net.rpc<PeerCalls[M]['res'] | RequestError>({
@@ -266,7 +267,7 @@ export class SimTransport implements Transport {
       deadlineMs: opts.deadlineMs,
       waitForReady: opts.waitForReady,
       what: describeRequest(method, sent),
-      serve: (respond) => target.serve(method, copy(sent), respond),
+      serve: (respond) => target.serve(method, sent, respond),
       onReply: (r) =>
         done(
           r instanceof RequestError
