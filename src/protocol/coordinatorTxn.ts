@@ -1,5 +1,6 @@
 import type { CommitProtocol } from './commitProtocol.js';
 import { invariant } from './invariant.js';
+import { phaseMoves } from './phaseMoves.js';
 import type { ReplyTo } from './participantTxn.js';
 import type { DecisionRecord } from './records.js';
 import type { AbortCode, NodeId, OpResult, PeerState, ProtocolName, TxnAge, TxnId, TxnOp, Vote } from './types.js';
@@ -88,7 +89,7 @@ export interface CoordinatorTxn {
   state: CoordinatorState;
 }
 
-const MOVES: { readonly [P in CoordinatorPhase]: readonly (CoordinatorPhase | 'ended')[] } = {
+const { moveTo, assertMayEnd } = phaseMoves<CoordinatorState>({
   lookup: ['probing', 'resolving', 'preparing', 'ended'],
   probing: ['preparing', 'ended'],
   resolving: ['tombstoning', 'ended'],
@@ -101,18 +102,8 @@ const MOVES: { readonly [P in CoordinatorPhase]: readonly (CoordinatorPhase | 'e
   deciding: ['committed'],
   committed: ['ended'],
   recording: ['ended'],
-};
-
-/** The one way a coordinator transaction changes phase: a move the table does not allow is a bug here. */
-export function moveTo<S extends CoordinatorState>(t: CoordinatorTxn, next: S): S {
-  invariant(MOVES[t.state.phase].includes(next.phase), () => `txn ${t.id} may not move from ${t.state.phase} to ${next.phase}`);
-  t.state = next;
-  return next;
-}
-
-export function assertMayEnd(t: CoordinatorTxn): void {
-  invariant(MOVES[t.state.phase].includes('ended'), () => `txn ${t.id} may not end while ${t.state.phase}`);
-}
+});
+export { assertMayEnd, moveTo };
 
 /** The request and its rules: present in every phase past lookup that runs the transaction. */
 export function requestOf(t: CoordinatorTxn): { msg: TransactMessage; rules: CommitProtocol } {

@@ -1,5 +1,5 @@
 import type { CommitProtocol } from './commitProtocol.js';
-import { invariant } from './invariant.js';
+import { phaseMoves } from './phaseMoves.js';
 import type { KeyWrite, LockRequest, NodeId, OpResult, Outcome, PeerState, ProtocolName, TxnAge, TxnId, TxnOp, TxnStateView, Vote } from './types.js';
 
 /** Opaque handle of a pending RPC; the runtime maps it back to a callback. */
@@ -93,7 +93,7 @@ export interface ParticipantTxn {
 }
 
 /** The legal moves; 'ended' is leaving memory (forgotten, or remembered only as a finished outcome). */
-const MOVES: { readonly [P in Phase]: readonly (Phase | 'ended')[] } = {
+const { moveTo, assertMayEnd } = phaseMoves<TxnState>({
   checking: ['aborting', 'ended'],
   locking: ['reading', 'checking', 'aborting', 'ended'],
   reading: ['persisting', 'readonly', 'checking', 'aborting', 'ended'],
@@ -104,18 +104,8 @@ const MOVES: { readonly [P in Phase]: readonly (Phase | 'ended')[] } = {
   readonly: ['ended'],
   committing: ['ended'],
   aborting: ['ended'],
-};
-
-/** The one way a transaction changes phase: a move the table does not allow is a bug here. */
-export function moveTo<S extends TxnState>(t: ParticipantTxn, next: S): S {
-  invariant(MOVES[t.state.phase].includes(next.phase), () => `txn ${t.id} may not move from ${t.state.phase} to ${next.phase}`);
-  t.state = next;
-  return next;
-}
-
-export function assertMayEnd(t: ParticipantTxn): void {
-  invariant(MOVES[t.state.phase].includes('ended'), () => `txn ${t.id} may not end while ${t.state.phase}`);
-}
+});
+export { assertMayEnd, moveTo };
 
 /** The branch's forced prepare, if it has one (it voted YES, or aborts after voting). */
 export function votedOf(s: TxnState): Voted | null {

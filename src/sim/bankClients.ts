@@ -1,6 +1,7 @@
 import { ownerOf } from '../protocol/routing.js';
 import { PROTOCOLS, type AbortCode, type NodeId, type OpResult, type Outcome, type ProtocolName, type TxnOp } from '../protocol/types.js';
-import type { QueryAnswer, TransactInput, TxnAnswer } from '../runtime/coordinatorRuntime.js';
+import type { CoordinatorRuntime, QueryAnswer, TransactInput, TxnAnswer } from '../runtime/coordinatorRuntime.js';
+import type { LockRuntime } from '../runtime/lockRuntime.js';
 import { RequestError } from '../runtime/requestError.js';
 import { describeOps } from './describe.js';
 import type { SimNetwork } from './network.js';
@@ -90,22 +91,41 @@ export class ClientTxns {
     return ct;
   }
 
-  submit(ct: ClientTxn): void {
-    ct.submits++;
+  /** A client's call to the coordinator node, served by its runtimes of the moment. */
+  callCoordinator<R>(o: {
+    what: string;
+    deadlineMs: number;
+    waitForReady?: boolean;
+    serve: (runtimes: { coordinator: CoordinatorRuntime; locks: LockRuntime }, respond: (r: R | RequestError) => void) => void;
+    onReply: (r: R | RequestError) => void;
+    onError: () => void;
+  }): void {
     const c = this.side.coordinator;
-    this.net.rpc<TxnAnswer | RequestError>({
+    this.net.rpc<R | RequestError>({
       from: this.endpoint,
       to: c,
-      deadlineMs: ct.input.timeoutMs + 1000,
-      waitForReady: true,
-      what: `Transact(${ct.id})`,
+      deadlineMs: o.deadlineMs,
+      waitForReady: o.waitForReady ?? true,
+      what: o.what,
       serve: (respond) => {
-        if (!c.coordinator) return respond(new RequestError('UNAVAILABLE', 'coordinator starting'));
-        c.coordinator.transact(structuredClone(ct.input), (r) => {
+        if (!c.coordinator || !c.locks) return respond(new RequestError('UNAVAILABLE', 'coordinator starting'));
+        o.serve({ coordinator: c.coordinator, locks: c.locks }, respond);
+      },
+      onReply: o.onReply,
+      onError: o.onError,
+    });
+  }
+
+  submit(ct: ClientTxn): void {
+    ct.submits++;
+    this.callCoordinator<TxnAnswer>({
+      what: `Transact(${ct.id})`,
+      deadlineMs: ct.input.timeoutMs + 1000,
+      serve: ({ coordinator }, respond) =>
+        coordinator.transact(structuredClone(ct.input), (r) => {
           if (!(r instanceof RequestError)) this.side.onAnswer(ct, r);
           respond(r);
-        });
-      },
+        }),
       onReply: (r) => this.answer(ct, r, 'transact'),
       onError: () => this.unknown(ct),
     });
@@ -113,17 +133,10 @@ export class ClientTxns {
 
   query(ct: ClientTxn): void {
     ct.queries++;
-    const c = this.side.coordinator;
-    this.net.rpc<QueryAnswer | RequestError>({
-      from: this.endpoint,
-      to: c,
-      deadlineMs: 2000,
-      waitForReady: true,
+    this.callCoordinator<QueryAnswer>({
       what: `GetTransaction(${ct.id})`,
-      serve: (respond) => {
-        if (!c.coordinator) return respond(new RequestError('UNAVAILABLE', 'coordinator starting'));
-        c.coordinator.query(ct.id, respond);
-      },
+      deadlineMs: 2000,
+      serve: ({ coordinator }, respond) => coordinator.query(ct.id, respond),
       onReply: (r) => this.answer(ct, r, 'query'),
       onError: () => this.unknown(ct),
     });

@@ -40,17 +40,10 @@ export class LockClients {
     const lock = w.rng.pick(LOCK_NAMES);
     const ttlMs = w.rng.int(150, 600);
     const waitMs = 400;
-    const c = this.o.coordinator;
-    this.net.rpc<LeaseView | RequestError>({
-      from: this.txns.endpoint,
-      to: c,
+    this.txns.callCoordinator<LeaseView>({
       deadlineMs: waitMs + 1000,
-      waitForReady: true,
       what: `Acquire(${lock})`,
-      serve: (respond) => {
-        if (!c.locks) return respond(new RequestError('UNAVAILABLE', 'lock service starting'));
-        c.locks.acquire({ name: lock, owner: `lockclient${client}`, ttlMs, waitMs }, respond);
-      },
+      serve: ({ locks }, respond) => locks.acquire({ name: lock, owner: `lockclient${client}`, ttlMs, waitMs }, respond),
       onReply: (r) => {
         if (r instanceof RequestError) return this.again(client, w.rng.int(10, 100));
         w.stats.lockGrants++;
@@ -94,18 +87,12 @@ export class LockClients {
   }
 
   private release(client: number, lease: LeaseView): void {
-    const c = this.o.coordinator;
     // Fire and forget: a lease that is not released expires.
-    this.net.rpc<{ released: boolean } | RequestError>({
-      from: this.txns.endpoint,
-      to: c,
+    this.txns.callCoordinator<{ released: boolean }>({
       deadlineMs: 1000,
       waitForReady: false,
       what: `Release(${lease.name})`,
-      serve: (respond) => {
-        if (!c.locks) return respond(new RequestError('UNAVAILABLE', 'lock service starting'));
-        c.locks.release(lease.leaseId, respond);
-      },
+      serve: ({ locks }, respond) => locks.release(lease.leaseId, respond),
       onReply: () => undefined,
       onError: () => undefined,
     });

@@ -26,15 +26,7 @@ export class CoordinatorStore {
   }
 
   lookup(txn: string, done: (err: Error | null, record: DecisionRecord | null) => void): void {
-    const key = CKEY.decision(txn);
-    this.store.engine.getMany([key], (err, raw) => {
-      if (err) return done(err, null);
-      try {
-        done(null, raw[0] === undefined ? null : decodeDecision(raw[0], this.store.at(key)));
-      } catch (e) {
-        done(e instanceof Error ? e : new Error(String(e)), null);
-      }
-    });
+    this.store.readOne(CKEY.decision(txn), decodeDecision, done);
   }
 
   persist(record: CoordinatorRecord, sync: boolean, lingerMs: number, done: (err: Error | null) => void): void {

@@ -76,6 +76,18 @@ export class NodeStore {
     return (await this.engine.scan(prefix)).map(([key, raw]) => ({ key: key.slice(prefix.length), value: decode(raw, this.at(key)) }));
   }
 
+  /** One record by key on the hot path (a callback, as the engine's reads): null when absent; a corrupt one is an error. */
+  readOne<T>(key: string, decode: (raw: string, at: RecordAt) => T, done: (err: Error | null, value: T | null) => void): void {
+    this.engine.getMany([key], (err, raw) => {
+      if (err) return done(err, null);
+      try {
+        done(null, raw[0] === undefined ? null : decode(raw[0], this.at(key)));
+      } catch (e) {
+        done(e instanceof Error ? e : new Error(String(e)), null);
+      }
+    });
+  }
+
   async getDecoded<T>(key: string, decode: (raw: string, at: RecordAt) => T): Promise<T | null> {
     const raw = await this.engine.get(key);
     return raw === undefined ? null : decode(raw, this.at(key));

@@ -146,15 +146,7 @@ export class ParticipantStore {
   /** The transaction's outcome record, if it has one (at once when the filter rules it out). */
   outcome(txn: string, done: (err: Error | null, r: ParticipantOutcomeRecord | null) => void): void {
     if (!this.outcomes.mightContain(txn)) return done(null, null);
-    const key = PKEY.outcome(txn);
-    this.store.engine.getMany([key], (err, raw) => {
-      if (err) return done(err, null);
-      try {
-        done(null, raw[0] === undefined ? null : decodeParticipantOutcome(raw[0], this.store.at(key)));
-      } catch (e) {
-        done(e instanceof Error ? e : new Error(String(e)), null);
-      }
-    });
+    this.store.readOne(PKEY.outcome(txn), decodeParticipantOutcome, done);
   }
 
   /**
