@@ -26,6 +26,8 @@ export function nodeEnv(o: { log: Logger; clock: NodeClock; failpoints: Failpoin
     newId: randomUUID,
     random: Math.random,
     failpoint: (name: FailpointName) => o.failpoints.hit(name),
+    // Not a crash: the input came from outside. Logged as an error for an operator (and counted by the core).
+    alarm: (txn, what) => o.log.error({ txn, alarm: true }, `refused: ${what}`),
     log: o.log,
   };
 }

@@ -67,7 +67,9 @@ export type CoordinatorEffect =
   | { type: 'send'; to: NodeId; message: CoordinatorMessage }
   | { type: 'persist'; record: CoordinatorRecord; sync: boolean }
   | { type: 'setTimer'; timer: CoordinatorTimer; at: number }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string };
+  | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string }
+  /** Input from outside contradicted this node's state: refused, an operator must know. */
+  | { type: 'alarm'; txn: TxnId; msg: string };
 
 export interface CoordinatorConfig {
   participants: NodeId[];
@@ -123,6 +125,7 @@ export class CoordinatorCore {
     resolutions: 0,
     unknownOutcomes: 0,
     readOnlyRestarts: 0,
+    contradictions: 0,
   };
 
   constructor(
@@ -456,7 +459,12 @@ export class CoordinatorCore {
     if (!t || t.state.phase !== 'preparing') return this.onLateVote(txn, t, from, vote);
     const { rules } = requestOf(t);
     const b = t.branches.get(from);
-    invariant(b, () => `vote for ${txn} from ${from}, which is not one of its participants`);
+    if (!b) {
+      // Input from outside: refused and raised, never trusted (nor a crash).
+      this.counters.contradictions++;
+      this.emit({ type: 'alarm', txn, msg: `vote for ${txn} from ${from}, which is not one of its participants` });
+      return;
+    }
     if (b.vote) return; // duplicate
     if (vote.kind === 'NO' && vote.code === 'UNAVAILABLE_PARTICIPANT' && rules.onMissingVote === 'askTheLogs') {
       // Not a vote: no log holds it. Only a log's ABORT may abort: ask the logs now.

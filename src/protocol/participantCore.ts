@@ -53,6 +53,8 @@ export type ParticipantReply =
   | { kind: 'vote'; txn: TxnId; vote: Vote }
   | { kind: 'ack'; txn: TxnId; known: boolean }
   | { kind: 'precommitAck'; txn: TxnId; ok: boolean }
+  /** The message contradicts what this participant knows: refused (FAILED_PRECONDITION), nothing applied. */
+  | { kind: 'refused'; txn: TxnId; reason: string }
   | {
       kind: 'state';
       txn: TxnId;
@@ -77,7 +79,9 @@ export type ParticipantEffect =
   | { type: 'queryPeer'; txn: TxnId; to: NodeId; addr: string; abortIfUnvoted: boolean }
   /** A decision or a 3pc PreCommit to a peer; a PreCommit is always answered by `peerPrecommitted`. */
   | { type: 'sendPeer'; txn: TxnId; to: NodeId; addr: string; message: 'precommit' | 'commit' | 'abort' }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string };
+  | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string }
+  /** Input from outside contradicted this node's state: an operator must know. */
+  | { type: 'alarm'; txn: TxnId; msg: string };
 
 export interface ParticipantConfig {
   /** How long a YES voter waits for the decision before it asks the coordinator. */
@@ -103,6 +107,12 @@ export type ParticipantTxnView = TxnStateView;
  * branch whose locks were released before the decision, which it may never hear.
  */
 type Remembered = ParticipantOutcomeRecord | { txn: TxnId; outcome: null; results: OpResult[]; readOnly: true };
+
+/** A duplicate prepare must be the same prepare: same coordinator, protocol, participants and ops. */
+function samePrepare(a: PrepareMessage, b: PrepareMessage): boolean {
+  const ops = (m: PrepareMessage): string => JSON.stringify(m.ops, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return a.coordinatorId === b.coordinatorId && a.protocol === b.protocol && a.participants.join() === b.participants.join() && ops(a) === ops(b);
+}
 
 const ABORTED_BY_PEER: Vote = { kind: 'NO', reason: 'aborted by a peer terminating the transaction', code: 'CONFLICT' };
 
@@ -139,6 +149,7 @@ export class ParticipantCore {
     terminations: 0,
     terminatedHere: 0,
     unilateralAborts: 0,
+    contradictions: 0,
   };
 
   constructor(
@@ -296,7 +307,7 @@ export class ParticipantCore {
 
   private onPrepare(replyTo: ReplyTo, msg: PrepareMessage): void {
     const existing = this.txns.get(msg.txn);
-    if (existing) return this.onDuplicatePrepare(replyTo, existing);
+    if (existing) return this.onDuplicatePrepare(replyTo, existing, msg);
     const done = this.recent.get(msg.txn);
     if (done) return this.replyFinished(replyTo, done);
     // Includes the `f!<lock>` key of every fenced op: read with the data, raised by the commit.
@@ -305,7 +316,9 @@ export class ParticipantCore {
     this.tryLock(t, true);
   }
 
-  private onDuplicatePrepare(replyTo: ReplyTo, t: ParticipantTxn): void {
+  private onDuplicatePrepare(replyTo: ReplyTo, t: ParticipantTxn, msg: PrepareMessage): void {
+    // A recovered or placeholder entry does not know its ops: nothing to compare with.
+    if (!t.recovered && !t.placeholder && !samePrepare(t.msg, msg)) return this.contradiction(t.id, replyTo, 'prepared again with other contents');
     const s = t.state;
     switch (s.phase) {
       case 'checking':
@@ -465,7 +478,7 @@ export class ParticipantCore {
       if (replyTo !== null) this.reply(replyTo, { kind: 'ack', txn, known });
     };
     const t = this.txns.get(txn);
-    if (!t) return this.onDecisionOfEnded(txn, outcome, ack);
+    if (!t) return this.onDecisionOfEnded(txn, outcome, replyTo, ack);
     const s = t.state;
     switch (s.phase) {
       case 'checking':
@@ -482,7 +495,7 @@ export class ParticipantCore {
         ack(true);
         return;
       case 'persisting':
-        invariant(outcome === 'ABORTED', () => `txn ${txn} committed before its YES vote was durable on ${this.id}`);
+        if (outcome === 'COMMITTED') return this.contradiction(txn, replyTo, `told COMMITTED before its YES vote was durable`);
         s.abortRequested = true;
         if (replyTo !== null) t.waiters.ack.push(replyTo);
         return;
@@ -511,7 +524,7 @@ export class ParticipantCore {
       case 'committing':
       case 'aborting': {
         const current = s.phase === 'committing' ? 'COMMITTED' : 'ABORTED';
-        invariant(current === outcome, () => `txn ${txn} told ${outcome} while ${s.phase} on participant ${this.id}`);
+        if (current !== outcome) return this.contradiction(txn, replyTo, `told ${outcome} while ${s.phase}`);
         if (replyTo !== null) t.waiters.ack.push(replyTo);
         return;
       }
@@ -532,14 +545,11 @@ export class ParticipantCore {
     this.reply(replyTo, { kind: 'ack', txn, known: !t && this.recent.get(txn)?.outcome === null });
   }
 
-  private onDecisionOfEnded(txn: TxnId, outcome: Outcome, ack: (known: boolean) => void): void {
+  private onDecisionOfEnded(txn: TxnId, outcome: Outcome, replyTo: ReplyTo | null, ack: (known: boolean) => void): void {
     const done = this.recent.get(txn);
     // A read-only branch wrote nothing, so an outcome it hears later contradicts nothing
     // durable (the coordinator does not force all-read-only decisions).
-    invariant(
-      !done || done.outcome === outcome || done.readOnly === true,
-      () => `txn ${txn} told ${outcome} after it ended ${done?.outcome} on participant ${this.id}`,
-    );
+    if (done && done.outcome !== outcome && done.readOnly !== true) return this.contradiction(txn, replyTo, `told ${outcome} after it ended ${done.outcome}`);
     // An abort that overtook its prepare: remember it, so the prepare, if it still comes,
     // is answered NO instead of taking locks for a transaction that is already over.
     if (!done && outcome === 'ABORTED') this.recent.set(txn, { txn, outcome, results: [] });
@@ -921,6 +931,18 @@ export class ParticipantCore {
 
   private noVote(txn: TxnId, reason: string, code: AbortCode): { kind: 'vote'; txn: TxnId; vote: Vote } {
     return { kind: 'vote', txn, vote: { kind: 'NO', reason, code } };
+  }
+
+  /**
+   * A message from another node contradicts what this participant knows (a decision against the
+   * one it holds, a commit before its vote): refused and raised as an alarm, never applied. Only
+   * a contradiction inside its own state is a crash.
+   */
+  private contradiction(txn: TxnId, replyTo: ReplyTo | null, what: string): void {
+    const reason = `txn ${txn} ${what} on participant ${this.id}`;
+    this.counters.contradictions++;
+    this.emit({ type: 'alarm', txn, msg: reason });
+    if (replyTo !== null) this.reply(replyTo, { kind: 'refused', txn, reason });
   }
 
   private reply(to: ReplyTo, reply: ParticipantReply): void {

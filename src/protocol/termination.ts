@@ -49,9 +49,10 @@ export function logOnceTermination(peers: Map<NodeId, PeerState>): TerminationVe
   if (d) return { kind: 'decide', outcome: d };
   const down = unreachable(peers);
   if (down.length) return { kind: 'wait', why: `vote logs unreachable: ${down.join(',')}` };
-  for (const [p, s] of peers) {
-    invariant(s === 'PREPARED' || s === 'PRECOMMITTED', () => `nb termination: participant ${p} answered ${s} after LogOnce(ABORT)`);
-  }
+  // After LogOnce(ABORT) every log holds a vote: an answer without one comes from a peer that
+  // broke the rule, or from outside — never decide on it.
+  const odd = [...peers].filter(([, s]) => s !== 'PREPARED' && s !== 'PRECOMMITTED');
+  if (odd.length > 0) return { kind: 'wait', why: `no vote in ${odd.map(([p, s]) => `${p}=${s}`).join(',')} after LogOnce(ABORT)` };
   return { kind: 'decide', outcome: 'COMMITTED' };
 }
 
@@ -92,10 +93,9 @@ export function threePhaseTermination(
   if (states.some((s) => s === 'PRECOMMITTED')) {
     return { kind: 'precommit', uncertain: live.filter((p) => peers.get(p) === 'PREPARED') };
   }
-  for (const p of live) {
-    const s = peers.get(p)!;
-    invariant(s === 'PREPARED', () => `3pc termination: participant ${p} answered ${s}`);
-  }
+  // All uncertain → abort; an answer that is not a state of a voted participant decides nothing.
+  const odd = live.filter((p) => peers.get(p) !== 'PREPARED');
+  if (odd.length > 0) return { kind: 'wait', why: `unexpected states ${odd.map((p) => `${p}=${peers.get(p)}`).join(',')}` };
   return { kind: 'decide', outcome: 'ABORTED' };
 }
 

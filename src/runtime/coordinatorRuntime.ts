@@ -288,6 +288,9 @@ export class CoordinatorRuntime {
       case 'log':
         env.log[e.level]({ txn: e.txn }, e.msg);
         return done();
+      case 'alarm':
+        env.alarm(e.txn, e.msg);
+        return done();
     }
   }
 

@@ -37,6 +37,11 @@ export interface RuntimeEnv {
   newId(): string;
   /** A uniform number in [0, 1) (planted bugs that strike at random). */
   random(): number;
+  /**
+   * Input from another node or a client contradicted this node's state and was refused: nothing
+   * was applied, but someone must look (a bug elsewhere, or a forged message).
+   */
+  alarm(txn: string, what: string): void;
   /** An armed failpoint crashes the node here. */
   failpoint(name: FailpointName): void;
   log: RuntimeLog;

@@ -14,6 +14,7 @@ import { CoreDriver, type EffectExecutor } from './coreDriver.js';
 import type { RuntimeEnv } from './env.js';
 import { VOTE_BEFORE_SYNC_DELAY_MS, type PlantedBug } from './plantedBugs.js';
 import { ReplyRegistry } from './replies.js';
+import { RequestError } from './requestError.js';
 import { TxnTimers } from './timers.js';
 import type { CallResult, OutcomeAnswer, PeerHandlers, Transport } from './transport.js';
 
@@ -92,11 +93,11 @@ export class ParticipantRuntime {
   }
 
   private handlers(): PeerHandlers<ParticipantServed> {
-    const decide = (outcome: Outcome) => (req: { txn: string }, respond: (r: { known: boolean }) => void) => {
+    const decide = (outcome: Outcome) => (req: { txn: string }, respond: (r: { known: boolean } | RequestError) => void) => {
       if (outcome === 'COMMITTED' && this.core.view(req.txn) === 'PREPARED') this.o.env.failpoint('participant.commit.before');
       this.ask(
         (replyTo) => ({ type: 'decision', replyTo, txn: req.txn, outcome }),
-        (r) => respond({ known: r.kind === 'ack' ? r.known : true }),
+        (r) => respond(r.kind === 'refused' ? new RequestError('FAILED_PRECONDITION', r.reason) : { known: r.kind === 'ack' ? r.known : true }),
       );
     };
     return {
@@ -104,7 +105,14 @@ export class ParticipantRuntime {
         const msg = this.bug === 'participant.ignoreFences' ? { ...prepared, ops: prepared.ops.map(({ fence: _fence, ...op }) => op) } : prepared;
         this.ask(
           (replyTo) => ({ type: 'prepare', replyTo, msg }),
-          (r) => respond(r.kind === 'vote' ? r.vote : { kind: 'NO', reason: `prepare answered with ${r.kind}`, code: 'CONFLICT' }),
+          (r) =>
+            respond(
+              r.kind === 'vote'
+                ? r.vote
+                : r.kind === 'refused'
+                  ? new RequestError('FAILED_PRECONDITION', r.reason)
+                  : { kind: 'NO', reason: `prepare answered with ${r.kind}`, code: 'CONFLICT' },
+            ),
         );
         // Queued for a lock: a commit record that lingers may be what holds it.
         if (this.core.lockWaiters > 0) this.o.store.store.writer.flushLingering();
@@ -180,6 +188,9 @@ export class ParticipantRuntime {
       }
       case 'log':
         env.log[e.level]({ txn: e.txn }, e.msg);
+        return done();
+      case 'alarm':
+        env.alarm(e.txn, e.msg);
         return done();
     }
   }

@@ -44,6 +44,8 @@ function describePReply(r: ParticipantReply): string {
       return `precommitAck ${r.txn} ok=${r.ok}`;
     case 'state':
       return `state ${r.txn} ${r.state}${r.protocol ? ` ${r.protocol}` : ''}`;
+    case 'refused':
+      return `refused ${r.txn}: ${r.reason}`;
   }
 }
 
@@ -99,6 +101,8 @@ export function describePEffect(e: ParticipantEffect): string {
     case 'log':
       // The cores' info/warn lines explain termination verdicts: keep them in the trace.
       return e.level === 'debug' ? '' : `"${e.msg}"`;
+    case 'alarm':
+      return `ALARM "${e.msg}"`;
   }
 }
 
@@ -141,5 +145,7 @@ export function describeCEffect(e: CoordinatorEffect): string {
       return `timer ${e.timer.kind} ${e.timer.txn}@${e.at}`;
     case 'log':
       return e.level === 'debug' ? '' : `"${e.msg}"`;
+    case 'alarm':
+      return `ALARM "${e.msg}"`;
   }
 }

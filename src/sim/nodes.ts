@@ -203,6 +203,9 @@ export class SimNode implements Endpoint {
       fatal: (err, what) => this.fatal(err, what),
       newId: () => w.nextId(this.id),
       random: () => w.rng.float(),
+      // Simulated peers run this very code: a contradiction between them is a protocol bug.
+      alarm: (txn, what) =>
+        w.fail(/ told (COMMITTED|ABORTED) (after it ended|while|before) /.test(what) ? 'atomicity' : 'contradiction', `${this.id} refused: ${what} (${txn})`),
       failpoint: (name) => {
         if (this.setup.failpointHit(this, name)) throw new NodeCrashed(this.id, name);
       },

@@ -24,6 +24,7 @@ export const INVARIANTS = {
   'lock-writes': 'the resource holds exactly the committed fenced writes',
   'fence-monotonic': "a participant's fence high-water mark never goes down",
   recovery: 'a node recovers from its own log',
+  contradiction: 'no node is sent a message that contradicts its state (it would refuse it and raise an alarm)',
   liveness: 'once faults heal, everything is decided everywhere, nothing prepared or locked remains',
   'client-protocol': 'the coordinator answers a well-formed client request',
 } as const;

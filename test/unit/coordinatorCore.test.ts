@@ -304,10 +304,14 @@ describe('CoordinatorCore: votes and decisions', () => {
     expect(ofType(e, 'persist')[0]).toMatchObject({ sync: true, record: { record: { outcome: 'COMMITTED' } } });
   });
 
-  it('a vote from a node that is not a participant of the txn is an invariant violation', () => {
+  it('a vote from a node that is not a participant of the txn is refused with an alarm, not trusted, not a crash', () => {
     const { c } = mk();
     start(c, tmsg('t', [{ type: 'put', key: k('p1'), value: 'a' }]));
-    expect(() => c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes() }, 1)).toThrow(InvariantViolation);
+    expect(c.step({ type: 'vote', txn: 't', from: 'p2', vote: yes() }, 1)).toEqual([
+      { type: 'alarm', txn: 't', msg: expect.stringMatching(/vote for t from p2, which is not one of its participants/) },
+    ]);
+    expect(c.counters.contradictions).toBe(1);
+    expect(c.activeTxns).toBe(1);
   });
 
   it('all READ_ONLY on one participant: replies COMMITTED with only an unforced record, sends commit to release read locks', () => {

@@ -216,8 +216,13 @@ describe('ParticipantCore: read-only', () => {
     expect(ofType(wOld, 'read')).toEqual([]);
     expect(p.view('w-old')).toBe('PREPARING');
 
-    // duplicate prepare is answered READ_ONLY again
-    expect(votes(p.step({ type: 'prepare', replyTo: 4, msg: msg('r', [get('a')], 5) }, 12))[0]![1].kind).toBe('READ_ONLY');
+    // duplicate prepare is answered READ_ONLY again; one with other ops is refused
+    const readOps = [get('a'), { type: 'check' as const, key: 'b', expect: { kind: 'version' as const, version: 0 } }];
+    expect(votes(p.step({ type: 'prepare', replyTo: 4, msg: msg('r', readOps, 5) }, 12))[0]![1].kind).toBe('READ_ONLY');
+    expect(p.step({ type: 'prepare', replyTo: 5, msg: msg('r', [get('a')], 5) }, 12)).toMatchObject([
+      { type: 'alarm' },
+      { type: 'reply', to: 5, reply: { kind: 'refused', reason: expect.stringMatching(/prepared again with other contents/) } },
+    ]);
 
     const d = p.step({ type: 'decision', replyTo: 9, txn: 'r', outcome: 'COMMITTED' }, 20);
     expect(ofType(d, 'persist')).toEqual([]);
@@ -454,10 +459,15 @@ describe('ParticipantCore: abort decisions in every phase', () => {
     expect(p.counters.prepared).toBe(0);
   });
 
-  it('a commit while the prepare record is still persisting is an invariant violation', () => {
+  it('a commit while the prepare record is still persisting contradicts the protocol: refused, alarmed, nothing applied', () => {
     const { p } = mk();
     toPersisting(p, msg('t', [put('k', '1')]));
-    expect(() => p.step({ type: 'decision', replyTo: 1, txn: 't', outcome: 'COMMITTED' }, 0)).toThrow(/committed before its YES vote was durable/);
+    expect(p.step({ type: 'decision', replyTo: 1, txn: 't', outcome: 'COMMITTED' }, 0)).toEqual([
+      { type: 'alarm', txn: 't', msg: expect.stringMatching(/told COMMITTED before its YES vote was durable/) },
+      { type: 'reply', to: 1, reply: { kind: 'refused', txn: 't', reason: expect.stringMatching(/told COMMITTED before its YES vote was durable/) } },
+    ]);
+    expect(p.counters.contradictions).toBe(1);
+    expect(p.view('t')).toBe('PREPARING');
   });
 
   it('abort after YES: forces an abort record, acks after it lands, releases locks', () => {
@@ -475,8 +485,12 @@ describe('ParticipantCore: abort decisions in every phase', () => {
     expect(votes(p.step({ type: 'prepare', replyTo: 92, msg: msg('t', [put('k', '1')]) }, 1))).toEqual([
       [92, { kind: 'NO', reason: 'transaction is being aborted', code: 'CONFLICT' }],
     ]);
-    // a commit now contradicts the decision
-    expect(() => p.step({ type: 'decision', replyTo: 93, txn: 't', outcome: 'COMMITTED' }, 1)).toThrow(InvariantViolation);
+    // a commit now contradicts the decision: refused, not applied
+    expect(p.step({ type: 'decision', replyTo: 93, txn: 't', outcome: 'COMMITTED' }, 1)).toEqual([
+      { type: 'alarm', txn: 't', msg: expect.stringMatching(/told COMMITTED while aborting/) },
+      { type: 'reply', to: 93, reply: { kind: 'refused', txn: 't', reason: expect.stringMatching(/told COMMITTED while aborting/) } },
+    ]);
+    expect(p.view('t')).toBe('ABORTED');
   });
 
   it('abort after YES then ack: both waiters acked once the abort record is durable', () => {
@@ -523,8 +537,11 @@ describe('ParticipantCore: commit duplicates', () => {
     expect(e2).toEqual([]);
     // duplicate prepare while committing answers YES
     expect(votes(p.step({ type: 'prepare', replyTo: 3, msg: msg('t', [put('k', '1')]) }, 0))[0]![1].kind).toBe('YES');
-    // abort contradicts
-    expect(() => p.step({ type: 'decision', replyTo: 4, txn: 't', outcome: 'ABORTED' }, 0)).toThrow(/told ABORTED while committing/);
+    // abort contradicts: refused
+    expect(p.step({ type: 'decision', replyTo: 4, txn: 't', outcome: 'ABORTED' }, 0)).toEqual([
+      { type: 'alarm', txn: 't', msg: expect.stringMatching(/told ABORTED while committing/) },
+      { type: 'reply', to: 4, reply: { kind: 'refused', txn: 't', reason: expect.stringMatching(/told ABORTED while committing/) } },
+    ]);
     const rec = ofType(e1, 'persist')[0]!.record;
     expect(acks(p.step({ type: 'persisted', record: rec }, 1))).toEqual([
       [1, true],
@@ -543,15 +560,27 @@ describe('ParticipantCore: commit duplicates', () => {
     expect(p.lockedKeys).toBe(0);
   });
 
-  it('commit told after the txn ended ABORTED is an invariant violation (and vice versa)', () => {
+  it('commit told after the txn ended ABORTED (and vice versa) is refused and alarmed, never applied, never a crash', () => {
     const { p } = mk();
     toPrepared(p, msg('a', [put('k', '1')]));
     p.step({ type: 'decision', replyTo: 1, txn: 'a', outcome: 'ABORTED' }, 0);
     p.step({ type: 'persisted', record: { kind: 'abort', txn: 'a', hadPrepare: true } }, 0);
-    expect(() => p.step({ type: 'decision', replyTo: 2, txn: 'a', outcome: 'COMMITTED' }, 0)).toThrow(/txn a told COMMITTED after it ended ABORTED/);
+    expect(p.step({ type: 'decision', replyTo: 2, txn: 'a', outcome: 'COMMITTED' }, 0)).toEqual([
+      { type: 'alarm', txn: 'a', msg: expect.stringMatching(/txn a told COMMITTED after it ended ABORTED/) },
+      { type: 'reply', to: 2, reply: { kind: 'refused', txn: 'a', reason: expect.stringMatching(/txn a told COMMITTED after it ended ABORTED/) } },
+    ]);
     toPrepared(p, msg('c', [put('k', '1')]));
     commit(p, 'c');
-    expect(() => p.step({ type: 'decision', replyTo: 3, txn: 'c', outcome: 'ABORTED' }, 0)).toThrow(InvariantViolation);
+    expect(p.step({ type: 'decision', replyTo: 3, txn: 'c', outcome: 'ABORTED' }, 0)).toEqual([
+      { type: 'alarm', txn: 'c', msg: expect.stringMatching(/txn c told ABORTED after it ended COMMITTED/) },
+      { type: 'reply', to: 3, reply: { kind: 'refused', txn: 'c', reason: expect.stringMatching(/txn c told ABORTED after it ended COMMITTED/) } },
+    ]);
+    expect(p.view('a')).toBe('ABORTED');
+    expect(p.view('c')).toBe('COMMITTED');
+    expect(p.counters.contradictions).toBe(2);
+    // A made-up id: Abort then Commit (the "evil-1") is refused the same way.
+    p.step({ type: 'decision', replyTo: 5, txn: 'evil-1', outcome: 'ABORTED' }, 0);
+    expect(acks(p.step({ type: 'decision', replyTo: 6, txn: 'evil-1', outcome: 'COMMITTED' }, 0))).toEqual([]);
     // duplicate abort of an ended abort is fine
     expect(acks(p.step({ type: 'decision', replyTo: 4, txn: 'a', outcome: 'ABORTED' }, 0))).toEqual([[4, true]]);
   });

@@ -235,14 +235,15 @@ describe('nb: a log holds exactly one vote', () => {
   it('a NO vote is a forced ABORT record, and the NO is sent only once it is durable', () => {
     const { p } = mk();
     const v = h();
-    p.step({ type: 'prepare', replyTo: v, msg: msg('t', [{ type: 'check', key: 'k', expect: { kind: 'exists', exists: true } }], 'nb') }, 0);
+    const ops: TxnOp[] = [{ type: 'check', key: 'k', expect: { kind: 'exists', exists: true } }];
+    p.step({ type: 'prepare', replyTo: v, msg: msg('t', ops, 'nb') }, 0);
     const e = p.step({ type: 'readDone', txn: 't', values: new Map(), finished: null }, 0);
     expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: false }, sync: true }]);
     expect(p.lockedKeys).toBe(0);
     expect(p.counters.votedNo).toBe(1);
     // a duplicate prepare meanwhile waits for the same NO
     const v2 = h();
-    expect(p.step({ type: 'prepare', replyTo: v2, msg: msg('t', [], 'nb') }, 0)).toEqual([]);
+    expect(p.step({ type: 'prepare', replyTo: v2, msg: msg('t', ops, 'nb') }, 0)).toEqual([]);
     const d = p.step({ type: 'persisted', record: persists(e)[0]! }, 1);
     const no: Vote = { kind: 'NO', reason: 'check failed on key k: key does not exist', code: 'PRECONDITION_FAILED' };
     expect(votes(d)).toEqual([
