@@ -5,6 +5,21 @@ import { LocalCluster } from '../cluster/localCluster.js';
 import { parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { action } from './run.js';
 
+/** Shows the cluster serving end to end (one read-only transaction through every participant) and how to call it. */
+async function announce(c: LocalCluster): Promise<void> {
+  const client = new DtxClient(c.coordinatorAddress, { security: c.dial });
+  const probe = c.participantNames.map((_, i) => `probe:${i}`);
+  await client.read(probe);
+  client.close();
+  const tlsFlags = c.certDir ? ` --tls-ca ${c.certDir}/ca.pem --tls-cert ${c.certDir}/operator.pem --tls-key ${c.certDir}/operator-key.pem` : '';
+  process.stdout.write(
+    `dtx: cluster serving on ${c.coordinatorAddress}${c.certDir ? ' over TLS' : ''} (a read through all participants succeeded)\n` +
+      `  try:  node bin/dtx.js txn put greeting hello -c ${c.coordinatorAddress}${tlsFlags}\n` +
+      `        node bin/dtx.js status -c ${c.coordinatorAddress}${tlsFlags}\n` +
+      `  Ctrl-C stops the cluster.\n`,
+  );
+}
+
 export function clusterCommand() {
   const cluster = new Command('cluster').description('run a local cluster of real node processes');
   cluster.addCommand(
@@ -15,7 +30,13 @@ export function clusterCommand() {
       .option('--base-port <port>', 'coordinator port; participants take the next ones', parseIntIn(1024, 65000), 7700)
       .option('--host <host>', 'loopback address to bind', '127.0.0.1')
       .option('--protocol <p>', `default ${PROTOCOL_HELP}`, parseProtocol, DEFAULT_PROTOCOL)
-      .addHelpText('after', '\nRun it again on the same --data to restart the same cluster on its logs.')
+      .option('--tls', 'run TLS with node certificates from a fresh development CA (in <data>/certs, with an operator certificate)')
+      .option('--no-faults', 'start the nodes without --allow-faults (fault injection refused, as in production)')
+      .addHelpText(
+        'after',
+        '\nRun it again on the same --data to restart the same cluster on its logs. Every launch shares a\n' +
+          'cluster secret (<data>/certs/cluster-secret) so that fencing tokens cannot be forged.',
+      )
       .action(
         action(async (o) => {
           const c = await LocalCluster.create({
@@ -24,6 +45,8 @@ export function clusterCommand() {
             basePort: o.basePort,
             host: o.host,
             coordinatorArgs: ['--protocol', o.protocol],
+            tls: o.tls === true,
+            allowFaults: o.faults,
           });
           process.stdout.write(`dtx: starting 1 coordinator + ${o.participants} participants (${o.protocol}), data in ${c.dataDir}\n`);
           try {
@@ -35,17 +58,7 @@ export function clusterCommand() {
           for (const n of c.nodes.values()) {
             process.stdout.write(`  ${n.spec.name.padEnd(4)} ${n.spec.role.padEnd(12)} ${n.address.padEnd(20)} pid ${n.pid}  log ${n.spec.logFile}\n`);
           }
-          // Show it serving end to end: one read-only transaction through every participant.
-          const client = new DtxClient(c.coordinatorAddress);
-          const probe = c.participantNames.map((_, i) => `probe:${i}`);
-          await client.read(probe);
-          client.close();
-          process.stdout.write(
-            `dtx: cluster serving on ${c.coordinatorAddress} (a read through all participants succeeded)\n` +
-              `  try:  node bin/dtx.js txn put greeting hello -c ${c.coordinatorAddress}\n` +
-              `        node bin/dtx.js status -c ${c.coordinatorAddress}\n` +
-              `  Ctrl-C stops the cluster.\n`,
-          );
+          await announce(c);
           let stopping = false;
           for (const n of c.nodes.values()) {
             const watch = setInterval(() => {

@@ -6,6 +6,7 @@ import { LockClient, withLock } from '../client/locks.js';
 import { COORDINATOR_FLAG, COORDINATOR_HELP, DEFAULT_COORDINATOR } from './clientOptions.js';
 import { toJson } from './format.js';
 import { parseAddress, parseDurationMs } from './parse.js';
+import { dialSecurityFrom, withDialOptions } from './securityOptions.js';
 import { action, CliError, EXIT } from './run.js';
 
 /** How long a command gets after SIGTERM (lease lost) before SIGKILL. */
@@ -63,86 +64,89 @@ async function runHolding(lc: LockClient, name: string, argv: string[], ttlMs: n
 
 /** `dtx lock run <name> -- <command...>`: runs a command while holding the lock. */
 function lockRunCommand() {
-  return new Command('run')
-    .description(
-      'run a command while holding a lock (like flock / etcdctl lock): the lease is kept alive while it runs, ' +
-        'its fencing token is exported as DTX_LOCK_TOKEN (and the name as DTX_LOCK_NAME), and the command is ' +
-        "stopped if the lease is lost. Exits with the command's exit code; 3 if the lock stayed busy for --wait; " +
-        '1 if the lease was lost.',
-    )
-    .argument('<name>', 'lock name')
-    .argument('<command...>', 'the command and its arguments (after --)')
-    .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
-    .option('--ttl <duration>', 'lease length (kept alive every ttl/3)', parseDurationMs, 10_000)
-    .option('--wait <duration>', 'how long to wait for the lock (default: fail at once if held)', parseDurationMs, 0)
-    .option('--owner <text>', 'shown by `dtx lock list`', `${process.env['USER'] ?? 'dtx'}@pid${process.pid}`)
-    .action(
-      action(async (name, command, flags) => {
-        if (command.length === 0) throw new CliError('lock run needs a command after --', EXIT.usage);
-        const lc = new LockClient(flags.coordinator);
-        try {
-          process.exitCode = await runHolding(lc, name, command, flags.ttl, flags.wait, flags.owner);
-        } catch (err) {
-          if (err instanceof DtxError && err.code === 'ABORTED') throw new CliError(`lock ${name} is busy: ${err.message}`, EXIT.aborted);
-          throw err;
-        } finally {
-          lc.close();
-        }
-      }),
-    );
+  return withDialOptions(
+    new Command('run')
+      .description(
+        'run a command while holding a lock (like flock / etcdctl lock): the lease is kept alive while it runs, ' +
+          'its fencing token is exported as DTX_LOCK_TOKEN (and the name as DTX_LOCK_NAME), and the command is ' +
+          "stopped if the lease is lost. Exits with the command's exit code; 3 if the lock stayed busy for --wait; " +
+          '1 if the lease was lost.',
+      )
+      .argument('<name>', 'lock name')
+      .argument('<command...>', 'the command and its arguments (after --)')
+      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .option('--ttl <duration>', 'lease length (kept alive every ttl/3)', parseDurationMs, 10_000)
+      .option('--wait <duration>', 'how long to wait for the lock (default: fail at once if held)', parseDurationMs, 0)
+      .option('--owner <text>', 'shown by `dtx lock list`', `${process.env['USER'] ?? 'dtx'}@pid${process.pid}`),
+  ).action(
+    action(async (name, command, flags) => {
+      if (command.length === 0) throw new CliError('lock run needs a command after --', EXIT.usage);
+      const lc = new LockClient(flags.coordinator, 5000, dialSecurityFrom(flags));
+      try {
+        process.exitCode = await runHolding(lc, name, command, flags.ttl, flags.wait, flags.owner);
+      } catch (err) {
+        if (err instanceof DtxError && err.code === 'ABORTED') throw new CliError(`lock ${name} is busy: ${err.message}`, EXIT.aborted);
+        throw err;
+      } finally {
+        lc.close();
+      }
+    }),
+  );
 }
 
 /** `dtx lock list`: the locks the coordinator knows of. */
 function lockListCommand() {
-  return new Command('list')
-    .description('locks the coordinator knows of: held, waited for, or in lock-delay after a restart')
-    .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
-    .option('--prefix <prefix>', 'only locks whose name starts with this', '')
-    .option('--json', 'print as JSON')
-    .action(
-      action(async (flags) => {
-        const lc = new LockClient(flags.coordinator);
-        try {
-          const locks = await lc.list(flags.prefix);
-          if (flags.json) {
-            process.stdout.write(`${toJson(locks)}\n`);
-            return;
-          }
-          if (locks.length === 0) {
-            process.stdout.write('no locks held\n');
-            return;
-          }
-          for (const l of locks) {
-            const state = l.held
-              ? `held by ${l.owner || '(anonymous)'}  token ${l.token}  expires in ${l.expiresInMs} ms`
-              : l.lockDelayMs > 0
-                ? `lock-delay ${l.lockDelayMs} ms (after a restart)`
-                : 'free';
-            process.stdout.write(`${l.name}  ${state}  waiters ${l.waiters}\n`);
-          }
-        } finally {
-          lc.close();
+  return withDialOptions(
+    new Command('list')
+      .description('locks the coordinator knows of: held, waited for, or in lock-delay after a restart')
+      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .option('--prefix <prefix>', 'only locks whose name starts with this', '')
+      .option('--json', 'print as JSON'),
+  ).action(
+    action(async (flags) => {
+      const lc = new LockClient(flags.coordinator, 5000, dialSecurityFrom(flags));
+      try {
+        const locks = await lc.list(flags.prefix);
+        if (flags.json) {
+          process.stdout.write(`${toJson(locks)}\n`);
+          return;
         }
-      }),
-    );
+        if (locks.length === 0) {
+          process.stdout.write('no locks held\n');
+          return;
+        }
+        for (const l of locks) {
+          const state = l.held
+            ? `held by ${l.owner || '(anonymous)'}  token ${l.token}  expires in ${l.expiresInMs} ms`
+            : l.lockDelayMs > 0
+              ? `lock-delay ${l.lockDelayMs} ms (after a restart)`
+              : 'free';
+          process.stdout.write(`${l.name}  ${state}  waiters ${l.waiters}\n`);
+        }
+      } finally {
+        lc.close();
+      }
+    }),
+  );
 }
 
 /** `dtx lock describe <name>`: one lock in detail, as JSON. */
 function lockDescribeCommand() {
-  return new Command('describe')
-    .description('one lock: holder, token, remaining lease, waiters, lock-delay, and the last token issued')
-    .argument('<name>')
-    .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
-    .action(
-      action(async (name, flags) => {
-        const lc = new LockClient(flags.coordinator);
-        try {
-          process.stdout.write(`${toJson(await lc.describe(name))}\n`);
-        } finally {
-          lc.close();
-        }
-      }),
-    );
+  return withDialOptions(
+    new Command('describe')
+      .description('one lock: holder, token, remaining lease, waiters, lock-delay, and the last token issued')
+      .argument('<name>')
+      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR),
+  ).action(
+    action(async (name, flags) => {
+      const lc = new LockClient(flags.coordinator, 5000, dialSecurityFrom(flags));
+      try {
+        process.stdout.write(`${toJson(await lc.describe(name))}\n`);
+      } finally {
+        lc.close();
+      }
+    }),
+  );
 }
 
 export function lockCommand() {

@@ -1,4 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
+import { quietTlsServerNameWarning } from './quietWarnings.js';
+
+quietTlsServerNameWarning();
 
 const program = new Command('dtx')
   .description('dtx: distributed transactions over gRPC (two-phase commit, durable LevelDB logs)')
@@ -23,7 +26,7 @@ if (role === 'participant' || role === 'coordinator') {
   const nodes = await import('./nodeCommands.js');
   program.addCommand(role === 'participant' ? nodes.participantCommand() : nodes.coordinatorCommand());
 } else {
-  const [cluster, txn, status, demo, chaos, sim, bench, lock, nodes] = await Promise.all([
+  const [cluster, txn, status, demo, chaos, sim, bench, lock, nodes, certs] = await Promise.all([
     import('./clusterCommand.js'),
     import('./txnCommands.js'),
     import('./statusCommand.js'),
@@ -33,6 +36,7 @@ if (role === 'participant' || role === 'coordinator') {
     import('./benchCommand.js'),
     import('./lockCommand.js'),
     import('./nodeCommands.js'),
+    import('./certsCommand.js'),
   ]);
   program.addCommand(cluster.clusterCommand());
   program.addCommand(txn.txnCommand());
@@ -45,6 +49,7 @@ if (role === 'participant' || role === 'coordinator') {
   program.addCommand(lock.lockCommand());
   program.addCommand(nodes.coordinatorCommand());
   program.addCommand(nodes.participantCommand());
+  program.addCommand(certs.certsCommand());
 }
 
 // commander already printed its one-line message; usage errors exit 2, help/version 0.

@@ -8,6 +8,13 @@ import { exitWithParent } from './exitWithParent.js';
 import { makeLogger } from './logger.js';
 import { parseAddress, parseDurationMs, parseNodeId, parsePeers, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { action } from './run.js';
+import { nodeSecurityFrom, withNodeSecurityOptions } from './securityOptions.js';
+
+const SECURITY_HELP = `
+Security (README "Security"): on loopback with no TLS and no tokens every caller may use every
+service. Give --tls-ca/--tls-cert/--tls-key (dtx certs) for TLS with node identities, --tokens
+for bearer tokens with roles, and --cluster-secret so that fencing tokens cannot be forged.
+A node asked to listen beyond loopback without TLS refuses to start unless --insecure.`;
 
 function parseLinger(v: string): number {
   const ms = parseDurationMs(v);
@@ -38,8 +45,8 @@ function runUntilSignalled(node: RunningNode): void {
   exitWithParent(() => stop('launcher gone'));
 }
 
-export function participantCommand(): Command {
-  return new Command('participant')
+export function participantCommand() {
+  const cmd = new Command('participant')
     .description('run a participant: one LevelDB shard that votes in commits')
     .requiredOption('--id <id>', "participant id (must match the coordinator's --participants list)", parseNodeId)
     .requiredOption('--listen <host:port>', 'address to serve gRPC on', parseAddress)
@@ -51,24 +58,25 @@ export function participantCommand(): Command {
       `how long a commit record may wait to share the next log write's fsync (0-${MAX_LINGER_MS}ms; 0: never; default ${DEFAULT_COMMIT_LINGER_MS}ms)`,
       parseLinger,
     )
-    .addHelpText('after', '\nExample:\n  dtx participant --id p1 --listen 127.0.0.1:7701 --data ./data/p1')
-    .action(
-      action(async (o) => {
-        const node = await startParticipant({
-          id: o.id,
-          listen: o.listen,
-          dataDir: o.data,
-          log: makeLogger(o.logLevel),
-          config: o.inquireAfter !== undefined ? { inquireAfterMs: o.inquireAfter } : {},
-          ...(o.commitLinger !== undefined ? { commitLingerMs: o.commitLinger } : {}),
-        });
-        runUntilSignalled(node);
-      }),
-    );
+    .addHelpText('after', `\nExample:\n  dtx participant --id p1 --listen 127.0.0.1:7701 --data ./data/p1\n${SECURITY_HELP}`);
+  return withNodeSecurityOptions(cmd).action(
+    action(async (o) => {
+      const node = await startParticipant({
+        id: o.id,
+        listen: o.listen,
+        dataDir: o.data,
+        log: makeLogger(o.logLevel),
+        config: o.inquireAfter !== undefined ? { inquireAfterMs: o.inquireAfter } : {},
+        ...(o.commitLinger !== undefined ? { commitLingerMs: o.commitLinger } : {}),
+        security: nodeSecurityFrom(o),
+      });
+      runUntilSignalled(node);
+    }),
+  );
 }
 
-export function coordinatorCommand(): Command {
-  return new Command('coordinator')
+export function coordinatorCommand() {
+  const cmd = new Command('coordinator')
     .description('run a coordinator: the client-facing node that runs two-phase commit')
     .requiredOption('--id <id>', 'coordinator id (prefix of the transaction ids it makes)', parseNodeId)
     .requiredOption('--listen <host:port>', 'address to serve gRPC on', parseAddress)
@@ -80,21 +88,22 @@ export function coordinatorCommand(): Command {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .addHelpText(
       'after',
-      '\nExample:\n  dtx coordinator --id c1 --listen 127.0.0.1:7700 --data ./data/c1 \\\n    --participants p1=127.0.0.1:7701,p2=127.0.0.1:7702,p3=127.0.0.1:7703',
-    )
-    .action(
-      action(async (o) => {
-        const node = await startCoordinator({
-          id: o.id,
-          listen: o.listen,
-          ...(o.advertise ? { advertise: o.advertise } : {}),
-          dataDir: o.data,
-          participants: o.participants,
-          defaultTimeoutMs: o.timeout,
-          defaultProtocol: o.protocol,
-          log: makeLogger(o.logLevel),
-        });
-        runUntilSignalled(node);
-      }),
+      `\nExample:\n  dtx coordinator --id c1 --listen 127.0.0.1:7700 --data ./data/c1 \\\n    --participants p1=127.0.0.1:7701,p2=127.0.0.1:7702,p3=127.0.0.1:7703\n${SECURITY_HELP}`,
     );
+  return withNodeSecurityOptions(cmd).action(
+    action(async (o) => {
+      const node = await startCoordinator({
+        id: o.id,
+        listen: o.listen,
+        ...(o.advertise ? { advertise: o.advertise } : {}),
+        dataDir: o.data,
+        participants: o.participants,
+        defaultTimeoutMs: o.timeout,
+        defaultProtocol: o.protocol,
+        log: makeLogger(o.logLevel),
+        security: nodeSecurityFrom(o),
+      });
+      runUntilSignalled(node);
+    }),
+  );
 }

@@ -28,7 +28,12 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
 function describe(err: unknown): { message: string; code: number } {
   if (err instanceof CliError) return { message: err.message, code: err.exitCode };
   if (err instanceof DtxError) {
-    const hint = err.code === 'UNAVAILABLE' ? ' (is the cluster running? see `dtx cluster up`)' : '';
+    const hint =
+      err.code === 'UNAVAILABLE'
+        ? ' (is the cluster running? see `dtx cluster up`; a TLS cluster needs --tls-ca)'
+        : err.code === 'UNAUTHENTICATED' || err.code === 'PERMISSION_DENIED'
+          ? ' (see --tls-cert/--tls-key, --token-file or DTX_TOKEN)'
+          : '';
     return { message: `${err.code}: ${err.message}${hint}`, code: err.code === 'INVALID_ARGUMENT' ? EXIT.usage : EXIT.error };
   }
   return { message: err instanceof Error ? err.message.split('\n')[0]! : String(err), code: EXIT.error };

@@ -1,13 +1,15 @@
 import { Command } from '@commander-js/extra-typings';
 import { call, adminClient } from '../rpc/clients.js';
+import type { DialSecurity } from '../rpc/dial.js';
 import type { StatusResponse__Output } from '../rpc/generated/dtx/v1/StatusResponse.js';
 import { COORDINATOR_FLAG, COORDINATOR_HELP, DEFAULT_COORDINATOR } from './clientOptions.js';
 import { toJson } from './format.js';
 import { parseAddress } from './parse.js';
+import { dialSecurityFrom, withDialOptions } from './securityOptions.js';
 import { action, CliError } from './run.js';
 
-async function nodeStatus(address: string): Promise<StatusResponse__Output> {
-  const c = adminClient(address);
+async function nodeStatus(address: string, sec: DialSecurity): Promise<StatusResponse__Output> {
+  const c = adminClient(address, sec);
   try {
     return await call<object, StatusResponse__Output>(c.Status.bind(c), {}, 3000);
   } finally {
@@ -16,49 +18,51 @@ async function nodeStatus(address: string): Promise<StatusResponse__Output> {
 }
 
 export function statusCommand() {
-  return new Command('status')
-    .description('show every node of the cluster: role, address, in-doubt transactions, counters')
-    .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
-    .option('--node <host:port>', 'show one node only (any role)', parseAddress)
-    .option('--json', 'print as JSON')
-    .action(
-      action(async (flags) => {
-        const first = flags.node ?? flags.coordinator;
-        let root: StatusResponse__Output;
-        try {
-          root = await nodeStatus(first);
-        } catch (err) {
-          throw new CliError(`cannot reach ${first}: ${(err as { details?: string }).details ?? String(err)} (is the cluster running? see \`dtx cluster up\`)`);
-        }
-        const rows: { id: string; role: string; address: string; status: StatusResponse__Output | null; error?: string }[] = [
-          { id: root.nodeId, role: root.role, address: first, status: root },
-        ];
-        if (!flags.node) {
-          for (const p of root.peers) {
-            try {
-              const s = await nodeStatus(p.address);
-              rows.push({ id: p.id || s.nodeId, role: p.role, address: p.address, status: s });
-            } catch (err) {
-              rows.push({ id: p.id, role: p.role, address: p.address, status: null, error: (err as { details?: string }).details ?? 'unreachable' });
-            }
+  return withDialOptions(
+    new Command('status')
+      .description('show every node of the cluster: role, address, in-doubt transactions, counters')
+      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .option('--node <host:port>', 'show one node only (any role)', parseAddress)
+      .option('--json', 'print as JSON'),
+  ).action(
+    action(async (flags) => {
+      const first = flags.node ?? flags.coordinator;
+      const sec = dialSecurityFrom(flags);
+      let root: StatusResponse__Output;
+      try {
+        root = await nodeStatus(first, sec);
+      } catch (err) {
+        throw new CliError(`cannot reach ${first}: ${(err as { details?: string }).details ?? String(err)} (is the cluster running? see \`dtx cluster up\`)`);
+      }
+      const rows: { id: string; role: string; address: string; status: StatusResponse__Output | null; error?: string }[] = [
+        { id: root.nodeId, role: root.role, address: first, status: root },
+      ];
+      if (!flags.node) {
+        for (const p of root.peers) {
+          try {
+            const s = await nodeStatus(p.address, sec);
+            rows.push({ id: p.id || s.nodeId, role: p.role, address: p.address, status: s });
+          } catch (err) {
+            rows.push({ id: p.id, role: p.role, address: p.address, status: null, error: (err as { details?: string }).details ?? 'unreachable' });
           }
         }
-        if (flags.json) {
-          process.stdout.write(`${toJson(rows)}\n`);
-        } else {
-          const lines = rows.map((r) => {
-            if (!r.status) return `${r.id.padEnd(6)} ${r.role.padEnd(12)} ${r.address.padEnd(22)} DOWN  ${r.error}`;
-            const c = Object.fromEntries(r.status.counters.map((x) => [x.name, x.value]));
-            const summary =
-              r.role === 'coordinator'
-                ? `committed=${c['committed'] ?? 0} aborted=${c['aborted'] ?? 0} active=${c['activeTxns'] ?? 0}`
-                : `prepared=${c['prepared'] ?? 0} committed=${c['committed'] ?? 0} locked-keys=${c['lockedKeys'] ?? 0}`;
-            const up = `${Math.round(Number(r.status.uptimeMs) / 1000)}s`;
-            return `${r.id.padEnd(6)} ${r.role.padEnd(12)} ${r.address.padEnd(22)} UP    pid ${r.status.pid} up ${up} in-doubt=${r.status.inDoubt.length} ${summary}`;
-          });
-          process.stdout.write(`${lines.join('\n')}\n`);
-        }
-        if (rows.some((r) => !r.status)) process.exitCode = 1;
-      }),
-    );
+      }
+      if (flags.json) {
+        process.stdout.write(`${toJson(rows)}\n`);
+      } else {
+        const lines = rows.map((r) => {
+          if (!r.status) return `${r.id.padEnd(6)} ${r.role.padEnd(12)} ${r.address.padEnd(22)} DOWN  ${r.error}`;
+          const c = Object.fromEntries(r.status.counters.map((x) => [x.name, x.value]));
+          const summary =
+            r.role === 'coordinator'
+              ? `committed=${c['committed'] ?? 0} aborted=${c['aborted'] ?? 0} active=${c['activeTxns'] ?? 0}`
+              : `prepared=${c['prepared'] ?? 0} committed=${c['committed'] ?? 0} locked-keys=${c['lockedKeys'] ?? 0}`;
+          const up = `${Math.round(Number(r.status.uptimeMs) / 1000)}s`;
+          return `${r.id.padEnd(6)} ${r.role.padEnd(12)} ${r.address.padEnd(22)} UP    pid ${r.status.pid} up ${up} in-doubt=${r.status.inDoubt.length} ${summary}`;
+        });
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+      if (rows.some((r) => !r.status)) process.exitCode = 1;
+    }),
+  );
 }

@@ -5,9 +5,10 @@ import type { ProtocolName, TxnOp } from '../protocol/types.js';
 import { COORDINATOR_FLAG, COORDINATOR_HELP, DEFAULT_COORDINATOR } from './clientOptions.js';
 import { formatResults, formatTxn, toJson } from './format.js';
 import { parseAddress, parseDurationMs, parseInt64, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
+import { dialSecurityFrom, withDialOptions, type TlsFlags } from './securityOptions.js';
 import { action, CliError, EXIT } from './run.js';
 
-interface TxnFlags {
+interface TxnFlags extends TlsFlags {
   coordinator: string;
   json?: true;
   id?: string;
@@ -17,7 +18,7 @@ interface TxnFlags {
 }
 
 async function runAndPrint(flags: TxnFlags, ops: TxnOp[]): Promise<void> {
-  const client = new DtxClient(flags.coordinator);
+  const client = new DtxClient(flags.coordinator, { security: dialSecurityFrom(flags) });
   try {
     const r: TxnResult = await client.transact(ops, {
       ...(flags.id ? { txnId: flags.id } : { retries: flags.retries ?? 3 }),
@@ -32,14 +33,16 @@ async function runAndPrint(flags: TxnFlags, ops: TxnOp[]): Promise<void> {
 }
 
 function txnSub(name: string, description: string) {
-  return new Command(name)
-    .description(description)
-    .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
-    .option('--id <txn-id>', 'transaction id (idempotency key: a retry with the same id never applies twice)')
-    .option('--timeout <duration>', 'transaction timeout', parseDurationMs)
-    .option('--retries <n>', 'retry lock conflicts this many times (default 3; not with --id)', parseIntIn(0, 50))
-    .option('--protocol <p>', `${PROTOCOL_HELP} (default: the coordinator's)`, parseProtocol)
-    .option('--json', 'print the outcome as JSON');
+  return withDialOptions(
+    new Command(name)
+      .description(description)
+      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .option('--id <txn-id>', 'transaction id (idempotency key: a retry with the same id never applies twice)')
+      .option('--timeout <duration>', 'transaction timeout', parseDurationMs)
+      .option('--retries <n>', 'retry lock conflicts this many times (default 3; not with --id)', parseIntIn(0, 50))
+      .option('--protocol <p>', `${PROTOCOL_HELP} (default: the coordinator's)`, parseProtocol)
+      .option('--json', 'print the outcome as JSON'),
+  );
 }
 
 /** JSON ops as in the proto: [{"key":"a","put":{"value":"1"}}, {"key":"b","add":{"delta":"5","min":{"value":"0"}}}] */
@@ -164,22 +167,23 @@ function txnExecCommand() {
 
 /** `dtx txn status TXN-ID`: the durable outcome. */
 function txnStatusCommand() {
-  return new Command('status')
-    .description('the durable outcome of a transaction id')
-    .argument('<txn-id>')
-    .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
-    .option('--json', 'print as JSON')
-    .action(
-      action(async (id, flags) => {
-        const client = new DtxClient(flags.coordinator);
-        try {
-          const r = await client.getTransaction(id);
-          process.stdout.write(`${flags.json ? toJson(r) : `${formatTxn(r)}\n  participants: ${r.participants.join(', ') || '-'}`}\n`);
-        } finally {
-          client.close();
-        }
-      }),
-    );
+  return withDialOptions(
+    new Command('status')
+      .description('the durable outcome of a transaction id')
+      .argument('<txn-id>')
+      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .option('--json', 'print as JSON'),
+  ).action(
+    action(async (id, flags) => {
+      const client = new DtxClient(flags.coordinator, { security: dialSecurityFrom(flags) });
+      try {
+        const r = await client.getTransaction(id);
+        process.stdout.write(`${flags.json ? toJson(r) : `${formatTxn(r)}\n  participants: ${r.participants.join(', ') || '-'}`}\n`);
+      } finally {
+        client.close();
+      }
+    }),
+  );
 }
 
 export function txnCommand() {
@@ -195,20 +199,21 @@ export function txnCommand() {
 }
 
 export function readCommand() {
-  return new Command('read')
-    .description('a consistent snapshot of several keys (a read-only transaction)')
-    .argument('<keys...>')
-    .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
-    .option('--json', 'print as JSON')
-    .action(
-      action(async (keys, flags) => {
-        const client = new DtxClient(flags.coordinator);
-        try {
-          const results = await client.read(keys);
-          process.stdout.write(`${flags.json ? toJson(results) : formatResults(results)}\n`);
-        } finally {
-          client.close();
-        }
-      }),
-    );
+  return withDialOptions(
+    new Command('read')
+      .description('a consistent snapshot of several keys (a read-only transaction)')
+      .argument('<keys...>')
+      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .option('--json', 'print as JSON'),
+  ).action(
+    action(async (keys, flags) => {
+      const client = new DtxClient(flags.coordinator, { security: dialSecurityFrom(flags) });
+      try {
+        const results = await client.read(keys);
+        process.stdout.write(`${flags.json ? toJson(results) : formatResults(results)}\n`);
+      } finally {
+        client.close();
+      }
+    }),
+  );
 }

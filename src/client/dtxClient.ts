@@ -9,11 +9,14 @@ import type { StatusResponse__Output } from '../rpc/generated/dtx/v1/StatusRespo
 import type { TransactRequest } from '../rpc/generated/dtx/v1/TransactRequest.js';
 import type { TransactResponse__Output } from '../rpc/generated/dtx/v1/TransactResponse.js';
 import { validateOps } from '../protocol/ops.js';
+import { PLAINTEXT, type DialSecurity } from '../rpc/dial.js';
 import { TransactStreamChannel } from './transactStream.js';
 import type { AbortCode, CheckExpect, OpResult, ProtocolName, TxnOp } from '../protocol/types.js';
 
 export type { TxnOp, OpResult, AbortCode };
 // Locks with leases and fencing tokens (issue 6).
+export { loadTls, type TlsMaterial } from '../rpc/credentials.js';
+export type { DialSecurity } from '../rpc/dial.js';
 export { fenced, LockClient, LockLostError, withLock, type HeldLock, type Lease, type LockInfo } from './locks.js';
 
 /** A failed call: the gRPC status name (INVALID_ARGUMENT, UNAVAILABLE, ...) and the server's message. */
@@ -80,6 +83,8 @@ export interface ClientOptions {
   stream?: boolean;
   /** Commit protocol of transactions that name none (default: the coordinator's). */
   protocol?: ProtocolName;
+  /** TLS material and/or bearer token (see loadTls); plaintext without a token when omitted. */
+  security?: DialSecurity;
 }
 
 /** Builders for ops, so callers need not spell out the union. */
@@ -103,6 +108,8 @@ export class DtxClient {
   private readonly admin: AdminClient;
   private pipe: TransactStreamChannel | null = null;
   private readonly defaults: ClientOptions & { timeoutMs: number };
+  /** How this client proves who it is (lock clients made from it use the same). */
+  readonly security: DialSecurity;
 
   constructor(
     readonly address: string,
@@ -113,8 +120,9 @@ export class DtxClient {
     options: ClientOptions = {},
   ) {
     this.defaults = { timeoutMs: 10_000, ...options };
-    this.coordinator = coordinatorClient(address);
-    this.admin = adminClient(address);
+    this.security = options.security ?? PLAINTEXT;
+    this.coordinator = coordinatorClient(address, this.security);
+    this.admin = adminClient(address, this.security);
   }
 
   /** Runs ops as one transaction. Resolves with COMMITTED or ABORTED; rejects with DtxError when the call fails. */

@@ -1,13 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import * as grpc from '@grpc/grpc-js';
-import type { UnaryMethod } from '../rpc/clients.js';
+import { locksClient, type UnaryMethod } from '../rpc/clients.js';
+import { PLAINTEXT, type DialSecurity } from '../rpc/dial.js';
 import type { KeepAliveResponse__Output } from '../rpc/generated/dtx/v1/KeepAliveResponse.js';
 import type { Lease__Output } from '../rpc/generated/dtx/v1/Lease.js';
 import type { ListLocksResponse__Output } from '../rpc/generated/dtx/v1/ListLocksResponse.js';
 import type { LockInfo__Output } from '../rpc/generated/dtx/v1/LockInfo.js';
 import type { LocksClient } from '../rpc/generated/dtx/v1/Locks.js';
 import type { ReleaseResponse__Output } from '../rpc/generated/dtx/v1/ReleaseResponse.js';
-import { dtxV1 } from '../rpc/protos.js';
 import type { TxnOp } from '../protocol/types.js';
 import { clientCall, DtxError, type DtxClient } from './dtxClient.js';
 
@@ -17,6 +16,8 @@ export interface Lease {
   name: string;
   owner: string;
   token: bigint;
+  /** The lock service's proof that it issued `token` (checked by participants of a cluster with a secret). */
+  proof: string;
   ttlMs: number;
 }
 
@@ -40,19 +41,16 @@ export interface AcquireOptions {
   owner?: string;
 }
 
-/** Returns `op` fenced by a lease: the participant refuses it if it has seen a newer token for `lock`. */
-export function fenced(op: TxnOp, lock: string, token: bigint | number | string): TxnOp {
-  return { ...op, fence: { lock, token: BigInt(token) } };
+/**
+ * Returns `op` fenced by a lease: the participant refuses it if it has seen a newer token for `lock`,
+ * or (on a cluster with a secret) if `proof` is not the one the lock service issued with the token.
+ */
+export function fenced(op: TxnOp, lock: string, token: bigint | number | string, proof = ''): TxnOp {
+  return { ...op, fence: { lock, token: BigInt(token), ...(proof ? { proof } : {}) } };
 }
 
-const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  'grpc.initial_reconnect_backoff_ms': 100,
-  'grpc.max_reconnect_backoff_ms': 1000,
-  'grpc.enable_retries': 0,
-};
-
 function leaseFromWire(l: Lease__Output): Lease {
-  return { leaseId: l.leaseId, name: l.name, owner: l.owner, token: BigInt(l.fencingToken), ttlMs: l.ttlMs };
+  return { leaseId: l.leaseId, name: l.name, owner: l.owner, token: BigInt(l.fencingToken), proof: l.fencingProof, ttlMs: l.ttlMs };
 }
 
 function infoFromWire(i: LockInfo__Output): LockInfo {
@@ -75,8 +73,9 @@ export class LockClient {
   constructor(
     readonly address: string,
     private readonly timeoutMs = 5000,
+    security: DialSecurity = PLAINTEXT,
   ) {
-    this.client = new dtxV1.Locks(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.client = locksClient(address, security);
   }
 
   async acquire(name: string, opts: AcquireOptions = {}): Promise<Lease> {
@@ -121,6 +120,8 @@ export class LockClient {
 export interface HeldLock {
   name: string;
   token: bigint;
+  /** The lock service's proof of `token` (fence() puts it in the op). */
+  proof: string;
   leaseId: string;
   /** Fires when the lease is lost (keep-alive refused, or not confirmed in time). */
   signal: AbortSignal;
@@ -142,7 +143,7 @@ function lockClientOf(client: DtxClient | LockClient | string): LockClient {
   if (typeof client === 'string') return new LockClient(client);
   let lc = lockClients.get(client);
   if (!lc) {
-    lc = new LockClient(client.address);
+    lc = new LockClient(client.address, 5000, client.security);
     lockClients.set(client, lc);
   }
   return lc;
@@ -212,9 +213,10 @@ export async function withLock<T>(
       return await fn({
         name,
         token: lease.token,
+        proof: lease.proof,
         leaseId: lease.leaseId,
         signal: controller.signal,
-        fence: (op) => fenced(op, name, lease.token),
+        fence: (op) => fenced(op, name, lease.token, lease.proof),
       });
     } finally {
       stopped = true;

@@ -1,9 +1,10 @@
 import { adminClient, call } from '../rpc/clients.js';
+import { PLAINTEXT, type DialSecurity } from '../rpc/dial.js';
 import type { LinkFault } from '../rpc/networkFaults.js';
 
 /** Sends a node its network-fault table through Admin. */
-export async function sendNetworkFaults(address: string, links: LinkFault[], timeoutMs = 2000): Promise<void> {
-  const c = adminClient(address);
+export async function sendNetworkFaults(address: string, links: LinkFault[], sec: DialSecurity = PLAINTEXT, timeoutMs = 2000): Promise<void> {
+  const c = adminClient(address, sec);
   try {
     await call(c.SetNetworkFaults.bind(c), { links }, timeoutMs, true);
   } finally {
@@ -11,8 +12,8 @@ export async function sendNetworkFaults(address: string, links: LinkFault[], tim
   }
 }
 
-export async function sendClockOffset(address: string, offsetMs: number, timeoutMs = 2000): Promise<void> {
-  const c = adminClient(address);
+export async function sendClockOffset(address: string, offsetMs: number, sec: DialSecurity = PLAINTEXT, timeoutMs = 2000): Promise<void> {
+  const c = adminClient(address, sec);
   try {
     await call(c.SetClockOffset.bind(c), { offsetMs }, timeoutMs, true);
   } finally {

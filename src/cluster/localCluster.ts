@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { DialSecurity } from '../rpc/dial.js';
 import type { LinkFault } from '../rpc/networkFaults.js';
+import { prepareClusterSecurity } from './clusterSecurity.js';
 import { sendClockOffset, sendNetworkFaults } from './faultControl.js';
 import { NodeProcess, type NodeRole } from './nodeProcess.js';
 import { freePorts } from './ports.js';
@@ -18,6 +20,10 @@ export interface ClusterOptions {
   /** Extra environment per node name, e.g. { p1: { DTX_PLANTED_BUG: '...' } }. */
   nodeEnv?: Record<string, Record<string, string>>;
   healthTimeoutMs?: number;
+  /** Serve fault injection (failpoints, network faults, clock offsets, planted bugs); default true: tests and chaos need it. */
+  allowFaults?: boolean;
+  /** TLS with node certificates from a fresh development CA (under <dataDir>/certs); the launcher calls as an operator. Default false. */
+  tls?: boolean;
 }
 
 /**
@@ -34,6 +40,10 @@ export class LocalCluster {
     readonly dataDir: string,
     private readonly ownsDataDir: boolean,
     private readonly healthTimeoutMs: number,
+    /** How the launcher calls its nodes (an operator certificate on a TLS cluster). */
+    readonly dial: DialSecurity,
+    /** The CA, node and operator certificates of a TLS cluster; null otherwise. */
+    readonly certDir: string | null,
   ) {}
 
   static async create(opts: ClusterOptions = {}): Promise<LocalCluster> {
@@ -43,8 +53,9 @@ export class LocalCluster {
     const ownsDataDir = opts.dataDir === undefined;
     const dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'dtx-cluster-')));
     const ports = opts.basePort !== undefined ? Array.from({ length: n + 1 }, (_, i) => opts.basePort! + i) : await freePorts(n + 1);
-    const cluster = new LocalCluster(dataDir, ownsDataDir, opts.healthTimeoutMs ?? 20_000);
     const participantIds = Array.from({ length: n }, (_, i) => `p${i + 1}`);
+    const security = await prepareClusterSecurity(dataDir, ['c1', ...participantIds], { tls: opts.tls ?? false, allowFaults: opts.allowFaults ?? true });
+    const cluster = new LocalCluster(dataDir, ownsDataDir, opts.healthTimeoutMs ?? 20_000, security.dial, security.certDir);
     const peers = participantIds.map((id, i) => `${id}=${host}:${ports[i + 1]}`).join(',');
     const add = (name: string, role: NodeRole, port: number, args: string[]) =>
       cluster.nodes.set(
@@ -56,7 +67,8 @@ export class LocalCluster {
           port,
           dataDir: join(dataDir, name),
           logFile: join(dataDir, 'logs', `${name}.log`),
-          args,
+          args: [...(security.nodeArgs.get(name) ?? []), ...args],
+          dial: security.dial,
           ...(opts.nodeEnv?.[name] ? { env: opts.nodeEnv[name] } : {}),
         }),
       );
@@ -107,9 +119,9 @@ export class LocalCluster {
     if (n.state !== 'stopped') await n.signal('SIGKILL');
     n.start();
     await n.waitHealthy(this.healthTimeoutMs);
-    if (this.faults.length > 0) await sendNetworkFaults(n.address, this.faults);
+    if (this.faults.length > 0) await sendNetworkFaults(n.address, this.faults, this.dial);
     const offset = this.clockOffsets.get(name);
-    if (offset) await sendClockOffset(n.address, offset);
+    if (offset) await sendClockOffset(n.address, offset, this.dial);
   }
 
   /**
@@ -127,7 +139,7 @@ export class LocalCluster {
           return;
         }
         try {
-          await sendNetworkFaults(n.address, links);
+          await sendNetworkFaults(n.address, links, this.dial);
         } catch {
           missed.push(n.spec.name);
         }
@@ -143,7 +155,7 @@ export class LocalCluster {
   async setClockOffset(name: string, offsetMs: number): Promise<void> {
     this.clockOffsets.set(name, offsetMs);
     const n = this.node(name);
-    if (n.state === 'running') await sendClockOffset(n.address, offsetMs);
+    if (n.state === 'running') await sendClockOffset(n.address, offsetMs, this.dial);
   }
 
   async pause(name: string): Promise<void> {
@@ -154,7 +166,7 @@ export class LocalCluster {
     const n = this.node(name);
     await n.signal('SIGCONT');
     // A node paused while the fault table changed missed it.
-    await sendNetworkFaults(n.address, this.faults).catch(() => undefined);
+    await sendNetworkFaults(n.address, this.faults, this.dial).catch(() => undefined);
   }
 
   /** Graceful stop of every node (SIGTERM, SIGKILL after a bound). */

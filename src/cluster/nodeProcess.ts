@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { checkHealth } from '../rpc/clients.js';
+import type { DialSecurity } from '../rpc/dial.js';
 import { CLI_ENTRY } from '../paths.js';
 
 export type NodeRole = 'coordinator' | 'participant';
@@ -17,6 +18,8 @@ export interface NodeSpec {
   args: string[];
   /** Extra environment (e.g. DTX_FAILPOINTS, DTX_PLANTED_BUG). */
   env?: Record<string, string>;
+  /** How the launcher calls this node (health checks). */
+  dial?: DialSecurity;
 }
 
 export type NodeState = 'stopped' | 'running' | 'paused';
@@ -65,7 +68,7 @@ export class NodeProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!this.child) throw new Error(`${this.spec.name} exited (${JSON.stringify(this.lastExit)}) before serving:\n${this.logTail()}`);
-      if (await checkHealth(this.address, 500)) return;
+      if (await checkHealth(this.address, 500, this.spec.dial)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`${this.spec.name} not healthy within ${timeoutMs} ms:\n${this.logTail()}`);

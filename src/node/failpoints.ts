@@ -20,7 +20,10 @@ export type FailpointAction = 'kill' | 'off';
 export class Failpoints {
   private readonly armed = new Set<FailpointName>();
 
-  constructor(spec = process.env['DTX_FAILPOINTS'] ?? '') {
+  /** `spec`: DTX_FAILPOINTS; refused (an error at start) on a node without fault injection. */
+  constructor(spec = process.env['DTX_FAILPOINTS'] ?? '', enabled = true) {
+    if (!enabled && spec.trim() !== '')
+      throw new Error(`DTX_FAILPOINTS is set ("${spec}") but fault injection is off on this node: start it with --allow-faults`);
     for (const part of spec
       .split(',')
       .map((s) => s.trim())

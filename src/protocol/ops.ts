@@ -1,5 +1,5 @@
 import { LIMITS } from './limits.js';
-import type { AbortCode, Fence, KeyWrite, LockRequest, OpResult, StoredValue, TxnOp } from './types.js';
+import type { AbortCode, Fence, FenceCheck, KeyWrite, LockRequest, OpResult, StoredValue, TxnOp } from './types.js';
 
 /** A malformed request: the caller's fault, never retried (INVALID_ARGUMENT). */
 export class InvalidRequest extends Error {
@@ -39,8 +39,10 @@ export function validateOps(ops: readonly TxnOp[]): void {
   if (ops.length > LIMITS.maxOpsPerTxn) {
     throw new InvalidRequest(`too many ops: ${ops.length} (the limit is ${LIMITS.maxOpsPerTxn})`);
   }
+  let bytes = 0;
   ops.forEach((op, i) => {
     if (op.key.length === 0) throw new InvalidRequest(`op ${i}: empty key`);
+    bytes += byteLength(op.key) + (op.type === 'put' ? byteLength(op.value) : 0);
     if (byteLength(op.key) > LIMITS.maxKeyBytes) {
       throw new InvalidRequest(`op ${i}: key longer than ${LIMITS.maxKeyBytes} bytes`);
     }
@@ -55,6 +57,7 @@ export function validateOps(ops: readonly TxnOp[]): void {
       if (op.fence.token < 0n || op.fence.token > LIMITS.maxInt64) {
         throw new InvalidRequest(`op ${i} (${op.key}): fence token ${op.fence.token} is out of range`);
       }
+      if (op.fence.proof !== undefined && op.fence.proof.length > 128) throw new InvalidRequest(`op ${i} (${op.key}): fence proof longer than 128 characters`);
     }
     switch (op.type) {
       case 'put':
@@ -80,6 +83,9 @@ export function validateOps(ops: readonly TxnOp[]): void {
         break;
     }
   });
+  if (bytes > LIMITS.maxTxnBytes) {
+    throw new InvalidRequest(`transaction too large: its keys and values are ${bytes} bytes (the limit, maxTxnBytes, is ${LIMITS.maxTxnBytes})`);
+  }
 }
 
 export function isWrite(op: TxnOp): boolean {
@@ -129,8 +135,13 @@ function addResult(op: Extract<TxnOp, { type: 'add' }>, before: StoredValue): { 
  * Fencing: refuse a token older than the newest this participant has seen for the lock; a newer
  * one raises the high-water mark (returned, to be written with the data).
  */
-function fenceResult(op: TxnOp & { fence: Fence }, seenRaw: string): { raise: bigint | null } | { reason: string } {
+function fenceResult(op: TxnOp & { fence: Fence }, seenRaw: string, check: FenceCheck | null): { raise: bigint | null } | { reason: string } {
   const { lock, token } = op.fence;
+  if (check !== null && !check(op.fence)) {
+    return {
+      reason: `fenced ${op.type} on key ${op.key} rejected: lock ${lock} token ${token} was not issued by this cluster's lock service (its proof does not match)`,
+    };
+  }
   if (!INTEGER.test(seenRaw)) return { reason: `fence of lock ${lock}: the stored high-water mark is not an integer` };
   const seen = BigInt(seenRaw);
   if (token < seen) return { reason: `fenced ${op.type} on key ${op.key} rejected: lock ${lock} token ${token} is older than token ${seen} already seen` };
@@ -142,7 +153,7 @@ function fenceResult(op: TxnOp & { fence: Fence }, seenRaw: string): { raise: bi
  * transaction's locks). Later ops of the same transaction see earlier ones.
  * Produces the writes to stage, or the reason to vote NO, naming the key.
  */
-export function evaluateOps(ops: readonly TxnOp[], stored: ReadonlyMap<string, StoredValue>): Evaluation {
+export function evaluateOps(ops: readonly TxnOp[], stored: ReadonlyMap<string, StoredValue>, fenceCheck: FenceCheck | null = null): Evaluation {
   const current = new Map<string, StoredValue>();
   const read = (key: string): StoredValue => current.get(key) ?? stored.get(key) ?? { value: null, version: 0 };
   const written = new Set<string>();
@@ -157,7 +168,7 @@ export function evaluateOps(ops: readonly TxnOp[], stored: ReadonlyMap<string, S
 
   for (const op of ops) {
     if (op.fence) {
-      const fenced = fenceResult({ ...op, fence: op.fence }, read(fenceKey(op.fence.lock)).value ?? '0');
+      const fenced = fenceResult({ ...op, fence: op.fence }, read(fenceKey(op.fence.lock)).value ?? '0', fenceCheck);
       if ('reason' in fenced) return fail(fenced.reason);
       if (fenced.raise !== null) write(fenceKey(op.fence.lock), fenced.raise.toString());
     }

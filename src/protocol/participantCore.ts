@@ -17,7 +17,7 @@ import {
   type Voted,
 } from './participantTxn.js';
 import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from './records.js';
-import type { AbortCode, NodeId, OpResult, Outcome, PeerState, ProtocolName, StoredValue, TxnId, TxnStateView, Vote } from './types.js';
+import type { AbortCode, FenceCheck, NodeId, OpResult, Outcome, PeerState, ProtocolName, StoredValue, TxnId, TxnStateView, Vote } from './types.js';
 
 export type { InquiryOutcome, PrepareMessage, ReplyTo } from './participantTxn.js';
 
@@ -91,6 +91,8 @@ export interface ParticipantConfig {
   maxLockWaiters: number;
   /** How many finished transactions are remembered in memory to answer duplicates fast. */
   recentOutcomes: number;
+  /** Refuses fences the lock service did not issue (a cluster with a secret); null: fences are not checked. */
+  fenceCheck: FenceCheck | null;
 }
 
 export const DEFAULT_PARTICIPANT_CONFIG: ParticipantConfig = {
@@ -98,6 +100,7 @@ export const DEFAULT_PARTICIPANT_CONFIG: ParticipantConfig = {
   inquireMaxBackoffMs: 5000,
   maxLockWaiters: 10_000,
   recentOutcomes: 100_000,
+  fenceCheck: null,
 };
 
 export type ParticipantTxnView = TxnStateView;
@@ -386,7 +389,7 @@ export class ParticipantCore {
       return;
     }
     t.outcomeAbsent = true;
-    const ev = evaluateOps(t.msg.ops, values);
+    const ev = evaluateOps(t.msg.ops, values, this.config.fenceCheck);
     if (!ev.ok) {
       this.voteNo(t, ev.reason, ev.code);
       return;

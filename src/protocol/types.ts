@@ -15,7 +15,12 @@ export type CheckExpect = { kind: 'version'; version: number } | { kind: 'value'
 export interface Fence {
   lock: string;
   token: bigint;
+  /** The lock service's proof that it issued `token` for `lock` (hex HMAC); checked when the cluster has a secret. */
+  proof?: string;
 }
+
+/** Whether the lock service issued a fence (a pure check with the cluster secret: see rpc/fenceProof.ts). */
+export type FenceCheck = (fence: Fence) => boolean;
 
 export type TxnOp = (
   | { type: 'put'; key: string; value: string }

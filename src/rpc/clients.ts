@@ -2,30 +2,38 @@ import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import type { AdminClient } from './generated/dtx/v1/Admin.js';
 import type { CoordinatorClient } from './generated/dtx/v1/Coordinator.js';
+import type { LocksClient } from './generated/dtx/v1/Locks.js';
+import { dialWith, PLAINTEXT, type DialSecurity } from './dial.js';
 import type { ParticipantClient } from './generated/dtx/v1/Participant.js';
 import { dtxV1 } from './protos.js';
 
-const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  'grpc.max_receive_message_length': 16 * 1024 * 1024,
-  // Reconnect quickly after a peer restarts: recovery tests kill nodes on purpose.
-  'grpc.initial_reconnect_backoff_ms': 100,
-  'grpc.max_reconnect_backoff_ms': 1000,
-  'grpc.enable_retries': 0,
-};
+type DialOpts = { interceptors?: grpc.Interceptor[]; expectNodeId?: string };
 
-const creds = () => grpc.credentials.createInsecure();
-
-/** `interceptors` carry the node's network faults on node-to-node channels. */
-export function coordinatorClient(address: string, interceptors: grpc.Interceptor[] = []): CoordinatorClient {
-  return new dtxV1.Coordinator(address, creds(), { ...CHANNEL_OPTIONS, interceptors });
+function dial<C>(
+  Ctor: new (address: string, creds: grpc.ChannelCredentials, options: grpc.ChannelOptions) => C,
+  address: string,
+  sec: DialSecurity,
+  opts: DialOpts,
+): C {
+  const { credentials, options } = dialWith(sec, opts);
+  return new Ctor(address, credentials, options);
 }
 
-export function participantClient(address: string, interceptors: grpc.Interceptor[] = []): ParticipantClient {
-  return new dtxV1.Participant(address, creds(), { ...CHANNEL_OPTIONS, interceptors });
+/** `interceptors` carry the node's network faults on node-to-node channels; `expectNodeId` pins the server's node certificate. */
+export function coordinatorClient(address: string, sec: DialSecurity = PLAINTEXT, opts: DialOpts = {}): CoordinatorClient {
+  return dial(dtxV1.Coordinator, address, sec, opts);
 }
 
-export function adminClient(address: string): AdminClient {
-  return new dtxV1.Admin(address, creds(), CHANNEL_OPTIONS);
+export function participantClient(address: string, sec: DialSecurity = PLAINTEXT, opts: DialOpts = {}): ParticipantClient {
+  return dial(dtxV1.Participant, address, sec, opts);
+}
+
+export function adminClient(address: string, sec: DialSecurity = PLAINTEXT): AdminClient {
+  return dial(dtxV1.Admin, address, sec, {});
+}
+
+export function locksClient(address: string, sec: DialSecurity = PLAINTEXT): LocksClient {
+  return dial(dtxV1.Locks, address, sec, {});
 }
 
 interface HealthResponse {
@@ -37,11 +45,13 @@ type HealthClient = grpc.Client & {
 const HealthClientCtor = grpc.makeClientConstructor(healthService as unknown as grpc.ServiceDefinition, 'grpc.health.v1.Health') as unknown as new (
   address: string,
   creds: grpc.ChannelCredentials,
+  options: grpc.ChannelOptions,
 ) => HealthClient;
 
 /** One Health.Check: true when the node reports SERVING. */
-export async function checkHealth(address: string, timeoutMs = 1000): Promise<boolean> {
-  const client = new HealthClientCtor(address, creds());
+export async function checkHealth(address: string, timeoutMs = 1000, sec: DialSecurity = PLAINTEXT): Promise<boolean> {
+  const { credentials, options } = dialWith(sec);
+  const client = new HealthClientCtor(address, credentials, options);
   try {
     return await new Promise<boolean>((resolve) => {
       client.check({ service: '' }, { deadline: Date.now() + timeoutMs }, (err, res) => {

@@ -20,13 +20,16 @@ export function parseInt64(raw: string | number | undefined, what: string): bigi
 /** An op from the wire, with its optional fence (issue 6: fencing tokens). */
 export function opFromWire(op: Op__Output, index: number): TxnOp {
   const out = opKindFromWire(op, index);
-  if (op.fence) out.fence = { lock: op.fence.lock, token: parseInt64(op.fence.token, `op ${index} (${out.key}): fence token`) };
+  if (op.fence) {
+    out.fence = { lock: op.fence.lock, token: parseInt64(op.fence.token, `op ${index} (${out.key}): fence token`) };
+    if (op.fence.proof) out.fence.proof = op.fence.proof;
+  }
   return out;
 }
 
 export function opToWire(op: TxnOp): Op {
   const out = opKindToWire(op);
-  if (op.fence) out.fence = { lock: op.fence.lock, token: op.fence.token.toString() };
+  if (op.fence) out.fence = { lock: op.fence.lock, token: op.fence.token.toString(), proof: op.fence.proof ?? '' };
   return out;
 }
 

@@ -11,6 +11,7 @@ import type { PrepareRequest } from './generated/dtx/v1/PrepareRequest.js';
 import type { PrepareResponse__Output } from './generated/dtx/v1/PrepareResponse.js';
 import type { TxnStateResponse__Output } from './generated/dtx/v1/TxnStateResponse.js';
 import type { NetworkFaults } from './networkFaults.js';
+import type { DialSecurity } from './dial.js';
 import { ParticipantLink } from './participantLink.js';
 import { outcomeFromWire, prepareToWire, txnStateFromWireAnswer } from './peerWire.js';
 
@@ -35,7 +36,10 @@ export function callFailure(err: unknown): { failure: CallFailure; message: stri
 }
 
 export interface GrpcTransportOptions {
-  network: NetworkFaults;
+  /** The injected network faults on this node's outgoing calls; null on a node without fault injection. */
+  network: NetworkFaults | null;
+  /** What this node presents and trusts when it calls a peer. */
+  dial: DialSecurity;
   log: Logger;
   /**
    * Prepares and decisions to a participant ride one long-lived Exchange stream per participant
@@ -55,8 +59,10 @@ export class GrpcTransport implements Transport {
   private readonly links = new Map<string, ParticipantLink>();
 
   constructor(private readonly o: GrpcTransportOptions) {
-    this.participants = new ClientsByAddress((addr, id) => participantClient(addr, [o.network.interceptor(id)]));
-    this.coordinators = new ClientsByAddress((addr, id) => coordinatorClient(addr, [o.network.interceptor(id)]));
+    // Every peer must hold the certificate of the node it is dialled as (when the cluster runs TLS).
+    const opts = (id: string) => ({ interceptors: o.network ? [o.network.interceptor(id)] : [], expectNodeId: id });
+    this.participants = new ClientsByAddress((addr, id) => participantClient(addr, o.dial, opts(id)));
+    this.coordinators = new ClientsByAddress((addr, id) => coordinatorClient(addr, o.dial, opts(id)));
   }
 
   /** Addresses this node has dialled (Admin.Status lists them). */

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { LIMITS } from '../protocol/limits.js';
 import { packageDefinition } from './protos.js';
 
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
@@ -21,11 +22,24 @@ export interface ServiceBinding {
   handlers: grpc.UntypedServiceImplementation;
 }
 
+export interface ServeOptions {
+  /** TLS or plaintext (src/rpc/credentials.ts serverCredentials); plaintext when omitted. */
+  credentials?: grpc.ServerCredentials;
+  /** Run before any handler: access control (src/rpc/access.ts). */
+  interceptors?: grpc.ServerInterceptor[];
+}
+
+/** Concurrent calls one connection may have open; more wait in the client (HTTP/2 flow control). */
+export const MAX_STREAMS_PER_CONNECTION = 1024;
+
 /** Every dtx node serves its services plus grpc.health.v1.Health and server reflection. */
-export async function serve(address: string, services: ServiceBinding[]): Promise<RunningServer> {
+export async function serve(address: string, services: ServiceBinding[], opts: ServeOptions = {}): Promise<RunningServer> {
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    // A little above LIMITS.maxTxnBytes, so that a transaction over it is refused naming that limit.
+    'grpc.max_receive_message_length': LIMITS.maxMessageBytes,
+    'grpc.max_concurrent_streams': MAX_STREAMS_PER_CONNECTION,
     'grpc.keepalive_permit_without_calls': 1,
+    interceptors: opts.interceptors ?? [],
   });
   const statusMap: Record<string, 'SERVING' | 'NOT_SERVING'> = { '': 'NOT_SERVING' };
   for (const s of services) {
@@ -37,7 +51,7 @@ export async function serve(address: string, services: ServiceBinding[]): Promis
   // Reflection lists what this node really serves, not every service in the package.
   new ReflectionService(reflectedDefinition, { services: [...services.map((s) => s.name), HEALTH_SERVICE] }).addToServer(server);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(address, opts.credentials ?? grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
   return {
     server,

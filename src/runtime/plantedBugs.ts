@@ -20,10 +20,11 @@ export function isPlantedBug(name: string): name is PlantedBug {
   return name in PLANTED_BUGS;
 }
 
-/** The planted bug named by DTX_PLANTED_BUG, if any. */
-export function plantedBugFromEnv(env: NodeJS.ProcessEnv = process.env): PlantedBug | null {
+/** The planted bug named by DTX_PLANTED_BUG, if any; refused on a node without fault injection. */
+export function plantedBugFromEnv(allowFaults: boolean, env: NodeJS.ProcessEnv = process.env): PlantedBug | null {
   const name = env['DTX_PLANTED_BUG'];
   if (!name) return null;
+  if (!allowFaults) throw new Error(`DTX_PLANTED_BUG is set ("${name}") but fault injection is off on this node: start it with --allow-faults`);
   if (!isPlantedBug(name)) throw new Error(`unknown DTX_PLANTED_BUG "${name}" (known: ${Object.keys(PLANTED_BUGS).join(', ')})`);
   return name;
 }

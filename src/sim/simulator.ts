@@ -89,7 +89,7 @@ function clusterSetup(rng: Prng, opts: SimOptions, hooks: Pick<ClusterSetup, 'on
   };
   const memory = opts.memory ?? drawn;
   return {
-    participantConfig: { inquireAfterMs: 300, inquireMaxBackoffMs: 2000, maxLockWaiters: 1000, recentOutcomes: memory.recentOutcomes },
+    participantConfig: { inquireAfterMs: 300, inquireMaxBackoffMs: 2000, maxLockWaiters: 1000, recentOutcomes: memory.recentOutcomes, fenceCheck: null },
     coordinatorTuning: {
       precommitTimeoutMs: 400,
       maxLockWaitMs: 200,

@@ -1,5 +1,5 @@
 import { op, type DtxClient } from '../client/dtxClient.js';
-import { fenced, LockClient } from '../client/locks.js';
+import { fenced, LockClient, type Lease } from '../client/locks.js';
 import type { ChaosWorkload, CheckResult } from './checks.js';
 import type { History } from './history.js';
 
@@ -11,11 +11,12 @@ interface LockWrite {
 const resource = (lock: string) => `lockres:${lock}`;
 
 /** One fenced put of the lock's resource, recorded in the history with the version it made (ok), refused (fail) or unknown (info). */
-async function fencedWrite(client: DtxClient, history: History, process: number, txnId: string, lock: string, token: bigint): Promise<void> {
+async function fencedWrite(client: DtxClient, history: History, process: number, txnId: string, lock: string, lease: Lease): Promise<void> {
+  const token = lease.token;
   const value: LockWrite = { lock, token: token.toString() };
   history.add({ process, type: 'invoke', f: 'write', txnId, value });
   try {
-    const r = await client.transact([fenced(op.put(resource(lock), `${token}:${process}`), lock, token)], {
+    const r = await client.transact([fenced(op.put(resource(lock), `${token}:${process}`), lock, token, lease.proof)], {
       txnId,
       timeoutMs: 2000,
     });
@@ -58,7 +59,7 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
       history.add({ process, type: 'ok', f: 'acquire', value: { lock, token: lease.token.toString() } });
       const writes = 1 + Math.floor(random() * 3);
       for (let i = 0; i < writes; i++) {
-        await fencedWrite(client, history, process, `lock-${process}-${seq++}`, lock, lease.token);
+        await fencedWrite(client, history, process, `lock-${process}-${seq++}`, lock, lease);
         await new Promise((res) => setTimeout(res, Math.floor(random() * 100)));
       }
       await lc.release(lease.leaseId).catch(() => false);

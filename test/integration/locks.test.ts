@@ -117,12 +117,13 @@ describe('distributed locks (leases + fencing tokens)', () => {
       const acquired = await next();
       expect(acquired['event']).toBe('acquired');
       const t1 = BigInt(acquired['token'] as string);
+      const proof1 = acquired['proof'] as string;
 
       holder.kill('SIGSTOP'); // a long GC pause: keep-alives stop
       await waitFor("the paused holder's lease to expire", async () => !(await locks.describe(lock)).held, { timeoutMs: 10_000 });
       const lease2 = await locks.acquire(lock, { ttlMs: 10_000, waitMs: 5000, owner: 'second' });
       expect(lease2.token > t1).toBe(true);
-      const w2 = await client.transact([fenced(op.put(key, `second-${lease2.token}`), lock, lease2.token)]);
+      const w2 = await client.transact([fenced(op.put(key, `second-${lease2.token}`), lock, lease2.token, lease2.proof)]);
       expect(w2.outcome).toBe('COMMITTED');
 
       holder.kill('SIGCONT'); // it wakes up and, believing it still holds the lock, writes
@@ -140,7 +141,7 @@ describe('distributed locks (leases + fencing tokens)', () => {
       await cluster.restart(ownerOf(key, cluster.participantNames));
       // (Right after the restart the coordinator may still be reconnecting: retry until the participant answers.)
       const stale = await waitFor('the restarted participant to judge the stale write', async () => {
-        const r = await client.transact([fenced(op.put(key, 'stale'), lock, t1)]);
+        const r = await client.transact([fenced(op.put(key, 'stale'), lock, t1, proof1)]);
         return r.abortCode === 'UNAVAILABLE_PARTICIPANT' || r.abortCode === 'CONFLICT' ? null : r;
       });
       expect(stale.outcome).toBe('ABORTED');
@@ -203,8 +204,8 @@ describe('distributed locks (leases + fencing tokens)', () => {
       await expect(locks.keepAlive(a.leaseId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
       // Fencing ignores clocks too: a's token is stale once b's has been seen.
       const key = 'skew-resource';
-      expect((await client.transact([fenced(op.put(key, 'b'), lock, b.token)])).outcome).toBe('COMMITTED');
-      expect((await client.transact([fenced(op.put(key, 'a'), lock, a.token)])).outcome).toBe('ABORTED');
+      expect((await client.transact([fenced(op.put(key, 'b'), lock, b.token, b.proof)])).outcome).toBe('COMMITTED');
+      expect((await client.transact([fenced(op.put(key, 'a'), lock, a.token, a.proof)])).outcome).toBe('ABORTED');
       await locks.release(b.leaseId);
     } finally {
       for (const n of cluster.nodes.keys()) await cluster.setClockOffset(n, 0);

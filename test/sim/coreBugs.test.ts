@@ -22,7 +22,7 @@ import type { PrepareRecord } from '../../src/protocol/records.js';
 import { ownerOf } from '../../src/protocol/routing.js';
 import type { ProtocolName, TxnOp } from '../../src/protocol/types.js';
 
-const cfg = { inquireAfterMs: 300, inquireMaxBackoffMs: 2000, maxLockWaiters: 100, recentOutcomes: 100 };
+const cfg = { inquireAfterMs: 300, inquireMaxBackoffMs: 2000, maxLockWaiters: 100, recentOutcomes: 100, fenceCheck: null };
 
 function readOnlyBranch(): ParticipantCore {
   const p = new ParticipantCore('p1', cfg);

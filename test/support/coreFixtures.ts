@@ -35,7 +35,13 @@ export function keysByOwner(perOwner: number, participants = PARTS): (p: string,
 }
 
 /** A participant config for core tests: short timers, small bounds. */
-export const PARTICIPANT_CONFIG: ParticipantConfig = { inquireAfterMs: 100, inquireMaxBackoffMs: 500, maxLockWaiters: 10, recentOutcomes: 1000 };
+export const PARTICIPANT_CONFIG: ParticipantConfig = {
+  inquireAfterMs: 100,
+  inquireMaxBackoffMs: 500,
+  maxLockWaiters: 10,
+  recentOutcomes: 1000,
+  fenceCheck: null,
+};
 
 /** A participant core that has just recovered `prepared` (nothing for a fresh one), and what recovery emitted. */
 export function recoveredParticipant(

@@ -1,6 +1,6 @@
 // A lock holder in its own process, so a test can SIGSTOP it (a GC pause, a stalled VM):
 //   node test/support/lockHolder.mjs COORDINATOR LOCK KEY TTL_MS
-// Prints {"event":"acquired","token":"N"}, then on each stdin line "write" does a fenced put
+// Prints {"event":"acquired","token":"N","proof":"…"}, then on each stdin line "write" does a fenced put
 // of KEY with its (possibly stale) token and prints the outcome — without checking first
 // whether it still holds the lock, like a process that was paused mid-way.
 import { createInterface } from 'node:readline';
@@ -15,7 +15,7 @@ await withLock(
   lock,
   async (held) => {
     held.signal.addEventListener('abort', () => out({ event: 'lost', reason: String(held.signal.reason?.message) }));
-    out({ event: 'acquired', token: held.token.toString() });
+    out({ event: 'acquired', token: held.token.toString(), proof: held.proof });
     const lines = createInterface({ input: process.stdin });
     for await (const line of lines) {
       if (line.trim() !== 'write') break;

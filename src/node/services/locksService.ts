@@ -4,15 +4,21 @@ import type { Lease } from '../../rpc/generated/dtx/v1/Lease.js';
 import type { LockInfo as WireLockInfo } from '../../rpc/generated/dtx/v1/LockInfo.js';
 import type { LocksHandlers } from '../../rpc/generated/dtx/v1/Locks.js';
 import { answer, unary } from '../../rpc/status.js';
+import type { FenceKey } from '../../rpc/fenceProof.js';
 import type { LockRuntime } from '../../runtime/lockRuntime.js';
 import { RequestError } from '../../runtime/requestError.js';
 
-function leaseToWire(l: LeaseView): Lease {
-  return { leaseId: l.leaseId, fencingToken: String(l.token), ttlMs: l.ttlMs, name: l.name, owner: l.owner };
-}
-
-/** dtx.v1.Locks over the lock runtime: wire conversion only. */
-export function locksService(rt: LockRuntime): LocksHandlers {
+/** dtx.v1.Locks over the lock runtime: wire conversion, and the proof that signs each fencing token (with a cluster secret). */
+export function locksService(rt: LockRuntime, fenceKey: FenceKey | null): LocksHandlers {
+  const proof = (l: LeaseView): string => (fenceKey ? fenceKey.sign(l.name, l.token) : '');
+  const leaseToWire = (l: LeaseView): Lease => ({
+    leaseId: l.leaseId,
+    fencingToken: String(l.token),
+    fencingProof: proof(l),
+    ttlMs: l.ttlMs,
+    name: l.name,
+    owner: l.owner,
+  });
   const infoToWire = (i: LockInfo): WireLockInfo => ({
     name: i.name,
     held: i.held,
@@ -34,7 +40,7 @@ export function locksService(rt: LockRuntime): LocksHandlers {
     }),
     KeepAlive: unary(async (req) => {
       const l = await answer<LeaseView>((respond) => rt.keepAlive(req.leaseId, respond));
-      return { leaseId: l.leaseId, ttlMs: l.ttlMs, fencingToken: String(l.token) };
+      return { leaseId: l.leaseId, ttlMs: l.ttlMs, fencingToken: String(l.token), fencingProof: proof(l) };
     }),
     Release: unary(async (req) => answer<{ released: boolean }>((respond) => rt.release(req.leaseId, respond))),
     List: unary(async (req) => ({ locks: rt.list(req.prefix, req.limit).map(infoToWire) })),

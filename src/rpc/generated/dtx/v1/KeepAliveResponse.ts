@@ -6,10 +6,12 @@ export interface KeepAliveResponse {
   'leaseId'?: (string);
   'ttlMs'?: (number);
   'fencingToken'?: (number | string | Long);
+  'fencingProof'?: (string);
 }
 
 export interface KeepAliveResponse__Output {
   'leaseId': (string);
   'ttlMs': (number);
   'fencingToken': (string);
+  'fencingProof': (string);
 }

@@ -8,6 +8,7 @@ export interface Lease {
   'ttlMs'?: (number);
   'name'?: (string);
   'owner'?: (string);
+  'fencingProof'?: (string);
 }
 
 export interface Lease__Output {
@@ -16,4 +17,5 @@ export interface Lease__Output {
   'ttlMs': (number);
   'name': (string);
   'owner': (string);
+  'fencingProof': (string);
 }

@@ -1,0 +1,116 @@
+import type { Logger } from 'pino';
+import { AccessControl } from '../rpc/access.js';
+import { serverCredentials } from '../rpc/credentials.js';
+import { GrpcTransport } from '../rpc/grpcTransport.js';
+import { NetworkFaults } from '../rpc/networkFaults.js';
+import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
+import { markServing, serve, type RunningServer, type ServiceBinding } from '../rpc/serve.js';
+import type { RuntimeEnv } from '../runtime/env.js';
+import { PLANTED_BUGS, plantedBugFromEnv, type PlantedBug } from '../runtime/plantedBugs.js';
+import { NodeStore } from '../storage/nodeStore.js';
+import { adminHandlers, type NodeStatus } from './adminService.js';
+import { NodeClock } from './clock.js';
+import { Failpoints } from './failpoints.js';
+import { nodeEnv } from './nodeEnv.js';
+import { checkExposure, dialSecurity, type NodeSecurity } from './nodeSecurity.js';
+
+export interface NodeContextOptions {
+  id: string;
+  role: NodeStatus['role'];
+  listen: string;
+  dataDir: string;
+  log: Logger;
+  security: NodeSecurity;
+  /** Prepares and decisions ride Exchange streams (a coordinator's default) or unary calls. */
+  streams: boolean;
+}
+
+/** What the node's own part adds to Admin.Status. */
+export type StatusParts = Pick<NodeStatus, 'peers' | 'inDoubt' | 'counters'>;
+
+/**
+ * What every node process has, whatever its role: a logger, its clock, fault injection (only with
+ * --allow-faults), its runtime environment, its transport to peers, its store, and the access
+ * control in front of its port. The role's start function adds its runtime and services.
+ */
+export class NodeContext {
+  readonly log: Logger;
+  readonly clock = new NodeClock();
+  readonly failpoints: Failpoints;
+  readonly bug: PlantedBug | null;
+  readonly network: NetworkFaults | null;
+  readonly env: RuntimeEnv;
+  readonly transport: GrpcTransport;
+  readonly access: AccessControl;
+  private readonly started = Date.now();
+  private stopping = false;
+  private server: RunningServer | null = null;
+
+  private constructor(
+    readonly o: NodeContextOptions,
+    readonly nodeStore: NodeStore,
+    log: Logger,
+  ) {
+    this.log = log;
+    const { security } = o;
+    this.failpoints = new Failpoints(process.env['DTX_FAILPOINTS'] ?? '', security.allowFaults);
+    this.bug = plantedBugFromEnv(security.allowFaults);
+    if (this.bug) log.warn({ bug: this.bug }, `PLANTED BUG ACTIVE: ${PLANTED_BUGS[this.bug]}`);
+    this.network = security.allowFaults ? new NetworkFaults(o.id) : null;
+    this.env = nodeEnv({ log, clock: this.clock, failpoints: this.failpoints, stopping: () => this.stopping });
+    this.transport = new GrpcTransport({ network: this.network, dial: dialSecurity(security), log, streams: o.streams });
+    this.access = new AccessControl({ tls: security.tls, tokens: security.tokens }, log);
+  }
+
+  /** Checks the security set-up (before anything is opened), then opens the node's store. */
+  static async open(o: NodeContextOptions): Promise<NodeContext> {
+    const log = o.log.child({ node: o.id, role: o.role });
+    checkExposure(o.listen, o.security, log);
+    const nodeStore = await NodeStore.openDir(o.dataDir, { id: o.id, role: o.role });
+    try {
+      return new NodeContext(o, nodeStore, log);
+    } catch (err) {
+      await nodeStore.close();
+      throw err;
+    }
+  }
+
+  /** Serves the role's services, Admin, health and reflection behind access control; SERVING once up. */
+  async serve(services: ServiceBinding[], status: () => StatusParts): Promise<number> {
+    const { o } = this;
+    const faults = this.network ? { failpoints: this.failpoints, network: this.network, clock: this.clock } : null;
+    const admin = adminHandlers(() => {
+      const own = status();
+      return {
+        nodeId: o.id,
+        role: o.role,
+        address: o.listen,
+        ...own,
+        counters: { ...own.counters, ...(this.network?.counters ?? {}), clockOffsetMs: this.clock.offsetMs, refusedCalls: this.access.refused },
+        uptimeMs: Date.now() - this.started,
+        dataDir: o.dataDir,
+      };
+    }, faults);
+    const all = [...services, { name: SERVICE_NAMES.admin, definition: dtxV1.Admin.service, handlers: admin }];
+    this.server = await serve(o.listen, all, { credentials: serverCredentials(o.security.tls), interceptors: [this.access.interceptor()] });
+    markServing(
+      this.server,
+      all.map((s) => s.name),
+    );
+    const mode = o.security.tls ? 'TLS' : 'plaintext';
+    this.log.info(
+      { port: this.server.port, dataDir: o.dataDir, mode, tokens: o.security.tokens?.size ?? 0, faults: o.security.allowFaults, open: this.access.open },
+      `${o.role} serving`,
+    );
+    return this.server.port;
+  }
+
+  /** Stops serving and closes everything, after `stopRuntime` (the role's runtimes). */
+  async stop(stopRuntime: () => void): Promise<void> {
+    this.stopping = true;
+    stopRuntime();
+    await this.server?.shutdown();
+    this.transport.close();
+    await this.nodeStore.close();
+  }
+}

@@ -1,0 +1,109 @@
+import * as grpc from '@grpc/grpc-js';
+
+/** grpc-js does not export its AuthContext type. */
+type AuthContext = ReturnType<grpc.ServerInterceptingCallInterface['getAuthContext']>;
+import type { Logger } from 'pino';
+import { CaVerifier, peerIdentity, type TlsMaterial } from './credentials.js';
+import { AUTHORIZATION } from './dial.js';
+import { rolesFor, type Role } from './roles.js';
+import type { TokenTable } from './tokens.js';
+
+/** How a node decides who a caller is: the CA that signs client and node certificates, and the bearer tokens it knows. */
+export interface AccessPolicy {
+  tls: TlsMaterial | null;
+  tokens: TokenTable | null;
+}
+
+export interface Caller {
+  /** "node p1", "user alice", "token alice". */
+  who: string;
+  roles: readonly Role[];
+}
+
+type Verdict = { ok: true; caller: Caller | null } | { ok: false; code: grpc.status; details: string };
+
+/**
+ * Decides each call from its method, its metadata and its TLS peer certificate. With neither TLS
+ * nor tokens configured the node is in open mode (a loopback development cluster) and every call
+ * is let through; otherwise every non-public call needs an identity with one of the method's roles.
+ */
+export class AccessControl {
+  private readonly ca: CaVerifier | null;
+  readonly open: boolean;
+  /** Calls refused so far (Admin.Status shows it as refusedCalls). */
+  refused = 0;
+  private lastLogAt = 0;
+  private unlogged = 0;
+
+  constructor(
+    private readonly policy: AccessPolicy,
+    private readonly log: Logger,
+  ) {
+    this.ca = policy.tls ? new CaVerifier(policy.tls.ca) : null;
+    this.open = policy.tls === null && policy.tokens === null;
+  }
+
+  private identify(metadata: grpc.Metadata, auth: AuthContext | null): Caller | 'bad token' | null {
+    const header = metadata.get(AUTHORIZATION)[0];
+    if (header !== undefined) {
+      const m = typeof header === 'string' ? /^Bearer (\S{1,512})$/.exec(header) : null;
+      const holder = m && this.policy.tokens ? this.policy.tokens.lookup(m[1]!) : null;
+      if (!holder) return 'bad token';
+      return { who: `token ${holder.name}`, roles: holder.roles };
+    }
+    if (!this.ca) return null;
+    const id = peerIdentity(auth?.sslPeerCertificate, this.ca);
+    if (!id) return null;
+    if (id.kind === 'node') return { who: `node ${id.id}`, roles: ['node'] };
+    return { who: `user ${id.name}`, roles: id.roles.filter((r): r is Role => r === 'client' || r === 'admin' || r === 'faults') };
+  }
+
+  decide(path: string, metadata: grpc.Metadata, auth: AuthContext | null): Verdict {
+    const needed = rolesFor(path);
+    if (needed === null || this.open) return { ok: true, caller: null };
+    const caller = this.identify(metadata, auth);
+    if (caller === 'bad token') return { ok: false, code: grpc.status.UNAUTHENTICATED, details: `${path}: the bearer token is not one this node knows` };
+    if (caller === null) {
+      const how = [this.policy.tokens ? 'a bearer token (authorization: Bearer <token>)' : '', this.ca ? 'a client certificate signed by the cluster CA' : '']
+        .filter(Boolean)
+        .join(' or ');
+      return { ok: false, code: grpc.status.UNAUTHENTICATED, details: `${path}: this node needs ${how}` };
+    }
+    if (!needed.some((r) => caller.roles.includes(r))) {
+      return {
+        ok: false,
+        code: grpc.status.PERMISSION_DENIED,
+        details: `${path}: ${caller.who} has role(s) ${caller.roles.join(',') || 'none'}; this call needs ${needed.join(' or ') || 'a role no one has'}`,
+      };
+    }
+    return { ok: true, caller };
+  }
+
+  /** Logs a refusal, at most one line a second: a caller cannot flood the log by being refused. */
+  private noteRefusal(path: string, peer: string, v: Verdict & { ok: false }): void {
+    this.refused++;
+    const now = Date.now();
+    if (now - this.lastLogAt < 1000) {
+      this.unlogged++;
+      return;
+    }
+    this.log.warn({ path, peer, code: grpc.status[v.code], details: v.details, alsoRefusedSinceLastLine: this.unlogged }, 'call refused');
+    this.lastLogAt = now;
+    this.unlogged = 0;
+  }
+
+  /** The grpc-js server interceptor that applies decide() before any handler sees the call. */
+  interceptor(): grpc.ServerInterceptor {
+    return (method, call) => {
+      const listener = new grpc.ServerListenerBuilder()
+        .withOnReceiveMetadata((metadata, next) => {
+          const v = this.decide(method.path, metadata, call.getAuthContext());
+          if (v.ok) return next(metadata);
+          this.noteRefusal(method.path, call.getPeer(), v);
+          call.sendStatus({ code: v.code, details: v.details });
+        })
+        .build();
+      return new grpc.ServerInterceptingCall(call, new grpc.ResponderBuilder().withStart((next) => next(listener)).build());
+    };
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Who may call what. A caller's roles come from its client certificate (one OU per role), its
+ * bearer token (the tokens file), or a node certificate (OU=node: exactly the role `node`).
+ */
+export const ROLES = ['client', 'admin', 'faults', 'node'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Calls anyone may make: liveness and the schema, which say nothing about the data. */
+const PUBLIC_SERVICES = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
+
+/** The roles that may call a method, by full path ("/dtx.v1.Coordinator/Transact"); null: public. Unknown paths: nobody. */
+export function rolesFor(path: string): readonly Role[] | null {
+  const m = /^\/([^/]+)\/([^/]+)$/.exec(path);
+  if (!m) return [];
+  const [, service, method] = m as unknown as [string, string, string];
+  if (PUBLIC_SERVICES.includes(service)) return null;
+  switch (service) {
+    case 'dtx.v1.Coordinator':
+      // Participants ask the coordinator for outcomes (recovery) with GetTransaction.
+      return method === 'GetTransaction' ? ['client', 'node'] : ['client'];
+    case 'dtx.v1.Locks':
+      return ['client'];
+    case 'dtx.v1.Participant':
+      return ['node'];
+    case 'dtx.v1.Admin':
+      return method === 'Status' ? ['admin'] : ['faults'];
+    default:
+      return [];
+  }
+}
