@@ -11,6 +11,7 @@ import { OPEN_NODE, type NodeSecurity } from './nodeSecurity.js';
 import type { RunningNode } from './participantNode.js';
 import { coordinatorService } from './services/coordinatorService.js';
 import { locksService } from './services/locksService.js';
+import { transactStreamGauges } from './services/transactStreamServer.js';
 
 export interface CoordinatorNodeOptions {
   id: string;
@@ -68,7 +69,13 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     () => ({
       peers: [...opts.participants].map(([id, address]) => ({ id, address, role: 'participant' })),
       inDoubt: runtime.core.inDoubt(),
-      counters: { ...runtime.counters(), ...locks.counters() },
+      counters: {
+        ...runtime.counters(),
+        ...locks.counters(),
+        transactStreams: transactStreamGauges.streams,
+        transactStreamHeld: transactStreamGauges.held,
+        transactStreamsPaused: transactStreamGauges.paused,
+      },
     }),
   );
   log.info({ participants: runtime.participants, redriving }, 'coordinator ready');

@@ -86,7 +86,13 @@ export class NodeContext {
         role: o.role,
         address: o.listen,
         ...own,
-        counters: { ...own.counters, ...(this.network?.counters ?? {}), clockOffsetMs: this.clock.offsetMs, refusedCalls: this.access.refused },
+        counters: {
+          ...own.counters,
+          ...(this.network?.counters ?? {}),
+          clockOffsetMs: this.clock.offsetMs,
+          refusedCalls: this.access.refused,
+          rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
+        },
         uptimeMs: Date.now() - this.started,
         dataDir: o.dataDir,
       };

@@ -82,6 +82,18 @@ export interface TxnAge {
   id: TxnId;
 }
 
+/**
+ * How far back a client may date its first attempt: its retries of one transaction within a few
+ * timeouts. Older claims count as this old, so no caller can make itself win every conflict.
+ */
+export const MAX_CLAIMED_AGE_MS = 240_000;
+
+/** The wait-die age of a transaction whose client says it first tried at `firstAttemptMs` (0: now), judged by the coordinator's clock. */
+export function claimedAge(firstAttemptMs: number, now: number): number {
+  if (!Number.isFinite(firstAttemptMs) || firstAttemptMs <= 0 || firstAttemptMs > now) return now;
+  return Math.max(firstAttemptMs, now - MAX_CLAIMED_AGE_MS);
+}
+
 export function isOlder(a: TxnAge, b: TxnAge): boolean {
   return a.ms < b.ms || (a.ms === b.ms && a.id < b.id);
 }

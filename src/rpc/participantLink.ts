@@ -7,6 +7,7 @@ import type { ParticipantClient } from './generated/dtx/v1/Participant.js';
 import type { PrepareRequest } from './generated/dtx/v1/PrepareRequest.js';
 import type { PrepareResponse__Output } from './generated/dtx/v1/PrepareResponse.js';
 import { TickBatcher } from './tickBatcher.js';
+import { opsWeight } from './wireWeight.js';
 
 type Outgoing = { prepare: PrepareRequest } | { decision: DecisionItem };
 
@@ -42,7 +43,10 @@ export class ParticipantLink {
   private readonly votes = new Waiters<PrepareResponse__Output | Error>();
   /** Per transaction: the ack's `known`, or null when none came in time or the stream broke. */
   private readonly acks = new Waiters<boolean | null>();
-  private readonly out = new TickBatcher<Outgoing>((items) => this.write(items));
+  private readonly out = new TickBatcher<Outgoing>(
+    (items) => this.write(items),
+    (i) => ('prepare' in i ? opsWeight(i.prepare.ops) : 64),
+  );
 
   constructor(
     readonly id: string,

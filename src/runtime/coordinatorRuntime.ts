@@ -12,6 +12,7 @@ import { InvalidRequest, validateOps } from '../protocol/ops.js';
 import { COMMIT_PROTOCOLS, DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import type { CoordinatorRecord, DecisionRecord } from '../protocol/records.js';
 import type { NodeId, OpResult, Outcome, AbortCode, ProtocolName, TxnOp, Vote } from '../protocol/types.js';
+import { claimedAge } from '../protocol/types.js';
 import type { CoordinatorStore } from '../storage/coordinatorStore.js';
 import { CALL_POLICY, preparePolicy } from './callPolicy.js';
 import { CoreDriver, type EffectExecutor } from './coreDriver.js';
@@ -234,7 +235,7 @@ export class CoordinatorRuntime {
     return {
       txn,
       ops: req.ops,
-      age: { ms: req.firstAttemptMs > 0 ? req.firstAttemptMs : this.o.env.clock.now(), id: txn },
+      age: { ms: claimedAge(req.firstAttemptMs, this.o.env.clock.now()), id: txn },
       timeoutMs,
       digest: opsDigest(req.ops),
       clientId: req.txnId !== '',

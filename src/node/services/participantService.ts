@@ -1,3 +1,4 @@
+import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { voteToWire } from '../../rpc/convert.js';
 import type { CoordinatorBatch__Output } from '../../rpc/generated/dtx/v1/CoordinatorBatch.js';
@@ -8,10 +9,14 @@ import type { PrepareRequest__Output } from '../../rpc/generated/dtx/v1/PrepareR
 import type { PrepareResponse } from '../../rpc/generated/dtx/v1/PrepareResponse.js';
 import { prepareFromWire, requireTxnId, txnStateToWireAnswer } from '../../rpc/peerWire.js';
 import { answer, unary } from '../../rpc/status.js';
-import { TickBatcher } from '../../rpc/tickBatcher.js';
+import { MAX_BATCH_ITEMS, TickBatcher } from '../../rpc/tickBatcher.js';
+import { resultsWeight } from '../../rpc/wireWeight.js';
 import type { ParticipantRuntime } from '../../runtime/participantRuntime.js';
 
 type Decided = 'commit' | 'abort' | 'release';
+
+/** Items one Exchange batch may carry: coordinators send at most MAX_BATCH_ITEMS; room for other implementations. */
+export const MAX_EXCHANGE_BATCH_ITEMS = 8 * MAX_BATCH_ITEMS;
 
 /** dtx.v1.Participant over a participant's runtime: wire conversion and validation only. */
 export function participantService(rt: ParticipantRuntime, self: string, log: Logger): ParticipantHandlers {
@@ -30,11 +35,21 @@ export function participantService(rt: ParticipantRuntime, self: string, log: Lo
     Prepare: unary<PrepareRequest__Output, PrepareResponse>(prepare),
     Exchange: (stream) => {
       // Votes and acks go back as each is ready, coalesced per event-loop turn.
-      const out = new TickBatcher<{ vote?: PrepareResponse; ack?: DecisionResponse }>((items) => {
-        if (stream.cancelled || stream.destroyed) return;
-        stream.write({ votes: items.flatMap((i) => (i.vote ? [i.vote] : [])), acks: items.flatMap((i) => (i.ack ? [i.ack] : [])) });
-      });
+      const out = new TickBatcher<{ vote?: PrepareResponse; ack?: DecisionResponse }>(
+        (items) => {
+          if (stream.cancelled || stream.destroyed) return;
+          stream.write({ votes: items.flatMap((i) => (i.vote ? [i.vote] : [])), acks: items.flatMap((i) => (i.ack ? [i.ack] : [])) });
+        },
+        (i) => (i.vote ? resultsWeight(i.vote.results, i.vote.reason) : 64),
+      );
       stream.on('data', (batch: CoordinatorBatch__Output) => {
+        const items = (batch.prepares?.length ?? 0) + (batch.decisions?.length ?? 0);
+        if (items > MAX_EXCHANGE_BATCH_ITEMS) {
+          // dtx coordinators send at most MAX_BATCH_ITEMS per batch: this sender is not one.
+          const details = `an Exchange batch holds ${items} items; the limit is ${MAX_EXCHANGE_BATCH_ITEMS}`;
+          stream.emit('error', Object.assign(new Error(details), { code: grpc.status.RESOURCE_EXHAUSTED, details }));
+          return;
+        }
         for (const p of batch.prepares ?? []) {
           prepare(p).then(
             (vote) => out.push({ vote }),
