@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import {
@@ -186,6 +186,62 @@ function clientCommand() {
     );
 }
 
+/** Writes a secret file (0600), never replacing one. */
+function writeSecretFile(path: string, text: string): void {
+  try {
+    writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    throw new CliError(`cannot write ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** The identities `dtx certs init` makes besides the nodes: who they are, their roles, and whether a certificate is made too. */
+const INIT_USERS: { name: string; roles: string[] }[] = [
+  { name: 'app', roles: ['client'] },
+  { name: 'ops', roles: ['client', 'admin'] },
+];
+
+function initCommand() {
+  return new Command('init')
+    .description(
+      'make everything a cluster trusts, once: a CA, a certificate per node, certificates and bearer tokens for an app ' +
+        '(client) and an operator (client,admin), a token for the nodes, a tokens file and a cluster secret',
+    )
+    .requiredOption('--nodes <list>', 'comma-separated node ids (c1,p1,p2,p3); each certificate names the id as a host too', (v) => list(v).map(parseNodeId))
+    .option('--out <dir>', 'directory to write to (made if missing)', DEFAULT_DIR)
+    .option('--host <list>', 'more hosts every node certificate names (default: 127.0.0.1, ::1, localhost)', parseHostList, [...DEFAULT_NODE_HOSTS])
+    .addHelpText(
+      'after',
+      '\nDoes nothing if DIR/ca.pem exists (so a container that runs it on every start keeps its files).\n' +
+        'Writes: ca.pem ca-key.pem <node>.pem <node>-key.pem app.pem ops.pem (and keys) cluster-secret tokens\n' +
+        '        node.token app.token ops.token\n' +
+        '\nExample:\n  dtx certs init --nodes c1,p1,p2,p3 --out ./certs',
+    )
+    .action(
+      action(async (o) => {
+        if (existsSync(join(o.out, 'ca.pem'))) {
+          process.stdout.write(`${join(o.out, 'ca.pem')} exists: nothing to do\n`);
+          return;
+        }
+        const ca = await build('CA', () => makeCa({ name: 'dtx cluster CA' }));
+        writePair(o.out, 'ca', ca, false);
+        for (const id of o.nodes) writePair(o.out, id, await build(`certificate of node ${id}`, () => makeNodeCert(ca, id, { hosts: [id, ...o.host] })), false);
+        const lines = ['# name roles token (sha256 digests: the tokens themselves are in <name>.token)'];
+        for (const who of [{ name: 'node', roles: ['node'] }, ...INIT_USERS]) {
+          if (who.name !== 'node') writePair(o.out, who.name, await build(`certificate of ${who.name}`, () => makeClientCert(ca, who.name, who.roles)), false);
+          const token = randomBytes(32).toString('base64url');
+          writeSecretFile(join(o.out, `${who.name}.token`), `${token}\n`);
+          lines.push(`${who.name === 'node' ? 'nodes' : who.name} ${who.roles.join(',')} sha256:${createHash('sha256').update(token).digest('hex')}`);
+        }
+        writeSecretFile(join(o.out, 'tokens'), `${lines.join('\n')}\n`);
+        writeSecretFile(join(o.out, 'cluster-secret'), `${randomBytes(32).toString('hex')}\n`);
+        process.stdout.write(
+          `wrote the CA, ${o.nodes.length} node certificates, app and ops certificates and tokens, a node token and the cluster secret in ${o.out}\n`,
+        );
+      }),
+    );
+}
+
 const CERTS_HELP = `
 Examples (everything in ./certs, the default directory):
   dtx certs ca                                        the cluster CA: certs/ca.pem, certs/ca-key.pem
@@ -193,6 +249,7 @@ Examples (everything in ./certs, the default directory):
   dtx certs node p1 --host 10.0.0.11,p1.dtx.internal  participant p1 on another machine
   dtx certs client alice --roles client               a user who may run transactions
   dtx certs client ops --roles client,admin,faults    an operator
+  dtx certs init --nodes c1,p1,p2,p3                  all of it at once, with bearer tokens and a cluster secret
 
 What a certificate says:
   node     OU=node, CN=<id>; SANs: the addresses it is reached at (a client checks the one it dials)
@@ -210,5 +267,6 @@ export function certsCommand() {
     .addCommand(caCommand())
     .addCommand(nodeCommand())
     .addCommand(clientCommand())
+    .addCommand(initCommand())
     .addHelpText('after', CERTS_HELP);
 }

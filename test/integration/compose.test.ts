@@ -21,6 +21,8 @@ import { DtxClient, DtxError, op, type OpResult, type TxnResult } from '../../sr
 import { freePorts } from '../../src/cluster/ports.js';
 import { ownerOf } from '../../src/protocol/routing.js';
 import { checkHealth } from '../../src/rpc/clients.js';
+import { loadTls } from '../../src/rpc/credentials.js';
+import type { DialSecurity } from '../../src/rpc/dial.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = join(ROOT, 'bin', 'dtx.js');
@@ -47,6 +49,9 @@ const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
 // Compose supports YAML merge keys (<<: *anchor); the yaml package needs them asked for.
 const compose = parse(composeText, { merge: true }) as ComposeFile;
 const serviceNames = Object.keys(compose.services ?? {}).sort();
+/** The one-shot service that makes the cluster's certificates, tokens and secret before any node starts. */
+const INIT = 'certs';
+const nodeNames = serviceNames.filter((s) => s !== INIT);
 
 function commandOf(name: string): string[] {
   const cmd = compose.services[name]?.command;
@@ -109,7 +114,7 @@ function startOrder(): string[][] {
 
 describe('docker-compose.yml and Dockerfile', () => {
   it('defines one coordinator c1 and three participants p1..p3', () => {
-    expect(serviceNames).toEqual(['c1', 'p1', 'p2', 'p3']);
+    expect(serviceNames).toEqual(['c1', 'certs', 'p1', 'p2', 'p3']);
     expect(commandOf('c1')[0]).toBe('coordinator');
     for (const p of ['p1', 'p2', 'p3']) {
       const cmd = commandOf(p);
@@ -134,28 +139,47 @@ describe('docker-compose.yml and Dockerfile', () => {
     expect(peers).toEqual(['p1', 'p2', 'p3'].map((p) => `${p}=${p}:${listenPort(p)}`));
   });
 
-  it('gives every node its own named volume for /data', () => {
+  it('gives every node its own named volume for /data, and the certificates read-only', () => {
     const declared = Object.keys(compose.volumes ?? {}).sort();
     const used: string[] = [];
-    for (const s of serviceNames) {
+    for (const s of nodeNames) {
       const mounts = volumeMounts(s);
       expect(
         mounts.map((m) => m.target),
         s,
-      ).toEqual(['/data']);
+      ).toEqual(['/data', '/certs']);
       expect(declared, `${s}'s volume ${mounts[0]!.source} is not a declared named volume`).toContain(mounts[0]!.source);
       used.push(mounts[0]!.source);
+      expect(compose.services[s]!.volumes).toContain('./compose-certs:/certs:ro');
     }
-    expect(new Set(used).size, 'two services share a volume').toBe(serviceNames.length);
+    expect(new Set(used).size, 'two services share a volume').toBe(nodeNames.length);
+    expect(compose.services[INIT]!.volumes).toEqual(['./compose-certs:/certs']);
+  });
+
+  it('runs every node with TLS, its own certificate, tokens and the cluster secret, and without fault injection', () => {
+    expect(commandOf(INIT)).toEqual(['certs', 'init', '--nodes', 'c1,p1,p2,p3', '--out', '/certs']);
+    for (const s of nodeNames) {
+      const cmd = commandOf(s);
+      expect(flag(cmd, '--tls-ca')).toBe('/certs/ca.pem');
+      expect(flag(cmd, '--tls-cert')).toBe(`/certs/${s}.pem`);
+      expect(flag(cmd, '--tls-key')).toBe(`/certs/${s}-key.pem`);
+      expect(flag(cmd, '--tokens')).toBe('/certs/tokens');
+      expect(flag(cmd, '--cluster-secret')).toBe('/certs/cluster-secret');
+      expect(cmd).not.toContain('--allow-faults');
+      expect(cmd).not.toContain('--insecure');
+      const d = compose.services[s]!.depends_on as Record<string, { condition?: string }>;
+      expect(d[INIT]?.condition, s).toBe('service_completed_successfully');
+    }
   });
 
   it('starts the coordinator after the participants and publishes only its port 7700', () => {
-    expect(dependsOn('c1').sort()).toEqual(['p1', 'p2', 'p3']);
-    for (const p of ['p1', 'p2', 'p3']) expect(dependsOn(p)).toEqual([]);
+    expect(dependsOn('c1').sort()).toEqual(['certs', 'p1', 'p2', 'p3']);
+    for (const p of ['p1', 'p2', 'p3']) expect(dependsOn(p)).toEqual([INIT]);
     expect(publishedPorts('c1')).toEqual([{ published: 7700, target: listenPort('c1') }]);
     expect(listenPort('c1')).toBe(7700);
     for (const p of ['p1', 'p2', 'p3']) expect(publishedPorts(p)).toEqual([]);
-    expect(startOrder()).toEqual([['p1', 'p2', 'p3'], ['c1']]);
+    expect(publishedPorts(INIT)).toEqual([]);
+    expect(startOrder()).toEqual([[INIT], ['p1', 'p2', 'p3'], ['c1']]);
   });
 
   it('builds an image whose entrypoint is the dtx CLI', () => {
@@ -188,6 +212,14 @@ describe('docker-compose.yml services run as local processes', () => {
   const portMap = new Map<string, number>();
   const args = new Map<string, string[]>();
   let client: DtxClient | undefined;
+  /** What the compose file's certs service made, once it has run: TLS trust and the ops and app tokens. */
+  let trust: { ops: DialSecurity; app: DialSecurity } | undefined;
+  const certsDir = (): string => join(root!, 'volumes', './compose-certs');
+  const loadTrust = (): { ops: DialSecurity; app: DialSecurity } => {
+    const tls = loadTls({ ca: join(certsDir(), 'ca.pem') });
+    const token = (name: string) => readFileSync(join(certsDir(), `${name}.token`), 'utf8').trim();
+    return { ops: { tls, token: token('ops') }, app: { tls, token: token('app') } };
+  };
 
   const localAddress = (service: string, port: number): string => {
     const local = portMap.get(`${service}:${port}`);
@@ -248,7 +280,7 @@ describe('docker-compose.yml services run as local processes', () => {
     const deadline = Date.now() + HEALTH_TIMEOUT_MS;
     for (let attempt = 0; attempt < 500 && Date.now() < deadline; attempt++) {
       if (r.exit) throw new Error(`${name} exited (${JSON.stringify(r.exit)}) before serving:\n${logTail(r)}`);
-      if (await checkHealth(address, 500)) return;
+      if (await checkHealth(address, 500, trust!.ops)) return;
       await new Promise((res) => setTimeout(res, 50));
     }
     throw new Error(`${name} not serving on ${address} within ${HEALTH_TIMEOUT_MS} ms:\n${logTail(r)}`);
@@ -257,6 +289,15 @@ describe('docker-compose.yml services run as local processes', () => {
   /** Starts every service, wave by wave along depends_on, each wave serving before the next starts. */
   const startAll = async (): Promise<void> => {
     for (const wave of startOrder()) {
+      if (wave.includes(INIT)) {
+        // A one-shot service: it must run to completion, successfully, before the nodes start.
+        const r = startService(INIT);
+        const exit = await Promise.race([r.exited, new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), HEALTH_TIMEOUT_MS).unref())]);
+        if (exit === 'timeout' || exit.code !== 0) throw new Error(`${INIT} did not complete (${JSON.stringify(exit)}):\n${logTail(r)}`);
+        running.delete(INIT);
+        trust = loadTrust();
+        continue;
+      }
       for (const s of wave) startService(s);
       await Promise.all(wave.map(waitServing));
     }
@@ -315,15 +356,15 @@ describe('docker-compose.yml services run as local processes', () => {
       root = mkdtempSync(join(tmpdir(), 'dtx-compose-'));
       mkdirSync(join(root, 'logs'));
       for (const s of serviceNames) for (const m of volumeMounts(s)) mkdirSync(join(root, 'volumes', m.source), { recursive: true });
-      const ports = await freePorts(serviceNames.length);
-      serviceNames.forEach((s, i) => portMap.set(`${s}:${listenPort(s)}`, ports[i]!));
+      const ports = await freePorts(nodeNames.length);
+      nodeNames.forEach((s, i) => portMap.set(`${s}:${listenPort(s)}`, ports[i]!));
       for (const s of serviceNames)
         args.set(
           s,
           commandOf(s).map((a) => rewrite(s, a)),
         );
       await startAll();
-      client = new DtxClient(localAddress('c1', listenPort('c1')));
+      client = new DtxClient(localAddress('c1', listenPort('c1')), { security: trust!.ops });
     } catch (err) {
       setupError = err instanceof Error ? err : new Error(String(err));
       await cleanup();
@@ -338,10 +379,23 @@ describe('docker-compose.yml services run as local processes', () => {
     expect(flag(c1, '--listen')).toBe(localAddress('c1', 7700));
     expect(flag(c1, '--advertise')).toBe(localAddress('c1', 7700));
     expect(flag(c1, '--participants')).toBe(['p1', 'p2', 'p3'].map((p) => `${p}=${localAddress(p, listenPort(p))}`).join(','));
-    const dataDirs = serviceNames.map((s) => flag(args.get(s)!, '--data'));
-    expect(new Set(dataDirs).size).toBe(serviceNames.length);
+    const dataDirs = nodeNames.map((s) => flag(args.get(s)!, '--data'));
+    expect(new Set(dataDirs).size).toBe(nodeNames.length);
     for (const d of dataDirs) expect(d?.startsWith(root!)).toBe(true);
-    for (const s of serviceNames) expect(args.get(s)!.join(' ')).not.toMatch(/0\.0\.0\.0|\/data\b|\bp[123]:7701|c1:7700/);
+    for (const s of serviceNames) expect(args.get(s)!.join(' ')).not.toMatch(/0\.0\.0\.0|\/data\b|\/certs\b|\bp[123]:7701|c1:7700/);
+  });
+
+  it('refuses a plaintext caller, and the app token may transact but not call Admin', async () => {
+    ready();
+    const c1 = localAddress('c1', listenPort('c1'));
+    expect(await checkHealth(c1, 1000)).toBe(false);
+    const app = new DtxClient(c1, { security: trust!.app });
+    try {
+      expect((await app.read(['compose-probe'])).length).toBe(1);
+      await expect(app.status()).rejects.toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringMatching(/token app .* needs admin/) });
+    } finally {
+      app.close();
+    }
   });
 
   it('coordinator reports the participants of the compose file', async () => {
@@ -446,10 +500,10 @@ describe('docker-compose.yml services run as local processes', () => {
     ready().close();
     client = undefined;
     const exits = await stopAll('SIGTERM', 10_000);
-    for (const s of serviceNames) expect(exits[s], `${s} exit after SIGTERM`).toEqual({ code: 0, signal: null });
+    for (const s of nodeNames) expect(exits[s], `${s} exit after SIGTERM`).toEqual({ code: 0, signal: null });
 
     await startAll();
-    client = new DtxClient(localAddress('c1', listenPort('c1')));
+    client = new DtxClient(localAddress('c1', listenPort('c1')), { security: trust!.ops });
     const snapshot = await readRetrying([SRC, DST]);
     expect(snapshot.map((r) => [r.key, r.found, r.value])).toEqual([
       [SRC, true, '70'],
