@@ -1,6 +1,7 @@
 /**
  * Cross-language check of the gRPC contract: a Python client built only from
- * stubs generated out of proto/ runs a bank transfer against a real cluster, and
+ * stubs generated out of proto/ runs a bank transfer against a real cluster over
+ * TLS (with a client certificate from the cluster's CA), and
  * the TypeScript client (DtxClient) then checks what it did.
  *
  * Needs Debian's python3-grpcio, python3-grpc-tools and python3-protobuf under
@@ -171,9 +172,11 @@ describe.skipIf(skipPython)('a Python client generated from proto/', () => {
         timeoutMs: 60_000,
       });
       if (gen.code !== 0) throw new Error(describeRun('grpc_tools.protoc', gen));
-      cluster = await LocalCluster.start({ participants: PARTICIPANTS.length });
+      // Over TLS, as a user with a client certificate (the launcher's operator certificate).
+      cluster = await LocalCluster.start({ participants: PARTICIPANTS.length, tls: true });
       expect(cluster.participantNames.sort()).toEqual(PARTICIPANTS);
-      client = new DtxClient(cluster.coordinatorAddress);
+      client = new DtxClient(cluster.coordinatorAddress, { security: cluster.dial });
+      const certs = cluster.certDir!;
 
       // The flags and their values in pairs, one pair a line.
       // prettier-ignore
@@ -188,6 +191,9 @@ describe.skipIf(skipPython)('a Python client generated from proto/', () => {
           '--initial', String(INITIAL),
           '--amount', String(AMOUNT),
           '--participants', PARTICIPANTS.join(','),
+          '--tls-ca', join(certs, 'ca.pem'),
+          '--tls-cert', join(certs, 'operator.pem'),
+          '--tls-key', join(certs, 'operator-key.pem'),
         ],
         { timeoutMs: 90_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: '' } },
       );

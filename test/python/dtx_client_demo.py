@@ -33,7 +33,12 @@ Usage:
 
   dtx_client_demo.py --stubs OUT --coordinator 127.0.0.1:7700 \
       [--from alice] [--to bob] [--initial 100] [--amount 30] \
-      [--participants p1,p2,p3]
+      [--participants p1,p2,p3] \
+      [--tls-ca ca.pem [--tls-cert app.pem --tls-key app-key.pem] [--token-file app.token]]
+
+Over TLS (a cluster started with --tls-ca/--tls-cert/--tls-key, see `dtx certs`), the
+caller proves who it is with a client certificate (its OUs are its roles) or a bearer
+token (the node's --tokens file); it needs the role `client`.
 
 With --participants, the expected owner of each key is computed here with the
 routing rule of src/protocol/routing.ts (rendezvous hashing over
@@ -88,7 +93,34 @@ def parse_args(argv):
     ap.add_argument("--amount", type=int, default=30, help="amount of the transfer that must commit")
     ap.add_argument("--participants", default="", help="comma-separated participant ids, to check routing")
     ap.add_argument("--timeout", type=float, default=15.0, help="deadline of each call in seconds")
+    ap.add_argument("--tls-ca", help="the cluster CA (PEM): connect over TLS and trust only it")
+    ap.add_argument("--tls-cert", help="our client certificate (PEM), e.g. from `dtx certs client`")
+    ap.add_argument("--tls-key", help="the key of --tls-cert (PEM)")
+    ap.add_argument("--token-file", help="a file holding a bearer token (sent as `authorization: Bearer ...`)")
     return ap.parse_args(argv)
+
+
+def read_file(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def open_channel(grpc, args):
+    """Plaintext without --tls-ca; otherwise TLS that trusts only the cluster CA, presenting our
+    certificate when given, and a bearer token on every call when given."""
+    if not args.tls_ca:
+        if args.token_file:
+            raise SystemExit("--token-file needs --tls-ca: gRPC sends call credentials only over TLS")
+        return grpc.insecure_channel(args.coordinator)
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=read_file(args.tls_ca),
+        private_key=read_file(args.tls_key) if args.tls_key else None,
+        certificate_chain=read_file(args.tls_cert) if args.tls_cert else None,
+    )
+    if args.token_file:
+        token = read_file(args.token_file).decode().strip()
+        creds = grpc.composite_channel_credentials(creds, grpc.access_token_call_credentials(token))
+    return grpc.secure_channel(args.coordinator, creds)
 
 
 def main(argv):
@@ -185,7 +217,7 @@ def main(argv):
 
     attempts = {}
     out["attempts"] = attempts
-    channel = grpc.insecure_channel(args.coordinator)
+    channel = open_channel(grpc, args)
     try:
         grpc.channel_ready_future(channel).result(timeout=args.timeout)
         stub = coordinator_pb2_grpc.CoordinatorStub(channel)
