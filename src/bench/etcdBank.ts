@@ -205,6 +205,7 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
         target: o.endpoints.join(','),
         clients: clients.length,
         clientApi: 'unary',
+        tls: false,
         loopsPerClient,
         txnTimeoutMs: 10_000,
         maxRetries,

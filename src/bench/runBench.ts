@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DtxClient, DtxError, type TxnResult } from '../client/dtxClient.js';
 import { LocalCluster } from '../cluster/localCluster.js';
+import { PLAINTEXT, type DialSecurity } from '../rpc/dial.js';
 import { rulesOf } from '../protocol/protocols/index.js';
 import type { ProtocolName } from '../protocol/types.js';
 import { prng } from '../workload/bank.js';
@@ -43,6 +44,10 @@ export interface BenchOptions {
   stream?: boolean;
   /** Extra processes to count CPU of, e.g. a --target cluster's nodes when Status cannot tell. */
   extraPids?: Map<string, number>;
+  /** Start the cluster with TLS (node certificates from a development CA; the clients present an operator certificate). */
+  tls?: boolean;
+  /** How to call a --target cluster (TLS material, token). */
+  security?: DialSecurity;
 }
 
 export interface Progress {
@@ -87,6 +92,8 @@ export interface BenchReport {
     clients: number;
     /** How the client calls the coordinator: unary Transact or TransactStream. */
     clientApi: 'unary' | 'stream';
+    /** TLS between every pair (client, coordinator, participants). */
+    tls: boolean;
     loopsPerClient: number;
     txnTimeoutMs: number;
     maxRetries: number;
@@ -154,10 +161,10 @@ const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
 type NodeInfo = { pid: number; address: string; role: string; counters: Record<string, number> };
 
 /** Admin.Status of the coordinator and of every participant it knows: pids, counters, and the participant ids it routes to. */
-async function nodeStatuses(address: string): Promise<{ nodes: Map<string, NodeInfo>; participantIds: string[] }> {
+async function nodeStatuses(address: string, security: DialSecurity): Promise<{ nodes: Map<string, NodeInfo>; participantIds: string[] }> {
   const nodes = new Map<string, NodeInfo>();
   const ask = async (addr: string) => {
-    const c = new DtxClient(addr, { timeoutMs: 3000 });
+    const c = new DtxClient(addr, { timeoutMs: 3000, security });
     try {
       const s = await c.status();
       nodes.set(s.nodeId, { pid: s.pid, address: addr, role: s.role, counters: Object.fromEntries(s.counters.map((x) => [x.name, Number(x.value)])) });
@@ -217,12 +224,13 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     onProgress({ phase, elapsedMs, totalMs, committed: counts.committed, aborted: counts.aborted, errors: counts.errors });
 
   progress('setup', 0);
-  const cluster = o.target ? null : await LocalCluster.start({ participants: o.participants });
+  const cluster = o.target ? null : await LocalCluster.start({ participants: o.participants, tls: o.tls ?? false });
   const address = o.target ?? cluster!.coordinatorAddress;
+  const security = cluster ? cluster.dial : (o.security ?? PLAINTEXT);
   const clients: DtxClient[] = [];
   try {
     // The coordinator's own list of participants is what it routes keys by.
-    const { nodes: statusBefore0, participantIds } = await nodeStatuses(address);
+    const { nodes: statusBefore0, participantIds } = await nodeStatuses(address, security);
     // Node pids: the launcher's children, or what each node's Status reports (a --target on this machine).
     const pids = new Map<string, number>();
     if (cluster) {
@@ -243,7 +251,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     });
     const nClients = Math.max(1, Math.ceil(o.concurrency / loopsPerClient));
     for (const t of channelTargets(address, nClients))
-      clients.push(new DtxClient(t, { timeoutMs: txnTimeoutMs, stream: o.stream ?? false, protocol: o.protocol }));
+      clients.push(new DtxClient(t, { timeoutMs: txnTimeoutMs, stream: o.stream ?? false, protocol: o.protocol, security }));
     await workload.setup(clients[0]!);
 
     const wantFloor = o.floor ?? (o.workload === 'bank' && o.concurrency === 1);
@@ -321,7 +329,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
         pids,
         warmupTxns,
         beforeMeasure: async () => {
-          statusBefore = await nodeStatuses(address).then(
+          statusBefore = await nodeStatuses(address, security).then(
             (s) => s.nodes,
             () => statusBefore0,
           );
@@ -336,7 +344,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     let finished = 0;
     const tracked = loops.map((l) => l.then(() => void finished++));
     await Promise.race([Promise.all(tracked), sleep(txnTimeoutMs + 7000, undefined, { ref: false })]);
-    const statusAfter = await nodeStatuses(address).then(
+    const statusAfter = await nodeStatuses(address, security).then(
       (s) => s.nodes,
       () => statusBefore,
     );
@@ -367,6 +375,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
         target: o.target ?? null,
         clients: clients.length,
         clientApi: o.stream ? 'stream' : 'unary',
+        tls: cluster ? (o.tls ?? false) : security.tls !== null,
         loopsPerClient,
         txnTimeoutMs,
         maxRetries,

@@ -7,6 +7,7 @@ import { measureFloor } from '../bench/floor.js';
 import { formatBench, formatFloor } from '../bench/format.js';
 import { runBench, type BenchReport, type Progress } from '../bench/runBench.js';
 import { parseAddress, parseDurationMs, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
+import { dialSecurityFrom, withDialOptions } from './securityOptions.js';
 import { action, CliError, EXIT } from './run.js';
 
 const oneOf =
@@ -82,7 +83,7 @@ function progressBar(label: string) {
 
 /** `dtx bench`: its argument, options and help, without the action. */
 function benchCommandSpec() {
-  return (
+  return withDialOptions(
     new Command('bench')
       .description('measure throughput, aborts, latency percentiles and CPU per transaction on a real cluster')
       // One command with a mode rather than subcommands: commander would hand a subcommand's
@@ -110,6 +111,7 @@ function benchCommandSpec() {
       .option('--read-ratio <f>', 'kv: fraction of gets', parseFraction, 0.5)
       .option('--target <host:port>', 'bench a running cluster (its coordinator) instead of starting one', parseAddress)
       .option('--stream', "pipeline each client channel's transactions over one TransactStream (default: unary Transact)")
+      .option('--tls', 'start the cluster with TLS between every pair (a development CA); for --target use --tls-ca and friends')
       .option('--loops-per-client <n>', 'client loops sharing one client channel', parseIntIn(1, 4096), 32)
       .option('--txn-timeout <d>', 'server-side timeout of each transaction (its call gets 5 s more)', parseDurationMs, 5000)
       .option('--floor', 'also measure the physical floor (default for bank at concurrency 1)')
@@ -136,7 +138,7 @@ Examples:
   dtx bench --workload kv --concurrency 64 --json out.json
   dtx bench floor --json -
   dtx bench etcd --endpoints 127.0.0.1:2379,127.0.0.1:2381,127.0.0.1:2383 --concurrency 256`,
-      )
+      ),
   );
 }
 
@@ -194,6 +196,8 @@ async function runBenchCommand(mode: 'run' | 'floor' | 'etcd', o: BenchFlags): P
         ...(o.floor ? { floor: true } : {}),
         floorOptions: { rttSamples: o.samples, writeSamples: o.writes },
         ...(o.pids ? { extraPids: o.pids } : {}),
+        ...(o.tls ? { tls: true } : {}),
+        security: dialSecurityFrom(o),
       },
       (p) => bar?.update(p),
     ).finally(() => bar?.stop());
