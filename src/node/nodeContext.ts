@@ -97,8 +97,11 @@ export class NodeContext {
         dataDir: o.dataDir,
       };
     }, faults);
-    const all = [...services, { name: SERVICE_NAMES.admin, definition: dtxV1.Admin.service, handlers: admin }];
-    this.server = await serve(o.listen, all, { credentials: serverCredentials(o.security.tls), interceptors: [this.access.interceptor()] });
+    const all = [...services, { name: SERVICE_NAMES.admin, definition: dtxV1.Admin.service, handlers: admin }].map((b) => ({
+      ...b,
+      handlers: this.access.guard(b.definition, b.handlers),
+    }));
+    this.server = await serve(o.listen, all, { credentials: serverCredentials(o.security.tls) });
     markServing(
       this.server,
       all.map((s) => s.name),

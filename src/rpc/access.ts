@@ -92,18 +92,43 @@ export class AccessControl {
     this.unlogged = 0;
   }
 
-  /** The grpc-js server interceptor that applies decide() before any handler sees the call. */
-  interceptor(): grpc.ServerInterceptor {
-    return (method, call) => {
-      const listener = new grpc.ServerListenerBuilder()
-        .withOnReceiveMetadata((metadata, next) => {
-          const v = this.decide(method.path, metadata, call.getAuthContext());
-          if (v.ok) return next(metadata);
-          this.noteRefusal(method.path, call.getPeer(), v);
-          call.sendStatus({ code: v.code, details: v.details });
-        })
-        .build();
-      return new grpc.ServerInterceptingCall(call, new grpc.ResponderBuilder().withStart((next) => next(listener)).build());
+  /**
+   * The service's handlers behind decide(): each call is judged once, when it starts (a stream's
+   * later messages are not looked at again). Wrapping the handlers rather than installing a
+   * grpc-js server interceptor keeps the per-message path free of interceptor plumbing.
+   */
+  guard(definition: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation {
+    if (this.open) return handlers;
+    const out: grpc.UntypedServiceImplementation = {};
+    for (const [name, handler] of Object.entries(handlers)) {
+      const method = definition[name];
+      if (!method) throw new Error(`handler ${name} has no method in the service definition`);
+      // A handler without a callback answers by writing to its stream: server and bidi streams.
+      out[name] = this.guardOne(method.path, method.responseStream, handler);
+    }
+    return out;
+  }
+
+  private guardOne(path: string, streaming: boolean, handler: grpc.UntypedHandleCall): grpc.UntypedHandleCall {
+    type Call = { metadata: grpc.Metadata; getAuthContext(): AuthContext; getPeer(): string; emit(event: 'error', err: unknown): boolean };
+    type Callback = (err: Partial<grpc.ServiceError> | null) => void;
+    const refuse = (call: Call, v: Verdict & { ok: false }): grpc.StatusObject => {
+      this.noteRefusal(path, call.getPeer(), v);
+      return { code: v.code, details: v.details, metadata: new grpc.Metadata() };
     };
+    if (streaming) {
+      const h = handler as (call: Call) => void;
+      return ((call: Call) => {
+        const v = this.decide(path, call.metadata, call.getAuthContext());
+        if (v.ok) return h(call);
+        call.emit('error', refuse(call, v));
+      }) as grpc.UntypedHandleCall;
+    }
+    const h = handler as (call: Call, cb: Callback) => void;
+    return ((call: Call, cb: Callback) => {
+      const v = this.decide(path, call.metadata, call.getAuthContext());
+      if (v.ok) return h(call, cb);
+      cb(refuse(call, v));
+    }) as grpc.UntypedHandleCall;
   }
 }

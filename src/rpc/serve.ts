@@ -25,8 +25,6 @@ export interface ServiceBinding {
 export interface ServeOptions {
   /** TLS or plaintext (src/rpc/credentials.ts serverCredentials); plaintext when omitted. */
   credentials?: grpc.ServerCredentials;
-  /** Run before any handler: access control (src/rpc/access.ts). */
-  interceptors?: grpc.ServerInterceptor[];
 }
 
 /** Concurrent calls one connection may have open; more wait in the client (HTTP/2 flow control). */
@@ -39,7 +37,6 @@ export async function serve(address: string, services: ServiceBinding[], opts: S
     'grpc.max_receive_message_length': LIMITS.maxMessageBytes,
     'grpc.max_concurrent_streams': MAX_STREAMS_PER_CONNECTION,
     'grpc.keepalive_permit_without_calls': 1,
-    interceptors: opts.interceptors ?? [],
   });
   const statusMap: Record<string, 'SERVING' | 'NOT_SERVING'> = { '': 'NOT_SERVING' };
   for (const s of services) {

@@ -154,8 +154,21 @@ describe('bearer tokens on loopback', () => {
     await expect(status(cluster.coordinatorAddress, as('wrong-token-0123456789'))).rejects.toEqual(
       refused(grpc.status.UNAUTHENTICATED, /not one this node knows/),
     );
+    // Streams are judged when they start: the status arrives as the stream's error.
+    const streamError = (open: () => grpc.ClientDuplexStream<object, object>) =>
+      new Promise<grpc.ServiceError>((resolve) => {
+        const st = open();
+        st.on('data', () => undefined);
+        st.on('error', resolve);
+      });
+    const p = participantClient(cluster.node('p1').address, as(tokens.client));
+    expect(await streamError(() => p.Exchange())).toMatchObject({ code: grpc.status.PERMISSION_DENIED, details: expect.stringMatching(/Exchange: token app/) });
+    p.close();
+    const c = coordinatorClient(cluster.coordinatorAddress, PLAINTEXT);
+    expect(await streamError(() => c.TransactStream())).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    c.close();
     const s = await status(cluster.coordinatorAddress, as(tokens.admin));
-    expect(counter(s, 'refusedCalls')).toBeGreaterThanOrEqual(3);
+    expect(counter(s, 'refusedCalls')).toBeGreaterThanOrEqual(4);
   });
 
   it('the CLI takes the token from DTX_TOKEN and says what is missing without it', () => {
