@@ -47,6 +47,7 @@ export function clusterCommand() {
             coordinatorArgs: ['--protocol', o.protocol],
             tls: o.tls === true,
             allowFaults: o.faults,
+            reflection: true,
           });
           process.stdout.write(`dtx: starting 1 coordinator + ${o.participants} participants (${o.protocol}), data in ${c.dataDir}\n`);
           try {

@@ -1,13 +1,11 @@
 import { COMMIT_PROTOCOLS } from '../protocol/protocols/index.js';
 import { PROTOCOLS, type ProtocolName } from '../protocol/types.js';
 import { InvalidArgumentError } from '@commander-js/extra-typings';
-
-const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/;
+import { isHostPort } from '../rpc/addresses.js';
 
 /** host:port with a port in 0..65535 (0 = any free port, for listen addresses). */
 export function parseAddress(value: string): string {
-  const m = HOST_PORT.exec(value);
-  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError(`expected host:port, got "${value}"`);
+  if (!isHostPort(value)) throw new InvalidArgumentError(`expected host:port, got "${value}"`);
   return value;
 }
 

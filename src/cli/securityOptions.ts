@@ -38,7 +38,8 @@ export function withNodeSecurityOptions<A extends unknown[], O extends OptionVal
     .addOption(new Option('--insecure', 'allow plaintext on an address other machines can reach').env('DTX_INSECURE'))
     .addOption(
       new Option('--allow-faults', 'serve fault injection (Admin.Set*, DTX_FAILPOINTS, DTX_PLANTED_BUG): tests and chaos only').env('DTX_ALLOW_FAULTS'),
-    );
+    )
+    .addOption(new Option('--reflection', 'serve gRPC server reflection (grpcurl without the .proto files); dtx cluster up turns it on').env('DTX_REFLECTION'));
 }
 
 /** Runs a loader and turns its error into a one-line usage error. */
@@ -73,7 +74,9 @@ export function dialSecurityFrom(f: TlsFlags): DialSecurity {
   return { tls: tlsFrom(f), token: tokenFrom(f) };
 }
 
-export function nodeSecurityFrom(f: TlsFlags & { tokens?: string; clusterSecret?: string; insecure?: true; allowFaults?: true }): NodeSecurity {
+export function nodeSecurityFrom(
+  f: TlsFlags & { tokens?: string; clusterSecret?: string; insecure?: true; allowFaults?: true; reflection?: true },
+): NodeSecurity {
   const tls = tlsFrom(f);
   if (tls && (!tls.cert || !tls.key)) throw new CliError('a node with --tls-ca also needs its own --tls-cert and --tls-key (dtx certs node <id>)', EXIT.usage);
   const tokens = f.tokens;
@@ -85,5 +88,6 @@ export function nodeSecurityFrom(f: TlsFlags & { tokens?: string; clusterSecret?
     fenceKey: secret !== undefined ? usage(() => FenceKey.load(secret)) : null,
     insecure: f.insecure === true,
     allowFaults: f.allowFaults === true,
+    reflection: f.reflection === true,
   };
 }

@@ -24,13 +24,17 @@ function writeSecret(path: string, data: string): void {
  * forged, even in open mode); with `tls`, a development CA, a certificate per node (OU=node,
  * CN=<name>, for 127.0.0.1/::1/localhost) and an operator certificate, all under <dataDir>/certs.
  */
-export async function prepareClusterSecurity(dataDir: string, names: string[], opts: { tls: boolean; allowFaults: boolean }): Promise<ClusterSecurity> {
+export async function prepareClusterSecurity(
+  dataDir: string,
+  names: string[],
+  opts: { tls: boolean; allowFaults: boolean; reflection: boolean },
+): Promise<ClusterSecurity> {
   const dir = join(dataDir, 'certs');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const secretFile = join(dir, 'cluster-secret');
   // Kept across launches on the same data dir: a lease granted before a restart still proves its fence.
   if (!existsSync(secretFile)) writeSecret(secretFile, randomBytes(32).toString('hex'));
-  const common = ['--cluster-secret', secretFile, ...(opts.allowFaults ? ['--allow-faults'] : [])];
+  const common = ['--cluster-secret', secretFile, ...(opts.allowFaults ? ['--allow-faults'] : []), ...(opts.reflection ? ['--reflection'] : [])];
   const nodeArgs = new Map(names.map((n) => [n, [...common]]));
   if (!opts.tls) return { nodeArgs, dial: { tls: null, token: null }, certDir: null };
 

@@ -24,6 +24,8 @@ export interface ClusterOptions {
   allowFaults?: boolean;
   /** TLS with node certificates from a fresh development CA (under <dataDir>/certs); the launcher calls as an operator. Default false. */
   tls?: boolean;
+  /** Serve gRPC server reflection on every node (default false; `dtx cluster up` turns it on). */
+  reflection?: boolean;
 }
 
 /**
@@ -54,7 +56,11 @@ export class LocalCluster {
     const dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'dtx-cluster-')));
     const ports = opts.basePort !== undefined ? Array.from({ length: n + 1 }, (_, i) => opts.basePort! + i) : await freePorts(n + 1);
     const participantIds = Array.from({ length: n }, (_, i) => `p${i + 1}`);
-    const security = await prepareClusterSecurity(dataDir, ['c1', ...participantIds], { tls: opts.tls ?? false, allowFaults: opts.allowFaults ?? true });
+    const security = await prepareClusterSecurity(dataDir, ['c1', ...participantIds], {
+      tls: opts.tls ?? false,
+      allowFaults: opts.allowFaults ?? true,
+      reflection: opts.reflection ?? false,
+    });
     const cluster = new LocalCluster(dataDir, ownsDataDir, opts.healthTimeoutMs ?? 20_000, security.dial, security.certDir);
     const peers = participantIds.map((id, i) => `${id}=${host}:${ports[i + 1]}`).join(',');
     const add = (name: string, role: NodeRole, port: number, args: string[]) =>

@@ -34,7 +34,7 @@ export class Failpoints {
   }
 
   set(name: string, action: string): string[] {
-    if (!(name in FAILPOINTS)) {
+    if (!Object.hasOwn(FAILPOINTS, name)) {
       throw new Error(`unknown failpoint "${name}" (known: ${Object.keys(FAILPOINTS).join(', ')})`);
     }
     if (action !== 'kill' && action !== 'off') throw new Error(`failpoint action must be kill or off, got "${action}"`);

@@ -101,7 +101,7 @@ export class NodeContext {
       ...b,
       handlers: this.access.guard(b.definition, b.handlers),
     }));
-    this.server = await serve(o.listen, all, { credentials: serverCredentials(o.security.tls) });
+    this.server = await serve(o.listen, all, { credentials: serverCredentials(o.security.tls), reflection: o.security.reflection === true });
     markServing(
       this.server,
       all.map((s) => s.name),

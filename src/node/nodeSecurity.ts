@@ -19,6 +19,8 @@ export interface NodeSecurity {
   insecure: boolean;
   /** Failpoints, network faults, clock offsets and planted bugs may be used (tests, chaos, the launcher). */
   allowFaults: boolean;
+  /** Serve gRPC server reflection (off unless asked: see src/rpc/serve.ts). */
+  reflection?: boolean;
 }
 
 /** A loopback node in open mode: no TLS, no tokens, no fence checks, no fault injection. */

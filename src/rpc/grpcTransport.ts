@@ -77,7 +77,14 @@ export class GrpcTransport implements Transport {
         (err: unknown) => done({ ok: false, ...callFailure(err) }),
       );
     };
-    answered(this.send(to, method, req, opts) as Promise<PeerCalls[M]['res']>);
+    let sent: Promise<PeerCalls[M]['res']>;
+    try {
+      sent = this.send(to, method, req, opts) as Promise<PeerCalls[M]['res']>;
+    } catch (err) {
+      // A channel that cannot even be made (an address grpc-js cannot parse) is a peer not reached, never a node failure.
+      sent = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    answered(sent);
   }
 
   private send(to: NodeRef, method: PeerMethod, req: PeerCalls[PeerMethod]['req'], opts: CallOptions): Promise<PeerCalls[PeerMethod]['res']> {

@@ -3,6 +3,7 @@ import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import type { PrepareMessage } from '../protocol/participantTxn.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { OutcomeAnswer, TxnStateAnswer } from '../runtime/transport.js';
+import { isHostPort, NODE_ID_PATTERN, quote } from './addresses.js';
 import { opFromWire, opToWire, protocolFromWire, protocolToWire, resultFromWire, resultToWire, txnStateFromWire, txnStateToWire } from './convert.js';
 import type { GetTransactionResponse__Output } from './generated/dtx/v1/GetTransactionResponse.js';
 import type { PrepareRequest, PrepareRequest__Output } from './generated/dtx/v1/PrepareRequest.js';
@@ -31,14 +32,34 @@ export function prepareToWire(m: PrepareMessage): PrepareRequest {
   };
 }
 
+/** Most participants one transaction may name. */
+export const MAX_TXN_PARTICIPANTS = 256;
+
+/**
+ * The addresses and ids a prepare names are dialled later (inquiries, termination), from its
+ * durable record too: anything but a well-formed host:port and node id is refused now.
+ */
+function checkPeers(req: PrepareRequest__Output): void {
+  if (!isHostPort(req.coordinatorAddr)) throw new InvalidRequest(`coordinator_addr must be host:port, got ${quote(req.coordinatorAddr)}`);
+  if (req.coordinatorId !== '' && !NODE_ID_PATTERN.test(req.coordinatorId))
+    throw new InvalidRequest(`coordinator_id ${quote(req.coordinatorId)} is not a node id`);
+  if (req.participants.length > MAX_TXN_PARTICIPANTS) throw new InvalidRequest(`${req.participants.length} participants; at most ${MAX_TXN_PARTICIPANTS}`);
+  for (const id of req.participants) if (!NODE_ID_PATTERN.test(id)) throw new InvalidRequest(`participant ${quote(id)} is not a node id`);
+  if (req.participantAddrs.length > 0 && req.participantAddrs.length !== req.participants.length) {
+    throw new InvalidRequest(`participant_addrs has ${req.participantAddrs.length} entries for ${req.participants.length} participants`);
+  }
+  for (const a of req.participantAddrs) if (!isHostPort(a)) throw new InvalidRequest(`participant address ${quote(a)} is not host:port`);
+  if (!Number.isSafeInteger(Number(req.ageMs))) throw new InvalidRequest(`age_ms ${quote(String(req.ageMs))} is out of range`);
+}
+
 /** A prepare as `self` receives it: validated, refused with INVALID_ARGUMENT / misrouted otherwise. */
 export function prepareFromWire(req: PrepareRequest__Output, self: string): PrepareMessage {
   const txn = requireTxnId(req.txnId);
   const ops = req.ops.map(opFromWire);
   validateOps(ops);
-  if (!req.coordinatorAddr) throw new InvalidRequest('coordinator_addr is required');
+  checkPeers(req);
   if (req.participants.length > 0 && !req.participants.includes(self)) {
-    throw new MisroutedPrepare(`prepare for participants ${req.participants.join(',')} reached participant ${self}: misrouted`);
+    throw new MisroutedPrepare(`prepare for participants ${quote(req.participants.slice(0, 8).join(','))} reached participant ${self}: misrouted`);
   }
   return {
     txn,

@@ -14,14 +14,27 @@ export class RpcError extends Error {
   }
 }
 
-/** The one mapping of errors to gRPC statuses. */
+/**
+ * Longest status message sent. Messages quote inputs; a status travels in HTTP/2 trailers, and
+ * one larger than the peer's header limit wedges the connection instead of reaching the caller.
+ */
+export const MAX_DETAILS_CHARS = 1024;
+
+function clip(message: string): string {
+  return message.length <= MAX_DETAILS_CHARS ? message : `${message.slice(0, MAX_DETAILS_CHARS)}… (${message.length - MAX_DETAILS_CHARS} more characters)`;
+}
+
+function codeOf(err: unknown): grpc.status {
+  if (err instanceof RpcError) return err.code;
+  if (err instanceof RequestError) return grpc.status[err.code];
+  if (err instanceof InvalidRequest) return grpc.status.INVALID_ARGUMENT;
+  if (err instanceof MisroutedPrepare) return grpc.status.FAILED_PRECONDITION;
+  return grpc.status.INTERNAL;
+}
+
+/** The one mapping of errors to gRPC statuses, with the message cut to MAX_DETAILS_CHARS. */
 export function toServiceError(err: unknown): Partial<grpc.ServiceError> {
-  if (err instanceof RpcError) return { code: err.code, details: err.message };
-  if (err instanceof RequestError) return { code: grpc.status[err.code], details: err.message };
-  if (err instanceof InvalidRequest) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
-  if (err instanceof MisroutedPrepare) return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: grpc.status.INTERNAL, details: message };
+  return { code: codeOf(err), details: clip(err instanceof Error ? err.message : String(err)) };
 }
 
 /**

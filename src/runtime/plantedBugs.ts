@@ -17,7 +17,7 @@ export const PLANTED_BUGS = {
 export type PlantedBug = keyof typeof PLANTED_BUGS;
 
 export function isPlantedBug(name: string): name is PlantedBug {
-  return name in PLANTED_BUGS;
+  return Object.hasOwn(PLANTED_BUGS, name);
 }
 
 /** The planted bug named by DTX_PLANTED_BUG, if any; refused on a node without fault injection. */

@@ -242,6 +242,39 @@ describe('an open loopback cluster started without --allow-faults', () => {
     expect((await client.transact([op.put('after-evil', '1')])).outcome).toBe('COMMITTED');
   });
 
+  it('a prepare naming an address no one can dial is refused, and a huge input gets a short status (found by the wire fuzz)', async () => {
+    const p1 = cluster.node('p1');
+    const p = participantClient(p1.address);
+    try {
+      const prepare = (extra: Record<string, unknown>) =>
+        call(
+          p.Prepare.bind(p),
+          { txnId: 'addr-1', coordinatorId: 'c1', coordinatorAddr: '127.0.0.1:1', ops: [{ key: 'k', put: { value: 'v' } }], ...extra },
+          3000,
+        );
+      await expect(prepare({ coordinatorAddr: 'a\nb' })).rejects.toEqual(
+        refused(grpc.status.INVALID_ARGUMENT, /coordinator_addr must be host:port, got "a\\nb"/),
+      );
+      await expect(prepare({ coordinatorAddr: '' })).rejects.toEqual(refused(grpc.status.INVALID_ARGUMENT, /coordinator_addr/));
+      await expect(prepare({ participants: ['p1', 'p2'], participantAddrs: ['127.0.0.1:1', ''] })).rejects.toEqual(
+        refused(grpc.status.INVALID_ARGUMENT, /participant address "" is not host:port/),
+      );
+    } finally {
+      p.close();
+    }
+    const c = coordinatorClient(cluster.coordinatorAddress);
+    try {
+      await expect(call(c.Transact.bind(c), { ops: [{ key: 'k'.repeat(200_000) }] }, 3000)).rejects.toEqual(
+        refused(grpc.status.INVALID_ARGUMENT, /more characters\)$/),
+      );
+      // The same connection still answers.
+      expect((await call<object, { results: unknown[] }>(c.Read.bind(c), { keys: ['k'] }, 3000)).results).toHaveLength(1);
+    } finally {
+      c.close();
+    }
+    expect(p1.state).toBe('running');
+  });
+
   it('a forged fence is refused with PRECONDITION_FAILED and moves nothing; the real holder still writes', async () => {
     const locks = new LockClient(cluster.coordinatorAddress);
     try {
