@@ -1,10 +1,10 @@
-import { cpus, loadavg, release } from 'node:os';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng } from '../workload/bank.js';
 import { LatencyHistogram } from './histogram.js';
 import { cpuReport, MeasureWindow, runWindow } from './window.js';
-import type { BenchReport, Progress } from './runBench.js';
+import { machineReport, type BenchReport, type Progress } from './runBench.js';
 import { DEFAULT_KEYS, type Contention } from './workloads.js';
 
 export const ETCD_DURABILITY = 'every Txn is committed through raft; the leader and a majority of members fsync their WAL before it is applied and answered';
@@ -185,14 +185,7 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
     return {
       tool: 'dtx bench etcd',
       startedAt,
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        kernel: release(),
-        node: process.version,
-        loadAvgAtStart,
-        loadAvgAtEnd: loadavg(),
-      },
+      machine: machineReport(loadAvgAtStart),
       config: {
         workload: 'bank',
         protocol: 'etcd Txn (compare mod revisions, raft)',

@@ -74,6 +74,11 @@ export interface CpuReport {
   clientCoresBusy: number;
 }
 
+/** The machine a report was measured on; the load average now is its end. */
+export function machineReport(loadAvgAtStart: number[]): BenchReport['machine'] {
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', kernel: release(), node: process.version, loadAvgAtStart, loadAvgAtEnd: loadavg() };
+}
+
 export interface BenchReport {
   tool: string;
   startedAt: string;
@@ -355,14 +360,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     const report: BenchReport = {
       tool: 'dtx bench',
       startedAt,
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        kernel: release(),
-        node: process.version,
-        loadAvgAtStart,
-        loadAvgAtEnd: loadavg(),
-      },
+      machine: machineReport(loadAvgAtStart),
       config: {
         workload: o.workload,
         protocol: o.protocol,

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
@@ -14,6 +14,7 @@ import {
   type CertAndKey,
 } from '../rpc/certificates.js';
 import { CLIENT_NAME } from '../rpc/credentials.js';
+import { pairPaths, writePair, writeSecretFile } from '../rpc/trustFiles.js';
 import { parseIntIn, parseNodeId } from './parse.js';
 import { action, CliError, EXIT } from './run.js';
 
@@ -52,34 +53,9 @@ function parseClientName(value: string): string {
   return value;
 }
 
-/** Where a certificate and its key go: DIR/NAME.pem and DIR/NAME-key.pem. */
-function targets(dir: string, name: string): { cert: string; key: string } {
-  return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}-key.pem`) };
-}
-
-/** Writes a certificate (0644) and its key (0600); refuses to replace either unless `force`. */
-function writePair(dir: string, name: string, pair: CertAndKey, force: boolean): { cert: string; key: string } {
-  const t = targets(dir, name);
-  if (!force) {
-    const present = [t.cert, t.key].filter((p) => existsSync(p));
-    if (present.length > 0) throw new CliError(`${present.join(' and ')} already exist${present.length === 1 ? 's' : ''} (--force replaces)`);
-  }
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // The key first, created 0600 (chmod too: an existing file keeps its mode when overwritten).
-    writeFileSync(t.key, pair.key, { mode: 0o600, flag: force ? 'w' : 'wx' });
-    chmodSync(t.key, 0o600);
-    writeFileSync(t.cert, pair.cert, { mode: 0o644, flag: force ? 'w' : 'wx' });
-    chmodSync(t.cert, 0o644);
-  } catch (err) {
-    throw new CliError(`cannot write ${dir}: ${(err as Error).message}`);
-  }
-  return t;
-}
-
 /** Reads DIR/ca.pem and DIR/ca-key.pem. */
 function readCa(dir: string): CertAndKey {
-  const t = targets(dir, 'ca');
+  const t = pairPaths(dir, 'ca');
   const read = (path: string): string => {
     try {
       return readFileSync(path, 'utf8');
@@ -94,8 +70,8 @@ function readCa(dir: string): CertAndKey {
 
 /** A leaf must not land on the CA's own files (`dtx certs client ca` with --out = --ca). */
 function refuseCaPaths(caDir: string, outDir: string, name: string): void {
-  const ca = targets(caDir, 'ca');
-  const out = targets(outDir, name);
+  const ca = pairPaths(caDir, 'ca');
+  const out = pairPaths(outDir, name);
   const taken = new Set([resolve(ca.cert), resolve(ca.key)]);
   if (taken.has(resolve(out.cert)) || taken.has(resolve(out.key))) {
     throw new CliError(`'${name}' would overwrite the CA's files in ${caDir}; pick another name or --out directory`, EXIT.usage);
@@ -184,15 +160,6 @@ function clientCommand() {
         process.stdout.write(describeWritten(writePair(out, name, pair, o.force === true), pair.cert));
       }),
     );
-}
-
-/** Writes a secret file (0600), never replacing one. */
-function writeSecretFile(path: string, text: string): void {
-  try {
-    writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    throw new CliError(`cannot write ${path}: ${(err as Error).message}`);
-  }
 }
 
 /** The identities `dtx certs init` makes besides the nodes: who they are, their roles, and whether a certificate is made too. */

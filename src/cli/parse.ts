@@ -1,7 +1,7 @@
 import { COMMIT_PROTOCOLS } from '../protocol/protocols/index.js';
 import { PROTOCOLS, type ProtocolName } from '../protocol/types.js';
 import { InvalidArgumentError } from '@commander-js/extra-typings';
-import { isHostPort } from '../rpc/addresses.js';
+import { isHostPort, NODE_ID_PATTERN } from '../rpc/addresses.js';
 
 /** host:port with a port in 0..65535 (0 = any free port, for listen addresses). */
 export function parseAddress(value: string): string {
@@ -9,10 +9,8 @@ export function parseAddress(value: string): string {
   return value;
 }
 
-const ID = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
-
 export function parseNodeId(value: string): string {
-  if (!ID.test(value)) {
+  if (!NODE_ID_PATTERN.test(value)) {
     throw new InvalidArgumentError(`node ids start with a letter and use letters, digits, _ or - (max 32): "${value}"`);
   }
   return value;

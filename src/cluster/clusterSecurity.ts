@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeCa, makeClientCert, makeNodeCert } from '../rpc/certificates.js';
+import { makeCa, makeClientCert, makeNodeCert, type CertAndKey } from '../rpc/certificates.js';
 import { loadTls } from '../rpc/credentials.js';
 import type { DialSecurity } from '../rpc/dial.js';
+import { writePair, writeSecretFile } from '../rpc/trustFiles.js';
 
 /** What a launched cluster's nodes are given, and how the launcher itself calls them. */
 export interface ClusterSecurity {
@@ -13,10 +14,6 @@ export interface ClusterSecurity {
   dial: DialSecurity;
   /** Where the PEM files are (TLS clusters), for clients and the README's examples. */
   certDir: string | null;
-}
-
-function writeSecret(path: string, data: string): void {
-  writeFileSync(path, data, { mode: 0o600 });
 }
 
 /**
@@ -33,17 +30,14 @@ export async function prepareClusterSecurity(
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const secretFile = join(dir, 'cluster-secret');
   // Kept across launches on the same data dir: a lease granted before a restart still proves its fence.
-  if (!existsSync(secretFile)) writeSecret(secretFile, randomBytes(32).toString('hex'));
+  if (!existsSync(secretFile)) writeSecretFile(secretFile, randomBytes(32).toString('hex'));
   const common = ['--cluster-secret', secretFile, ...(opts.allowFaults ? ['--allow-faults'] : []), ...(opts.reflection ? ['--reflection'] : [])];
   const nodeArgs = new Map(names.map((n) => [n, [...common]]));
   if (!opts.tls) return { nodeArgs, dial: { tls: null, token: null }, certDir: null };
 
   const ca = await makeCa({ name: 'dtx local cluster CA' });
-  const write = (name: string, pair: { cert: string; key: string }) => {
-    writeFileSync(join(dir, `${name}.pem`), pair.cert, { mode: 0o644 });
-    writeSecret(join(dir, `${name}-key.pem`), pair.key);
-    return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}-key.pem`) };
-  };
+  // A fresh CA on every launch: the files of the last one are replaced.
+  const write = (name: string, pair: CertAndKey) => writePair(dir, name, pair, true);
   write('ca', ca);
   const caFile = join(dir, 'ca.pem');
   for (const name of names) {

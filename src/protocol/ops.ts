@@ -42,10 +42,11 @@ export function validateOps(ops: readonly TxnOp[]): void {
   let bytes = 0;
   ops.forEach((op, i) => {
     if (op.key.length === 0) throw new InvalidRequest(`op ${i}: empty key`);
-    bytes += byteLength(op.key) + (op.type === 'put' ? byteLength(op.value) : 0);
-    if (byteLength(op.key) > LIMITS.maxKeyBytes) {
+    const keyBytes = byteLength(op.key);
+    if (keyBytes > LIMITS.maxKeyBytes) {
       throw new InvalidRequest(`op ${i}: key longer than ${LIMITS.maxKeyBytes} bytes`);
     }
+    bytes += keyBytes;
     if (isWrite(op) && op.key.startsWith(FENCE_PREFIX)) {
       throw new InvalidRequest(`op ${i} (${op.key}): keys starting with ${FENCE_PREFIX} hold fencing tokens and cannot be written`);
     }
@@ -60,11 +61,14 @@ export function validateOps(ops: readonly TxnOp[]): void {
       if (op.fence.proof !== undefined && op.fence.proof.length > 128) throw new InvalidRequest(`op ${i} (${op.key}): fence proof longer than 128 characters`);
     }
     switch (op.type) {
-      case 'put':
-        if (byteLength(op.value) > LIMITS.maxValueBytes) {
+      case 'put': {
+        const valueBytes = byteLength(op.value);
+        if (valueBytes > LIMITS.maxValueBytes) {
           throw new InvalidRequest(`op ${i} (${op.key}): value longer than ${LIMITS.maxValueBytes} bytes`);
         }
+        bytes += valueBytes;
         break;
+      }
       case 'add':
         checkInt64(op.delta, `op ${i} (${op.key}): delta`);
         if (op.min !== undefined) checkInt64(op.min, `op ${i} (${op.key}): min`);

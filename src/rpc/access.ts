@@ -1,12 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
-
-/** grpc-js does not export its AuthContext type. */
-type AuthContext = ReturnType<grpc.ServerInterceptingCallInterface['getAuthContext']>;
 import type { Logger } from 'pino';
 import { CaVerifier, peerIdentity, type TlsMaterial } from './credentials.js';
 import { AUTHORIZATION } from './dial.js';
 import { rolesFor, type Role } from './roles.js';
 import type { TokenTable } from './tokens.js';
+
+/** grpc-js does not export its AuthContext type. */
+type AuthContext = ReturnType<grpc.ServerInterceptingCallInterface['getAuthContext']>;
 
 /** How a node decides who a caller is: the CA that signs client and node certificates, and the bearer tokens it knows. */
 export interface AccessPolicy {

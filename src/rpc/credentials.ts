@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { NODE_ID_PATTERN } from './addresses.js';
 
 /** Paths of the PEM files: the cluster CA, and (for a node, or a client with a certificate) our own certificate and key. */
 export interface TlsFiles {
@@ -30,8 +31,8 @@ export type PeerIdentity = { kind: 'node'; id: string } | { kind: 'user'; name: 
 
 /** The OU that marks a node certificate. */
 export const NODE_OU = 'node';
-/** Node ids (as src/cli/parse.ts parseNodeId accepts them). */
-export const NODE_ID = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+/** Node ids (one pattern for the CLI, the wire and certificates). */
+export const NODE_ID = NODE_ID_PATTERN;
 /** Client (user/operator) names: letters, digits and . _ @ - (so an e-mail address fits). */
 export const CLIENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 /** Role names carried as OU values of a client certificate. */

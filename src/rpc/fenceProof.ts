@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readTrustFile } from './trustFiles.js';
 import type { Fence } from '../protocol/types.js';
 
 /** Bytes a cluster secret must have at least. */
@@ -20,13 +20,9 @@ export class FenceKey {
 
   /** Reads a secret file (its bytes, a trailing newline dropped). */
   static load(path: string): FenceKey {
-    let raw: Buffer;
-    try {
-      raw = readFileSync(path);
-    } catch (err) {
-      throw new Error(`cluster secret file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    const text = raw.toString('utf8').replace(/\r?\n$/, '');
+    const text = readTrustFile(path, 'cluster secret file')
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
     try {
       return FenceKey.fromBytes(Buffer.from(text, 'utf8'));
     } catch (err) {

@@ -34,11 +34,6 @@ export class TickBatcher<T> {
     }
   }
 
-  /** Items waiting for the next flush. */
-  get pending(): number {
-    return this.items.length;
-  }
-
   flushNow(): void {
     this.scheduled = false;
     if (this.items.length === 0) return;

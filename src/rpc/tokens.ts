@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { CLIENT_NAME } from './credentials.js';
 import { ROLES, type Role } from './roles.js';
+import { readTrustFile } from './trustFiles.js';
 
 /** Who a bearer token says the caller is. */
 export interface TokenHolder {
@@ -59,13 +59,7 @@ export class TokenTable {
   }
 
   static load(path: string): TokenTable {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new Error(`tokens file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    return TokenTable.parse(text, `tokens file ${path}`);
+    return TokenTable.parse(readTrustFile(path, 'tokens file').toString('utf8'), `tokens file ${path}`);
   }
 
   lookup(token: string): TokenHolder | null {
@@ -75,13 +69,8 @@ export class TokenTable {
 
 /** Reads a single token (a node's own, or a client's) from a file: its first non-comment line. */
 export function readTokenFile(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(`token file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  const line = text
+  const line = readTrustFile(path, 'token file')
+    .toString('utf8')
     .split('\n')
     .map((l) => l.replace(/#.*/, '').trim())
     .find((l) => l !== '');
