@@ -82,6 +82,11 @@ export function coordinatorCommand() {
     .requiredOption('--listen <host:port>', 'address to serve gRPC on', parseAddress)
     .requiredOption('--data <dir>', 'data directory (its decision log)')
     .requiredOption('--participants <list>', 'participants as id=host:port,id=host:port,...', parsePeers)
+    .option(
+      '--coordinators <list>',
+      'the other coordinators as id=host:port,... (a question about a transaction another one owns is forwarded to it)',
+      parsePeers,
+    )
     .option('--advertise <host:port>', 'address participants use to reach this coordinator (default: --listen)', parseAddress)
     .option('--timeout <duration>', 'default transaction timeout', parseDurationMs, 5000)
     .option('--protocol <p>', `${PROTOCOL_HELP}; for transactions that do not name one`, parseProtocol, DEFAULT_PROTOCOL)
@@ -98,6 +103,7 @@ export function coordinatorCommand() {
         ...(o.advertise ? { advertise: o.advertise } : {}),
         dataDir: o.data,
         participants: o.participants,
+        ...(o.coordinators ? { coordinators: o.coordinators } : {}),
         defaultTimeoutMs: o.timeout,
         defaultProtocol: o.protocol,
         log: makeLogger(o.logLevel),

@@ -10,9 +10,11 @@ import { freePorts } from './ports.js';
 
 export interface ClusterOptions {
   participants?: number;
+  /** Coordinators c1..cN (default 1), each told of the others (--coordinators) so that it can forward to an owner. */
+  coordinators?: number;
   /** Base data dir; a fresh temp dir (removed by destroy()) when omitted. */
   dataDir?: string;
-  /** First port: coordinator on basePort, participants on the next ones. Free ports when omitted. */
+  /** First port: coordinators from basePort, participants on the next ones. Free ports when omitted. */
   basePort?: number;
   host?: string;
   coordinatorArgs?: string[];
@@ -29,7 +31,7 @@ export interface ClusterOptions {
 }
 
 /**
- * A topology of real node processes on loopback: one coordinator (c1) and N
+ * A topology of real node processes on loopback: coordinators c1..cK and N
  * participants (p1..pN), each with its own data dir, that can be killed, paused,
  * restarted and stopped. Tests, `dtx cluster up` and the chaos tools all use it.
  */
@@ -51,18 +53,21 @@ export class LocalCluster {
   static async create(opts: ClusterOptions = {}): Promise<LocalCluster> {
     const n = opts.participants ?? 3;
     if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`participants must be 1..64, got ${n}`);
+    const k = opts.coordinators ?? 1;
+    if (!Number.isInteger(k) || k < 1 || k > 9) throw new Error(`coordinators must be 1..9, got ${k}`);
     const host = opts.host ?? '127.0.0.1';
     const ownsDataDir = opts.dataDir === undefined;
     const dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'dtx-cluster-')));
-    const ports = opts.basePort !== undefined ? Array.from({ length: n + 1 }, (_, i) => opts.basePort! + i) : await freePorts(n + 1);
+    const ports = opts.basePort !== undefined ? Array.from({ length: n + k }, (_, i) => opts.basePort! + i) : await freePorts(n + k);
     const participantIds = Array.from({ length: n }, (_, i) => `p${i + 1}`);
-    const security = await prepareClusterSecurity(dataDir, ['c1', ...participantIds], {
+    const coordinatorIds = Array.from({ length: k }, (_, i) => `c${i + 1}`);
+    const security = await prepareClusterSecurity(dataDir, [...coordinatorIds, ...participantIds], {
       tls: opts.tls ?? false,
       allowFaults: opts.allowFaults ?? true,
       reflection: opts.reflection ?? false,
     });
     const cluster = new LocalCluster(dataDir, ownsDataDir, opts.healthTimeoutMs ?? 20_000, security.dial, security.certDir);
-    const peers = participantIds.map((id, i) => `${id}=${host}:${ports[i + 1]}`).join(',');
+    const peers = participantIds.map((id, i) => `${id}=${host}:${ports[i + k]}`).join(',');
     const add = (name: string, role: NodeRole, port: number, args: string[]) =>
       cluster.nodes.set(
         name,
@@ -78,8 +83,11 @@ export class LocalCluster {
           ...(opts.nodeEnv?.[name] ? { env: opts.nodeEnv[name] } : {}),
         }),
       );
-    add('c1', 'coordinator', ports[0]!, ['--participants', peers, ...(opts.coordinatorArgs ?? [])]);
-    participantIds.forEach((id, i) => add(id, 'participant', ports[i + 1]!, opts.participantArgs ?? []));
+    coordinatorIds.forEach((id, i) => {
+      const others = coordinatorIds.flatMap((o, j) => (o === id ? [] : [`${o}=${host}:${ports[j]}`])).join(',');
+      add(id, 'coordinator', ports[i]!, ['--participants', peers, ...(others ? ['--coordinators', others] : []), ...(opts.coordinatorArgs ?? [])]);
+    });
+    participantIds.forEach((id, i) => add(id, 'participant', ports[i + k]!, opts.participantArgs ?? []));
     return cluster;
   }
 
@@ -95,8 +103,18 @@ export class LocalCluster {
     return cluster;
   }
 
+  /** The first coordinator's address (c1). */
   get coordinatorAddress(): string {
     return this.node('c1').address;
+  }
+
+  get coordinatorNames(): string[] {
+    return [...this.nodes.values()].filter((n) => n.spec.role === 'coordinator').map((n) => n.spec.name);
+  }
+
+  /** Every coordinator's address, c1 first: what a failing-over client is given. */
+  get coordinatorAddresses(): string[] {
+    return this.coordinatorNames.map((name) => this.node(name).address);
   }
 
   get participantNames(): string[] {
@@ -111,7 +129,7 @@ export class LocalCluster {
 
   async startAll(): Promise<void> {
     // Participants first, so the coordinator's re-driven commits find them.
-    const order = [...this.participantNames, 'c1'];
+    const order = [...this.participantNames, ...this.coordinatorNames];
     for (const name of order) this.node(name).start();
     await Promise.all(order.map((name) => this.node(name).waitHealthy(this.healthTimeoutMs)));
   }

@@ -20,6 +20,8 @@ export interface CoordinatorNodeOptions {
   advertise?: string;
   dataDir: string;
   participants: Map<string, string>;
+  /** The other coordinators (id → address): owners to forward questions to. */
+  coordinators?: Map<string, string>;
   defaultTimeoutMs: number;
   log: Logger;
   tuning?: Partial<typeof DEFAULT_COORDINATOR_TUNING>;
@@ -45,6 +47,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   const runtime = new CoordinatorRuntime({
     id: opts.id,
     participants: opts.participants,
+    ...(opts.coordinators ? { coordinators: opts.coordinators } : {}),
     selfAddr: opts.advertise ?? opts.listen,
     store: new CoordinatorStore(node.nodeStore),
     transport: node.transport,
@@ -67,7 +70,10 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
       { name: SERVICE_NAMES.locks, definition: dtxV1.Locks.service, handlers: locksService(locks, security.fenceKey) },
     ],
     () => ({
-      peers: [...opts.participants].map(([id, address]) => ({ id, address, role: 'participant' })),
+      peers: [
+        ...[...opts.participants].map(([id, address]) => ({ id, address, role: 'participant' })),
+        ...[...(opts.coordinators ?? [])].map(([id, address]) => ({ id, address, role: 'coordinator' })),
+      ],
       inDoubt: runtime.core.inDoubt(),
       counters: {
         ...runtime.counters(),

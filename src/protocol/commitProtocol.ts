@@ -82,8 +82,13 @@ export interface CommitProtocol<P extends ProtocolName = ProtocolName> {
    * vote) before the transaction may commit, or its reads may come from another snapshot.
    */
   readonly confirmReadOnlyBranches: boolean;
-  /** No record here and some participant in doubt: the outcome the participants' states allow. */
-  resolveInDoubt(r: ResolutionAnswers): Outcome | 'PENDING';
+  /**
+   * No record here and some participant in doubt: the outcome the participants' states allow.
+   * `byOwner`: asked by the transaction's owning coordinator, whose missing record may mean
+   * something (2pc: no forced COMMIT, so it never committed); any other coordinator knows only
+   * what the participants know.
+   */
+  resolveInDoubt(r: ResolutionAnswers, byOwner: boolean): Outcome | 'PENDING';
 
   // ---- checkers (simulator, chaos)
   /** Whether `participants` committing `txn` was justified by durable state; what is missing if not. */

@@ -14,6 +14,7 @@ import type { PrepareMessage, ReplyTo } from './participantTxn.js';
 import { rulesOf } from './protocols/index.js';
 import type { CoordinatorRecord, DecisionRecord } from './records.js';
 import { coordinatorResolution } from './resolution.js';
+import { ownerOfTxn } from './ownership.js';
 import { ownerOf } from './routing.js';
 import { isInDoubt } from './termination.js';
 import type { AbortCode, NodeId, OpResult, Outcome, TxnId, TxnOp, Vote } from './types.js';
@@ -23,7 +24,10 @@ export type { StateAnswer, TransactMessage } from './coordinatorTxn.js';
 export type CoordinatorEvent =
   | { type: 'recover'; pending: DecisionRecord[] }
   | { type: 'transact'; replyTo: ReplyTo; msg: TransactMessage }
-  | { type: 'query'; replyTo: ReplyTo; txn: TxnId }
+  /** `forwarded`: sent on by a coordinator that does not own the id (never forwarded again). */
+  | { type: 'query'; replyTo: ReplyTo; txn: TxnId; forwarded?: boolean }
+  /** The owner's answer to a forwarded request; null when the owner could not be reached. */
+  | { type: 'forwarded'; txn: TxnId; reply: CoordinatorReply | null }
   | { type: 'lookupDone'; txn: TxnId; record: DecisionRecord | null }
   | { type: 'vote'; txn: TxnId; from: NodeId; vote: Vote }
   /** `known` false: the participant had no memory of the transaction (a read-only branch that restarted lost its locks). */
@@ -58,12 +62,16 @@ export type CoordinatorReply =
       code?: AbortCode;
       results: OpResult[];
       participants: NodeId[];
+      /** PENDING from a coordinator that does not own the transaction: the one that does. */
+      owner?: NodeId;
     }
   | { kind: 'rejected'; txn: TxnId; status: 'FAILED_PRECONDITION' | 'RESOURCE_EXHAUSTED'; message: string };
 
 export type CoordinatorEffect =
   | { type: 'reply'; to: ReplyTo; reply: CoordinatorReply }
   | { type: 'lookup'; txn: TxnId }
+  /** To the owning coordinator: the client's request, or (no request) its question. */
+  | { type: 'forward'; txn: TxnId; to: NodeId; msg: TransactMessage | null }
   | { type: 'send'; to: NodeId; message: CoordinatorMessage }
   | { type: 'persist'; record: CoordinatorRecord; sync: boolean }
   | { type: 'setTimer'; timer: CoordinatorTimer; at: number }
@@ -73,6 +81,8 @@ export type CoordinatorEffect =
 
 export interface CoordinatorConfig {
   participants: NodeId[];
+  /** Every coordinator of the cluster, this one included (default: this one alone): each transaction id has one owner among them (ownership.ts). */
+  coordinators?: NodeId[];
   /** Where each participant listens: sent with prepares so that peers can find each other. */
   participantAddrs: Record<NodeId, string>;
   /** Where participants ask for outcomes (this coordinator's address). */
@@ -113,6 +123,7 @@ export class CoordinatorCore {
   private effects: CoordinatorEffect[] = [];
   private now = 0;
   private recovered = false;
+  private readonly coordinators: NodeId[];
   readonly counters = {
     committed: 0,
     aborted: 0,
@@ -126,6 +137,8 @@ export class CoordinatorCore {
     unknownOutcomes: 0,
     readOnlyRestarts: 0,
     contradictions: 0,
+    forwarded: 0,
+    ownerUnreachable: 0,
   };
 
   constructor(
@@ -133,6 +146,8 @@ export class CoordinatorCore {
     private readonly config: CoordinatorConfig,
   ) {
     invariant(config.participants.length > 0, 'a coordinator needs at least one participant');
+    this.coordinators = sorted(config.coordinators ?? [id]);
+    invariant(this.coordinators.includes(id), () => `coordinator ${id} is not in its own coordinator list ${this.coordinators.join(',')}`);
     this.recent = new BoundedMap(config.recentOutcomes);
   }
 
@@ -149,7 +164,10 @@ export class CoordinatorCore {
         this.onTransact(event.replyTo, event.msg);
         break;
       case 'query':
-        this.onQuery(event.replyTo, event.txn);
+        this.onQuery(event.replyTo, event.txn, event.forwarded ?? false);
+        break;
+      case 'forwarded':
+        this.onForwarded(event.txn, event.reply);
         break;
       case 'lookupDone':
         this.onLookupDone(event.txn, event.record);
@@ -252,26 +270,80 @@ export class CoordinatorCore {
     const done = this.recent.get(msg.txn);
     if (done) return this.answerTransact(replyTo, msg, done);
     if (this.txns.size >= this.config.maxActiveTxns) return this.rejectBusy(replyTo, msg.txn);
+    const owner = this.ownerOf(msg.txn);
+    if (owner !== this.id) {
+      if (msg.forwarded) return this.rejectNotOwner(replyTo, msg.txn, owner);
+      this.forwardTo(owner, this.newTxn(msg.txn, msg, { phase: 'forwarding', owner }), replyTo, 'outcome');
+      return;
+    }
     const fresh = this.newTxn(msg.txn, msg, { phase: 'lookup' });
     fresh.outcomeWaiters.push(replyTo);
     if (msg.clientId) this.emit({ type: 'lookup', txn: msg.txn });
     else this.startPrepare(fresh);
   }
 
-  private onQuery(replyTo: ReplyTo, txn: TxnId): void {
+  private onQuery(replyTo: ReplyTo, txn: TxnId, forwarded: boolean): void {
     const t = this.txns.get(txn);
     if (t) {
       const s = t.state;
       if (s.phase === 'committed' || s.phase === 'recording') return this.replyDecision(replyTo, s.decision);
-      if (s.phase === 'lookup' || s.phase === 'tombstoning' || s.phase === 'resolving' || s.phase === 'probing') t.queryWaiters.push(replyTo);
-      else this.replyPending(replyTo, t);
+      if (s.phase === 'lookup' || s.phase === 'tombstoning' || s.phase === 'resolving' || s.phase === 'probing' || s.phase === 'forwarding') {
+        t.queryWaiters.push(replyTo);
+      } else this.replyPending(replyTo, t);
       return;
     }
     const done = this.recent.get(txn);
     if (done) return this.replyDecision(replyTo, done);
     if (this.txns.size >= this.config.maxActiveTxns) return this.rejectBusy(replyTo, txn);
+    const owner = this.ownerOf(txn);
+    if (owner !== this.id) {
+      if (forwarded) return this.rejectNotOwner(replyTo, txn, owner);
+      this.forwardTo(owner, this.newTxn(txn, undefined, { phase: 'forwarding', owner }), replyTo, 'query');
+      return;
+    }
     this.newTxn(txn, undefined, { phase: 'lookup' }).queryWaiters.push(replyTo);
     this.emit({ type: 'lookup', txn });
+  }
+
+  /** The coordinator that owns `txn` (ownership.ts). */
+  ownerOf(txn: TxnId): NodeId {
+    return this.coordinators.length === 1 ? this.coordinators[0]! : ownerOfTxn(txn, this.coordinators);
+  }
+
+  /** Another coordinator owns the id: only it runs the transaction and decides; this one passes the request on. */
+  private forwardTo(owner: NodeId, t: CoordinatorTxn, replyTo: ReplyTo, waiter: 'outcome' | 'query'): void {
+    this.counters.forwarded++;
+    (waiter === 'outcome' ? t.outcomeWaiters : t.queryWaiters).push(replyTo);
+    this.emit({ type: 'forward', txn: t.id, to: owner, msg: t.msg ?? null });
+  }
+
+  /**
+   * The owner's answer is the answer. An owner that cannot be reached still owns the id (it may
+   * be running it behind a partition): ask the participants what is certain, never presume.
+   */
+  private onForwarded(txn: TxnId, reply: CoordinatorReply | null): void {
+    const t = this.txns.get(txn);
+    if (t?.state.phase !== 'forwarding') return;
+    if (reply) {
+      this.forget(t);
+      for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.reply(w, { ...reply, txn });
+      return;
+    }
+    this.counters.ownerUnreachable++;
+    this.counters.resolutions++;
+    this.emit({ type: 'log', level: 'info', txn, msg: `owner ${t.state.owner} unreachable: asking the participants what is certain` });
+    moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.config.participants, true) });
+  }
+
+  private rejectNotOwner(replyTo: ReplyTo, txn: TxnId, owner: NodeId): void {
+    this.counters.contradictions++;
+    this.emit({ type: 'alarm', txn, msg: `a forwarded request for ${txn}, which ${owner} owns: coordinators disagree on the coordinator list` });
+    this.reply(replyTo, {
+      kind: 'rejected',
+      txn,
+      status: 'FAILED_PRECONDITION',
+      message: `coordinator ${this.id} does not own ${txn} (${owner} does by its coordinator list ${this.coordinators.join(',')}): give every coordinator the same --coordinators`,
+    });
   }
 
   private onLookupDone(txn: TxnId, record: DecisionRecord | null): void {
@@ -388,14 +460,19 @@ export class CoordinatorCore {
   }
 
   private concludeResolution(t: CoordinatorTxn, answers: Map<NodeId, StateAnswer>): void {
-    const outcome = coordinatorResolution(answers);
+    const owner = this.ownerOf(t.id);
+    const outcome = coordinatorResolution(answers, owner === this.id);
     const known = knownParticipants(answers);
     const inDoubt = [...answers].filter(([, a]) => isInDoubt(a.state) || a.state === 'READ_ONLY').map(([p]) => p);
     this.emit({ type: 'log', level: 'info', txn: t.id, msg: `no record; participants say ${describeAnswers(answers)}: ${outcome}` });
     if (outcome === 'PENDING') {
       this.forget(t);
       this.counters.unknownOutcomes++;
-      for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyPending(w, t, 'no decision recorded here; its participants settle it', false);
+      const why =
+        owner === this.id
+          ? 'no decision recorded here; its participants settle it'
+          : `owned by coordinator ${owner}, which cannot be reached, and its participants do not know the outcome yet; ask again`;
+      for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyPending(w, t, why, false);
       return;
     }
     if (outcome === 'COMMITTED') {
@@ -410,6 +487,15 @@ export class CoordinatorCore {
         if (t.msg && results) this.answerTransact(w, t.msg, { ...record, results });
         else this.replyPending(w, t, 'committed by its participants; retry to get its results', false);
       }
+      return;
+    }
+    if (owner !== this.id) {
+      // Certain without a record here: a participant holds ABORT, or every one was unvoted and
+      // now holds it for good. The owner alone keeps records of its ids.
+      const record = this.foundRecord(t.id, 'ABORTED', known, '');
+      this.forget(t);
+      this.sendDecision(t.id, 'abort', inDoubt);
+      for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyDecision(w, record);
       return;
     }
     // Aborted: fence the id for good, then tell the in-doubt branches.
@@ -778,6 +864,7 @@ export class CoordinatorCore {
   }
 
   private replyPending(replyTo: ReplyTo, t: CoordinatorTxn, reason = 'transaction is in progress', inProgress = true): void {
+    const owner = this.ownerOf(t.id);
     this.reply(replyTo, {
       kind: 'outcome',
       txn: t.id,
@@ -786,6 +873,7 @@ export class CoordinatorCore {
       reason,
       results: [],
       participants: sorted(t.branches.keys()),
+      ...(owner !== this.id ? { owner } : {}),
     });
   }
 

@@ -19,6 +19,8 @@ export interface TransactMessage {
   /** Fingerprint of the ops, so a reused txn id with other ops can be refused. */
   digest: string;
   protocol: ProtocolName;
+  /** Sent on by a coordinator that does not own the id: never forwarded again. */
+  forwarded?: boolean;
 }
 
 /** A participant's answer to a state query (after it aborted if it had not voted). */
@@ -48,9 +50,11 @@ export interface StateRound {
 
 /**
  * A coordinator transaction's phase with the data that exists only in it:
+ * forwarding — another coordinator owns the id: the request (or question) went to it;
  * lookup — a client-chosen id (or a query) is looked up in the decision log;
  * probing — a retried id with no record: its participants are asked (nothing aborted) first;
- * resolving — a query for an id with no record: every participant is asked (each aborts if unvoted);
+ * resolving — a query for an id with no record, or one whose owner cannot be reached: every
+ *   participant is asked (each aborts if unvoted);
  * tombstoning — resolved as aborted: the tombstone that fences the id is being forced;
  * preparing — votes being gathered; confirming — every vote is in and the read-only branches
  *   confirm that they still hold their read locks (2pc, several participants);
@@ -60,6 +64,7 @@ export interface StateRound {
  * recording — an all-read-only transaction, answered, whose unforced record is being written.
  */
 export type CoordinatorState =
+  | { phase: 'forwarding'; owner: NodeId }
   | { phase: 'lookup' }
   | { phase: 'probing'; round: StateRound }
   | { phase: 'resolving'; round: StateRound }
@@ -90,6 +95,7 @@ export interface CoordinatorTxn {
 }
 
 const { moveTo, assertMayEnd } = phaseMoves<CoordinatorState>({
+  forwarding: ['resolving', 'ended'],
   lookup: ['probing', 'resolving', 'preparing', 'ended'],
   probing: ['preparing', 'ended'],
   resolving: ['tombstoning', 'ended'],

@@ -7,7 +7,10 @@ import type { NodeId, Outcome, PeerState, ProtocolName } from './types.js';
  * client, from every participant's state after asking each to abort if it had not voted.
  * With someone in doubt, the protocol's rule decides (see CommitProtocol.resolveInDoubt).
  */
-export function coordinatorResolution(answers: Map<NodeId, { state: PeerState; protocol: ProtocolName | null; participants: NodeId[] }>): Outcome | 'PENDING' {
+export function coordinatorResolution(
+  answers: Map<NodeId, { state: PeerState; protocol: ProtocolName | null; participants: NodeId[] }>,
+  byOwner: boolean,
+): Outcome | 'PENDING' {
   // Every node was asked, and one that never took part aborts its (empty) vote when asked:
   // once anyone names the participants, only theirs count.
   const listed = new Set([...answers.values()].flatMap((a) => a.participants));
@@ -23,5 +26,5 @@ export function coordinatorResolution(answers: Map<NodeId, { state: PeerState; p
   // Someone voted and waits (a read-only vote too: it holds its read locks for the decision).
   const waiting = relevant.find((a) => isInDoubt(a.state)) ?? relevant.find((a) => a.state === 'READ_ONLY');
   if (!waiting) return 'PENDING';
-  return rulesOf(waiting.protocol ?? DEFAULT_PROTOCOL).resolveInDoubt({ listed, answers });
+  return rulesOf(waiting.protocol ?? DEFAULT_PROTOCOL).resolveInDoubt({ listed, answers }, byOwner);
 }

@@ -13,7 +13,10 @@ import type { TxnStateResponse__Output } from './generated/dtx/v1/TxnStateRespon
 import type { NetworkFaults } from './networkFaults.js';
 import type { DialSecurity } from './dial.js';
 import { ParticipantLink } from './participantLink.js';
-import { outcomeFromWire, prepareToWire, txnStateFromWireAnswer } from './peerWire.js';
+import { forwardedReplyFromWire, forwardedTransactToWire, outcomeFromWire, prepareToWire, txnStateFromWireAnswer } from './peerWire.js';
+import type { TransactRequest } from './generated/dtx/v1/TransactRequest.js';
+import type { TransactResponse__Output } from './generated/dtx/v1/TransactResponse.js';
+import type { CoordinatorReply } from '../protocol/coordinatorCore.js';
 
 /** The one mapping of gRPC failures to what the runtime acts on. */
 export function callFailure(err: unknown): { failure: CallFailure; message: string } {
@@ -33,6 +36,16 @@ export function callFailure(err: unknown): { failure: CallFailure; message: stri
     default:
       return { failure: 'UNAVAILABLE', message };
   }
+}
+
+/** The owner refused a forwarded request: relayed to the client as it is; anything else is an owner not reached. */
+function refusalOf(txn: string, err: unknown): CoordinatorReply {
+  const e = err as Partial<grpc.ServiceError>;
+  const message = e.details || (err instanceof Error ? err.message : String(err));
+  if (e.code === grpc.status.RESOURCE_EXHAUSTED) return { kind: 'rejected', txn, status: 'RESOURCE_EXHAUSTED', message };
+  if (e.code === grpc.status.FAILED_PRECONDITION || e.code === grpc.status.INVALID_ARGUMENT)
+    return { kind: 'rejected', txn, status: 'FAILED_PRECONDITION', message };
+  throw err instanceof Error ? err : new Error(message);
 }
 
 export interface GrpcTransportOptions {
@@ -131,8 +144,25 @@ export class GrpcTransport implements Transport {
       }
       case 'outcome': {
         const coordinator = this.coordinators.at(to.id, to.addr);
-        return call<{ txnId: string }, GetTransactionResponse__Output>(coordinator.GetTransaction.bind(coordinator), { txnId }, deadlineMs, waitForReady).then(
-          outcomeFromWire,
+        const forwarded = (req as PeerCalls['outcome']['req']).forwarded ?? false;
+        return call<{ txnId: string; forwarded: boolean }, GetTransactionResponse__Output>(
+          coordinator.GetTransaction.bind(coordinator),
+          { txnId, forwarded },
+          deadlineMs,
+          waitForReady,
+        ).then(outcomeFromWire);
+      }
+      case 'transact': {
+        const coordinator = this.coordinators.at(to.id, to.addr);
+        const fwd = req as PeerCalls['transact']['req'];
+        return call<TransactRequest, TransactResponse__Output>(
+          coordinator.Transact.bind(coordinator),
+          forwardedTransactToWire(fwd),
+          deadlineMs,
+          waitForReady,
+        ).then(
+          (res) => forwardedReplyFromWire(fwd.txn, res),
+          (err: unknown) => refusalOf(fwd.txn, err),
         );
       }
     }

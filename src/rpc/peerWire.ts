@@ -2,11 +2,24 @@ import { InvalidRequest, validateOps } from '../protocol/ops.js';
 import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import type { PrepareMessage } from '../protocol/participantTxn.js';
 import { LIMITS } from '../protocol/limits.js';
-import type { OutcomeAnswer, TxnStateAnswer } from '../runtime/transport.js';
+import type { CoordinatorReply } from '../protocol/coordinatorCore.js';
+import type { ForwardedTransact, OutcomeAnswer, TxnStateAnswer } from '../runtime/transport.js';
 import { isHostPort, NODE_ID_PATTERN, quote } from './addresses.js';
-import { opFromWire, opToWire, protocolFromWire, protocolToWire, resultFromWire, resultToWire, txnStateFromWire, txnStateToWire } from './convert.js';
+import {
+  abortCodeFromWire,
+  opFromWire,
+  opToWire,
+  protocolFromWire,
+  protocolToWire,
+  resultFromWire,
+  resultToWire,
+  txnStateFromWire,
+  txnStateToWire,
+} from './convert.js';
 import type { GetTransactionResponse__Output } from './generated/dtx/v1/GetTransactionResponse.js';
 import type { PrepareRequest, PrepareRequest__Output } from './generated/dtx/v1/PrepareRequest.js';
+import type { TransactRequest } from './generated/dtx/v1/TransactRequest.js';
+import type { TransactResponse__Output } from './generated/dtx/v1/TransactResponse.js';
 import type { TxnStateResponse, TxnStateResponse__Output } from './generated/dtx/v1/TxnStateResponse.js';
 
 /** Conversions of the node-to-node messages between dtx.v1 and the runtime's domain types. */
@@ -105,5 +118,40 @@ export function txnStateFromWireAnswer(res: TxnStateResponse__Output): TxnStateA
 
 export function outcomeFromWire(res: GetTransactionResponse__Output): OutcomeAnswer {
   const outcome = res.outcome === 'COMMITTED' || res.outcome === 'ABORTED' ? res.outcome : 'PENDING';
-  return { outcome, inProgress: res.inProgress };
+  return {
+    outcome,
+    inProgress: res.inProgress,
+    reason: res.reason,
+    ...(outcome === 'ABORTED' ? { code: abortCodeFromWire(res.abortCode) } : {}),
+    results: res.results.map(resultFromWire),
+    participants: res.participants,
+    ...(res.owner ? { owner: res.owner } : {}),
+  };
+}
+
+export function forwardedTransactToWire(t: ForwardedTransact): TransactRequest {
+  return {
+    txnId: t.txn,
+    ops: t.ops.map(opToWire),
+    protocol: protocolToWire(t.protocol),
+    timeoutMs: t.timeoutMs,
+    firstAttemptMs: t.firstAttemptMs,
+    forwarded: true,
+  };
+}
+
+/** The owner's answer to a forwarded Transact, as the forwarding coordinator relays it. */
+export function forwardedReplyFromWire(txn: string, res: TransactResponse__Output): CoordinatorReply {
+  if (res.txnId !== txn) throw new InvalidRequest(`forwarded ${quote(txn)} answered for ${quote(res.txnId)}`);
+  if (res.outcome !== 'COMMITTED' && res.outcome !== 'ABORTED' && res.outcome !== 'PENDING')
+    throw new InvalidRequest(`forwarded ${quote(txn)} answered with no outcome`);
+  return {
+    kind: 'outcome',
+    txn,
+    outcome: res.outcome,
+    reason: res.reason,
+    ...(res.outcome === 'ABORTED' ? { code: abortCodeFromWire(res.abortCode) } : {}),
+    results: res.results.map(resultFromWire),
+    participants: [],
+  };
 }

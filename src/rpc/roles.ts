@@ -16,8 +16,9 @@ export function rolesFor(path: string): readonly Role[] | null {
   if (PUBLIC_SERVICES.includes(service)) return null;
   switch (service) {
     case 'dtx.v1.Coordinator':
-      // Participants ask the coordinator for outcomes (recovery) with GetTransaction.
-      return method === 'GetTransaction' ? ['client', 'node'] : ['client'];
+      // Participants ask the coordinator for outcomes (recovery) with GetTransaction; a
+      // coordinator passes Transact and GetTransaction on to the one that owns the id.
+      return method === 'GetTransaction' || method === 'Transact' ? ['client', 'node'] : ['client'];
     case 'dtx.v1.Locks':
       return ['client'];
     case 'dtx.v1.Participant':

@@ -24,6 +24,8 @@ import { RequestError } from './requestError.js';
 import { TxnTimers } from './timers.js';
 import type { CallResult, PeerHandlers, Transport } from './transport.js';
 
+/** A forwarded Transact may take the owner's timeout and this much more (the hop and the answer). */
+const FORWARD_MARGIN_MS = 2000;
 /** How long an END marker may wait for the next decision batch (losing it only re-sends a commit). */
 const END_LINGER_MS = 20;
 /** A read aborted by a lock conflict is retried at most this many times within its timeout. */
@@ -34,6 +36,8 @@ export interface CoordinatorRuntimeOptions {
   id: NodeId;
   /** Participant id → address. */
   participants: ReadonlyMap<NodeId, string>;
+  /** The other coordinators (id → address): a transaction id another one owns is passed on to it. */
+  coordinators?: ReadonlyMap<NodeId, string>;
   /** Where participants reach this coordinator (sent with prepares). */
   selfAddr: string;
   store: CoordinatorStore;
@@ -59,11 +63,14 @@ export interface TransactInput {
   firstAttemptMs: number;
   /** null: the coordinator's default protocol. */
   protocol: ProtocolName | null;
+  /** Passed on by a coordinator that does not own the id (see TransactRequest.forwarded). */
+  forwarded?: boolean;
 }
 
 export interface TxnAnswer {
   txn: string;
-  outcome: Outcome;
+  /** PENDING only for a forwarded request (a client hears DEADLINE_EXCEEDED). */
+  outcome: Outcome | 'PENDING';
   reason: string;
   code?: AbortCode;
   results: OpResult[];
@@ -77,6 +84,8 @@ export interface QueryAnswer {
   code?: AbortCode;
   results: OpResult[];
   participants: NodeId[];
+  /** The coordinator that owns the transaction. */
+  owner: NodeId;
 }
 
 type Outcomed = Extract<CoordinatorReply, { kind: 'outcome' }>;
@@ -109,7 +118,7 @@ function failedVote(r: Extract<CallResult<Vote>, { ok: false }>): Vote {
  */
 export class CoordinatorRuntime {
   readonly core: CoordinatorCore;
-  readonly serve: PeerHandlers<'outcome'>;
+  readonly serve: PeerHandlers<'outcome' | 'transact'>;
   private readonly driver: CoreDriver<CoordinatorEvent, CoordinatorEffect>;
   private readonly replies = new ReplyRegistry<CoordinatorReply>();
   private readonly timers: TxnTimers;
@@ -126,6 +135,7 @@ export class CoordinatorRuntime {
       ...DEFAULT_COORDINATOR_TUNING,
       ...o.tuning,
       participants: [...o.participants.keys()].sort(),
+      coordinators: [...new Set([o.id, ...(o.coordinators?.keys() ?? [])])].sort(),
       participantAddrs: Object.fromEntries(o.participants),
       selfAddr: o.selfAddr,
     };
@@ -139,7 +149,17 @@ export class CoordinatorRuntime {
     };
     this.driver = new CoreDriver(this.core, executor, o.env, (txn) => this.timers.clear(txn), o.observe);
     this.serve = {
-      outcome: (req, respond) => this.query(req.txn, (r) => respond(r instanceof RequestError ? r : { outcome: r.outcome, inProgress: r.inProgress })),
+      outcome: (req, respond) => this.query(req.txn, respond, req.forwarded ?? false),
+      // The simulator's forwarded Transact (a node's comes through the Coordinator service).
+      transact: (req, respond) => {
+        const input = { txnId: req.txn, ops: req.ops, timeoutMs: req.timeoutMs, firstAttemptMs: req.firstAttemptMs, protocol: req.protocol, forwarded: true };
+        this.transact(input, (r) => {
+          if (!(r instanceof RequestError)) return respond({ kind: 'outcome', participants: [], ...r });
+          if (r.code === 'FAILED_PRECONDITION' || r.code === 'RESOURCE_EXHAUSTED')
+            return respond({ kind: 'rejected', txn: req.txn, status: r.code, message: r.message });
+          respond(r);
+        });
+      },
     };
   }
 
@@ -171,16 +191,16 @@ export class CoordinatorRuntime {
     this.ask({ type: 'transact', msg }, (r) => {
       this.timeoutOf.delete(msg.txn);
       if (r.kind === 'rejected') return respond(new RequestError(r.status, r.message));
-      if (r.outcome === 'PENDING') {
-        // The coordinator could not settle it in time; its participants will.
-        return respond(new RequestError('DEADLINE_EXCEEDED', `outcome of ${r.txn} unknown: ${r.reason}; its participants settle it, ask GetTransaction`));
+      if (r.outcome === 'PENDING' && !msg.forwarded) {
+        // The coordinator could not settle it in time; its participants (or its owner) will.
+        return respond(new RequestError('DEADLINE_EXCEEDED', `outcome of ${r.txn} unknown: ${r.reason}; ask GetTransaction`));
       }
       respond({ txn: r.txn, outcome: r.outcome, reason: r.reason, ...(r.code ? { code: r.code } : {}), results: r.results });
     });
   }
 
   /** The durable outcome of a transaction (GetTransaction; a participant's inquiry). */
-  query(txnId: string, respond: (r: QueryAnswer | RequestError) => void): void {
+  query(txnId: string, respond: (r: QueryAnswer | RequestError) => void, forwarded = false): void {
     let txn: string;
     try {
       if (!txnId) throw new InvalidRequest('txn_id is required');
@@ -188,9 +208,9 @@ export class CoordinatorRuntime {
     } catch (err) {
       return respond(asRequestError(err));
     }
-    this.ask({ type: 'query', txn }, (r) => {
+    this.ask({ type: 'query', txn, forwarded }, (r) => {
       if (r.kind === 'rejected') return respond(new RequestError(r.status, r.message));
-      respond(queryAnswer(r));
+      respond(queryAnswer(r, this.core.ownerOf(txn)));
     });
   }
 
@@ -210,7 +230,7 @@ export class CoordinatorRuntime {
     const attempt = (n: number, left: number): void =>
       this.transact({ txnId: '', ops, timeoutMs: left, firstAttemptMs: firstAttempt, protocol: READ_PROTOCOL }, (r) => {
         if (r instanceof RequestError) return respond(r);
-        if (r.outcome === 'COMMITTED') return respond(r);
+        if (r.outcome === 'COMMITTED' || r.outcome === 'PENDING') return respond(r);
         const remaining = deadline - clock.now();
         if (r.code === 'CONFLICT' && n + 1 < READ_ATTEMPTS && remaining > 10) {
           clock.after(Math.min(2 ** (n + 1), 50), () => attempt(n + 1, deadline - clock.now()));
@@ -240,12 +260,16 @@ export class CoordinatorRuntime {
       digest: opsDigest(req.ops),
       clientId: req.txnId !== '',
       protocol: req.protocol ?? this.o.defaultProtocol ?? DEFAULT_PROTOCOL,
+      ...(req.forwarded ? { forwarded: true } : {}),
     };
   }
 
-  private ask(event: { type: 'transact'; msg: TransactMessage } | { type: 'query'; txn: string }, respond: (r: CoordinatorReply) => void): void {
+  private ask(
+    event: { type: 'transact'; msg: TransactMessage } | { type: 'query'; txn: string; forwarded: boolean },
+    respond: (r: CoordinatorReply) => void,
+  ): void {
     if (event.type === 'query') {
-      this.driver.dispatch({ type: 'query', replyTo: this.replies.open(respond), txn: event.txn });
+      this.driver.dispatch({ type: 'query', replyTo: this.replies.open(respond), txn: event.txn, forwarded: event.forwarded });
       return;
     }
     const txn = event.msg.txn;
@@ -279,6 +303,8 @@ export class CoordinatorRuntime {
       case 'send':
         this.send(e.to, e.message, done);
         return;
+      case 'forward':
+        return this.forward(e, done);
       case 'persist':
         return this.persist(e.record, e.sync, done);
       case 'setTimer': {
@@ -346,6 +372,28 @@ export class CoordinatorRuntime {
     }
   }
 
+  /** To the owner of the id; any failure to get its answer is an owner not reached (the core then asks the participants). */
+  private forward(e: Extract<CoordinatorEffect, { type: 'forward' }>, done: (event?: CoordinatorEvent) => void): void {
+    const ref = { id: e.to, addr: this.o.coordinators?.get(e.to) ?? '' };
+    const { msg, txn } = e;
+    if (!msg) {
+      return this.o.transport.call(ref, 'outcome', { txn, forwarded: true }, CALL_POLICY.stateQuery, (r) => {
+        if (!r.ok) return done({ type: 'forwarded', txn, reply: null });
+        const { outcome, inProgress, reason, code, results, participants, owner } = r.value;
+        done({
+          type: 'forwarded',
+          txn,
+          reply: { kind: 'outcome', txn, outcome, inProgress, reason, ...(code ? { code } : {}), results, participants, ...(owner ? { owner } : {}) },
+        });
+      });
+    }
+    const fwd = { txn, ops: msg.ops, protocol: msg.protocol, timeoutMs: msg.timeoutMs, firstAttemptMs: msg.age.ms };
+    // The owner's own timeout bounds the answer; the margin covers the hop.
+    this.o.transport.call(ref, 'transact', fwd, { deadlineMs: msg.timeoutMs + FORWARD_MARGIN_MS, waitForReady: false }, (r) =>
+      done({ type: 'forwarded', txn, reply: r.ok ? r.value : null }),
+    );
+  }
+
   private persist(record: CoordinatorRecord, sync: boolean, done: (event?: CoordinatorEvent) => void): void {
     const env = this.o.env;
     const commit = record.kind === 'decision' && record.record.outcome === 'COMMITTED';
@@ -386,8 +434,9 @@ export class CoordinatorRuntime {
 /** Reads run a protocol whose read-only branches force nothing (2pc), whatever the default. */
 const READ_PROTOCOL: ProtocolName = Object.values(COMMIT_PROTOCOLS).find((p) => p.readOnlyVoteIsUnforced)?.name ?? DEFAULT_PROTOCOL;
 
-function queryAnswer(r: Outcomed): QueryAnswer {
+function queryAnswer(r: Outcomed, owner: NodeId): QueryAnswer {
   return {
+    owner,
     txn: r.txn,
     outcome: r.outcome,
     inProgress: r.inProgress ?? false,

@@ -1,5 +1,6 @@
+import type { CoordinatorReply } from '../protocol/coordinatorCore.js';
 import type { PrepareMessage } from '../protocol/participantTxn.js';
-import type { NodeId, OpResult, Outcome, ProtocolName, TxnStateView, Vote } from '../protocol/types.js';
+import type { AbortCode, NodeId, OpResult, Outcome, ProtocolName, TxnOp, TxnStateView, Vote } from '../protocol/types.js';
 import type { RequestError } from './requestError.js';
 
 /** A node to call: its id (what faults and the simulator route by) and its address. */
@@ -13,6 +14,21 @@ export interface OutcomeAnswer {
   outcome: Outcome | 'PENDING';
   /** PENDING: true while it runs the transaction; false when the participants must settle it. */
   inProgress: boolean;
+  reason: string;
+  code?: AbortCode;
+  results: OpResult[];
+  participants: NodeId[];
+  /** Named by a coordinator that does not own the transaction. */
+  owner?: NodeId;
+}
+
+/** A client's transaction passed on to the coordinator that owns its id. */
+export interface ForwardedTransact {
+  txn: string;
+  ops: TxnOp[];
+  protocol: ProtocolName;
+  timeoutMs: number;
+  firstAttemptMs: number;
 }
 
 /** What a participant answers about a transaction (recovery, termination, resolution). */
@@ -36,8 +52,13 @@ export interface PeerCalls {
   release: { req: { txn: string }; res: { known: boolean } };
   precommit: { req: { txn: string }; res: { ok: boolean } };
   txnState: { req: { txn: string; abortIfUnvoted: boolean }; res: TxnStateAnswer };
-  /** A participant asks the coordinator that prepared a transaction (GetTransaction). */
-  outcome: { req: { txn: string }; res: OutcomeAnswer };
+  /**
+   * A participant asks the coordinator that prepared a transaction (GetTransaction); a
+   * coordinator (forwarded) asks the one that owns it for a client.
+   */
+  outcome: { req: { txn: string; forwarded?: boolean }; res: OutcomeAnswer };
+  /** A coordinator passes a client's Transact on to the owner of its id; a refusal comes back as `rejected`. */
+  transact: { req: ForwardedTransact; res: CoordinatorReply };
 }
 
 export type PeerMethod = keyof PeerCalls;

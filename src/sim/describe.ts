@@ -10,6 +10,7 @@ const CALL_NAMES: Record<PeerMethod, string> = {
   commit: 'Commit',
   abort: 'Abort',
   release: 'ReleaseReadOnly',
+  transact: 'Transact',
   precommit: 'PreCommit',
   txnState: 'GetTxnState',
   outcome: 'GetTransaction',
@@ -128,6 +129,8 @@ export function describeCEvent(ev: CoordinatorEvent): string {
       return `<- precommitAck ${ev.txn} from ${ev.from} ok=${ev.ok}`;
     case 'txnState':
       return `<- txnState ${ev.txn} from ${ev.from} ${ev.answer.state}`;
+    case 'forwarded':
+      return `<- forwarded ${ev.txn} ${ev.reply === null ? 'owner unreachable' : ev.reply.kind === 'outcome' ? ev.reply.outcome : ev.reply.status}`;
   }
 }
 
@@ -137,6 +140,8 @@ export function describeCEffect(e: CoordinatorEffect): string {
       return e.reply.kind === 'outcome' ? `reply ${e.reply.txn} ${e.reply.outcome} h${e.to}` : `reply ${e.reply.txn} ${e.reply.status} h${e.to}`;
     case 'lookup':
       return `lookup ${e.txn}`;
+    case 'forward':
+      return `forward ${e.msg ? 'transact' : 'query'} ${e.txn} to ${e.to}`;
     case 'send':
       return `send ${e.message.kind === 'query' && !e.message.abortIfUnvoted ? 'probe' : e.message.kind} ${e.message.kind === 'prepare' ? e.message.msg.txn : e.message.txn} to ${e.to}`;
     case 'persist':

@@ -141,12 +141,14 @@ export class SimNode implements Endpoint {
       if (!(r instanceof RequestError)) this.setup.onAnswer(this, method, req, r);
       respond(r);
     };
-    if (this.participant && method !== 'outcome') {
-      const handler = this.participant.serve[method as Exclude<PeerMethod, 'outcome'>] as (req: unknown, respond: (r: unknown) => void) => void;
+    const toCoordinator = method === 'outcome' || method === 'transact';
+    if (this.participant && !toCoordinator) {
+      const handler = this.participant.serve[method as Exclude<PeerMethod, 'outcome' | 'transact'>] as (req: unknown, respond: (r: unknown) => void) => void;
       return handler(req, answer as (r: unknown) => void);
     }
-    if (this.coordinator && method === 'outcome') {
-      return this.coordinator.serve.outcome(req as PeerCalls['outcome']['req'], answer as (r: unknown) => void);
+    if (this.coordinator && toCoordinator) {
+      const handler = this.coordinator.serve[method as 'outcome' | 'transact'] as (req: unknown, respond: (r: unknown) => void) => void;
+      return handler(req, answer as (r: unknown) => void);
     }
     this.w.fail('client-protocol', `${this.id} (${this.kind}) was called with ${method}`);
   }

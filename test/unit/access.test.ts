@@ -19,7 +19,7 @@ const bearer = (token: string) => {
 
 describe('roles', () => {
   it('maps every method to the roles that may call it; unknown paths to nobody', () => {
-    expect(rolesFor('/dtx.v1.Coordinator/Transact')).toEqual(['client']);
+    expect(rolesFor('/dtx.v1.Coordinator/Transact')).toEqual(['client', 'node']);
     expect(rolesFor('/dtx.v1.Coordinator/GetTransaction')).toEqual(['client', 'node']);
     expect(rolesFor('/dtx.v1.Locks/Acquire')).toEqual(['client']);
     expect(rolesFor('/dtx.v1.Participant/Commit')).toEqual(['node']);

@@ -309,7 +309,7 @@ describe('coordinatorResolution (an id the coordinator has no record of)', () =>
     ],
   ];
   it.each(table)('%s', (_name, answers, expected) => {
-    expect(coordinatorResolution(new Map(answers))).toBe(expected);
+    expect(coordinatorResolution(new Map(answers), true)).toBe(expected);
   });
 
   // regression (clusterSim EXPLORE['nbHeavy'] seed 189, EXPLORE['3pcHeavy'] seed 370): when no
@@ -324,6 +324,7 @@ describe('coordinatorResolution (an id the coordinator has no record of)', () =>
           ['p2', ans('UNREACHABLE')],
           ['p3', ans('UNREACHABLE')],
         ]),
+        true,
       ),
     ).toBe('PENDING');
     expect(
@@ -333,6 +334,7 @@ describe('coordinatorResolution (an id the coordinator has no record of)', () =>
           ['p2', ans('UNKNOWN')],
           ['p3', ans('UNREACHABLE')],
         ]),
+        true,
       ),
     ).toBe('PENDING');
     // a COMMITTED still wins, and with everyone reachable an ABORTED still decides
@@ -342,6 +344,7 @@ describe('coordinatorResolution (an id the coordinator has no record of)', () =>
           ['p1', ans('COMMITTED')],
           ['p2', ans('UNREACHABLE')],
         ]),
+        true,
       ),
     ).toBe('COMMITTED');
     expect(
@@ -350,6 +353,7 @@ describe('coordinatorResolution (an id the coordinator has no record of)', () =>
           ['p1', ans('ABORTED')],
           ['p2', ans('UNKNOWN')],
         ]),
+        true,
       ),
     ).toBe('ABORTED');
   });
@@ -400,7 +404,7 @@ describe('termination rules: properties', () => {
         }
         // a commit only ever follows a commit decision: a COMMITTED answer wins (both at once
         // cannot happen; the termination rules above let ABORTED win such an impossible view)
-        const res = coordinatorResolution(new Map([...m].map(([p, s]) => [p, ans(s, '3pc', [...m.keys()])])));
+        const res = coordinatorResolution(new Map([...m].map(([p, s]) => [p, ans(s, '3pc', [...m.keys()])])), true);
         if (states.includes('COMMITTED')) expect(res).toBe('COMMITTED');
         else if (states.includes('ABORTED')) expect(res).toBe('ABORTED');
       }),
@@ -489,9 +493,14 @@ describe('termination rules: properties', () => {
         fc.array(fc.constantFrom<PeerState>('PREPARED', 'READ_ONLY', 'ABORTED', 'UNREACHABLE', 'UNKNOWN', 'COMMITTED'), { minLength: 1, maxLength: 4 }),
         (states) => {
           const ids = states.map((_, i) => `p${i + 1}`);
-          const res = coordinatorResolution(new Map(states.map((s, i) => [ids[i]!, ans(s, s === 'UNREACHABLE' || s === 'UNKNOWN' ? null : '2pc', ids)])));
+          const answers = new Map(states.map((s, i) => [ids[i]!, ans(s, s === 'UNREACHABLE' || s === 'UNKNOWN' ? null : '2pc', ids)]));
+          const res = coordinatorResolution(answers, true);
           if (!states.includes('COMMITTED')) expect(res).not.toBe('COMMITTED');
           if (states.includes('PREPARED') && !states.includes('COMMITTED')) expect(res).toBe('ABORTED');
+          // Another coordinator may not presume: an ABORTED from it needs a participant's ABORT
+          // (or every participant unvoted, which the asking aborts for good).
+          const byOther = coordinatorResolution(answers, false);
+          if (states.includes('PREPARED') && !states.includes('COMMITTED') && !states.includes('ABORTED')) expect(byOther).not.toBe('ABORTED');
         },
       ),
       { numRuns: 300 },

@@ -21,6 +21,7 @@ export function coordinatorService(rt: CoordinatorRuntime): CoordinatorHandlers 
       timeoutMs: req.timeoutMs,
       firstAttemptMs: Number(req.firstAttemptMs),
       protocol: protocolFromWire(req.protocol),
+      forwarded: req.forwarded,
     };
     return transactResponse(await answer<TxnAnswer>((respond) => rt.transact(input, respond)));
   };
@@ -29,7 +30,7 @@ export function coordinatorService(rt: CoordinatorRuntime): CoordinatorHandlers 
     Transact: unary(transact),
     TransactStream: (stream) => serveTransactStream(stream, transact),
     GetTransaction: unary(async (req): Promise<GetTransactionResponse> => {
-      const r = await answer<QueryAnswer>((respond) => rt.query(req.txnId, respond));
+      const r = await answer<QueryAnswer>((respond) => rt.query(req.txnId, respond, req.forwarded));
       return {
         txnId: r.txn,
         outcome: r.outcome,
@@ -38,6 +39,7 @@ export function coordinatorService(rt: CoordinatorRuntime): CoordinatorHandlers 
         results: r.results.map(resultToWire),
         abortCode: abortCodeToWire(r.code),
         inProgress: r.inProgress,
+        owner: r.owner,
       };
     }),
     Read: unary(async (req): Promise<ReadResponse> => {

@@ -22,8 +22,9 @@ export const twoPhase: CommitProtocol<'2pc'> = {
   decisionIsForced: true,
   probeRetriedIds: false,
   confirmReadOnlyBranches: true,
-  // A forced COMMIT precedes every commit anywhere: without a record, it never committed.
-  resolveInDoubt: () => 'ABORTED',
+  // A forced COMMIT at the owner precedes every commit anywhere: without a record there, it
+  // never committed. Another coordinator's missing record says nothing: only the owner may presume.
+  resolveInDoubt: (_r, byOwner) => (byOwner ? 'ABORTED' : 'PENDING'),
   commitUnjustified: (view, txn) => coordinatorCommitted(view, txn),
   isDurablyCommitted: (view, txn) => view.coordinatorDecision(txn) === 'COMMITTED',
   participantsDecideAlone: false,

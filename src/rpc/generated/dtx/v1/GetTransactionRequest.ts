@@ -3,8 +3,10 @@
 
 export interface GetTransactionRequest {
   'txnId'?: (string);
+  'forwarded'?: (boolean);
 }
 
 export interface GetTransactionRequest__Output {
   'txnId': (string);
+  'forwarded': (boolean);
 }

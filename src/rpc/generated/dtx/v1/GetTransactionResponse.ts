@@ -12,6 +12,7 @@ export interface GetTransactionResponse {
   'results'?: (_dtx_v1_OpResult)[];
   'abortCode'?: (_dtx_v1_AbortCode);
   'inProgress'?: (boolean);
+  'owner'?: (string);
 }
 
 export interface GetTransactionResponse__Output {
@@ -22,4 +23,5 @@ export interface GetTransactionResponse__Output {
   'results': (_dtx_v1_OpResult__Output)[];
   'abortCode': (_dtx_v1_AbortCode__Output);
   'inProgress': (boolean);
+  'owner': (string);
 }

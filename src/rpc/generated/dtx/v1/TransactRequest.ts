@@ -11,6 +11,7 @@ export interface TransactRequest {
   'timeoutMs'?: (number);
   'firstAttemptMs'?: (number | string | Long);
   'requestId'?: (number | string | Long);
+  'forwarded'?: (boolean);
 }
 
 export interface TransactRequest__Output {
@@ -20,4 +21,5 @@ export interface TransactRequest__Output {
   'timeoutMs': (number);
   'firstAttemptMs': (string);
   'requestId': (string);
+  'forwarded': (boolean);
 }
