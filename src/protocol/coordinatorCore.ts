@@ -10,6 +10,7 @@ import {
   type TransactMessage,
 } from './coordinatorTxn.js';
 import { invariant } from './invariant.js';
+import { LIMITS } from './limits.js';
 import type { PrepareMessage, ReplyTo } from './participantTxn.js';
 import { rulesOf } from './protocols/index.js';
 import type { CoordinatorRecord, DecisionRecord } from './records.js';
@@ -439,7 +440,7 @@ export class CoordinatorCore {
       const i = next.get(owner) ?? 0;
       const r = answers.get(owner)?.results[i];
       if (!r) return null;
-      out.push(r);
+      out.push(withoutIndex(r));
       next.set(owner, i + 1);
     }
     return out;
@@ -478,11 +479,11 @@ export class CoordinatorCore {
     if (outcome === 'COMMITTED') {
       // Found, not decided here: finish the in-doubt branches. Not remembered: a Transact
       // retried later needs every op's result, which a probe of its participants rebuilds.
-      const record = this.foundRecord(t.id, 'COMMITTED', known, '');
+      const results = t.msg ? this.resultsInOpOrder(t.msg.ops, answers) : resultsByIndex(answers.values());
+      const record = { ...this.foundRecord(t.id, 'COMMITTED', known, ''), results: results ?? [] };
       this.forget(t);
       this.sendDecision(t.id, 'commit', inDoubt);
       for (const w of t.queryWaiters) this.replyDecision(w, record);
-      const results = t.msg ? this.resultsInOpOrder(t.msg.ops, answers) : null;
       for (const w of t.outcomeWaiters) {
         if (t.msg && results) this.answerTransact(w, t.msg, { ...record, results });
         else this.replyPending(w, t, 'committed by its participants; retry to get its results', false);
@@ -534,6 +535,7 @@ export class CoordinatorCore {
         protocol: msg.protocol,
         age: msg.age,
         lockWaitMs,
+        opIndexes: t.branches.get(p)!.opIndex,
       };
       this.emit({ type: 'send', to: p, message: { kind: 'prepare', msg: prepare } });
     }
@@ -559,7 +561,7 @@ export class CoordinatorCore {
     b.vote = vote;
     if (vote.kind === 'NO') return this.abort(t, `participant ${from}: ${vote.reason}`, vote.code);
     vote.results.forEach((r, i) => {
-      t.results[b.opIndex[i]!] = r;
+      t.results[b.opIndex[i]!] = withoutIndex(r);
     });
     if ([...t.branches.values()].some((x) => !x.vote)) return;
     const readOnly = [...t.branches].filter(([, x]) => x.vote!.kind === 'READ_ONLY').map(([p]) => p);
@@ -679,7 +681,7 @@ export class CoordinatorCore {
         if (!b.vote) {
           b.vote = { kind: 'YES', results: a.results };
           a.results.forEach((r, i) => {
-            t.results[b.opIndex[i]!] = r;
+            t.results[b.opIndex[i]!] = withoutIndex(r);
           });
         }
       }
@@ -880,6 +882,31 @@ export class CoordinatorCore {
   private reply(to: ReplyTo, reply: CoordinatorReply): void {
     this.emit({ type: 'reply', to, reply });
   }
+}
+
+/** A result as a client sees it: in its place, no index. */
+function withoutIndex(r: OpResult): OpResult {
+  if (r.index === undefined) return r;
+  const { key, found, value, version } = r;
+  return { key, found, value, version };
+}
+
+/**
+ * The results of a committed transaction put in request order from what its participants hold,
+ * for a coordinator without the request; null unless every op's result is there exactly once.
+ */
+export function resultsByIndex(answers: Iterable<StateAnswer>): OpResult[] | null {
+  const out: OpResult[] = [];
+  let count = 0;
+  for (const a of answers) {
+    if (a.state !== 'COMMITTED' && !isInDoubt(a.state)) continue;
+    for (const r of a.results) {
+      if (r.index === undefined || out[r.index] !== undefined || r.index > LIMITS.maxOpsPerTxn) return null;
+      out[r.index] = withoutIndex(r);
+      count++;
+    }
+  }
+  return count > 0 && count === out.length ? out : null;
 }
 
 function knownParticipants(answers: Map<NodeId, StateAnswer>): NodeId[] {

@@ -394,6 +394,8 @@ export class ParticipantCore {
       this.voteNo(t, ev.reason, ev.code);
       return;
     }
+    const indexes = t.msg.opIndexes;
+    if (indexes) ev.results = ev.results.map((r, i) => ({ ...r, index: indexes[i]! }));
     if (ev.writes.length === 0 && t.rules.readOnlyVoteIsUnforced) {
       // Read-only here: nothing to force, but the read locks stay until the decision so that
       // the transaction's reads on every participant happen at one point in time.

@@ -16,6 +16,8 @@ export interface PrepareMessage {
   protocol: ProtocolName;
   age: TxnAge;
   lockWaitMs: number;
+  /** The place in the request of each of `ops` (absent from older coordinators). */
+  opIndexes?: number[];
 }
 
 export type InquiryOutcome = Outcome | 'PENDING' | 'UNDECIDED' | 'UNREACHABLE';

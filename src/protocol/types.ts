@@ -35,6 +35,11 @@ export interface OpResult {
   found: boolean;
   value: string;
   version: number;
+  /**
+   * Participants only: the op's place in the transaction's request, so that a coordinator that
+   * never saw the request (it restarted, or does not own the id) can put the results in order.
+   */
+  index?: number;
 }
 
 /** A key's committed state in a participant's store. A deleted key keeps its version (tombstone). */

@@ -1,6 +1,7 @@
 import { InvalidRequest, validateOps } from '../protocol/ops.js';
 import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import type { PrepareMessage } from '../protocol/participantTxn.js';
+import type { OpResult } from '../protocol/types.js';
 import { LIMITS } from '../protocol/limits.js';
 import type { CoordinatorReply } from '../protocol/coordinatorCore.js';
 import type { ForwardedTransact, OutcomeAnswer, TxnStateAnswer } from '../runtime/transport.js';
@@ -42,6 +43,7 @@ export function prepareToWire(m: PrepareMessage): PrepareRequest {
     protocol: protocolToWire(m.protocol),
     ageMs: m.age.ms,
     lockWaitMs: m.lockWaitMs,
+    opIndexes: m.opIndexes ?? [],
   };
 }
 
@@ -84,7 +86,17 @@ export function prepareFromWire(req: PrepareRequest__Output, self: string): Prep
     protocol: protocolFromWire(req.protocol) ?? DEFAULT_PROTOCOL,
     age: { ms: Number(req.ageMs), id: txn },
     lockWaitMs: Math.min(req.lockWaitMs, 60_000),
+    ...(req.opIndexes.length > 0 ? { opIndexes: checkOpIndexes(req.opIndexes, ops.length) } : {}),
   };
+}
+
+/** One distinct place in the request per op, within the bound on a transaction's ops. */
+function checkOpIndexes(indexes: number[], ops: number): number[] {
+  if (indexes.length !== ops) throw new InvalidRequest(`op_indexes has ${indexes.length} entries for ${ops} ops`);
+  if (new Set(indexes).size !== indexes.length || indexes.some((i) => i >= LIMITS.maxOpsPerTxn)) {
+    throw new InvalidRequest(`op_indexes must be distinct and below ${LIMITS.maxOpsPerTxn}`);
+  }
+  return indexes;
 }
 
 /** A prepare sent to the wrong participant (FAILED_PRECONDITION). */
@@ -103,6 +115,7 @@ export function txnStateToWireAnswer(txn: string, a: TxnStateAnswer): TxnStateRe
     participants: a.participants,
     results: a.results.map(resultToWire),
     recovered: a.recovered,
+    resultIndexes: a.results.every((r) => r.index !== undefined) ? a.results.map((r) => r.index!) : [],
   };
 }
 
@@ -111,9 +124,15 @@ export function txnStateFromWireAnswer(res: TxnStateResponse__Output): TxnStateA
     state: txnStateFromWire(res.state),
     protocol: protocolFromWire(res.protocol),
     participants: res.participants,
-    results: res.results.map(resultFromWire),
+    results: withIndexes(res.results.map(resultFromWire), res.resultIndexes),
     recovered: res.recovered,
   };
+}
+
+/** Indexes that do not fit the results (another implementation, a damaged answer) are dropped, never trusted. */
+function withIndexes(results: OpResult[], indexes: number[]): OpResult[] {
+  if (indexes.length !== results.length || indexes.some((i) => i >= LIMITS.maxOpsPerTxn)) return results;
+  return results.map((r, i) => ({ ...r, index: indexes[i]! }));
 }
 
 export function outcomeFromWire(res: GetTransactionResponse__Output): OutcomeAnswer {

@@ -26,6 +26,8 @@ import type { CallResult, PeerHandlers, Transport } from './transport.js';
 
 /** A forwarded Transact may take the owner's timeout and this much more (the hop and the answer). */
 const FORWARD_MARGIN_MS = 2000;
+/** After a forward to an owner failed, further ones fail fast for this long. */
+const OWNER_DOWN_MS = 1000;
 /** How long an END marker may wait for the next decision batch (losing it only re-sends a commit). */
 const END_LINGER_MS = 20;
 /** A read aborted by a lock conflict is retried at most this many times within its timeout. */
@@ -127,6 +129,8 @@ export class CoordinatorRuntime {
   /** Client calls waiting on a transaction (for the planted reply-before-durable bug). */
   private readonly transactHandles = new Map<string, Set<number>>();
   private readonly config: CoordinatorConfig;
+  /** Owners a forward failed to reach lately (id → until when forwards to it fail fast). */
+  private readonly ownerDownUntil = new Map<NodeId, number>();
   private readonly bug: PlantedBug | null;
 
   constructor(private readonly o: CoordinatorRuntimeOptions) {
@@ -372,12 +376,25 @@ export class CoordinatorRuntime {
     }
   }
 
-  /** To the owner of the id; any failure to get its answer is an owner not reached (the core then asks the participants). */
+  /**
+   * To the owner of the id; any failure to get its answer is an owner not reached (the core then
+   * asks the participants). A call waits for an owner that is (re)connecting, except right after
+   * one to it failed: then it fails fast for a while, so that callers of a dead owner's ids get
+   * the participants' answer at once instead of each waiting out a deadline.
+   */
   private forward(e: Extract<CoordinatorEffect, { type: 'forward' }>, done: (event?: CoordinatorEvent) => void): void {
     const ref = { id: e.to, addr: this.o.coordinators?.get(e.to) ?? '' };
     const { msg, txn } = e;
+    const now = this.o.env.clock.now();
+    const suspected = (this.ownerDownUntil.get(e.to) ?? 0) > now;
+    const reached = (ok: boolean): void => {
+      if (ok) this.ownerDownUntil.delete(e.to);
+      else this.ownerDownUntil.set(e.to, this.o.env.clock.now() + OWNER_DOWN_MS);
+    };
     if (!msg) {
-      return this.o.transport.call(ref, 'outcome', { txn, forwarded: true }, CALL_POLICY.stateQuery, (r) => {
+      const policy = { ...CALL_POLICY.forwardQuery, waitForReady: !suspected };
+      return this.o.transport.call(ref, 'outcome', { txn, forwarded: true }, policy, (r) => {
+        reached(r.ok);
         if (!r.ok) return done({ type: 'forwarded', txn, reply: null });
         const { outcome, inProgress, reason, code, results, participants, owner } = r.value;
         done({
@@ -389,9 +406,10 @@ export class CoordinatorRuntime {
     }
     const fwd = { txn, ops: msg.ops, protocol: msg.protocol, timeoutMs: msg.timeoutMs, firstAttemptMs: msg.age.ms };
     // The owner's own timeout bounds the answer; the margin covers the hop.
-    this.o.transport.call(ref, 'transact', fwd, { deadlineMs: msg.timeoutMs + FORWARD_MARGIN_MS, waitForReady: false }, (r) =>
-      done({ type: 'forwarded', txn, reply: r.ok ? r.value : null }),
-    );
+    this.o.transport.call(ref, 'transact', fwd, { deadlineMs: msg.timeoutMs + FORWARD_MARGIN_MS, waitForReady: !suspected }, (r) => {
+      reached(r.ok);
+      done({ type: 'forwarded', txn, reply: r.ok ? r.value : null });
+    });
   }
 
   private persist(record: CoordinatorRecord, sync: boolean, done: (event?: CoordinatorEvent) => void): void {

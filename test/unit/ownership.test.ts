@@ -104,6 +104,20 @@ describe('CoordinatorCore with several coordinators', () => {
     expect(ofType(out, 'persist')).toEqual([]);
   });
 
+  it('puts a committed transaction it never saw back in request order from the indexes its participants keep', () => {
+    const c = mk('c2');
+    const id = idOwnedBy('c1');
+    c.step({ type: 'query', replyTo: 1, txn: id }, 0);
+    c.step({ type: 'forwarded', txn: id, reply: null }, 1);
+    const res = (key: string, index: number) => ({ key, found: true, value: key, version: 1, index });
+    c.step({ type: 'txnState', txn: id, from: 'p1', answer: { ...answer('COMMITTED'), results: [res('b', 1)] } }, 2);
+    c.step({ type: 'txnState', txn: id, from: 'p2', answer: { ...answer('PREPARED'), results: [res('a', 0), res('c', 2)] } }, 2);
+    const out = c.step({ type: 'txnState', txn: id, from: 'p3', answer: answer('ABORTED') }, 2);
+    const [reply] = replies(out);
+    expect(reply).toMatchObject({ outcome: 'COMMITTED' });
+    expect(reply!.kind === 'outcome' && reply!.results).toEqual(['a', 'b', 'c'].map((key) => ({ key, found: true, value: key, version: 1 })));
+  });
+
   it('refuses a forwarded request for an id it does not own (the coordinators disagree on the list)', () => {
     const c = mk('c1');
     const id = idOwnedBy('c2');

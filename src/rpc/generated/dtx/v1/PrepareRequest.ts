@@ -14,6 +14,7 @@ export interface PrepareRequest {
   'ageMs'?: (number | string | Long);
   'lockWaitMs'?: (number);
   'participantAddrs'?: (string)[];
+  'opIndexes'?: (number)[];
 }
 
 export interface PrepareRequest__Output {
@@ -26,4 +27,5 @@ export interface PrepareRequest__Output {
   'ageMs': (string);
   'lockWaitMs': (number);
   'participantAddrs': (string)[];
+  'opIndexes': (number)[];
 }

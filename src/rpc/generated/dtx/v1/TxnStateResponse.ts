@@ -11,6 +11,7 @@ export interface TxnStateResponse {
   'participants'?: (string)[];
   'results'?: (_dtx_v1_OpResult)[];
   'recovered'?: (boolean);
+  'resultIndexes'?: (number)[];
 }
 
 export interface TxnStateResponse__Output {
@@ -20,4 +21,5 @@ export interface TxnStateResponse__Output {
   'participants': (string)[];
   'results': (_dtx_v1_OpResult__Output)[];
   'recovered': (boolean);
+  'resultIndexes': (number)[];
 }
