@@ -38,7 +38,7 @@ export function formatBench(r: BenchReport): string {
       .map(([k, v]) => `${v} ${k}`)
       .join(
         ', ',
-      )}), concurrency ${c.concurrency} over ${c.clients} client channel(s) (${c.clientApi}${c.tls ? ', TLS' : ''}), ${c.durationMs / 1000}s after ${(c.warmupMs / 1000).toFixed(1)}s warmup${c.warmupTxns > 0 ? ` (until ${c.warmupTxns} committed)` : ''}${c.target ? `, target ${c.target}` : ''}`,
+      )}), concurrency ${c.concurrency} over ${c.clients} client channel(s) (${c.clientApi}${c.tls ? ', TLS' : ''}${(c.coordinators ?? 1) > 1 ? `, ${c.coordinators} coordinators` : ''}${c.txnIds === 'client' ? ', client-chosen ids' : ''}), ${c.durationMs / 1000}s after ${(c.warmupMs / 1000).toFixed(1)}s warmup${c.warmupTxns > 0 ? ` (until ${c.warmupTxns} committed)` : ''}${c.target ? `, target ${c.target}` : ''}`,
     `  durability:   ${r.durability}`,
     `  committed:    ${x.committed} in ${(x.windowMs / 1000).toFixed(2)}s = ${x.committedPerSec.toFixed(1)}/s${
       Object.keys(x.committedByKind).length > 1

@@ -48,6 +48,10 @@ export interface BenchOptions {
   tls?: boolean;
   /** How to call a --target cluster (TLS material, token). */
   security?: DialSecurity;
+  /** Coordinators of the cluster started for the run (default 1); the client channels are spread over them. */
+  coordinators?: number;
+  /** Every attempt carries an id of the client's choosing (an idempotency key) instead of a server-made one. */
+  clientIds?: boolean;
 }
 
 export interface Progress {
@@ -97,6 +101,10 @@ export interface BenchReport {
     clients: number;
     /** How the client calls the coordinator: unary Transact or TransactStream. */
     clientApi: 'unary' | 'stream';
+    /** Coordinators the client channels were spread over (1 for etcd). */
+    coordinators?: number;
+    /** Who made the transaction ids. */
+    txnIds?: 'client' | 'server';
     /** TLS between every pair (client, coordinator, participants). */
     tls: boolean;
     loopsPerClient: number;
@@ -179,9 +187,9 @@ async function nodeStatuses(address: string, security: DialSecurity): Promise<{ 
     }
   };
   const coord = await ask(address);
-  const peers = coord.peers.filter((p) => p.role !== 'coordinator');
-  await Promise.all(peers.map((p) => ask(p.address).catch(() => undefined)));
-  return { nodes, participantIds: peers.map((p) => p.id) };
+  // The other coordinators too: their commits and CPU are the run's.
+  await Promise.all(coord.peers.map((p) => ask(p.address).catch(() => undefined)));
+  return { nodes, participantIds: coord.peers.filter((p) => p.role !== 'coordinator').map((p) => p.id) };
 }
 
 /**
@@ -229,8 +237,9 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     onProgress({ phase, elapsedMs, totalMs, committed: counts.committed, aborted: counts.aborted, errors: counts.errors });
 
   progress('setup', 0);
-  const cluster = o.target ? null : await LocalCluster.start({ participants: o.participants, tls: o.tls ?? false });
+  const cluster = o.target ? null : await LocalCluster.start({ participants: o.participants, coordinators: o.coordinators ?? 1, tls: o.tls ?? false });
   const address = o.target ?? cluster!.coordinatorAddress;
+  const coordinatorAddrs = cluster ? cluster.coordinatorAddresses : [address];
   const security = cluster ? cluster.dial : (o.security ?? PLAINTEXT);
   const clients: DtxClient[] = [];
   try {
@@ -255,8 +264,12 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
       runId,
     });
     const nClients = Math.max(1, Math.ceil(o.concurrency / loopsPerClient));
-    for (const t of channelTargets(address, nClients))
+    // Round-robin over the coordinators; each one's channels are distinct connections.
+    const perCoordinator = coordinatorAddrs.map((a, k) => channelTargets(a, Math.ceil((nClients - k) / coordinatorAddrs.length)));
+    for (let i = 0; i < nClients; i++) {
+      const t = perCoordinator[i % coordinatorAddrs.length]![Math.floor(i / coordinatorAddrs.length)]!;
       clients.push(new DtxClient(t, { timeoutMs: txnTimeoutMs, stream: o.stream ?? false, protocol: o.protocol, security }));
+    }
     await workload.setup(clients[0]!);
 
     const wantFloor = o.floor ?? (o.workload === 'bank' && o.concurrency === 1);
@@ -277,6 +290,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     const loop = async (i: number) => {
       const client = clients[Math.floor(i / loopsPerClient)]!;
       const random = prng(seed * 1_000_003 + i);
+      let sent = 0;
       while (!stopped) {
         const txn = workload.next(random, i);
         const start = performance.now();
@@ -285,7 +299,9 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
           const a0 = performance.now();
           let r: TxnResult;
           try {
-            r = await client.transact(txn.ops, { timeoutMs: txnTimeoutMs, firstAttemptMs });
+            // A client-chosen id names one attempt: a retry after an abort is a new id.
+            const txnId = o.clientIds ? `${runId}-${i}-${sent++}` : undefined;
+            r = await client.transact(txn.ops, { timeoutMs: txnTimeoutMs, firstAttemptMs, ...(txnId ? { txnId } : {}) });
           } catch (err) {
             const now = performance.now();
             if (inWindow(now)) {
@@ -373,6 +389,8 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
         target: o.target ?? null,
         clients: clients.length,
         clientApi: o.stream ? 'stream' : 'unary',
+        coordinators: coordinatorAddrs.length,
+        txnIds: o.clientIds ? 'client' : 'server',
         tls: cluster ? (o.tls ?? false) : security.tls !== null,
         loopsPerClient,
         txnTimeoutMs,

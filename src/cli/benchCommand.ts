@@ -110,6 +110,8 @@ function benchCommandSpec() {
       .option('--contention <level>', 'low (10,000 keys) | high (10 keys)', oneOf('contention', ['low', 'high'] as const), 'low')
       .option('--read-ratio <f>', 'kv: fraction of gets', parseFraction, 0.5)
       .option('--target <host:port>', 'bench a running cluster (its coordinator) instead of starting one', parseAddress)
+      .option('--coordinators <n>', 'coordinators of the cluster started for the run; the client channels are spread over them', parseIntIn(1, 9), 1)
+      .option('--client-ids', "every attempt carries an id of the client's choosing (an idempotency key) instead of a server-made one")
       .option('--stream', "pipeline each client channel's transactions over one TransactStream (default: unary Transact)")
       .option('--tls', 'start the cluster with TLS between every pair (a development CA); for --target use --tls-ca and friends')
       .option('--loops-per-client <n>', 'client loops sharing one client channel', parseIntIn(1, 4096), 32)
@@ -190,6 +192,8 @@ async function runBenchCommand(mode: 'run' | 'floor' | 'etcd', o: BenchFlags): P
         ...(o.target !== undefined ? { target: o.target } : {}),
         loopsPerClient: o.loopsPerClient,
         ...(o.stream ? { stream: true } : {}),
+        coordinators: o.coordinators,
+        ...(o.clientIds ? { clientIds: true } : {}),
         txnTimeoutMs: o.txnTimeout,
         readRatio: o.readRatio,
         seed: o.seed,

@@ -393,7 +393,11 @@ export class CoordinatorCore {
     else this.concludeProbe(t, s.round.answers);
   }
 
-  /** A retried 3pc/nb id: run it unless an earlier run got every vote or was decided. */
+  /**
+   * A client-chosen 3pc id with no record here: run it unless an earlier run got every vote or
+   * was decided. (nb needs no probe: each log's vote is final, so a duplicate prepare answers
+   * what the earlier run left, and the new run can only reach the same outcome.)
+   */
   private concludeProbe(t: CoordinatorTxn, answers: Map<NodeId, StateAnswer>): void {
     const { msg } = requestOf(t);
     const states = [...answers.values()].map((a) => a.state);
@@ -410,7 +414,12 @@ export class CoordinatorCore {
     this.forget(t);
     const waiters = [...t.outcomeWaiters, ...t.queryWaiters];
     if (outcome === 'PENDING') {
-      for (const w of waiters) this.replyPending(w, t, 'an earlier run of this id is being settled by its participants', false);
+      // Only a participant holding a vote shows an earlier run; out of reach, nobody can tell.
+      const down = [...answers].filter(([, a]) => a.state === 'UNREACHABLE').map(([p]) => p);
+      const why = states.some((s) => isInDoubt(s))
+        ? 'an earlier run of this id is being settled by its participants'
+        : `participants ${down.join(',')} cannot be reached: whether an earlier run of this id exists cannot be told yet`;
+      for (const w of waiters) this.replyPending(w, t, why, false);
       return;
     }
     const record = this.foundRecord(t.id, outcome, knownParticipants(answers), msg.digest);

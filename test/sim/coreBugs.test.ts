@@ -235,16 +235,17 @@ describe('core bug A: COMMITTED is answered without the op results', () => {
       },
       1,
     );
-    const probed = c.step({ type: 'lookupDone', txn: 'n2', record: null }, 2);
-    expect(probed.filter((e) => e.type === 'send').length).toBe(2);
-    // Both participants committed n2 and answer from their outcome records, which hold their results.
+    const prepared = c.step({ type: 'lookupDone', txn: 'n2', record: null }, 2);
+    // nb runs a retried id at once: its prepares are the probe.
+    expect(prepared.filter((e) => e.type === 'send' && e.message.kind === 'prepare').length).toBe(2);
+    // Both participants committed n2 and answer the duplicate prepare YES from their outcome records, which hold their results.
     let effs: CoordinatorEffect[] = [];
     for (const [p, key] of [
       ['p1', twoKeys.p1],
       ['p2', twoKeys.p2],
     ] as const) {
       const results = [{ key, found: true, value: '5', version: 1 }];
-      effs = c.step({ type: 'txnState', txn: 'n2', from: p, answer: { state: 'COMMITTED', protocol: null, participants: [], results } }, 3);
+      effs = c.step({ type: 'vote', txn: 'n2', from: p, vote: { kind: 'YES', results } }, 3);
     }
     const [reply] = outcomeReplies(effs);
     expect(reply?.outcome).toBe('COMMITTED');
@@ -287,6 +288,12 @@ describe('core bug A: COMMITTED is answered without the op results', () => {
       const next: CoordinatorEffect[] = [];
       for (const e of step) {
         if (e.type === 'lookup') next.push(...c.step({ type: 'lookupDone', txn: 'n3', record: null }, 5 + round));
+        if (e.type === 'send' && e.message.kind === 'prepare') {
+          const key = e.to === 'p1' ? twoKeys.p1 : twoKeys.p2;
+          next.push(
+            ...c.step({ type: 'vote', txn: 'n3', from: e.to, vote: { kind: 'YES', results: [{ key, found: true, value: '5', version: 1 }] } }, 5 + round),
+          );
+        }
         if (e.type === 'send' && e.message.kind === 'query') {
           const key = e.to === 'p1' ? twoKeys.p1 : twoKeys.p2;
           const answer = { state: 'COMMITTED' as const, protocol: null, participants: [], results: [{ key, found: true, value: '5', version: 1 }] };

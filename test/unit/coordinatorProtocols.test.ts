@@ -1,6 +1,7 @@
 /**
  * CoordinatorCore under 3pc and nb, and the resolution of ids it has no record of.
  */
+import { rulesOf } from '../../src/protocol/protocols/index.js';
 import { describe, expect, it } from 'vitest';
 import { coordinatorConfig, keysByOwner, PARTS, recoveredParticipant } from '../support/coreFixtures.js';
 import {
@@ -62,7 +63,7 @@ function started(c: CoordinatorCore, txn: string, protocol: ProtocolName, yesFro
   );
   let e = c.step({ type: 'transact', replyTo: 1, msg: m }, 0);
   if (m.clientId) e = c.step({ type: 'lookupDone', txn, record: null }, 0);
-  if (m.clientId && protocol !== '2pc') {
+  if (m.clientId && rulesOf(protocol).probeRetriedIds) {
     expect(ofType(e, 'send').map((s) => [s.to, s.message])).toEqual(parts.map((p) => [p, { kind: 'query', txn, abortIfUnvoted: false }]));
     e = parts.flatMap((p) => c.step({ type: 'txnState', txn, from: p, answer: answer('UNKNOWN') }, 0));
   }
@@ -454,9 +455,39 @@ describe('resolving an id with no record (GetTransaction after a restart)', () =
   });
 });
 
-describe('probing: a retried 3pc/nb id (client-chosen) with no record here', () => {
+describe('nb: a retried id (client-chosen) runs at once: its prepares are the probe', () => {
+  it("a participant that committed an earlier run answers its duplicate prepare YES with its results: COMMITTED, every op's result", () => {
+    const c = mk();
+    const m = tmsg('x', [putAt('p1'), putAt('p2')], 'nb', true);
+    c.step({ type: 'transact', replyTo: 1, msg: m }, 0);
+    expect(sends(c.step({ type: 'lookupDone', txn: 'x', record: null }, 1))).toEqual([
+      ['p1', 'prepare'],
+      ['p2', 'prepare'],
+    ]);
+    const e = [...c.step({ type: 'vote', txn: 'x', from: 'p1', vote: yes('p1') }, 2), ...c.step({ type: 'vote', txn: 'x', from: 'p2', vote: yes('p2') }, 2)];
+    expect(outcomes(e)).toEqual([[1, 'COMMITTED']]);
+    const reply = replies(e)[0]![1];
+    expect(reply.kind === 'outcome' ? reply.results.length : 0).toBe(2);
+  });
+
+  it('a participant that aborted an earlier run votes NO: ABORTED, and the others are told', () => {
+    const c = mk();
+    c.step({ type: 'transact', replyTo: 1, msg: tmsg('x', [putAt('p1'), putAt('p2')], 'nb', true) }, 0);
+    c.step({ type: 'lookupDone', txn: 'x', record: null }, 1);
+    c.step({ type: 'vote', txn: 'x', from: 'p1', vote: yes('p1') }, 2);
+    const e = c.step({ type: 'vote', txn: 'x', from: 'p2', vote: { kind: 'NO', reason: 'transaction already aborted', code: 'CONFLICT' } }, 2);
+    expect(sends(e)).toEqual([]); // a client-chosen id's abort is forced first
+    const p = ofType(e, 'persist')[0]!;
+    expect(p.sync).toBe(true);
+    const done = c.step({ type: 'persisted', record: p.record }, 3);
+    expect(outcomes(done)).toEqual([[1, 'ABORTED']]);
+    expect(sends(done)).toEqual([['p1', 'abort']]);
+  });
+});
+
+describe('probing: a retried 3pc id (client-chosen) with no record here', () => {
   /** transact → lookup → no record → the owners (only) are asked, without aborting anything. */
-  function probing(protocol: '3pc' | 'nb', parts = ['p1', 'p2']) {
+  function probing(protocol: '3pc', parts = ['p1', 'p2']) {
     const c = mk();
     const m = tmsg(
       'x',
@@ -473,7 +504,7 @@ describe('probing: a retried 3pc/nb id (client-chosen) with no record here', () 
   const feed = (c: CoordinatorCore, answers: [NodeId, StateAnswer][], now = 2): CoordinatorEffect[] =>
     answers.flatMap(([from, a]) => c.step({ type: 'txnState', txn: 'x', from, answer: a }, now));
 
-  it.each(['3pc', 'nb'] as const)('%s: an owner that never saw it → no earlier run got every vote → it runs', (protocol) => {
+  it.each(['3pc'] as const)('%s: an owner that never saw it → no earlier run got every vote → it runs', (protocol) => {
     const { c } = probing(protocol);
     // a GetTransaction meanwhile waits for the probe, then hears PENDING (in progress)
     expect(c.step({ type: 'query', replyTo: 2, txn: 'x' }, 2)).toEqual([]);
@@ -503,7 +534,7 @@ describe('probing: a retried 3pc/nb id (client-chosen) with no record here', () 
 
   // Changed (commit 17fcbf5): COMMITTED answers a Transact only with one result per op, rebuilt
   // from the owners' answers; with a branch's results out of reach it is PENDING (not in progress).
-  it.each(['3pc', 'nb'] as const)("%s: the owners committed → COMMITTED with every op's result, without running (cached, nothing written)", (protocol) => {
+  it.each(['3pc'] as const)("%s: the owners committed → COMMITTED with every op's result, without running (cached, nothing written)", (protocol) => {
     const { c } = probing(protocol);
     const e = feed(c, [
       ['p1', answer('COMMITTED', null, [], resultsOf('p1'))],
@@ -522,7 +553,7 @@ describe('probing: a retried 3pc/nb id (client-chosen) with no record here', () 
     ]);
   });
 
-  it.each(['3pc', 'nb'] as const)(
+  it.each(['3pc'] as const)(
     "%s: an owner committed but another branch's results are out of reach → PENDING (not in progress), nothing run, nothing remembered",
     (protocol) => {
       const { c } = probing(protocol);
@@ -538,7 +569,7 @@ describe('probing: a retried 3pc/nb id (client-chosen) with no record here', () 
     },
   );
 
-  it.each(['3pc', 'nb'] as const)('%s: an owner aborted → ABORTED without running', (protocol) => {
+  it.each(['3pc'] as const)('%s: an owner aborted → ABORTED without running', (protocol) => {
     const { c } = probing(protocol);
     const e = feed(c, [
       ['p1', answer('PREPARED', protocol, ['p1', 'p2'])],
@@ -549,21 +580,18 @@ describe('probing: a retried 3pc/nb id (client-chosen) with no record here', () 
     expect(sends(e)).toEqual([]);
   });
 
-  it.each(['3pc', 'nb'] as const)(
-    '%s: every owner voted (or is out of reach), none decided → PENDING, not in progress: the participants settle it',
-    (protocol) => {
-      const { c } = probing(protocol);
-      const e = feed(c, [
-        ['p1', answer(protocol === '3pc' ? 'PRECOMMITTED' : 'PREPARED', protocol, ['p1', 'p2'])],
-        ['p2', answer('UNREACHABLE')],
-      ]);
-      expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', inProgress: false })]]);
-      expect(sends(e)).toEqual([]);
-      expect(ofType(e, 'persist')).toEqual([]);
-      expect(c.activeTxns).toBe(0); // forgotten: the next retry probes again
-      expect(c.step({ type: 'transact', replyTo: 2, msg: tmsg('x', [putAt('p1'), putAt('p2')], protocol, true) }, 3)).toEqual([{ type: 'lookup', txn: 'x' }]);
-    },
-  );
+  it.each(['3pc'] as const)('%s: every owner voted (or is out of reach), none decided → PENDING, not in progress: the participants settle it', (protocol) => {
+    const { c } = probing(protocol);
+    const e = feed(c, [
+      ['p1', answer(protocol === '3pc' ? 'PRECOMMITTED' : 'PREPARED', protocol, ['p1', 'p2'])],
+      ['p2', answer('UNREACHABLE')],
+    ]);
+    expect(replies(e)).toEqual([[1, expect.objectContaining({ outcome: 'PENDING', inProgress: false })]]);
+    expect(sends(e)).toEqual([]);
+    expect(ofType(e, 'persist')).toEqual([]);
+    expect(c.activeTxns).toBe(0); // forgotten: the next retry probes again
+    expect(c.step({ type: 'transact', replyTo: 2, msg: tmsg('x', [putAt('p1'), putAt('p2')], protocol, true) }, 3)).toEqual([{ type: 'lookup', txn: 'x' }]);
+  });
 });
 
 describe('regressions: bugs these tests found, since fixed', () => {

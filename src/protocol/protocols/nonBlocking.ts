@@ -18,7 +18,7 @@ export const nonBlocking: CommitProtocol<'nb'> = {
   onAllYes: 'votesAreTheDecision',
   onMissingVote: 'askTheLogs',
   decisionIsForced: false,
-  probeRetriedIds: true,
+  probeRetriedIds: false,
   confirmReadOnlyBranches: false,
   resolveInDoubt: (r) => (everyListedInDoubt(r) ? 'COMMITTED' : 'PENDING'),
   commitUnjustified: (view, txn, participants) => everyYesDurable(view, txn, participants),
