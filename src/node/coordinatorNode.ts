@@ -3,14 +3,12 @@ import type { DEFAULT_COORDINATOR_TUNING } from '../protocol/coordinatorCore.js'
 import type { ProtocolName } from '../protocol/types.js';
 import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
 import { CoordinatorRuntime } from '../runtime/coordinatorRuntime.js';
-import { LockRuntime } from '../runtime/lockRuntime.js';
 import { CoordinatorStore } from '../storage/coordinatorStore.js';
-import { LockStore } from '../storage/lockStore.js';
 import { NodeContext } from './nodeContext.js';
-import { OPEN_NODE, type NodeSecurity } from './nodeSecurity.js';
+import { dialSecurity, OPEN_NODE, type NodeSecurity } from './nodeSecurity.js';
 import type { RunningNode } from './participantNode.js';
 import { coordinatorService } from './services/coordinatorService.js';
-import { locksService } from './services/locksService.js';
+import { LockRouter } from './services/lockRouter.js';
 import { transactStreamGauges } from './services/transactStreamServer.js';
 
 export interface CoordinatorNodeOptions {
@@ -37,7 +35,7 @@ export interface CoordinatorNodeOptions {
   security?: NodeSecurity;
 }
 
-/** A coordinator process: its decision log, its runtime and the lock service, served over gRPC. Wiring only. */
+/** A coordinator process: its decision log, its runtime and the lock service's router, served over gRPC. Wiring only. */
 export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<RunningNode> {
   if (opts.participants.size === 0) throw new Error('a coordinator needs at least one participant');
   const security = opts.security ?? OPEN_NODE;
@@ -59,15 +57,13 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   });
   const redriving = await runtime.start();
   if (redriving > 0) log.info({ count: redriving }, 're-driving decided transactions');
-  // The lock service shares this process and its store; it recovers before serving.
-  const locks = new LockRuntime({ store: new LockStore(node.nodeStore), env: { ...env, log: log.child({ service: 'locks' }) } });
-  const inDelay = await locks.start();
-  if (inDelay.locks > 0) log.info({ locks: inDelay.locks, lastToken: inDelay.lastToken }, 'locks in lock-delay after restart');
+  // Locks live on the participants; this coordinator passes each call on to the lock's one.
+  const locks = new LockRouter({ participants: opts.participants, dial: dialSecurity(security), network: node.network });
 
   const port = await node.serve(
     [
       { name: SERVICE_NAMES.coordinator, definition: dtxV1.Coordinator.service, handlers: coordinatorService(runtime) },
-      { name: SERVICE_NAMES.locks, definition: dtxV1.Locks.service, handlers: locksService(locks, security.fenceKey) },
+      { name: SERVICE_NAMES.locks, definition: dtxV1.Locks.service, handlers: locks.handlers() },
     ],
     () => ({
       peers: [
@@ -77,7 +73,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
       inDoubt: runtime.core.inDoubt(),
       counters: {
         ...runtime.counters(),
-        ...locks.counters(),
+        ...locks.counters,
         transactStreams: transactStreamGauges.streams,
         transactStreamHeld: transactStreamGauges.held,
         transactStreamsPaused: transactStreamGauges.paused,
@@ -91,7 +87,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     stop: () =>
       node.stop(() => {
         runtime.stop();
-        locks.stop();
+        locks.close();
       }),
   };
 }

@@ -2,9 +2,12 @@ import type { Logger } from 'pino';
 import type { ParticipantConfig } from '../protocol/participantCore.js';
 import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
 import { ParticipantRuntime } from '../runtime/participantRuntime.js';
+import { LockRuntime } from '../runtime/lockRuntime.js';
+import { LockStore } from '../storage/lockStore.js';
 import { ParticipantStore } from '../storage/participantStore.js';
 import { NodeContext } from './nodeContext.js';
 import { OPEN_NODE, type NodeSecurity } from './nodeSecurity.js';
+import { locksService } from './services/locksService.js';
 import { participantService } from './services/participantService.js';
 
 export { DEFAULT_COMMIT_LINGER_MS } from '../runtime/participantRuntime.js';
@@ -53,14 +56,30 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
   });
   const inDoubt = await runtime.start();
   if (inDoubt > 0) log.info({ count: inDoubt }, 'recovered prepared transactions');
+  // The locks whose names hash here (coordinators route to them): the lease table shares this
+  // shard's log, so a lock outlives any coordinator; it recovers before serving.
+  const locks = new LockRuntime({ store: new LockStore(node.nodeStore), env: { ...node.env, log: log.child({ service: 'locks' }) }, leaseIdPrefix: opts.id });
+  const inDelay = await locks.start();
+  if (inDelay.locks > 0) log.info({ locks: inDelay.locks, lastToken: inDelay.lastToken }, 'locks in lock-delay after restart');
 
   const port = await node.serve(
-    [{ name: SERVICE_NAMES.participant, definition: dtxV1.Participant.service, handlers: participantService(runtime, opts.id, log) }],
+    [
+      { name: SERVICE_NAMES.participant, definition: dtxV1.Participant.service, handlers: participantService(runtime, opts.id, log) },
+      { name: SERVICE_NAMES.locks, definition: dtxV1.Locks.service, handlers: locksService(locks, fenceKey) },
+    ],
     () => ({
       peers: transport.dialled().coordinators.map((address) => ({ id: '', address, role: 'coordinator' })),
       inDoubt: runtime.core.inDoubt(),
-      counters: runtime.counters(),
+      counters: { ...runtime.counters(), ...locks.counters() },
     }),
   );
-  return { id: opts.id, port, stop: () => node.stop(() => runtime.stop()) };
+  return {
+    id: opts.id,
+    port,
+    stop: () =>
+      node.stop(() => {
+        runtime.stop();
+        locks.stop();
+      }),
+  };
 }

@@ -32,8 +32,8 @@ export function adminClient(address: string, sec: DialSecurity = PLAINTEXT): Adm
   return dial(dtxV1.Admin, address, sec, {});
 }
 
-export function locksClient(address: string, sec: DialSecurity = PLAINTEXT): LocksClient {
-  return dial(dtxV1.Locks, address, sec, {});
+export function locksClient(address: string, sec: DialSecurity = PLAINTEXT, opts: DialOpts = {}): LocksClient {
+  return dial(dtxV1.Locks, address, sec, opts);
 }
 
 interface HealthResponse {

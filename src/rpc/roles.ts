@@ -20,7 +20,8 @@ export function rolesFor(path: string): readonly Role[] | null {
       // coordinator passes Transact and GetTransaction on to the one that owns the id.
       return method === 'GetTransaction' || method === 'Transact' ? ['client', 'node'] : ['client'];
     case 'dtx.v1.Locks':
-      return ['client'];
+      // Served by the participant that holds each lock; coordinators pass clients' calls on to it.
+      return ['client', 'node'];
     case 'dtx.v1.Participant':
       return ['node'];
     case 'dtx.v1.Admin':

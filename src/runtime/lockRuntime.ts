@@ -18,6 +18,11 @@ export interface LockRuntimeOptions {
   store: LockStore;
   env: RuntimeEnv;
   config?: Partial<LeaseConfig>;
+  /**
+   * Starts every lease id (`<prefix>.<unique>`): the id of the node that holds the lock, so that
+   * a coordinator can route a KeepAlive or Release to it from the lease id alone.
+   */
+  leaseIdPrefix?: string;
 }
 
 export interface AcquireInput {
@@ -28,7 +33,7 @@ export interface AcquireInput {
 }
 
 /**
- * The lock service's runtime: the pure LeaseTable on the coordinator's store and a MONOTONIC
+ * The lock service's runtime: the pure LeaseTable on a participant's store and a MONOTONIC
  * clock (never skewed). Nothing blocks: the table answers a grant only once it heard
  * `persisted` for its forced record, and appends keep their order, so a lock's `free` record can
  * never overtake a later grant of that lock. Nodes and the simulator run exactly this.
@@ -67,7 +72,7 @@ export class LockRuntime {
   /** `onCancel` lets the caller withdraw a pending acquire (its call was cancelled or timed out). */
   acquire(req: AcquireInput, respond: (r: LeaseView | RequestError) => void): { cancel(): void } {
     const replyTo = this.ask(
-      (h) => ({ type: 'acquire', replyTo: h, leaseId: this.o.env.newId(), ...req }),
+      (h) => ({ type: 'acquire', replyTo: h, leaseId: this.o.leaseIdPrefix ? `${this.o.leaseIdPrefix}.${this.o.env.newId()}` : this.o.env.newId(), ...req }),
       (r) => respond(r.kind === 'granted' ? r.lease : asError(r)),
     );
     return { cancel: () => this.driver.dispatch({ type: 'cancel', replyTo }) };

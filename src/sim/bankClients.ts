@@ -1,7 +1,6 @@
 import { ownerOf } from '../protocol/routing.js';
 import { PROTOCOLS, type AbortCode, type NodeId, type OpResult, type Outcome, type ProtocolName, type TxnOp } from '../protocol/types.js';
 import type { CoordinatorRuntime, QueryAnswer, TransactInput, TxnAnswer } from '../runtime/coordinatorRuntime.js';
-import type { LockRuntime } from '../runtime/lockRuntime.js';
 import { RequestError } from '../runtime/requestError.js';
 import { describeOps } from './describe.js';
 import type { SimNetwork } from './network.js';
@@ -96,7 +95,7 @@ export class ClientTxns {
     what: string;
     deadlineMs: number;
     waitForReady?: boolean;
-    serve: (runtimes: { coordinator: CoordinatorRuntime; locks: LockRuntime }, respond: (r: R | RequestError) => void) => void;
+    serve: (runtimes: { coordinator: CoordinatorRuntime }, respond: (r: R | RequestError) => void) => void;
     onReply: (r: R | RequestError) => void;
     onError: () => void;
   }): void {
@@ -108,8 +107,8 @@ export class ClientTxns {
       waitForReady: o.waitForReady ?? true,
       what: o.what,
       serve: (respond) => {
-        if (!c.coordinator || !c.locks) return respond(new RequestError('UNAVAILABLE', 'coordinator starting'));
-        o.serve({ coordinator: c.coordinator, locks: c.locks }, respond);
+        if (!c.coordinator) return respond(new RequestError('UNAVAILABLE', 'coordinator starting'));
+        o.serve({ coordinator: c.coordinator }, respond);
       },
       onReply: o.onReply,
       onError: o.onError,

@@ -1,4 +1,6 @@
 import type { LeaseView } from '../protocol/leaseTable.js';
+import { ownerOf } from '../protocol/routing.js';
+import type { LockRuntime } from '../runtime/lockRuntime.js';
 import type { ProtocolName } from '../protocol/types.js';
 import { RequestError } from '../runtime/requestError.js';
 import type { HistoryEntry } from '../workload/history.js';
@@ -11,7 +13,7 @@ export const LOCK_NAMES = ['res0', 'res1'] as const;
 export const lockResource = (lock: string): string => `lockres:${lock}`;
 
 /**
- * The lock workload: clients take a lease on a named lock from the coordinator's lock service
+ * The lock workload: clients take a lease on a named lock from the lock service (on the participant the name hashes to)
  * and, while they believe they hold it, write the resource it protects with fenced puts (each
  * put bumps the key's version: the resource's own order). Some holders stall past their lease
  * (as a paused process would) before writing: the fence must refuse them. The history feeds the
@@ -27,8 +29,50 @@ export class LockClients {
     private readonly w: SimWorld,
     private readonly net: SimNetwork,
     private readonly txns: ClientTxns,
-    private readonly o: { coordinator: SimNode; untilMs: number; protocol: () => ProtocolName },
+    private readonly o: { participants: SimNode[]; untilMs: number; protocol: () => ProtocolName },
   ) {}
+
+  /**
+   * A call to the lock service of the participant that holds `lock` (its name hashes there, as a
+   * key would). On a node a coordinator passes the call on; here the client goes straight to it:
+   * the router keeps no state, so the hop adds nothing to model.
+   */
+  private callLocks<R>(
+    home: SimNode,
+    o: {
+      what: string;
+      deadlineMs: number;
+      waitForReady: boolean;
+      serve: (locks: LockRuntime, respond: (r: R | RequestError) => void) => void;
+      onReply: (r: R | RequestError) => void;
+      onError: () => void;
+    },
+  ): void {
+    this.net.rpc<R | RequestError>({
+      from: this.txns.endpoint,
+      to: home,
+      deadlineMs: o.deadlineMs,
+      waitForReady: o.waitForReady,
+      what: o.what,
+      serve: (respond) => {
+        if (!home.locks) return respond(new RequestError('UNAVAILABLE', `${home.id} starting`));
+        o.serve(home.locks, respond);
+      },
+      onReply: o.onReply,
+      onError: o.onError,
+    });
+  }
+
+  private homeOf(lock: string): SimNode {
+    return this.o.participants.find(
+      (p) =>
+        p.id ===
+        ownerOf(
+          lock,
+          this.o.participants.map((x) => x.id),
+        ),
+    )!;
+  }
 
   start(client: number, atMs: number): void {
     this.w.at(atMs, () => this.acquire(client));
@@ -40,10 +84,11 @@ export class LockClients {
     const lock = w.rng.pick(LOCK_NAMES);
     const ttlMs = w.rng.int(150, 600);
     const waitMs = 400;
-    this.txns.callCoordinator<LeaseView>({
+    this.callLocks<LeaseView>(this.homeOf(lock), {
       deadlineMs: waitMs + 1000,
+      waitForReady: true,
       what: `Acquire(${lock})`,
-      serve: ({ locks }, respond) => locks.acquire({ name: lock, owner: `lockclient${client}`, ttlMs, waitMs }, respond),
+      serve: (locks, respond) => locks.acquire({ name: lock, owner: `lockclient${client}`, ttlMs, waitMs }, respond),
       onReply: (r) => {
         if (r instanceof RequestError) return this.again(client, w.rng.int(10, 100));
         w.stats.lockGrants++;
@@ -88,11 +133,11 @@ export class LockClients {
 
   private release(client: number, lease: LeaseView): void {
     // Fire and forget: a lease that is not released expires.
-    this.txns.callCoordinator<{ released: boolean }>({
+    this.callLocks<{ released: boolean }>(this.homeOf(lease.name), {
       deadlineMs: 1000,
       waitForReady: false,
       what: `Release(${lease.name})`,
-      serve: ({ locks }, respond) => locks.release(lease.leaseId, respond),
+      serve: (locks, respond) => locks.release(lease.leaseId, respond),
       onReply: () => undefined,
       onError: () => undefined,
     });

@@ -97,7 +97,10 @@ export class SimNode implements Endpoint {
       });
       this.participant = rt;
       const n = await rt.start();
-      this.w.log(this.id, `start #${inc}: recovered ${n} prepared`);
+      // The locks whose names hash here, as on a participant process.
+      this.locks = new LockRuntime({ store: new LockStore(nodeStore), env, config: this.setup.leaseConfig, leaseIdPrefix: this.id });
+      const l = await this.locks.start();
+      this.w.log(this.id, `start #${inc}: recovered ${n} prepared; ${l.locks} locks in lock-delay, last token ${l.lastToken}`);
       return;
     }
     const rt = new CoordinatorRuntime({
@@ -114,9 +117,7 @@ export class SimNode implements Endpoint {
     });
     this.coordinator = rt;
     const n = await rt.start();
-    this.locks = new LockRuntime({ store: new LockStore(nodeStore), env, config: this.setup.leaseConfig });
-    const l = await this.locks.start();
-    this.w.log(this.id, `start #${inc}: re-driving ${n} decided; ${l.locks} locks in lock-delay, last token ${l.lastToken}`);
+    this.w.log(this.id, `start #${inc}: re-driving ${n} decided`);
   }
 
   /** Power loss of this node: its runtime is gone, unsynced writes partly lost; it restarts later. */

@@ -175,7 +175,7 @@ export class Simulation {
       perParticipant: ACCOUNTS_PER_PARTICIPANT,
     });
     this.locks = new LockClients(this.w, this.net, this.txns, {
-      coordinator: this.coordinator,
+      participants: this.participantIds.map((id) => this.nodes.get(id)!),
       untilMs: this.faultMs,
       protocol: (): ProtocolName => (this.protocolMode === 'mixed' ? protocolRng.pick(['2pc', '3pc', 'nb'] as const) : this.protocolMode),
     });

@@ -153,13 +153,26 @@ describe('distributed locks (leases + fencing tokens)', () => {
     }
   });
 
-  it('a restarted lock service never re-issues a token and grants nothing during lock-delay', async () => {
+  it("a lock outlives its coordinator: a lease taken before the coordinator's kill -9 is kept alive and released after", async () => {
+    const lease = await locks.acquire('outlives-coordinator', { ttlMs: 10_000, owner: 'holder' });
+    await cluster.kill('c1');
+    await cluster.restart('c1');
+    const kept = await locks.keepAlive(lease.leaseId);
+    expect(kept.ttlMs).toBeGreaterThan(0);
+    await expect(locks.acquire('outlives-coordinator', { waitMs: 0 })).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(await locks.release(lease.leaseId)).toBe(true);
+  });
+
+  it("a restarted lock's participant never re-issues a token and grants nothing during lock-delay", async () => {
     const lock = 'restart-lock';
+    const home = ownerOf(lock, cluster.participantNames);
+    // Another lock on the same participant: tokens come from one counter per participant.
+    const otherLock = Array.from({ length: 200 }, (_, i) => `restart-other-${i}`).find((n) => ownerOf(n, cluster.participantNames) === home)!;
     const ttlMs = 3000;
     const before = await locks.acquire(lock, { ttlMs, owner: 'before-crash' });
     const killedAt = Date.now();
-    await cluster.kill('c1');
-    await cluster.restart('c1');
+    await cluster.kill(home);
+    await cluster.restart(home);
 
     // The old lease is unknown to the new incarnation: its holder learns it lost the lock.
     await expect(locks.keepAlive(before.leaseId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -170,7 +183,7 @@ describe('distributed locks (leases + fencing tokens)', () => {
     expect(info.lastToken >= before.token).toBe(true);
 
     // Another lock is free at once, with a token above every one issued before the crash.
-    const other = await locks.acquire('restart-other', { ttlMs: 1000 });
+    const other = await locks.acquire(otherLock, { ttlMs: 1000 });
     expect(other.token > before.token).toBe(true);
     await locks.release(other.leaseId);
 

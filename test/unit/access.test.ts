@@ -21,7 +21,7 @@ describe('roles', () => {
   it('maps every method to the roles that may call it; unknown paths to nobody', () => {
     expect(rolesFor('/dtx.v1.Coordinator/Transact')).toEqual(['client', 'node']);
     expect(rolesFor('/dtx.v1.Coordinator/GetTransaction')).toEqual(['client', 'node']);
-    expect(rolesFor('/dtx.v1.Locks/Acquire')).toEqual(['client']);
+    expect(rolesFor('/dtx.v1.Locks/Acquire')).toEqual(['client', 'node']);
     expect(rolesFor('/dtx.v1.Participant/Commit')).toEqual(['node']);
     expect(rolesFor('/dtx.v1.Admin/Status')).toEqual(['admin']);
     expect(rolesFor('/dtx.v1.Admin/SetFailpoint')).toEqual(['faults']);
