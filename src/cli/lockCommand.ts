@@ -3,9 +3,9 @@ import { constants } from 'node:os';
 import { Command } from '@commander-js/extra-typings';
 import { DtxError } from '../client/dtxClient.js';
 import { LockClient, withLock } from '../client/locks.js';
-import { COORDINATOR_FLAG, COORDINATOR_HELP, DEFAULT_COORDINATOR } from './clientOptions.js';
+import { coordinatorOption } from './clientOptions.js';
 import { toJson } from './format.js';
-import { parseAddress, parseDurationMs } from './parse.js';
+import { parseDurationMs } from './parse.js';
 import { dialSecurityFrom, withDialOptions } from './securityOptions.js';
 import { action, CliError, EXIT } from './run.js';
 
@@ -74,7 +74,7 @@ function lockRunCommand() {
       )
       .argument('<name>', 'lock name')
       .argument('<command...>', 'the command and its arguments (after --)')
-      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .addOption(coordinatorOption())
       .option('--ttl <duration>', 'lease length (kept alive every ttl/3)', parseDurationMs, 10_000)
       .option('--wait <duration>', 'how long to wait for the lock (default: fail at once if held)', parseDurationMs, 0)
       .option('--owner <text>', 'shown by `dtx lock list`', `${process.env['USER'] ?? 'dtx'}@pid${process.pid}`),
@@ -99,7 +99,7 @@ function lockListCommand() {
   return withDialOptions(
     new Command('list')
       .description('locks the coordinator knows of: held, waited for, or in lock-delay after a restart')
-      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .addOption(coordinatorOption())
       .option('--prefix <prefix>', 'only locks whose name starts with this', '')
       .option('--json', 'print as JSON'),
   ).action(
@@ -136,7 +136,7 @@ function lockDescribeCommand() {
     new Command('describe')
       .description('one lock: holder, token, remaining lease, waiters, lock-delay, and the last token issued')
       .argument('<name>')
-      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR),
+      .addOption(coordinatorOption()),
   ).action(
     action(async (name, flags) => {
       const lc = new LockClient(flags.coordinator, 5000, dialSecurityFrom(flags));

@@ -2,7 +2,7 @@ import { Command } from '@commander-js/extra-typings';
 import { call, adminClient } from '../rpc/clients.js';
 import type { DialSecurity } from '../rpc/dial.js';
 import type { StatusResponse__Output } from '../rpc/generated/dtx/v1/StatusResponse.js';
-import { COORDINATOR_FLAG, COORDINATOR_HELP, DEFAULT_COORDINATOR } from './clientOptions.js';
+import { coordinatorOption } from './clientOptions.js';
 import { toJson } from './format.js';
 import { parseAddress } from './parse.js';
 import { dialSecurityFrom, withDialOptions } from './securityOptions.js';
@@ -17,33 +17,44 @@ async function nodeStatus(address: string, sec: DialSecurity): Promise<StatusRes
   }
 }
 
+/** The Status of the first of `addresses` that answers (several: coordinators, one may be down). */
+async function firstStatus(addresses: readonly string[], sec: DialSecurity): Promise<{ address: string; status: StatusResponse__Output }> {
+  const failures: string[] = [];
+  for (const address of addresses) {
+    try {
+      return { address, status: await nodeStatus(address, sec) };
+    } catch (err) {
+      failures.push(`${address}: ${(err as { details?: string }).details ?? String(err)}`);
+    }
+  }
+  throw new CliError(`cannot reach ${failures.join('; ')} (is the cluster running? see \`dtx cluster up\`)`);
+}
+
 export function statusCommand() {
   return withDialOptions(
     new Command('status')
       .description('show every node of the cluster: role, address, in-doubt transactions, counters')
-      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .addOption(coordinatorOption())
       .option('--node <host:port>', 'show one node only (any role)', parseAddress)
       .option('--json', 'print as JSON'),
   ).action(
     action(async (flags) => {
-      const first = flags.node ?? flags.coordinator;
       const sec = dialSecurityFrom(flags);
-      let root: StatusResponse__Output;
-      try {
-        root = await nodeStatus(first, sec);
-      } catch (err) {
-        throw new CliError(`cannot reach ${first}: ${(err as { details?: string }).details ?? String(err)} (is the cluster running? see \`dtx cluster up\`)`);
-      }
+      const { address: first, status: root } = await firstStatus(flags.node ? [flags.node] : flags.coordinator, sec);
       const rows: { id: string; role: string; address: string; status: StatusResponse__Output | null; error?: string }[] = [
         { id: root.nodeId, role: root.role, address: first, status: root },
       ];
       if (!flags.node) {
-        for (const p of root.peers) {
+        // The other coordinators listed with -c, when the one that answered does not name them.
+        const listed = flags.coordinator
+          .filter((a) => a !== first && !root.peers.some((p) => p.address === a))
+          .map((address) => ({ id: '', role: 'coordinator', address }));
+        for (const p of [...root.peers, ...listed]) {
           try {
             const s = await nodeStatus(p.address, sec);
             rows.push({ id: p.id || s.nodeId, role: p.role, address: p.address, status: s });
           } catch (err) {
-            rows.push({ id: p.id, role: p.role, address: p.address, status: null, error: (err as { details?: string }).details ?? 'unreachable' });
+            rows.push({ id: p.id || '?', role: p.role, address: p.address, status: null, error: (err as { details?: string }).details ?? 'unreachable' });
           }
         }
       }

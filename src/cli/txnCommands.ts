@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { DtxClient, op, type TxnResult } from '../client/dtxClient.js';
 import type { ProtocolName, TxnOp } from '../protocol/types.js';
-import { COORDINATOR_FLAG, COORDINATOR_HELP, DEFAULT_COORDINATOR } from './clientOptions.js';
+import { coordinatorOption } from './clientOptions.js';
 import { formatResults, formatTxn, toJson } from './format.js';
-import { parseAddress, parseDurationMs, parseInt64, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
+import { parseDurationMs, parseInt64, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { dialSecurityFrom, withDialOptions, type TlsFlags } from './securityOptions.js';
 import { action, CliError, EXIT } from './run.js';
 
 interface TxnFlags extends TlsFlags {
-  coordinator: string;
+  coordinator: readonly string[];
   json?: true;
   id?: string;
   timeout?: number;
@@ -36,7 +36,7 @@ function txnSub(name: string, description: string) {
   return withDialOptions(
     new Command(name)
       .description(description)
-      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .addOption(coordinatorOption())
       .option('--id <txn-id>', 'transaction id (idempotency key: a retry with the same id never applies twice)')
       .option('--timeout <duration>', 'transaction timeout', parseDurationMs)
       .option('--retries <n>', 'retry lock conflicts this many times (default 3; not with --id)', parseIntIn(0, 50))
@@ -171,7 +171,7 @@ function txnStatusCommand() {
     new Command('status')
       .description('the durable outcome of a transaction id')
       .argument('<txn-id>')
-      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .addOption(coordinatorOption())
       .option('--json', 'print as JSON'),
   ).action(
     action(async (id, flags) => {
@@ -203,7 +203,7 @@ export function readCommand() {
     new Command('read')
       .description('a consistent snapshot of several keys (a read-only transaction)')
       .argument('<keys...>')
-      .option(COORDINATOR_FLAG, COORDINATOR_HELP, parseAddress, DEFAULT_COORDINATOR)
+      .addOption(coordinatorOption())
       .option('--json', 'print as JSON'),
   ).action(
     action(async (keys, flags) => {

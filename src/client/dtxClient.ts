@@ -1,5 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
-import { call, adminClient, coordinatorClient, type UnaryMethod } from '../rpc/clients.js';
+import { adminClient, coordinatorClient, type UnaryMethod } from '../rpc/clients.js';
 import { abortCodeFromWire, opToWire, protocolToWire, resultFromWire } from '../rpc/convert.js';
 import type { AdminClient } from '../rpc/generated/dtx/v1/Admin.js';
 import type { CoordinatorClient } from '../rpc/generated/dtx/v1/Coordinator.js';
@@ -10,43 +11,21 @@ import type { TransactRequest } from '../rpc/generated/dtx/v1/TransactRequest.js
 import type { TransactResponse__Output } from '../rpc/generated/dtx/v1/TransactResponse.js';
 import { validateOps } from '../protocol/ops.js';
 import { PLAINTEXT, type DialSecurity } from '../rpc/dial.js';
+import { CoordinatorPool } from './coordinatorPool.js';
+import { clientCall, DtxError } from './dtxError.js';
+import { withFailover } from './failover.js';
+import { failoverLimits, rerunUnderNewId, type RetryScope } from './failoverPolicy.js';
+import { ClientTxnIds } from './txnIds.js';
 import { TransactStreamChannel } from './transactStream.js';
 import type { AbortCode, CheckExpect, OpResult, ProtocolName, TxnOp } from '../protocol/types.js';
 
 export type { TxnOp, OpResult, AbortCode };
+export { clientCall, DtxError };
+export { parseAddressList } from './addressList.js';
 // Locks with leases and fencing tokens (issue 6).
 export { loadTls, type TlsMaterial } from '../rpc/credentials.js';
 export type { DialSecurity } from '../rpc/dial.js';
 export { fenced, LockClient, LockLostError, withLock, type HeldLock, type Lease, type LockInfo } from './locks.js';
-
-/** A failed call: the gRPC status name (INVALID_ARGUMENT, UNAVAILABLE, ...) and the server's message. */
-export class DtxError extends Error {
-  constructor(
-    readonly code: string,
-    readonly grpcCode: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DtxError';
-  }
-
-  static from(err: unknown): DtxError {
-    const e = err as Partial<grpc.ServiceError>;
-    if (typeof e.code === 'number') {
-      return new DtxError(grpc.status[e.code] ?? String(e.code), e.code, e.details || e.message || 'call failed');
-    }
-    return new DtxError('UNKNOWN', grpc.status.UNKNOWN, err instanceof Error ? err.message : String(err));
-  }
-}
-
-/** A unary call from a client: its failure surfaces as a DtxError. */
-export async function clientCall<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs: number, waitForReady = false): Promise<Res> {
-  try {
-    return await call(method, req, timeoutMs, waitForReady);
-  } catch (err) {
-    throw DtxError.from(err);
-  }
-}
 
 export interface TxnResult {
   txnId: string;
@@ -62,9 +41,10 @@ export interface TransactOptions {
   /** When retrying an aborted transaction under a new id, keep its age (no starvation). */
   firstAttemptMs?: number;
   /**
-   * Retry a CONFLICT abort up to this many times, under new server-made ids and the
-   * first attempt's age (so it wins in the end). Only without `txnId`: an id given by the
-   * caller names one attempt, and its outcome is final.
+   * Retry a CONFLICT abort up to this many times, under new ids (made by the coordinator, or
+   * by this client when it has several coordinators) and the first attempt's age (so it wins
+   * in the end). Only without `txnId`: an id given by the caller names one attempt, and its
+   * outcome is final.
    */
   retries?: number;
   /** Commit protocol of this transaction (default: the client's, else the coordinator's). */
@@ -76,7 +56,10 @@ const MAX_RETRIES = 50;
 export interface ClientOptions {
   /** Server-side timeout of each transaction (default 10 s); its call gets 5 s more. */
   timeoutMs?: number;
-  /** Wait (to the deadline) for a coordinator that is (re)starting instead of failing fast. */
+  /**
+   * Wait (to the deadline) for a coordinator that is (re)starting instead of failing fast. With
+   * several coordinators each attempt fails fast and the client goes round them until the deadline.
+   */
   waitForReady?: boolean;
   retries?: number;
   /** Pipeline transactions over one TransactStream instead of one unary call each. */
@@ -102,27 +85,71 @@ export const op = {
   check: (key: string, expect: CheckExpect): TxnOp => ({ type: 'check', key, expect }),
 };
 
-/** The TypeScript client of a dtx coordinator. */
+/** The clients of one coordinator address. */
+interface CoordinatorLink {
+  coordinator: CoordinatorClient;
+  admin: AdminClient;
+  /** Its TransactStream, opened on first use (stream mode). */
+  pipe: TransactStreamChannel | null;
+  close(): void;
+}
+
+function linkTo(address: string, security: DialSecurity): CoordinatorLink {
+  const link: CoordinatorLink = {
+    coordinator: coordinatorClient(address, security),
+    admin: adminClient(address, security),
+    pipe: null,
+    close: () => {
+      link.pipe?.close();
+      link.coordinator.close();
+      link.admin.close();
+    },
+  };
+  return link;
+}
+
+/**
+ * The TypeScript client of dtx coordinators. Given several addresses, it spreads transactions
+ * over them (round-robin) and repeats a call on the next one when a coordinator is down or the
+ * call broke with its outcome unknown — under the same txn id, made here before the first
+ * attempt when the caller gave none (failoverPolicy.ts says which failures, and how often).
+ * Such an id belongs to the coordinator its hash picks; when that one is down, the others
+ * settle the id as aborted (PRESUMED, certain) and the ops are run again under a new id.
+ * Given one address, it behaves as it always did: one attempt, server-made ids.
+ */
 export class DtxClient {
-  private readonly coordinator: CoordinatorClient;
-  private readonly admin: AdminClient;
-  private pipe: TransactStreamChannel | null = null;
+  /** The first coordinator address (lock clients made from this one start there). */
+  readonly address: string;
+  readonly addresses: readonly string[];
+  private readonly pool: CoordinatorPool<CoordinatorLink>;
+  /** Ids made here so that a retry elsewhere repeats the same transaction; only with several addresses. */
+  private readonly ids: ClientTxnIds | null;
   private readonly defaults: ClientOptions & { timeoutMs: number };
   /** How this client proves who it is (lock clients made from it use the same). */
   readonly security: DialSecurity;
 
   constructor(
-    readonly address: string,
+    /** A coordinator's gRPC target, or several coordinators' host:port (see parseAddressList). */
+    address: string | readonly string[],
     /**
      * waitForReady: wait (to the deadline) for a coordinator that is (re)starting instead of failing fast.
-     * stream: pipeline transactions over one TransactStream instead of one unary call each.
+     * stream: pipeline transactions over one TransactStream (per coordinator) instead of one unary call each.
      */
     options: ClientOptions = {},
   ) {
+    this.addresses = typeof address === 'string' ? [address] : [...address];
+    if (this.addresses.length === 0) throw new DtxError('INVALID_ARGUMENT', grpc.status.INVALID_ARGUMENT, 'at least one coordinator address is needed');
+    this.address = this.addresses[0]!;
     this.defaults = { timeoutMs: 10_000, ...options };
     this.security = options.security ?? PLAINTEXT;
-    this.coordinator = coordinatorClient(address, this.security);
-    this.admin = adminClient(address, this.security);
+    const security = this.security;
+    this.pool = new CoordinatorPool(this.addresses, (a) => linkTo(a, security));
+    this.ids = this.addresses.length > 1 ? new ClientTxnIds() : null;
+  }
+
+  /** Calls repeated on another coordinator, and transactions re-run under a new id because their owner was down. */
+  get failovers(): number {
+    return this.pool.failovers;
   }
 
   /** Runs ops as one transaction. Resolves with COMMITTED or ABORTED; rejects with DtxError when the call fails. */
@@ -132,12 +159,27 @@ export class DtxClient {
       throw new DtxError('INVALID_ARGUMENT', grpc.status.INVALID_ARGUMENT, 'retries need server-made ids: drop txnId or retries');
     }
     const firstAttemptMs = opts.firstAttemptMs ?? Date.now();
-    let r = await this.transactOnce(ops, { ...opts, firstAttemptMs });
-    for (let attempt = 1; attempt <= retries && r.outcome === 'ABORTED' && r.abortCode === 'CONFLICT'; attempt++) {
-      await new Promise((res) => setTimeout(res, Math.min(2 ** attempt, 100) * (0.5 + Math.random())));
-      r = await this.transactOnce(ops, { ...opts, firstAttemptMs });
+    const started = performance.now();
+    let conflicts = 0;
+    let reruns = 0;
+    for (;;) {
+      const r = await this.transactOnce(ops, { ...opts, firstAttemptMs });
+      if (r.outcome !== 'ABORTED') return r;
+      if (r.abortCode === 'CONFLICT' && conflicts < retries) {
+        conflicts++;
+        await new Promise((res) => setTimeout(res, Math.min(2 ** conflicts, 100) * (0.5 + Math.random())));
+        continue;
+      }
+      const budgetMs = (opts.timeoutMs ?? this.defaults.timeoutMs) + 5000;
+      const elapsedMs = performance.now() - started;
+      // Its owner was down (see rerunUnderNewId): run the ops again under a new id, at once.
+      if (!opts.txnId && this.ids && rerunUnderNewId({ abortCode: r.abortCode, reruns, addresses: this.pool.size, elapsedMs, budgetMs })) {
+        reruns++;
+        this.pool.failovers++;
+        continue;
+      }
+      return r;
     }
-    return r;
   }
 
   private async transactOnce(ops: TxnOp[], opts: TransactOptions): Promise<TxnResult> {
@@ -150,23 +192,20 @@ export class DtxClient {
     }
     const protocol = opts.protocol ?? this.defaults.protocol;
     const req: TransactRequest = {
-      txnId: opts.txnId ?? '',
+      // Chosen before the first attempt, so that every attempt is the same transaction.
+      txnId: opts.txnId ?? this.ids?.next() ?? '',
       ops: ops.map(opToWire),
       timeoutMs,
       firstAttemptMs: opts.firstAttemptMs ?? 0,
       protocol: protocol ? protocolToWire(protocol) : 'PROTOCOL_UNSPECIFIED',
     };
-    const c = this.coordinator;
     // The server gives up on the transaction at timeoutMs; leave room for the answer to arrive.
-    if (this.defaults.stream) {
-      this.pipe ??= new TransactStreamChannel(c);
-      try {
-        return toResult(await this.pipe.send(req, timeoutMs + 5000));
-      } catch (err) {
-        throw DtxError.from(err);
-      }
-    }
-    const res = await this.rpc<TransactRequest, TransactResponse__Output>(c.Transact.bind(c), req, timeoutMs + 5000);
+    const res = await this.failover('idempotent', timeoutMs + 5000, (link, t) => {
+      if (!this.defaults.stream) return this.rpc<TransactRequest, TransactResponse__Output>(link.coordinator.Transact.bind(link.coordinator), req, t);
+      link.pipe ??= new TransactStreamChannel(link.coordinator);
+      // A stream that breaks fails its unanswered requests; failover re-sends each (same id) elsewhere.
+      return link.pipe.send(req, t);
+    });
     return toResult(res);
   }
 
@@ -179,30 +218,40 @@ export class DtxClient {
 
   /** A consistent snapshot of several keys. */
   async read(keys: string[], timeoutMs = this.defaults.timeoutMs): Promise<OpResult[]> {
-    const c = this.coordinator;
-    const res = await this.rpc<{ keys: string[]; timeoutMs: number }, ReadResponse__Output>(c.Read.bind(c), { keys, timeoutMs }, timeoutMs + 5000);
+    const res = await this.failover('idempotent', timeoutMs + 5000, ({ coordinator: c }, t) =>
+      this.rpc<{ keys: string[]; timeoutMs: number }, ReadResponse__Output>(c.Read.bind(c), { keys, timeoutMs }, t),
+    );
     return res.results.map(resultFromWire);
   }
 
   async getTransaction(txnId: string): Promise<TxnResult & { participants: string[] }> {
-    const c = this.coordinator;
-    const res = await this.rpc<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId }, this.defaults.timeoutMs);
+    const res = await this.failover('idempotent', this.defaults.timeoutMs, ({ coordinator: c }, t) =>
+      this.rpc<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId }, t),
+    );
     return { ...toResult(res), participants: res.participants };
   }
 
+  /** The Status of a coordinator (the first that answers). */
   async status(): Promise<StatusResponse__Output> {
-    const a = this.admin;
-    return this.rpc<object, StatusResponse__Output>(a.Status.bind(a), {}, this.defaults.timeoutMs);
+    return this.failover('idempotent', this.defaults.timeoutMs, ({ admin: a }, t) => this.rpc<object, StatusResponse__Output>(a.Status.bind(a), {}, t));
   }
 
   close(): void {
-    this.pipe?.close();
-    this.coordinator.close();
-    this.admin.close();
+    this.pool.close();
+  }
+
+  private get waitForReady(): boolean {
+    // With several coordinators, fail fast and try the next one; failoverLimits keeps trying to the deadline instead.
+    return this.pool.size === 1 && (this.defaults.waitForReady ?? false);
+  }
+
+  private failover<T>(scope: RetryScope, timeoutMs: number, attempt: (link: CoordinatorLink, timeoutMs: number) => Promise<T>): Promise<T> {
+    const limits = failoverLimits(this.pool.size, timeoutMs, this.defaults.waitForReady ?? false);
+    return withFailover(this.pool, { scope, timeoutMs, limits }, attempt);
   }
 
   private rpc<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
-    return clientCall(method, req, timeoutMs, this.defaults.waitForReady ?? false);
+    return clientCall(method, req, timeoutMs, this.waitForReady);
   }
 }
 

@@ -8,7 +8,11 @@ import type { LockInfo__Output } from '../rpc/generated/dtx/v1/LockInfo.js';
 import type { LocksClient } from '../rpc/generated/dtx/v1/Locks.js';
 import type { ReleaseResponse__Output } from '../rpc/generated/dtx/v1/ReleaseResponse.js';
 import type { TxnOp } from '../protocol/types.js';
-import { clientCall, DtxError, type DtxClient } from './dtxClient.js';
+import { CoordinatorPool } from './coordinatorPool.js';
+import type { DtxClient } from './dtxClient.js';
+import { clientCall, DtxError } from './dtxError.js';
+import { withFailover } from './failover.js';
+import { failoverLimits, type RetryScope } from './failoverPolicy.js';
 
 /** A granted lease. `token` is the fencing token to put in every op the holder sends. */
 export interface Lease {
@@ -66,53 +70,73 @@ function infoFromWire(i: LockInfo__Output): LockInfo {
   };
 }
 
-/** The raw dtx.v1.Locks calls. Most callers want `withLock`. */
+/**
+ * The raw dtx.v1.Locks calls. Most callers want `withLock`.
+ *
+ * Given several coordinator addresses, it stays with the one that answered last and moves to
+ * the next only when that one cannot be reached (UNAVAILABLE), whichever call it is; any
+ * coordinator passes Locks calls on to the lock's home, so a lease taken through one is kept
+ * alive through another. Acquire, KeepAlive and Release are not repeated after a call that
+ * broke with its outcome unknown (a repeated Acquire could hold a second lease until its ttl).
+ * List and Describe only read, and fail over like DtxClient's reads.
+ */
 export class LockClient {
-  private readonly client: LocksClient;
+  /** The first address. */
+  readonly address: string;
+  readonly addresses: readonly string[];
+  private readonly pool: CoordinatorPool<LocksClient>;
 
   constructor(
-    readonly address: string,
+    address: string | readonly string[],
     private readonly timeoutMs = 5000,
     security: DialSecurity = PLAINTEXT,
   ) {
-    this.client = locksClient(address, security);
+    this.addresses = typeof address === 'string' ? [address] : [...address];
+    this.pool = new CoordinatorPool(this.addresses, (a) => locksClient(a, security), { mode: 'sticky' });
+    this.address = this.addresses[0]!;
   }
 
   async acquire(name: string, opts: AcquireOptions = {}): Promise<Lease> {
-    const c = this.client;
     const req = { name, owner: opts.owner ?? '', ttlMs: opts.ttlMs ?? 0, waitMs: opts.waitMs ?? 0 };
     // The server answers by wait_ms, plus a forced write: leave room for it.
-    return leaseFromWire(await this.rpc(c.Acquire.bind(c), req, req.waitMs + this.timeoutMs));
+    return leaseFromWire(await this.rpc('unreached', (c) => c.Acquire.bind(c), req, req.waitMs + this.timeoutMs));
   }
 
   async keepAlive(leaseId: string): Promise<{ ttlMs: number }> {
-    const c = this.client;
-    const r = await this.rpc<{ leaseId: string }, KeepAliveResponse__Output>(c.KeepAlive.bind(c), { leaseId }, this.timeoutMs);
+    const r = await this.rpc<{ leaseId: string }, KeepAliveResponse__Output>('unreached', (c) => c.KeepAlive.bind(c), { leaseId }, this.timeoutMs);
     return { ttlMs: r.ttlMs };
   }
 
   async release(leaseId: string): Promise<boolean> {
-    const c = this.client;
-    return (await this.rpc<{ leaseId: string }, ReleaseResponse__Output>(c.Release.bind(c), { leaseId }, this.timeoutMs)).released;
+    return (await this.rpc<{ leaseId: string }, ReleaseResponse__Output>('unreached', (c) => c.Release.bind(c), { leaseId }, this.timeoutMs)).released;
   }
 
   async list(prefix = '', limit = 0): Promise<LockInfo[]> {
-    const c = this.client;
-    const r = await this.rpc<{ prefix: string; limit: number }, ListLocksResponse__Output>(c.List.bind(c), { prefix, limit }, this.timeoutMs);
+    const r = await this.rpc<{ prefix: string; limit: number }, ListLocksResponse__Output>(
+      'idempotent',
+      (c) => c.List.bind(c),
+      { prefix, limit },
+      this.timeoutMs,
+    );
     return r.locks.map(infoFromWire);
   }
 
   async describe(name: string): Promise<LockInfo> {
-    const c = this.client;
-    return infoFromWire(await this.rpc<{ name: string }, LockInfo__Output>(c.Describe.bind(c), { name }, this.timeoutMs));
+    return infoFromWire(await this.rpc<{ name: string }, LockInfo__Output>('idempotent', (c) => c.Describe.bind(c), { name }, this.timeoutMs));
+  }
+
+  /** Calls that were repeated on another coordinator since this client was made. */
+  get failovers(): number {
+    return this.pool.failovers;
   }
 
   close(): void {
-    this.client.close();
+    this.pool.close();
   }
 
-  private rpc<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
-    return clientCall(method, req, timeoutMs);
+  private rpc<Req, Res>(scope: RetryScope, method: (c: LocksClient) => UnaryMethod<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
+    const limits = failoverLimits(this.pool.size, timeoutMs);
+    return withFailover(this.pool, { scope, timeoutMs, limits }, (c, t) => clientCall(method(c), req, t));
   }
 }
 
@@ -143,7 +167,7 @@ function lockClientOf(client: DtxClient | LockClient | string): LockClient {
   if (typeof client === 'string') return new LockClient(client);
   let lc = lockClients.get(client);
   if (!lc) {
-    lc = new LockClient(client.address, 5000, client.security);
+    lc = new LockClient(client.addresses, 5000, client.security);
     lockClients.set(client, lc);
   }
   return lc;

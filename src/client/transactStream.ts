@@ -13,6 +13,8 @@ export interface StreamCallError {
  * Pipelines transactions over one Coordinator.TransactStream: every request gets a
  * request_id, answers are matched back by it. A broken stream fails what was in flight
  * with UNAVAILABLE (outcome unknown: ask GetTransaction) and the next request reopens it.
+ * A DtxClient with several coordinators keeps one per coordinator and re-sends each failed
+ * request, under its txn id, on another one (failover.ts).
  */
 export class TransactStreamChannel {
   private stream: grpc.ClientDuplexStream<TransactRequest, TransactResponse__Output> | null = null;

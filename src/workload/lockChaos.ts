@@ -44,7 +44,7 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
     async step(client, process, random, history) {
       let lc = lockClients.get(process);
       if (!lc) {
-        lc = new LockClient(client.address, 3000);
+        lc = new LockClient(client.addresses, 3000);
         lockClients.set(process, lc);
       }
       const lock = names[Math.floor(random() * names.length)]!;

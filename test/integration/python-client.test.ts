@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DtxClient, DtxError, op, type OpResult } from '../../src/client/dtxClient.js';
 import { LocalCluster } from '../../src/cluster/localCluster.js';
+import { freePort } from '../../src/cluster/ports.js';
 import { ownerOf } from '../../src/protocol/routing.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -131,6 +132,7 @@ interface DemoOutput {
   expected_participants: string[];
   insufficient: { outcome: string; reason: string; abort_code: string; amount: number; results: unknown[] };
   balances: Record<string, number>;
+  failovers: number;
 }
 
 describe.skipIf(skipPython)('a Python client generated from proto/', () => {
@@ -164,6 +166,30 @@ describe.skipIf(skipPython)('a Python client generated from proto/', () => {
     return demo;
   };
 
+  /** The Python program against `coordinator` (one address or a comma list), over TLS with the operator certificate. */
+  const runDemo = (coordinator: string, src: string, dst: string): Promise<RunResult> => {
+    const certs = cluster!.certDir!;
+    // The flags and their values in pairs, one pair a line.
+    // prettier-ignore
+    return run(
+      PYTHON,
+      [
+        DEMO,
+        '--stubs', stubsDir!,
+        '--coordinator', coordinator,
+        '--from', src,
+        '--to', dst,
+        '--initial', String(INITIAL),
+        '--amount', String(AMOUNT),
+        '--participants', PARTICIPANTS.join(','),
+        '--tls-ca', join(certs, 'ca.pem'),
+        '--tls-cert', join(certs, 'operator.pem'),
+        '--tls-key', join(certs, 'operator-key.pem'),
+      ],
+      { timeoutMs: 90_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: '' } },
+    );
+  };
+
   beforeAll(async () => {
     if (!python.ok) return; // every test fails on it (this suite only runs without grpc in CI)
     try {
@@ -176,27 +202,8 @@ describe.skipIf(skipPython)('a Python client generated from proto/', () => {
       cluster = await LocalCluster.start({ participants: PARTICIPANTS.length, tls: true });
       expect(cluster.participantNames.sort()).toEqual(PARTICIPANTS);
       client = new DtxClient(cluster.coordinatorAddress, { security: cluster.dial });
-      const certs = cluster.certDir!;
 
-      // The flags and their values in pairs, one pair a line.
-      // prettier-ignore
-      demoRun = await run(
-        PYTHON,
-        [
-          DEMO,
-          '--stubs', stubsDir,
-          '--coordinator', cluster.coordinatorAddress,
-          '--from', SRC,
-          '--to', DST,
-          '--initial', String(INITIAL),
-          '--amount', String(AMOUNT),
-          '--participants', PARTICIPANTS.join(','),
-          '--tls-ca', join(certs, 'ca.pem'),
-          '--tls-cert', join(certs, 'operator.pem'),
-          '--tls-key', join(certs, 'operator-key.pem'),
-        ],
-        { timeoutMs: 90_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: '' } },
-      );
+      demoRun = await runDemo(cluster.coordinatorAddress, SRC, DST);
       try {
         demo = JSON.parse(demoRun.stdout) as DemoOutput;
       } catch {
@@ -300,4 +307,17 @@ describe.skipIf(skipPython)('a Python client generated from proto/', () => {
     const snapshot = await readBoth(c, [SRC, DST]);
     expect(snapshot.map((r) => r.value)).toEqual([String(INITIAL), String(INITIAL)]);
   });
+
+  it('fails over: with a dead coordinator listed first, every call still lands, on the live one', async () => {
+    ready();
+    // Nothing listens on `dead`: each call the round-robin sends there finds it UNAVAILABLE.
+    const dead = `127.0.0.1:${await freePort()}`;
+    const r = await runDemo(`${dead},${cluster!.coordinatorAddress}`, `${SRC}-fo`, `${DST}-fo`);
+    const out = JSON.parse(r.stdout) as DemoOutput;
+    expect(out.failures, describeRun('dtx_client_demo.py', r)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(out.failovers).toBeGreaterThan(0);
+    expect(out.transfer.outcome).toBe('COMMITTED');
+    expect((await client!.getTransaction(out.transfer.txn_id)).outcome).toBe('COMMITTED');
+  }, 120_000);
 });

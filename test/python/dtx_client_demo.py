@@ -18,6 +18,15 @@ reaches the participants) is retried under a new txn_id that keeps its
 first_attempt_ms; a Read that fails with gRPC ABORTED is retried too. Both
 retries are bounded in attempts and time, and counted in the JSON ("attempts").
 
+Given several coordinators (--coordinator a:1,b:2, or the flag repeated), calls go to
+them in turn, and a call that finds one down (UNAVAILABLE) or that broke with its
+outcome unknown (DEADLINE_EXCEEDED) is sent again, unchanged, to the next one: every
+Transact carries a txn_id chosen here, an idempotency key, so a repeat never applies
+twice. Bounded too (each address twice, within twice the call's timeout); counted in
+the JSON ("failovers"). Each txn_id belongs to the coordinator its hash picks; while
+that one is down the others abort it for certain (abort_code PRESUMED), and it is
+retried under a new txn_id like a CONFLICT.
+
 Every step's result is printed as one JSON document on stdout. The exit status
 is 0 when every check passed, 1 when one failed (the JSON then lists them under
 "failures"), 2 for bad usage or missing stubs.
@@ -31,7 +40,7 @@ and found through --stubs OUT (or PYTHONPATH).
 
 Usage:
 
-  dtx_client_demo.py --stubs OUT --coordinator 127.0.0.1:7700 \
+  dtx_client_demo.py --stubs OUT --coordinator 127.0.0.1:7700[,127.0.0.1:7701...] \
       [--from alice] [--to bob] [--initial 100] [--amount 30] \
       [--participants p1,p2,p3] \
       [--tls-ca ca.pem [--tls-cert app.pem --tls-key app-key.pem] [--token-file app.token]]
@@ -48,11 +57,13 @@ compared with the participants the coordinator reports for the transfer.
 
 import argparse
 import json
+import re
 import sys
 import time
 import uuid
 
 MAX_ATTEMPTS = 20
+HOST_PORT = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]{1,253}):([0-9]{1,5})$")
 
 
 def fnv1a32(text):
@@ -85,7 +96,7 @@ def owner_of(key, participants):
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(description="dtx Python client demo (bank transfer over gRPC)")
-    ap.add_argument("--coordinator", required=True, help="coordinator address host:port")
+    ap.add_argument("--coordinator", required=True, action="append", help="coordinator address host:port; several: a comma list, or the flag repeated")
     ap.add_argument("--stubs", help="directory holding the generated dtx/v1/*_pb2*.py")
     ap.add_argument("--from", dest="src", default="alice", help="source account key")
     ap.add_argument("--to", dest="dst", default="bob", help="destination account key")
@@ -100,18 +111,71 @@ def parse_args(argv):
     return ap.parse_args(argv)
 
 
+def coordinator_list(values):
+    """--coordinator values (each a host:port or a comma list of them) -> addresses, or an error message."""
+    addresses = [a.strip() for v in values for a in v.split(",")]
+    for a in addresses:
+        m = HOST_PORT.match(a)
+        if not m or int(m.group(2)) > 65535:
+            return None, "--coordinator: expected host:port[,host:port...], got %r" % a
+    return addresses, None
+
+
+class Failover:
+    """Stands in for a CoordinatorStub over several coordinators: each call goes to the next
+    one in turn, and is sent again, unchanged, to the one after when it finds a coordinator
+    down or breaks with its outcome unknown. Safe because every Transact names its txn_id (an
+    idempotency key) and Read and GetTransaction only read. Other errors are answers: raised."""
+
+    def __init__(self, grpc, stubs):
+        self.grpc, self.stubs, self.turn, self.failovers = grpc, stubs, 0, 0
+        self.retry_codes = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+    def __getattr__(self, method):
+        return lambda request, timeout: self.call(method, request, timeout)
+
+    def call(self, method, request, timeout):
+        n = len(self.stubs)
+        start, self.turn = self.turn, (self.turn + 1) % n
+        attempts = 1 if n == 1 else 2 * n
+        deadline = time.monotonic() + (timeout if n == 1 else 2 * timeout)
+        for k in range(attempts):
+            try:
+                return getattr(self.stubs[(start + k) % n], method)(request, timeout=max(0.1, min(timeout, deadline - time.monotonic())))
+            except self.grpc.RpcError as exc:
+                if exc.code() not in self.retry_codes or k + 1 >= attempts or deadline - time.monotonic() < 0.2:
+                    raise
+                self.failovers += 1
+                if (k + 1) % n == 0:
+                    time.sleep(0.05 * ((k + 1) // n))  # every coordinator failed once: they may be restarting
+
+
+def wait_any_ready(grpc, channels, timeout):
+    """Returns once one channel is ready; raises grpc.FutureTimeoutError when none is in time."""
+    futures = [grpc.channel_ready_future(c) for c in channels]
+    deadline = time.monotonic() + timeout
+    try:
+        while not any(f.done() for f in futures):
+            if time.monotonic() >= deadline:
+                raise grpc.FutureTimeoutError()
+            time.sleep(0.02)
+    finally:
+        for f in futures:
+            f.cancel()
+
+
 def read_file(path):
     with open(path, "rb") as f:
         return f.read()
 
 
-def open_channel(grpc, args):
+def open_channel(grpc, args, address):
     """Plaintext without --tls-ca; otherwise TLS that trusts only the cluster CA, presenting our
     certificate when given, and a bearer token on every call when given."""
     if not args.tls_ca:
         if args.token_file:
             raise SystemExit("--token-file needs --tls-ca: gRPC sends call credentials only over TLS")
-        return grpc.insecure_channel(args.coordinator)
+        return grpc.insecure_channel(address)
     creds = grpc.ssl_channel_credentials(
         root_certificates=read_file(args.tls_ca),
         private_key=read_file(args.tls_key) if args.tls_key else None,
@@ -120,7 +184,7 @@ def open_channel(grpc, args):
     if args.token_file:
         token = read_file(args.token_file).decode().strip()
         creds = grpc.composite_channel_credentials(creds, grpc.access_token_call_credentials(token))
-    return grpc.secure_channel(args.coordinator, creds)
+    return grpc.secure_channel(address, creds)
 
 
 def main(argv):
@@ -134,6 +198,10 @@ def main(argv):
         print(json.dumps({"ok": False, "error": "cannot import grpc or the dtx stubs: %s" % exc}))
         return 2
 
+    addresses, error = coordinator_list(args.coordinator)
+    if error:
+        print(json.dumps({"ok": False, "error": error}))
+        return 2
     if args.src == args.dst:
         print(json.dumps({"ok": False, "error": "--from and --to must differ"}))
         return 2
@@ -141,7 +209,7 @@ def main(argv):
         print(json.dumps({"ok": False, "error": "--amount must be in 1..--initial"}))
         return 2
 
-    out = {"ok": False, "coordinator": args.coordinator, "keys": [args.src, args.dst]}
+    out = {"ok": False, "coordinator": ",".join(addresses), "keys": [args.src, args.dst]}
     failures = []
 
     def check(cond, what):
@@ -183,7 +251,7 @@ def main(argv):
         return "py-%s-%s" % (prefix, uuid.uuid4().hex[:12])
 
     def transact(stub, prefix, ops, timeout_ms, timeout_s):
-        """Transact, retrying CONFLICT aborts (new id, same first_attempt_ms); bounded."""
+        """Transact, retrying CONFLICT and PRESUMED aborts (new id, same first_attempt_ms); bounded."""
         first_ms = int(time.time() * 1000)
         deadline = time.monotonic() + timeout_s
         attempts = 0
@@ -197,7 +265,9 @@ def main(argv):
                 timeout=timeout_s,
             )
             check(res.txn_id == txn_id, "%s: the response's txn_id %r is not the one sent (%r)" % (prefix, res.txn_id, txn_id))
-            retry = res.outcome == types_pb2.ABORTED and res.abort_code == types_pb2.CONFLICT
+            # PRESUMED: the id's owning coordinator was down and the participants made the abort
+            # certain; a new id (most likely owned by one that is up) runs the ops once.
+            retry = res.outcome == types_pb2.ABORTED and res.abort_code in (types_pb2.CONFLICT, types_pb2.PRESUMED)
             if not retry or attempts >= MAX_ATTEMPTS or time.monotonic() >= deadline:
                 return res, attempts
             time.sleep(min(0.02 * attempts, 0.2))
@@ -217,10 +287,10 @@ def main(argv):
 
     attempts = {}
     out["attempts"] = attempts
-    channel = open_channel(grpc, args)
+    channels = [open_channel(grpc, args, a) for a in addresses]
+    stub = Failover(grpc, [coordinator_pb2_grpc.CoordinatorStub(c) for c in channels])
     try:
-        grpc.channel_ready_future(channel).result(timeout=args.timeout)
-        stub = coordinator_pb2_grpc.CoordinatorStub(channel)
+        wait_any_ready(grpc, channels, args.timeout)
         t = args.timeout
         timeout_ms = int(t * 1000 * 2 / 3)
 
@@ -291,11 +361,13 @@ def main(argv):
         check(got == [(args.src, str(want_src)), (args.dst, str(want_dst))], "read_after_abort: got %r, the aborted transfer changed something" % (got,))
         out["balances"] = {r.key: int(r.value) for r in after.results if r.found}
     except grpc.FutureTimeoutError:
-        failures.append("coordinator %s not reachable within %ss" % (args.coordinator, args.timeout))
+        failures.append("no coordinator of %s reachable within %ss" % (",".join(addresses), args.timeout))
     except grpc.RpcError as exc:
         failures.append("rpc failed: %s: %s" % (exc.code().name, exc.details()))
     finally:
-        channel.close()
+        out["failovers"] = stub.failovers
+        for channel in channels:
+            channel.close()
 
     out["failures"] = failures
     out["ok"] = not failures
