@@ -4,7 +4,7 @@ import { prng } from '../workload/bank.js';
 
 /**
  * kill: kill -9 any node (coordinator or participant), down 0.5–2.5 s like every fault.
- * kill-coordinator / kill-participant: kill -9 that role and keep it down long enough for the
+ * kill-coordinator / kill-participant: kill -9 one node of that role and keep it down long enough for the
  * participants' termination to act: the coordinator 5–6.5 s, a participant 2–3.5 s. (In chaos
  * runs a YES voter asks the coordinator after 500 ms; that call fails at once on a dead
  * coordinator but may take its full 3 s deadline on one that is cut off or stalled, and
@@ -32,21 +32,33 @@ export interface NemesisStep {
 }
 
 /**
- * A partition around participant `p`, drawn from `random`: c1 from p, or {c1, p} | {the
- * other participants}; either may be one-way.
+ * A partition around participant `p`, drawn from `random`: coordinator `co` from p, or {co, p} |
+ * {the other participants}; either may be one-way. With several coordinators, sometimes one
+ * coordinator from the others instead (each then forwards to owners it cannot reach).
  */
-function partitionStep(random: () => number, p: string, participants: string[], at: number, forMs: number): NemesisStep {
+function partitionStep(random: () => number, co: string, coordinators: string[], p: string, participants: string[], at: number, forMs: number): NemesisStep {
   const kind = 'partition';
+  if (coordinators.length > 1 && random() < 0.3) {
+    const others = coordinators.filter((x) => x !== co);
+    return {
+      atMs: at,
+      forMs,
+      kind,
+      what: `partition ${co}|${others.join(',')}`,
+      apply: async (c) => void (await c.setNetworkFaults(partitionLinks([co], others, false))),
+      heal: async (c) => void (await c.setNetworkFaults([])),
+    };
+  }
   const oneWay = random() < 0.4;
-  const [a, b] = random() < 0.5 ? ['c1', p] : [p, 'c1'];
+  const [a, b] = random() < 0.5 ? [co, p] : [p, co];
   if (random() < 0.4 && participants.length > 1) {
     const others = participants.filter((x) => x !== p);
     return {
       atMs: at,
       forMs,
       kind,
-      what: `partition c1,${p}${oneWay ? '→' : '|'}${others.join(',')}`,
-      apply: async (c) => void (await c.setNetworkFaults(partitionLinks(['c1', p], others, oneWay))),
+      what: `partition ${co},${p}${oneWay ? '→' : '|'}${others.join(',')}`,
+      apply: async (c) => void (await c.setNetworkFaults(partitionLinks([co, p], others, oneWay))),
       heal: async (c) => void (await c.setNetworkFaults([])),
     };
   }
@@ -60,13 +72,15 @@ function partitionStep(random: () => number, p: string, participants: string[], 
   };
 }
 
-/** Delays (with jitter, maybe drops and duplicates) on every link between c1 and the participants, drawn from `random`. */
-function delayStep(random: () => number, participants: string[], at: number, forMs: number): NemesisStep {
+/** Delays (with jitter, maybe drops and duplicates) on every link between the coordinators and the participants, drawn from `random`. */
+function delayStep(random: () => number, coordinators: string[], participants: string[], at: number, forMs: number): NemesisStep {
   const delayMs = 10 + Math.floor(random() * 150);
   const jitterMs = Math.floor(random() * 100);
   const dropRate = random() < 0.3 ? 0.05 : 0;
   const duplicateRate = random() < 0.3 ? 0.1 : 0;
-  const links = participants.flatMap((p) => [link('c1', p, { delayMs, jitterMs, dropRate, duplicateRate }), link(p, 'c1', { delayMs, jitterMs, dropRate })]);
+  const links = coordinators.flatMap((co) =>
+    participants.flatMap((p) => [link(co, p, { delayMs, jitterMs, dropRate, duplicateRate }), link(p, co, { delayMs, jitterMs, dropRate })]),
+  );
   return {
     atMs: at,
     forMs,
@@ -90,6 +104,9 @@ export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: 
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const steps: NemesisStep[] = [];
   const participants = nodes.filter((n) => n.startsWith('p'));
+  const coordinators = nodes.filter((n) => n.startsWith('c'));
+  // One coordinator draws nothing here, so its schedules stay what they were for a seed.
+  const pickCoordinator = (): string => (coordinators.length > 1 ? pick(coordinators) : (coordinators[0] ?? 'c1'));
   let at = 500 + Math.floor(random() * 500);
   for (let i = 0; kinds.length > 0 && i < 10_000; i++) {
     let forMs = 500 + Math.floor(random() * 2000);
@@ -102,7 +119,7 @@ export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: 
       case 'kill-participant': {
         // The role kills stretch the drawn 0.5–2.5 s, so that termination has time to act
         // while the node is down (the draws for the other kinds stay as they were).
-        const victim = kind === 'kill' ? node : kind === 'kill-coordinator' ? 'c1' : pick(participants);
+        const victim = kind === 'kill' ? node : kind === 'kill-coordinator' ? pickCoordinator() : pick(participants);
         if (kind !== 'kill') {
           forMs = (kind === 'kill-coordinator' ? COORDINATOR_DOWN_MIN_MS : PARTICIPANT_DOWN_MIN_MS) + Math.floor(((forMs - 500) * 3) / 4);
           if (at + forMs > durationMs) return steps;
@@ -129,10 +146,10 @@ export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: 
         });
         break;
       case 'partition':
-        steps.push(partitionStep(random, pick(participants), participants, at, forMs));
+        steps.push(partitionStep(random, pickCoordinator(), coordinators, pick(participants), participants, at, forMs));
         break;
       case 'delay':
-        steps.push(delayStep(random, participants, at, forMs));
+        steps.push(delayStep(random, coordinators, participants, at, forMs));
         break;
       case 'skew': {
         const offsetMs = (random() < 0.5 ? -1 : 1) * (1000 + Math.floor(random() * 30_000));

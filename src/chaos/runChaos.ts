@@ -25,6 +25,8 @@ export interface ChaosOptions {
   seed: number;
   concurrency: number;
   participants: number;
+  /** Coordinators c1..cN (default 1); each client spreads its calls over all of them and fails over. */
+  coordinators?: number;
   /** The cluster's default commit protocol (every workload transaction uses it). */
   protocol?: ProtocolName;
   /** Where the history and the cluster's data go; a temp dir (kept) when omitted. */
@@ -263,6 +265,19 @@ async function watchInDoubt(cluster: LocalCluster, atMs: number, downMs: number,
   return out;
 }
 
+/** How many requests each coordinator passed on to an owner, and found the owner unreachable. */
+async function forwardedCounts(cluster: LocalCluster): Promise<string> {
+  const parts: string[] = [];
+  for (const name of cluster.coordinatorNames) {
+    const a = adminClient(cluster.node(name).address);
+    const s = await call<object, StatusResponse__Output>(a.Status.bind(a), {}, 2000).catch(() => null);
+    a.close();
+    const get = (k: string) => Number(s?.counters.find((x) => x.name === k)?.value ?? 0);
+    parts.push(s ? `${name} forwarded ${get('forwarded')} (owner unreachable ${get('ownerUnreachable')})` : `${name} ?`);
+  }
+  return parts.join(', ');
+}
+
 /**
  * Jepsen-style run on real processes: start a cluster, run the workload from several
  * clients while a seeded nemesis schedule breaks it, heal everything, wait for
@@ -275,6 +290,7 @@ async function watchInDoubt(cluster: LocalCluster, atMs: number, downMs: number,
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const cluster = await LocalCluster.create({
     participants: o.participants,
+    coordinators: o.coordinators ?? 1,
     ...(o.outDir ? { dataDir: join(o.outDir, 'data') } : {}),
     participantArgs: ['--inquire-after', '500ms'],
     coordinatorArgs: ['--protocol', o.protocol ?? DEFAULT_PROTOCOL],
@@ -297,8 +313,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   };
   try {
     await cluster.startAll();
-    const c = new DtxClient(cluster.coordinatorAddress, { timeoutMs: 3000 });
+    const c = new DtxClient(cluster.coordinatorAddresses, { timeoutMs: 3000 });
     await workload.setup(c);
+    // Each client starts on another coordinator (they fail over to the others).
+    const addrs = cluster.coordinatorAddresses;
+    const clientsOf = Array.from({ length: o.concurrency }, (_, p) =>
+      addrs.length === 1 ? c : new DtxClient([...addrs.slice(p % addrs.length), ...addrs.slice(0, p % addrs.length)], { timeoutMs: 3000 }),
+    );
     const schedule: NemesisStep[] = nemesisSchedule(o.seed, o.nemeses, o.durationMs, [...cluster.nodes.keys()]);
     const started = Date.now();
     const end = started + o.durationMs;
@@ -308,7 +329,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const random = prng(o.seed * 1000 + p);
       let backoffMs = 20;
       for (let i = 0; i < 1_000_000 && Date.now() < end; i++) {
-        await workload.step(c, p, random, history);
+        await workload.step(clientsOf[p]!, p, random, history);
         const type = lastOf(history, p)?.type;
         // Back off while broken; longer and longer while every call breaks (a dead
         // coordinator), so that a few clients do not pile up thousands of unknown outcomes.
@@ -333,7 +354,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         // The coordinator is down: after the grace period, count what the participants hold
         // in doubt, up to just before it restarts.
         const watch =
-          applied && step.kills === 'c1' && step.forMs >= graceMs + 250
+          applied && step.kills !== undefined && cluster.coordinatorNames.includes(step.kills) && step.forMs >= graceMs + 250
             ? watchInDoubt(cluster, downAt - started, step.forMs, downAt + graceMs, downAt + step.forMs)
             : null;
         await new Promise((r) => setTimeout(r, step.forMs));
@@ -404,7 +425,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ];
     });
     await guarded(`${workload.name} checks`, () => workload.check(c, history, committed));
-    c.close();
+    const forwarded = await forwardedCounts(cluster);
+    for (const x of new Set(clientsOf)) x.close();
     const told = new Set(history.entries.filter((e) => e.type === 'ok' && e.txnId).map((e) => e.txnId!));
     const participantsOf = new Map<string, Set<string>>();
     for (const e of history.entries) {
@@ -412,7 +434,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (keys) participantsOf.set(e.txnId!, new Set(keys.map((k) => ownerOf(k, cluster.participantNames))));
     }
     await cluster.stop();
-    await guarded('log checks', () => checkLogs(cluster, told, o.protocol ?? DEFAULT_PROTOCOL, participantsOf));
+    await guarded('log checks', async () =>
+      (await checkLogs(cluster, told, o.protocol ?? DEFAULT_PROTOCOL, participantsOf)).map((r) =>
+        r.id === 'owner' ? { ...r, detail: `${forwarded}; ${r.detail}` } : r,
+      ),
+    );
   } finally {
     await cluster.stop().catch(() => undefined);
     await history.close();

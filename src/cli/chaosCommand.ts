@@ -67,15 +67,18 @@ export function chaosCommand() {
     .option('-s, --seed <n>', 'seed of the fault schedule and the workload', parseIntIn(0, 2 ** 31 - 1), 1)
     .option('-c, --concurrency <n>', 'concurrent clients', parseIntIn(1, 256), 8)
     .option('-p, --participants <n>', 'participants', parseIntIn(2, 16), 3)
+    .option('--coordinators <n>', 'coordinators c1..cN; each client starts on another one and fails over to the rest', parseIntIn(1, 5), 1)
     .option('-o, --out <dir>', 'where the history and node data go (default: a new temp dir)')
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      '\nNemeses: kill (any node), kill-coordinator (c1 down 5-6.5 s), kill-participant (down 2-3.5 s),\n' +
-        'pause (SIGSTOP), partition (c1 from a participant, or {c1,pX}|{others}; either may be one-way),\n' +
+      '\nNemeses: kill (any node), kill-coordinator (one coordinator down 5-6.5 s), kill-participant (down 2-3.5 s),\n' +
+        'pause (SIGSTOP), partition (a coordinator from a participant, or {cX,pX}|{others}; either may be one-way;\n' +
+        'with --coordinators 2+, also one coordinator from the others),\n' +
         'delay (+ drops, duplicates), skew.\n' +
         '\nExamples:\n  dtx chaos --workload bank --nemesis kill,pause,partition,delay,skew --duration 60s --seed 7 --concurrency 8\n' +
         '  dtx chaos --workload cart --nemesis kill-coordinator --protocol nb --duration 20s\n' +
+        '  dtx chaos --workload lock --coordinators 2 --nemesis kill-coordinator,partition,pause --duration 30s\n' +
         '\nThe report also gives the transactions left in doubt while the coordinator was down\n' +
         '(kill-coordinator) and the commit latency. Exit 0 when every check holds, 1 on any violation.',
     )
@@ -84,7 +87,7 @@ export function chaosCommand() {
         const out = resolve(o.out ?? mkdtempSync(join(tmpdir(), 'dtx-chaos-')));
         const bar = chaosProgressBar();
         process.stderr.write(
-          `dtx chaos: ${o.workload} x [${o.nemesis.join(',') || 'no faults'}] on ${o.protocol} for ${o.duration / 1000}s, seed ${o.seed}, out ${out}\n`,
+          `dtx chaos: ${o.workload} x [${o.nemesis.join(',') || 'no faults'}] on ${o.protocol} with ${o.coordinators} coordinator(s) for ${o.duration / 1000}s, seed ${o.seed}, out ${out}\n`,
         );
         bar.start(Math.round(o.duration / 1000), 0, { elapsed: 0, ok: 0, fail: 0, info: 0, fault: 'starting' });
         const report = await runChaos({
@@ -94,6 +97,7 @@ export function chaosCommand() {
           seed: o.seed,
           concurrency: o.concurrency,
           participants: o.participants,
+          coordinators: o.coordinators,
           protocol: o.protocol,
           outDir: out,
           onProgress: (p) =>

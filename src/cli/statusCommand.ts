@@ -30,6 +30,16 @@ async function firstStatus(addresses: readonly string[], sec: DialSecurity): Pro
   throw new CliError(`cannot reach ${failures.join('; ')} (is the cluster running? see \`dtx cluster up\`)`);
 }
 
+/** Who owns each in-doubt transaction (only the owner may presume its outcome), a few per node. */
+function inDoubtLines(s: StatusResponse__Output): string {
+  const shown = s.inDoubtOwners.slice(0, MAX_IN_DOUBT_SHOWN).map((t) => `\n         in doubt: ${t.txnId} (owner ${t.owner || '?'})`);
+  const more =
+    s.inDoubtOwners.length > MAX_IN_DOUBT_SHOWN ? `\n         ... and ${s.inDoubtOwners.length - MAX_IN_DOUBT_SHOWN} more (--json lists them all)` : '';
+  return shown.join('') + more;
+}
+
+const MAX_IN_DOUBT_SHOWN = 5;
+
 export function statusCommand() {
   return withDialOptions(
     new Command('status')
@@ -69,7 +79,8 @@ export function statusCommand() {
               ? `committed=${c['committed'] ?? 0} aborted=${c['aborted'] ?? 0} active=${c['activeTxns'] ?? 0}`
               : `prepared=${c['prepared'] ?? 0} committed=${c['committed'] ?? 0} locked-keys=${c['lockedKeys'] ?? 0}`;
           const up = `${Math.round(Number(r.status.uptimeMs) / 1000)}s`;
-          return `${r.id.padEnd(6)} ${r.role.padEnd(12)} ${r.address.padEnd(22)} UP    pid ${r.status.pid} up ${up} in-doubt=${r.status.inDoubt.length} ${summary}`;
+          const line = `${r.id.padEnd(6)} ${r.role.padEnd(12)} ${r.address.padEnd(22)} UP    pid ${r.status.pid} up ${up} in-doubt=${r.status.inDoubt.length} ${summary}`;
+          return `${line}${inDoubtLines(r.status)}`;
         });
         process.stdout.write(`${lines.join('\n')}\n`);
       }

@@ -20,6 +20,7 @@ export interface NodeStatus {
   address: string;
   peers: { id: string; address: string; role: string }[];
   inDoubt: string[];
+  inDoubtOwners: { txnId: string; owner: string }[];
   counters: Record<string, number>;
   uptimeMs: number;
   dataDir: string;

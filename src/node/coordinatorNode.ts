@@ -71,6 +71,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         ...[...(opts.coordinators ?? [])].map(([id, address]) => ({ id, address, role: 'coordinator' })),
       ],
       inDoubt: runtime.core.inDoubt(),
+      inDoubtOwners: runtime.core.inDoubt().map((txnId) => ({ txnId, owner: opts.id })),
       counters: {
         ...runtime.counters(),
         ...locks.counters,

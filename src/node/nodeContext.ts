@@ -26,7 +26,7 @@ export interface NodeContextOptions {
 }
 
 /** What the node's own part adds to Admin.Status. */
-export type StatusParts = Pick<NodeStatus, 'peers' | 'inDoubt' | 'counters'>;
+export type StatusParts = Pick<NodeStatus, 'peers' | 'inDoubt' | 'inDoubtOwners' | 'counters'>;
 
 /**
  * What every node process has, whatever its role: a logger, its clock, fault injection (only with

@@ -70,6 +70,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     () => ({
       peers: transport.dialled().coordinators.map((address) => ({ id: '', address, role: 'coordinator' })),
       inDoubt: runtime.core.inDoubt(),
+      inDoubtOwners: runtime.core.inDoubtOwners(),
       counters: { ...runtime.counters(), ...locks.counters() },
     }),
   );

@@ -520,6 +520,7 @@ export class CoordinatorCore {
 
   private startPrepare(t: CoordinatorTxn): void {
     const { msg } = requestOf(t);
+    invariant(this.ownerOf(t.id) === this.id, () => `coordinator ${this.id} about to run ${t.id}, which ${this.ownerOf(t.id)} owns`);
     moveTo(t, { phase: 'preparing' });
     msg.ops.forEach((op, i) => {
       const owner = ownerOf(op.key, this.config.participants);

@@ -1,14 +1,23 @@
 import { invariant } from './invariant.js';
 import type { NodeId, TxnId } from './types.js';
 
-/** FNV-1a, 32 bits: the same on every node and every run, which is all ownership needs. */
-function fnv1a(s: string): number {
+/**
+ * FNV-1a with murmur3's final mix, 32 bits: the same on every node, in every run and in every
+ * client language. The mix matters: without it ids that differ only in their last characters
+ * (a counter at the end) mostly rank the coordinators alike.
+ */
+export function idHash(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /**
@@ -26,7 +35,7 @@ export function ownerOfTxn(txn: TxnId, coordinators: readonly NodeId[]): NodeId 
   let bestScore = -1;
   for (const c of coordinators) {
     if (txn.startsWith(`${c}-`)) return c;
-    const score = fnv1a(`${c}\n${txn}`);
+    const score = idHash(`${c}\n${txn}`);
     if (score > bestScore || (score === bestScore && best !== null && c < best)) {
       best = c;
       bestScore = score;

@@ -223,7 +223,14 @@ export class ParticipantCore {
 
   /** Transactions that voted YES and wait for their decision. */
   inDoubt(): TxnId[] {
-    return [...this.txns.values()].filter((t) => t.state.phase === 'prepared' || t.state.phase === 'precommitted').map((t) => t.id);
+    return this.inDoubtOwners().map((t) => t.txnId);
+  }
+
+  /** The in-doubt transactions with the coordinator that prepared (owns) each. */
+  inDoubtOwners(): { txnId: TxnId; owner: NodeId }[] {
+    return [...this.txns.values()]
+      .filter((t) => t.state.phase === 'prepared' || t.state.phase === 'precommitted')
+      .map((t) => ({ txnId: t.id, owner: t.msg.coordinatorId }));
   }
 
   get lockedKeys(): number {

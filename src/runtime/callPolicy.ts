@@ -16,8 +16,8 @@ export const CALL_POLICY = {
   peerDecision: { deadlineMs: 2000, waitForReady: false },
   precommit: { deadlineMs: 2000, waitForReady: false },
   stateQuery: { deadlineMs: 2000, waitForReady: false },
-  /** A question passed on to the coordinator that owns the transaction (it may be restarting). */
-  forwardQuery: { deadlineMs: 2000, waitForReady: true },
+  /** A question passed on to the coordinator that owns the transaction (not listening: tried again once). */
+  forwardQuery: { deadlineMs: 2000, waitForReady: false },
   /** A participant asking the coordinator for an outcome (GetTransaction). */
   inquiry: { deadlineMs: 3000, waitForReady: false },
 } as const satisfies Record<string, CallOptions>;

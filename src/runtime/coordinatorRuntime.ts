@@ -28,6 +28,8 @@ import type { CallResult, PeerHandlers, Transport } from './transport.js';
 const FORWARD_MARGIN_MS = 2000;
 /** After a forward to an owner failed, further ones fail fast for this long. */
 const OWNER_DOWN_MS = 1000;
+/** A forward that found its owner not listening tries once more this much later. */
+const FORWARD_RETRY_MS = 300;
 /** How long an END marker may wait for the next decision batch (losing it only re-sends a commit). */
 const END_LINGER_MS = 20;
 /** A read aborted by a lock conflict is retried at most this many times within its timeout. */
@@ -378,38 +380,39 @@ export class CoordinatorRuntime {
 
   /**
    * To the owner of the id; any failure to get its answer is an owner not reached (the core then
-   * asks the participants). A call waits for an owner that is (re)connecting, except right after
-   * one to it failed: then it fails fast for a while, so that callers of a dead owner's ids get
-   * the participants' answer at once instead of each waiting out a deadline.
+   * asks the participants). A refused connection fails at once; one more try a moment later
+   * covers an owner that has just restarted (its channel still backing off). Right after a
+   * failure, forwards to that owner fail fast for a while: callers of a dead owner's ids get the
+   * participants' answer at once.
    */
   private forward(e: Extract<CoordinatorEffect, { type: 'forward' }>, done: (event?: CoordinatorEvent) => void): void {
     const ref = { id: e.to, addr: this.o.coordinators?.get(e.to) ?? '' };
     const { msg, txn } = e;
-    const now = this.o.env.clock.now();
-    const suspected = (this.ownerDownUntil.get(e.to) ?? 0) > now;
-    const reached = (ok: boolean): void => {
-      if (ok) this.ownerDownUntil.delete(e.to);
-      else this.ownerDownUntil.set(e.to, this.o.env.clock.now() + OWNER_DOWN_MS);
+    const clock = this.o.env.clock;
+    const tries = (this.ownerDownUntil.get(e.to) ?? 0) > clock.now() ? 1 : 2;
+    const settle = (reply: CoordinatorReply | null): void => {
+      if (reply) this.ownerDownUntil.delete(e.to);
+      else this.ownerDownUntil.set(e.to, clock.now() + OWNER_DOWN_MS);
+      done({ type: 'forwarded', txn, reply });
     };
-    if (!msg) {
-      const policy = { ...CALL_POLICY.forwardQuery, waitForReady: !suspected };
-      return this.o.transport.call(ref, 'outcome', { txn, forwarded: true }, policy, (r) => {
-        reached(r.ok);
-        if (!r.ok) return done({ type: 'forwarded', txn, reply: null });
-        const { outcome, inProgress, reason, code, results, participants, owner } = r.value;
-        done({
-          type: 'forwarded',
-          txn,
-          reply: { kind: 'outcome', txn, outcome, inProgress, reason, ...(code ? { code } : {}), results, participants, ...(owner ? { owner } : {}) },
+    const attempt = (left: number): void => {
+      const again = (): void => (left > 1 ? void clock.after(FORWARD_RETRY_MS, () => attempt(left - 1)) : settle(null));
+      if (!msg) {
+        this.o.transport.call(ref, 'outcome', { txn, forwarded: true }, CALL_POLICY.forwardQuery, (r) => {
+          if (!r.ok) return again();
+          const { outcome, inProgress, reason, code, results, participants, owner } = r.value;
+          settle({ kind: 'outcome', txn, outcome, inProgress, reason, ...(code ? { code } : {}), results, participants, ...(owner ? { owner } : {}) });
         });
-      });
-    }
-    const fwd = { txn, ops: msg.ops, protocol: msg.protocol, timeoutMs: msg.timeoutMs, firstAttemptMs: msg.age.ms };
-    // The owner's own timeout bounds the answer; the margin covers the hop.
-    this.o.transport.call(ref, 'transact', fwd, { deadlineMs: msg.timeoutMs + FORWARD_MARGIN_MS, waitForReady: !suspected }, (r) => {
-      reached(r.ok);
-      done({ type: 'forwarded', txn, reply: r.ok ? r.value : null });
-    });
+        return;
+      }
+      const fwd = { txn, ops: msg.ops, protocol: msg.protocol, timeoutMs: msg.timeoutMs, firstAttemptMs: msg.age.ms };
+      // The owner's own timeout bounds the answer; the margin covers the hop.
+      this.o.transport.call(ref, 'transact', fwd, { deadlineMs: msg.timeoutMs + FORWARD_MARGIN_MS, waitForReady: false }, (r) =>
+        // Not reached at all is worth another try; a call that got through and then broke is not (the owner may be running it).
+        r.ok ? settle(r.value) : r.failure === 'UNAVAILABLE' ? again() : settle(null),
+      );
+    };
+    attempt(tries);
   }
 
   private persist(record: CoordinatorRecord, sync: boolean, done: (event?: CoordinatorEvent) => void): void {

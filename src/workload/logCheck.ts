@@ -1,6 +1,7 @@
 import type { LocalCluster } from '../cluster/localCluster.js';
 import type { DurableView, Unjustified } from '../protocol/commitProtocol.js';
 import { DEFAULT_PROTOCOL, rulesOf } from '../protocol/protocols/index.js';
+import { ownerOfTxn } from '../protocol/ownership.js';
 import type { DecisionRecord } from '../protocol/records.js';
 import type { ProtocolName } from '../protocol/types.js';
 import { CKEY } from '../storage/coordinatorStore.js';
@@ -16,12 +17,14 @@ interface ClusterLogs {
   /** `${participant}:${txn}` of every prepare record left */
   preparedAt: Set<string>;
   decisions: Map<string, DecisionRecord>;
+  /** txn → the coordinators whose logs hold a decision for it */
+  decidedBy: Map<string, string[]>;
   unfinished: string[];
 }
 
 /** Every node's log, read from its stopped LevelDB. */
 async function readLogs(cluster: LocalCluster): Promise<ClusterLogs> {
-  const logs: ClusterLogs = { outcomes: new Map(), prepared: [], preparedAt: new Set(), decisions: new Map(), unfinished: [] };
+  const logs: ClusterLogs = { outcomes: new Map(), prepared: [], preparedAt: new Set(), decisions: new Map(), decidedBy: new Map(), unfinished: [] };
   for (const name of cluster.participantNames) {
     const store = await NodeStore.openDir(cluster.node(name).spec.dataDir, { id: name, role: 'participant' });
     try {
@@ -37,12 +40,17 @@ async function readLogs(cluster: LocalCluster): Promise<ClusterLogs> {
       await store.close();
     }
   }
-  const coord = await NodeStore.openDir(cluster.node('c1').spec.dataDir, { id: 'c1', role: 'coordinator' });
-  try {
-    for (const { value } of await coord.scanDecoded(CKEY.decisionPrefix, decodeDecision)) logs.decisions.set(value.txn, value);
-    logs.unfinished = await coord.scanKeys(CKEY.unfinishedPrefix);
-  } finally {
-    await coord.close();
+  for (const name of cluster.coordinatorNames) {
+    const coord = await NodeStore.openDir(cluster.node(name).spec.dataDir, { id: name, role: 'coordinator' });
+    try {
+      for (const { value } of await coord.scanDecoded(CKEY.decisionPrefix, decodeDecision)) {
+        logs.decisions.set(value.txn, value);
+        logs.decidedBy.set(value.txn, [...(logs.decidedBy.get(value.txn) ?? []), name]);
+      }
+      logs.unfinished.push(...(await coord.scanKeys(CKEY.unfinishedPrefix)));
+    } finally {
+      await coord.close();
+    }
   }
   return logs;
 }
@@ -96,6 +104,31 @@ function judgeOutcomes(
   return { split, contradicted, unauthorised };
 }
 
+/**
+ * Only a transaction's owner runs it and writes its decision (any other coordinator forwards):
+ * no id decided in two coordinators' logs, and every decision in its owner's log.
+ */
+function ownershipChecks(decidedBy: ReadonlyMap<string, string[]>, coordinators: string[]): CheckResult[] {
+  const twice = [...decidedBy].filter(([, by]) => by.length > 1).map(([t, by]) => `${t} (${by.join('+')})`);
+  const elsewhere = [...decidedBy]
+    .filter(([t, by]) => by.some((c) => c !== ownerOfTxn(t, coordinators)))
+    .map(([t, by]) => `${t}@${by.join('+')} (owner ${ownerOfTxn(t, coordinators)})`);
+  return [
+    {
+      id: 'single-owner',
+      name: 'no transaction run by two coordinators',
+      ok: twice.length === 0,
+      detail: `${decidedBy.size} decisions over ${coordinators.length} coordinator log(s), ${twice.length} in two ${twice.slice(0, 3).join(' ')}`,
+    },
+    {
+      id: 'owner',
+      name: 'every client asked the right owner or was forwarded',
+      ok: elsewhere.length === 0,
+      detail: `${elsewhere.length} decisions outside their owner's log ${elsewhere.slice(0, 3).join(' ')}`,
+    },
+  ];
+}
+
 /** The id of the atomicity check in every chaos report. */
 export const ATOMICITY = 'atomicity';
 
@@ -122,7 +155,7 @@ export async function checkLogs(
   participantsOf: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): Promise<CheckResult[]> {
   const rules = rulesOf(protocol);
-  const { outcomes, prepared, preparedAt, decisions, unfinished } = await readLogs(cluster);
+  const { outcomes, prepared, preparedAt, decisions, decidedBy, unfinished } = await readLogs(cluster);
 
   const { fences, strays } = setAsideNonParticipants(outcomes, participantsOf);
   const view: DurableView = {
@@ -175,6 +208,7 @@ export async function checkLogs(
       ok: prepared.length === 0 && unfinished.length === 0,
       detail: `${prepared.length} prepare records, ${unfinished.length} undelivered commits ${[...prepared, ...unfinished].slice(0, 3).join(' ')}`,
     },
+    ...ownershipChecks(decidedBy, cluster.coordinatorNames),
   );
   return checks;
 }

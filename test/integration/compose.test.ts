@@ -113,9 +113,10 @@ function startOrder(): string[][] {
 }
 
 describe('docker-compose.yml and Dockerfile', () => {
-  it('defines one coordinator c1 and three participants p1..p3', () => {
-    expect(serviceNames).toEqual(['c1', 'certs', 'p1', 'p2', 'p3']);
+  it('defines two coordinators c1, c2 and three participants p1..p3', () => {
+    expect(serviceNames).toEqual(['c1', 'c2', 'certs', 'p1', 'p2', 'p3']);
     expect(commandOf('c1')[0]).toBe('coordinator');
+    expect(commandOf('c2')[0]).toBe('coordinator');
     for (const p of ['p1', 'p2', 'p3']) {
       const cmd = commandOf(p);
       expect(cmd[0]).toBe('participant');
@@ -129,14 +130,20 @@ describe('docker-compose.yml and Dockerfile', () => {
     }
   });
 
-  it('points the coordinator at the participants by service name and advertises itself', () => {
-    const cmd = commandOf('c1');
-    expect(flag(cmd, '--id')).toBe('c1');
-    expect(flag(cmd, '--listen')).toMatch(/^0\.0\.0\.0:\d+$/);
-    expect(flag(cmd, '--data')).toBe('/data');
-    expect(flag(cmd, '--advertise')).toBe(`c1:${listenPort('c1')}`);
-    const peers = (flag(cmd, '--participants') ?? '').split(',');
-    expect(peers).toEqual(['p1', 'p2', 'p3'].map((p) => `${p}=${p}:${listenPort(p)}`));
+  it('points each coordinator at the participants and the other coordinator by service name, and advertises itself', () => {
+    for (const [c, other] of [
+      ['c1', 'c2'],
+      ['c2', 'c1'],
+    ] as const) {
+      const cmd = commandOf(c);
+      expect(flag(cmd, '--id')).toBe(c);
+      expect(flag(cmd, '--listen')).toMatch(/^0\.0\.0\.0:\d+$/);
+      expect(flag(cmd, '--data')).toBe('/data');
+      expect(flag(cmd, '--advertise')).toBe(`${c}:${listenPort(c)}`);
+      const peers = (flag(cmd, '--participants') ?? '').split(',');
+      expect(peers).toEqual(['p1', 'p2', 'p3'].map((p) => `${p}=${p}:${listenPort(p)}`));
+      expect(flag(cmd, '--coordinators')).toBe(`${other}=${other}:${listenPort(other)}`);
+    }
   });
 
   it('gives every node its own named volume for /data, and the certificates read-only', () => {
@@ -157,7 +164,7 @@ describe('docker-compose.yml and Dockerfile', () => {
   });
 
   it('runs every node with TLS, its own certificate, tokens and the cluster secret, and without fault injection', () => {
-    expect(commandOf(INIT)).toEqual(['certs', 'init', '--nodes', 'c1,p1,p2,p3', '--out', '/certs']);
+    expect(commandOf(INIT)).toEqual(['certs', 'init', '--nodes', 'c1,c2,p1,p2,p3', '--out', '/certs']);
     for (const s of nodeNames) {
       const cmd = commandOf(s);
       expect(flag(cmd, '--tls-ca')).toBe('/certs/ca.pem');
@@ -172,14 +179,16 @@ describe('docker-compose.yml and Dockerfile', () => {
     }
   });
 
-  it('starts the coordinator after the participants and publishes only its port 7700', () => {
+  it('starts the coordinators after the participants and publishes only their ports 7700 and 7710', () => {
     expect(dependsOn('c1').sort()).toEqual(['certs', 'p1', 'p2', 'p3']);
+    expect(dependsOn('c2').sort()).toEqual(['certs', 'p1', 'p2', 'p3']);
     for (const p of ['p1', 'p2', 'p3']) expect(dependsOn(p)).toEqual([INIT]);
     expect(publishedPorts('c1')).toEqual([{ published: 7700, target: listenPort('c1') }]);
+    expect(publishedPorts('c2')).toEqual([{ published: 7710, target: listenPort('c2') }]);
     expect(listenPort('c1')).toBe(7700);
     for (const p of ['p1', 'p2', 'p3']) expect(publishedPorts(p)).toEqual([]);
     expect(publishedPorts(INIT)).toEqual([]);
-    expect(startOrder()).toEqual([[INIT], ['p1', 'p2', 'p3'], ['c1']]);
+    expect(startOrder()).toEqual([[INIT], ['p1', 'p2', 'p3'], ['c1', 'c2']]);
   });
 
   it('builds an image whose entrypoint is the dtx CLI', () => {
@@ -382,7 +391,7 @@ describe('docker-compose.yml services run as local processes', () => {
     const dataDirs = nodeNames.map((s) => flag(args.get(s)!, '--data'));
     expect(new Set(dataDirs).size).toBe(nodeNames.length);
     for (const d of dataDirs) expect(d?.startsWith(root!)).toBe(true);
-    for (const s of serviceNames) expect(args.get(s)!.join(' ')).not.toMatch(/0\.0\.0\.0|\/data\b|\/certs\b|\bp[123]:7701|c1:7700/);
+    for (const s of serviceNames) expect(args.get(s)!.join(' ')).not.toMatch(/0\.0\.0\.0|\/data\b|\/certs\b|\bp[123]:7701|c[12]:7700/);
   });
 
   it('refuses a plaintext caller, and the app token may transact but not call Admin', async () => {
@@ -398,11 +407,29 @@ describe('docker-compose.yml services run as local processes', () => {
     }
   });
 
-  it('coordinator reports the participants of the compose file', async () => {
+  it('a coordinator reports the participants and the other coordinator of the compose file', async () => {
     const status = await ready().status();
     expect(status.nodeId).toBe('c1');
     expect(status.role).toBe('coordinator');
-    expect(status.peers.map((p) => [p.id, p.address]).sort()).toEqual(['p1', 'p2', 'p3'].map((p) => [p, localAddress(p, listenPort(p))]));
+    expect(status.peers.map((p) => [p.id, p.address, p.role]).sort()).toEqual([
+      ['c2', localAddress('c2', listenPort('c2')), 'coordinator'],
+      ...['p1', 'p2', 'p3'].map((p) => [p, localAddress(p, listenPort(p)), 'participant']),
+    ]);
+  });
+
+  it("either coordinator serves a transaction, and one asked about the other's answers through its owner", async () => {
+    const both = [localAddress('c1', listenPort('c1')), localAddress('c2', listenPort('c2'))];
+    const viaC2 = new DtxClient(both[1]!, { security: trust!.app });
+    const viaC1 = new DtxClient(both[0]!, { security: trust!.app });
+    try {
+      const r = await viaC2.transact([op.put('compose-two-coordinators', 'yes')]);
+      expect(r.outcome).toBe('COMMITTED');
+      expect(r.txnId.startsWith('c2-')).toBe(true);
+      expect((await viaC1.getTransaction(r.txnId)).outcome).toBe('COMMITTED');
+    } finally {
+      viaC1.close();
+      viaC2.close();
+    }
   });
 
   const participants = ['p1', 'p2', 'p3'];

@@ -127,3 +127,21 @@ describe('CoordinatorCore with several coordinators', () => {
     expect(ofType(out, 'forward')).toEqual([]);
   });
 });
+
+describe('ownerOfTxn spreads ids that differ only at the end', () => {
+  it('a counter at the end of the id does not keep neighbours on one coordinator', () => {
+    let same = 0;
+    let prev = '';
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 2000; i++) {
+      const o = ownerOfTxn(`transfer-${i}`, ['c1', 'c2']);
+      counts.set(o, (counts.get(o) ?? 0) + 1);
+      if (o === prev) same++;
+      prev = o;
+    }
+    expect(counts.get('c1')).toBeGreaterThan(850);
+    expect(counts.get('c2')).toBeGreaterThan(850);
+    expect(same / 1999).toBeGreaterThan(0.4);
+    expect(same / 1999).toBeLessThan(0.6);
+  });
+});

@@ -4,6 +4,7 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AdminClient as _dtx_v1_AdminClient, AdminDefinition as _dtx_v1_AdminDefinition } from './dtx/v1/Admin.js';
 import type { ClockOffset as _dtx_v1_ClockOffset, ClockOffset__Output as _dtx_v1_ClockOffset__Output } from './dtx/v1/ClockOffset.js';
 import type { Counter as _dtx_v1_Counter, Counter__Output as _dtx_v1_Counter__Output } from './dtx/v1/Counter.js';
+import type { InDoubtTxn as _dtx_v1_InDoubtTxn, InDoubtTxn__Output as _dtx_v1_InDoubtTxn__Output } from './dtx/v1/InDoubtTxn.js';
 import type { LinkFault as _dtx_v1_LinkFault, LinkFault__Output as _dtx_v1_LinkFault__Output } from './dtx/v1/LinkFault.js';
 import type { NetworkFaults as _dtx_v1_NetworkFaults, NetworkFaults__Output as _dtx_v1_NetworkFaults__Output } from './dtx/v1/NetworkFaults.js';
 import type { Peer as _dtx_v1_Peer, Peer__Output as _dtx_v1_Peer__Output } from './dtx/v1/Peer.js';
@@ -22,6 +23,7 @@ export interface ProtoGrpcType {
       Admin: SubtypeConstructor<typeof grpc.Client, _dtx_v1_AdminClient> & { service: _dtx_v1_AdminDefinition }
       ClockOffset: MessageTypeDefinition<_dtx_v1_ClockOffset, _dtx_v1_ClockOffset__Output>
       Counter: MessageTypeDefinition<_dtx_v1_Counter, _dtx_v1_Counter__Output>
+      InDoubtTxn: MessageTypeDefinition<_dtx_v1_InDoubtTxn, _dtx_v1_InDoubtTxn__Output>
       LinkFault: MessageTypeDefinition<_dtx_v1_LinkFault, _dtx_v1_LinkFault__Output>
       NetworkFaults: MessageTypeDefinition<_dtx_v1_NetworkFaults, _dtx_v1_NetworkFaults__Output>
       Peer: MessageTypeDefinition<_dtx_v1_Peer, _dtx_v1_Peer__Output>

@@ -2,6 +2,7 @@
 
 import type { Peer as _dtx_v1_Peer, Peer__Output as _dtx_v1_Peer__Output } from '../../dtx/v1/Peer.js';
 import type { Counter as _dtx_v1_Counter, Counter__Output as _dtx_v1_Counter__Output } from '../../dtx/v1/Counter.js';
+import type { InDoubtTxn as _dtx_v1_InDoubtTxn, InDoubtTxn__Output as _dtx_v1_InDoubtTxn__Output } from '../../dtx/v1/InDoubtTxn.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatusResponse {
@@ -14,6 +15,7 @@ export interface StatusResponse {
   'uptimeMs'?: (number | string | Long);
   'pid'?: (number);
   'dataDir'?: (string);
+  'inDoubtOwners'?: (_dtx_v1_InDoubtTxn)[];
 }
 
 export interface StatusResponse__Output {
@@ -26,4 +28,5 @@ export interface StatusResponse__Output {
   'uptimeMs': (string);
   'pid': (number);
   'dataDir': (string);
+  'inDoubtOwners': (_dtx_v1_InDoubtTxn__Output)[];
 }
