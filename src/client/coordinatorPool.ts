@@ -47,11 +47,24 @@ export class CoordinatorPool<C extends { close(): void }> {
     return this.addresses.length;
   }
 
-  /** The order in which a new call tries the addresses (indexes): from the pick, those not marked down first. */
-  order(): number[] {
+  /** The address a new call would start at (the pick of the next order()), preferring one not marked down. */
+  peek(): number {
+    const t = this.now();
+    for (let k = 0; k < this.addresses.length; k++) {
+      const i = (this.cursor + k) % this.addresses.length;
+      if (this.downUntil[i]! <= t) return i;
+    }
+    return this.cursor;
+  }
+
+  /**
+   * The order in which a new call tries the addresses (indexes): from the pick (or `first`, the
+   * owner of the call's transaction), those not marked down first.
+   */
+  order(first?: number): number[] {
     const n = this.addresses.length;
-    const start = this.cursor;
-    if (this.mode === 'round-robin') this.cursor = (start + 1) % n;
+    const start = first ?? this.cursor;
+    if (this.mode === 'round-robin') this.cursor = (this.cursor + 1) % n;
     const rotated = Array.from({ length: n }, (_, k) => (start + k) % n);
     const t = this.now();
     return [...rotated.filter((i) => this.downUntil[i]! <= t), ...rotated.filter((i) => this.downUntil[i]! > t)];

@@ -16,6 +16,7 @@ import { clientCall, DtxError } from './dtxError.js';
 import { withFailover } from './failover.js';
 import { failoverLimits, rerunUnderNewId, type RetryScope } from './failoverPolicy.js';
 import { ClientTxnIds } from './txnIds.js';
+import { OwnerMap } from './ownerMap.js';
 import { TransactStreamChannel } from './transactStream.js';
 import type { AbortCode, CheckExpect, OpResult, ProtocolName, TxnOp } from '../protocol/types.js';
 
@@ -124,6 +125,8 @@ export class DtxClient {
   private readonly pool: CoordinatorPool<CoordinatorLink>;
   /** Ids made here so that a retry elsewhere repeats the same transaction; only with several addresses. */
   private readonly ids: ClientTxnIds | null;
+  /** Which coordinator answers where (several addresses only): calls go straight to the owner of their id. */
+  private readonly owners: OwnerMap | null;
   private readonly defaults: ClientOptions & { timeoutMs: number };
   /** How this client proves who it is (lock clients made from it use the same). */
   readonly security: DialSecurity;
@@ -145,6 +148,7 @@ export class DtxClient {
     const security = this.security;
     this.pool = new CoordinatorPool(this.addresses, (a) => linkTo(a, security));
     this.ids = this.addresses.length > 1 ? new ClientTxnIds() : null;
+    this.owners = this.addresses.length > 1 ? new OwnerMap(this.pool) : null;
   }
 
   /** Calls repeated on another coordinator, and transactions re-run under a new id because their owner was down. */
@@ -191,16 +195,21 @@ export class DtxClient {
       throw new DtxError('INVALID_ARGUMENT', grpc.status.INVALID_ARGUMENT, (err as Error).message);
     }
     const protocol = opts.protocol ?? this.defaults.protocol;
+    await this.owners?.ready(performance.now());
+    // Chosen before the first attempt, so that every attempt is the same transaction; made so
+    // that the coordinator it goes to first owns it (no forwarding hop, and a coordinator that
+    // is down owns none of the new ones).
+    const txnId = opts.txnId ?? (this.ids && this.owners ? this.owners.idFor(this.pool.peek(), this.ids) : '');
+    const first = txnId ? this.owners?.ownerIndex(txnId) : undefined;
     const req: TransactRequest = {
-      // Chosen before the first attempt, so that every attempt is the same transaction.
-      txnId: opts.txnId ?? this.ids?.next() ?? '',
+      txnId,
       ops: ops.map(opToWire),
       timeoutMs,
       firstAttemptMs: opts.firstAttemptMs ?? 0,
       protocol: protocol ? protocolToWire(protocol) : 'PROTOCOL_UNSPECIFIED',
     };
     // The server gives up on the transaction at timeoutMs; leave room for the answer to arrive.
-    const res = await this.failover('idempotent', timeoutMs + 5000, (link, t) => {
+    const res = await this.failover('idempotent', timeoutMs + 5000, first, (link, t) => {
       if (!this.defaults.stream) return this.rpc<TransactRequest, TransactResponse__Output>(link.coordinator.Transact.bind(link.coordinator), req, t);
       link.pipe ??= new TransactStreamChannel(link.coordinator);
       // A stream that breaks fails its unanswered requests; failover re-sends each (same id) elsewhere.
@@ -218,14 +227,15 @@ export class DtxClient {
 
   /** A consistent snapshot of several keys. */
   async read(keys: string[], timeoutMs = this.defaults.timeoutMs): Promise<OpResult[]> {
-    const res = await this.failover('idempotent', timeoutMs + 5000, ({ coordinator: c }, t) =>
+    const res = await this.failover('idempotent', timeoutMs + 5000, undefined, ({ coordinator: c }, t) =>
       this.rpc<{ keys: string[]; timeoutMs: number }, ReadResponse__Output>(c.Read.bind(c), { keys, timeoutMs }, t),
     );
     return res.results.map(resultFromWire);
   }
 
   async getTransaction(txnId: string): Promise<TxnResult & { participants: string[] }> {
-    const res = await this.failover('idempotent', this.defaults.timeoutMs, ({ coordinator: c }, t) =>
+    await this.owners?.ready(performance.now());
+    const res = await this.failover('idempotent', this.defaults.timeoutMs, this.owners?.ownerIndex(txnId), ({ coordinator: c }, t) =>
       this.rpc<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId }, t),
     );
     return { ...toResult(res), participants: res.participants };
@@ -233,7 +243,9 @@ export class DtxClient {
 
   /** The Status of a coordinator (the first that answers). */
   async status(): Promise<StatusResponse__Output> {
-    return this.failover('idempotent', this.defaults.timeoutMs, ({ admin: a }, t) => this.rpc<object, StatusResponse__Output>(a.Status.bind(a), {}, t));
+    return this.failover('idempotent', this.defaults.timeoutMs, undefined, ({ admin: a }, t) =>
+      this.rpc<object, StatusResponse__Output>(a.Status.bind(a), {}, t),
+    );
   }
 
   close(): void {
@@ -245,9 +257,14 @@ export class DtxClient {
     return this.pool.size === 1 && (this.defaults.waitForReady ?? false);
   }
 
-  private failover<T>(scope: RetryScope, timeoutMs: number, attempt: (link: CoordinatorLink, timeoutMs: number) => Promise<T>): Promise<T> {
+  private failover<T>(
+    scope: RetryScope,
+    timeoutMs: number,
+    first: number | undefined,
+    attempt: (link: CoordinatorLink, timeoutMs: number) => Promise<T>,
+  ): Promise<T> {
     const limits = failoverLimits(this.pool.size, timeoutMs, this.defaults.waitForReady ?? false);
-    return withFailover(this.pool, { scope, timeoutMs, limits }, attempt);
+    return withFailover(this.pool, { scope, timeoutMs, limits, ...(first !== undefined ? { first } : {}) }, attempt);
   }
 
   private rpc<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {

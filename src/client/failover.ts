@@ -8,6 +8,8 @@ export interface FailoverCall {
   /** Deadline of one attempt. */
   timeoutMs: number;
   limits: FailoverLimits;
+  /** The address to try first (the owner of the call's transaction), when known. */
+  first?: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export async function withFailover<C extends { close(): void }, T>(
   call: FailoverCall,
   attempt: (client: C, timeoutMs: number) => Promise<T>,
 ): Promise<T> {
-  const order = pool.order();
+  const order = pool.order(call.first);
   const started = performance.now();
   const tried: string[] = [];
   let timeoutMs = call.timeoutMs;

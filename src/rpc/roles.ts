@@ -18,7 +18,7 @@ export function rolesFor(path: string): readonly Role[] | null {
     case 'dtx.v1.Coordinator':
       // Participants ask the coordinator for outcomes (recovery) with GetTransaction; a
       // coordinator passes Transact and GetTransaction on to the one that owns the id.
-      return method === 'GetTransaction' || method === 'Transact' ? ['client', 'node'] : ['client'];
+      return method === 'GetTransaction' || method === 'Transact' || method === 'Topology' ? ['client', 'node'] : ['client'];
     case 'dtx.v1.Locks':
       // Served by the participant that holds each lock; coordinators pass clients' calls on to it.
       return ['client', 'node'];

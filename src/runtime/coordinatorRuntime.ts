@@ -185,6 +185,12 @@ export class CoordinatorRuntime {
     return this.config.participants;
   }
 
+  /** Every coordinator (this one included) with the address the others reach it at. */
+  topology(): { id: NodeId; address: string }[] {
+    const all = new Map([[this.o.id, this.o.selfAddr], ...(this.o.coordinators ?? [])]);
+    return [...all].map(([id, address]) => ({ id, address })).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
   /** Runs a client's transaction. */
   transact(req: TransactInput, respond: (r: TxnAnswer | RequestError) => void): void {
     let msg: TransactMessage;

@@ -98,4 +98,31 @@ describe('several coordinators: one owner per transaction', () => {
     expect(g.owner).toBe('c1');
     expect(g.results.length).toBe(2);
   });
+
+  it('a client given every coordinator sends each transaction to its owner; with one down, its new ids belong to the others', async () => {
+    const client = new DtxClient(cluster.coordinatorAddresses, { timeoutMs: 3000 });
+    const forwarded = async () => {
+      let n = 0;
+      for (const c of cluster.coordinatorNames) n += counter(await nodeStatus(cluster.node(c).address), 'forwarded');
+      return n;
+    };
+    const unreachable = async () => counter(await nodeStatus(cluster.node('c1').address), 'ownerUnreachable');
+    try {
+      const [a, b] = keysOnDistinctParticipants('owned-', cluster.participantNames, 2) as [string, string];
+      const before = await forwarded();
+      for (let i = 0; i < 30; i++) expect((await client.transact([op.add(a, 1n), op.add(b, -1n)])).outcome).toBe('COMMITTED');
+      expect(await forwarded()).toBe(before);
+
+      await cluster.kill('c2');
+      const lost = await unreachable();
+      for (let i = 0; i < 30; i++) expect((await client.transact([op.add(a, 1n), op.add(b, -1n)])).outcome).toBe('COMMITTED');
+      // At most the calls that were on their way to c2 when it died needed its participants' answer.
+      expect((await unreachable()) - lost).toBeLessThanOrEqual(2);
+      const values = await client.read([a, b]);
+      expect(values.map((r) => r.value)).toEqual(['60', '-60']);
+    } finally {
+      client.close();
+      await cluster.restart('c2');
+    }
+  });
 });

@@ -42,6 +42,7 @@ export function coordinatorService(rt: CoordinatorRuntime): CoordinatorHandlers 
         owner: r.owner,
       };
     }),
+    Topology: unary(async () => ({ coordinatorId: rt.core.id, coordinators: rt.topology() })),
     Read: unary(async (req): Promise<ReadResponse> => {
       const r = await answer<TxnAnswer>((respond) => rt.read(req.keys, req.timeoutMs, respond));
       return { txnId: r.txn, results: r.results.map(resultToWire) };

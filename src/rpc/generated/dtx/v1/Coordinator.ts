@@ -6,6 +6,8 @@ import type { GetTransactionRequest as _dtx_v1_GetTransactionRequest, GetTransac
 import type { GetTransactionResponse as _dtx_v1_GetTransactionResponse, GetTransactionResponse__Output as _dtx_v1_GetTransactionResponse__Output } from '../../dtx/v1/GetTransactionResponse.js';
 import type { ReadRequest as _dtx_v1_ReadRequest, ReadRequest__Output as _dtx_v1_ReadRequest__Output } from '../../dtx/v1/ReadRequest.js';
 import type { ReadResponse as _dtx_v1_ReadResponse, ReadResponse__Output as _dtx_v1_ReadResponse__Output } from '../../dtx/v1/ReadResponse.js';
+import type { TopologyRequest as _dtx_v1_TopologyRequest, TopologyRequest__Output as _dtx_v1_TopologyRequest__Output } from '../../dtx/v1/TopologyRequest.js';
+import type { TopologyResponse as _dtx_v1_TopologyResponse, TopologyResponse__Output as _dtx_v1_TopologyResponse__Output } from '../../dtx/v1/TopologyResponse.js';
 import type { TransactRequest as _dtx_v1_TransactRequest, TransactRequest__Output as _dtx_v1_TransactRequest__Output } from '../../dtx/v1/TransactRequest.js';
 import type { TransactResponse as _dtx_v1_TransactResponse, TransactResponse__Output as _dtx_v1_TransactResponse__Output } from '../../dtx/v1/TransactResponse.js';
 
@@ -28,6 +30,15 @@ export interface CoordinatorClient extends grpc.Client {
   read(argument: _dtx_v1_ReadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_ReadResponse__Output>): grpc.ClientUnaryCall;
   read(argument: _dtx_v1_ReadRequest, callback: grpc.requestCallback<_dtx_v1_ReadResponse__Output>): grpc.ClientUnaryCall;
   
+  Topology(argument: _dtx_v1_TopologyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TopologyResponse__Output>): grpc.ClientUnaryCall;
+  Topology(argument: _dtx_v1_TopologyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_TopologyResponse__Output>): grpc.ClientUnaryCall;
+  Topology(argument: _dtx_v1_TopologyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TopologyResponse__Output>): grpc.ClientUnaryCall;
+  Topology(argument: _dtx_v1_TopologyRequest, callback: grpc.requestCallback<_dtx_v1_TopologyResponse__Output>): grpc.ClientUnaryCall;
+  topology(argument: _dtx_v1_TopologyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TopologyResponse__Output>): grpc.ClientUnaryCall;
+  topology(argument: _dtx_v1_TopologyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_TopologyResponse__Output>): grpc.ClientUnaryCall;
+  topology(argument: _dtx_v1_TopologyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TopologyResponse__Output>): grpc.ClientUnaryCall;
+  topology(argument: _dtx_v1_TopologyRequest, callback: grpc.requestCallback<_dtx_v1_TopologyResponse__Output>): grpc.ClientUnaryCall;
+  
   Transact(argument: _dtx_v1_TransactRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
   Transact(argument: _dtx_v1_TransactRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
   Transact(argument: _dtx_v1_TransactRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TransactResponse__Output>): grpc.ClientUnaryCall;
@@ -49,6 +60,8 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
   
   Read: grpc.handleUnaryCall<_dtx_v1_ReadRequest__Output, _dtx_v1_ReadResponse>;
   
+  Topology: grpc.handleUnaryCall<_dtx_v1_TopologyRequest__Output, _dtx_v1_TopologyResponse>;
+  
   Transact: grpc.handleUnaryCall<_dtx_v1_TransactRequest__Output, _dtx_v1_TransactResponse>;
   
   TransactStream: grpc.handleBidiStreamingCall<_dtx_v1_TransactRequest__Output, _dtx_v1_TransactResponse>;
@@ -58,6 +71,7 @@ export interface CoordinatorHandlers extends grpc.UntypedServiceImplementation {
 export interface CoordinatorDefinition extends grpc.ServiceDefinition {
   GetTransaction: MethodDefinition<_dtx_v1_GetTransactionRequest, _dtx_v1_GetTransactionResponse, _dtx_v1_GetTransactionRequest__Output, _dtx_v1_GetTransactionResponse__Output>
   Read: MethodDefinition<_dtx_v1_ReadRequest, _dtx_v1_ReadResponse, _dtx_v1_ReadRequest__Output, _dtx_v1_ReadResponse__Output>
+  Topology: MethodDefinition<_dtx_v1_TopologyRequest, _dtx_v1_TopologyResponse, _dtx_v1_TopologyRequest__Output, _dtx_v1_TopologyResponse__Output>
   Transact: MethodDefinition<_dtx_v1_TransactRequest, _dtx_v1_TransactResponse, _dtx_v1_TransactRequest__Output, _dtx_v1_TransactResponse__Output>
   TransactStream: MethodDefinition<_dtx_v1_TransactRequest, _dtx_v1_TransactResponse, _dtx_v1_TransactRequest__Output, _dtx_v1_TransactResponse__Output>
 }
