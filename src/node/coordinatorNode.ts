@@ -47,7 +47,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     participants: opts.participants,
     ...(opts.coordinators ? { coordinators: opts.coordinators } : {}),
     selfAddr: opts.advertise ?? opts.listen,
-    store: new CoordinatorStore(node.nodeStore),
+    store: await CoordinatorStore.open(node.nodeStore),
     transport: node.transport,
     env,
     defaultTimeoutMs: opts.defaultTimeoutMs,

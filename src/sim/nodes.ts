@@ -107,7 +107,7 @@ export class SimNode implements Endpoint {
       id: this.id,
       participants: new Map(this.cluster.participantIds.map((p) => [p, p])),
       selfAddr: this.id,
-      store: new CoordinatorStore(nodeStore),
+      store: await CoordinatorStore.open(nodeStore, { filterCapacity: 64 }),
       transport,
       env,
       defaultTimeoutMs: this.setup.defaultTimeoutMs,

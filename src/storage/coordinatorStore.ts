@@ -1,6 +1,7 @@
 import type { CoordinatorRecord, DecisionRecord } from '../protocol/records.js';
 import type { BatchOp } from './kvEngine.js';
 import type { NodeStore } from './nodeStore.js';
+import { OutcomeFilter } from './outcomeFilter.js';
 import { decodeDecision, decodeUnfinished, encodeDecision, encodeUnfinished } from './recordCodec.js';
 
 export const CKEY = {
@@ -11,8 +12,27 @@ export const CKEY = {
   unfinishedPrefix: 'u!',
 } as const;
 
+/**
+ * A coordinator's decision log, with a filter of the ids it holds a decision for: a client-chosen
+ * id is looked up before it runs, and "definitely not here" (almost every first attempt) then
+ * costs no read of LevelDB (see OutcomeFilter).
+ */
 export class CoordinatorStore {
-  constructor(readonly store: NodeStore) {}
+  private readonly decided: OutcomeFilter;
+
+  private constructor(
+    readonly store: NodeStore,
+    filterCapacity: number | undefined,
+  ) {
+    this.decided = new OutcomeFilter(filterCapacity);
+  }
+
+  /** Opens the decision log; the filter is filled from it first. */
+  static async open(store: NodeStore, opts: { filterCapacity?: number } = {}): Promise<CoordinatorStore> {
+    const s = new CoordinatorStore(store, opts.filterCapacity);
+    for (const txn of await store.scanKeys(CKEY.decisionPrefix)) s.decided.add(txn);
+    return s;
+  }
 
   async recoverPending(): Promise<DecisionRecord[]> {
     const markers = await this.store.scanDecoded(CKEY.unfinishedPrefix, decodeUnfinished);
@@ -26,10 +46,13 @@ export class CoordinatorStore {
   }
 
   lookup(txn: string, done: (err: Error | null, record: DecisionRecord | null) => void): void {
+    if (!this.decided.mightContain(txn)) return done(null, null);
     this.store.readOne(CKEY.decision(txn), decodeDecision, done);
   }
 
   persist(record: CoordinatorRecord, sync: boolean, lingerMs: number, done: (err: Error | null) => void): void {
+    // Into the filter before the write: a false "maybe" only costs a read, a missed one a wrong answer.
+    if (record.kind === 'decision') this.decided.add(record.record.txn);
     this.store.append(coordinatorBatch(record), sync, lingerMs, done);
   }
 }
