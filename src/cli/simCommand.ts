@@ -31,10 +31,14 @@ function parsePartitionMs(v: string): { min: number; max: number } {
   return { min, max };
 }
 
-function replayCommand(seed: number, o: { participants: number; protocol: string; nemesis: string; partitionMs: string | undefined }): string {
+function replayCommand(
+  seed: number,
+  o: { participants: number; coordinators: number; protocol: string; nemesis: string; partitionMs: string | undefined },
+): string {
   return (
     `dtx sim --from ${seed} --seeds 1 --verbose` +
     (o.participants !== 3 ? ` --participants ${o.participants}` : '') +
+    (o.coordinators !== 1 ? ` --coordinators ${o.coordinators}` : '') +
     (o.protocol !== DEFAULT_PROTOCOL ? ` --protocol ${o.protocol}` : '') +
     (o.nemesis !== 'all' ? ` --nemesis ${o.nemesis}` : '') +
     (o.partitionMs !== undefined ? ` --partition-ms ${o.partitionMs}` : '')
@@ -58,8 +62,9 @@ function printFailure(f: SeedFailure, focus: string[] | undefined, out: NodeJS.W
 /** The help after the options: what a seed runs, the faults, the protocols and the planted bugs. */
 function simHelp(): string {
   return `
-Each seed runs 1 coordinator (with the lock service) and the participants on the same runtime
-and storage code as the node processes, under a bank workload (transfers, audits) and a lock
+Each seed runs the coordinators (1, or --coordinators N: clients call any, each forwards to the
+owner of an id) and the participants (each with the lock service of the locks hashed to it) on the
+same runtime and storage code as the node processes, under a bank workload (transfers, audits) and a lock
 workload (leases, fenced writes, holders that stall past their lease).
 
 Faults (intensities drawn per seed): message loss, duplication, reordering (random delays),
@@ -112,6 +117,7 @@ interface SimFlags {
   seeds: number;
   from: number;
   participants: number;
+  coordinators: number;
   protocol: ProtocolMode;
   nemesis: string;
   partitionMs?: string;
@@ -154,9 +160,10 @@ async function runSim(o: SimFlags): Promise<void> {
   const { bug, protocol } = o;
   const nemesis = parseNemesis(o.nemesis);
   const partitionMs = o.partitionMs !== undefined ? parsePartitionMs(o.partitionMs) : undefined;
-  const replay = (seed: number): string => replayCommand(seed, { participants: o.participants, protocol, nemesis: o.nemesis, partitionMs: o.partitionMs });
+  const replay = (seed: number): string =>
+    replayCommand(seed, { participants: o.participants, coordinators: o.coordinators, protocol, nemesis: o.nemesis, partitionMs: o.partitionMs });
   out.write(
-    `dtx sim: seeds ${o.from}..${o.from + o.seeds - 1}, 1 coordinator + ${o.participants} participants, protocol ${protocol}` +
+    `dtx sim: seeds ${o.from}..${o.from + o.seeds - 1}, ${o.coordinators} coordinator${o.coordinators > 1 ? 's' : ''} + ${o.participants} participants, protocol ${protocol}` +
       `, nemesis ${nemesis.join(',') || 'none'}${partitionMs ? ` (partitions ${partitionMs.min}-${partitionMs.max} ms)` : ''}` +
       `${bug ? `, planted bug ${bug}` : ''}\n`,
   );
@@ -168,6 +175,7 @@ async function runSim(o: SimFlags): Promise<void> {
     from: o.from,
     count: o.seeds,
     participants: o.participants,
+    coordinators: o.coordinators,
     protocol,
     nemesis,
     ...(partitionMs ? { partitionMs } : {}),
@@ -209,6 +217,7 @@ export function simCommand() {
     .option('--seeds <n>', 'how many seeds to run', parseIntIn(1, 100_000_000), 100)
     .option('--from <seed>', 'first seed', parseIntIn(0, 2 ** 32 - 1), 1)
     .option('--participants <n>', 'participants per simulated cluster', parseIntIn(1, 16), 3)
+    .option('--coordinators <n>', "coordinators per simulated cluster (clients call any; each forwards to an id's owner)", parseIntIn(1, 5), 1)
     .addOption(
       new Option('--protocol <name>', "commit protocol ('mixed': each transaction picks one from the seed)")
         .choices(PROTOCOL_MODES as ProtocolMode[])

@@ -18,7 +18,7 @@ import { coordinatorResolution } from './resolution.js';
 import { ownerOfTxn } from './ownership.js';
 import { ownerOf } from './routing.js';
 import { isInDoubt } from './termination.js';
-import type { AbortCode, NodeId, OpResult, Outcome, TxnId, TxnOp, Vote } from './types.js';
+import type { AbortCode, NodeId, OpResult, Outcome, ProtocolName, TxnId, TxnOp, Vote } from './types.js';
 
 export type { StateAnswer, TransactMessage } from './coordinatorTxn.js';
 
@@ -333,7 +333,9 @@ export class CoordinatorCore {
     this.counters.ownerUnreachable++;
     this.counters.resolutions++;
     this.emit({ type: 'log', level: 'info', txn, msg: `owner ${t.state.owner} unreachable: asking the participants what is certain` });
-    moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.config.participants, true) });
+    // Aborting the unvoted settles the id only where every vote is remembered (see
+    // abortIsCertain); elsewhere it would write ABORT over a read the owner may have committed.
+    moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.config.participants, abortIsCertain(t.msg?.protocol ?? null)) });
   }
 
   private rejectNotOwner(replyTo: ReplyTo, txn: TxnId, owner: NodeId): void {
@@ -500,6 +502,14 @@ export class CoordinatorCore {
       return;
     }
     if (owner !== this.id) {
+      // Only where every vote is durable (abortIsCertain); otherwise only the owner can tell.
+      if (!abortIsCertain(t.msg?.protocol ?? null)) {
+        this.forget(t);
+        this.counters.unknownOutcomes++;
+        const why = `owned by coordinator ${owner}, which cannot be reached; its participants hold no commit, but only ${owner} can tell an abort from a read it committed; ask again`;
+        for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyPending(w, t, why, false);
+        return;
+      }
       // Certain without a record here: a participant holds ABORT, or every one was unvoted and
       // now holds it for good. The owner alone keeps records of its ids.
       const record = this.foundRecord(t.id, 'ABORTED', known, '');
@@ -892,6 +902,16 @@ export class CoordinatorCore {
   private reply(to: ReplyTo, reply: CoordinatorReply): void {
     this.emit({ type: 'reply', to, reply });
   }
+}
+
+/**
+ * Whether a coordinator that does not own a transaction may settle it as aborted from its
+ * participants' answers: only under a protocol whose every vote is durable. A 2pc READ_ONLY
+ * branch forces nothing and forgets the transaction once released, so there "no trace" may be a
+ * read the owner committed; and without the request the protocol is not known at all.
+ */
+function abortIsCertain(protocol: ProtocolName | null): boolean {
+  return protocol !== null && !rulesOf(protocol).readOnlyVoteIsUnforced;
 }
 
 /** A result as a client sees it: in its place, no index. */

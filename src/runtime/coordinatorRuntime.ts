@@ -141,7 +141,7 @@ export class CoordinatorRuntime {
       ...DEFAULT_COORDINATOR_TUNING,
       ...o.tuning,
       participants: [...o.participants.keys()].sort(),
-      coordinators: [...new Set([o.id, ...(o.coordinators?.keys() ?? [])])].sort(),
+      coordinators: o.bug === 'coordinator.ownsEverything' ? [o.id] : [...new Set([o.id, ...(o.coordinators?.keys() ?? [])])].sort(),
       participantAddrs: Object.fromEntries(o.participants),
       selfAddr: o.selfAddr,
     };

@@ -11,6 +11,7 @@ export const PLANTED_BUGS = {
   'participant.ignoreFences': 'the participant drops the fencing tokens of incoming ops: a stale lock holder writes',
   'coordinator.replyBeforeDecisionDurable': 'the coordinator answers the client COMMITTED before its decision persist completes',
   'coordinator.voteErrorAsYes': 'a failed Prepare call (of a writing branch) counts as a YES vote: nb then answers COMMITTED without that YES in any log',
+  'coordinator.ownsEverything': 'every coordinator believes it owns every transaction id: none forwards, so two may run one id',
   'storage.cacheOvertakenReads': "a participant's value cache keeps a read that a commit overtook (the old value comes back)",
 } as const;
 

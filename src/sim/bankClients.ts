@@ -37,7 +37,8 @@ export interface ClientTxn {
 
 /** What clients need: the coordinator, and checks made when it answers. */
 export interface ClientSide {
-  coordinator: SimNode;
+  /** The coordinator a call goes to (one of several: any of them serves it). */
+  coordinator(): SimNode;
   participantIds: string[];
   /** The coordinator answered a transact (strict persist-before-reply check). */
   onAnswer(ct: ClientTxn, r: TxnAnswer): void;
@@ -99,7 +100,7 @@ export class ClientTxns {
     onReply: (r: R | RequestError) => void;
     onError: () => void;
   }): void {
-    const c = this.side.coordinator;
+    const c = this.side.coordinator();
     this.net.rpc<R | RequestError>({
       from: this.endpoint,
       to: c,

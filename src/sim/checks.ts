@@ -5,6 +5,7 @@ import { ownerOf } from '../protocol/routing.js';
 import type { NodeId, Outcome, Vote } from '../protocol/types.js';
 import type { TxnAnswer } from '../runtime/coordinatorRuntime.js';
 import type { PeerMethod } from '../runtime/transport.js';
+import { ownerOfTxn } from '../protocol/ownership.js';
 import { CKEY } from '../storage/coordinatorStore.js';
 import type { BatchOp } from '../storage/kvEngine.js';
 import { PKEY } from '../storage/participantStore.js';
@@ -32,7 +33,7 @@ export class SimCheckers {
     private readonly w: SimWorld,
     private readonly o: {
       strict: boolean;
-      coordinatorId: string;
+      coordinatorIds: string[];
       participantIds: string[];
       node: (id: string) => SimNode;
       txns: ClientTxns;
@@ -104,9 +105,12 @@ export class SimCheckers {
   onDurable(node: SimNode, ops: readonly BatchOp[]): void {
     for (const op of ops) {
       if (op.type !== 'put') continue;
-      if (node.id === this.o.coordinatorId) {
+      if (this.o.coordinatorIds.includes(node.id)) {
         if (!op.key.startsWith(CKEY.decisionPrefix)) continue;
         const d = decodeDecision(op.value, AT(node.id, op.key));
+        // Only the owner runs a transaction and writes its decision; the others forward.
+        const owner = ownerOfTxn(d.txn, this.o.coordinatorIds);
+        if (owner !== node.id) this.w.fail('single-owner', `${node.id} wrote a decision for ${d.txn}, which ${owner} owns`);
         this.onDecision(d.txn, d.outcome);
       } else if (op.key.startsWith(PKEY.outcomePrefix)) {
         const o = decodeParticipantOutcome(op.value, AT(node.id, op.key));

@@ -106,6 +106,7 @@ export class SimNode implements Endpoint {
     const rt = new CoordinatorRuntime({
       id: this.id,
       participants: new Map(this.cluster.participantIds.map((p) => [p, p])),
+      coordinators: new Map(this.cluster.coordinatorIds.filter((c) => c !== this.id).map((c) => [c, c])),
       selfAddr: this.id,
       store: await CoordinatorStore.open(nodeStore, { filterCapacity: 64 }),
       transport,
@@ -233,6 +234,7 @@ export class SimNode implements Endpoint {
 /** What nodes need of the cluster around them. */
 export interface SimCluster {
   participantIds: string[];
+  coordinatorIds: string[];
   node(id: string): SimNode | undefined;
   profile(): { slowReads: number };
 }

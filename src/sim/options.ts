@@ -19,7 +19,7 @@ export const INVARIANTS = {
   'bank-total': 'the durable balances sum to the initial total',
   'bank-final-state': 'final balances = opening balances + exactly the durably committed transfers',
   'non-negative': 'no durable balance below 0',
-  'lock-token-unique': 'no fencing token is granted twice (across lock service restarts too)',
+  'lock-token-unique': "no lock's fencing token is granted twice (across lock service restarts too)",
   'lock-order': 'the resource sees the tokens of its writers in order (no overlapping holders)',
   'lock-writes': 'the resource holds exactly the committed fenced writes',
   'fence-monotonic': "a participant's fence high-water mark never goes down",
@@ -27,6 +27,7 @@ export const INVARIANTS = {
   contradiction: 'no node is sent a message that contradicts its state (it would refuse it and raise an alarm)',
   liveness: 'once faults heal, everything is decided everywhere, nothing prepared or locked remains',
   'client-protocol': 'the coordinator answers a well-formed client request',
+  'single-owner': 'with several coordinators, only the owner of a transaction id writes its decision (the others forward)',
 } as const;
 export type InvariantName = keyof typeof INVARIANTS;
 
@@ -52,6 +53,8 @@ export interface SimOptions {
   seed: number;
   /** Participants (default 3). */
   participants?: number;
+  /** Coordinators c1..cN (default 1): clients call any of them; each forwards to an id's owner. */
+  coordinators?: number;
   /** Commit protocol (default '2pc'). 'mixed': each transaction picks one from the seed. */
   protocol?: ProtocolMode;
   /** The fault kinds the nemesis may inject (default: all of FAULT_KINDS). */

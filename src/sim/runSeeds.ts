@@ -15,7 +15,7 @@ import {
 /** The simulation's own options apply to every seed; these choose the seeds and the reporting. */
 export interface RunSeedsOptions extends Pick<
   SimOptions,
-  'participants' | 'protocol' | 'nemesis' | 'partitionMs' | 'bug' | 'faults' | 'strictDurability' | 'traceLines' | 'lockClients' | 'clients'
+  'participants' | 'coordinators' | 'protocol' | 'nemesis' | 'partitionMs' | 'bug' | 'faults' | 'strictDurability' | 'traceLines' | 'lockClients' | 'clients'
 > {
   from?: number;
   count: number;

@@ -1,7 +1,7 @@
 /**
  * Deterministic simulation of a dtx cluster (FoundationDB / TigerBeetle VOPR style).
  *
- * One coordinator and N participants run the REAL runtimes (src/runtime: the protocol cores,
+ * The coordinators (one, or several: clients call any, each forwards to an id's owner) and N participants run the REAL runtimes (src/runtime: the protocol cores,
  * the effect driver, the lock service) over the REAL storage layer (group commit, lingering,
  * the value cache, the outcome filter, the record codec), on:
  *   - a simulated clock: one discrete event queue ordered by (time, sequence);
@@ -53,7 +53,6 @@ export interface ScenarioControl {
 }
 
 const ACCOUNTS_PER_PARTICIPANT = 2;
-const COORDINATOR = 'c1';
 
 /** The fault intensities of a seed; every intensity is drawn even for a kind left out, so a kind keeps its intensity whichever others are chosen. */
 function drawProfile(r: Prng, faults: boolean, kinds: ReadonlySet<FaultKind>): FaultProfile {
@@ -116,6 +115,7 @@ export class Simulation {
   private readonly nodes = new Map<string, SimNode>();
   private readonly participantIds: string[];
   private readonly coordinator: SimNode;
+  private readonly coordinators: SimNode[];
   private readonly txns: ClientTxns;
   private readonly bank: BankClients;
   private readonly locks: LockClients;
@@ -157,12 +157,17 @@ export class Simulation {
       onDurable: (node, ops) => this.checkers.onDurable(node, ops),
       failpointHit: (node, name) => this.failpointHit(node, name),
     });
-    const cluster = { participantIds: this.participantIds, node: (id: string) => this.nodes.get(id), profile: () => this.profile };
+    const k = opts.coordinators ?? 1;
+    if (k < 1 || k > 5) throw new Error('coordinators must be 1..5');
+    const coordinatorIds = Array.from({ length: k }, (_, i) => `c${i + 1}`);
+    const cluster = { participantIds: this.participantIds, coordinatorIds, node: (id: string) => this.nodes.get(id), profile: () => this.profile };
     for (const id of this.participantIds) this.nodes.set(id, new SimNode(id, 'participant', this.w, this.net, cluster, this.setup));
-    this.coordinator = new SimNode(COORDINATOR, 'coordinator', this.w, this.net, cluster, this.setup);
-    this.nodes.set(COORDINATOR, this.coordinator);
+    this.coordinators = coordinatorIds.map((id) => new SimNode(id, 'coordinator', this.w, this.net, cluster, this.setup));
+    for (const c of this.coordinators) this.nodes.set(c.id, c);
+    this.coordinator = this.coordinators[0]!;
     this.txns = new ClientTxns(this.w, this.net, {
-      coordinator: this.coordinator,
+      // Any coordinator serves a call (one coordinator draws nothing, so its seeds run as before).
+      coordinator: () => (this.coordinators.length === 1 ? this.coordinator : this.w.rng.pick(this.coordinators)),
       participantIds: this.participantIds,
       onAnswer: (ct, r) => this.checkers.onClientAnswer(ct, r),
     });
@@ -181,7 +186,7 @@ export class Simulation {
     });
     this.checkers = new SimCheckers(this.w, {
       strict: opts.strictDurability ?? true,
-      coordinatorId: COORDINATOR,
+      coordinatorIds: coordinatorIds,
       participantIds: this.participantIds,
       node: (id) => this.nodes.get(id)!,
       txns: this.txns,

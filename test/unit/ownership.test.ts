@@ -79,7 +79,8 @@ describe('CoordinatorCore with several coordinators', () => {
     const q = c.step({ type: 'query', replyTo: 1, txn: id }, 0);
     expect(ofType(q, 'forward')).toHaveLength(1);
     const ask = c.step({ type: 'forwarded', txn: id, reply: null }, 1);
-    expect(ofType(ask, 'send').map((s) => [s.to, s.message])).toEqual(['p1', 'p2', 'p3'].map((p) => [p, { kind: 'query', txn: id, abortIfUnvoted: true }]));
+    // A question names no protocol: nothing is aborted (a forgotten 2pc read may have committed).
+    expect(ofType(ask, 'send').map((s) => [s.to, s.message])).toEqual(['p1', 'p2', 'p3'].map((p) => [p, { kind: 'query', txn: id, abortIfUnvoted: false }]));
     let out: CoordinatorEffect[] = [];
     for (const p of ['p1', 'p2', 'p3']) out = c.step({ type: 'txnState', txn: id, from: p, answer: answer('PREPARED') }, 2);
     expect(replies(out)).toEqual([expect.objectContaining({ kind: 'outcome', outcome: 'PENDING', owner: 'c1', inProgress: false })]);
@@ -116,6 +117,22 @@ describe('CoordinatorCore with several coordinators', () => {
     const [reply] = replies(out);
     expect(reply).toMatchObject({ outcome: 'COMMITTED' });
     expect(reply!.kind === 'outcome' && reply!.results).toEqual(['a', 'b', 'c'].map((key) => ({ key, found: true, value: key, version: 1 })));
+  });
+
+  it.each([
+    ['nb', 'ABORTED', true],
+    ['2pc', 'PENDING', false],
+  ] as const)('a %s transaction whose owner is unreachable and whose participants never voted: %s', (protocol, outcome, aborts) => {
+    const c = mk('c2');
+    const id = idOwnedBy('c1');
+    c.step({ type: 'transact', replyTo: 1, msg: { ...tmsg(id, [{ type: 'put', key: k('p1'), value: 'v' }]), protocol } }, 0);
+    const ask = c.step({ type: 'forwarded', txn: id, reply: null }, 1);
+    // Only where every vote is durable may the unvoted be aborted for good.
+    expect(ofType(ask, 'send').every((s) => s.message.kind === 'query' && s.message.abortIfUnvoted === aborts)).toBe(true);
+    let out: CoordinatorEffect[] = [];
+    for (const p of ['p1', 'p2', 'p3']) out = c.step({ type: 'txnState', txn: id, from: p, answer: answer(aborts ? 'ABORTED' : 'UNKNOWN') }, 2);
+    expect(replies(out)).toEqual([expect.objectContaining({ kind: 'outcome', outcome })]);
+    expect(ofType(out, 'persist')).toEqual([]);
   });
 
   it('refuses a forwarded request for an id it does not own (the coordinators disagree on the list)', () => {
