@@ -18,7 +18,7 @@ import { coordinatorResolution } from './resolution.js';
 import { ownerOfTxn } from './ownership.js';
 import { ownerOf } from './routing.js';
 import { isInDoubt } from './termination.js';
-import type { AbortCode, NodeId, OpResult, Outcome, ProtocolName, TxnId, TxnOp, Vote } from './types.js';
+import type { AbortCode, NodeId, OpResult, Outcome, TxnId, TxnOp, Vote } from './types.js';
 
 export type { StateAnswer, TransactMessage } from './coordinatorTxn.js';
 
@@ -333,9 +333,28 @@ export class CoordinatorCore {
     this.counters.ownerUnreachable++;
     this.counters.resolutions++;
     this.emit({ type: 'log', level: 'info', txn, msg: `owner ${t.state.owner} unreachable: asking the participants what is certain` });
-    // Aborting the unvoted settles the id only where every vote is remembered (see
-    // abortIsCertain); elsewhere it would write ABORT over a read the owner may have committed.
-    moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.config.participants, abortIsCertain(t.msg?.protocol ?? null)) });
+    // Aborting the unvoted settles the id only where a vote cannot be forgotten (see
+    // certainAborters); elsewhere it would write ABORT over a read the owner may have committed.
+    const aborters = this.certainAborters(t);
+    const round: StateRound = { answers: new Map(), awaiting: new Set(this.config.participants) };
+    for (const p of this.config.participants) this.emit({ type: 'send', to: p, message: { kind: 'query', txn, abortIfUnvoted: aborters.has(p) } });
+    moveTo(t, { phase: 'resolving', round });
+  }
+
+  /**
+   * The participants whose ABORT settles a transaction for a coordinator that does not own it:
+   * those whose vote can never be forgotten — every one under a protocol that forces every vote
+   * (nb, 3pc), else (2pc) those holding one of its writes (a write always forces its YES). A 2pc
+   * READ_ONLY branch forces nothing and forgets the transaction once released, so there "no
+   * trace" may be a read the owner committed. Without the request: nobody (its ops and protocol
+   * are unknown).
+   */
+  private certainAborters(t: CoordinatorTxn): Set<NodeId> {
+    if (!t.msg) return new Set();
+    if (!rulesOf(t.msg.protocol).readOnlyVoteIsUnforced) return new Set(this.config.participants);
+    return new Set(
+      t.msg.ops.filter((op) => op.type === 'put' || op.type === 'delete' || op.type === 'add').map((op) => ownerOf(op.key, this.config.participants)),
+    );
   }
 
   private rejectNotOwner(replyTo: ReplyTo, txn: TxnId, owner: NodeId): void {
@@ -502,8 +521,9 @@ export class CoordinatorCore {
       return;
     }
     if (owner !== this.id) {
-      // Only where every vote is durable (abortIsCertain); otherwise only the owner can tell.
-      if (!abortIsCertain(t.msg?.protocol ?? null)) {
+      // Only an ABORT where no vote can be forgotten is certain (certainAborters); otherwise only the owner can tell.
+      const aborters = this.certainAborters(t);
+      if (![...answers].some(([p, a]) => a.state === 'ABORTED' && aborters.has(p))) {
         this.forget(t);
         this.counters.unknownOutcomes++;
         const why = `owned by coordinator ${owner}, which cannot be reached; its participants hold no commit, but only ${owner} can tell an abort from a read it committed; ask again`;
@@ -902,16 +922,6 @@ export class CoordinatorCore {
   private reply(to: ReplyTo, reply: CoordinatorReply): void {
     this.emit({ type: 'reply', to, reply });
   }
-}
-
-/**
- * Whether a coordinator that does not own a transaction may settle it as aborted from its
- * participants' answers: only under a protocol whose every vote is durable. A 2pc READ_ONLY
- * branch forces nothing and forgets the transaction once released, so there "no trace" may be a
- * read the owner committed; and without the request the protocol is not known at all.
- */
-function abortIsCertain(protocol: ProtocolName | null): boolean {
-  return protocol !== null && !rulesOf(protocol).readOnlyVoteIsUnforced;
 }
 
 /** A result as a client sees it: in its place, no index. */

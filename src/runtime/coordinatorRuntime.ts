@@ -401,11 +401,18 @@ export class CoordinatorRuntime {
       else this.ownerDownUntil.set(e.to, clock.now() + OWNER_DOWN_MS);
       done({ type: 'forwarded', txn, reply });
     };
+    const failed = (r: { failure: string; message: string }): void => {
+      // Only the attempts that were not failing fast already: one line per owner outage, about.
+      if (tries > 1) this.o.env.log.info({ txn, owner: e.to, failure: r.failure }, `forward to owner ${e.to} failed: ${r.message}`);
+    };
     const attempt = (left: number): void => {
       const again = (): void => (left > 1 ? void clock.after(FORWARD_RETRY_MS, () => attempt(left - 1)) : settle(null));
       if (!msg) {
         this.o.transport.call(ref, 'outcome', { txn, forwarded: true }, CALL_POLICY.forwardQuery, (r) => {
-          if (!r.ok) return again();
+          if (!r.ok) {
+            failed(r);
+            return again();
+          }
           const { outcome, inProgress, reason, code, results, participants, owner } = r.value;
           settle({ kind: 'outcome', txn, outcome, inProgress, reason, ...(code ? { code } : {}), results, participants, ...(owner ? { owner } : {}) });
         });
@@ -413,10 +420,13 @@ export class CoordinatorRuntime {
       }
       const fwd = { txn, ops: msg.ops, protocol: msg.protocol, timeoutMs: msg.timeoutMs, firstAttemptMs: msg.age.ms };
       // The owner's own timeout bounds the answer; the margin covers the hop.
-      this.o.transport.call(ref, 'transact', fwd, { deadlineMs: msg.timeoutMs + FORWARD_MARGIN_MS, waitForReady: false }, (r) =>
+      this.o.transport.call(ref, 'transact', fwd, { deadlineMs: msg.timeoutMs + FORWARD_MARGIN_MS, waitForReady: false }, (r) => {
+        if (r.ok) return settle(r.value);
+        failed(r);
         // Not reached at all is worth another try; a call that got through and then broke is not (the owner may be running it).
-        r.ok ? settle(r.value) : r.failure === 'UNAVAILABLE' ? again() : settle(null),
-      );
+        if (r.failure === 'UNAVAILABLE') again();
+        else settle(null);
+      });
     };
     attempt(tries);
   }
