@@ -37,7 +37,10 @@ export function participantService(rt: ParticipantRuntime, self: string, log: Lo
       // Votes and acks go back as each is ready, coalesced per event-loop turn.
       const out = new TickBatcher<{ vote?: PrepareResponse; ack?: DecisionResponse }>(
         (items) => {
-          if (stream.cancelled || stream.destroyed) return;
+          // Once the caller half-closed and the stream was ended, a late vote or ack is dropped: a
+          // write after end() destroys the call before its status goes out (the caller then hangs
+          // to its deadline; wire fuzz, seed 20261207).
+          if (stream.cancelled || stream.destroyed || stream.writableEnded) return;
           stream.write({ votes: items.flatMap((i) => (i.vote ? [i.vote] : [])), acks: items.flatMap((i) => (i.ack ? [i.ack] : [])) });
         },
         (i) => (i.vote ? resultsWeight(i.vote.results, i.vote.reason) : 64),
