@@ -146,7 +146,9 @@ export class DtxClient {
     this.defaults = { timeoutMs: 10_000, ...options };
     this.security = options.security ?? PLAINTEXT;
     const security = this.security;
-    this.pool = new CoordinatorPool(this.addresses, (a) => linkTo(a, security));
+    // A coordinator that failed is tried last for 5 s: long enough that the ids made meanwhile
+    // belong to the others (OwnerMap), short enough to find it again soon after it is back.
+    this.pool = new CoordinatorPool(this.addresses, (a) => linkTo(a, security), { downForMs: 5000 });
     this.ids = this.addresses.length > 1 ? new ClientTxnIds() : null;
     this.owners = this.addresses.length > 1 ? new OwnerMap(this.pool) : null;
   }

@@ -260,8 +260,9 @@ export class CoordinatorCore {
       const s = t.state;
       // A re-driven decision has no request in memory: check the ops against the record.
       if (s.phase === 'committed' || s.phase === 'recording') return this.answerTransact(replyTo, msg, s.decision);
-      if (!t.msg && (s.phase === 'lookup' || s.phase === 'resolving')) {
-        // A query started it: the request joins.
+      if (!t.msg && (s.phase === 'lookup' || s.phase === 'resolving' || s.phase === 'forwarding')) {
+        // A query started it: the request joins (a forwarded question's answer is not the
+        // request's: it goes to the owner itself once that answer is in, see onForwarded).
         t.msg = msg;
         t.rules = rulesOf(msg.protocol);
       }
@@ -274,7 +275,7 @@ export class CoordinatorCore {
     const owner = this.ownerOf(msg.txn);
     if (owner !== this.id) {
       if (msg.forwarded) return this.rejectNotOwner(replyTo, msg.txn, owner);
-      this.forwardTo(owner, this.newTxn(msg.txn, msg, { phase: 'forwarding', owner }), replyTo, 'outcome');
+      this.forwardTo(owner, this.newTxn(msg.txn, msg, { phase: 'forwarding', owner, asked: 'transact' }), replyTo, 'outcome');
       return;
     }
     const fresh = this.newTxn(msg.txn, msg, { phase: 'lookup' });
@@ -299,7 +300,7 @@ export class CoordinatorCore {
     const owner = this.ownerOf(txn);
     if (owner !== this.id) {
       if (forwarded) return this.rejectNotOwner(replyTo, txn, owner);
-      this.forwardTo(owner, this.newTxn(txn, undefined, { phase: 'forwarding', owner }), replyTo, 'query');
+      this.forwardTo(owner, this.newTxn(txn, undefined, { phase: 'forwarding', owner, asked: 'query' }), replyTo, 'query');
       return;
     }
     this.newTxn(txn, undefined, { phase: 'lookup' }).queryWaiters.push(replyTo);
@@ -325,6 +326,15 @@ export class CoordinatorCore {
   private onForwarded(txn: TxnId, reply: CoordinatorReply | null): void {
     const t = this.txns.get(txn);
     if (t?.state.phase !== 'forwarding') return;
+    if (reply && t.msg && t.state.asked === 'query') {
+      // A request joined a forwarded question: the question's answer is not the request's (no
+      // ops checked, maybe PENDING before it ran); the request now goes to the owner itself.
+      for (const w of t.queryWaiters) this.reply(w, { ...reply, txn });
+      t.queryWaiters = [];
+      t.state.asked = 'transact';
+      this.emit({ type: 'forward', txn, to: t.state.owner, msg: t.msg });
+      return;
+    }
     if (reply) {
       this.forget(t);
       for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.reply(w, { ...reply, txn });
@@ -521,9 +531,12 @@ export class CoordinatorCore {
       return;
     }
     if (owner !== this.id) {
-      // Only an ABORT where no vote can be forgotten is certain (certainAborters); otherwise only the owner can tell.
+      // Only an ABORT where no vote can be forgotten is certain (certainAborters), and only for the
+      // transaction the participants hold: one that names another protocol is another request
+      // under this id. Otherwise only the owner can tell.
       const aborters = this.certainAborters(t);
-      if (![...answers].some(([p, a]) => a.state === 'ABORTED' && aborters.has(p))) {
+      const sameProtocol = [...answers.values()].every((a) => a.protocol === null || a.protocol === t.msg?.protocol);
+      if (!sameProtocol || ![...answers].some(([p, a]) => a.state === 'ABORTED' && aborters.has(p))) {
         this.forget(t);
         this.counters.unknownOutcomes++;
         const why = `owned by coordinator ${owner}, which cannot be reached; its participants hold no commit, but only ${owner} can tell an abort from a read it committed; ask again`;
@@ -532,9 +545,10 @@ export class CoordinatorCore {
       }
       // Certain without a record here: a participant holds ABORT, or every one was unvoted and
       // now holds it for good. The owner alone keeps records of its ids.
+      // The in-doubt branches are not told: they learn it from their owner or their peers
+      // (termination), never from a coordinator that judged by a request it cannot check.
       const record = this.foundRecord(t.id, 'ABORTED', known, '');
       this.forget(t);
-      this.sendDecision(t.id, 'abort', inDoubt);
       for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyDecision(w, record);
       return;
     }
@@ -941,7 +955,7 @@ export function resultsByIndex(answers: Iterable<StateAnswer>): OpResult[] | nul
   for (const a of answers) {
     if (a.state !== 'COMMITTED' && !isInDoubt(a.state)) continue;
     for (const r of a.results) {
-      if (r.index === undefined || out[r.index] !== undefined || r.index > LIMITS.maxOpsPerTxn) return null;
+      if (r.index === undefined || out[r.index] !== undefined || r.index >= LIMITS.maxOpsPerTxn) return null;
       out[r.index] = withoutIndex(r);
       count++;
     }

@@ -64,7 +64,8 @@ export interface StateRound {
  * recording — an all-read-only transaction, answered, whose unforced record is being written.
  */
 export type CoordinatorState =
-  | { phase: 'forwarding'; owner: NodeId }
+  /** `asked`: what went to the owner — the client's request, or (no request yet) a question. */
+  | { phase: 'forwarding'; owner: NodeId; asked: 'transact' | 'query' }
   | { phase: 'lookup' }
   | { phase: 'probing'; round: StateRound }
   | { phase: 'resolving'; round: StateRound }

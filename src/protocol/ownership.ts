@@ -31,10 +31,13 @@ export function idHash(s: string): number {
  */
 export function ownerOfTxn(txn: TxnId, coordinators: readonly NodeId[]): NodeId {
   invariant(coordinators.length > 0, 'ownership needs at least one coordinator');
+  // The longest id that prefixes it: "c1-2-x" is c1-2's when both c1 and c1-2 exist.
+  let prefixed: NodeId | null = null;
+  for (const c of coordinators) if (txn.startsWith(`${c}-`) && (prefixed === null || c.length > prefixed.length)) prefixed = c;
+  if (prefixed !== null) return prefixed;
   let best: NodeId | null = null;
   let bestScore = -1;
   for (const c of coordinators) {
-    if (txn.startsWith(`${c}-`)) return c;
     const score = idHash(`${c}\n${txn}`);
     if (score > bestScore || (score === bestScore && best !== null && c < best)) {
       best = c;

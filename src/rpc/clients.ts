@@ -7,7 +7,7 @@ import { dialWith, PLAINTEXT, type DialSecurity } from './dial.js';
 import type { ParticipantClient } from './generated/dtx/v1/Participant.js';
 import { dtxV1 } from './protos.js';
 
-type DialOpts = { interceptors?: grpc.Interceptor[]; expectNodeId?: string };
+type DialOpts = { interceptors?: grpc.Interceptor[]; expectNodeId?: string; channel?: grpc.ChannelOptions };
 
 function dial<C>(
   Ctor: new (address: string, creds: grpc.ChannelCredentials, options: grpc.ChannelOptions) => C,

@@ -75,7 +75,9 @@ export class GrpcTransport implements Transport {
     // Every peer must hold the certificate of the node it is dialled as (when the cluster runs TLS).
     const opts = (id: string) => ({ interceptors: o.network ? [o.network.interceptor(id)] : [], expectNodeId: id });
     this.participants = new ClientsByAddress((addr, id) => participantClient(addr, o.dial, opts(id)));
-    this.coordinators = new ClientsByAddress((addr, id) => coordinatorClient(addr, o.dial, opts(id)));
+    // A coordinator forwards to the owner of an id: after the owner restarts, reconnect within a
+    // quarter second rather than the default second of backoff.
+    this.coordinators = new ClientsByAddress((addr, id) => coordinatorClient(addr, o.dial, { ...opts(id), channel: { 'grpc.max_reconnect_backoff_ms': 250 } }));
   }
 
   /** Addresses this node has dialled (Admin.Status lists them). */

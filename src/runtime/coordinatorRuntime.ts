@@ -28,8 +28,8 @@ import type { CallResult, PeerHandlers, Transport } from './transport.js';
 const FORWARD_MARGIN_MS = 2000;
 /** After a forward to an owner failed, further ones fail fast for this long. */
 const OWNER_DOWN_MS = 1000;
-/** A forward that found its owner not listening tries once more this much later. */
-const FORWARD_RETRY_MS = 300;
+/** A forward that found its owner not listening tries again after these delays (about 1 s in all). */
+const FORWARD_RETRIES_MS = [300, 700];
 /** How long an END marker may wait for the next decision batch (losing it only re-sends a commit). */
 const END_LINGER_MS = 20;
 /** A read aborted by a lock conflict is retried at most this many times within its timeout. */
@@ -256,7 +256,7 @@ export class CoordinatorRuntime {
 
   private transactMessage(req: TransactInput): TransactMessage {
     validateOps(req.ops);
-    if (req.txnId.startsWith(`${this.o.id}-`)) {
+    if (req.txnId.startsWith(`${this.o.id}-`) && this.core.ownerOf(req.txnId) === this.o.id) {
       // Ids of this form are made here for callers that gave none, and their aborts are not
       // forced: running one again could commit what its caller was told was aborted.
       throw new InvalidRequest(`txn_id prefix "${this.o.id}-" is reserved for ids this coordinator makes; ask GetTransaction instead`);
@@ -386,33 +386,36 @@ export class CoordinatorRuntime {
 
   /**
    * To the owner of the id; any failure to get its answer is an owner not reached (the core then
-   * asks the participants). A refused connection fails at once; one more try a moment later
-   * covers an owner that has just restarted (its channel still backing off). Right after a
-   * failure, forwards to that owner fail fast for a while: callers of a dead owner's ids get the
-   * participants' answer at once.
+   * asks the participants). A refused connection fails at once, so it is tried again a moment
+   * later, twice (about 1 s in all: an owner that has just restarted is reached once its channel
+   * stops backing off). A client's transaction always gets that whole sequence (it waits for its
+   * answer anyway, and a wrong "unreachable" would abort the owner's run of it). A question, after
+   * such a sequence failed, tries once and fails fast for OWNER_DOWN_MS — askers about a dead
+   * owner's ids get the participants' answer at once; failing fast never extends that window.
    */
   private forward(e: Extract<CoordinatorEffect, { type: 'forward' }>, done: (event?: CoordinatorEvent) => void): void {
     const ref = { id: e.to, addr: this.o.coordinators?.get(e.to) ?? '' };
     const { msg, txn } = e;
     const clock = this.o.env.clock;
-    const tries = (this.ownerDownUntil.get(e.to) ?? 0) > clock.now() ? 1 : 2;
+    const probing = msg !== null || (this.ownerDownUntil.get(e.to) ?? 0) <= clock.now();
+    const retries = probing ? FORWARD_RETRIES_MS : [];
     const settle = (reply: CoordinatorReply | null): void => {
       if (reply) this.ownerDownUntil.delete(e.to);
-      else this.ownerDownUntil.set(e.to, clock.now() + OWNER_DOWN_MS);
+      else if (probing) this.ownerDownUntil.set(e.to, clock.now() + OWNER_DOWN_MS);
       done({ type: 'forwarded', txn, reply });
     };
-    const failed = (r: { failure: string; message: string }): void => {
-      // Only the attempts that were not failing fast already: one line per owner outage, about.
-      if (tries > 1) this.o.env.log.info({ txn, owner: e.to, failure: r.failure }, `forward to owner ${e.to} failed: ${r.message}`);
-    };
-    const attempt = (left: number): void => {
-      const again = (): void => (left > 1 ? void clock.after(FORWARD_RETRY_MS, () => attempt(left - 1)) : settle(null));
+    const attempt = (k: number): void => {
+      const failed = (r: { failure: string; message: string }, retry: boolean): void => {
+        // Only the probing sequence logs: about one line per owner outage.
+        if (probing && k === retries.length) this.o.env.log.info({ txn, owner: e.to, failure: r.failure }, `forward to owner ${e.to} failed: ${r.message}`);
+        if (retry && k < retries.length) clock.after(retries[k]!, () => attempt(k + 1));
+        else settle(null);
+      };
       if (!msg) {
         this.o.transport.call(ref, 'outcome', { txn, forwarded: true }, CALL_POLICY.forwardQuery, (r) => {
-          if (!r.ok) {
-            failed(r);
-            return again();
-          }
+          // The owner answered with a refusal: that is its answer, not an owner out of reach.
+          if (!r.ok && r.failure === 'REFUSED') return settle({ kind: 'rejected', txn, status: 'FAILED_PRECONDITION', message: r.message });
+          if (!r.ok) return failed(r, true);
           const { outcome, inProgress, reason, code, results, participants, owner } = r.value;
           settle({ kind: 'outcome', txn, outcome, inProgress, reason, ...(code ? { code } : {}), results, participants, ...(owner ? { owner } : {}) });
         });
@@ -422,13 +425,11 @@ export class CoordinatorRuntime {
       // The owner's own timeout bounds the answer; the margin covers the hop.
       this.o.transport.call(ref, 'transact', fwd, { deadlineMs: msg.timeoutMs + FORWARD_MARGIN_MS, waitForReady: false }, (r) => {
         if (r.ok) return settle(r.value);
-        failed(r);
-        // Not reached at all is worth another try; a call that got through and then broke is not (the owner may be running it).
-        if (r.failure === 'UNAVAILABLE') again();
-        else settle(null);
+        // Not reached at all is worth another try (the owner dedupes the id); a deadline passed is not.
+        failed(r, r.failure === 'UNAVAILABLE');
       });
     };
-    attempt(tries);
+    attempt(0);
   }
 
   private persist(record: CoordinatorRecord, sync: boolean, done: (event?: CoordinatorEvent) => void): void {

@@ -168,3 +168,59 @@ describe('ownerOfTxn spreads ids that differ only at the end', () => {
     expect(same / 1999).toBeLessThan(0.6);
   });
 });
+
+describe('review findings (issue 13)', () => {
+  it("an id made by a coordinator whose id extends another one's is its own (longest prefix)", () => {
+    expect(ownerOfTxn('coord-2-abc', ['coord', 'coord-2'])).toBe('coord-2');
+    expect(ownerOfTxn('coord-abc', ['coord', 'coord-2'])).toBe('coord');
+  });
+
+  it('a request that joins a forwarded question goes to the owner itself once the answer to the question is in', () => {
+    const c = mk('c1');
+    const id = idOwnedBy('c2');
+    expect(ofType(c.step({ type: 'query', replyTo: 1, txn: id }, 0), 'forward')).toEqual([{ type: 'forward', txn: id, to: 'c2', msg: null }]);
+    expect(c.step({ type: 'transact', replyTo: 2, msg: tmsg(id, [{ type: 'put', key: k('p1'), value: 'v' }]) }, 1)).toEqual([]);
+    const out = c.step(
+      {
+        type: 'forwarded',
+        txn: id,
+        reply: { kind: 'outcome', txn: id, outcome: 'PENDING', inProgress: false, reason: 'no record yet', results: [], participants: [] },
+      },
+      2,
+    );
+    expect(replies(out).map((r) => r.kind === 'outcome' && r.outcome)).toEqual(['PENDING']);
+    expect(ofType(out, 'forward')).toEqual([{ type: 'forward', txn: id, to: 'c2', msg: expect.objectContaining({ txn: id }) }]);
+    const done = c.step(
+      { type: 'forwarded', txn: id, reply: { kind: 'outcome', txn: id, outcome: 'COMMITTED', reason: '', results: [], participants: [] } },
+      3,
+    );
+    expect(replies(done).map((r) => r.kind === 'outcome' && r.outcome)).toEqual(['COMMITTED']);
+    expect(c.activeTxns).toBe(0);
+  });
+
+  it('a request naming another protocol than the one its participants hold is not judged by its own rules', () => {
+    const c = mk('c2');
+    const id = idOwnedBy('c1');
+    // The owner ran it as 2pc (a read on p1, released and forgotten; a write prepared on p2); this request says nb.
+    c.step(
+      {
+        type: 'transact',
+        replyTo: 1,
+        msg: {
+          ...tmsg(id, [
+            { type: 'get', key: k('p1') },
+            { type: 'put', key: k('p2'), value: 'v' },
+          ]),
+          protocol: 'nb',
+        },
+      },
+      0,
+    );
+    c.step({ type: 'forwarded', txn: id, reply: null }, 1);
+    c.step({ type: 'txnState', txn: id, from: 'p1', answer: answer('ABORTED') }, 2);
+    c.step({ type: 'txnState', txn: id, from: 'p3', answer: answer('ABORTED') }, 2);
+    const out = c.step({ type: 'txnState', txn: id, from: 'p2', answer: answer('PREPARED') }, 2);
+    expect(replies(out)).toEqual([expect.objectContaining({ outcome: 'PENDING', owner: 'c1' })]);
+    expect(ofType(out, 'send')).toEqual([]);
+  });
+});
