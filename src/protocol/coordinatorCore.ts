@@ -590,6 +590,7 @@ export class CoordinatorCore {
         age: msg.age,
         lockWaitMs,
         opIndexes: t.branches.get(p)!.opIndex,
+        opCount: msg.ops.length,
       };
       this.emit({ type: 'send', to: p, message: { kind: 'prepare', msg: prepare } });
     }
@@ -940,7 +941,7 @@ export class CoordinatorCore {
 
 /** A result as a client sees it: in its place, no index. */
 function withoutIndex(r: OpResult): OpResult {
-  if (r.index === undefined) return r;
+  if (r.index === undefined && r.of === undefined) return r;
   const { key, found, value, version } = r;
   return { key, found, value, version };
 }
@@ -952,15 +953,19 @@ function withoutIndex(r: OpResult): OpResult {
 export function resultsByIndex(answers: Iterable<StateAnswer>): OpResult[] | null {
   const out: OpResult[] = [];
   let count = 0;
+  let of: number | undefined;
   for (const a of answers) {
-    if (a.state !== 'COMMITTED' && !isInDoubt(a.state)) continue;
+    if (a.state !== 'COMMITTED' && !isInDoubt(a.state) && a.state !== 'READ_ONLY') continue;
     for (const r of a.results) {
       if (r.index === undefined || out[r.index] !== undefined || r.index >= LIMITS.maxOpsPerTxn) return null;
+      if (r.of === undefined || (of !== undefined && r.of !== of)) return null;
+      of = r.of;
       out[r.index] = withoutIndex(r);
       count++;
     }
   }
-  return count > 0 && count === out.length ? out : null;
+  // Every op once: a branch out of reach (or a read that forgot) leaves the list incomplete.
+  return count > 0 && count === of && out.length === of ? out : null;
 }
 
 function knownParticipants(answers: Map<NodeId, StateAnswer>): NodeId[] {

@@ -402,7 +402,8 @@ export class ParticipantCore {
       return;
     }
     const indexes = t.msg.opIndexes;
-    if (indexes) ev.results = ev.results.map((r, i) => ({ ...r, index: indexes[i]! }));
+    const of = t.msg.opCount;
+    if (indexes) ev.results = ev.results.map((r, i) => ({ ...r, index: indexes[i]!, ...(of !== undefined ? { of } : {}) }));
     if (ev.writes.length === 0 && t.rules.readOnlyVoteIsUnforced) {
       // Read-only here: nothing to force, but the read locks stay until the decision so that
       // the transaction's reads on every participant happen at one point in time.

@@ -18,6 +18,8 @@ export interface PrepareMessage {
   lockWaitMs: number;
   /** The place in the request of each of `ops` (absent from older coordinators). */
   opIndexes?: number[];
+  /** How many ops the whole transaction has (with opIndexes). */
+  opCount?: number;
 }
 
 export type InquiryOutcome = Outcome | 'PENDING' | 'UNDECIDED' | 'UNREACHABLE';

@@ -40,6 +40,8 @@ export interface OpResult {
    * never saw the request (it restarted, or does not own the id) can put the results in order.
    */
   index?: number;
+  /** With `index`: how many ops the whole transaction has (so a coordinator knows when it has them all). */
+  of?: number;
 }
 
 /** A key's committed state in a participant's store. A deleted key keeps its version (tombstone). */

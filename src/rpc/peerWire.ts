@@ -44,6 +44,7 @@ export function prepareToWire(m: PrepareMessage): PrepareRequest {
     ageMs: m.age.ms,
     lockWaitMs: m.lockWaitMs,
     opIndexes: m.opIndexes ?? [],
+    opCount: m.opCount ?? 0,
   };
 }
 
@@ -86,15 +87,17 @@ export function prepareFromWire(req: PrepareRequest__Output, self: string): Prep
     protocol: protocolFromWire(req.protocol) ?? DEFAULT_PROTOCOL,
     age: { ms: Number(req.ageMs), id: txn },
     lockWaitMs: Math.min(req.lockWaitMs, 60_000),
-    ...(req.opIndexes.length > 0 ? { opIndexes: checkOpIndexes(req.opIndexes, ops.length) } : {}),
+    ...(req.opIndexes.length > 0 ? { opIndexes: checkOpIndexes(req.opIndexes, ops.length, req.opCount) } : {}),
+    ...(req.opIndexes.length > 0 && req.opCount > 0 ? { opCount: req.opCount } : {}),
   };
 }
 
 /** One distinct place in the request per op, within the bound on a transaction's ops. */
-function checkOpIndexes(indexes: number[], ops: number): number[] {
+function checkOpIndexes(indexes: number[], ops: number, opCount: number): number[] {
   if (indexes.length !== ops) throw new InvalidRequest(`op_indexes has ${indexes.length} entries for ${ops} ops`);
-  if (new Set(indexes).size !== indexes.length || indexes.some((i) => i >= LIMITS.maxOpsPerTxn)) {
-    throw new InvalidRequest(`op_indexes must be distinct and below ${LIMITS.maxOpsPerTxn}`);
+  const bound = opCount > 0 ? Math.min(opCount, LIMITS.maxOpsPerTxn) : LIMITS.maxOpsPerTxn;
+  if (new Set(indexes).size !== indexes.length || indexes.some((i) => i >= bound)) {
+    throw new InvalidRequest(`op_indexes must be distinct and below ${bound}`);
   }
   return indexes;
 }
@@ -116,6 +119,7 @@ export function txnStateToWireAnswer(txn: string, a: TxnStateAnswer): TxnStateRe
     results: a.results.map(resultToWire),
     recovered: a.recovered,
     resultIndexes: a.results.every((r) => r.index !== undefined) ? a.results.map((r) => r.index!) : [],
+    resultOf: a.results.find((r) => r.of !== undefined)?.of ?? 0,
   };
 }
 
@@ -124,15 +128,15 @@ export function txnStateFromWireAnswer(res: TxnStateResponse__Output): TxnStateA
     state: txnStateFromWire(res.state),
     protocol: protocolFromWire(res.protocol),
     participants: res.participants,
-    results: withIndexes(res.results.map(resultFromWire), res.resultIndexes),
+    results: withIndexes(res.results.map(resultFromWire), res.resultIndexes, res.resultOf),
     recovered: res.recovered,
   };
 }
 
 /** Indexes that do not fit the results (another implementation, a damaged answer) are dropped, never trusted. */
-function withIndexes(results: OpResult[], indexes: number[]): OpResult[] {
-  if (indexes.length !== results.length || indexes.some((i) => i >= LIMITS.maxOpsPerTxn)) return results;
-  return results.map((r, i) => ({ ...r, index: indexes[i]! }));
+function withIndexes(results: OpResult[], indexes: number[], of: number): OpResult[] {
+  if (indexes.length !== results.length || indexes.some((i) => i >= LIMITS.maxOpsPerTxn) || of > LIMITS.maxOpsPerTxn) return results;
+  return results.map((r, i) => ({ ...r, index: indexes[i]!, ...(of > 0 ? { of } : {}) }));
 }
 
 export function outcomeFromWire(res: GetTransactionResponse__Output): OutcomeAnswer {

@@ -72,7 +72,7 @@ const object = <T extends z.ZodRawShape>(shape: T) => z.object(shape, expecting(
 const outcome = oneOf(['COMMITTED', 'ABORTED']);
 const protocol = oneOf(PROTOCOLS);
 const abortCode = oneOf(['CONFLICT', 'PRECONDITION_FAILED', 'UNAVAILABLE_PARTICIPANT', 'TIMED_OUT', 'PRESUMED']);
-const opResult = object({ key: nonEmpty, found: bool, value: str, version: count, index: count.optional() });
+const opResult = object({ key: nonEmpty, found: bool, value: str, version: count, index: count.optional(), of: count.optional() });
 const keyWrite = object({ key: nonEmpty, value: nullableStr, version: count });
 const lockRequest = object({ key: nonEmpty, mode: oneOf(['S', 'X']) });
 

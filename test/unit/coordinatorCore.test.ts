@@ -91,6 +91,7 @@ describe('CoordinatorCore: prepare fan-out', () => {
         age: { ms: 1, id: 't' },
         lockWaitMs: 500, // min(maxLockWaitMs, timeout/2)
         opIndexes: [1],
+        opCount: 3,
       },
     });
     expect(prepares[1]!.message.kind === 'prepare' && prepares[1]!.message.msg.ops).toEqual([ops[0], ops[2]]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { coordinatorConfig, keysByOwner } from '../support/coreFixtures.js';
-import { CoordinatorCore, type CoordinatorEffect, type CoordinatorReply, type TransactMessage } from '../../src/protocol/coordinatorCore.js';
+import { CoordinatorCore, resultsByIndex, type CoordinatorEffect, type CoordinatorReply, type TransactMessage } from '../../src/protocol/coordinatorCore.js';
 import { ownerOfTxn } from '../../src/protocol/ownership.js';
 import type { StateAnswer } from '../../src/protocol/coordinatorTxn.js';
 import type { PeerState, TxnOp } from '../../src/protocol/types.js';
@@ -110,7 +110,7 @@ describe('CoordinatorCore with several coordinators', () => {
     const id = idOwnedBy('c1');
     c.step({ type: 'query', replyTo: 1, txn: id }, 0);
     c.step({ type: 'forwarded', txn: id, reply: null }, 1);
-    const res = (key: string, index: number) => ({ key, found: true, value: key, version: 1, index });
+    const res = (key: string, index: number) => ({ key, found: true, value: key, version: 1, index, of: 3 });
     c.step({ type: 'txnState', txn: id, from: 'p1', answer: { ...answer('COMMITTED'), results: [res('b', 1)] } }, 2);
     c.step({ type: 'txnState', txn: id, from: 'p2', answer: { ...answer('PREPARED'), results: [res('a', 0), res('c', 2)] } }, 2);
     const out = c.step({ type: 'txnState', txn: id, from: 'p3', answer: answer('ABORTED') }, 2);
@@ -222,5 +222,12 @@ describe('review findings (issue 13)', () => {
     const out = c.step({ type: 'txnState', txn: id, from: 'p2', answer: answer('PREPARED') }, 2);
     expect(replies(out)).toEqual([expect.objectContaining({ outcome: 'PENDING', owner: 'c1' })]);
     expect(ofType(out, 'send')).toEqual([]);
+  });
+
+  it('results with a branch missing are not passed off as complete (the prepare says how many ops there are)', () => {
+    const res = (key: string, index: number) => ({ key, found: true, value: key, version: 1, index, of: 3 });
+    const a = (state: PeerState, results: ReturnType<typeof res>[]) => ({ ...answer(state), results });
+    expect(resultsByIndex([a('COMMITTED', [res('a', 0), res('b', 1)]), a('UNREACHABLE', [])])).toBeNull();
+    expect(resultsByIndex([a('COMMITTED', [res('a', 0), res('b', 1)]), a('COMMITTED', [res('c', 2)])])!.map((r) => r.key)).toEqual(['a', 'b', 'c']);
   });
 });

@@ -15,6 +15,7 @@ export interface PrepareRequest {
   'lockWaitMs'?: (number);
   'participantAddrs'?: (string)[];
   'opIndexes'?: (number)[];
+  'opCount'?: (number);
 }
 
 export interface PrepareRequest__Output {
@@ -28,4 +29,5 @@ export interface PrepareRequest__Output {
   'lockWaitMs': (number);
   'participantAddrs': (string)[];
   'opIndexes': (number)[];
+  'opCount': (number);
 }

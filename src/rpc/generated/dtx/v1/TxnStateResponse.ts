@@ -12,6 +12,7 @@ export interface TxnStateResponse {
   'results'?: (_dtx_v1_OpResult)[];
   'recovered'?: (boolean);
   'resultIndexes'?: (number)[];
+  'resultOf'?: (number);
 }
 
 export interface TxnStateResponse__Output {
@@ -22,4 +23,5 @@ export interface TxnStateResponse__Output {
   'results': (_dtx_v1_OpResult__Output)[];
   'recovered': (boolean);
   'resultIndexes': (number)[];
+  'resultOf': (number);
 }
