@@ -345,10 +345,7 @@ export class CoordinatorCore {
     this.emit({ type: 'log', level: 'info', txn, msg: `owner ${t.state.owner} unreachable: asking the participants what is certain` });
     // Aborting the unvoted settles the id only where a vote cannot be forgotten (see
     // certainAborters); elsewhere it would write ABORT over a read the owner may have committed.
-    const aborters = this.certainAborters(t);
-    const round: StateRound = { answers: new Map(), awaiting: new Set(this.config.participants) };
-    for (const p of this.config.participants) this.emit({ type: 'send', to: p, message: { kind: 'query', txn, abortIfUnvoted: aborters.has(p) } });
-    moveTo(t, { phase: 'resolving', round });
+    moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.config.participants, this.certainAborters(t)) });
   }
 
   /**
@@ -407,8 +404,10 @@ export class CoordinatorCore {
     moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.config.participants, true) });
   }
 
-  private askStates(txn: TxnId, targets: NodeId[], abortIfUnvoted: boolean): StateRound {
-    for (const p of targets) this.emit({ type: 'send', to: p, message: { kind: 'query', txn, abortIfUnvoted } });
+  /** `abortIfUnvoted`: for every target, or only for those in the set. */
+  private askStates(txn: TxnId, targets: NodeId[], abortIfUnvoted: boolean | ReadonlySet<NodeId>): StateRound {
+    const aborts = (p: NodeId): boolean => (typeof abortIfUnvoted === 'boolean' ? abortIfUnvoted : abortIfUnvoted.has(p));
+    for (const p of targets) this.emit({ type: 'send', to: p, message: { kind: 'query', txn, abortIfUnvoted: aborts(p) } });
     return { answers: new Map(), awaiting: new Set(targets) };
   }
 

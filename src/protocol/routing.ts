@@ -27,12 +27,20 @@ export function fmix32(h: number): number {
  */
 export function ownerOf(key: string, participants: readonly NodeId[]): NodeId {
   if (participants.length === 0) throw new Error('no participants configured');
-  let best = participants[0]!;
+  return highestWeight(participants, '/', key);
+}
+
+/**
+ * The candidate with the largest fmix32(fnv1a32(candidate + separator + item)) (ties: smallest
+ * id): rendezvous hashing, shared by key placement and transaction ownership.
+ */
+export function highestWeight(candidates: readonly NodeId[], separator: string, item: string): NodeId {
+  let best = candidates[0]!;
   let bestScore = -1;
-  for (const p of participants) {
-    const score = fmix32(fnv1a32(`${p}/${key}`));
-    if (score > bestScore || (score === bestScore && p < best)) {
-      best = p;
+  for (const c of candidates) {
+    const score = fmix32(fnv1a32(`${c}${separator}${item}`));
+    if (score > bestScore || (score === bestScore && c < best)) {
+      best = c;
       bestScore = score;
     }
   }
