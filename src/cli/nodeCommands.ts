@@ -1,13 +1,14 @@
 import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { startCoordinator } from '../node/coordinatorNode.js';
+import { ShardMapConflict } from '../node/shardDirectory.js';
 import { DEFAULT_COMMIT_LINGER_MS, startParticipant, type RunningNode } from '../node/participantNode.js';
 import { MAX_LINGER_MS } from '../storage/groupCommit.js';
 import { startCpuProfile } from './cpuProfile.js';
 import { exitWithParent } from './exitWithParent.js';
 import { makeLogger } from './logger.js';
 import { parseAddress, parseDurationMs, parseNodeId, parsePeers, parseProtocol, PROTOCOL_HELP } from './parse.js';
-import { action } from './run.js';
+import { action, CliError, EXIT } from './run.js';
 import { nodeSecurityFrom, withNodeSecurityOptions } from './securityOptions.js';
 
 const SECURITY_HELP = `
@@ -108,6 +109,9 @@ export function coordinatorCommand() {
         defaultProtocol: o.protocol,
         log: makeLogger(o.logLevel),
         security: nodeSecurityFrom(o),
+      }).catch((e: unknown) => {
+        // The participants' shard map says otherwise: a usage error, not a crash.
+        throw e instanceof ShardMapConflict ? new CliError(e.message, EXIT.usage) : e;
       });
       runUntilSignalled(node);
     }),

@@ -10,6 +10,10 @@ import type { RunningNode } from './participantNode.js';
 import { coordinatorService } from './services/coordinatorService.js';
 import { LockRouter } from './services/lockRouter.js';
 import { transactStreamGauges } from './services/transactStreamServer.js';
+import { ShardDirectory } from './shardDirectory.js';
+import { startShardChanges } from './coordinatorShards.js';
+import type { DialSecurity } from '../rpc/dial.js';
+import { initialMap, type ShardMap } from '../protocol/shardMap.js';
 
 export interface CoordinatorNodeOptions {
   id: string;
@@ -33,6 +37,8 @@ export interface CoordinatorNodeOptions {
   defaultProtocol?: ProtocolName;
   /** TLS, tokens, the cluster secret and fault injection (default: a loopback node in open mode). */
   security?: NodeSecurity;
+  /** How long to wait at start for a participant to tell the shard map (default 10 s). */
+  shardMapWaitMs?: number;
 }
 
 /** A coordinator process: its decision log, its runtime and the lock service's router, served over gRPC. Wiring only. */
@@ -42,7 +48,13 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   const streams = (opts.transport ?? 'stream') === 'stream';
   const node = await NodeContext.open({ id: opts.id, role: 'coordinator', listen: opts.listen, dataDir: opts.dataDir, log: opts.log, security, streams });
   const { log, env } = node;
-  const runtime = new CoordinatorRuntime({
+  const dial = dialSecurity(security);
+  // The shard map lives on the participants: read (or, for a new cluster, deal and install) it first.
+  let runtime: CoordinatorRuntime | null = null;
+  const { directory, loaded } = await loadShardMap(opts, node, dial, () => runtime);
+  runtime = new CoordinatorRuntime({
+    ...(loaded ? { shardMap: loaded } : {}),
+    refreshShardMap: () => directory.refresh(),
     id: opts.id,
     participants: opts.participants,
     ...(opts.coordinators ? { coordinators: opts.coordinators } : {}),
@@ -57,17 +69,20 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   });
   const redriving = await runtime.start();
   if (redriving > 0) log.info({ count: redriving }, 're-driving decided transactions');
+  const rt = runtime;
   // Locks live on the participants; this coordinator passes each call on to the lock's one.
-  const locks = new LockRouter({ participants: opts.participants, dial: dialSecurity(security), network: node.network });
+  const locks = new LockRouter({ map: () => rt.core.shardMap, dial, network: node.network });
+  const shards = startShardChanges({ id: opts.id, runtime: rt, directory, locks, node, coordinators: opts.coordinators ?? new Map(), dial });
 
   const port = await node.serve(
     [
       { name: SERVICE_NAMES.coordinator, definition: dtxV1.Coordinator.service, handlers: coordinatorService(runtime) },
       { name: SERVICE_NAMES.locks, definition: dtxV1.Locks.service, handlers: locks.handlers() },
+      { name: SERVICE_NAMES.shards, definition: dtxV1.Shards.service, handlers: shards.handlers },
     ],
     () => ({
       peers: [
-        ...[...opts.participants].map(([id, address]) => ({ id, address, role: 'participant' })),
+        ...[...directory.addresses()].map(([id, address]) => ({ id, address, role: 'participant' })),
         ...[...(opts.coordinators ?? [])].map(([id, address]) => ({ id, address, role: 'coordinator' })),
       ],
       inDoubt: runtime.core.inDoubt(),
@@ -81,14 +96,42 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
       },
     }),
   );
-  log.info({ participants: runtime.participants, redriving }, 'coordinator ready');
+  log.info({ participants: rt.participants, redriving, shardMapEpoch: rt.core.shardMap.epoch }, 'coordinator ready');
   return {
     id: opts.id,
     port,
     stop: () =>
       node.stop(() => {
-        runtime.stop();
+        shards.close();
+        rt.stop();
         locks.close();
+        directory.close();
       }),
   };
+}
+
+/** Reads the cluster's shard map from the participants (a conflict with --participants stops the start). */
+async function loadShardMap(
+  opts: CoordinatorNodeOptions,
+  node: NodeContext,
+  dial: DialSecurity,
+  runtime: () => CoordinatorRuntime | null,
+): Promise<{ directory: ShardDirectory; loaded: ShardMap | null }> {
+  const provisional = initialMap([...opts.participants].map(([id, addr]) => ({ id, addr })));
+  const directory = new ShardDirectory({
+    id: opts.id,
+    flags: opts.participants,
+    dial,
+    network: node.network,
+    log: node.log.child({ service: 'shards' }),
+    current: () => runtime()?.core.shardMap ?? provisional,
+    adopt: (map) => runtime()?.setShardMap(map),
+  });
+  try {
+    return { directory, loaded: await directory.loadAtStart(opts.shardMapWaitMs ?? 10_000) };
+  } catch (e) {
+    directory.close();
+    await node.stop(() => undefined);
+    throw e;
+  }
 }

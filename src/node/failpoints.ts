@@ -12,6 +12,12 @@ export const FAILPOINTS = {
   'coordinator.decision.beforePersist': 'every vote is in, the decision not yet written',
   'coordinator.decision.afterPersist': 'COMMIT decision durable, nobody told yet',
   'coordinator.commit.beforeSend': 'a COMMIT is about to leave for a participant (nb: every YES is in, nobody told yet)',
+  'participant.shards.freeze.after': 'move source: shards frozen durably, transactions on them not yet drained',
+  'participant.shards.import.opened': 'move target: incoming mark durable, no rows copied yet',
+  'participant.shards.install.before': 'a new shard map arrived, not yet durable here',
+  'coordinator.move.afterFreeze': 'mover: source frozen and drained, nothing copied',
+  'coordinator.move.afterCopy': 'mover: rows copied to the target, no map installed',
+  'coordinator.move.afterTargetInstall': 'mover: the target serves the shards, the source and the rest not told',
 } as const satisfies Record<RuntimeFailpoint, string>; // the runtime's places (env.ts), each described
 
 export type FailpointName = keyof typeof FAILPOINTS;

@@ -9,6 +9,8 @@ import { NodeContext } from './nodeContext.js';
 import { OPEN_NODE, type NodeSecurity } from './nodeSecurity.js';
 import { locksService } from './services/locksService.js';
 import { participantService } from './services/participantService.js';
+import { shardHostService } from './services/shardHostService.js';
+import { ShardHost } from '../runtime/shardHost.js';
 
 export { DEFAULT_COMMIT_LINGER_MS } from '../runtime/participantRuntime.js';
 
@@ -54,6 +56,15 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     ...(opts.commitLingerMs !== undefined ? { commitLingerMs: opts.commitLingerMs } : {}),
     bug,
   });
+  // The shard map before recovery: a recovered prepare holds keys of shards served here.
+  const shards = new ShardHost({
+    id: opts.id,
+    store,
+    core: runtime.core,
+    log: log.child({ service: 'shards' }),
+    failpoint: (name) => node.env.failpoint(name),
+  });
+  await shards.open();
   const inDoubt = await runtime.start();
   if (inDoubt > 0) log.info({ count: inDoubt }, 'recovered prepared transactions');
   // The locks whose names hash here (coordinators route to them): the lease table shares this
@@ -66,6 +77,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     [
       { name: SERVICE_NAMES.participant, definition: dtxV1.Participant.service, handlers: participantService(runtime, opts.id, log) },
       { name: SERVICE_NAMES.locks, definition: dtxV1.Locks.service, handlers: locksService(locks, fenceKey) },
+      { name: SERVICE_NAMES.shardHost, definition: dtxV1.ShardHost.service, handlers: shardHostService(shards, opts.id) },
     ],
     () => ({
       peers: transport.dialled().coordinators.map((address) => ({ id: '', address, role: 'coordinator' })),

@@ -16,6 +16,10 @@ export class BoundedMap<K, V> {
     }
   }
 
+  clear(): void {
+    this.map.clear();
+  }
+
   get size(): number {
     return this.map.size;
   }

@@ -16,7 +16,7 @@ import { rulesOf } from './protocols/index.js';
 import type { CoordinatorRecord, DecisionRecord } from './records.js';
 import { coordinatorResolution } from './resolution.js';
 import { ownerOfTxn } from './ownership.js';
-import { ownerOf } from './routing.js';
+import { initialMap, memberIds, ownerOfKey, shardOf, type ShardMap } from './shardMap.js';
 import { isInDoubt } from './termination.js';
 import type { AbortCode, NodeId, OpResult, Outcome, TxnId, TxnOp, Vote } from './types.js';
 
@@ -82,6 +82,8 @@ export type CoordinatorEffect =
 
 export interface CoordinatorConfig {
   participants: NodeId[];
+  /** Where keys live; default: a first map dealt over `participants` (a core used alone). The runtime replaces it as it changes. */
+  shardMap?: ShardMap;
   /** Every coordinator of the cluster, this one included (default: this one alone): each transaction id has one owner among them (ownership.ts). */
   coordinators?: NodeId[];
   /** Where each participant listens: sent with prepares so that peers can find each other. */
@@ -125,6 +127,9 @@ export class CoordinatorCore {
   private now = 0;
   private recovered = false;
   private readonly coordinators: NodeId[];
+  private map: ShardMap;
+  /** The shard map's members: every participant a transaction of this coordinator may touch. */
+  private participants: NodeId[];
   readonly counters = {
     committed: 0,
     aborted: 0,
@@ -150,6 +155,38 @@ export class CoordinatorCore {
     this.coordinators = sorted(config.coordinators ?? [id]);
     invariant(this.coordinators.includes(id), () => `coordinator ${id} is not in its own coordinator list ${this.coordinators.join(',')}`);
     this.recent = new BoundedMap(config.recentOutcomes);
+    this.map = config.shardMap ?? initialMap(config.participants.map((p) => ({ id: p, addr: config.participantAddrs[p] ?? '' })));
+    this.participants = memberIds(this.map);
+  }
+
+  /** A newer shard map: transactions prepared from now on route by it. */
+  setShardMap(map: ShardMap): void {
+    invariant(map.epoch >= this.map.epoch, () => `shard map epoch went back from ${this.map.epoch} to ${map.epoch}`);
+    this.map = map;
+    this.participants = memberIds(map);
+  }
+
+  get shardMap(): ShardMap {
+    return this.map;
+  }
+
+  /**
+   * Transactions here that touch one of `shards` and may still prepare (not yet decided): a move
+   * holds new ones and waits for these to end before it freezes the shards on their participant.
+   */
+  undecidedOnShards(shards: ReadonlySet<number>): TxnId[] {
+    const count = this.map.owners.length;
+    const out: TxnId[] = [];
+    for (const t of this.txns.values()) {
+      const p = t.state.phase;
+      if (p === 'committed' || p === 'recording' || p === 'deciding' || p === 'aborting' || p === 'tombstoning') continue;
+      if (t.msg?.ops.some((op) => shards.has(shardOf(op.key, count)))) out.push(t.id);
+    }
+    return out;
+  }
+
+  private keyOwner(key: string): NodeId {
+    return ownerOfKey(this.map, key);
   }
 
   step(event: CoordinatorEvent, now: number): CoordinatorEffect[] {
@@ -345,7 +382,7 @@ export class CoordinatorCore {
     this.emit({ type: 'log', level: 'info', txn, msg: `owner ${t.state.owner} unreachable: asking the participants what is certain` });
     // Aborting the unvoted settles the id only where a vote cannot be forgotten (see
     // certainAborters); elsewhere it would write ABORT over a read the owner may have committed.
-    moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.config.participants, this.certainAborters(t)) });
+    moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.participants, this.certainAborters(t)) });
   }
 
   /**
@@ -358,10 +395,8 @@ export class CoordinatorCore {
    */
   private certainAborters(t: CoordinatorTxn): Set<NodeId> {
     if (!t.msg) return new Set();
-    if (!rulesOf(t.msg.protocol).readOnlyVoteIsUnforced) return new Set(this.config.participants);
-    return new Set(
-      t.msg.ops.filter((op) => op.type === 'put' || op.type === 'delete' || op.type === 'add').map((op) => ownerOf(op.key, this.config.participants)),
-    );
+    if (!rulesOf(t.msg.protocol).readOnlyVoteIsUnforced) return new Set(this.participants);
+    return new Set(t.msg.ops.filter((op) => op.type === 'put' || op.type === 'delete' || op.type === 'add').map((op) => this.keyOwner(op.key)));
   }
 
   private rejectNotOwner(replyTo: ReplyTo, txn: TxnId, owner: NodeId): void {
@@ -387,7 +422,7 @@ export class CoordinatorCore {
     if (t.msg && t.rules?.probeRetriedIds) {
       // A retried id with no record here. Its participants may have settled an earlier run
       // without this coordinator: look (without aborting anything) before re-running.
-      const owners = sorted(new Set(t.msg.ops.map((op) => ownerOf(op.key, this.config.participants))));
+      const owners = sorted(new Set(t.msg.ops.map((op) => this.keyOwner(op.key))));
       moveTo(t, { phase: 'probing', round: this.askStates(txn, owners, false) });
       return;
     }
@@ -401,7 +436,7 @@ export class CoordinatorCore {
     // may have been decided by its participants: ask them all, each aborting first if it has
     // not voted, so that the answer cannot change after it is given.
     this.counters.resolutions++;
-    moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.config.participants, true) });
+    moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.participants, true) });
   }
 
   /** `abortIfUnvoted`: for every target, or only for those in the set. */
@@ -475,7 +510,7 @@ export class CoordinatorCore {
     const next = new Map<NodeId, number>();
     const out: OpResult[] = [];
     for (const op of ops) {
-      const owner = ownerOf(op.key, this.config.participants);
+      const owner = this.keyOwner(op.key);
       const i = next.get(owner) ?? 0;
       const r = answers.get(owner)?.results[i];
       if (!r) return null;
@@ -566,7 +601,7 @@ export class CoordinatorCore {
     invariant(this.ownerOf(t.id) === this.id, () => `coordinator ${this.id} about to run ${t.id}, which ${this.ownerOf(t.id)} owns`);
     moveTo(t, { phase: 'preparing' });
     msg.ops.forEach((op, i) => {
-      const owner = ownerOf(op.key, this.config.participants);
+      const owner = this.keyOwner(op.key);
       let b = t.branches.get(owner);
       if (!b) {
         b = { ops: [], opIndex: [], acked: false };
@@ -584,7 +619,7 @@ export class CoordinatorCore {
         coordinatorAddr: this.config.selfAddr,
         ops: t.branches.get(p)!.ops,
         participants,
-        participantAddrs: participants.map((id) => this.config.participantAddrs[id] ?? ''),
+        participantAddrs: participants.map((id) => this.map.members.find((m) => m.id === id)?.addr ?? this.config.participantAddrs[id] ?? ''),
         protocol: msg.protocol,
         age: msg.age,
         lockWaitMs,

@@ -17,6 +17,7 @@ import {
   type Voted,
 } from './participantTxn.js';
 import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from './records.js';
+import { shardOf } from './shardMap.js';
 import type { AbortCode, FenceCheck, NodeId, OpResult, Outcome, PeerState, ProtocolName, StoredValue, TxnId, TxnStateView, Vote } from './types.js';
 
 export type { InquiryOutcome, PrepareMessage, ReplyTo } from './participantTxn.js';
@@ -106,6 +107,16 @@ export const DEFAULT_PARTICIPANT_CONFIG: ParticipantConfig = {
 export type ParticipantTxnView = TxnStateView;
 
 /**
+ * The shards this participant serves: its map's owners at its epoch, less the shards frozen for a
+ * move. `owners` empty: no map installed yet, nothing is served.
+ */
+export interface ShardView {
+  epoch: number;
+  owners: readonly NodeId[];
+  frozen: ReadonlySet<number>;
+}
+
+/**
  * A finished transaction remembered in memory: its outcome record, or (outcome null) a read-only
  * branch whose locks were released before the decision, which it may never hear.
  */
@@ -115,6 +126,13 @@ type Remembered = ParticipantOutcomeRecord | { txn: TxnId; outcome: null; result
 function samePrepare(a: PrepareMessage, b: PrepareMessage): boolean {
   const ops = (m: PrepareMessage): string => JSON.stringify(m.ops, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   return a.coordinatorId === b.coordinatorId && a.protocol === b.protocol && a.participants.join() === b.participants.join() && ops(a) === ops(b);
+}
+
+/** The data keys a branch touched (its ops', or a recovered record's locks'), without fence keys. */
+function dataKeysOf(t: ParticipantTxn): string[] {
+  const keys = new Set<string>(t.msg.ops.map((op) => op.key));
+  for (const l of t.locks) if (!l.key.startsWith('f!')) keys.add(l.key);
+  return [...keys];
 }
 
 const ABORTED_BY_PEER: Vote = { kind: 'NO', reason: 'aborted by a peer terminating the transaction', code: 'CONFLICT' };
@@ -139,6 +157,8 @@ export class ParticipantCore {
   private effects: ParticipantEffect[] = [];
   private now = 0;
   private recovered = false;
+  /** null: every key is served (a core used alone, as in unit tests); the runtime always sets one. */
+  private shards: ShardView | null = null;
   readonly counters = {
     prepared: 0,
     votedNo: 0,
@@ -153,6 +173,8 @@ export class ParticipantCore {
     terminatedHere: 0,
     unilateralAborts: 0,
     contradictions: 0,
+    /** Prepares refused because a key's shard is not served here (moved, or moving). */
+    wrongShard: 0,
   };
 
   constructor(
@@ -210,6 +232,23 @@ export class ParticipantCore {
     }
     const out = this.effects;
     this.effects = [];
+    return out;
+  }
+
+  /** The runtime's shard map and moves changed: later prepares are checked against this view. */
+  setShardView(view: ShardView | null): void {
+    this.shards = view;
+  }
+
+  /**
+   * Transactions here holding or waiting for a key of one of `shards` (a move waits for zero
+   * before it copies them); fence keys are not data and do not count.
+   */
+  liveOnShards(shards: ReadonlySet<number>, shardCount: number): TxnId[] {
+    const out: TxnId[] = [];
+    for (const t of this.txns.values()) {
+      if (t.locks.some((l) => !l.key.startsWith('f!') && shards.has(shardOf(l.key, shardCount)))) out.push(t.id);
+    }
     return out;
   }
 
@@ -320,10 +359,35 @@ export class ParticipantCore {
     if (existing) return this.onDuplicatePrepare(replyTo, existing, msg);
     const done = this.recent.get(msg.txn);
     if (done) return this.replyFinished(replyTo, done);
+    const wrongShard = this.shardRefusal(msg.ops);
+    if (wrongShard !== null) {
+      // Voted like any NO (forced where NO votes are): the coordinator refreshes its map and never
+      // sees this branch again under this id.
+      this.counters.wrongShard++;
+      const t = this.newTxn(msg, { phase: 'locking', deadline: this.now }, { locks: [] });
+      t.waiters.vote.push(replyTo);
+      this.voteNo(t, wrongShard, 'WRONG_SHARD');
+      return;
+    }
     // Includes the `f!<lock>` key of every fenced op: read with the data, raised by the commit.
     const t = this.newTxn(msg, { phase: 'locking', deadline: this.now + msg.lockWaitMs }, { locks: lockSet(msg.ops) });
     t.waiters.vote.push(replyTo);
     this.tryLock(t, true);
+  }
+
+  /** Why this participant may not take these ops (a shard it does not serve), or null. */
+  private shardRefusal(ops: readonly { key: string }[]): string | null {
+    const v = this.shards;
+    if (v === null) return null;
+    if (v.owners.length === 0) return `participant ${this.id} has no shard map yet: a coordinator installs it at startup`;
+    for (const op of ops) {
+      const shard = shardOf(op.key, v.owners.length);
+      const owner = v.owners[shard]!;
+      if (owner !== this.id)
+        return `key ${JSON.stringify(op.key.slice(0, 80))} is in shard ${shard}, which ${owner} serves at map epoch ${v.epoch}, not ${this.id}`;
+      if (v.frozen.has(shard)) return `shard ${shard} (key ${JSON.stringify(op.key.slice(0, 80))}) is moving off ${this.id} at map epoch ${v.epoch}`;
+    }
+    return null;
   }
 
   private onDuplicatePrepare(replyTo: ReplyTo, t: ParticipantTxn, msg: PrepareMessage): void {
@@ -850,7 +914,7 @@ export class ParticipantCore {
   private startAbort(t: ParticipantTxn, voted: Voted): void {
     this.locks.markDecided(t.id);
     moveTo(t, { phase: 'aborting', voted });
-    this.emit({ type: 'persist', record: { kind: 'abort', txn: t.id, hadPrepare: true }, sync: true });
+    this.emit({ type: 'persist', record: { kind: 'abort', txn: t.id, hadPrepare: true, keys: dataKeysOf(t) }, sync: true });
   }
 
   /**
@@ -871,7 +935,7 @@ export class ParticipantCore {
       return;
     }
     moveTo(t, { phase: 'aborting', voted: null, noVote: vote });
-    this.emit({ type: 'persist', record: { kind: 'abort', txn: t.id, hadPrepare: false }, sync: true });
+    this.emit({ type: 'persist', record: { kind: 'abort', txn: t.id, hadPrepare: false, keys: dataKeysOf(t) }, sync: true });
   }
 
   private finish(t: ParticipantTxn, outcome: Outcome): void {

@@ -28,6 +28,11 @@ export interface ParticipantOutcomeRecord {
   results: OpResult[];
   /** The branch only read: it forced nothing, so a duplicate prepare must not be told YES. */
   readOnly?: boolean;
+  /**
+   * An aborted branch's data keys (a committed one names them in its results): a shard move
+   * copies the records of the transactions that touched its shards. Absent: unknown (copied always).
+   */
+  keys?: string[];
 }
 
 /** The coordinator's decision. COMMIT is forced before anyone hears it; ABORT is presumed. */
@@ -52,7 +57,7 @@ export type ParticipantRecord =
   /** 3pc: the prepare record rewritten with `precommitted: true`. */
   | { kind: 'precommit'; record: PrepareRecord }
   | { kind: 'commit'; txn: TxnId; writes: KeyWrite[]; results: OpResult[] }
-  | { kind: 'abort'; txn: TxnId; hadPrepare: boolean };
+  | { kind: 'abort'; txn: TxnId; hadPrepare: boolean; keys?: string[] };
 
 export type CoordinatorRecord =
   | { kind: 'decision'; record: DecisionRecord }

@@ -20,14 +20,18 @@ export function fmix32(h: number): number {
   return h >>> 0;
 }
 
+/** How many virtual shards a new cluster's keys hash to (see shardMap.ts). */
+export const DEFAULT_SHARD_COUNT = 1024;
+
 /**
- * Rendezvous (highest-random-weight) hashing: a key lives on the participant whose
- * fmix32(fnv1a32(id + "/" + key)) is largest (ties: smallest id). Adding or removing a
- * participant moves only the keys that hash to it.
+ * Where a key lives in a new cluster of these participants: its shard,
+ * fmix32(fnv1a32(key)) mod 1024, dealt round-robin over the sorted ids — the first shard map
+ * (shardMap.ts initialMap). A cluster whose map has changed routes by its map instead.
  */
 export function ownerOf(key: string, participants: readonly NodeId[]): NodeId {
   if (participants.length === 0) throw new Error('no participants configured');
-  return highestWeight(participants, '/', key);
+  const sorted = [...participants].sort();
+  return sorted[(fmix32(fnv1a32(key)) % DEFAULT_SHARD_COUNT) % sorted.length]!;
 }
 
 /**

@@ -59,7 +59,8 @@ export interface KeyWrite {
 
 export type Outcome = 'COMMITTED' | 'ABORTED';
 
-export type AbortCode = 'CONFLICT' | 'PRECONDITION_FAILED' | 'UNAVAILABLE_PARTICIPANT' | 'TIMED_OUT' | 'PRESUMED';
+/** WRONG_SHARD: a participant does not serve a key's shard at its map epoch (the shard moved); nothing was applied. */
+export type AbortCode = 'CONFLICT' | 'PRECONDITION_FAILED' | 'UNAVAILABLE_PARTICIPANT' | 'TIMED_OUT' | 'PRESUMED' | 'WRONG_SHARD';
 
 export type Vote = { kind: 'YES'; results: OpResult[] } | { kind: 'READ_ONLY'; results: OpResult[] } | { kind: 'NO'; reason: string; code: AbortCode };
 

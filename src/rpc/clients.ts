@@ -5,6 +5,8 @@ import type { CoordinatorClient } from './generated/dtx/v1/Coordinator.js';
 import type { LocksClient } from './generated/dtx/v1/Locks.js';
 import { dialWith, PLAINTEXT, type DialSecurity } from './dial.js';
 import type { ParticipantClient } from './generated/dtx/v1/Participant.js';
+import type { ShardHostClient } from './generated/dtx/v1/ShardHost.js';
+import type { ShardsClient } from './generated/dtx/v1/Shards.js';
 import { dtxV1 } from './protos.js';
 
 type DialOpts = { interceptors?: grpc.Interceptor[]; expectNodeId?: string; channel?: grpc.ChannelOptions };
@@ -34,6 +36,14 @@ export function adminClient(address: string, sec: DialSecurity = PLAINTEXT): Adm
 
 export function locksClient(address: string, sec: DialSecurity = PLAINTEXT, opts: DialOpts = {}): LocksClient {
   return dial(dtxV1.Locks, address, sec, opts);
+}
+
+export function shardHostClient(address: string, sec: DialSecurity = PLAINTEXT, opts: DialOpts = {}): ShardHostClient {
+  return dial(dtxV1.ShardHost, address, sec, opts);
+}
+
+export function shardsClient(address: string, sec: DialSecurity = PLAINTEXT, opts: DialOpts = {}): ShardsClient {
+  return dial(dtxV1.Shards, address, sec, opts);
 }
 
 interface HealthResponse {

@@ -105,7 +105,7 @@ export function resultFromWire(r: OpResult__Output): OpResult {
   return { key: r.key, found: r.found, value: r.value, version: Number(r.version) };
 }
 
-const ABORT_CODES: readonly AbortCode[] = ['CONFLICT', 'PRECONDITION_FAILED', 'UNAVAILABLE_PARTICIPANT', 'TIMED_OUT', 'PRESUMED'];
+const ABORT_CODES: readonly AbortCode[] = ['CONFLICT', 'PRECONDITION_FAILED', 'UNAVAILABLE_PARTICIPANT', 'TIMED_OUT', 'PRESUMED', 'WRONG_SHARD'];
 
 export function abortCodeFromWire(code: string | undefined): AbortCode {
   return (ABORT_CODES as readonly string[]).includes(code ?? '') ? (code as AbortCode) : 'CONFLICT';

@@ -7,8 +7,9 @@ import type { ProtoGrpcType as AdminProto } from './generated/admin.js';
 import type { ProtoGrpcType as CoordinatorProto } from './generated/coordinator.js';
 import type { ProtoGrpcType as LocksProto } from './generated/locks.js';
 import type { ProtoGrpcType as ParticipantProto } from './generated/participant.js';
+import type { ProtoGrpcType as ShardsProto } from './generated/shards.js';
 
-export type DtxProto = AdminProto & CoordinatorProto & ParticipantProto & LocksProto;
+export type DtxProto = AdminProto & CoordinatorProto & ParticipantProto & LocksProto & ShardsProto;
 
 /** proto/ sits at the package root; this file is in src/rpc or dist/rpc. */
 function findProtoRoot(): string {
@@ -22,7 +23,14 @@ function findProtoRoot(): string {
 }
 
 export const PROTO_ROOT = findProtoRoot();
-export const PROTO_FILES = ['dtx/v1/types.proto', 'dtx/v1/coordinator.proto', 'dtx/v1/participant.proto', 'dtx/v1/admin.proto', 'dtx/v1/locks.proto'];
+export const PROTO_FILES = [
+  'dtx/v1/types.proto',
+  'dtx/v1/coordinator.proto',
+  'dtx/v1/participant.proto',
+  'dtx/v1/admin.proto',
+  'dtx/v1/locks.proto',
+  'dtx/v1/shards.proto',
+];
 
 /** The loader options the generated types in ./generated were made with. */
 export const LOADER_OPTIONS: protoLoader.Options = {
@@ -42,4 +50,6 @@ export const SERVICE_NAMES = {
   participant: 'dtx.v1.Participant',
   admin: 'dtx.v1.Admin',
   locks: 'dtx.v1.Locks',
+  shards: 'dtx.v1.Shards',
+  shardHost: 'dtx.v1.ShardHost',
 } as const;

@@ -24,6 +24,12 @@ export function rolesFor(path: string): readonly Role[] | null {
       return ['client', 'node'];
     case 'dtx.v1.Participant':
       return ['node'];
+    case 'dtx.v1.ShardHost':
+      // The coordinator running a move calls it; an operator may read the map.
+      return method === 'GetMap' ? ['node', 'admin'] : ['node'];
+    case 'dtx.v1.Shards':
+      // Membership changes are an operator's; Hold/Release pass between coordinators.
+      return method === 'Hold' || method === 'Release' ? ['node'] : ['admin'];
     case 'dtx.v1.Admin':
       return method === 'Status' ? ['admin'] : ['faults'];
     default:

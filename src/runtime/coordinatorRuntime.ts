@@ -11,6 +11,7 @@ import { LIMITS } from '../protocol/limits.js';
 import { InvalidRequest, validateOps } from '../protocol/ops.js';
 import { COMMIT_PROTOCOLS, DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import type { CoordinatorRecord, DecisionRecord } from '../protocol/records.js';
+import { memberIds, type ShardMap } from '../protocol/shardMap.js';
 import type { NodeId, OpResult, Outcome, AbortCode, ProtocolName, TxnOp, Vote } from '../protocol/types.js';
 import { claimedAge } from '../protocol/types.js';
 import type { CoordinatorStore } from '../storage/coordinatorStore.js';
@@ -21,6 +22,7 @@ import type { RuntimeEnv } from './env.js';
 import type { PlantedBug } from './plantedBugs.js';
 import { ReplyRegistry } from './replies.js';
 import { RequestError } from './requestError.js';
+import { ShardGate } from './shardGate.js';
 import { TxnTimers } from './timers.js';
 import type { CallResult, PeerHandlers, Transport } from './transport.js';
 
@@ -34,6 +36,8 @@ const FORWARD_RETRIES_MS = [300, 700];
 const END_LINGER_MS = 20;
 /** A read aborted by a lock conflict is retried at most this many times within its timeout. */
 const READ_ATTEMPTS = 8;
+/** A transaction with an id made here that met a moved shard runs again under a new id, at most this many times. */
+const WRONG_SHARD_RERUNS = 3;
 const TXN_ID = /^[A-Za-z0-9._:@/+=-]+$/;
 
 export interface CoordinatorRuntimeOptions {
@@ -54,6 +58,13 @@ export interface CoordinatorRuntimeOptions {
   bug?: PlantedBug | null;
   /** Sees every step of the core (the simulator's trace). */
   observe?: (event: CoordinatorEvent, effects: CoordinatorEffect[]) => void;
+  /** The cluster's shard map (default: a first map dealt over `participants`). */
+  shardMap?: ShardMap;
+  /**
+   * A participant refused a key's shard (it moved): fetch the newest map; resolves once it is
+   * set (setShardMap) or the refresh gave up. Absent: nothing to refresh from.
+   */
+  refreshShardMap?: () => Promise<void>;
 }
 
 /** A client's transaction as the runtime takes it (already converted from the wire). */
@@ -134,6 +145,8 @@ export class CoordinatorRuntime {
   /** Owners a forward failed to reach lately (id → until when forwards to it fail fast). */
   private readonly ownerDownUntil = new Map<NodeId, number>();
   private readonly bug: PlantedBug | null;
+  /** New transactions on shards being moved wait here. */
+  readonly gate: ShardGate;
 
   constructor(private readonly o: CoordinatorRuntimeOptions) {
     if (o.participants.size === 0) throw new Error('a coordinator needs at least one participant');
@@ -144,8 +157,11 @@ export class CoordinatorRuntime {
       coordinators: o.bug === 'coordinator.ownsEverything' ? [o.id] : [...new Set([o.id, ...(o.coordinators?.keys() ?? [])])].sort(),
       participantAddrs: Object.fromEntries(o.participants),
       selfAddr: o.selfAddr,
+      ...(o.shardMap ? { shardMap: o.shardMap } : {}),
     };
     this.core = new CoordinatorCore(o.id, this.config);
+    if (o.shardMap) this.useMapAddresses(o.shardMap);
+    this.gate = new ShardGate(o.env.clock, () => this.core.shardMap.owners.length);
     this.timers = new TxnTimers(o.env.clock);
     this.bug = o.bug ?? null;
     const executor: EffectExecutor<CoordinatorEvent, CoordinatorEffect> = {
@@ -177,8 +193,22 @@ export class CoordinatorRuntime {
   }
 
   stop(): void {
+    this.gate.stop();
     this.driver.stop();
     this.timers.stop();
+  }
+
+  /** A newer shard map: later transactions route by it (same or older epochs are ignored). */
+  setShardMap(map: ShardMap): boolean {
+    if (map.epoch <= this.core.shardMap.epoch) return false;
+    this.core.setShardMap(map);
+    this.useMapAddresses(map);
+    return true;
+  }
+
+  private useMapAddresses(map: ShardMap): void {
+    this.config.participants = memberIds(map);
+    for (const m of map.members) if (m.addr) this.config.participantAddrs[m.id] = m.addr;
   }
 
   get participants(): NodeId[] {
@@ -191,8 +221,34 @@ export class CoordinatorRuntime {
     return [...all].map(([id, address]) => ({ id, address })).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
-  /** Runs a client's transaction. */
-  transact(req: TransactInput, respond: (r: TxnAnswer | RequestError) => void): void {
+  /**
+   * Runs a client's transaction. One that touches a shard being moved waits for the move's
+   * barrier first. One whose id was made here and that met a moved shard (a participant refused
+   * it, nothing applied: certainly aborted) runs again under a new id once the map is refreshed;
+   * a client-chosen id cannot be reused, so its caller hears ABORTED with code WRONG_SHARD.
+   */
+  transact(req: TransactInput, respond: (r: TxnAnswer | RequestError) => void, reruns = 0): void {
+    try {
+      validateOps(req.ops);
+    } catch (err) {
+      return respond(asRequestError(err));
+    }
+    this.gate.admit(
+      req.ops,
+      () =>
+        this.transactNow(req, (r) => {
+          if (r instanceof RequestError || r.outcome !== 'ABORTED' || r.code !== 'WRONG_SHARD') return respond(r);
+          const refresh = this.o.refreshShardMap?.() ?? Promise.resolve();
+          void refresh.then(() => {
+            if (req.txnId === '' && reruns < WRONG_SHARD_RERUNS) this.transact(req, respond, reruns + 1);
+            else respond(r);
+          });
+        }),
+      respond,
+    );
+  }
+
+  private transactNow(req: TransactInput, respond: (r: TxnAnswer | RequestError) => void): void {
     let msg: TransactMessage;
     try {
       msg = this.transactMessage(req);

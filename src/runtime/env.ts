@@ -17,7 +17,13 @@ export type FailpointName =
   | 'participant.commit.before'
   | 'coordinator.decision.beforePersist'
   | 'coordinator.decision.afterPersist'
-  | 'coordinator.commit.beforeSend';
+  | 'coordinator.commit.beforeSend'
+  | 'participant.shards.freeze.after'
+  | 'participant.shards.import.opened'
+  | 'participant.shards.install.before'
+  | 'coordinator.move.afterFreeze'
+  | 'coordinator.move.afterCopy'
+  | 'coordinator.move.afterTargetInstall';
 
 /**
  * Everything a runtime gets from the world besides its transport and storage. Nodes plug in

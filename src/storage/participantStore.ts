@@ -167,6 +167,16 @@ export class ParticipantStore {
     });
   }
 
+  /** A shard moved away or in: its keys' cached values may be stale, and telling them apart costs more than refilling. */
+  forgetCachedValues(): void {
+    this.values.clear();
+  }
+
+  /** An outcome record written outside `persist` (a shard move brought it): prepares must look it up. */
+  noteOutcome(txn: string): void {
+    this.outcomes.add(txn);
+  }
+
   async scanData(): Promise<{ key: string; value: StoredValue }[]> {
     return this.store.scanDecoded(PKEY.dataPrefix, decodeStoredValue);
   }
@@ -187,7 +197,7 @@ export function participantBatch(record: ParticipantRecord): BatchOp[] {
       ];
     }
     case 'abort': {
-      const outcome: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'ABORTED', results: [] };
+      const outcome: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'ABORTED', results: [], ...(record.keys ? { keys: record.keys } : {}) };
       return [
         { type: 'put', key: PKEY.outcome(record.txn), value: encodeParticipantOutcome(outcome) },
         { type: 'del', key: PKEY.prepare(record.txn) },

@@ -71,7 +71,7 @@ const object = <T extends z.ZodRawShape>(shape: T) => z.object(shape, expecting(
 
 const outcome = oneOf(['COMMITTED', 'ABORTED']);
 const protocol = oneOf(PROTOCOLS);
-const abortCode = oneOf(['CONFLICT', 'PRECONDITION_FAILED', 'UNAVAILABLE_PARTICIPANT', 'TIMED_OUT', 'PRESUMED']);
+const abortCode = oneOf(['CONFLICT', 'PRECONDITION_FAILED', 'UNAVAILABLE_PARTICIPANT', 'TIMED_OUT', 'PRESUMED', 'WRONG_SHARD']);
 const opResult = object({ key: nonEmpty, found: bool, value: str, version: count, index: count.optional(), of: count.optional() });
 const keyWrite = object({ key: nonEmpty, value: nullableStr, version: count });
 const lockRequest = object({ key: nonEmpty, mode: oneOf(['S', 'X']) });
@@ -93,7 +93,7 @@ const prepare = object({
   results: arrayOf(opResult),
 });
 
-const participantOutcome = object({ txn: nonEmpty, outcome, results: arrayOf(opResult), readOnly: bool.optional() });
+const participantOutcome = object({ txn: nonEmpty, outcome, results: arrayOf(opResult), readOnly: bool.optional(), keys: arrayOf(str).optional() });
 
 const decision = object({
   txn: nonEmpty,

@@ -374,7 +374,7 @@ describe('ParticipantCore: wait-die', () => {
     p.step({ type: 'persisted', record }, 1); // now aborting
     const y = p.step({ type: 'prepare', replyTo: 2, msg: msg('young', [put('k', '2')], 9) }, 2);
     expect(replies(y)).toEqual([]);
-    const done = p.step({ type: 'persisted', record: { kind: 'abort', txn: 'old', hadPrepare: true } }, 3);
+    const done = p.step({ type: 'persisted', record: { kind: 'abort', txn: 'old', hadPrepare: true, keys: expect.any(Array) } }, 3);
     expect(ofType(done, 'read')).toEqual([{ type: 'read', txn: 'young', keys: ['k'] }]);
   });
 
@@ -444,14 +444,14 @@ describe('ParticipantCore: abort decisions in every phase', () => {
     const dup = p.step({ type: 'prepare', replyTo: 81, msg: msg('t', [put('k', '1')]) }, 1);
     expect(dup).toEqual([]);
     const e = p.step({ type: 'persisted', record }, 2);
-    expect(ofType(e, 'persist')).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: true }, sync: true }]);
+    expect(ofType(e, 'persist')).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) }, sync: true }]);
     expect(votes(e)).toEqual([
       [h, { kind: 'NO', reason: 'aborted by the coordinator', code: 'CONFLICT' }],
       [81, { kind: 'NO', reason: 'aborted by the coordinator', code: 'CONFLICT' }],
     ]);
     expect(acks(e)).toEqual([]);
     expect(p.lockedKeys).toBe(1); // still held until the abort record is durable
-    const f = p.step({ type: 'persisted', record: { kind: 'abort', txn: 't', hadPrepare: true } }, 3);
+    const f = p.step({ type: 'persisted', record: { kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) } }, 3);
     expect(acks(f)).toEqual([[80, true]]);
     expect(p.lockedKeys).toBe(0);
     expect(p.view('t')).toBe('ABORTED');
@@ -474,7 +474,7 @@ describe('ParticipantCore: abort decisions in every phase', () => {
     const { p } = mk();
     toPrepared(p, msg('t', [put('k', '1')]));
     const e = p.step({ type: 'decision', replyTo: 90, txn: 't', outcome: 'ABORTED' }, 1);
-    expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: true }, sync: true }]);
+    expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) }, sync: true }]);
     // Changed: a decided abort in flight now reads ABORTED (it was PREPARED): peers that ask
     // during termination may follow it, since the coordinator decided it.
     expect(p.view('t')).toBe('ABORTED');
@@ -498,7 +498,7 @@ describe('ParticipantCore: abort decisions in every phase', () => {
     toPrepared(p, msg('t', [put('k', '1')]));
     p.step({ type: 'decision', replyTo: 90, txn: 't', outcome: 'ABORTED' }, 1);
     p.step({ type: 'decision', replyTo: 91, txn: 't', outcome: 'ABORTED' }, 1);
-    const f = p.step({ type: 'persisted', record: { kind: 'abort', txn: 't', hadPrepare: true } }, 2);
+    const f = p.step({ type: 'persisted', record: { kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) } }, 2);
     expect(acks(f)).toEqual([
       [90, true],
       [91, true],
@@ -564,7 +564,7 @@ describe('ParticipantCore: commit duplicates', () => {
     const { p } = mk();
     toPrepared(p, msg('a', [put('k', '1')]));
     p.step({ type: 'decision', replyTo: 1, txn: 'a', outcome: 'ABORTED' }, 0);
-    p.step({ type: 'persisted', record: { kind: 'abort', txn: 'a', hadPrepare: true } }, 0);
+    p.step({ type: 'persisted', record: { kind: 'abort', txn: 'a', hadPrepare: true, keys: expect.any(Array) } }, 0);
     expect(p.step({ type: 'decision', replyTo: 2, txn: 'a', outcome: 'COMMITTED' }, 0)).toEqual([
       { type: 'alarm', txn: 'a', msg: expect.stringMatching(/txn a told COMMITTED after it ended ABORTED/) },
       { type: 'reply', to: 2, reply: { kind: 'refused', txn: 'a', reason: expect.stringMatching(/txn a told COMMITTED after it ended ABORTED/) } },
@@ -709,7 +709,7 @@ describe('ParticipantCore: inquiry', () => {
     const { p } = mk();
     toPrepared(p, msg('t', [put('k', '1')]));
     const e = p.step({ type: 'inquiryResult', txn: 't', outcome: 'ABORTED' }, 1);
-    expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: true }, sync: true }]);
+    expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) }, sync: true }]);
   });
 
   it('inquiry results and timers for txns not in doubt are ignored', () => {

@@ -81,7 +81,7 @@ describe('stateQuery with abortIfUnvoted (GetTxnState during termination or reso
     const v = h();
     expect(p.step({ type: 'prepare', replyTo: v, msg: msg('t', [put('k', '1')], 'nb') }, 0)).toEqual([]);
     const e2 = p.step({ type: 'outcomeChecked', txn: 't', replyTo: null, finished: null }, 1);
-    expect(e2).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: false }, sync: true }]);
+    expect(e2).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: false, keys: expect.any(Array) }, sync: true }]);
     expect(replies(e2)).toEqual([]); // nobody hears ABORTED before it is durable
     expect(p.counters.unilateralAborts).toBe(1);
     const e3 = p.step({ type: 'persisted', record: persists(e2)[0]! }, 2);
@@ -146,7 +146,7 @@ describe('stateQuery with abortIfUnvoted (GetTxnState during termination or reso
     expect(p.view('t')).toBe('UNKNOWN');
     expect(p.step({ type: 'timer', timer: { kind: 'lockWait', txn: 't' } }, 400)).toEqual([]);
     const e = p.step({ type: 'outcomeChecked', txn: 't', replyTo: null, finished: null }, 1);
-    expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: false }, sync: true }]);
+    expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: false, keys: expect.any(Array) }, sync: true }]);
     expect(p.view('t')).toBe('PREPARING'); // not settled until durable
     const d = p.step({ type: 'persisted', record: persists(e)[0]! }, 2);
     expect(states(d).map(([to, r]) => [to, r.state, r.protocol, r.participants])).toEqual([[q, 'ABORTED', '2pc', ['p1', 'p2']]]);
@@ -169,7 +169,7 @@ describe('stateQuery with abortIfUnvoted (GetTxnState during termination or reso
     expect(p.lockedKeys).toBe(0);
     expect(p.step({ type: 'readDone', txn: 't', values: new Map(), finished: null }, 2)).toEqual([]);
     const e = p.step({ type: 'outcomeChecked', txn: 't', replyTo: null, finished: null }, 2);
-    expect(persists(e)).toEqual([{ kind: 'abort', txn: 't', hadPrepare: false }]);
+    expect(persists(e)).toEqual([{ kind: 'abort', txn: 't', hadPrepare: false, keys: expect.any(Array) }]);
     const d = p.step({ type: 'persisted', record: persists(e)[0]! }, 3);
     expect(states(d)[0]![1].state).toBe('ABORTED');
     expect(votes(d)[0]![1].kind).toBe('NO');
@@ -238,7 +238,7 @@ describe('nb: a log holds exactly one vote', () => {
     const ops: TxnOp[] = [{ type: 'check', key: 'k', expect: { kind: 'exists', exists: true } }];
     p.step({ type: 'prepare', replyTo: v, msg: msg('t', ops, 'nb') }, 0);
     const e = p.step({ type: 'readDone', txn: 't', values: new Map(), finished: null }, 0);
-    expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: false }, sync: true }]);
+    expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: false, keys: expect.any(Array) }, sync: true }]);
     expect(p.lockedKeys).toBe(0);
     expect(p.counters.votedNo).toBe(1);
     // a duplicate prepare meanwhile waits for the same NO
@@ -263,7 +263,7 @@ describe('nb: a log holds exactly one vote', () => {
     expect(c).toEqual([{ type: 'checkOutcome', txn: 'young', replyTo: null }]);
     expect(p.lockedKeys).toBe(1); // only old's
     const e = p.step({ type: 'outcomeChecked', txn: 'young', replyTo: null, finished: null }, 0);
-    expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 'young', hadPrepare: false }, sync: true }]);
+    expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 'young', hadPrepare: false, keys: expect.any(Array) }, sync: true }]);
     expect(votes(land(p, e))).toEqual([[v, { kind: 'NO', reason: 'conflict on key k: held by an older transaction old', code: 'CONFLICT' }]]);
   });
 
@@ -398,7 +398,7 @@ describe('3pc: PreCommit', () => {
     const e = p.step({ type: 'precommit', replyTo: ack, txn: 't' }, 0);
     p.step({ type: 'decision', replyTo: null, txn: 't', outcome: 'ABORTED' }, 1);
     const d = p.step({ type: 'persisted', record: persists(e)[0]! }, 2);
-    expect(persists(d)).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true }]);
+    expect(persists(d)).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) }]);
     const all = [...d, ...land(p, d, 3)];
     expect(replies(all)).toEqual([[ack, { kind: 'precommitAck', txn: 't', ok: false }]]);
   });
@@ -481,7 +481,7 @@ describe('3pc: termination by the backup coordinator (lowest live id)', () => {
       ['p2', 'abort'],
       ['p3', 'abort'],
     ]);
-    expect(persists(g)).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true }]);
+    expect(persists(g)).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) }]);
     // later answers for the finished round change nothing
     expect(p.step({ type: 'peerPrecommitted', txn: 't', from: 'p3', result: 'ok' }, 13)).toEqual([]);
   });
@@ -494,7 +494,7 @@ describe('3pc: termination by the backup coordinator (lowest live id)', () => {
       ['p2', 'abort'],
       ['p3', 'abort'],
     ]);
-    expect(persists(e)).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true }]);
+    expect(persists(e)).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) }]);
   });
 
   it('not the lowest live id: waits for the backup and asks the coordinator again later', () => {
@@ -507,7 +507,9 @@ describe('3pc: termination by the backup coordinator (lowest live id)', () => {
   it('a peer that answered ABORTED or COMMITTED is followed', () => {
     const a = terminating('p2', '3pc');
     a.step({ type: 'peerState', txn: 't', from: 'p1', state: 'ABORTED' }, 11);
-    expect(persists(a.step({ type: 'peerState', txn: 't', from: 'p3', state: 'PREPARED' }, 11))).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true }]);
+    expect(persists(a.step({ type: 'peerState', txn: 't', from: 'p3', state: 'PREPARED' }, 11))).toEqual([
+      { kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) },
+    ]);
     const c = terminating('p3', '3pc');
     c.step({ type: 'peerState', txn: 't', from: 'p1', state: 'UNREACHABLE' }, 11);
     expect(persists(c.step({ type: 'peerState', txn: 't', from: 'p2', state: 'COMMITTED' }, 11)).map((r) => r.kind)).toEqual(['commit']);
@@ -529,7 +531,7 @@ describe('2pc: cooperative termination', () => {
     const p = terminating('p2', '2pc');
     p.step({ type: 'peerState', txn: 't', from: 'p1', state: 'PREPARED' }, 11);
     const e = p.step({ type: 'peerState', txn: 't', from: 'p3', state: 'ABORTED' }, 11);
-    expect(persists(e)).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true }]);
+    expect(persists(e)).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) }]);
   });
 
   // Changed: 2pc asks its peers without abortIfUnvoted (a READ_ONLY branch forces nothing, so once
@@ -645,7 +647,9 @@ describe('nb: participant termination (LogOnce(ABORT) on every log)', () => {
   it('a log holds ABORT: abort', () => {
     const p = terminating('p1', 'nb');
     p.step({ type: 'peerState', txn: 't', from: 'p2', state: 'ABORTED' }, 11);
-    expect(persists(p.step({ type: 'peerState', txn: 't', from: 'p3', state: 'UNREACHABLE' }, 11))).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true }]);
+    expect(persists(p.step({ type: 'peerState', txn: 't', from: 'p3', state: 'UNREACHABLE' }, 11))).toEqual([
+      { kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) },
+    ]);
   });
 
   it('a log out of reach: blocked', () => {
@@ -730,7 +734,7 @@ describe('recovery of 3pc and nb records', () => {
     expect(ofType(e, 'log')[0]!.msg).toMatch(/adopting/);
     p.step({ type: 'inquiryResult', txn: 't', outcome: 'UNDECIDED' }, 900);
     const f = p.step({ type: 'peerState', txn: 't', from: 'p2', state: 'PREPARED', recovered: true }, 901); // complete, no record, all recovered: all w → abort
-    expect(persists(f)).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true }]);
+    expect(persists(f)).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) }]);
     expect(sendPeers(f)).toEqual([['p2', 'abort']]);
   });
 
@@ -738,7 +742,9 @@ describe('recovery of 3pc and nb records', () => {
     const { p } = mk({}, [rec()]);
     p.step({ type: 'inquiryResult', txn: 't', outcome: 'UNREACHABLE' }, 1);
     p.step({ type: 'peerState', txn: 't', from: 'p2', state: 'ABORTED' }, 2);
-    expect(persists(p.step({ type: 'peerState', txn: 't', from: 'p3', state: 'UNREACHABLE' }, 2))).toEqual([{ kind: 'abort', txn: 't', hadPrepare: true }]);
+    expect(persists(p.step({ type: 'peerState', txn: 't', from: 'p3', state: 'UNREACHABLE' }, 2))).toEqual([
+      { kind: 'abort', txn: 't', hadPrepare: true, keys: expect.any(Array) },
+    ]);
   });
 
   it('a record written before protocols existed reads as 2pc with unknown peer addresses', () => {
@@ -818,7 +824,7 @@ describe('regressions: bugs these tests found, since fixed', () => {
     const q = h();
     expect(p.step({ type: 'stateQuery', replyTo: q, txn: 't', abortIfUnvoted: true }, 101)).toEqual([]);
     const e = p.step({ type: 'outcomeChecked', txn: 't', replyTo: null, finished: null }, 102);
-    expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: false }, sync: true }]);
+    expect(e).toEqual([{ type: 'persist', record: { kind: 'abort', txn: 't', hadPrepare: false, keys: expect.any(Array) }, sync: true }]);
     const d = land(p, e, 103);
     expect(votes(d)[0]![1]).toMatchObject({ kind: 'NO', reason: expect.stringMatching(/lock wait timed out/) });
     expect(states(d).map(([to, r]) => [to, r.state])).toEqual([[q, 'ABORTED']]);

@@ -237,7 +237,7 @@ describe('CorruptRecord', () => {
     expect(d({ outcome: 'MAYBE' })).toBe('field "outcome" is "MAYBE", expected COMMITTED or ABORTED');
     expect(d({ protocol: '4pc' })).toBe('field "protocol" is "4pc", expected 2pc, 3pc or nb');
     expect(d({ abortCode: 'OOPS' })).toBe(
-      'field "abortCode" is "OOPS", expected CONFLICT, PRECONDITION_FAILED, UNAVAILABLE_PARTICIPANT, TIMED_OUT or PRESUMED',
+      'field "abortCode" is "OOPS", expected CONFLICT, PRECONDITION_FAILED, UNAVAILABLE_PARTICIPANT, TIMED_OUT, PRESUMED or WRONG_SHARD',
     );
     expect(problem(decodeIdentity, '{"id":"p2","role":"admin"}')).toBe('field "role" is "admin", expected coordinator or participant');
   });

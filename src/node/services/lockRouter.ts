@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { ownerOf } from '../../protocol/routing.js';
+import { memberIds, ownerOfKey, addressOf, type ShardMap } from '../../protocol/shardMap.js';
 import { ClientsByAddress, locksClient } from '../../rpc/clients.js';
 import type { DialSecurity } from '../../rpc/dial.js';
 import type { AcquireRequest__Output } from '../../rpc/generated/dtx/v1/AcquireRequest.js';
@@ -16,8 +16,8 @@ const SHORT_MS = 3000;
 const LIST_DEFAULT = 1000;
 
 export interface LockRouterOptions {
-  /** Participant id → address: each lock lives on the participant its name hashes to, as a key would. */
-  participants: ReadonlyMap<string, string>;
+  /** The shard map in use: a lock lives on the participant that owns its name's shard, as a key would. */
+  map: () => ShardMap;
   dial: DialSecurity;
   /** This node's injected network faults (a coordinator cut off from a participant cannot reach its locks). */
   network: NetworkFaults | null;
@@ -34,12 +34,10 @@ type Callback<T> = (err: grpc.ServiceError | null, res?: T) => void;
  * KeepAlive and Release.
  */
 export class LockRouter {
-  private readonly ids: string[];
   private readonly clients: ClientsByAddress<LocksClient>;
   readonly counters = { lockCallsRouted: 0, lockHomeUnreachable: 0 };
 
   constructor(private readonly o: LockRouterOptions) {
-    this.ids = [...o.participants.keys()].sort();
     this.clients = new ClientsByAddress((addr, id) =>
       locksClient(addr, o.dial, { expectNodeId: id, interceptors: o.network ? [o.network.interceptor(id)] : [] }),
     );
@@ -75,7 +73,7 @@ export class LockRouter {
         const limit = req.limit > 0 ? Math.min(req.limit, LIST_DEFAULT) : LIST_DEFAULT;
         // Every participant holds some locks: ask them all, merge in name order.
         const parts = await Promise.all(
-          this.ids.map((id) =>
+          memberIds(this.o.map()).map((id) =>
             this.pass<{ locks: LockInfo__Output[] }>(id, 'the lock list', SHORT_MS, (c, opts, cb) => c.List({ prefix: req.prefix, limit }, opts, cb)),
           ),
         );
@@ -85,21 +83,50 @@ export class LockRouter {
     };
   }
 
+  /**
+   * A lease taken by this node itself (the shard mover's turn): its fencing token orders movers.
+   * `done` releases it; a keep-alive runs meanwhile.
+   */
+  async lease(name: string, owner: string, ttlMs: number, waitMs: number): Promise<{ token: number; done: () => Promise<void> }> {
+    const home = this.homeOfLock(name);
+    const lease = await this.pass<Lease__Output>(home, `lock ${name}`, waitMs + MARGIN_MS, (c, opts, cb) =>
+      c.Acquire({ name, owner, ttlMs, waitMs }, opts, cb),
+    );
+    const timer = setInterval(
+      () => {
+        this.pass(this.homeOfLease(lease.leaseId), `lease ${lease.leaseId}`, SHORT_MS, (c, opts, cb) =>
+          c.KeepAlive({ leaseId: lease.leaseId }, opts, cb),
+        ).catch(() => undefined);
+      },
+      Math.max(100, Math.floor(ttlMs / 3)),
+    );
+    return {
+      token: Number(lease.fencingToken),
+      done: async () => {
+        clearInterval(timer);
+        await this.pass(this.homeOfLease(lease.leaseId), `lease ${lease.leaseId}`, SHORT_MS, (c, opts, cb) =>
+          c.Release({ leaseId: lease.leaseId }, opts, cb),
+        ).catch(() => undefined);
+      },
+    };
+  }
+
   private homeOfLock(name: string): string {
     if (!name) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'name is required');
-    return ownerOf(name, this.ids);
+    return ownerOfKey(this.o.map(), name);
   }
 
   private homeOfLease(leaseId: string): string {
     const id = leaseId.slice(0, Math.max(0, leaseId.indexOf('.')));
-    if (!this.o.participants.has(id)) throw new RpcError(grpc.status.NOT_FOUND, `lease ${JSON.stringify(leaseId.slice(0, 80))} is not one this cluster issued`);
+    if (addressOf(this.o.map(), id) === undefined)
+      throw new RpcError(grpc.status.NOT_FOUND, `lease ${JSON.stringify(leaseId.slice(0, 80))} is not one this cluster issued`);
     return id;
   }
 
   /** One call to the participant holding the lock: its answer or its status as it is; not reached is UNAVAILABLE naming it. */
   private pass<T>(home: string, what: string, deadlineMs: number, send: (c: LocksClient, opts: grpc.CallOptions, cb: Callback<T>) => void): Promise<T> {
     this.counters.lockCallsRouted++;
-    const client = this.clients.at(home, this.o.participants.get(home)!);
+    const client = this.clients.at(home, addressOf(this.o.map(), home)!);
     return new Promise<T>((resolve, reject) => {
       send(client, { deadline: Date.now() + deadlineMs }, (err, res) => {
         if (!err) return resolve(res!);

@@ -7,6 +7,7 @@ export const AbortCode = {
   UNAVAILABLE_PARTICIPANT: 'UNAVAILABLE_PARTICIPANT',
   TIMED_OUT: 'TIMED_OUT',
   PRESUMED: 'PRESUMED',
+  WRONG_SHARD: 'WRONG_SHARD',
 } as const;
 
 export type AbortCode =
@@ -22,5 +23,7 @@ export type AbortCode =
   | 4
   | 'PRESUMED'
   | 5
+  | 'WRONG_SHARD'
+  | 6
 
 export type AbortCode__Output = typeof AbortCode[keyof typeof AbortCode]

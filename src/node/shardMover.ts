@@ -1,0 +1,307 @@
+import type { Logger } from 'pino';
+import { balancingMoves, describeMap, withMoves, type ShardMap, type ShardMember, type ShardMove } from '../protocol/shardMap.js';
+import type { NodeId } from '../protocol/types.js';
+import { dropIncoming, exportRows, freeze, getMap, importRows, installMap, unfreeze } from '../rpc/shardHostCalls.js';
+import type { FailpointName } from '../runtime/env.js';
+import { RequestError } from '../runtime/requestError.js';
+import type { MoveMark } from '../runtime/shardHost.js';
+import type { ShardDirectory } from './shardDirectory.js';
+
+export interface MoveProgress {
+  shardsTotal: number;
+  shardsMoved: number;
+  keysMoved: number;
+  epoch: number;
+  step: string;
+  done: boolean;
+  keysPerSecond: number;
+}
+
+/** The other coordinators, as the mover needs them: hold new transactions on shards, then release with the new map. */
+export interface CoordinatorPeers {
+  hold(moveId: string, shards: number[], ttlMs: number, drainTimeoutMs: number): Promise<NodeId[]>;
+  release(moveId: string, map: ShardMap | null): Promise<void>;
+}
+
+/** This coordinator's side: its gate, its transactions, its map. */
+export interface LocalCoordinator {
+  hold(moveId: string, shards: number[], ttlMs: number): void;
+  release(moveId: string): void;
+  undecidedOnShards(shards: ReadonlySet<number>): string[];
+  adopt(map: ShardMap): void;
+  current(): ShardMap;
+}
+
+export interface MoveOptions {
+  /** Shards moved together (one freeze, one copy, one epoch). */
+  shardsPerStep: number;
+  /** 0: no limit. */
+  maxKeysPerSecond: number;
+}
+
+export const DEFAULT_MOVE_OPTIONS: MoveOptions = { shardsPerStep: 8, maxKeysPerSecond: 0 };
+
+const HOLD_TTL_MS = 30_000;
+const DRAIN_TIMEOUT_MS = 10_000;
+const CALL_MS = 5_000;
+const COPY_TIMEOUT_MS = 120_000;
+const INSTALL_ATTEMPTS = 5;
+
+/**
+ * Moves shards between participants while transactions run. Each step takes a few shards from
+ * one source to one target:
+ *   1. every coordinator holds new transactions on them and lets its undecided ones finish;
+ *   2. the source freezes them (durably: no new prepares) and waits for its own to end;
+ *   3. their rows (data, outcome records, fences) are copied to the target, stored there unserved;
+ *   4. the map one epoch later goes to the target first (from then on it serves them), then to the
+ *      coordinators (held transactions run, routed to the target), the source (it drops them) and
+ *      every other participant.
+ * A failure before 4 rolls the step back (the source serves again, the target drops the copy);
+ * from 4 on the step only goes forward, and a participant that missed the map gets it later
+ * (ShardDirectory.syncLagging). One mover at a time per coordinator; the mover token fences
+ * a mover that lost its turn to another.
+ */
+export class ShardMover {
+  /** A membership change runs here now. */
+  busy = false;
+
+  constructor(
+    private readonly o: {
+      id: NodeId;
+      directory: ShardDirectory;
+      local: LocalCoordinator;
+      peers: CoordinatorPeers;
+      log: Logger;
+      failpoint: (name: FailpointName) => void;
+      /** A fencing token for the mover: higher than any earlier mover's. */
+      token: () => Promise<{ token: number; done: () => Promise<void> }>;
+    },
+  ) {}
+
+  /** Moves the given shards to `to` (each from its current owner). */
+  move(shards: number[], to: NodeId, opts: MoveOptions, progress: (p: MoveProgress) => void): Promise<ShardMap> {
+    return this.exclusive(async (token) => {
+      const map = await this.freshMap();
+      if (!map.members.some((m) => m.id === to))
+        throw new RequestError('INVALID_ARGUMENT', `${to} is not a participant of the map (epoch ${map.epoch}); add it first`);
+      for (const s of shards) {
+        if (!Number.isInteger(s) || s < 0 || s >= map.owners.length)
+          throw new RequestError('INVALID_ARGUMENT', `shard ${s} does not exist (0..${map.owners.length - 1})`);
+      }
+      const moves = [...new Set(shards)].filter((s) => map.owners[s] !== to).map((s) => ({ shard: s, from: map.owners[s]!, to }));
+      return this.run(moves, opts, token, progress);
+    });
+  }
+
+  /** Adds a participant to the map, then moves shards to it until every member is within one shard of the others. */
+  addParticipant(member: ShardMember, opts: MoveOptions, progress: (p: MoveProgress) => void): Promise<ShardMap> {
+    return this.exclusive(async (token) => {
+      let map = await this.freshMap();
+      const existing = map.members.find((m) => m.id === member.id);
+      if (existing && existing.addr !== member.addr) {
+        throw new RequestError('FAILED_PRECONDITION', `${member.id} is already a participant at ${existing.addr}, not ${member.addr}`);
+      }
+      if (!existing) {
+        // It must answer before it owns anything: a new, empty participant with no map.
+        const view = await getMap(this.o.directory.host(member.id, member.addr), CALL_MS).catch((e: Error) => {
+          throw new RequestError('UNAVAILABLE', `${member.id} at ${member.addr} does not answer: ${e.message}`);
+        });
+        if (view.nodeId !== member.id) throw new RequestError('FAILED_PRECONDITION', `${member.addr} is participant ${view.nodeId}, not ${member.id}`);
+        if (view.map && view.map.epoch > map.epoch)
+          throw new RequestError('FAILED_PRECONDITION', `${member.id} holds a newer map (epoch ${view.map.epoch}) than the cluster's ${map.epoch}`);
+        map = await this.publish(withMoves(map, [], [...map.members, member]), token, null);
+        progress({ ...this.idle(map), step: `${member.id} joined the map at epoch ${map.epoch}` });
+      }
+      const moves = balancingMoves(
+        map,
+        map.members.map((m) => m.id),
+      );
+      return this.run(moves, opts, token, progress);
+    });
+  }
+
+  /** Moves every shard off a participant, then takes it out of the map. */
+  removeParticipant(id: NodeId, inDoubt: () => Promise<number>, opts: MoveOptions, progress: (p: MoveProgress) => void): Promise<ShardMap> {
+    return this.exclusive(async (token) => {
+      let map = await this.freshMap();
+      if (!map.members.some((m) => m.id === id)) throw new RequestError('NOT_FOUND', `${id} is not a participant of the map (epoch ${map.epoch})`);
+      if (map.members.length === 1) throw new RequestError('FAILED_PRECONDITION', `${id} is the only participant: nothing could take its shards`);
+      const n = await inDoubt();
+      if (n > 0) throw new RequestError('FAILED_PRECONDITION', `${id} holds ${n} in-doubt transaction(s): settle them first (see dtx status)`);
+      const keep = map.members.map((m) => m.id).filter((m) => m !== id);
+      map = await this.run(balancingMoves(map, keep), opts, token, progress);
+      map = await this.publish(
+        withMoves(
+          map,
+          [],
+          map.members.filter((m) => m.id !== id),
+        ),
+        token,
+        null,
+      );
+      progress({ ...this.idle(map), step: `${id} left the map at epoch ${map.epoch}`, done: true });
+      return map;
+    });
+  }
+
+  private async run(moves: ShardMove[], opts: MoveOptions, token: number, progress: (p: MoveProgress) => void): Promise<ShardMap> {
+    const started = Date.now();
+    let keysMoved = 0;
+    let shardsMoved = 0;
+    let map = this.o.local.current();
+    const report = (step: string, done = false): void =>
+      progress({
+        shardsTotal: moves.length,
+        shardsMoved,
+        keysMoved,
+        epoch: map.epoch,
+        step,
+        done,
+        keysPerSecond: keysMoved / Math.max(0.001, (Date.now() - started) / 1000),
+      });
+    report(moves.length === 0 ? 'already balanced: nothing to move' : `moving ${moves.length} shard(s)`);
+    for (const step of stepsOf(moves, Math.max(1, opts.shardsPerStep))) {
+      const r = await this.step(map, step, opts, token, (keys) => {
+        keysMoved += keys;
+      });
+      map = r;
+      shardsMoved += step.length;
+      report(`moved ${step.length} shard(s) ${step[0]!.from} → ${step[0]!.to}; ${describeMap(map)}`);
+    }
+    report('done', true);
+    return map;
+  }
+
+  private async step(map: ShardMap, moves: ShardMove[], opts: MoveOptions, token: number, copied: (keys: number) => void): Promise<ShardMap> {
+    const from = moves[0]!.from;
+    const to = moves[0]!.to;
+    const shards = moves.map((m) => m.shard);
+    const next = withMoves(map, moves);
+    const mark: MoveMark = { moveId: `${this.o.id}.${next.epoch}.${Date.now().toString(36)}`, shards, from, to, epoch: next.epoch };
+    const addrs = this.o.directory.addresses(next);
+    const source = this.o.directory.host(from, addrs.get(from)!);
+    const target = this.o.directory.host(to, addrs.get(to)!);
+    const log = this.o.log.child({ move: mark.moveId });
+    let targetInstalled = false;
+    try {
+      // 1. No coordinator starts a transaction on the shards; those started finish.
+      this.o.local.hold(mark.moveId, shards, HOLD_TTL_MS);
+      const missed = await this.o.peers.hold(mark.moveId, shards, HOLD_TTL_MS, DRAIN_TIMEOUT_MS);
+      if (missed.length > 0)
+        log.warn({ coordinators: missed }, 'coordinators not holding (unreachable): their transactions on the shards will be refused and retried');
+      await this.drainLocal(new Set(shards));
+      // 2. The source takes no new prepares on them and lets its own end.
+      await freeze(source, mark, token, DRAIN_TIMEOUT_MS);
+      this.o.failpoint('coordinator.move.afterFreeze');
+      // 3. Copy.
+      await importRows(target, mark, [], token, CALL_MS);
+      const copyStart = Date.now();
+      let keys = 0;
+      for await (const rows of exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS)) {
+        await importRows(target, mark, rows, token, CALL_MS * 2);
+        const k = rows.filter((r) => r.key.startsWith('k!')).length;
+        keys += k;
+        copied(k);
+        if (opts.maxKeysPerSecond > 0) {
+          const ahead = (keys / opts.maxKeysPerSecond) * 1000 - (Date.now() - copyStart);
+          if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+        }
+      }
+      this.o.failpoint('coordinator.move.afterCopy');
+      // 4. The target serves first: from here the step only goes forward.
+      try {
+        await installMap(target, next, token, CALL_MS);
+      } catch (e) {
+        const v = await getMap(target, CALL_MS).catch(() => null);
+        if (!v?.map || v.map.epoch < next.epoch) throw e;
+      }
+      targetInstalled = true;
+      this.o.failpoint('coordinator.move.afterTargetInstall');
+      log.info({ shards: shards.length, keys, from, to, epoch: next.epoch }, 'shards moved');
+      return await this.publish(next, token, mark.moveId);
+    } catch (e) {
+      if (targetInstalled) throw e;
+      log.warn({ err: (e as Error).message }, 'move step failed: rolling back');
+      await this.rollback(mark, source, target, token);
+      throw e instanceof RequestError
+        ? e
+        : new RequestError('ABORTED', `moving shards ${shards.join(',')} ${from} → ${to} failed and was rolled back: ${(e as Error).message}`);
+    }
+  }
+
+  /** A map from here on: this coordinator and the others route by it, then every participant learns it. */
+  private async publish(map: ShardMap, token: number, moveId: string | null): Promise<ShardMap> {
+    this.o.local.adopt(map);
+    if (moveId) this.o.local.release(moveId);
+    await this.o.peers.release(moveId ?? '', map);
+    let failed = new Map<NodeId, string>();
+    for (let attempt = 0; attempt < INSTALL_ATTEMPTS; attempt++) {
+      failed = await this.o.directory.installEverywhere(
+        map,
+        token,
+        attempt === 0 ? undefined : new Map([...this.o.directory.addresses(map)].filter(([id]) => failed.has(id))),
+      );
+      if (failed.size === 0) break;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
+    if (failed.size > 0)
+      this.o.log.warn({ epoch: map.epoch, failed: Object.fromEntries(failed) }, 'participants that missed the map get it when they answer again');
+    return map;
+  }
+
+  private async rollback(mark: MoveMark, source: ReturnType<ShardDirectory['host']>, target: ReturnType<ShardDirectory['host']>, token: number): Promise<void> {
+    await Promise.allSettled([unfreeze(source, mark.moveId, token, CALL_MS), dropIncoming(target, mark.moveId, token, CALL_MS)]);
+    this.o.local.release(mark.moveId);
+    await this.o.peers.release(mark.moveId, null).catch(() => undefined);
+  }
+
+  private async drainLocal(shards: ReadonlySet<number>): Promise<void> {
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    for (;;) {
+      const left = this.o.local.undecidedOnShards(shards);
+      if (left.length === 0) return;
+      if (Date.now() > deadline) throw new RequestError('ABORTED', `${left.length} transaction(s) on the shards did not finish within ${DRAIN_TIMEOUT_MS} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private async freshMap(): Promise<ShardMap> {
+    await this.o.directory.refresh();
+    return this.o.local.current();
+  }
+
+  private idle(map: ShardMap): MoveProgress {
+    return { shardsTotal: 0, shardsMoved: 0, keysMoved: 0, epoch: map.epoch, step: '', done: false, keysPerSecond: 0 };
+  }
+
+  private async exclusive<T>(fn: (token: number) => Promise<T>): Promise<T> {
+    if (this.busy) throw new RequestError('FAILED_PRECONDITION', `coordinator ${this.o.id} is already changing the shard map; wait for it to finish`);
+    this.busy = true;
+    try {
+      const lease = await this.o.token();
+      try {
+        return await fn(lease.token);
+      } finally {
+        await lease.done();
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/** Moves grouped into steps: one source and one target each, at most `per` shards. */
+export function stepsOf(moves: readonly ShardMove[], per: number): ShardMove[][] {
+  const byPair = new Map<string, ShardMove[]>();
+  for (const m of moves) {
+    const k = `${m.from}\n${m.to}`;
+    byPair.set(k, [...(byPair.get(k) ?? []), m]);
+  }
+  // Interleave pairs so that every source gives a little at a time.
+  const queues = [...byPair.values()];
+  const out: ShardMove[][] = [];
+  while (queues.some((q) => q.length > 0)) {
+    for (const q of queues) if (q.length > 0) out.push(q.splice(0, per));
+  }
+  return out;
+}

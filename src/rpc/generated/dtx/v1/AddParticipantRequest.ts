@@ -1,0 +1,16 @@
+// Original file: dtx/v1/shards.proto
+
+
+export interface AddParticipantRequest {
+  'id'?: (string);
+  'address'?: (string);
+  'shardsPerStep'?: (number);
+  'maxKeysPerSecond'?: (number);
+}
+
+export interface AddParticipantRequest__Output {
+  'id': (string);
+  'address': (string);
+  'shardsPerStep': (number);
+  'maxKeysPerSecond': (number);
+}

@@ -1,0 +1,14 @@
+// Original file: dtx/v1/shards.proto
+
+
+export interface RemoveParticipantRequest {
+  'id'?: (string);
+  'shardsPerStep'?: (number);
+  'maxKeysPerSecond'?: (number);
+}
+
+export interface RemoveParticipantRequest__Output {
+  'id': (string);
+  'shardsPerStep': (number);
+  'maxKeysPerSecond': (number);
+}

@@ -1,0 +1,397 @@
+import type { Logger } from 'pino';
+import type { ShardView } from '../protocol/participantCore.js';
+import { sameMap, shardMapProblem, shardOf, type ShardMap } from '../protocol/shardMap.js';
+import type { NodeId, TxnId } from '../protocol/types.js';
+import type { BatchOp } from '../storage/kvEngine.js';
+import type { ParticipantStore } from '../storage/participantStore.js';
+import { PKEY } from '../storage/participantStore.js';
+import { decodeParticipantOutcome, decodeStoredValue, encodeParticipantOutcome } from '../storage/recordCodec.js';
+import type { FailpointName } from './env.js';
+import { RequestError } from './requestError.js';
+
+/** A move as a participant holds it: frozen on the source, incoming on the target. */
+export interface MoveMark {
+  moveId: string;
+  shards: number[];
+  from: NodeId;
+  to: NodeId;
+  /** The map epoch the move produces. */
+  epoch: number;
+}
+
+export interface ShardHostView {
+  map: ShardMap | null;
+  frozen: MoveMark[];
+  incoming: MoveMark[];
+  /** Prepared transactions here waiting for their decision. */
+  inDoubt: number;
+}
+
+export interface ShardRow {
+  key: string;
+  value: string;
+}
+
+/** Where a participant keeps its map and moves (apart from the protocol records). */
+export const SKEY = {
+  map: 'm!shards.map',
+  frozen: 'm!shards.frozen',
+  incoming: 'm!shards.incoming',
+  moverToken: 'm!shards.moverToken',
+} as const;
+
+/** The participant core's side of this host: which shards it serves, and who still uses them. */
+export interface ShardCorePort {
+  setShardView(view: ShardView): void;
+  liveOnShards(shards: ReadonlySet<number>, shardCount: number): TxnId[];
+  inDoubt(): TxnId[];
+}
+
+const EXPORT_CHUNK_ROWS = 1000;
+const DRAIN_POLL_MS = 5;
+const MAX_DRAIN_MS = 60_000;
+
+/**
+ * A participant's shard map and its half of every move: it serves only the shards its map gives
+ * it and not frozen; a move freezes shards on the source (no new prepares, then waits for the
+ * transactions on them to end), copies their rows to the target (incoming: stored, not served),
+ * and the new map makes the target serve them and the source drop them. Every step is durable
+ * before it is answered and can be repeated; a mover's token lower than one seen is refused, so a
+ * mover that lost its lease cannot undo a newer one's work.
+ */
+export class ShardHost {
+  private map: ShardMap | null = null;
+  private frozen: MoveMark[] = [];
+  private incoming: MoveMark[] = [];
+  private moverToken = 0;
+  /** Steps run one at a time: each reads and rewrites the marks. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly o: {
+      id: NodeId;
+      store: ParticipantStore;
+      core: ShardCorePort;
+      log: Logger;
+      /** For tests and chaos: a named place in a move where the node may be made to crash. */
+      failpoint: (name: FailpointName) => void;
+    },
+  ) {}
+
+  async open(): Promise<void> {
+    const raw = this.o.store.store.engine;
+    const parse = <T>(key: string, fallback: T): Promise<T> =>
+      raw.get(key).then((v) => {
+        if (v === undefined) return fallback;
+        try {
+          return JSON.parse(v) as T;
+        } catch {
+          throw new Error(`participant ${this.o.id}: ${key} is not JSON: the shard state is corrupt`);
+        }
+      });
+    const map = await parse<ShardMap | null>(SKEY.map, null);
+    if (map) {
+      const problem = shardMapProblem(map);
+      if (problem) throw new Error(`participant ${this.o.id}: its stored shard map is invalid: ${problem}`);
+    }
+    this.map = map;
+    this.frozen = await parse<MoveMark[]>(SKEY.frozen, []);
+    this.incoming = await parse<MoveMark[]>(SKEY.incoming, []);
+    this.moverToken = await parse<number>(SKEY.moverToken, 0);
+    this.publish();
+  }
+
+  view(): ShardHostView {
+    return { map: this.map, frozen: [...this.frozen], incoming: [...this.incoming], inDoubt: this.o.core.inDoubt().length };
+  }
+
+  /** Installs a newer map (or the same one again): lost shards stop being served, then their rows go. */
+  install(map: ShardMap, token: number): Promise<ShardHostView> {
+    return this.serial(async () => {
+      const problem = shardMapProblem(map);
+      if (problem) throw new RequestError('INVALID_ARGUMENT', `shard map: ${problem}`);
+      // Token 0: a map some participant already holds, passed on to one that missed it.
+      if (token !== 0) this.checkToken(token);
+      const cur = this.map;
+      if (cur) {
+        if (map.owners.length !== cur.owners.length) {
+          throw new RequestError('FAILED_PRECONDITION', `the map has ${map.owners.length} shards; this cluster has ${cur.owners.length} (fixed for its life)`);
+        }
+        if (map.epoch < cur.epoch) throw new RequestError('FAILED_PRECONDITION', `map epoch ${map.epoch} is older than this participant's ${cur.epoch}`);
+        if (map.epoch === cur.epoch) {
+          if (!sameMap(map, cur))
+            throw new RequestError('FAILED_PRECONDITION', `another map with epoch ${map.epoch} is installed here: two movers made one epoch`);
+          return this.view();
+        }
+      }
+      const lost = cur ? cur.owners.flatMap((o, s) => (o === this.o.id && map.owners[s] !== this.o.id ? [s] : [])) : [];
+      // Incoming moves the map completes end; those it contradicts lose their rows with the rest.
+      const stillIncoming = this.incoming.filter((m) => m.epoch > map.epoch);
+      const strays = this.incoming.filter((m) => m.epoch <= map.epoch).flatMap((m) => m.shards.filter((s) => map.owners[s] !== this.o.id));
+      this.o.failpoint('participant.shards.install.before');
+      await this.write(
+        [
+          { type: 'put', key: SKEY.map, value: JSON.stringify(map) },
+          { type: 'put', key: SKEY.frozen, value: JSON.stringify(this.frozen.filter((m) => m.epoch > map.epoch)) },
+          { type: 'put', key: SKEY.incoming, value: JSON.stringify(stillIncoming) },
+        ],
+        true,
+      );
+      this.map = map;
+      this.frozen = this.frozen.filter((m) => m.epoch > map.epoch);
+      this.incoming = stillIncoming;
+      this.publish();
+      this.o.log.info({ epoch: map.epoch, lost: lost.length }, 'shard map installed');
+      // Rows of shards no longer served are unreachable now; deleting them keeps a later move
+      // back from finding stale ones (an import clears its shards first as well).
+      await this.deleteShardRows(new Set([...lost, ...strays]));
+      return this.view();
+    });
+  }
+
+  /** Stops new prepares on the shards (durably), then waits until no transaction here touches them. */
+  freeze(mark: MoveMark, token: number, drainTimeoutMs: number): Promise<ShardHostView> {
+    return this.serial(async () => {
+      this.checkToken(token);
+      const map = this.requireMap();
+      const existing = this.frozen.find((m) => m.moveId === mark.moveId);
+      if (!existing) {
+        if (mark.from !== this.o.id) throw new RequestError('INVALID_ARGUMENT', `move ${mark.moveId} is from ${mark.from}, not ${this.o.id}`);
+        if (mark.epoch !== map.epoch + 1)
+          throw new RequestError('FAILED_PRECONDITION', `move ${mark.moveId} makes epoch ${mark.epoch}; this participant is at ${map.epoch}`);
+        this.checkShards(mark.shards, map);
+        for (const s of mark.shards) {
+          if (map.owners[s] !== this.o.id)
+            throw new RequestError('FAILED_PRECONDITION', `shard ${s} is served by ${map.owners[s]}, not ${this.o.id} (epoch ${map.epoch})`);
+          const other = this.frozen.find((m) => m.shards.includes(s));
+          if (other) throw new RequestError('FAILED_PRECONDITION', `shard ${s} is already moving (move ${other.moveId})`);
+        }
+        const frozen = [...this.frozen, { ...mark, shards: [...mark.shards] }];
+        await this.write([{ type: 'put', key: SKEY.frozen, value: JSON.stringify(frozen) }], true);
+        this.frozen = frozen;
+        this.publish();
+        this.o.failpoint('participant.shards.freeze.after');
+      }
+      await this.drain(new Set(mark.shards), Math.min(Math.max(drainTimeoutMs, 0), MAX_DRAIN_MS), map.owners.length);
+      return this.view();
+    });
+  }
+
+  unfreeze(moveId: string, token: number): Promise<ShardHostView> {
+    return this.serial(async () => {
+      this.checkToken(token);
+      if (!this.frozen.some((m) => m.moveId === moveId)) return this.view();
+      const frozen = this.frozen.filter((m) => m.moveId !== moveId);
+      await this.write([{ type: 'put', key: SKEY.frozen, value: JSON.stringify(frozen) }], true);
+      this.frozen = frozen;
+      this.publish();
+      return this.view();
+    });
+  }
+
+  /**
+   * The rows a frozen move carries, in chunks: its shards' data, the outcome records of the
+   * transactions that touched them (a retried prepare must find them on the new owner), and every
+   * fencing high-water mark (few; the target keeps the higher of two).
+   */
+  async *exportRows(moveId: string, token: number): AsyncGenerator<ShardRow[]> {
+    this.checkToken(token);
+    const mark = this.frozen.find((m) => m.moveId === moveId);
+    if (!mark) throw new RequestError('FAILED_PRECONDITION', `move ${moveId} is not frozen on ${this.o.id}: nothing to export`);
+    const count = this.requireMap().owners.length;
+    const shards = new Set(mark.shards);
+    const engine = this.o.store.store.engine;
+    let chunk: ShardRow[] = [];
+    const take = (key: string, value: string): ShardRow[] | null => {
+      chunk.push({ key, value });
+      if (chunk.length < EXPORT_CHUNK_ROWS) return null;
+      const out = chunk;
+      chunk = [];
+      return out;
+    };
+    for (const [key, value] of await engine.scan(PKEY.dataPrefix)) {
+      if (!shards.has(shardOf(key.slice(PKEY.dataPrefix.length), count))) continue;
+      const full = take(key, value);
+      if (full) yield full;
+    }
+    for (const [key, value] of await engine.scan(PKEY.outcomePrefix)) {
+      const rec = decodeParticipantOutcome(value, this.o.store.store.at(key));
+      const keys = rec.outcome === 'COMMITTED' ? rec.results.map((r) => r.key) : rec.keys;
+      // Unknown keys (an abort forced for a transaction never seen here): copied, to be safe.
+      if (keys !== undefined && keys.length > 0 && !keys.some((k) => !k.startsWith(PKEY.fencePrefix) && shards.has(shardOf(k, count)))) continue;
+      const full = take(key, value);
+      if (full) yield full;
+    }
+    for (const [key, value] of await engine.scan(PKEY.fencePrefix)) {
+      const full = take(key, value);
+      if (full) yield full;
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+
+  /** Stores rows of an incoming move (the first call opens it and clears stale rows of its shards). */
+  importRows(mark: MoveMark, rows: ShardRow[], token: number): Promise<number> {
+    return this.serial(async () => {
+      this.checkToken(token);
+      const map = this.requireMap();
+      let open = this.incoming.find((m) => m.moveId === mark.moveId);
+      if (!open) {
+        if (mark.to !== this.o.id) throw new RequestError('INVALID_ARGUMENT', `move ${mark.moveId} goes to ${mark.to}, not ${this.o.id}`);
+        if (mark.epoch !== map.epoch + 1)
+          throw new RequestError('FAILED_PRECONDITION', `move ${mark.moveId} makes epoch ${mark.epoch}; this participant is at ${map.epoch}`);
+        this.checkShards(mark.shards, map);
+        for (const s of mark.shards) {
+          if (map.owners[s] === this.o.id) throw new RequestError('FAILED_PRECONDITION', `shard ${s} is already served by ${this.o.id}`);
+        }
+        await this.deleteShardRows(new Set(mark.shards));
+        open = { ...mark, shards: [...mark.shards] };
+        const incoming = [...this.incoming, open];
+        await this.write([{ type: 'put', key: SKEY.incoming, value: JSON.stringify(incoming) }], true);
+        this.incoming = incoming;
+        this.o.failpoint('participant.shards.import.opened');
+      }
+      if (rows.length === 0) return 0;
+      const ops = await this.validatedRows(rows, new Set(open.shards), map.owners.length);
+      await this.write(ops, true);
+      for (const op of ops) if (op.key.startsWith(PKEY.outcomePrefix)) this.o.store.noteOutcome(op.key.slice(PKEY.outcomePrefix.length));
+      return ops.length;
+    });
+  }
+
+  /** Rolls an incoming move back: its rows go, the mark ends. */
+  dropIncoming(moveId: string, token: number): Promise<ShardHostView> {
+    return this.serial(async () => {
+      this.checkToken(token);
+      const mark = this.incoming.find((m) => m.moveId === moveId);
+      if (!mark) return this.view();
+      const map = this.requireMap();
+      await this.deleteShardRows(new Set(mark.shards.filter((s) => map.owners[s] !== this.o.id)));
+      const incoming = this.incoming.filter((m) => m.moveId !== moveId);
+      await this.write([{ type: 'put', key: SKEY.incoming, value: JSON.stringify(incoming) }], true);
+      this.incoming = incoming;
+      return this.view();
+    });
+  }
+
+  /** Rows from a peer are checked like any input: keys in the move's shards, records that decode. */
+  private async validatedRows(rows: ShardRow[], shards: ReadonlySet<number>, count: number): Promise<BatchOp[]> {
+    const ops: BatchOp[] = [];
+    const engine = this.o.store.store.engine;
+    for (const r of rows) {
+      const at = { node: `a move to participant ${this.o.id}`, key: r.key };
+      try {
+        if (r.key.startsWith(PKEY.dataPrefix)) {
+          if (!shards.has(shardOf(r.key.slice(PKEY.dataPrefix.length), count))) {
+            throw new RequestError('INVALID_ARGUMENT', `row ${JSON.stringify(r.key.slice(0, 80))} is not in the move's shards`);
+          }
+          decodeStoredValue(r.value, at);
+          ops.push({ type: 'put', key: r.key, value: r.value });
+        } else if (r.key.startsWith(PKEY.outcomePrefix)) {
+          const incoming = decodeParticipantOutcome(r.value, at);
+          const mine = await engine.get(r.key);
+          if (mine === undefined) {
+            ops.push({ type: 'put', key: r.key, value: r.value });
+            continue;
+          }
+          const here = decodeParticipantOutcome(mine, this.o.store.store.at(r.key));
+          if (here.outcome !== incoming.outcome) {
+            throw new RequestError(
+              'FAILED_PRECONDITION',
+              `txn ${incoming.txn} is ${incoming.outcome} on the source but ${here.outcome} here: refusing the move`,
+            );
+          }
+          const keys = [...new Set([...(here.keys ?? []), ...(incoming.keys ?? [])])];
+          const merged = { ...here, results: [...here.results, ...incoming.results], ...(keys.length ? { keys } : {}) };
+          ops.push({ type: 'put', key: r.key, value: encodeParticipantOutcome(merged) });
+        } else if (r.key.startsWith(PKEY.fencePrefix)) {
+          const theirs = decodeStoredValue(r.value, at);
+          const mine = await engine.get(r.key);
+          const ours = mine === undefined ? null : decodeStoredValue(mine, this.o.store.store.at(r.key));
+          if (ours === null || tokenOf(theirs.value) > tokenOf(ours.value)) ops.push({ type: 'put', key: r.key, value: r.value });
+        } else {
+          throw new RequestError('INVALID_ARGUMENT', `row ${JSON.stringify(r.key.slice(0, 80))} is not data, an outcome or a fence`);
+        }
+      } catch (e) {
+        if (e instanceof RequestError) throw e;
+        throw new RequestError('INVALID_ARGUMENT', (e as Error).message);
+      }
+    }
+    return ops;
+  }
+
+  private async deleteShardRows(shards: ReadonlySet<number>): Promise<void> {
+    if (shards.size === 0) return;
+    const count = this.requireMap().owners.length;
+    const keys = (await this.o.store.store.engine.scanKeys(PKEY.dataPrefix)).filter((k) => shards.has(shardOf(k.slice(PKEY.dataPrefix.length), count)));
+    for (let i = 0; i < keys.length; i += EXPORT_CHUNK_ROWS) {
+      await this.write(
+        keys.slice(i, i + EXPORT_CHUNK_ROWS).map((key): BatchOp => ({ type: 'del', key })),
+        false,
+      );
+    }
+    // Cached values of those keys are no longer this participant's to serve.
+    this.o.store.forgetCachedValues();
+  }
+
+  private async drain(shards: ReadonlySet<number>, timeoutMs: number, count: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const live = this.o.core.liveOnShards(shards, count);
+      if (live.length === 0) return;
+      if (Date.now() >= deadline) {
+        throw new RequestError(
+          'ABORTED',
+          `${live.length} transaction(s) on the moving shards did not end within ${timeoutMs} ms on ${this.o.id} (${live.slice(0, 3).join(', ')}): in doubt, or waiting for a coordinator`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+    }
+  }
+
+  private checkShards(shards: number[], map: ShardMap): void {
+    if (shards.length === 0) throw new RequestError('INVALID_ARGUMENT', 'a move needs at least one shard');
+    for (const s of shards) {
+      if (!Number.isInteger(s) || s < 0 || s >= map.owners.length)
+        throw new RequestError('INVALID_ARGUMENT', `shard ${s} does not exist (0..${map.owners.length - 1})`);
+    }
+  }
+
+  private checkToken(token: number): void {
+    if (token < this.moverToken) {
+      throw new RequestError('FAILED_PRECONDITION', `mover token ${token} is older than ${this.moverToken}: another mover took over the shard map`);
+    }
+    if (token > this.moverToken) {
+      this.moverToken = token;
+      // Unforced: the next forced write of this host carries it to disk before any step is answered.
+      this.o.store.store.append([{ type: 'put', key: SKEY.moverToken, value: JSON.stringify(token) }], false, 0, () => undefined);
+    }
+  }
+
+  private requireMap(): ShardMap {
+    if (!this.map) throw new RequestError('FAILED_PRECONDITION', `participant ${this.o.id} has no shard map yet`);
+    return this.map;
+  }
+
+  private publish(): void {
+    const frozen = new Set(this.frozen.flatMap((m) => m.shards));
+    this.o.core.setShardView({ epoch: this.map?.epoch ?? 0, owners: this.map?.owners ?? [], frozen });
+  }
+
+  private write(ops: BatchOp[], sync: boolean): Promise<void> {
+    return new Promise((resolve, reject) => this.o.store.store.append(ops, sync, 0, (err) => (err ? reject(err) : resolve())));
+  }
+
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(step, step);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function tokenOf(value: string | null): bigint {
+  try {
+    return BigInt(value ?? '0');
+  } catch {
+    return 0n;
+  }
+}
