@@ -1,4 +1,5 @@
 import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
+import { addParticipantCommand, removeParticipantCommand } from './shardsCommand.js';
 import { Command } from '@commander-js/extra-typings';
 import { DtxClient } from '../client/dtxClient.js';
 import { LocalCluster } from '../cluster/localCluster.js';
@@ -104,5 +105,7 @@ export function clusterCommand() {
         }),
       ),
   );
+  cluster.addCommand(addParticipantCommand());
+  cluster.addCommand(removeParticipantCommand());
   return cluster;
 }

@@ -16,6 +16,7 @@ Quick start:
   dtx txn transfer alice bob 30       move 30 from alice to bob (never below 0)
   dtx read alice bob                  a consistent snapshot
   dtx status                          every node, its role and in-doubt transactions
+  dtx shards list                     which participant serves each shard of keys
 
 Exit codes: 0 ok, 1 error, 2 bad input, 3 transaction aborted.`,
   );
@@ -26,7 +27,7 @@ if (role === 'participant' || role === 'coordinator') {
   const nodes = await import('./nodeCommands.js');
   program.addCommand(role === 'participant' ? nodes.participantCommand() : nodes.coordinatorCommand());
 } else {
-  const [cluster, txn, status, demo, chaos, sim, bench, lock, nodes, certs] = await Promise.all([
+  const [cluster, txn, status, demo, chaos, sim, bench, lock, nodes, certs, shards] = await Promise.all([
     import('./clusterCommand.js'),
     import('./txnCommands.js'),
     import('./statusCommand.js'),
@@ -37,6 +38,7 @@ if (role === 'participant' || role === 'coordinator') {
     import('./lockCommand.js'),
     import('./nodeCommands.js'),
     import('./certsCommand.js'),
+    import('./shardsCommand.js'),
   ]);
   program.addCommand(cluster.clusterCommand());
   program.addCommand(txn.txnCommand());
@@ -50,6 +52,7 @@ if (role === 'participant' || role === 'coordinator') {
   program.addCommand(nodes.coordinatorCommand());
   program.addCommand(nodes.participantCommand());
   program.addCommand(certs.certsCommand());
+  program.addCommand(shards.shardsCommand());
 }
 
 // commander already printed its one-line message; usage errors exit 2, help/version 0.

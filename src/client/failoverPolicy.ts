@@ -109,9 +109,11 @@ const MAX_RERUNS = 16;
  * the id (src/protocol/ownership.ts); when the owner cannot be reached, the coordinator asked
  * settles the id with the participants and, none having voted, the abort is certain and
  * durable: the ops were applied nowhere, and a new id, most likely owned by a coordinator that
- * is up, runs them once. Bounded in count and by one call's deadline. Never for a caller's own
- * id (the caller checks): its outcome is final.
+ * is up, runs them once. Likewise after WRONG_SHARD: a participant refused a key whose shard
+ * had moved, nothing was applied, and the coordinator has refreshed its map. Bounded in count
+ * and by one call's deadline. Never for a caller's own id (the caller checks): its outcome is final.
  */
 export function rerunUnderNewId(r: AbortedRun): boolean {
-  return r.addresses > 1 && r.abortCode === 'PRESUMED' && r.reruns < MAX_RERUNS && r.elapsedMs < r.budgetMs;
+  const rerunnable = (r.addresses > 1 && r.abortCode === 'PRESUMED') || r.abortCode === 'WRONG_SHARD';
+  return rerunnable && r.reruns < MAX_RERUNS && r.elapsedMs < r.budgetMs;
 }

@@ -14,6 +14,8 @@ export interface ClusterSecurity {
   dial: DialSecurity;
   /** Where the PEM files are (TLS clusters), for clients and the README's examples. */
   certDir: string | null;
+  /** The flags of a node added later (a participant joining a running cluster): its certificate from the same CA. */
+  argsForNewNode(name: string): Promise<string[]>;
 }
 
 /**
@@ -33,17 +35,18 @@ export async function prepareClusterSecurity(
   if (!existsSync(secretFile)) writeSecretFile(secretFile, randomBytes(32).toString('hex'));
   const common = ['--cluster-secret', secretFile, ...(opts.allowFaults ? ['--allow-faults'] : []), ...(opts.reflection ? ['--reflection'] : [])];
   const nodeArgs = new Map(names.map((n) => [n, [...common]]));
-  if (!opts.tls) return { nodeArgs, dial: { tls: null, token: null }, certDir: null };
+  if (!opts.tls) return { nodeArgs, dial: { tls: null, token: null }, certDir: null, argsForNewNode: async () => [...common] };
 
   const ca = await makeCa({ name: 'dtx local cluster CA' });
   // A fresh CA on every launch: the files of the last one are replaced.
   const write = (name: string, pair: CertAndKey) => writePair(dir, name, pair, true);
   write('ca', ca);
   const caFile = join(dir, 'ca.pem');
-  for (const name of names) {
+  const argsForNewNode = async (name: string): Promise<string[]> => {
     const files = write(name, await makeNodeCert(ca, name));
-    nodeArgs.get(name)!.push('--tls-ca', caFile, '--tls-cert', files.cert, '--tls-key', files.key);
-  }
+    return [...common, '--tls-ca', caFile, '--tls-cert', files.cert, '--tls-key', files.key];
+  };
+  for (const name of names) nodeArgs.set(name, await argsForNewNode(name));
   const operator = write('operator', await makeClientCert(ca, 'operator', ['client', 'admin', 'faults']));
-  return { nodeArgs, dial: { tls: loadTls({ ca: caFile, ...operator }), token: null }, certDir: dir };
+  return { nodeArgs, dial: { tls: loadTls({ ca: caFile, ...operator }), token: null }, certDir: dir, argsForNewNode };
 }

@@ -6,6 +6,7 @@ import type { LinkFault } from '../rpc/networkFaults.js';
 import { prepareClusterSecurity } from './clusterSecurity.js';
 import { sendClockOffset, sendNetworkFaults } from './faultControl.js';
 import { NodeProcess, type NodeRole } from './nodeProcess.js';
+import { ShardsAdmin, type MoveLimits, type ShardProgress } from '../client/shardsAdmin.js';
 import { freePorts } from './ports.js';
 
 export interface ClusterOptions {
@@ -48,6 +49,11 @@ export class LocalCluster {
     readonly dial: DialSecurity,
     /** The CA, node and operator certificates of a TLS cluster; null otherwise. */
     readonly certDir: string | null,
+    private readonly host: string,
+    /** Flags and certificate of a participant added later. */
+    private readonly argsForNewNode: (name: string) => Promise<string[]>,
+    private readonly nodeEnv: Record<string, Record<string, string>>,
+    private readonly participantArgs: string[],
   ) {}
 
   static async create(opts: ClusterOptions = {}): Promise<LocalCluster> {
@@ -66,29 +72,103 @@ export class LocalCluster {
       allowFaults: opts.allowFaults ?? true,
       reflection: opts.reflection ?? false,
     });
-    const cluster = new LocalCluster(dataDir, ownsDataDir, opts.healthTimeoutMs ?? 20_000, security.dial, security.certDir);
+    const cluster = new LocalCluster(
+      dataDir,
+      ownsDataDir,
+      opts.healthTimeoutMs ?? 20_000,
+      security.dial,
+      security.certDir,
+      host,
+      security.argsForNewNode,
+      opts.nodeEnv ?? {},
+      opts.participantArgs ?? [],
+    );
     const peers = participantIds.map((id, i) => `${id}=${host}:${ports[i + k]}`).join(',');
     const add = (name: string, role: NodeRole, port: number, args: string[]) =>
-      cluster.nodes.set(
-        name,
-        new NodeProcess({
-          name,
-          role,
-          host,
-          port,
-          dataDir: join(dataDir, name),
-          logFile: join(dataDir, 'logs', `${name}.log`),
-          args: [...(security.nodeArgs.get(name) ?? []), ...args],
-          dial: security.dial,
-          ...(opts.nodeEnv?.[name] ? { env: opts.nodeEnv[name] } : {}),
-        }),
-      );
+      cluster.addNode(name, role, port, [...(security.nodeArgs.get(name) ?? []), ...args]);
     coordinatorIds.forEach((id, i) => {
       const others = coordinatorIds.flatMap((o, j) => (o === id ? [] : [`${o}=${host}:${ports[j]}`])).join(',');
       add(id, 'coordinator', ports[i]!, ['--participants', peers, ...(others ? ['--coordinators', others] : []), ...(opts.coordinatorArgs ?? [])]);
     });
     participantIds.forEach((id, i) => add(id, 'participant', ports[i + k]!, opts.participantArgs ?? []));
     return cluster;
+  }
+
+  private addNode(name: string, role: NodeRole, port: number, args: string[]): NodeProcess {
+    const n = new NodeProcess({
+      name,
+      role,
+      host: this.host,
+      port,
+      dataDir: join(this.dataDir, name),
+      logFile: join(this.dataDir, 'logs', `${name}.log`),
+      args,
+      dial: this.dial,
+      ...(this.nodeEnv[name] ? { env: this.nodeEnv[name] } : {}),
+    });
+    this.nodes.set(name, n);
+    return n;
+  }
+
+  /**
+   * Starts a new, empty participant (the next pN on a free port) and has a coordinator add it to
+   * the shard map and move shards to it; the coordinators' --participants then name it, so a
+   * restarted coordinator agrees with the map. Returns its name.
+   */
+  async addParticipant(limits: MoveLimits = {}, onProgress: (p: ShardProgress) => void = () => undefined): Promise<string> {
+    let i = this.participantNames.length + 1;
+    while (this.nodes.has(`p${i}`)) i++;
+    const name = `p${i}`;
+    const [port] = await freePorts(1);
+    const n = this.addNode(name, 'participant', port!, [...(await this.argsForNewNode(name)), ...this.participantArgs]);
+    n.start();
+    await n.waitHealthy(this.healthTimeoutMs);
+    await this.membership({ kind: 'add', id: name, address: n.address }, limits, onProgress);
+    this.setCoordinatorParticipants();
+    return name;
+  }
+
+  /** Has a coordinator drain a participant and take it out of the map, then stops its process (its data stays). */
+  async removeParticipant(name: string, limits: MoveLimits = {}, onProgress: (p: ShardProgress) => void = () => undefined): Promise<void> {
+    this.node(name);
+    await this.membership({ kind: 'remove', id: name }, limits, onProgress);
+    await this.node(name).signal('SIGTERM', 5000);
+    this.nodes.delete(name);
+    this.setCoordinatorParticipants();
+  }
+
+  /** Moves shards to a participant (see `dtx shards move`). */
+  async moveShards(shards: number[], to: string, limits: MoveLimits = {}, onProgress: (p: ShardProgress) => void = () => undefined): Promise<ShardProgress> {
+    return this.membership({ kind: 'move', shards, to }, limits, onProgress);
+  }
+
+  /** The coordinators' view of the shard map and every participant's. */
+  async shards(): Promise<Awaited<ReturnType<ShardsAdmin['list']>>> {
+    const admin = new ShardsAdmin(this.coordinatorAddresses, this.dial);
+    try {
+      return await admin.list();
+    } finally {
+      admin.close();
+    }
+  }
+
+  private async membership(change: Parameters<ShardsAdmin['change']>[0], limits: MoveLimits, onProgress: (p: ShardProgress) => void): Promise<ShardProgress> {
+    const admin = new ShardsAdmin(this.coordinatorAddresses, this.dial);
+    try {
+      return await admin.change(change, limits, onProgress);
+    } finally {
+      admin.close();
+    }
+  }
+
+  /** Rewrites every coordinator's --participants to the participants this cluster runs (used at their next start). */
+  private setCoordinatorParticipants(): void {
+    const list = this.participantNames.map((p) => `${p}=${this.node(p).address}`).join(',');
+    for (const c of this.coordinatorNames) {
+      const args = this.node(c).spec.args;
+      const at = args.indexOf('--participants');
+      if (at >= 0) args[at + 1] = list;
+    }
   }
 
   /** Creates and starts a cluster, waiting until every node serves. Cleans up if that fails. */

@@ -59,11 +59,9 @@ export class ShardDirectory {
     return this.hosts.at(id, addr);
   }
 
-  /** Every participant the map or the flags name, with its address (the map's, unless only the flags know it). */
+  /** The map's participants with their addresses (--participants wins for a member it names: the operator moved it). */
   addresses(map: ShardMap = this.o.current()): Map<NodeId, string> {
-    const out = new Map<NodeId, string>(this.o.flags);
-    for (const m of map.members) if (m.addr) out.set(m.id, this.o.flags.get(m.id) ?? m.addr);
-    return out;
+    return new Map(map.members.map((m) => [m.id, this.o.flags.get(m.id) ?? m.addr]));
   }
 
   /** Each participant's own view of the map and its moves (failures as errors). */

@@ -218,7 +218,7 @@ export class ShardMover {
       targetInstalled = true;
       this.o.failpoint('coordinator.move.afterTargetInstall');
       log.info({ shards: shards.length, keys, from, to, epoch: next.epoch }, 'shards moved');
-      return await this.publish(next, token, mark.moveId);
+      return await this.publish(next, token, mark.moveId, [from]);
     } catch (e) {
       if (targetInstalled) throw e;
       log.warn({ err: (e as Error).message }, 'move step failed: rolling back');
@@ -229,23 +229,33 @@ export class ShardMover {
     }
   }
 
-  /** A map from here on: this coordinator and the others route by it, then every participant learns it. */
-  private async publish(map: ShardMap, token: number, moveId: string | null): Promise<ShardMap> {
+  /**
+   * A map from here on: this coordinator and the others route by it, then the participants learn
+   * it — those in `required` (a move's source) before this returns, the rest in the background
+   * (the coordinators' map sync hands it to any that miss it).
+   */
+  private async publish(map: ShardMap, token: number, moveId: string | null, required: NodeId[] = []): Promise<ShardMap> {
     this.o.local.adopt(map);
     if (moveId) this.o.local.release(moveId);
     await this.o.peers.release(moveId ?? '', map);
-    let failed = new Map<NodeId, string>();
-    for (let attempt = 0; attempt < INSTALL_ATTEMPTS; attempt++) {
-      failed = await this.o.directory.installEverywhere(
-        map,
-        token,
-        attempt === 0 ? undefined : new Map([...this.o.directory.addresses(map)].filter(([id]) => failed.has(id))),
-      );
-      if (failed.size === 0) break;
-      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    const addrs = this.o.directory.addresses(map);
+    const must = new Map([...addrs].filter(([id]) => required.includes(id)));
+    const rest = new Map([...addrs].filter(([id]) => !required.includes(id)));
+    const others = this.o.directory.installEverywhere(map, token, rest).then((failed) => {
+      if (failed.size > 0)
+        this.o.log.warn({ epoch: map.epoch, failed: Object.fromEntries(failed) }, 'participants that missed the map get it when they answer again');
+    });
+    let failed = must;
+    for (let attempt = 0; attempt < INSTALL_ATTEMPTS && failed.size > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      const errs = await this.o.directory.installEverywhere(map, token, failed);
+      failed = new Map([...failed].filter(([id]) => errs.has(id)));
     }
-    if (failed.size > 0)
-      this.o.log.warn({ epoch: map.epoch, failed: Object.fromEntries(failed) }, 'participants that missed the map get it when they answer again');
+    if (failed.size > 0) {
+      // The source still refuses the shards (frozen) and holds their stale rows until it hears the map.
+      this.o.log.warn({ epoch: map.epoch, missed: [...failed.keys()] }, 'the source missed the map: it refuses the moved shards until the map sync reaches it');
+    }
+    if (required.length === 0) await others;
     return map;
   }
 
