@@ -15,7 +15,7 @@ export interface ClusterSecurity {
   /** Where the PEM files are (TLS clusters), for clients and the README's examples. */
   certDir: string | null;
   /** The flags of a node added later (a participant joining a running cluster): its certificate from the same CA. */
-  argsForNewNode(name: string): Promise<string[]>;
+  argsForNewNode: (name: string) => Promise<string[]>;
 }
 
 /**
