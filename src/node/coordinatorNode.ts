@@ -71,7 +71,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   if (redriving > 0) log.info({ count: redriving }, 're-driving decided transactions');
   const rt = runtime;
   // Locks live on the participants; this coordinator passes each call on to the lock's one.
-  const locks = new LockRouter({ map: () => rt.core.shardMap, dial, network: node.network });
+  const locks = new LockRouter({ map: () => rt.core.shardMap, dial, network: node.network, refresh: () => directory.refresh() });
   const shards = startShardChanges({ id: opts.id, runtime: rt, directory, locks, node, coordinators: opts.coordinators ?? new Map(), dial });
 
   const port = await node.serve(

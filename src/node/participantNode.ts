@@ -56,27 +56,28 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     ...(opts.commitLingerMs !== undefined ? { commitLingerMs: opts.commitLingerMs } : {}),
     bug,
   });
+  // The locks whose names hash here (coordinators route to them): the lease table shares this
+  // shard's log, so a lock outlives any coordinator; it recovers before serving.
+  const locks = new LockRuntime({ store: new LockStore(node.nodeStore), env: { ...node.env, log: log.child({ service: 'locks' }) }, leaseIdPrefix: opts.id });
   // The shard map before recovery: a recovered prepare holds keys of shards served here.
   const shards = new ShardHost({
     id: opts.id,
     store,
     core: runtime.core,
+    locks: { grantsOf: (names) => locks.core.grantsOf(names), highestToken: () => locks.core.highestToken, adopt: (g, t) => locks.adopt(g, t) },
     log: log.child({ service: 'shards' }),
     failpoint: (name) => node.env.failpoint(name),
   });
   await shards.open();
   const inDoubt = await runtime.start();
   if (inDoubt > 0) log.info({ count: inDoubt }, 'recovered prepared transactions');
-  // The locks whose names hash here (coordinators route to them): the lease table shares this
-  // shard's log, so a lock outlives any coordinator; it recovers before serving.
-  const locks = new LockRuntime({ store: new LockStore(node.nodeStore), env: { ...node.env, log: log.child({ service: 'locks' }) }, leaseIdPrefix: opts.id });
   const inDelay = await locks.start();
   if (inDelay.locks > 0) log.info({ locks: inDelay.locks, lastToken: inDelay.lastToken }, 'locks in lock-delay after restart');
 
   const port = await node.serve(
     [
       { name: SERVICE_NAMES.participant, definition: dtxV1.Participant.service, handlers: participantService(runtime, opts.id, log) },
-      { name: SERVICE_NAMES.locks, definition: dtxV1.Locks.service, handlers: locksService(locks, fenceKey) },
+      { name: SERVICE_NAMES.locks, definition: dtxV1.Locks.service, handlers: locksService(locks, fenceKey, (name) => shards.lockRefusal(name)) },
       { name: SERVICE_NAMES.shardHost, definition: dtxV1.ShardHost.service, handlers: shardHostService(shards, opts.id) },
     ],
     () => ({

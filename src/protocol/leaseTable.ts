@@ -69,6 +69,12 @@ export type LeaseEvent =
   | { type: 'release'; replyTo: ReplyTo; leaseId: string }
   /** The caller of a pending acquire went away (its call was cancelled or timed out). */
   | { type: 'cancel'; replyTo: ReplyTo }
+  /**
+   * Locks that moved here with their shard: the token counter rises above the source's, and each
+   * lock is in lock-delay for its last lease's ttl (its holder on the source may still act), as
+   * after a restart.
+   */
+  | { type: 'adopt'; grants: RecoveredGrant[]; lastToken: number }
   | { type: 'persisted'; record: LeaseRecord }
   | { type: 'tick' };
 
@@ -167,6 +173,9 @@ export class LeaseTable {
       case 'cancel':
         this.onCancel(event.replyTo);
         break;
+      case 'adopt':
+        this.onAdopt(event.grants, event.lastToken);
+        break;
       case 'persisted':
         this.onPersisted(event.record);
         break;
@@ -176,7 +185,7 @@ export class LeaseTable {
         break;
     }
     // Full scan only on ticks and recovery; other steps announce their own new deadlines.
-    if (event.type === 'tick' || event.type === 'recover') this.wakeAt(this.nextDeadline());
+    if (event.type === 'tick' || event.type === 'recover' || event.type === 'adopt') this.wakeAt(this.nextDeadline());
     const out = this.effects;
     this.effects = [];
     return out;
@@ -246,6 +255,36 @@ export class LeaseTable {
       this.locks.set(g.name, { name: g.name, holder: null, granting: null, queue: [], delayUntil: this.now + ttl, recordLive: true });
       this.emit({ type: 'log', level: 'info', lock: g.name, msg: `lock-delay ${ttl} ms after restart (last token ${g.token})` });
     }
+  }
+
+  private onAdopt(grants: RecoveredGrant[], lastToken: number): void {
+    this.lastToken = Math.max(this.lastToken, lastToken, ...grants.map((g) => g.token));
+    for (const g of grants) {
+      const ttl = Math.min(Math.max(g.ttlMs, 0), this.config.maxTtlMs);
+      const l = this.locks.get(g.name);
+      if (l) l.delayUntil = Math.max(l.delayUntil, this.now + ttl);
+      else this.locks.set(g.name, { name: g.name, holder: null, granting: null, queue: [], delayUntil: this.now + ttl, recordLive: true });
+      this.emit({ type: 'log', level: 'info', lock: g.name, msg: `moved here: lock-delay ${ttl} ms (last token ${g.token})` });
+    }
+  }
+
+  /**
+   * The locks among `names` this table knows with their last token and ttl (held, being granted,
+   * or in lock-delay): what a move must hand to the lock's next participant.
+   */
+  grantsOf(names: (name: string) => boolean): RecoveredGrant[] {
+    const out: RecoveredGrant[] = [];
+    for (const l of this.locks.values()) {
+      if (!names(l.name)) continue;
+      const h = l.holder ?? l.granting;
+      out.push({ name: l.name, token: h?.token ?? this.lastToken, ttlMs: h?.ttlMs ?? this.config.maxTtlMs });
+    }
+    return out;
+  }
+
+  /** The lock a granted lease belongs to (to check that it is still served here). */
+  lockOf(leaseId: string): string | undefined {
+    return this.leases.get(leaseId);
   }
 
   private onAcquire(e: Extract<LeaseEvent, { type: 'acquire' }>): void {

@@ -23,7 +23,14 @@ export function markFromWire(m: ShardMoveMark__Output): MoveMark {
 }
 
 export function hostStateToWire(nodeId: string, v: ShardHostView): ShardHostState {
-  return { nodeId, ...(v.map ? { map: mapToWire(v.map) } : {}), frozen: v.frozen.map(markToWire), incoming: v.incoming.map(markToWire), inDoubt: v.inDoubt };
+  return {
+    nodeId,
+    ...(v.map ? { map: mapToWire(v.map) } : {}),
+    frozen: v.frozen.map(markToWire),
+    incoming: v.incoming.map(markToWire),
+    inDoubt: v.inDoubt,
+    inDoubtTxns: v.inDoubtTxns,
+  };
 }
 
 export function hostStateFromWire(s: ShardHostState__Output): ShardHostView & { nodeId: string } {
@@ -33,5 +40,6 @@ export function hostStateFromWire(s: ShardHostState__Output): ShardHostView & { 
     frozen: s.frozen.map(markFromWire),
     incoming: s.incoming.map(markFromWire),
     inDoubt: s.inDoubt,
+    inDoubtTxns: [...s.inDoubtTxns],
   };
 }

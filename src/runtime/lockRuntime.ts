@@ -7,6 +7,7 @@ import {
   type LeaseReply,
   type LeaseView,
   type LockInfo,
+  type RecoveredGrant,
 } from '../protocol/leaseTable.js';
 import type { LockStore } from '../storage/lockStore.js';
 import { CoreDriver, type EffectExecutor } from './coreDriver.js';
@@ -90,6 +91,11 @@ export class LockRuntime {
       (h) => ({ type: 'release', replyTo: h, leaseId }),
       (r) => respond(r.kind === 'released' ? { released: r.released } : asError(r)),
     );
+  }
+
+  /** Locks that moved here with their shard (see LeaseTable's adopt). */
+  adopt(grants: RecoveredGrant[], lastToken: number): void {
+    this.driver.dispatch({ type: 'adopt', grants, lastToken });
   }
 
   list(prefix: string, limit: number): LockInfo[] {

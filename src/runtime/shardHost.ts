@@ -2,10 +2,20 @@ import type { Logger } from 'pino';
 import type { ShardView } from '../protocol/participantCore.js';
 import { sameMap, shardMapProblem, shardOf, type ShardMap } from '../protocol/shardMap.js';
 import type { NodeId, TxnId } from '../protocol/types.js';
+import type { RecoveredGrant } from '../protocol/leaseTable.js';
 import type { BatchOp } from '../storage/kvEngine.js';
+import { LKEY } from '../storage/lockStore.js';
 import type { ParticipantStore } from '../storage/participantStore.js';
 import { PKEY } from '../storage/participantStore.js';
-import { decodeParticipantOutcome, decodeStoredValue, encodeParticipantOutcome } from '../storage/recordCodec.js';
+import {
+  decodeGrant,
+  decodeLastToken,
+  decodeParticipantOutcome,
+  decodeStoredValue,
+  encodeGrant,
+  encodeLastToken,
+  encodeParticipantOutcome,
+} from '../storage/recordCodec.js';
 import type { FailpointName } from './env.js';
 import { RequestError } from './requestError.js';
 
@@ -25,12 +35,24 @@ export interface ShardHostView {
   incoming: MoveMark[];
   /** Prepared transactions here waiting for their decision. */
   inDoubt: number;
+  /** The first 100 of them. */
+  inDoubtTxns: string[];
 }
 
 export interface ShardRow {
   key: string;
   value: string;
 }
+
+/** The lock service's side of a move: which locks go with the shards, and taking in those that come. */
+export interface ShardLockPort {
+  grantsOf(names: (name: string) => boolean): RecoveredGrant[];
+  highestToken(): number;
+  adopt(grants: RecoveredGrant[], lastToken: number): void;
+}
+
+/** The one export row that carries the moving shards' locks: their last grants and the token counter. */
+const MOVED_LOCKS_ROW = 'm!locks.moved';
 
 /** Where a participant keeps its map and moves (apart from the protocol records). */
 export const SKEY = {
@@ -72,6 +94,7 @@ export class ShardHost {
       id: NodeId;
       store: ParticipantStore;
       core: ShardCorePort;
+      locks: ShardLockPort;
       log: Logger;
       /** For tests and chaos: a named place in a move where the node may be made to crash. */
       failpoint: (name: FailpointName) => void;
@@ -102,7 +125,8 @@ export class ShardHost {
   }
 
   view(): ShardHostView {
-    return { map: this.map, frozen: [...this.frozen], incoming: [...this.incoming], inDoubt: this.o.core.inDoubt().length };
+    const inDoubt = this.o.core.inDoubt();
+    return { map: this.map, frozen: [...this.frozen], incoming: [...this.incoming], inDoubt: inDoubt.length, inDoubtTxns: inDoubt.slice(0, 100) };
   }
 
   /** Installs a newer map (or the same one again): lost shards stop being served, then their rows go. */
@@ -226,7 +250,40 @@ export class ShardHost {
       const full = take(key, value);
       if (full) yield full;
     }
+    const locks = await this.movingLocks(shards, count);
+    take(MOVED_LOCKS_ROW, JSON.stringify(locks));
     if (chunk.length > 0) yield chunk;
+  }
+
+  /**
+   * Why this participant does not serve a lock now (null: it does). A lock lives where its name's
+   * shard does; while the shard moves, its lock is served nowhere (keep-alives fail, so no lease
+   * outlives the lock-delay the target starts).
+   */
+  lockRefusal(name: string): { moving: boolean; message: string } | null {
+    const map = this.map;
+    if (!map) return { moving: true, message: `participant ${this.o.id} has no shard map yet` };
+    const shard = shardOf(name, map.owners.length);
+    const owner = map.owners[shard]!;
+    if (owner !== this.o.id)
+      return { moving: false, message: `lock ${JSON.stringify(name.slice(0, 80))} lives on ${owner} (shard ${shard}, map epoch ${map.epoch})` };
+    const move = this.frozen.find((m) => m.shards.includes(shard));
+    if (move) return { moving: true, message: `lock ${JSON.stringify(name.slice(0, 80))} is moving to ${move.to} with shard ${shard}; retry shortly` };
+    return null;
+  }
+
+  /** The locks of `shards` (in memory and on disk) with the token counter: the target's lock-delay and floor. */
+  private async movingLocks(shards: ReadonlySet<number>, count: number): Promise<{ grants: RecoveredGrant[]; lastToken: number }> {
+    const inShards = (name: string): boolean => shards.has(shardOf(name, count));
+    const byName = new Map<string, RecoveredGrant>();
+    const store = this.o.store.store;
+    for (const { value } of await store.scanDecoded(LKEY.grantPrefix, decodeGrant)) if (inShards(value.name)) byName.set(value.name, value);
+    for (const g of this.o.locks.grantsOf(inShards)) {
+      const had = byName.get(g.name);
+      byName.set(g.name, had ? { name: g.name, token: Math.max(had.token, g.token), ttlMs: Math.max(had.ttlMs, g.ttlMs) } : g);
+    }
+    const stored = (await store.getDecoded(LKEY.lastToken, decodeLastToken)) ?? 0;
+    return { grants: [...byName.values()], lastToken: Math.max(stored, this.o.locks.highestToken()) };
   }
 
   /** Stores rows of an incoming move (the first call opens it and clears stale rows of its shards). */
@@ -251,9 +308,22 @@ export class ShardHost {
         this.o.failpoint('participant.shards.import.opened');
       }
       if (rows.length === 0) return 0;
-      const ops = await this.validatedRows(rows, new Set(open.shards), map.owners.length);
+      const lockRow = rows.find((r) => r.key === MOVED_LOCKS_ROW);
+      const locks = lockRow ? this.validatedLocks(lockRow.value, new Set(open.shards), map.owners.length) : null;
+      const ops = await this.validatedRows(
+        rows.filter((r) => r !== lockRow),
+        new Set(open.shards),
+        map.owners.length,
+      );
+      if (locks) {
+        // Durable first: a restart here keeps them in lock-delay and the counter above the source's.
+        const stored = (await this.o.store.store.getDecoded(LKEY.lastToken, decodeLastToken)) ?? 0;
+        for (const g of locks.grants) ops.push({ type: 'put', key: LKEY.grant(g.name), value: encodeGrant(g) });
+        ops.push({ type: 'put', key: LKEY.lastToken, value: encodeLastToken(Math.max(stored, locks.lastToken, this.o.locks.highestToken())) });
+      }
       await this.write(ops, true);
       for (const op of ops) if (op.key.startsWith(PKEY.outcomePrefix)) this.o.store.noteOutcome(op.key.slice(PKEY.outcomePrefix.length));
+      if (locks) this.o.locks.adopt(locks.grants, locks.lastToken);
       return ops.length;
     });
   }
@@ -271,6 +341,27 @@ export class ShardHost {
       this.incoming = incoming;
       return this.view();
     });
+  }
+
+  private validatedLocks(raw: string, shards: ReadonlySet<number>, count: number): { grants: RecoveredGrant[]; lastToken: number } {
+    let v: unknown;
+    try {
+      v = JSON.parse(raw);
+    } catch {
+      throw new RequestError('INVALID_ARGUMENT', 'the moved locks row is not JSON');
+    }
+    const o = v as { grants?: unknown; lastToken?: unknown };
+    const ok = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+    if (!Array.isArray(o.grants) || !ok(o.lastToken)) throw new RequestError('INVALID_ARGUMENT', 'the moved locks row needs grants[] and lastToken');
+    const grants: RecoveredGrant[] = [];
+    for (const g of o.grants as { name?: unknown; token?: unknown; ttlMs?: unknown }[]) {
+      if (typeof g.name !== 'string' || !g.name || !ok(g.token) || !ok(g.ttlMs))
+        throw new RequestError('INVALID_ARGUMENT', 'a moved lock needs name, token and ttlMs');
+      if (!shards.has(shardOf(g.name, count)))
+        throw new RequestError('INVALID_ARGUMENT', `lock ${JSON.stringify(g.name.slice(0, 80))} is not in the move's shards`);
+      grants.push({ name: g.name, token: g.token, ttlMs: g.ttlMs });
+    }
+    return { grants, lastToken: o.lastToken };
   }
 
   /** Rows from a peer are checked like any input: keys in the move's shards, records that decode. */

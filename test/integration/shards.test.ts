@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DtxClient, op } from '../../src/client/dtxClient.js';
+import { LockClient } from '../../src/client/locks.js';
 import { LocalCluster } from '../../src/cluster/localCluster.js';
 import { freePorts } from '../../src/cluster/ports.js';
 import { loadOf, ownerOfKey, shardOf } from '../../src/protocol/shardMap.js';
@@ -152,5 +153,29 @@ describe('shard map: adding and removing participants online', () => {
     const bad = await dtx(['shards', 'move', '99999', to, '-c', cluster.coordinatorAddress]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/shard 99999 does not exist/);
+  });
+
+  it('a lock moves with its shard: its lease ends on the old participant, the new one waits out the lease and issues higher tokens', async () => {
+    const locks = new LockClient(cluster.coordinatorAddress);
+    try {
+      const name = 'moving-lock';
+      const first = await locks.acquire(name, { ttlMs: 1500, owner: 'first' });
+      const map = (await cluster.shards()).map;
+      const shard = shardOf(name, map.owners.length);
+      const to = map.members.map((m) => m.id).find((id) => id !== map.owners[shard])!;
+      await cluster.moveShards([shard], to);
+      // The old holder hears at once that its lease is gone.
+      await expect(locks.keepAlive(first.leaseId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      // Nobody gets the lock before the old lease could have run out (lock-delay on the new participant).
+      const info = await locks.describe(name);
+      expect(info.lockDelayMs).toBeGreaterThan(0);
+      await expect(locks.acquire(name, { waitMs: 0 })).rejects.toMatchObject({ code: 'ABORTED' });
+      const second = await locks.acquire(name, { ttlMs: 1500, waitMs: 5000, owner: 'second' });
+      expect(second.token).toBeGreaterThan(first.token);
+      expect(second.leaseId.startsWith(`${to}.`)).toBe(true);
+      await locks.release(second.leaseId);
+    } finally {
+      locks.close();
+    }
   });
 });

@@ -21,6 +21,8 @@ export interface LockRouterOptions {
   dial: DialSecurity;
   /** This node's injected network faults (a coordinator cut off from a participant cannot reach its locks). */
   network: NetworkFaults | null;
+  /** Reads the shard map again (a participant said the lock lives elsewhere now). */
+  refresh?: () => Promise<void>;
 }
 
 type Callback<T> = (err: grpc.ServiceError | null, res?: T) => void;
@@ -50,8 +52,7 @@ export class LockRouter {
   handlers(): LocksHandlers {
     return {
       Acquire: unary(async (req: AcquireRequest__Output, call) => {
-        const home = this.homeOfLock(req.name);
-        return this.pass<Lease__Output>(home, `lock ${req.name}`, req.waitMs + MARGIN_MS, (c, opts, cb) => {
+        return this.toLock<Lease__Output>(req.name, req.waitMs + MARGIN_MS, (c, opts, cb) => {
           const out = c.Acquire(req, opts, cb);
           // The caller went away: its place in the lock's queue goes too.
           call.on('cancelled', () => out.cancel());
@@ -67,7 +68,7 @@ export class LockRouter {
       }),
       Describe: unary(async (req) => {
         if (!req.name) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'name is required');
-        return this.pass<LockInfo__Output>(this.homeOfLock(req.name), `lock ${req.name}`, SHORT_MS, (c, opts, cb) => c.Describe(req, opts, cb));
+        return this.toLock<LockInfo__Output>(req.name, SHORT_MS, (c, opts, cb) => c.Describe(req, opts, cb));
       }),
       List: unary(async (req) => {
         const limit = req.limit > 0 ? Math.min(req.limit, LIST_DEFAULT) : LIST_DEFAULT;
@@ -88,10 +89,7 @@ export class LockRouter {
    * `done` releases it; a keep-alive runs meanwhile.
    */
   async lease(name: string, owner: string, ttlMs: number, waitMs: number): Promise<{ token: number; done: () => Promise<void> }> {
-    const home = this.homeOfLock(name);
-    const lease = await this.pass<Lease__Output>(home, `lock ${name}`, waitMs + MARGIN_MS, (c, opts, cb) =>
-      c.Acquire({ name, owner, ttlMs, waitMs }, opts, cb),
-    );
+    const lease = await this.toLock<Lease__Output>(name, waitMs + MARGIN_MS, (c, opts, cb) => c.Acquire({ name, owner, ttlMs, waitMs }, opts, cb));
     const timer = setInterval(
       () => {
         this.pass(this.homeOfLease(lease.leaseId), `lease ${lease.leaseId}`, SHORT_MS, (c, opts, cb) =>
@@ -109,6 +107,17 @@ export class LockRouter {
         ).catch(() => undefined);
       },
     };
+  }
+
+  /** A call to the lock's participant; once more after a map refresh if it says the lock moved. */
+  private async toLock<T>(name: string, deadlineMs: number, send: (c: LocksClient, opts: grpc.CallOptions, cb: Callback<T>) => void): Promise<T> {
+    try {
+      return await this.pass<T>(this.homeOfLock(name), `lock ${name}`, deadlineMs, send);
+    } catch (e) {
+      if (!(e instanceof RpcError) || e.code !== grpc.status.FAILED_PRECONDITION || !e.message.includes(' lives on ') || !this.o.refresh) throw e;
+      await this.o.refresh();
+      return this.pass<T>(this.homeOfLock(name), `lock ${name}`, deadlineMs, send);
+    }
   }
 
   private homeOfLock(name: string): string {

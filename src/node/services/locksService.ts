@@ -8,8 +8,24 @@ import type { FenceKey } from '../../rpc/fenceProof.js';
 import type { LockRuntime } from '../../runtime/lockRuntime.js';
 import { RequestError } from '../../runtime/requestError.js';
 
-/** dtx.v1.Locks over the lock runtime: wire conversion, and the proof that signs each fencing token (with a cluster secret). */
-export function locksService(rt: LockRuntime, fenceKey: FenceKey | null): LocksHandlers {
+/** Why this participant does not serve a lock now (its shard lives elsewhere, or is moving); null: it does. */
+export type LockRefusal = (name: string) => { moving: boolean; message: string } | null;
+
+/**
+ * dtx.v1.Locks over the lock runtime: wire conversion, the proof that signs each fencing token
+ * (with a cluster secret), and only the locks whose shard this participant serves.
+ */
+export function locksService(rt: LockRuntime, fenceKey: FenceKey | null, refusal: LockRefusal = () => null): LocksHandlers {
+  const served = (name: string): void => {
+    const r = refusal(name);
+    if (r) throw new RequestError(r.moving ? 'UNAVAILABLE' : 'FAILED_PRECONDITION', r.message);
+  };
+  /** A lease whose lock moved away (or is moving) ended: its holder must acquire again. */
+  const leaseServed = (leaseId: string): void => {
+    const name = rt.core.lockOf(leaseId);
+    const r = name === undefined ? null : refusal(name);
+    if (r) throw new RequestError('NOT_FOUND', `lease ${leaseId} ended: ${r.message}`);
+  };
   const proof = (l: LeaseView): string => (fenceKey ? fenceKey.sign(l.name, l.token) : '');
   const leaseToWire = (l: LeaseView): Lease => ({
     leaseId: l.leaseId,
@@ -31,6 +47,7 @@ export function locksService(rt: LockRuntime, fenceKey: FenceKey | null): LocksH
   });
   return {
     Acquire: unary(async (req, call) => {
+      served(req.name);
       const lease = await answer<LeaseView>((respond) => {
         const pending = rt.acquire({ name: req.name, owner: req.owner, ttlMs: req.ttlMs, waitMs: req.waitMs }, respond);
         // The caller went away: its place in the queue goes too.
@@ -39,12 +56,22 @@ export function locksService(rt: LockRuntime, fenceKey: FenceKey | null): LocksH
       return leaseToWire(lease);
     }),
     KeepAlive: unary(async (req) => {
+      leaseServed(req.leaseId);
       const l = await answer<LeaseView>((respond) => rt.keepAlive(req.leaseId, respond));
       return { leaseId: l.leaseId, ttlMs: l.ttlMs, fencingToken: String(l.token), fencingProof: proof(l) };
     }),
-    Release: unary(async (req) => answer<{ released: boolean }>((respond) => rt.release(req.leaseId, respond))),
-    List: unary(async (req) => ({ locks: rt.list(req.prefix, req.limit).map(infoToWire) })),
+    Release: unary(async (req) => {
+      if (rt.core.lockOf(req.leaseId) !== undefined && refusal(rt.core.lockOf(req.leaseId)!)) return { released: false };
+      return answer<{ released: boolean }>((respond) => rt.release(req.leaseId, respond));
+    }),
+    List: unary(async (req) => ({
+      locks: rt
+        .list(req.prefix, req.limit)
+        .filter((i) => refusal(i.name) === null)
+        .map(infoToWire),
+    })),
     Describe: unary(async (req) => {
+      if (req.name) served(req.name);
       const info = rt.describe(req.name);
       if (info instanceof RequestError) throw info;
       return infoToWire(info);

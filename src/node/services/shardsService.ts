@@ -15,6 +15,8 @@ import { DEFAULT_MOVE_OPTIONS, type MoveOptions, type MoveProgress, type ShardMo
 const MAX_HOLD_TTL_MS = 120_000;
 const MAX_DRAIN_MS = 60_000;
 const MAX_SHARDS_PER_STEP = 256;
+/** A transaction still prepared this long after it was first seen so is in doubt (not merely running). */
+const STUCK_AFTER_MS = 3000;
 
 function moveOptions(req: { shardsPerStep: number; maxKeysPerSecond: number }): MoveOptions {
   if (req.shardsPerStep > MAX_SHARDS_PER_STEP)
@@ -68,13 +70,21 @@ export function shardsService(o: { runtime: CoordinatorRuntime; directory: Shard
     }),
     RemoveParticipant: streamed<RemoveParticipantRequest__Output>(async (req, progress) => {
       if (!req.id) throw new RequestError('INVALID_ARGUMENT', 'id is required');
-      const inDoubt = async (): Promise<number> => {
-        const a = (await directory.views()).find((x) => x.id === req.id);
-        if (!a) return 0;
-        if (!a.ok) throw new RequestError('UNAVAILABLE', `${req.id} does not answer (${a.error}): it cannot be drained while down`);
-        return a.view.inDoubt;
+      // In doubt = prepared and still so a moment later: transfers running through it are not stuck.
+      const stuck = async (): Promise<number> => {
+        const sample = async (): Promise<string[]> => {
+          const a = (await directory.views()).find((x) => x.id === req.id);
+          if (!a) return [];
+          if (!a.ok) throw new RequestError('UNAVAILABLE', `${req.id} does not answer (${a.error}): it cannot be drained while down`);
+          return a.view.inDoubtTxns;
+        };
+        const first = await sample();
+        if (first.length === 0) return 0;
+        await new Promise((r) => setTimeout(r, STUCK_AFTER_MS));
+        const again = new Set(await sample());
+        return first.filter((t) => again.has(t)).length;
       };
-      return mover.removeParticipant(req.id, inDoubt, moveOptions(req), progress);
+      return mover.removeParticipant(req.id, stuck, moveOptions(req), progress);
     }),
     Hold: unary(async (req) => {
       if (!req.moveId || req.shards.length === 0) throw new RequestError('INVALID_ARGUMENT', 'move_id and shards are required');

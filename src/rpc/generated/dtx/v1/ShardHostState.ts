@@ -9,6 +9,7 @@ export interface ShardHostState {
   'frozen'?: (_dtx_v1_ShardMoveMark)[];
   'incoming'?: (_dtx_v1_ShardMoveMark)[];
   'inDoubt'?: (number);
+  'inDoubtTxns'?: (string)[];
 }
 
 export interface ShardHostState__Output {
@@ -17,4 +18,5 @@ export interface ShardHostState__Output {
   'frozen': (_dtx_v1_ShardMoveMark__Output)[];
   'incoming': (_dtx_v1_ShardMoveMark__Output)[];
   'inDoubt': (number);
+  'inDoubtTxns': (string)[];
 }
