@@ -49,7 +49,11 @@ export function startShardChanges(o: {
     token: () => o.locks.lease(SHARD_MOVER_LOCK, `coordinator ${o.id}`, 10_000, 30_000),
   });
   const sync = setInterval(() => {
-    if (!mover.busy) directory.syncLagging().catch((e: Error) => log.debug({ err: e.message }, 'shard map sync failed'));
+    if (mover.busy) return;
+    directory
+      .syncLagging()
+      .then(() => mover.resolveStuck())
+      .catch((e: Error) => log.debug({ err: e.message }, 'shard map sync failed'));
   }, MAP_SYNC_MS);
   sync.unref();
   return {

@@ -5,7 +5,7 @@ import { dropIncoming, exportRows, freeze, getMap, importRows, installMap, unfre
 import type { FailpointName } from '../runtime/env.js';
 import { RequestError } from '../runtime/requestError.js';
 import type { MoveMark } from '../runtime/shardHost.js';
-import type { ShardDirectory } from './shardDirectory.js';
+import { newestMap, type HostAnswer, type ShardDirectory } from './shardDirectory.js';
 
 export interface MoveProgress {
   shardsTotal: number;
@@ -77,6 +77,49 @@ export class ShardMover {
       token: () => Promise<{ token: number; done: () => Promise<void> }>;
     },
   ) {}
+
+  /**
+   * Finishes or rolls back this coordinator's moves that a crash left half-done (a participant
+   * still holds their frozen or incoming mark): if the target serves the move's epoch, the move
+   * happened and the source gets the newest map; otherwise both sides roll back. Needs both
+   * sides to answer (a target that cannot be asked may have switched). Returns the moves settled.
+   */
+  async resolveStuck(): Promise<number> {
+    if (this.busy) return 0;
+    const answers = await this.o.directory.views();
+    if (!answers.some((a) => a.ok && [...a.view.frozen, ...a.view.incoming].some((m) => this.isMine(m)))) return 0;
+    return this.exclusive((token) => this.settleStuck(token, answers));
+  }
+
+  private isMine(m: MoveMark): boolean {
+    return m.moveId.startsWith(`${this.o.id}.`);
+  }
+
+  private async settleStuck(token: number, answers: HostAnswer[]): Promise<number> {
+    const byId = new Map<string, MoveMark>();
+    for (const a of answers) if (a.ok) for (const m of [...a.view.frozen, ...a.view.incoming]) if (this.isMine(m)) byId.set(m.moveId, m);
+    const newest = newestMap(answers);
+    const addrs = newest ? this.o.directory.addresses(newest) : new Map<NodeId, string>();
+    let settled = 0;
+    for (const mark of byId.values()) {
+      const src = answers.find((a) => a.id === mark.from);
+      const tgt = answers.find((a) => a.id === mark.to);
+      if (!src?.ok || !tgt?.ok || !newest || !addrs.has(mark.from) || !addrs.has(mark.to)) continue;
+      const source = this.o.directory.host(mark.from, addrs.get(mark.from)!);
+      const target = this.o.directory.host(mark.to, addrs.get(mark.to)!);
+      if ((tgt.view.map?.epoch ?? 0) >= mark.epoch) {
+        await installMap(source, newest, token, CALL_MS);
+        this.o.local.adopt(newest);
+        this.o.log.info({ move: mark.moveId, epoch: newest.epoch }, 'half-done move found: the target serves it, the source told');
+      } else {
+        await unfreeze(source, mark.moveId, token, CALL_MS);
+        await dropIncoming(target, mark.moveId, token, CALL_MS);
+        this.o.log.info({ move: mark.moveId }, 'half-done move found: rolled back');
+      }
+      settled++;
+    }
+    return settled;
+  }
 
   /** Moves the given shards to `to` (each from its current owner). */
   move(shards: number[], to: NodeId, opts: MoveOptions, progress: (p: MoveProgress) => void): Promise<ShardMap> {
@@ -290,6 +333,8 @@ export class ShardMover {
     try {
       const lease = await this.o.token();
       try {
+        // A move of ours a crash left half-done is settled before anything new starts.
+        await this.settleStuck(lease.token, await this.o.directory.views());
         return await fn(lease.token);
       } finally {
         await lease.done();
