@@ -110,6 +110,30 @@ describe('faults during a shard move', () => {
     });
   }
 
+  it('the coordinator cut off from the target during a move: it rolls back, and after healing nothing is left half-done', async () => {
+    const map = await settled();
+    const [from, to] = [map.members[0]!.id, map.members[2]!.id];
+    const shards = [...new Set(KEYS.filter((k) => ownerOfKey(map, k) === from).map((k) => shardOf(k, map.owners.length)))].slice(0, 3);
+    const block = { blocked: true, delayMs: 0, jitterMs: 0, dropRate: 0, duplicateRate: 0 };
+    await cluster.setNetworkFaults([
+      { from: 'c1', to, ...block },
+      { from: to, to: 'c1', ...block },
+    ]);
+    const stop = { done: false };
+    const running = transfersUntil(stop);
+    const outcome = await cluster.moveShards(shards, to).then(
+      () => 'moved',
+      (e: Error) => `failed: ${e.message}`,
+    );
+    expect(outcome).toMatch(/^failed/);
+    await cluster.setNetworkFaults([]);
+    const after = await settled();
+    stop.done = true;
+    await running;
+    for (const s of shards) expect(after.owners[s]).toBe(from);
+    expect(await sumOfAll()).toBe(INITIAL * KEYS.length);
+  });
+
   it('at the end every key is stored on exactly the participant the map names', async () => {
     const map = await settled();
     await cluster.stop();
