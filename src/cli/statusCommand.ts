@@ -2,7 +2,9 @@ import { Command } from '@commander-js/extra-typings';
 import { call, adminClient } from '../rpc/clients.js';
 import type { DialSecurity } from '../rpc/dial.js';
 import type { StatusResponse__Output } from '../rpc/generated/dtx/v1/StatusResponse.js';
+import { ShardsAdmin } from '../client/shardsAdmin.js';
 import { coordinatorOption } from './clientOptions.js';
+import { printOverview } from './shardsCommand.js';
 import { toJson } from './format.js';
 import { parseAddress } from './parse.js';
 import { dialSecurityFrom, withDialOptions } from './securityOptions.js';
@@ -39,6 +41,18 @@ function inDoubtLines(s: StatusResponse__Output): string {
 }
 
 const MAX_IN_DOUBT_SHOWN = 5;
+
+/** The shard map and the moves in progress, as `dtx shards list` shows them (or why not). */
+async function shardSummary(coordinators: readonly string[], sec: DialSecurity): Promise<string> {
+  const admin = new ShardsAdmin(coordinators, sec);
+  try {
+    return printOverview(await admin.list());
+  } catch (err) {
+    return `shard map: unavailable (${(err as Error).message})`;
+  } finally {
+    admin.close();
+  }
+}
 
 export function statusCommand() {
   return withDialOptions(
@@ -83,6 +97,7 @@ export function statusCommand() {
           return `${line}${inDoubtLines(r.status)}`;
         });
         process.stdout.write(`${lines.join('\n')}\n`);
+        if (!flags.node) process.stdout.write(`\n${await shardSummary(flags.coordinator, sec)}\n`);
       }
       if (rows.some((r) => !r.status)) process.exitCode = 1;
     }),
