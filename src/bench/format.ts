@@ -1,5 +1,6 @@
 import type { FloorReport } from './floor.js';
 import type { LatencySummary } from './histogram.js';
+import type { ReshardReport } from './reshardBench.js';
 import type { BenchReport } from './runBench.js';
 
 const ms = (x: number) => `${x.toFixed(x < 10 ? 3 : 1)} ms`;
@@ -62,5 +63,37 @@ export function formatBench(r: BenchReport): string {
     if (r.floorRatio)
       lines.push(`  latency p50 / ${r.config.protocol} floor: ${ms(r.floorRatio.p50)} / ${ms(r.floorRatio.floorMs)} = ${r.floorRatio.ratio.toFixed(2)}x`);
   }
+  return lines.join('\n');
+}
+
+const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
+
+export function formatReshard(r: ReshardReport): string {
+  const c = r.config;
+  const x = r.results;
+  const lines = [
+    `dtx bench --reshard ${c.moves.join(',')} (bank, ${c.protocol}, ${c.participants} participants, ${n0(c.accounts)} accounts, concurrency ${c.concurrency} over ${c.clients} client channel(s) (${c.clientApi}${c.tls ? ', TLS' : ''}), ${(c.warmupMs / 1000).toFixed(1)}s warmup, steady periods of ${c.steadyMs / 1000}s, ${c.shardsPerStep} shard(s) per step${c.maxKeysPerSecond > 0 ? `, at most ${n0(c.maxKeysPerSecond)} keys/s` : ''})`,
+    `  durability:   ${r.durability}`,
+    `  load:         ${n0(r.load.accounts)} accounts in ${(r.load.ms / 1000).toFixed(1)}s (${n0(r.load.accountsPerSec)}/s, ${r.load.transactions} transactions of up to ${r.load.opsPerTxn} puts of one ${r.load.by}, ${r.load.workers} in flight)`,
+    `  before:       ${n0(x.beforePerSec)} committed/s (median 1 s window; worst sliding window ${n0(x.beforeMinWindowPerSec)}/s)`,
+  ];
+  for (const m of x.moves) {
+    lines.push(
+      `  ${`${m.kind} ${m.participant}:`.padEnd(13)} ${n0(m.keysMoved)} keys in ${m.shardsMoved} shards, ${m.steps} steps (p50 ${m.stepMs.p50} ms, max ${m.stepMs.max} ms), moving ${(m.movingMs / 1000).toFixed(1)}s of ${(m.durationMs / 1000).toFixed(1)}s = ${n0(m.keysPerSecond)} keys/s`,
+      `                worst 1 s ${n0(m.minWindowPerSec)}/s at +${(m.minWindowAtMs / 1000).toFixed(1)}s = ${(m.dip * 100).toFixed(0)}% of before (${(m.dipVsBefore * 100).toFixed(0)}% of the ${n0(m.beforePerSec)}/s just before); mean ${n0(m.committedPerSec)}/s; latency ${lat(m.latencyMs)}`,
+      `                shards after: ${Object.entries(m.shardsAfter)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')} (epoch ${m.epochAfter})${Object.keys(m.errors).length > 0 ? `; errors ${JSON.stringify(m.errors)}` : ''}`,
+    );
+  }
+  lines.push(
+    `  worst dip:    ${(x.worstDip * 100).toFixed(0)}% of before (${x.heldHalf ? 'held' : 'BELOW'} half)`,
+    `  bank total:   ${x.total.held ? 'held' : 'MOVED'}: ${x.total.found} read back in ${(x.total.readMs / 1000).toFixed(1)}s, ${x.total.expected} opened${x.total.missing > 0 ? `, ${x.total.missing} missing` : ''}${x.total.negative > 0 ? `, ${x.total.negative} negative` : ''}`,
+    `  timeline:     ${x.timeline.committedPerSec.map(n0).join(' ')} (committed/s per second; ${x.timeline.marks.map((m) => `${m.what} at ${(m.atMs / 1000).toFixed(1)}s`).join(', ')})`,
+  );
+  const busy = Math.max(r.machine.loadAvgAtStart[0] ?? 0, r.machine.loadAvgAtEnd[0] ?? 0);
+  if (busy > r.machine.cpus)
+    lines.push(`  WARNING: the machine was busy (1-min load average up to ${busy.toFixed(1)} on ${r.machine.cpus} CPUs): other processes skew these numbers`);
+  if (x.unfinishedLoops > 0) lines.push(`  WARNING: ${x.unfinishedLoops} client loops were still in a call when the drain bound passed`);
   return lines.join('\n');
 }

@@ -86,3 +86,64 @@ export function cpuReport(cpu: WindowCpu, pids: Map<string, number>, committed: 
     clientCoresBusy: round3(clientSeconds / windowS),
   };
 }
+
+/**
+ * Events (commits) counted in 100 ms buckets from a start time, so that throughput can be read
+ * afterwards over any 1 s window on a 100 ms grid: back-to-back windows for a steady level,
+ * sliding ones for the worst second of a disturbance (a stall that straddles two aligned
+ * seconds shows whole in some sliding window).
+ */
+export class RateSeries {
+  static readonly BUCKET_MS = 100;
+  private readonly buckets: number[] = [];
+
+  constructor(readonly t0: number) {}
+
+  record(t: number): void {
+    const i = Math.floor((t - this.t0) / RateSeries.BUCKET_MS);
+    if (i >= 0) this.buckets[i] = (this.buckets[i] ?? 0) + 1;
+  }
+
+  /** Events per second in the `widthMs` window that starts at bucket `i`. */
+  private rateAt(i: number, widthMs: number): number {
+    const n = Math.round(widthMs / RateSeries.BUCKET_MS);
+    let sum = 0;
+    for (let j = i; j < i + n; j++) sum += this.buckets[j] ?? 0;
+    return (sum * 1000) / widthMs;
+  }
+
+  /** The first whole bucket at or after time t. */
+  private bucketFrom(t: number): number {
+    return Math.max(0, Math.ceil((t - this.t0) / RateSeries.BUCKET_MS - 1e-9));
+  }
+
+  /** Back-to-back 1 s windows that fit in [from, to] (performance.now() times): events per second each. */
+  alignedWindows(from: number, to: number, widthMs = 1000): number[] {
+    const step = Math.round(widthMs / RateSeries.BUCKET_MS);
+    const out: number[] = [];
+    for (let i = this.bucketFrom(from); this.t0 + (i + step) * RateSeries.BUCKET_MS <= to + 1e-6; i += step) out.push(this.rateAt(i, widthMs));
+    return out;
+  }
+
+  /**
+   * Every 1 s window on the 100 ms grid that lies within [from, to]; when the span is shorter
+   * than a window, the one window that starts at `from` (it covers the whole span).
+   * `offsetMs` is each window's start after `from`.
+   */
+  slidingWindows(from: number, to: number, widthMs = 1000): { offsetMs: number; perSec: number }[] {
+    const first = this.bucketFrom(from);
+    const out: { offsetMs: number; perSec: number }[] = [];
+    const at = (i: number) => ({ offsetMs: Math.round(this.t0 + i * RateSeries.BUCKET_MS - from), perSec: this.rateAt(i, widthMs) });
+    for (let i = first; this.t0 + i * RateSeries.BUCKET_MS + widthMs <= to + 1e-6; i++) out.push(at(i));
+    if (out.length === 0) out.push(at(first));
+    return out;
+  }
+}
+
+/** The median of a list of numbers (0 for none). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

@@ -14,6 +14,8 @@ export interface BenchWorkload {
   name: WorkloadName;
   /** What the workload is, for the report. */
   shape: Record<string, string | number>;
+  /** bank: the account keys (each opens at BIG). */
+  accounts?: readonly string[];
   /** Writes the opening state (accounts, stock, keys). */
   setup(client: DtxClient): Promise<void>;
   /** The next transaction of client loop `loop`, from that loop's PRNG. */
@@ -40,7 +42,13 @@ export const DEFAULT_KEYS: Record<WorkloadName, Record<Contention, number>> = {
   cart: { low: 10_000, high: 10 },
 };
 
-const BIG = 1_000_000_000_000n; // opening balances and stock: a bench never runs out
+/** Opening balances and stock: a bench never runs out. */
+export const BIG = 1_000_000_000_000n;
+
+/** The bank workload's account keys of a run. */
+export function bankKeys(runId: string, accounts: number): string[] {
+  return Array.from({ length: accounts }, (_, i) => `bench:${runId}:acct:${i}`);
+}
 
 export function makeWorkload(o: WorkloadOptions): BenchWorkload {
   const n = o.accounts ?? DEFAULT_KEYS[o.name][o.contention];
@@ -58,7 +66,7 @@ const pick = <T>(xs: readonly T[], random: () => number): T => xs[Math.floor(ran
 
 /** Transfers between two accounts that live on different participants: every one is a distributed 2PC. */
 function bankWorkload(o: WorkloadOptions, accounts: number): BenchWorkload {
-  const keys = Array.from({ length: accounts }, (_, i) => `bench:${o.runId}:acct:${i}`);
+  const keys = bankKeys(o.runId, accounts);
   const owner = new Map(keys.map((k) => [k, ownerOf(k, o.participants)]));
   const owners = new Set(owner.values());
   if (owners.size < 2)
@@ -67,6 +75,7 @@ function bankWorkload(o: WorkloadOptions, accounts: number): BenchWorkload {
   const elsewhere = new Map([...owners].map((p) => [p, keys.filter((k) => owner.get(k) !== p)]));
   return {
     name: 'bank',
+    accounts: keys,
     shape: { accounts, participantsWithAccounts: owners.size, transfer: 'add(from, -amount, min 0) + add(to, +amount), from and to on different participants' },
     setup: (client) =>
       putAll(

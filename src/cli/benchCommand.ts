@@ -4,7 +4,8 @@ import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
 import { runEtcdBank } from '../bench/etcdBank.js';
 import { measureFloor } from '../bench/floor.js';
-import { formatBench, formatFloor } from '../bench/format.js';
+import { formatBench, formatFloor, formatReshard } from '../bench/format.js';
+import { runReshardBench, type ReshardMove, type ReshardProgress } from '../bench/reshardBench.js';
 import { runBench, type BenchReport, type Progress } from '../bench/runBench.js';
 import { parseAddress, parseDurationMs, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { dialSecurityFrom, withDialOptions } from './securityOptions.js';
@@ -21,6 +22,16 @@ function parseFraction(v: string): number {
   const n = Number(v);
   if (!/^[0-9.]+$/.test(v) || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a fraction 0..1, got "${v}"`);
   return n;
+}
+
+function parseMoves(v: string): ReshardMove[] {
+  const moves = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (moves.length === 0 || moves.some((m) => m !== 'add' && m !== 'remove'))
+    throw new InvalidArgumentError(`expected add and remove, comma-separated, got "${v}"`);
+  return moves as ReshardMove[];
 }
 
 function parsePids(v: string): Map<string, number> {
@@ -81,6 +92,33 @@ function progressBar(label: string) {
   };
 }
 
+const BENCH_HELP = `
+Durability: every commit is fsync'd (participant prepare + coordinator decision before the
+reply, then the participant commit record, which may wait up to 2 ms to share the next
+prepare's fsync and is acknowledged only once synced); the benchmark never turns that off.
+
+Warmup: at least --warmup and --warmup-txns committed transactions: the nodes' JavaScript
+is optimized by V8 after enough calls, so at concurrency 1 the warmup takes ~15 s.
+
+Resharding (--reshard add,remove): starts --participants (3), loads --accounts (1,000,000;
+transactions of up to 1,000 puts, one shard each, see --load-by), runs bank transfers at
+--concurrency, then: a steady period of --duration (its median 1 s window is the level
+before), each move under load (add: start the next participant and move shards to it until
+even; remove: drain the last one), a steady period after each. Reports the worst 1 s window
+of each move (sliding, 100 ms grid) against the level before (the dip), the move's duration,
+keys moved and keys/s, the shards per participant after it, and the bank total read back at
+the end; exits 1 if the total moved. --data keeps the node logs (<dir>/logs/c1.log has one
+"shards moved" line per step).
+
+Examples:
+  dtx bench --workload bank --concurrency 256 --duration 20s
+  dtx bench --workload bank --concurrency 1 --duration 10s      (also measures the floor)
+  dtx bench --workload kv --concurrency 64 --json out.json
+  dtx bench floor --json -
+  dtx bench --reshard add,remove --concurrency 64 --json reshard.json
+  dtx bench --reshard add,remove --accounts 100000 --shards-per-step 2 --duration 5s
+  dtx bench etcd --endpoints 127.0.0.1:2379,127.0.0.1:2381,127.0.0.1:2383 --concurrency 256`;
+
 /** `dtx bench`: its argument, options and help, without the action. */
 function benchCommandSpec() {
   return withDialOptions(
@@ -106,7 +144,11 @@ function benchCommandSpec() {
         3000,
       )
       .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, DEFAULT_PROTOCOL)
-      .option('--accounts <n>', 'keys: accounts (bank), keys (kv), wallets (cart; skus = wallets/10); overrides --contention', parseIntIn(2, 1_000_000))
+      .option(
+        '--accounts <n>',
+        'keys: accounts (bank), keys (kv), wallets (cart; skus = wallets/10); overrides --contention (--reshard: default 1,000,000)',
+        parseIntIn(2, 1_000_000),
+      )
       .option('--contention <level>', 'low (10,000 keys) | high (10 keys)', oneOf('contention', ['low', 'high'] as const), 'low')
       .option('--read-ratio <f>', 'kv: fraction of gets', parseFraction, 0.5)
       .option('--target <host:port>', 'bench a running cluster (its coordinator) instead of starting one', parseAddress)
@@ -122,25 +164,23 @@ function benchCommandSpec() {
       .option('--samples <n>', 'floor: round trips to time', parseIntIn(10, 1_000_000), 2000)
       .option('--writes <n>', 'floor: sync writes to time', parseIntIn(10, 1_000_000), 500)
       .option('--endpoints <list>', 'etcd: client URLs or host:port of the members, comma-separated')
+      .option(
+        '--reshard <moves>',
+        'bank while participants are added and removed: add,remove = add a participant under load, then remove it (see below)',
+        parseMoves,
+      )
+      .option('--shards-per-step <n>', "reshard: shards moved per step (one freeze, copy and epoch each; default: the coordinator's, 8)", parseIntIn(1, 1024))
+      .option('--max-keys-per-second <n>', "reshard: a move's copy rate limit (default: none)", parseIntIn(1, 100_000_000))
+      .option(
+        '--load-by <group>',
+        'reshard: one loading transaction writes the accounts of one shard (default) or of one participant (spread over all its shards)',
+        oneOf('load-by', ['shard', 'participant'] as const),
+        'shard' as const,
+      )
+      .option('--data <dir>', "reshard: keep the cluster's data dir here (node logs in <dir>/logs) instead of a temp dir removed at the end")
       .option('--json <file>', 'also write the report as JSON to FILE ("-" = stdout, the text then goes to stderr)')
       .option('--no-progress', 'no progress bar')
-      .addHelpText(
-        'after',
-        `
-Durability: every commit is fsync'd (participant prepare + coordinator decision before the
-reply, then the participant commit record, which may wait up to 2 ms to share the next
-prepare's fsync and is acknowledged only once synced); the benchmark never turns that off.
-
-Warmup: at least --warmup and --warmup-txns committed transactions: the nodes' JavaScript
-is optimized by V8 after enough calls, so at concurrency 1 the warmup takes ~15 s.
-
-Examples:
-  dtx bench --workload bank --concurrency 256 --duration 20s
-  dtx bench --workload bank --concurrency 1 --duration 10s      (also measures the floor)
-  dtx bench --workload kv --concurrency 64 --json out.json
-  dtx bench floor --json -
-  dtx bench etcd --endpoints 127.0.0.1:2379,127.0.0.1:2381,127.0.0.1:2383 --concurrency 256`,
-      ),
+      .addHelpText('after', BENCH_HELP),
   );
 }
 
@@ -152,6 +192,10 @@ async function runBenchCommand(mode: 'run' | 'floor' | 'etcd', o: BenchFlags): P
     const floor = await measureFloor({ rttSamples: o.samples, writeSamples: o.writes });
     say(o.json, formatFloor(floor));
     writeJson(o.json, { tool: 'dtx bench floor', measuredAt: new Date().toISOString(), ...floor });
+    return;
+  }
+  if (o.reshard) {
+    await runReshard(o, o.reshard);
     return;
   }
   const bar = o.progress ? progressBar(mode === 'etcd' ? 'etcd' : 'bench') : null;
@@ -208,6 +252,54 @@ async function runBenchCommand(mode: 'run' | 'floor' | 'etcd', o: BenchFlags): P
   }
   say(o.json, formatBench(report));
   writeJson(o.json, report);
+}
+
+/** `dtx bench --reshard ...`: the bank under load while participants come and go. */
+async function runReshard(o: BenchFlags, moves: ReshardMove[]): Promise<void> {
+  if (o.target) throw new CliError('--reshard starts its own cluster: no --target', EXIT.usage);
+  if (o.workload !== 'bank') throw new CliError('--reshard runs the bank workload only', EXIT.usage);
+  let last = '';
+  const report = await runReshardBench(
+    {
+      accounts: o.accounts ?? 1_000_000,
+      participants: o.participants,
+      concurrency: o.concurrency,
+      protocol: o.protocol,
+      moves,
+      warmupMs: o.warmup,
+      warmupTxns: o.warmupTxns,
+      steadyMs: o.duration,
+      ...(o.shardsPerStep !== undefined ? { shardsPerStep: o.shardsPerStep } : {}),
+      ...(o.maxKeysPerSecond !== undefined ? { maxKeysPerSecond: o.maxKeysPerSecond } : {}),
+      loopsPerClient: o.loopsPerClient,
+      ...(o.stream ? { stream: true } : {}),
+      txnTimeoutMs: o.txnTimeout,
+      seed: o.seed,
+      ...(o.data ? { dataDir: o.data } : {}),
+      loadBy: o.loadBy,
+      ...(o.tls ? { tls: true } : {}),
+    },
+    (p) => {
+      if (!o.progress) return;
+      const line = reshardLine(p);
+      if (line !== last) process.stderr.write(`${line}\n`);
+      last = line;
+    },
+  );
+  say(o.json, formatReshard(report));
+  writeJson(o.json, report);
+  if (!report.results.total.held)
+    throw new CliError(
+      `the bank total moved: ${report.results.total.found} read back, ${report.results.total.expected} opened (${report.results.total.missing} missing, ${report.results.total.negative} negative)`,
+    );
+}
+
+function reshardLine(p: ReshardProgress): string {
+  const t = `[${(p.elapsedMs / 1000).toFixed(0).padStart(4)}s]`;
+  const load = p.elapsedMs > 0 ? ` | ${p.committedLastSecond} committed/s, ${p.committed} in all, errors ${p.errors}` : '';
+  const m = p.move;
+  const move = m ? ` | ${m.shardsMoved}/${m.shardsTotal} shards, ${m.keysMoved} keys (${Math.round(m.keysPerSecond)}/s)` : '';
+  return `reshard ${t} ${p.phase}: ${p.detail}${move}${load}`;
 }
 
 export function benchCommand() {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { FloorReport } from '../../src/bench/floor.js';
+import type { ReshardReport } from '../../src/bench/reshardBench.js';
 import { LatencyHistogram, type LatencySummary } from '../../src/bench/histogram.js';
 import { clockTick, cpuSecondsOf } from '../../src/bench/procCpu.js';
 import { channelTargets, type BenchReport } from '../../src/bench/runBench.js';
@@ -13,9 +14,9 @@ const run = promisify(execFile);
 const BENCH = join(PACKAGE_ROOT, 'dist', 'bench', 'main.js');
 
 /** The command's JSON report: a BenchReport, or a FloorReport for `bench floor`. */
-async function bench<T = BenchReport>(args: string[]): Promise<T> {
+async function bench<T = BenchReport>(args: string[], timeoutMs = 50_000): Promise<T> {
   const { stdout } = await run(process.execPath, [BENCH, 'bench', ...args, '--json', '-', '--no-progress'], {
-    timeout: 50_000,
+    timeout: timeoutMs,
     maxBuffer: 16 * 1024 * 1024,
   });
   return JSON.parse(stdout) as T;
@@ -150,4 +151,69 @@ describe('dtx bench on a real cluster', () => {
     expectSaneLatency(cart.results.latencyMs);
     expect(cart.results.unfinishedLoops).toBe(0);
   });
+
+  it('reshard: adds a fourth participant under load and removes it again; the bank total holds', async () => {
+    const r = await bench<ReshardReport>(
+      [
+        '--reshard',
+        'add,remove',
+        '--accounts',
+        '20000',
+        '--concurrency',
+        '16',
+        '--duration',
+        '2s',
+        '--warmup',
+        '300ms',
+        '--warmup-txns',
+        '0',
+        '--shards-per-step',
+        '32',
+      ],
+      150_000,
+    );
+    expect(r.config).toMatchObject({
+      workload: 'bank',
+      protocol: '2pc',
+      participants: 3,
+      concurrency: 16,
+      accounts: 20000,
+      moves: ['add', 'remove'],
+      shardsPerStep: 32,
+    });
+    expect(r.load).toMatchObject({ accounts: 20000, by: 'shard' });
+    const x = r.results;
+    expect(x.total.held).toBe(true);
+    expect(x.total.found).toBe(x.total.expected);
+    expect(x.total.missing).toBe(0);
+    expect(x.beforeWindows.length).toBeGreaterThan(0);
+    expect(x.beforePerSec).toBeGreaterThan(0);
+    expect(x.moves.map((m) => [m.kind, m.participant])).toEqual([
+      ['add', 'p4'],
+      ['remove', 'p4'],
+    ]);
+    const [add, remove] = x.moves as [ReshardReport['results']['moves'][0], ReshardReport['results']['moves'][0]];
+    // A quarter of the shards go to p4 and come back; about a quarter of the keys with them.
+    expect(add.shardsMoved).toBe(256);
+    expect(remove.shardsMoved).toBe(256);
+    expect(add.keysMoved).toBeGreaterThan(0);
+    expect(remove.keysMoved).toBe(add.keysMoved);
+    expect(add.shardsAfter).toEqual({ p1: 256, p2: 256, p3: 256, p4: 256 });
+    expect(Object.keys(remove.shardsAfter).sort()).toEqual(['p1', 'p2', 'p3']);
+    expect(Object.values(remove.shardsAfter).reduce((a, b) => a + b, 0)).toBe(1024);
+    for (const m of x.moves) {
+      // 256 shards over three source-target pairs, at most 32 a step: 9 steps.
+      expect(m.steps).toBe(9);
+      expect(m.durationMs).toBeGreaterThan(0);
+      expect(m.keysPerSecond).toBeGreaterThan(0);
+      expect(m.minWindowPerSec).toBeGreaterThanOrEqual(0);
+      expect(m.dip).toBeCloseTo(m.minWindowPerSec / x.beforePerSec, 2);
+      expect(typeof m.nodeCoresBusy).toBe('object');
+    }
+    expect(x.worstDip).toBe(Math.min(add.dip, remove.dip));
+    expect(x.steady.map((p) => p.name)).toEqual(['steady before', 'steady after add', 'steady after']);
+    expect(x.timeline.committedPerSec.length).toBeGreaterThan(0);
+    expect(x.timeline.marks.map((m) => m.what)).toEqual(['add p4 started', 'add p4 done', 'remove p4 started', 'remove p4 done']);
+    expect(x.unfinishedLoops).toBe(0);
+  }, 160_000);
 });
