@@ -79,6 +79,11 @@ export interface PhaseReport {
   errors: Record<string, number>;
   /** Committed transfers, end to end (conflict retries included), ms. */
   latencyMs: LatencySummary;
+  /**
+   * Client loops waiting over 1 s on one call, sampled every 100 ms: in a closed loop, a loop
+   * whose transfer is held (its shard is moving) commits nothing until the hold ends.
+   */
+  loopsStalled: { mean: number; max: number };
   /** Cores each node kept busy over the phase (CPU seconds / phase seconds). */
   nodeCoresBusy: Record<string, number | null>;
   clientCoresBusy: number;
@@ -162,11 +167,17 @@ export interface ReshardReport {
 }
 
 const MAX_RETRIES = 20;
+/** A loop whose call has lasted this long counts as stalled (a transfer takes ~20-100 ms here). */
+const STALLED_MS = 1000;
 const MAX_EXTRA_WARMUP_MS = 60_000;
 
 class PhaseStats {
   committed = 0;
   aborted = 0;
+  /** Samples of how many loops had been waiting on one call for over STALLED_MS. */
+  stalledSum = 0;
+  stalledSamples = 0;
+  stalledMax = 0;
   readonly abortsByCode: Record<string, number> = {};
   readonly errorsByCode: Record<string, number> = {};
   readonly latency = new LatencyHistogram();
@@ -209,6 +220,8 @@ class ReshardRun {
   private phaseName: ReshardProgress['phase'] = 'setup';
   private detail = '';
   private readonly loopsPerClient: number;
+  /** When each loop's call in flight started (NaN: none). */
+  private readonly callStart: number[] = [];
   private readonly txnTimeoutMs: number;
   private readonly loadBy: 'shard' | 'participant';
 
@@ -260,6 +273,7 @@ class ReshardRun {
     this.series = new RateSeries(performance.now());
     const t0 = performance.now();
     const loops = Array.from({ length: this.o.concurrency }, (_, i) => this.loop(i));
+    const sampler = setInterval(() => this.sampleStalled(), 100);
     this.say('warmup', `until ${this.o.warmupMs} ms and ${this.o.warmupTxns} transfers committed`);
     await sleep(this.o.warmupMs);
     for (let i = 0; this.committedEver < this.o.warmupTxns && i < MAX_EXTRA_WARMUP_MS / 100; i++) await sleep(100);
@@ -271,6 +285,7 @@ class ReshardRun {
       await this.steady(i === this.o.moves.length - 1 ? 'after' : `after ${kind}`);
     }
     this.stopped = true;
+    clearInterval(sampler);
     this.say('drain', 'waiting for the client loops to finish their calls');
     let finished = 0;
     const tracked = loops.map((l) => l.then(() => void finished++));
@@ -279,6 +294,17 @@ class ReshardRun {
   }
 
   private warmupMs = 0;
+
+  private sampleStalled(): void {
+    const p = this.phase;
+    if (!p) return;
+    const now = performance.now();
+    let n = 0;
+    for (const t of this.callStart) if (now - t > STALLED_MS) n++;
+    p.stalledSum += n;
+    p.stalledSamples++;
+    p.stalledMax = Math.max(p.stalledMax, n);
+  }
 
   private async steady(name: string): Promise<void> {
     this.say('steady', name);
@@ -374,14 +400,17 @@ class ReshardRun {
       for (let attempt = 0; ; attempt++) {
         let r: TxnResult;
         try {
+          this.callStart[i] = performance.now();
           r = await client.transact(txn.ops, { timeoutMs: this.txnTimeoutMs, firstAttemptMs });
         } catch (err) {
+          this.callStart[i] = NaN;
           this.errorsEver++;
           if (this.phase) bump(this.phase.errorsByCode, err instanceof DtxError ? err.code : 'UNKNOWN');
           await sleep(20); // a broken call: do not spin on a sick cluster
           break;
         }
         const now = performance.now();
+        this.callStart[i] = NaN;
         if (r.outcome === 'COMMITTED') {
           this.committedEver++;
           this.series.record(now);
@@ -539,6 +568,7 @@ class ReshardRun {
       abortsByCode: p.abortsByCode,
       errors: p.errorsByCode,
       latencyMs: p.latency.summary(),
+      loopsStalled: { mean: p.stalledSamples > 0 ? Math.round((p.stalledSum / p.stalledSamples) * 10) / 10 : 0, max: p.stalledMax },
       nodeCoresBusy,
       clientCoresBusy: round3((end.client.user + end.client.system) / 1e6 / seconds),
     };
