@@ -33,7 +33,7 @@ function parsePartitionMs(v: string): { min: number; max: number } {
 
 function replayCommand(
   seed: number,
-  o: { participants: number; coordinators: number; protocol: string; nemesis: string; partitionMs: string | undefined },
+  o: { participants: number; coordinators: number; protocol: string; nemesis: string; partitionMs: string | undefined; reshard?: true },
 ): string {
   return (
     `dtx sim --from ${seed} --seeds 1 --verbose` +
@@ -41,7 +41,8 @@ function replayCommand(
     (o.coordinators !== 1 ? ` --coordinators ${o.coordinators}` : '') +
     (o.protocol !== DEFAULT_PROTOCOL ? ` --protocol ${o.protocol}` : '') +
     (o.nemesis !== 'all' ? ` --nemesis ${o.nemesis}` : '') +
-    (o.partitionMs !== undefined ? ` --partition-ms ${o.partitionMs}` : '')
+    (o.partitionMs !== undefined ? ` --partition-ms ${o.partitionMs}` : '') +
+    (o.reshard ? ' --reshard' : '')
   );
 }
 
@@ -107,7 +108,10 @@ function printSummary(summary: RunSeedsSummary, out: NodeJS.WritableStream): voi
       `  committed by protocol: 2pc=${t.committed2pc} 3pc=${t.committed3pc} nb=${t.committedNb}; ` +
       `participant terminations=${t.terminations}, pre-commits=${t.precommits}; ` +
       `prepares read from memory=${t.readsFromMemory} from the log=${t.readsFromLog}; ` +
-      `leases granted=${t.lockGrants}, fenced writes=${t.fencedWrites}, stale writes refused=${t.staleWritesRefused}\n`,
+      `leases granted=${t.lockGrants}, fenced writes=${t.fencedWrites}, stale writes refused=${t.staleWritesRefused}\n` +
+      (t.shardMoves + t.shardMovesRolledBack > 0
+        ? `  shard moves=${t.shardMoves} rolled back=${t.shardMovesRolledBack}, prepares refused for a moved shard=${t.wrongShardRefusals}\n`
+        : ''),
   );
   for (const line of describeViolations(summary)) out.write(`  violations ${line}\n`);
 }
@@ -126,6 +130,7 @@ interface SimFlags {
   keepGoing?: true;
   verbose?: true;
   scenario?: string;
+  reshard?: true;
 }
 
 /** Runs one scripted scenario (under --seeds seeds from --from); prints why it failed and its trace. */
@@ -161,11 +166,18 @@ async function runSim(o: SimFlags): Promise<void> {
   const nemesis = parseNemesis(o.nemesis);
   const partitionMs = o.partitionMs !== undefined ? parsePartitionMs(o.partitionMs) : undefined;
   const replay = (seed: number): string =>
-    replayCommand(seed, { participants: o.participants, coordinators: o.coordinators, protocol, nemesis: o.nemesis, partitionMs: o.partitionMs });
+    replayCommand(seed, {
+      participants: o.participants,
+      coordinators: o.coordinators,
+      protocol,
+      nemesis: o.nemesis,
+      partitionMs: o.partitionMs,
+      ...(o.reshard ? { reshard: true as const } : {}),
+    });
   out.write(
     `dtx sim: seeds ${o.from}..${o.from + o.seeds - 1}, ${o.coordinators} coordinator${o.coordinators > 1 ? 's' : ''} + ${o.participants} participants, protocol ${protocol}` +
       `, nemesis ${nemesis.join(',') || 'none'}${partitionMs ? ` (partitions ${partitionMs.min}-${partitionMs.max} ms)` : ''}` +
-      `${bug ? `, planted bug ${bug}` : ''}\n`,
+      `${bug ? `, planted bug ${bug}` : ''}${o.reshard ? ', shards moving' : ''}\n`,
   );
   let lastReport = performance.now();
   const started = lastReport;
@@ -181,6 +193,7 @@ async function runSim(o: SimFlags): Promise<void> {
     ...(partitionMs ? { partitionMs } : {}),
     ...(bug ? { bug } : {}),
     ...(o.lax ? { strictDurability: false } : {}),
+    ...(o.reshard ? { reshard: true } : {}),
     stopOnFailure: !o.keepGoing,
     onSeed: (r, done) => {
       if (!r.ok) {
@@ -230,6 +243,7 @@ export function simCommand() {
         Object.keys(PLANTED_BUGS) as PlantedBug[],
       ),
     )
+    .option('--reshard', 'participants keep a shard map and shards move between them while the workload runs (coordinators learn the map late)')
     .option('--lax', 'check only consequences (atomicity, durability, bank, liveness), not persist-before-send at each send')
     .option('--keep-going', 'run every seed even after a failure')
     .option('--verbose', 'one line per seed; the full story of a failing seed')

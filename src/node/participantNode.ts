@@ -67,6 +67,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     locks: { grantsOf: (names) => locks.core.grantsOf(names), highestToken: () => locks.core.highestToken, adopt: (g, t) => locks.adopt(g, t) },
     log: log.child({ service: 'shards' }),
     failpoint: (name) => node.env.failpoint(name),
+    copyWithoutDrain: bug === 'shards.copyWithoutDrain',
   });
   await shards.open();
   const inDoubt = await runtime.start();
@@ -94,6 +95,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
       node.stop(() => {
         runtime.stop();
         locks.stop();
+        shards.stop();
       }),
   };
 }

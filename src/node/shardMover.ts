@@ -298,7 +298,15 @@ export class ShardMover {
       // The source still refuses the shards (frozen) and holds their stale rows until it hears the map.
       this.o.log.warn({ epoch: map.epoch, missed: [...failed.keys()] }, 'the source missed the map: it refuses the moved shards until the map sync reaches it');
     }
-    if (required.length === 0) await others;
+    // The next change reads a majority (freshMap): this map must be on one before this one ends.
+    await others;
+    const held = (await this.o.directory.views()).filter((a) => a.ok && (a.view.map?.epoch ?? 0) >= map.epoch).length;
+    if (held * 2 <= map.members.length) {
+      throw new RequestError(
+        'UNAVAILABLE',
+        `the map of epoch ${map.epoch} reached only ${held} of ${map.members.length} participants; it is in force, and the next change waits for a majority`,
+      );
+    }
     return map;
   }
 
@@ -318,8 +326,25 @@ export class ShardMover {
     }
   }
 
+  /**
+   * The newest map, read from a majority of the participants: every map a move made reached a
+   * majority before the move ended (publish), and two majorities share a participant, so no
+   * change is built on a map older than the last one made — even by a mover on another
+   * coordinator, even with the last move's target down.
+   */
   private async freshMap(): Promise<ShardMap> {
-    await this.o.directory.refresh();
+    const answers = await this.o.directory.views();
+    const current = this.o.local.current();
+    const members = new Set(current.members.map((m) => m.id));
+    const reached = answers.filter((a) => a.ok && members.has(a.id)).length;
+    if (reached * 2 <= members.size) {
+      throw new RequestError(
+        'UNAVAILABLE',
+        `only ${reached} of ${members.size} participants answer: the shard map changes only with a majority of them reachable`,
+      );
+    }
+    const newest = newestMap(answers);
+    if (newest && newest.epoch > current.epoch) this.o.local.adopt(newest);
     return this.o.local.current();
   }
 

@@ -16,6 +16,7 @@ import { rulesOf } from './protocols/index.js';
 import type { CoordinatorRecord, DecisionRecord } from './records.js';
 import { coordinatorResolution } from './resolution.js';
 import { ownerOfTxn } from './ownership.js';
+import { REROUTED } from './participantCore.js';
 import { initialMap, memberIds, ownerOfKey, shardOf, type ShardMap } from './shardMap.js';
 import { isInDoubt } from './termination.js';
 import type { AbortCode, NodeId, OpResult, Outcome, TxnId, TxnOp, Vote } from './types.js';
@@ -145,6 +146,8 @@ export class CoordinatorCore {
     contradictions: 0,
     forwarded: 0,
     ownerUnreachable: 0,
+    /** Runs of an id abandoned because an earlier run (other shard map) holds a branch. */
+    rerouted: 0,
   };
 
   constructor(
@@ -643,14 +646,27 @@ export class CoordinatorCore {
       return;
     }
     if (b.vote) return; // duplicate
+    if (vote.kind === 'NO' && vote.code === 'WRONG_SHARD' && vote.reason.startsWith(REROUTED)) {
+      // An earlier run of this id, routed before a shard moved, holds a branch there: this run
+      // must not decide (nor abort that branch). Every participant's log settles the id instead.
+      this.counters.rerouted++;
+      this.counters.resolutions++;
+      this.emit({ type: 'log', level: 'info', txn, msg: `an earlier run holds ${from}: settling the id from every participant's log` });
+      moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.participants, true) });
+      return;
+    }
     if (vote.kind === 'NO' && vote.code === 'UNAVAILABLE_PARTICIPANT' && rules.onMissingVote === 'askTheLogs') {
       // Not a vote: no log holds it. Only a log's ABORT may abort: ask the logs now.
       return this.startLogTermination(t, `participant ${from} unreachable`);
     }
     b.vote = vote;
     if (vote.kind === 'NO') return this.abort(t, `participant ${from}: ${vote.reason}`, vote.code);
+    // A branch may answer from an earlier run of this id (its outcome record, moved with a shard):
+    // its results say which op each is for; the order of this run's ops is only a fallback.
+    const opCount = requestOf(t).msg.ops.length;
     vote.results.forEach((r, i) => {
-      t.results[b.opIndex[i]!] = withoutIndex(r);
+      const at = r.index !== undefined && r.index >= 0 && r.index < opCount ? r.index : b.opIndex[i];
+      if (at !== undefined) t.results[at] = withoutIndex(r);
     });
     if ([...t.branches.values()].some((x) => !x.vote)) return;
     const readOnly = [...t.branches].filter(([, x]) => x.vote!.kind === 'READ_ONLY').map(([p]) => p);
@@ -770,7 +786,8 @@ export class CoordinatorCore {
         if (!b.vote) {
           b.vote = { kind: 'YES', results: a.results };
           a.results.forEach((r, i) => {
-            t.results[b.opIndex[i]!] = withoutIndex(r);
+            const at = r.index !== undefined && r.index >= 0 && r.index < requestOf(t).msg.ops.length ? r.index : b.opIndex[i];
+            if (at !== undefined) t.results[at] = withoutIndex(r);
           });
         }
       }
@@ -895,7 +912,8 @@ export class CoordinatorCore {
       txn: t.id,
       outcome: 'COMMITTED',
       participants: sorted(t.branches.keys()),
-      results: t.results,
+      // All or none (a branch that answered an earlier run's results may leave a hole).
+      results: Array.from(t.results).every((r) => r !== undefined) ? t.results : [],
       reason: '',
       digest: requestOf(t).msg.digest,
       decidedAtMs: this.now,
@@ -912,7 +930,10 @@ export class CoordinatorCore {
 
   /** Every waiting client and query hears the decision. */
   private answerAll(t: CoordinatorTxn, d: DecisionRecord): void {
-    for (const w of t.outcomeWaiters) this.replyDecision(w, d);
+    for (const w of t.outcomeWaiters) {
+      if (t.msg && this.resultsMissing(t.msg, d)) this.replyResultsMissing(w, d);
+      else this.replyDecision(w, d);
+    }
     for (const w of t.queryWaiters) this.replyDecision(w, d);
     t.outcomeWaiters = [];
     t.queryWaiters = [];
@@ -921,7 +942,25 @@ export class CoordinatorCore {
   private answerTransact(replyTo: ReplyTo, msg: TransactMessage | null, record: DecisionRecord): void {
     // A tombstone (empty digest) answers any request; a real decision only the same ops.
     if (msg && record.digest !== '' && record.digest !== msg.digest) return this.rejectReuse(replyTo, record.txn);
+    if (msg && this.resultsMissing(msg, record)) return this.replyResultsMissing(replyTo, record);
     this.replyDecision(replyTo, record);
+  }
+
+  /** The contract is one result per op; a branch may have answered an earlier run's results only (a shard moved between runs). */
+  private resultsMissing(msg: TransactMessage, d: DecisionRecord): boolean {
+    return d.outcome === 'COMMITTED' && (d.results.length < msg.ops.length || !Array.from(d.results).every((r) => r !== undefined));
+  }
+
+  private replyResultsMissing(replyTo: ReplyTo, d: DecisionRecord): void {
+    this.reply(replyTo, {
+      kind: 'outcome',
+      txn: d.txn,
+      outcome: 'PENDING',
+      inProgress: false,
+      reason: 'committed, but not every op result is known here; ask GetTransaction',
+      results: [],
+      participants: d.participants,
+    });
   }
 
   private rejectReuse(replyTo: ReplyTo, txn: TxnId): void {

@@ -101,7 +101,7 @@ const { moveTo, assertMayEnd } = phaseMoves<CoordinatorState>({
   probing: ['preparing', 'ended'],
   resolving: ['tombstoning', 'ended'],
   tombstoning: ['ended'],
-  preparing: ['confirming', 'precommitting', 'terminating', 'aborting', 'deciding', 'committed', 'recording', 'ended'],
+  preparing: ['confirming', 'precommitting', 'terminating', 'aborting', 'deciding', 'committed', 'recording', 'resolving', 'ended'],
   confirming: ['precommitting', 'aborting', 'deciding', 'committed', 'recording', 'ended'],
   precommitting: ['aborting', 'deciding', 'ended'],
   terminating: ['precommitting', 'aborting', 'deciding', 'committed', 'ended'],

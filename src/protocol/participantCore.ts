@@ -135,6 +135,23 @@ function dataKeysOf(t: ParticipantTxn): string[] {
   return [...keys];
 }
 
+/** The reason prefix of a NO that is not a vote: the id's branch here belongs to another run (see CoordinatorCore). */
+export const REROUTED = 'rerouted';
+
+/**
+ * The same request split otherwise over the participants (a shard moved between two runs): each
+ * op index present in both carries the same op, but the sets differ. Other differences are a
+ * contradiction (an id reused with other ops).
+ */
+function resplit(a: PrepareMessage, b: PrepareMessage): boolean {
+  if (!a.opIndexes || !b.opIndexes || a.opIndexes.join() === b.opIndexes.join()) return false;
+  const opOf = (m: PrepareMessage, i: number): string | undefined => {
+    const at = m.opIndexes!.indexOf(i);
+    return at < 0 ? undefined : JSON.stringify(m.ops[at], (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  };
+  return a.opIndexes.every((i) => !b.opIndexes!.includes(i) || opOf(a, i) === opOf(b, i));
+}
+
 const ABORTED_BY_PEER: Vote = { kind: 'NO', reason: 'aborted by a peer terminating the transaction', code: 'CONFLICT' };
 
 /**
@@ -175,6 +192,8 @@ export class ParticipantCore {
     contradictions: 0,
     /** Prepares refused because a key's shard is not served here (moved, or moving). */
     wrongShard: 0,
+    /** Prepares of an id whose branch here names other participants (the id re-run after a shard moved). */
+    rerouted: 0,
   };
 
   constructor(
@@ -250,6 +269,10 @@ export class ParticipantCore {
       if (t.locks.some((l) => !l.key.startsWith('f!') && shards.has(shardOf(l.key, shardCount)))) out.push(t.id);
     }
     return out;
+  }
+
+  isLive(txn: TxnId): boolean {
+    return this.txns.has(txn);
   }
 
   /** What this participant knows in memory; `null` means: look in the outcome log. */
@@ -391,6 +414,23 @@ export class ParticipantCore {
   }
 
   private onDuplicatePrepare(replyTo: ReplyTo, t: ParticipantTxn, msg: PrepareMessage): void {
+    if (!t.placeholder && (t.msg.participants.join() !== msg.participants.join() || (!t.recovered && resplit(t.msg, msg)))) {
+      // Another run of this id, routed by a newer shard map (a shard moved between the runs): not
+      // this branch's transaction. Answered without touching the branch; its coordinator settles
+      // the id from every participant's log instead of deciding this run.
+      this.counters.rerouted++;
+      this.emit({
+        type: 'log',
+        level: 'info',
+        txn: t.id,
+        msg: `prepared again with participants ${msg.participants.join(',')}; this branch has ${t.msg.participants.join(',')}`,
+      });
+      this.reply(
+        replyTo,
+        this.noVote(t.id, `${REROUTED}: participant ${this.id} holds this id's branch with participants ${t.msg.participants.join(',')}`, 'WRONG_SHARD'),
+      );
+      return;
+    }
     // A recovered or placeholder entry does not know its ops: nothing to compare with.
     if (!t.recovered && !t.placeholder && !samePrepare(t.msg, msg)) return this.contradiction(t.id, replyTo, 'prepared again with other contents');
     const s = t.state;

@@ -13,6 +13,7 @@ export const PLANTED_BUGS = {
   'coordinator.voteErrorAsYes': 'a failed Prepare call (of a writing branch) counts as a YES vote: nb then answers COMMITTED without that YES in any log',
   'coordinator.ownsEverything': 'every coordinator believes it owns every transaction id: none forwards, so two may run one id',
   'storage.cacheOvertakenReads': "a participant's value cache keeps a read that a commit overtook (the old value comes back)",
+  'shards.copyWithoutDrain': 'a shard move copies the rows without waiting for the transactions on them to end (their commits land on the old owner only)',
 } as const;
 
 export type PlantedBug = keyof typeof PLANTED_BUGS;

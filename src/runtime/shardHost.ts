@@ -1,8 +1,8 @@
-import type { Logger } from 'pino';
 import type { ShardView } from '../protocol/participantCore.js';
 import { sameMap, shardMapProblem, shardOf, type ShardMap } from '../protocol/shardMap.js';
 import type { NodeId, TxnId } from '../protocol/types.js';
 import type { RecoveredGrant } from '../protocol/leaseTable.js';
+import type { ParticipantOutcomeRecord } from '../protocol/records.js';
 import type { BatchOp } from '../storage/kvEngine.js';
 import { LKEY } from '../storage/lockStore.js';
 import type { ParticipantStore } from '../storage/participantStore.js';
@@ -16,7 +16,7 @@ import {
   encodeLastToken,
   encodeParticipantOutcome,
 } from '../storage/recordCodec.js';
-import type { FailpointName } from './env.js';
+import type { FailpointName, RuntimeClock, RuntimeLog } from './env.js';
 import { RequestError } from './requestError.js';
 
 /** A move as a participant holds it: frozen on the source, incoming on the target. */
@@ -67,7 +67,17 @@ export interface ShardCorePort {
   setShardView(view: ShardView): void;
   liveOnShards(shards: ReadonlySet<number>, shardCount: number): TxnId[];
   inDoubt(): TxnId[];
+  /** A branch of the transaction is in memory here (running, in doubt, or finishing). */
+  isLive(txn: TxnId): boolean;
 }
+
+const REAL_CLOCK: RuntimeClock = {
+  now: () => Date.now(),
+  after: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
 
 const EXPORT_CHUNK_ROWS = 1000;
 const DRAIN_POLL_MS = 5;
@@ -88,6 +98,8 @@ export class ShardHost {
   private moverToken = 0;
   /** Steps run one at a time: each reads and rewrites the marks. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The node is stopping (or, simulated, crashed): no step writes any more. */
+  private stopped = false;
 
   constructor(
     private readonly o: {
@@ -95,9 +107,13 @@ export class ShardHost {
       store: ParticipantStore;
       core: ShardCorePort;
       locks: ShardLockPort;
-      log: Logger;
+      log: RuntimeLog;
       /** For tests and chaos: a named place in a move where the node may be made to crash. */
       failpoint: (name: FailpointName) => void;
+      /** Time for the drain's polling (the simulator's; default real time). */
+      clock?: RuntimeClock;
+      /** Planted for tests: the freeze does not wait for the transactions on the shards. */
+      copyWithoutDrain?: boolean;
     },
   ) {}
 
@@ -122,6 +138,10 @@ export class ShardHost {
     this.incoming = await parse<MoveMark[]>(SKEY.incoming, []);
     this.moverToken = await parse<number>(SKEY.moverToken, 0);
     this.publish();
+  }
+
+  stop(): void {
+    this.stopped = true;
   }
 
   view(): ShardHostView {
@@ -196,7 +216,7 @@ export class ShardHost {
         this.publish();
         this.o.failpoint('participant.shards.freeze.after');
       }
-      await this.drain(new Set(mark.shards), Math.min(Math.max(drainTimeoutMs, 0), MAX_DRAIN_MS), map.owners.length);
+      if (!this.o.copyWithoutDrain) await this.drain(new Set(mark.shards), Math.min(Math.max(drainTimeoutMs, 0), MAX_DRAIN_MS), map.owners.length);
       return this.view();
     });
   }
@@ -379,12 +399,21 @@ export class ShardHost {
           ops.push({ type: 'put', key: r.key, value: r.value });
         } else if (r.key.startsWith(PKEY.outcomePrefix)) {
           const incoming = decodeParticipantOutcome(r.value, at);
+          // A branch of it runs here: this log's own vote decides here, its peers ask the source.
+          if (this.o.core.isLive(incoming.txn)) continue;
           const mine = await engine.get(r.key);
           if (mine === undefined) {
             ops.push({ type: 'put', key: r.key, value: r.value });
             continue;
           }
           const here = decodeParticipantOutcome(mine, this.o.store.store.at(r.key));
+          // An abort forced where the id never ran (no keys) says nothing against a branch's record:
+          // the branch's record replaces one here, and one from the source is not needed.
+          if (!hasKeys(incoming)) continue;
+          if (!hasKeys(here)) {
+            ops.push({ type: 'put', key: r.key, value: r.value });
+            continue;
+          }
           if (here.outcome !== incoming.outcome) {
             throw new RequestError(
               'FAILED_PRECONDITION',
@@ -425,17 +454,18 @@ export class ShardHost {
   }
 
   private async drain(shards: ReadonlySet<number>, timeoutMs: number, count: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const clock = this.o.clock ?? REAL_CLOCK;
+    const deadline = clock.now() + timeoutMs;
     for (;;) {
       const live = this.o.core.liveOnShards(shards, count);
       if (live.length === 0) return;
-      if (Date.now() >= deadline) {
+      if (clock.now() >= deadline) {
         throw new RequestError(
           'ABORTED',
           `${live.length} transaction(s) on the moving shards did not end within ${timeoutMs} ms on ${this.o.id} (${live.slice(0, 3).join(', ')}): in doubt, or waiting for a coordinator`,
         );
       }
-      await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+      await new Promise<void>((r) => clock.after(DRAIN_POLL_MS, r));
     }
   }
 
@@ -451,7 +481,7 @@ export class ShardHost {
     if (token < this.moverToken) {
       throw new RequestError('FAILED_PRECONDITION', `mover token ${token} is older than ${this.moverToken}: another mover took over the shard map`);
     }
-    if (token > this.moverToken) {
+    if (token > this.moverToken && !this.stopped) {
       this.moverToken = token;
       // Unforced: the next forced write of this host carries it to disk before any step is answered.
       this.o.store.store.append([{ type: 'put', key: SKEY.moverToken, value: JSON.stringify(token) }], false, 0, () => undefined);
@@ -469,6 +499,7 @@ export class ShardHost {
   }
 
   private write(ops: BatchOp[], sync: boolean): Promise<void> {
+    if (this.stopped) return Promise.reject(new RequestError('UNAVAILABLE', `participant ${this.o.id} is stopping`));
     return new Promise((resolve, reject) => this.o.store.store.append(ops, sync, 0, (err) => (err ? reject(err) : resolve())));
   }
 
@@ -477,6 +508,11 @@ export class ShardHost {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** An outcome record of a branch that ran here (a commit's results, or an abort's keys). */
+function hasKeys(r: ParticipantOutcomeRecord): boolean {
+  return r.outcome === 'COMMITTED' ? r.results.length > 0 : (r.keys?.length ?? 0) > 0;
 }
 
 function tokenOf(value: string | null): bigint {

@@ -40,6 +40,8 @@ export interface ClientSide {
   /** The coordinator a call goes to (one of several: any of them serves it). */
   coordinator(): SimNode;
   participantIds: string[];
+  /** Where a key lives now (with moving shards: the newest map; else the first map). */
+  ownerOfKey?: (key: string) => string;
   /** The coordinator answered a transact (strict persist-before-reply check). */
   onAnswer(ct: ClientTxn, r: TxnAnswer): void;
 }
@@ -78,7 +80,8 @@ export class ClientTxns {
       kind: o.kind,
       input: { txnId: id, ops: o.ops, timeoutMs: this.w.rng.int(200, 1500), firstAttemptMs: o.firstAttemptMs ?? this.w.now, protocol: o.protocol },
       protocol: o.protocol,
-      participants: [...new Set(o.ops.map((op) => ownerOf(op.key, this.side.participantIds)))].sort(),
+      // As routed now; a prepare that names others replaces it (the checkers follow prepares).
+      participants: [...new Set(o.ops.map((op) => this.side.ownerOfKey?.(op.key) ?? ownerOf(op.key, this.side.participantIds)))].sort(),
       deltas: o.deltas ?? new Map<string, bigint>(),
       told: null,
       results: null,

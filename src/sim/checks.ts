@@ -38,8 +38,29 @@ export class SimCheckers {
       node: (id: string) => SimNode;
       txns: ClientTxns;
       accounts: ReadonlySet<string>;
+      /** Where a key lives at the end (the newest shard map; default the first). */
+      ownerOfKey?: (key: string) => string;
     },
   ) {}
+
+  /** Participants whose prepare of a transaction held a write (where its commit must be applied). */
+  private readonly writersSeen = new Map<string, Set<NodeId>>();
+
+  private ownerOf(key: string): NodeId {
+    return this.o.ownerOfKey?.(key) ?? ownerOf(key, this.o.participantIds);
+  }
+
+  /** The participants a YES-voted prepare names are the transaction's (shards move: routing at the start may be stale). */
+  private notePrepare(node: SimNode, m: PrepareMessage): void {
+    const ct = this.o.txns.txns.get(m.txn);
+    if (!ct) return;
+    if (m.participants.join() !== ct.participants.join()) ct.participants = [...m.participants].sort();
+    if (m.ops.some((op) => op.type !== 'get')) {
+      let set = this.writersSeen.get(m.txn);
+      if (!set) this.writersSeen.set(m.txn, (set = new Set()));
+      set.add(node.id);
+    }
+  }
 
   /** What the checkers know of durable state, as the protocols' commit rules ask it. */
   readonly durableView: DurableView = {
@@ -79,6 +100,7 @@ export class SimCheckers {
 
   /** A node answered a call: a YES or a PreCommit ack may leave only once what it promises is durable. */
   onAnswer(node: SimNode, method: PeerMethod, req: unknown, res: unknown): void {
+    if (method === 'prepare' && (res as Vote).kind === 'YES') this.notePrepare(node, req as PrepareMessage);
     if (!this.o.strict) return;
     if (method === 'prepare' && (res as Vote).kind === 'YES') {
       const txn = (req as PrepareMessage).txn;
@@ -114,6 +136,10 @@ export class SimCheckers {
         this.onDecision(d.txn, d.outcome);
       } else if (op.key.startsWith(PKEY.outcomePrefix)) {
         const o = decodeParticipantOutcome(op.value, AT(node.id, op.key));
+        // An abort of an empty vote (asked about an id it holds no op of: keys known and none)
+        // says nothing of the outcome; with shards moving, the node may have been listed by an
+        // older routing of the id.
+        if (o.outcome === 'ABORTED' && o.keys !== undefined && o.keys.length === 0) continue;
         this.onParticipantOutcome(node.id, o.txn, o.outcome);
       } else if (op.key.startsWith(PKEY.fencePrefix)) {
         const mark = BigInt(decodeStoredValue(op.value, AT(node.id, op.key)).value ?? '0');
@@ -190,7 +216,9 @@ export class SimCheckers {
     const expected = new Map<string, bigint>([...this.o.accounts].map((k) => [k, INITIAL_BALANCE]));
     for (const t of this.o.txns.txns.values()) {
       if (t.kind === 'audit') continue;
-      const writers = [...new Set(t.input.ops.filter((op) => op.type !== 'get').map((op) => ownerOf(op.key, this.o.participantIds)))];
+      const writers = this.writersSeen.has(t.id)
+        ? [...this.writersSeen.get(t.id)!]
+        : [...new Set(t.input.ops.filter((op) => op.type !== 'get').map((op) => this.ownerOf(op.key)))];
       const committed = this.durablyCommitted(t);
       if (t.told === 'COMMITTED' && !committed)
         this.w.fail('committed-durable', `client told COMMITTED for ${t.id} (${t.protocol}); ${this.durableSummary(t)}`);
@@ -201,7 +229,8 @@ export class SimCheckers {
       // Not applied although the participant considers the txn finished (or forgot it):
       // not a matter of time. (Still in progress there is a liveness matter.)
       const missing = writers.filter((p) => {
-        if (committedAt.includes(p)) return false;
+        // A record that came with a moved shard (written before the branch's prepare named p) counts too.
+        if (committedAt.includes(p) || this.yesDurable(p, t.id)) return false;
         const view = this.o.node(p).participant?.core.view(t.id);
         return liveness || view === 'COMMITTED' || view === null;
       });
@@ -247,11 +276,11 @@ export class SimCheckers {
   }
 
   private durableRaw(key: string): string | undefined {
-    return this.o.node(ownerOf(key, this.o.participantIds)).engine.durable.get(PKEY.data(key));
+    return this.o.node(this.ownerOf(key)).engine.durable.get(PKEY.data(key));
   }
 
   private durableValue(key: string): string | null | undefined {
     const raw = this.durableRaw(key);
-    return raw === undefined ? undefined : decodeStoredValue(raw, AT(ownerOf(key, this.o.participantIds), PKEY.data(key))).value;
+    return raw === undefined ? undefined : decodeStoredValue(raw, AT(this.ownerOf(key), PKEY.data(key))).value;
   }
 }

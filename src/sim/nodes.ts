@@ -5,6 +5,8 @@ import type { LeaseConfig } from '../protocol/leaseTable.js';
 import { CoordinatorRuntime } from '../runtime/coordinatorRuntime.js';
 import type { FailpointName, RuntimeEnv, RuntimeLog } from '../runtime/env.js';
 import { LockRuntime } from '../runtime/lockRuntime.js';
+import { ShardHost } from '../runtime/shardHost.js';
+import type { ShardMap } from '../protocol/shardMap.js';
 import { ParticipantRuntime } from '../runtime/participantRuntime.js';
 import type { PlantedBug } from '../runtime/plantedBugs.js';
 import { RequestError } from '../runtime/requestError.js';
@@ -33,6 +35,8 @@ export interface ClusterSetup {
   onDurable: (node: SimNode, ops: readonly BatchOp[]) => void;
   /** An armed failpoint: the node crashes right there (scripted scenarios). */
   failpointHit: (node: SimNode, name: FailpointName) => boolean;
+  /** Participants keep a shard map and serve only their shards (the reshard nemesis moves them). */
+  shardMaps: boolean;
 }
 
 /**
@@ -50,6 +54,8 @@ export class SimNode implements Endpoint {
   coordinator: CoordinatorRuntime | null = null;
   locks: LockRuntime | null = null;
   store: ParticipantStore | null = null;
+  /** A participant's shard map and moves (with shardMaps). */
+  shards: ShardHost | null = null;
   /** Counters of earlier incarnations (a crash drops the runtime). */
   readonly pastCounters = new Map<string, number>();
   /** Added to every write's latency (scripted scenarios: a slow disk keeps writes in flight). */
@@ -96,14 +102,29 @@ export class SimNode implements Endpoint {
         observe: (ev, effs) => this.trace(describePEvent(ev), effs.map(describePEffect)),
       });
       this.participant = rt;
-      const n = await rt.start();
       // The locks whose names hash here, as on a participant process.
-      this.locks = new LockRuntime({ store: new LockStore(nodeStore), env, config: this.setup.leaseConfig, leaseIdPrefix: this.id });
-      const l = await this.locks.start();
+      const locks = new LockRuntime({ store: new LockStore(nodeStore), env, config: this.setup.leaseConfig, leaseIdPrefix: this.id });
+      this.locks = locks;
+      if (this.setup.shardMaps) {
+        this.shards = new ShardHost({
+          id: this.id,
+          store: this.store,
+          core: rt.core,
+          locks: { grantsOf: (names) => locks.core.grantsOf(names), highestToken: () => locks.core.highestToken, adopt: (g, t) => locks.adopt(g, t) },
+          log: env.log,
+          failpoint: (name) => env.failpoint(name),
+          clock: env.clock,
+          copyWithoutDrain: this.setup.bug === 'shards.copyWithoutDrain',
+        });
+        await this.shards.open();
+      }
+      const n = await rt.start();
+      const l = await locks.start();
       this.w.log(this.id, `start #${inc}: recovered ${n} prepared; ${l.locks} locks in lock-delay, last token ${l.lastToken}`);
       return;
     }
-    const rt = new CoordinatorRuntime({
+    const map = this.setup.shardMaps ? (this.cluster.newestMap?.() ?? null) : null;
+    const rt: CoordinatorRuntime = new CoordinatorRuntime({
       id: this.id,
       participants: new Map(this.cluster.participantIds.map((p) => [p, p])),
       coordinators: new Map(this.cluster.coordinatorIds.filter((c) => c !== this.id).map((c) => [c, c])),
@@ -115,6 +136,15 @@ export class SimNode implements Endpoint {
       tuning: this.setup.coordinatorTuning,
       bug: this.setup.bug,
       observe: (ev, effs) => this.trace(describeCEvent(ev), effs.map(describeCEffect)),
+      ...(map ? { shardMap: map } : {}),
+      ...(this.setup.shardMaps
+        ? {
+            refreshShardMap: async () => {
+              const newest = this.cluster.newestMap?.();
+              if (newest) rt.setShardMap(newest);
+            },
+          }
+        : {}),
     });
     this.coordinator = rt;
     const n = await rt.start();
@@ -127,8 +157,10 @@ export class SimNode implements Endpoint {
     this.participant?.stop();
     this.coordinator?.stop();
     this.locks?.stop();
+    this.shards?.stop();
     this.participant = this.coordinator = this.locks = null;
     this.store = null;
+    this.shards = null;
     this.up = false;
     this.inc++;
     this.pausedUntil = 0;
@@ -235,6 +267,8 @@ export class SimNode implements Endpoint {
 export interface SimCluster {
   participantIds: string[];
   coordinatorIds: string[];
+  /** With shard maps: the newest map a running participant holds (what a coordinator reads). */
+  newestMap?: () => ShardMap | null;
   node(id: string): SimNode | undefined;
   profile(): { slowReads: number };
 }

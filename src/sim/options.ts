@@ -66,6 +66,11 @@ export interface SimOptions {
   partitionMs?: { min: number; max: number };
   /** A bug planted in the runtime or the storage layer (the checkers must catch it). */
   bug?: PlantedBug;
+  /**
+   * Participants keep a shard map and a reshard nemesis moves shards between them while the
+   * workload runs (coordinators learn the map late or from refusals). Default false.
+   */
+  reshard?: boolean;
   /** false: no faults at all (a baseline). Default true. */
   faults?: boolean;
   /** Length of the fault phase, during which clients submit (simulated ms; default 4000). */
@@ -131,6 +136,10 @@ export interface SimStats {
   staleWritesRefused: number;
   /** Read-only branches found restarted before the decision (their transaction aborted). */
   readOnlyRestarts: number;
+  /** Reshard nemesis: shard moves completed, rolled back, and prepares refused for a moved shard. */
+  shardMoves: number;
+  shardMovesRolledBack: number;
+  wrongShardRefusals: number;
 }
 
 export function emptyStats(): SimStats {
@@ -161,6 +170,9 @@ export function emptyStats(): SimStats {
     fencedWrites: 0,
     staleWritesRefused: 0,
     readOnlyRestarts: 0,
+    shardMoves: 0,
+    shardMovesRolledBack: 0,
+    wrongShardRefusals: 0,
   };
 }
 

@@ -15,7 +15,18 @@ import {
 /** The simulation's own options apply to every seed; these choose the seeds and the reporting. */
 export interface RunSeedsOptions extends Pick<
   SimOptions,
-  'participants' | 'coordinators' | 'protocol' | 'nemesis' | 'partitionMs' | 'bug' | 'faults' | 'strictDurability' | 'traceLines' | 'lockClients' | 'clients'
+  | 'participants'
+  | 'coordinators'
+  | 'protocol'
+  | 'nemesis'
+  | 'partitionMs'
+  | 'bug'
+  | 'faults'
+  | 'strictDurability'
+  | 'traceLines'
+  | 'lockClients'
+  | 'clients'
+  | 'reshard'
 > {
   from?: number;
   count: number;

@@ -17,11 +17,14 @@
 import { PKEY } from '../storage/participantStore.js';
 import { encodeStoredValue } from '../storage/recordCodec.js';
 import { ownerOf } from '../protocol/routing.js';
+import { initialMap, ownerOfKey } from '../protocol/shardMap.js';
+import { SKEY } from '../runtime/shardHost.js';
+import { SimShardMover } from './shardMoves.js';
 import type { ProtocolName } from '../protocol/types.js';
 import type { FailpointName } from '../runtime/env.js';
 import { BankClients, ClientTxns, INITIAL_BALANCE } from './bankClients.js';
 import { SimCheckers } from './checks.js';
-import { LockClients } from './lockClients.js';
+import { LOCK_NAMES, LockClients, lockResource } from './lockClients.js';
 import { SimNetwork } from './network.js';
 import { describeError, SimNode, type ClusterSetup } from './nodes.js';
 import { FAULT_KINDS, PROTOCOL_MODES, type FaultKind, type FaultProfile, type ProtocolMode, type SimOptions, type SimResult } from './options.js';
@@ -102,6 +105,7 @@ function clusterSetup(rng: Prng, opts: SimOptions, hooks: Pick<ClusterSetup, 'on
     commitLingerMs: rng.pick([0, 2, 5]),
     defaultTimeoutMs: 1000,
     bug: opts.bug ?? null,
+    shardMaps: opts.reshard === true,
     ...hooks,
   };
 }
@@ -126,6 +130,8 @@ export class Simulation {
   private readonly clients: number;
   private readonly lockClientCount: number;
   private readonly setup: ClusterSetup;
+  /** The reshard nemesis (with `reshard`). */
+  private readonly mover: SimShardMover | null = null;
   /** Armed failpoints: node id → place (scripted scenarios). */
   readonly failpoints = new Map<string, FailpointName>();
   private faultsOn: boolean;
@@ -160,7 +166,13 @@ export class Simulation {
     const k = opts.coordinators ?? 1;
     if (k < 1 || k > 5) throw new Error('coordinators must be 1..5');
     const coordinatorIds = Array.from({ length: k }, (_, i) => `c${i + 1}`);
-    const cluster = { participantIds: this.participantIds, coordinatorIds, node: (id: string) => this.nodes.get(id), profile: () => this.profile };
+    const cluster = {
+      participantIds: this.participantIds,
+      coordinatorIds,
+      node: (id: string) => this.nodes.get(id),
+      profile: () => this.profile,
+      newestMap: () => this.mover?.newestMap() ?? null,
+    };
     for (const id of this.participantIds) this.nodes.set(id, new SimNode(id, 'participant', this.w, this.net, cluster, this.setup));
     this.coordinators = coordinatorIds.map((id) => new SimNode(id, 'coordinator', this.w, this.net, cluster, this.setup));
     for (const c of this.coordinators) this.nodes.set(c.id, c);
@@ -169,6 +181,7 @@ export class Simulation {
       // Any coordinator serves a call (one coordinator draws nothing, so its seeds run as before).
       coordinator: () => (this.coordinators.length === 1 ? this.coordinator : this.w.rng.pick(this.coordinators)),
       participantIds: this.participantIds,
+      ownerOfKey: (k) => this.ownerOfKey(k),
       onAnswer: (ct, r) => this.checkers.onClientAnswer(ct, r),
     });
     const protocolRng = new Prng((opts.seed ^ 0x5bd1e995) >>> 0);
@@ -191,20 +204,39 @@ export class Simulation {
       node: (id) => this.nodes.get(id)!,
       txns: this.txns,
       accounts: new Set(this.bank.accounts),
+      ownerOfKey: (k) => this.ownerOfKey(k),
     });
+    if (opts.reshard) {
+      this.w.settleBetweenEvents = true;
+      this.mover = new SimShardMover(this.w, {
+        participants: () => this.participantIds.map((id) => this.nodes.get(id)!),
+        coordinators: () => this.coordinators,
+        accounts: this.bank.accounts,
+        pinned: LOCK_NAMES.flatMap((l) => [l, lockResource(l)]),
+        untilMs: this.faultMs,
+      });
+    }
     this.openingBalances();
   }
 
-  /** Accounts start with their opening balance on the participant that owns them. */
+  /** Where a key lives now: the newest shard map (moving shards), else the first one. */
+  private ownerOfKey(key: string): string {
+    const map = this.mover?.newestMap();
+    return map ? ownerOfKey(map, key) : ownerOf(key, this.participantIds);
+  }
+
+  /** Accounts start with their opening balance on the participant that owns them (and, moving shards, the first map everywhere). */
   private openingBalances(): void {
+    const map = initialMap(this.participantIds.map((id) => ({ id, addr: id })));
     for (const id of this.participantIds) {
       this.nodes
         .get(id)!
-        .engine.preload(
-          this.bank.accounts
+        .engine.preload([
+          ...this.bank.accounts
             .filter((k) => ownerOf(k, this.participantIds) === id)
             .map((k) => ({ type: 'put' as const, key: PKEY.data(k), value: encodeStoredValue({ value: INITIAL_BALANCE.toString(), version: 1 }) })),
-        );
+          ...(this.mover ? [{ type: 'put' as const, key: SKEY.map, value: JSON.stringify(map) }] : []),
+        ]);
     }
   }
 
@@ -216,6 +248,7 @@ export class Simulation {
       for (let i = 0; i < this.clients; i++) this.bank.start(i, w.rng.int(0, 50));
       for (let i = 0; i < this.lockClientCount; i++) this.locks.start(100 + i, w.rng.int(0, 50));
       if (this.faultsOn) this.nemesisTick();
+      this.mover?.start();
       w.at(this.faultMs, () => this.heal());
       await w.drain(this.faultMs + this.livenessMs);
       await this.powerLossAndCheck();
@@ -306,6 +339,7 @@ export class Simulation {
       s.readsFromMemory += c.get('readsFromMemory') ?? 0;
       s.readsFromLog += c.get('readsFromLog') ?? 0;
       s.readOnlyRestarts += c.get('readOnlyRestarts') ?? 0;
+      s.wrongShardRefusals += c.get('wrongShard') ?? 0;
     }
     if (w.violation) w.log('sim', `VIOLATION ${w.violation.invariant}: ${w.violation.message}`);
     return {

@@ -84,9 +84,16 @@ export class SimWorld {
     return `${prefix}.${++this.ids}`;
   }
 
+  /**
+   * Let promise chains (the reshard mover's awaits over nodes) run to their next event after
+   * every event, as a process's event loop would; off by default (it costs a macrotask per event).
+   */
+  settleBetweenEvents = false;
+
   /** Runs events in time order up to `deadline` (or a violation); a node's start is awaited. */
   async drain(deadline: number): Promise<void> {
     for (;;) {
+      if (this.settleBetweenEvents) await new Promise<void>((r) => setImmediate(r));
       const ev = this.q.pop();
       if (!ev) break;
       if (ev.at > deadline) {
