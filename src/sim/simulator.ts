@@ -26,7 +26,7 @@ import { BankClients, ClientTxns, INITIAL_BALANCE } from './bankClients.js';
 import { SimCheckers } from './checks.js';
 import { LOCK_NAMES, LockClients, lockResource } from './lockClients.js';
 import { SimNetwork } from './network.js';
-import { describeError, SimNode, type ClusterSetup } from './nodes.js';
+import { describeError, SimNode, type ClusterSetup, type SimCluster } from './nodes.js';
 import { FAULT_KINDS, PROTOCOL_MODES, type FaultKind, type FaultProfile, type ProtocolMode, type SimOptions, type SimResult } from './options.js';
 import { Prng } from './prng.js';
 import { Trace } from './trace.js';
@@ -131,7 +131,7 @@ export class Simulation {
   private readonly lockClientCount: number;
   private readonly setup: ClusterSetup;
   /** The reshard nemesis (with `reshard`). */
-  private readonly mover: SimShardMover | null = null;
+  private readonly mover: SimShardMover | null;
   /** Armed failpoints: node id → place (scripted scenarios). */
   readonly failpoints = new Map<string, FailpointName>();
   private faultsOn: boolean;
@@ -166,13 +166,8 @@ export class Simulation {
     const k = opts.coordinators ?? 1;
     if (k < 1 || k > 5) throw new Error('coordinators must be 1..5');
     const coordinatorIds = Array.from({ length: k }, (_, i) => `c${i + 1}`);
-    const cluster = {
-      participantIds: this.participantIds,
-      coordinatorIds,
-      node: (id: string) => this.nodes.get(id),
-      profile: () => this.profile,
-      newestMap: () => this.mover?.newestMap() ?? null,
-    };
+    const cluster: SimCluster = { participantIds: this.participantIds, coordinatorIds, node: (id) => this.nodes.get(id), profile: () => this.profile };
+    cluster.newestMap = () => this.mover?.newestMap() ?? null;
     for (const id of this.participantIds) this.nodes.set(id, new SimNode(id, 'participant', this.w, this.net, cluster, this.setup));
     this.coordinators = coordinatorIds.map((id) => new SimNode(id, 'coordinator', this.w, this.net, cluster, this.setup));
     for (const c of this.coordinators) this.nodes.set(c.id, c);
@@ -206,17 +201,20 @@ export class Simulation {
       accounts: new Set(this.bank.accounts),
       ownerOfKey: (k) => this.ownerOfKey(k),
     });
-    if (opts.reshard) {
-      this.w.settleBetweenEvents = true;
-      this.mover = new SimShardMover(this.w, {
-        participants: () => this.participantIds.map((id) => this.nodes.get(id)!),
-        coordinators: () => this.coordinators,
-        accounts: this.bank.accounts,
-        pinned: LOCK_NAMES.flatMap((l) => [l, lockResource(l)]),
-        untilMs: this.faultMs,
-      });
-    }
+    this.mover = opts.reshard ? this.shardMover() : null;
     this.openingBalances();
+  }
+
+  /** The reshard nemesis; promise chains then run between events, as in a process. */
+  private shardMover(): SimShardMover {
+    this.w.settleBetweenEvents = true;
+    return new SimShardMover(this.w, {
+      participants: () => this.participantIds.map((id) => this.nodes.get(id)!),
+      coordinators: () => this.coordinators,
+      accounts: this.bank.accounts,
+      pinned: LOCK_NAMES.flatMap((l) => [l, lockResource(l)]),
+      untilMs: this.faultMs,
+    });
   }
 
   /** Where a key lives now: the newest shard map (moving shards), else the first one. */
