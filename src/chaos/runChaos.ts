@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { LatencyHistogram } from '../bench/histogram.js';
 import { DtxClient } from '../client/dtxClient.js';
 import { LocalCluster } from '../cluster/localCluster.js';
-import { ownerOf } from '../protocol/routing.js';
 import type { ProtocolName } from '../protocol/types.js';
 import { adminClient, call, participantClient } from '../rpc/clients.js';
 import { txnStateFromWire } from '../rpc/convert.js';
@@ -15,8 +14,16 @@ import { cartWorkload } from '../workload/cart.js';
 import { lockWorkload } from '../workload/lockChaos.js';
 import { resolveUnknown, type ChaosWorkload, type CheckResult } from '../workload/checks.js';
 import { commitLatenciesMs, History, type HistoryEntry } from '../workload/history.js';
-import { ATOMICITY, checkLogs } from '../workload/logCheck.js';
-import { nemesisSchedule, type NemesisKind, type NemesisStep } from './nemesis.js';
+import { ATOMICITY, checkLogs, checkPlacement, participantDirs, type ParticipantDir } from '../workload/logCheck.js';
+import {
+  alignCoordinatorFlags,
+  nemesisSchedule,
+  ReshardNemesis,
+  type NemesisKind,
+  type NemesisStep,
+  type ReshardAction,
+  type ReshardSummary,
+} from './nemesis.js';
 
 export interface ChaosOptions {
   workload: WorkloadName;
@@ -94,6 +101,8 @@ export interface ChaosReport {
    */
   blockedWhileCoordinatorDown: number | null;
   coordinatorOutages: CoordinatorOutage[];
+  /** What the reshard nemesis did (null when it was not on): its membership changes, also listed in `faults`. */
+  reshard: ReshardSummary | null;
   /** Latency of the committed transactions, invoke → COMMITTED, in ms (faults included). */
   commitLatency: { count: number; mean: number; p50: number; p99: number; max: number };
 }
@@ -265,6 +274,29 @@ async function watchInDoubt(cluster: LocalCluster, atMs: number, downMs: number,
   return out;
 }
 
+/**
+ * Waits (bounded) until every member of the coordinators' map holds it and no move is half-done
+ * on any participant; true if so. The verdict itself comes from the stopped stores (checkPlacement).
+ */
+async function mapsAgree(cluster: LocalCluster, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const o = await cluster.shards().catch(() => null);
+    const members = new Set(o?.map.members.map((m) => m.id) ?? []);
+    const hosts = o?.hosts.filter((h) => members.has(h.nodeId)) ?? [];
+    if (
+      o &&
+      o.unreachable.length === 0 &&
+      hosts.length === members.size &&
+      hosts.every((h) => h.map?.epoch === o.map.epoch && h.frozen.length === 0 && h.incoming.length === 0)
+    ) {
+      return true;
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** How many requests each coordinator passed on to an owner, and found the owner unreachable. */
 async function forwardedCounts(cluster: LocalCluster): Promise<string> {
   const parts: string[] = [];
@@ -304,6 +336,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const outages: CoordinatorOutage[] = [];
   const graceMs = o.blockedGraceMs ?? 4000;
   const recoveryErrors: string[] = [];
+  const resharding = o.nemeses.includes('reshard');
+  /** Every participant's data dir, those the reshard nemesis took out of the cluster too (their records count). */
+  const dirs = new Map<string, string>();
+  const noteDirs = (): void => {
+    for (const d of participantDirs(cluster)) if (!dirs.has(d.name)) dirs.set(d.name, d.dataDir);
+  };
+  const noteReshard = (a: ReshardAction, phase: 'start' | 'end'): void => {
+    noteDirs();
+    if (phase === 'start') {
+      history.add({ process: -1, type: 'info', f: 'nemesis:reshard', value: a.what });
+      return;
+    }
+    faults.push(`${(a.atMs / 1000).toFixed(1)}s reshard: ${a.what} ${a.ok ? 'done' : 'FAILED'} in ${a.ms}ms (${a.detail})`);
+    history.add({ process: -1, type: 'info', f: 'heal:reshard', value: { what: a.what, ok: a.ok, detail: a.detail } });
+  };
+  const reshard = resharding ? new ReshardNemesis(cluster, o.seed, noteReshard) : null;
   const guarded = async (name: string, fn: () => Promise<CheckResult[]>): Promise<void> => {
     try {
       checks.push(...(await fn()));
@@ -313,6 +361,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   };
   try {
     await cluster.startAll();
+    noteDirs();
     const c = new DtxClient(cluster.coordinatorAddresses, { timeoutMs: 3000 });
     await workload.setup(c);
     // Each client starts on another coordinator (they fail over to the others).
@@ -320,7 +369,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const clientsOf = Array.from({ length: o.concurrency }, (_, p) =>
       addrs.length === 1 ? c : new DtxClient([...addrs.slice(p % addrs.length), ...addrs.slice(0, p % addrs.length)], { timeoutMs: 3000 }),
     );
-    const schedule: NemesisStep[] = nemesisSchedule(o.seed, o.nemeses, o.durationMs, [...cluster.nodes.keys()]);
+    // With membership changes, each fault picks its node when it applies, and a coordinator's
+    // --participants follow the map before it restarts.
+    const membership = reshard ? { beforeRestart: (x: LocalCluster) => alignCoordinatorFlags(x) } : undefined;
+    const schedule: NemesisStep[] = nemesisSchedule(o.seed, o.nemeses, o.durationMs, [...cluster.nodes.keys()], membership);
     const started = Date.now();
     const end = started + o.durationMs;
     let fault = 'none';
@@ -342,14 +394,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       for (const step of schedule) {
         const wait = started + step.atMs - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        fault = step.what;
-        faults.push(`${(step.atMs / 1000).toFixed(1)}s ${step.what} for ${step.forMs}ms`);
-        history.add({ process: -1, type: 'info', f: `nemesis:${step.kind}`, value: step.what });
+        const record = (): void => {
+          fault = step.what;
+          faults.push(`${(step.atMs / 1000).toFixed(1)}s ${step.what} for ${step.forMs}ms`);
+          history.add({ process: -1, type: 'info', f: `nemesis:${step.kind}`, value: step.what });
+        };
+        // A step on the current nodes knows its node once applied.
+        if (!membership) record();
         let applied = true;
         await step.apply(cluster).catch((err: Error) => {
           applied = false;
           recoveryErrors.push(`${step.what}: ${firstLine(err)}`);
         });
+        if (membership) record();
         const downAt = Date.now();
         // The coordinator is down: after the grace period, count what the participants hold
         // in doubt, up to just before it restarts.
@@ -369,27 +426,32 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }
     })();
     const ticker = setInterval(() => {
+      const changing = reshard?.current ?? 'none';
       o.onProgress?.({
         elapsedMs: Date.now() - started,
         durationMs: o.durationMs,
         ok: history.count('ok'),
         fail: history.count('fail'),
         info: history.count('info'),
-        fault,
+        fault: changing === 'none' ? fault : fault === 'none' ? changing : `${fault} + ${changing}`,
       });
     }, 500);
-    await Promise.all([...clients, nemesis]);
+    await Promise.all([...clients, nemesis, reshard?.run(started, end)]);
     clearInterval(ticker);
 
-    // Heal everything, whatever the schedule left behind, then wait for quiescence.
+    // Heal everything, whatever the schedule left behind, then wait for quiescence. After
+    // membership changes the participants come back first: a coordinator's --participants are
+    // lined up with the newest map they hold before it restarts.
     await cluster.setNetworkFaults([]);
-    for (const n of cluster.nodes.values()) {
+    for (const name of resharding ? [...cluster.participantNames, ...cluster.coordinatorNames] : [...cluster.nodes.keys()]) {
+      const n = cluster.node(name);
       try {
-        if (n.state === 'paused') await cluster.resume(n.spec.name);
-        if (n.state === 'stopped') await cluster.restart(n.spec.name);
-        await cluster.setClockOffset(n.spec.name, 0);
+        if (n.state === 'paused') await cluster.resume(name);
+        if (n.state === 'stopped' && resharding && n.spec.role === 'coordinator') await alignCoordinatorFlags(cluster);
+        if (n.state === 'stopped') await cluster.restart(name);
+        await cluster.setClockOffset(name, 0);
       } catch (err) {
-        recoveryErrors.push(`healing ${n.spec.name}: ${firstLine(err as Error)}`);
+        recoveryErrors.push(`healing ${name}: ${firstLine(err as Error)}`);
       }
     }
     checks.push({
@@ -425,20 +487,38 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ];
     });
     await guarded(`${workload.name} checks`, () => workload.check(c, history, committed));
+    if (reshard) {
+      const s = reshard.summary;
+      const failed = s.actions.filter((a) => !a.ok);
+      checks.push({
+        id: 'reshard',
+        name: 'reshard: every membership change ended (done, or failed and reported)',
+        ok: s.hung.length === 0,
+        detail:
+          `${s.actions.length} changes, ${s.actions.length - failed.length} done, ${failed.length} failed, ${s.hung.length} hung; ${s.shardsMoved} shards moved; ` +
+          `added ${s.added.join(',') || 'none'}, removed ${s.removed.join(',') || 'none'}${failed.length ? `; ${failed[0]!.what}: ${failed[0]!.detail}` : ''}`,
+      });
+      // A participant that missed a map gets it from a coordinator's sync (every 2 s): give it time.
+      await mapsAgree(cluster, 15_000);
+    }
     const forwarded = await forwardedCounts(cluster);
     for (const x of new Set(clientsOf)) x.close();
     const told = new Set(history.entries.filter((e) => e.type === 'ok' && e.txnId).map((e) => e.txnId!));
-    const participantsOf = new Map<string, Set<string>>();
+    // Each transaction's keys: the log checks find its participants from them in the logs (shards move).
+    const keysOf = new Map<string, string[]>();
     for (const e of history.entries) {
       const keys = e.type === 'invoke' && e.txnId ? workload.keysOf?.(e) : null;
-      if (keys) participantsOf.set(e.txnId!, new Set(keys.map((k) => ownerOf(k, cluster.participantNames))));
+      if (keys) keysOf.set(e.txnId!, keys);
     }
+    noteDirs();
     await cluster.stop();
+    const participants: ParticipantDir[] = [...dirs].map(([name, dataDir]) => ({ name, dataDir }));
     await guarded('log checks', async () =>
-      (await checkLogs(cluster, told, o.protocol ?? DEFAULT_PROTOCOL, participantsOf)).map((r) =>
+      (await checkLogs(cluster, told, { protocol: o.protocol ?? DEFAULT_PROTOCOL, keysOf, participants })).map((r) =>
         r.id === 'owner' ? { ...r, detail: `${forwarded}; ${r.detail}` } : r,
       ),
     );
+    await guarded('every key on exactly one owner at the end (the final shard map)', () => checkPlacement(participants));
   } finally {
     await cluster.stop().catch(() => undefined);
     await history.close();
@@ -463,6 +543,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     faults,
     blockedWhileCoordinatorDown: outages.some((x) => x.polls > 0) ? Math.max(...outages.filter((x) => x.polls > 0).map((x) => x.last)) : null,
     coordinatorOutages: outages,
+    reshard: reshard?.summary ?? null,
     commitLatency: { count: l.count, mean: l.mean, p50: l.p50, p99: l.p99, max: l.max },
   };
 }

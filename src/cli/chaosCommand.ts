@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
-import { NEMESES, type NemesisKind } from '../chaos/nemesis.js';
+import { DEFAULT_NEMESES, NEMESES, type NemesisKind } from '../chaos/nemesis.js';
 import { runChaos, WORKLOADS, type ChaosReport, type WorkloadName } from '../chaos/runChaos.js';
 import { parseDurationMs, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { action, CliError } from './run.js';
@@ -48,6 +48,11 @@ function printChaosReport(report: ChaosReport): void {
   process.stdout.write(
     `\nops: ${report.ops.ok} ok, ${report.ops.fail} failed, ${report.ops.info} unknown; ${report.faults.length} faults injected\n` +
       `commit latency: p50 ${report.commitLatency.p50} ms, p99 ${report.commitLatency.p99} ms (${report.commitLatency.count} committed)\n` +
+      (report.reshard
+        ? `reshard: ${report.reshard.actions.length} membership changes (${report.reshard.actions.filter((a) => a.ok).length} done, ` +
+          `${report.reshard.actions.filter((a) => !a.ok).length} failed), ${report.reshard.shardsMoved} shards moved; ` +
+          `added ${report.reshard.added.join(',') || 'none'}, removed ${report.reshard.removed.join(',') || 'none'}\n`
+        : '') +
       `blocked while the coordinator was down: ${
         report.blockedWhileCoordinatorDown === null
           ? 'not measured (no coordinator kill)'
@@ -61,7 +66,7 @@ export function chaosCommand() {
   return new Command('chaos')
     .description('break a real local cluster on purpose while a workload runs, then check every guarantee')
     .option('-w, --workload <name>', WORKLOADS.join(' | '), parseWorkload, 'bank' as WorkloadName)
-    .option('-n, --nemesis <list>', `faults to inject: ${NEMESES.join(',')} (or none)`, parseNemeses, [...NEMESES] as NemesisKind[])
+    .option('-n, --nemesis <list>', `faults to inject: ${NEMESES.join(',')} (or none; default all but reshard)`, parseNemeses, [...DEFAULT_NEMESES])
     .option('-d, --duration <d>', 'how long to run the workload', parseDurationMs, 30_000)
     .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, DEFAULT_PROTOCOL)
     .option('-s, --seed <n>', 'seed of the fault schedule and the workload', parseIntIn(0, 2 ** 31 - 1), 1)
@@ -75,10 +80,12 @@ export function chaosCommand() {
       '\nNemeses: kill (any node), kill-coordinator (one coordinator down 5-6.5 s), kill-participant (down 2-3.5 s),\n' +
         'pause (SIGSTOP), partition (a coordinator from a participant, or {cX,pX}|{others}; either may be one-way;\n' +
         'with --coordinators 2+, also one coordinator from the others),\n' +
-        'delay (+ drops, duplicates), skew.\n' +
+        'delay (+ drops, duplicates), skew,\n' +
+        'reshard (beside the others: adds a participant, moves random shards, removes the one it added; only when named).\n' +
         '\nExamples:\n  dtx chaos --workload bank --nemesis kill,pause,partition,delay,skew --duration 60s --seed 7 --concurrency 8\n' +
         '  dtx chaos --workload cart --nemesis kill-coordinator --protocol nb --duration 20s\n' +
         '  dtx chaos --workload lock --coordinators 2 --nemesis kill-coordinator,partition,pause --duration 30s\n' +
+        '  dtx chaos --workload cart --nemesis reshard,kill --protocol nb --duration 30s\n' +
         '\nThe report also gives the transactions left in doubt while the coordinator was down\n' +
         '(kill-coordinator) and the commit latency. Exit 0 when every check holds, 1 on any violation.',
     )

@@ -8,11 +8,31 @@ import { CKEY } from '../storage/coordinatorStore.js';
 import { NodeStore } from '../storage/nodeStore.js';
 import { PKEY } from '../storage/participantStore.js';
 import { decodeDecision, decodeParticipantOutcome, decodePrepare } from '../storage/recordCodec.js';
+import { FENCE_PREFIX } from '../protocol/ops.js';
+import { ownerOfKey, shardMapProblem, type ShardMap } from '../protocol/shardMap.js';
+import { SKEY, type MoveMark } from '../runtime/shardHost.js';
 import type { CheckResult } from './checks.js';
+
+/** A participant's data dir: a running one's, or one taken out of the cluster (its records still count). */
+export interface ParticipantDir {
+  name: string;
+  dataDir: string;
+}
+
+/** The data dirs of the participants the cluster runs now. */
+export function participantDirs(cluster: LocalCluster): ParticipantDir[] {
+  return cluster.participantNames.map((name) => ({ name, dataDir: cluster.node(name).spec.dataDir }));
+}
 
 interface ClusterLogs {
   /** txn → participant → outcome */
   outcomes: Map<string, Map<string, string>>;
+  /**
+   * txn → participant → the data keys its record names (an outcome's results or aborted keys, a
+   * prepare's writes and locks); empty when it names none (an ABORT of a node asked about a
+   * transaction it never saw). A shard move copies a record to the shard's new owner.
+   */
+  recordKeys: Map<string, Map<string, string[]>>;
   prepared: string[];
   /** `${participant}:${txn}` of every prepare record left */
   preparedAt: Set<string>;
@@ -20,21 +40,45 @@ interface ClusterLogs {
   /** txn → the coordinators whose logs hold a decision for it */
   decidedBy: Map<string, string[]>;
   unfinished: string[];
+  /** The newest shard map the participants hold (null: none holds one). */
+  map: ShardMap | null;
+}
+
+const dataKeys = (keys: readonly string[]): string[] => [...new Set(keys.filter((k) => !k.startsWith(FENCE_PREFIX)))];
+
+function noteKeys(logs: ClusterLogs, txn: string, node: string, keys: readonly string[]): void {
+  if (!logs.recordKeys.has(txn)) logs.recordKeys.set(txn, new Map());
+  const byNode = logs.recordKeys.get(txn)!;
+  byNode.set(node, dataKeys([...(byNode.get(node) ?? []), ...keys]));
 }
 
 /** Every node's log, read from its stopped LevelDB. */
-async function readLogs(cluster: LocalCluster): Promise<ClusterLogs> {
-  const logs: ClusterLogs = { outcomes: new Map(), prepared: [], preparedAt: new Set(), decisions: new Map(), decidedBy: new Map(), unfinished: [] };
-  for (const name of cluster.participantNames) {
-    const store = await NodeStore.openDir(cluster.node(name).spec.dataDir, { id: name, role: 'participant' });
+async function readLogs(cluster: LocalCluster, participants: readonly ParticipantDir[]): Promise<ClusterLogs> {
+  const logs: ClusterLogs = {
+    outcomes: new Map(),
+    recordKeys: new Map(),
+    prepared: [],
+    preparedAt: new Set(),
+    decisions: new Map(),
+    decidedBy: new Map(),
+    unfinished: [],
+    map: null,
+  };
+  for (const { name, dataDir } of participants) {
+    const store = await NodeStore.openDir(dataDir, { id: name, role: 'participant' });
     try {
+      const raw = await store.engine.get(SKEY.map);
+      const map = raw === undefined ? null : (JSON.parse(raw) as ShardMap);
+      if (map && (!logs.map || map.epoch > logs.map.epoch)) logs.map = map;
       for (const { value } of await store.scanDecoded(PKEY.outcomePrefix, decodeParticipantOutcome)) {
         if (!logs.outcomes.has(value.txn)) logs.outcomes.set(value.txn, new Map());
         logs.outcomes.get(value.txn)!.set(name, value.outcome);
+        noteKeys(logs, value.txn, name, value.outcome === 'COMMITTED' ? value.results.map((r) => r.key) : (value.keys ?? []));
       }
       for (const { value } of await store.scanDecoded(PKEY.preparePrefix, decodePrepare)) {
         logs.prepared.push(`${name}:${value.txn}`);
         logs.preparedAt.add(`${name}:${value.txn}`);
+        noteKeys(logs, value.txn, name, [...value.writes.map((w) => w.key), ...value.locks.map((l) => l.key), ...value.results.map((r) => r.key)]);
       }
     } finally {
       await store.close();
@@ -53,6 +97,46 @@ async function readLogs(cluster: LocalCluster): Promise<ClusterLogs> {
     }
   }
   return logs;
+}
+
+/**
+ * The participants of the workload's transactions, from their keys and the logs (not from where
+ * the keys hash: shards move): for each key, every node whose record of the transaction names it
+ * (its participant, and the shard's later owners, which hold a copy), or a placeholder when no
+ * record names it (that participant never voted: a commit elsewhere is unjustified); plus the
+ * participants the coordinator's decision names. When the map never changed (epoch 1), only a
+ * key's owner in it counts (a record elsewhere is a non-participant's). Also the committed
+ * transactions a key of which no COMMITTED record (nor prepare record) names: applied on some
+ * participants only.
+ */
+function participantsFromLogs(
+  keysOf: ReadonlyMap<string, readonly string[]>,
+  logs: ClusterLogs,
+): { participantsOf: Map<string, Set<string>>; partial: string[] } {
+  const participantsOf = new Map<string, Set<string>>();
+  const partial: string[] = [];
+  const firstMap = logs.map?.epoch === 1 ? logs.map : null;
+  for (const [txn, keys] of keysOf) {
+    const byNode = [...(logs.recordKeys.get(txn) ?? [])];
+    const outcomes = logs.outcomes.get(txn);
+    const mine = new Set<string>(logs.decisions.get(txn)?.participants ?? []);
+    const committed = [...(outcomes?.values() ?? [])].includes('COMMITTED');
+    for (const k of dataKeys(keys)) {
+      const holders = byNode.filter(([n, ks]) => ks.includes(k) && (!firstMap || ownerOfKey(firstMap, k) === n)).map(([n]) => n);
+      for (const n of holders) mine.add(n);
+      if (holders.length === 0) mine.add(`(no record names ${k})`);
+      if (committed && !holders.some((n) => outcomes?.get(n) === 'COMMITTED' || logs.preparedAt.has(`${n}:${txn}`))) {
+        partial.push(
+          `${txn} (committed on ${[...outcomes!]
+            .filter(([, o]) => o === 'COMMITTED')
+            .map(([n]) => n)
+            .join(',')}; no log holds ${k} committed)`,
+        );
+      }
+    }
+    participantsOf.set(txn, mine);
+  }
+  return { participantsOf, partial };
 }
 
 /**
@@ -132,6 +216,19 @@ function ownershipChecks(decidedBy: ReadonlyMap<string, string[]>, coordinators:
 /** The id of the atomicity check in every chaos report. */
 export const ATOMICITY = 'atomicity';
 
+export interface LogCheckOptions {
+  protocol?: ProtocolName;
+  /**
+   * The keys of the transactions the workload ran (txn id → keys): their participants are found in
+   * the logs (see participantsFromLogs). A node asked about a transaction it never saw records
+   * ABORT for it (so that a late prepare is refused); for these transactions such records at
+   * non-participants are set aside. Transactions not listed are judged on every node's record.
+   */
+  keysOf?: ReadonlyMap<string, readonly string[]>;
+  /** Whose logs to read: default the participants the cluster runs; add those taken out of it. */
+  participants?: readonly ParticipantDir[];
+}
+
 /**
  * Reads every node's LevelDB directly (the cluster must be stopped) and checks the
  * protocol's own promises, independent of any workload:
@@ -142,20 +239,11 @@ export const ATOMICITY = 'atomicity';
  * - every COMMITTED told to a client durable by the protocol's rule (CommitProtocol.isDurablyCommitted);
  * - nothing left prepared or undelivered after healing.
  */
-export async function checkLogs(
-  cluster: LocalCluster,
-  toldCommitted: ReadonlySet<string>,
-  protocol: ProtocolName = DEFAULT_PROTOCOL,
-  /**
-   * The participants of the transactions the workload ran (from their keys). A node asked
-   * about a transaction it never saw records ABORT for it (so that a late prepare is refused);
-   * for these transactions such records at non-participants are set aside. Transactions not
-   * listed are judged on every node's record.
-   */
-  participantsOf: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
-): Promise<CheckResult[]> {
-  const rules = rulesOf(protocol);
-  const { outcomes, prepared, preparedAt, decisions, decidedBy, unfinished } = await readLogs(cluster);
+export async function checkLogs(cluster: LocalCluster, toldCommitted: ReadonlySet<string>, o: LogCheckOptions = {}): Promise<CheckResult[]> {
+  const rules = rulesOf(o.protocol ?? DEFAULT_PROTOCOL);
+  const logs = await readLogs(cluster, o.participants ?? participantDirs(cluster));
+  const { outcomes, prepared, preparedAt, decisions, decidedBy, unfinished } = logs;
+  const { participantsOf, partial } = participantsFromLogs(o.keysOf ?? new Map(), logs);
 
   const { fences, strays } = setAsideNonParticipants(outcomes, participantsOf);
   const view: DurableView = {
@@ -173,7 +261,7 @@ export async function checkLogs(
     for (const p of d.participants) if (outcomes.get(d.txn)?.get(p) === 'ABORTED') notApplied.push(`${d.txn}@${p} (c1:COMMITTED)`);
   }
   const lost = [...toldCommitted].filter((t) => !rules.isDurablyCommitted(view, t, participantsOfTxn(t)));
-  const violations = [...split, ...notApplied, ...contradicted, ...strays];
+  const violations = [...split, ...notApplied, ...contradicted, ...strays, ...partial];
   const checks: CheckResult[] = [
     {
       id: ATOMICITY,
@@ -181,7 +269,8 @@ export async function checkLogs(
       ok: violations.length === 0,
       detail:
         `${outcomes.size} txns in participant logs; ${split.length} split, ${notApplied.length} aborted despite a coordinator COMMIT, ` +
-        `${contradicted.length} committed despite a coordinator ABORT${strays.length ? `, ${strays.length} committed on a non-participant` : ''} ${violations.slice(0, 3).join(' ')}` +
+        `${contradicted.length} committed despite a coordinator ABORT${strays.length ? `, ${strays.length} committed on a non-participant` : ''}` +
+        `${partial.length ? `, ${partial.length} committed without a key's branch` : ''} ${violations.slice(0, 3).join(' ')}` +
         (fences > 0 ? `; ${fences} ABORT records of nodes asked about a transaction they had no part in set aside` : ''),
     },
   ];
@@ -211,4 +300,83 @@ export async function checkLogs(
     ...ownershipChecks(decidedBy, cluster.coordinatorNames),
   );
   return checks;
+}
+
+/** One participant's shard state and data keys, read from its stopped store. */
+interface Placement {
+  name: string;
+  map: ShardMap | null;
+  frozen: MoveMark[];
+  incoming: MoveMark[];
+  keys: string[];
+}
+
+async function readPlacement({ name, dataDir }: ParticipantDir): Promise<Placement> {
+  const store = await NodeStore.openDir(dataDir, { id: name, role: 'participant' });
+  try {
+    const json = async <T>(key: string, fallback: T): Promise<T> => {
+      const raw = await store.engine.get(key);
+      return raw === undefined ? fallback : (JSON.parse(raw) as T);
+    };
+    return {
+      name,
+      map: await json<ShardMap | null>(SKEY.map, null),
+      frozen: await json<MoveMark[]>(SKEY.frozen, []),
+      incoming: await json<MoveMark[]>(SKEY.incoming, []),
+      keys: await store.scanKeys(PKEY.dataPrefix),
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Where the data sits at the end, read from every participant's stopped store (those taken out of
+ * the cluster too): the final map is the newest any of them holds; every member of it holds that
+ * map with no move left half-done (nothing frozen, nothing incoming); every key sits on exactly one
+ * member, the one the final map names. Rows left on a participant outside the map (removed while
+ * it missed the last map of its drain) are unserved: counted, not a violation.
+ */
+export async function checkPlacement(participants: readonly ParticipantDir[]): Promise<CheckResult[]> {
+  const all = await Promise.all(participants.map(readPlacement));
+  let final: ShardMap | null = null;
+  for (const p of all) if (p.map && (!final || p.map.epoch > final.epoch)) final = p.map;
+  if (!final)
+    return [
+      { id: 'placement', name: 'every key on exactly one owner at the end (the final shard map)', ok: false, detail: 'no participant holds a shard map' },
+    ];
+  const map = final;
+  const problem = shardMapProblem(map);
+  const members = new Set(map.members.map((m) => m.id));
+  const lagging = all.filter((p) => members.has(p.name) && (p.map?.epoch ?? 0) !== map.epoch).map((p) => `${p.name} at epoch ${p.map?.epoch ?? 'none'}`);
+  const halfDone = all
+    .filter((p) => members.has(p.name))
+    .flatMap((p) => [...p.frozen.map((m) => `${p.name} frozen ${m.moveId}`), ...p.incoming.map((m) => `${p.name} incoming ${m.moveId}`)]);
+  const holders = new Map<string, string[]>();
+  for (const p of all) for (const k of p.keys) holders.set(k, [...(holders.get(k) ?? []), p.name]);
+  const misplaced: string[] = [];
+  let outside = 0;
+  for (const [k, on] of holders) {
+    const owner = ownerOfKey(map, k);
+    const served = on.filter((n) => members.has(n));
+    outside += on.length - served.length;
+    if (served.length !== 1 || served[0] !== owner) misplaced.push(`${k} on ${served.join('+') || 'no member'} (owner ${owner})`);
+  }
+  const removed = all.filter((p) => !members.has(p.name)).map((p) => p.name);
+  return [
+    {
+      id: 'map-agreed',
+      name: 'the shard map agrees at the end: every member holds it, no move half-done',
+      ok: problem === null && lagging.length === 0 && halfDone.length === 0,
+      detail:
+        `epoch ${map.epoch}, members ${[...members].join(',')}${removed.length ? ` (${removed.join(',')} out of the map)` : ''}; ` +
+        `${lagging.length} lagging, ${halfDone.length} move marks left ${[...(problem ? [problem] : []), ...lagging, ...halfDone].slice(0, 3).join(' ')}`,
+    },
+    {
+      id: 'placement',
+      name: 'every key on exactly one owner at the end (the final shard map)',
+      ok: misplaced.length === 0,
+      detail: `${holders.size} keys, ${misplaced.length} misplaced ${misplaced.slice(0, 3).join(' ')}${outside ? `; ${outside} unserved rows left on participants outside the map` : ''}`,
+    },
+  ];
 }
