@@ -30,7 +30,11 @@ export function startShardChanges(o: {
 }): { handlers: ShardsHandlers; mover: ShardMover; close(): void } {
   const { runtime: rt, directory, node } = o;
   const peers = coordinatorPeers(o.coordinators, (addr, id) =>
-    shardsClient(addr, o.dial, { expectNodeId: id, interceptors: node.network ? [node.network.interceptor(id)] : [] }),
+    shardsClient(addr, o.dial, {
+      expectNodeId: id,
+      interceptors: node.network ? [node.network.interceptor(id)] : [],
+      channel: { 'grpc.use_local_subchannel_pool': 1 },
+    }),
   );
   const log = node.log.child({ service: 'shards' });
   const mover = new ShardMover({

@@ -46,8 +46,14 @@ export class ShardDirectory {
       adopt: (map: ShardMap) => void;
     },
   ) {
+    // Own subchannels: polling a participant that is down must not put the connection the
+    // coordinator's transactions and locks share with it into reconnect backoff.
     this.hosts = new ClientsByAddress((addr, id) =>
-      shardHostClient(addr, o.dial, { expectNodeId: id, interceptors: o.network ? [o.network.interceptor(id)] : [] }),
+      shardHostClient(addr, o.dial, {
+        expectNodeId: id,
+        interceptors: o.network ? [o.network.interceptor(id)] : [],
+        channel: { 'grpc.use_local_subchannel_pool': 1 },
+      }),
     );
   }
 

@@ -110,7 +110,10 @@ describe('distributed locks (leases + fencing tokens)', () => {
 
   it('a holder paused past its ttl loses the lock; the next holder gets a larger token; the late write is rejected', async () => {
     const lock = 'paused-lock';
-    const key = 'fenced-resource';
+    // On another participant than the lock: restarting the key's participant below must not end the lease.
+    const key = Array.from({ length: 100 }, (_, i) => `fenced-resource-${i}`).find(
+      (k) => ownerOf(k, cluster.participantNames) !== ownerOf(lock, cluster.participantNames),
+    )!;
     const holder = spawn(process.execPath, [HOLDER, cluster.coordinatorAddress, lock, key, '1000'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const next = lineReader(holder);
     try {

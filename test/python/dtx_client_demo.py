@@ -50,9 +50,11 @@ caller proves who it is with a client certificate (its OUs are its roles) or a b
 token (the node's --tokens file); it needs the role `client`.
 
 With --participants, the expected owner of each key is computed here with the
-routing rule of src/protocol/routing.ts (rendezvous hashing over
-FNV-1a 32 finished with murmur3's fmix32) and
-compared with the participants the coordinator reports for the transfer.
+placement rule of a new cluster (src/protocol/shardMap.ts): the key's virtual shard,
+FNV-1a 32 finished with murmur3's fmix32, modulo 1024, dealt round-robin over the sorted
+participant ids (the first shard map) — and compared with the participants the
+coordinator reports for the transfer. A cluster whose shards moved routes by its map
+(dtx shards list --json).
 """
 
 import argparse
@@ -84,14 +86,13 @@ def fmix32(h):
     return h
 
 
+SHARDS = 1024
+
+
 def owner_of(key, participants):
-    """The participant that owns key: highest fmix32(fnv1a32(id + "/" + key)), ties to the smallest id."""
-    best, best_score = None, -1
-    for p in participants:
-        score = fmix32(fnv1a32(p + "/" + key))
-        if score > best_score or (score == best_score and p < best):
-            best, best_score = p, score
-    return best
+    """The participant that owns key in a new cluster: its shard's owner in the first shard map."""
+    ids = sorted(participants)
+    return ids[(fmix32(fnv1a32(key)) % SHARDS) % len(ids)]
 
 
 def parse_args(argv):
