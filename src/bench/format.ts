@@ -90,6 +90,7 @@ export function formatReshard(r: ReshardReport): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')} (epoch ${m.epochAfter})${Object.keys(m.errors).length > 0 ? `; errors ${JSON.stringify(m.errors)}` : ''}`,
     );
+    if (m.error) lines.push(`                FAILED: ${m.error}`);
   }
   lines.push(
     `  worst dip:    ${(x.worstDip * 100).toFixed(0)}% of before (${x.heldHalf ? 'held' : 'BELOW'} half)`,

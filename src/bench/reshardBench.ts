@@ -111,8 +111,10 @@ export interface MoveReport extends PhaseReport {
   steps: number;
   stepMs: { p50: number; max: number };
   epochAfter: number;
-  /** Shards per participant once the move is done. */
+  /** Shards per participant once the move is done (or failed). */
   shardsAfter: Record<string, number>;
+  /** Why the move failed (the moves after it are not run); null when it finished. */
+  error: string | null;
 }
 
 export interface ReshardReport {
@@ -281,8 +283,10 @@ class ReshardRun {
     this.warmupMs = Math.round(this.measuredFrom - t0);
     await this.steady('before');
     for (const [i, kind] of this.o.moves.entries()) {
-      await this.move(kind);
-      await this.steady(i === this.o.moves.length - 1 ? 'after' : `after ${kind}`);
+      const ok = await this.move(kind);
+      // A failed move ends the moves; the load and the audit still run, and the report says what failed.
+      await this.steady(!ok || i === this.o.moves.length - 1 ? 'after' : `after ${kind}`);
+      if (!ok) break;
     }
     this.stopped = true;
     clearInterval(sampler);
@@ -313,7 +317,8 @@ class ReshardRun {
     this.end(p);
   }
 
-  private async move(kind: ReshardMove): Promise<void> {
+  /** Runs one membership change under the load; false if it failed (its report carries the error). */
+  private async move(kind: ReshardMove): Promise<boolean> {
     const cluster = this.cluster!;
     const limits = {
       ...(this.o.shardsPerStep !== undefined ? { shardsPerStep: this.o.shardsPerStep } : {}),
@@ -328,15 +333,25 @@ class ReshardRun {
       this.moveNow = { ...sp, kind, participant };
       this.say('move', `${kind} ${participant}: ${sp.step}`);
     };
-    if (kind === 'add') {
-      const name = await cluster.addParticipant(limits, seen);
-      if (name !== participant) throw new Error(`the cluster added ${name}, expected ${participant}`);
-    } else await cluster.removeParticipant(participant, limits, seen);
+    let error: string | null = null;
+    try {
+      if (kind === 'add') {
+        const name = await cluster.addParticipant(limits, seen);
+        if (name !== participant) throw new Error(`the cluster added ${name}, expected ${participant}`);
+      } else await cluster.removeParticipant(participant, limits, seen);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      this.say('move', `${kind} ${participant} FAILED: ${error}`);
+    }
     this.end(p);
     this.moveNow = undefined;
-    this.mark(`${kind} ${participant} done`);
+    this.mark(`${kind} ${participant} ${error ? 'failed' : 'done'}`);
     const overview = await cluster.shards();
-    this.moveReports.push(this.moveReport(kind, participant, p, events, overview.map.epoch, Object.fromEntries(loadOf(overview.map))));
+    this.moveReports.push({
+      ...this.moveReport(kind, participant, p, events, overview.map.epoch, Object.fromEntries(loadOf(overview.map))),
+      error,
+    });
+    return error === null;
   }
 
   private moveReport(
@@ -346,7 +361,7 @@ class ReshardRun {
     events: { t: number; p: ShardProgress }[],
     epochAfter: number,
     shardsAfter: Record<string, number>,
-  ): MoveReport {
+  ): Omit<MoveReport, 'error'> {
     // The balancing part's last report ("done"); a removal then reports the member leaving the map.
     const last = (events.find((e) => e.p.step === 'done') ?? events.at(-1))?.p;
     // Steps: the coordinator reports "moving N shard(s)", then one "moved ..." per step.

@@ -107,8 +107,8 @@ before), each move under load (add: start the next participant and move shards t
 even; remove: drain the last one), a steady period after each. Reports the worst 1 s window
 of each move (sliding, 100 ms grid) against the level before (the dip), the move's duration,
 keys moved and keys/s, the shards per participant after it, and the bank total read back at
-the end; exits 1 if the total moved. --data keeps the node logs (<dir>/logs/c1.log has one
-"shards moved" line per step).
+the end; exits 1 if the total moved or a move failed (the report is written first). --data
+keeps the node logs (<dir>/logs/c1.log has one "shards moved" line per step).
 
 Examples:
   dtx bench --workload bank --concurrency 256 --duration 20s
@@ -292,6 +292,8 @@ async function runReshard(o: BenchFlags, moves: ReshardMove[]): Promise<void> {
     throw new CliError(
       `the bank total moved: ${report.results.total.found} read back, ${report.results.total.expected} opened (${report.results.total.missing} missing, ${report.results.total.negative} negative)`,
     );
+  const failed = report.results.moves.find((m) => m.error !== null);
+  if (failed) throw new CliError(`${failed.kind} ${failed.participant} failed: ${failed.error}`);
 }
 
 function reshardLine(p: ReshardProgress): string {

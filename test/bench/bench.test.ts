@@ -202,6 +202,7 @@ describe('dtx bench on a real cluster', () => {
     expect(Object.keys(remove.shardsAfter).sort()).toEqual(['p1', 'p2', 'p3']);
     expect(Object.values(remove.shardsAfter).reduce((a, b) => a + b, 0)).toBe(1024);
     for (const m of x.moves) {
+      expect(m.error).toBeNull();
       // 256 shards over three source-target pairs, at most 32 a step: 9 steps.
       expect(m.steps).toBe(9);
       expect(m.durationMs).toBeGreaterThan(0);
