@@ -363,9 +363,9 @@ interface Planned {
   run(progress: (p: ShardProgress) => void): Promise<string>;
 }
 
-/** Every node runs and answers its health check. */
-async function allServing(cluster: LocalCluster): Promise<boolean> {
-  const nodes = [...cluster.nodes.values()];
+/** Every node (or every coordinator) runs and answers its health check. */
+async function allServing(cluster: LocalCluster, coordinatorsOnly = false): Promise<boolean> {
+  const nodes = [...cluster.nodes.values()].filter((n) => !coordinatorsOnly || n.spec.role === 'coordinator');
   if (nodes.some((n) => n.state !== 'running')) return false;
   return (await Promise.all(nodes.map((n) => checkHealth(n.address, 300, cluster.dial)))).every(Boolean);
 }
@@ -376,8 +376,9 @@ async function allServing(cluster: LocalCluster): Promise<boolean> {
  * moves 1–3 times a few random shards (1–24) to a random member, then removes the participant it
  * added (drained first; without the moves when the run is near its end), and again while time is left: at most RESHARD_MAX_ACTIONS changes, none
  * started in the run's last second, each bounded by RESHARD_ACTION_BOUND_MS, 0.3–1.3 s apart.
- * Each starts once every node serves (a change needs its coordinator, the mover's lock, its source
- * and its target), or after RESHARD_WAIT_UP_MS: the faults then land while it runs. Draws come from the chaos seed. A change
+ * Each starts once the coordinators serve and every node does (a change needs its coordinator, the
+ * mover's lock, its source and its target) or RESHARD_WAIT_UP_MS has passed: the faults then land
+ * while it runs. Draws come from the chaos seed. A change
  * that fails (a node it needs was killed, a coordinator died under it) is reported, not thrown;
  * the next one retries: an add that failed is sent again for the same participant (it keeps the
  * steps already done), a removal again. The participants the run started with are never removed.
@@ -409,6 +410,8 @@ export class ReshardNemesis {
     let at = 800 + Math.floor(this.random() * 700);
     for (let i = 0; i < RESHARD_MAX_ACTIONS; i++) {
       await sleep(started + at - Date.now());
+      // A change runs on a coordinator: wait for them; then a little for the participants.
+      while (Date.now() < end - 1000 && !(await allServing(this.cluster, true))) await sleep(100);
       const upBy = Math.min(end - 1000, Date.now() + RESHARD_WAIT_UP_MS);
       while (Date.now() < upBy && !(await allServing(this.cluster))) await sleep(100);
       if (Date.now() >= end - 1000) break;

@@ -391,8 +391,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }
     });
     const nemesis = (async () => {
-      for (const step of schedule) {
-        const wait = started + step.atMs - Date.now();
+      let healedAt = started;
+      for (const [i, step] of schedule.entries()) {
+        // Beside membership changes the drawn calm after each heal is kept in real time (a restart
+        // that takes seconds would otherwise eat it, and a change would never find every node up);
+        // a step that would then end after the run is left out.
+        const prev = schedule[i - 1];
+        const calm = membership && prev ? step.atMs - prev.atMs - prev.forMs : 0;
+        const startAt = Math.max(started + step.atMs, healedAt + calm);
+        if (membership && startAt + step.forMs > end) break;
+        const wait = startAt - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const record = (): void => {
           fault = step.what;
@@ -423,6 +431,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         await step.heal(cluster).catch((err: Error) => recoveryErrors.push(`healing ${step.what}: ${firstLine(err)}`));
         history.add({ process: -1, type: 'info', f: `heal:${step.kind}`, value: step.what });
         fault = 'none';
+        healedAt = Date.now();
       }
     })();
     const ticker = setInterval(() => {
