@@ -233,6 +233,8 @@ export class ShardMover {
       if (missed.length > 0)
         log.warn({ coordinators: missed }, 'coordinators not holding (unreachable): their transactions on the shards will be refused and retried');
       await this.drainLocal(new Set(shards));
+      // Both sides at the map this step builds on (one may have missed the last step's map).
+      await Promise.all([installMap(source, map, token, CALL_MS), installMap(target, map, token, CALL_MS)]);
       // 2. The source takes no new prepares on them and lets its own end.
       await freeze(source, mark, token, DRAIN_TIMEOUT_MS);
       this.o.failpoint('coordinator.move.afterFreeze');

@@ -1,12 +1,12 @@
 import type { ShardView } from '../protocol/participantCore.js';
-import { sameMap, shardMapProblem, shardOf, type ShardMap } from '../protocol/shardMap.js';
+import { DEFAULT_SHARD_COUNT, sameMap, shardMapProblem, shardOf, type ShardMap } from '../protocol/shardMap.js';
 import type { NodeId, TxnId } from '../protocol/types.js';
 import type { RecoveredGrant } from '../protocol/leaseTable.js';
 import type { ParticipantOutcomeRecord } from '../protocol/records.js';
 import type { BatchOp } from '../storage/kvEngine.js';
 import { LKEY } from '../storage/lockStore.js';
 import type { ParticipantStore } from '../storage/participantStore.js';
-import { PKEY } from '../storage/participantStore.js';
+import { outcomeIndexRows, PKEY } from '../storage/participantStore.js';
 import {
   decodeGrant,
   decodeLastToken,
@@ -154,6 +154,8 @@ export class ShardHost {
     return this.serial(async () => {
       const problem = shardMapProblem(map);
       if (problem) throw new RequestError('INVALID_ARGUMENT', `shard map: ${problem}`);
+      if (map.owners.length !== DEFAULT_SHARD_COUNT)
+        throw new RequestError('INVALID_ARGUMENT', `a map of ${map.owners.length} shards; rows here are laid out by ${DEFAULT_SHARD_COUNT}`);
       // Token 0: a map some participant already holds, passed on to one that missed it.
       if (token !== 0) this.checkToken(token);
       const cur = this.map;
@@ -253,17 +255,22 @@ export class ShardHost {
       chunk = [];
       return out;
     };
-    for (const [key, value] of await engine.scan(PKEY.dataPrefix)) {
-      if (!shards.has(shardOf(key.slice(PKEY.dataPrefix.length), count))) continue;
-      const full = take(key, value);
-      if (full) yield full;
+    for (const shard of mark.shards) {
+      for (const [key, value] of await engine.scan(PKEY.dataShardPrefix(shard))) {
+        const full = take(key, value);
+        if (full) yield full;
+      }
     }
-    for (const [key, value] of await engine.scan(PKEY.outcomePrefix)) {
-      const rec = decodeParticipantOutcome(value, this.o.store.store.at(key));
-      const keys = rec.outcome === 'COMMITTED' ? rec.results.map((r) => r.key) : rec.keys;
-      // Unknown keys (an abort forced for a transaction never seen here): copied, to be safe.
-      if (keys !== undefined && keys.length > 0 && !keys.some((k) => !k.startsWith(PKEY.fencePrefix) && shards.has(shardOf(k, count)))) continue;
-      const full = take(key, value);
+    // The outcome records of the transactions that touched the shards (indexed by shard), and
+    // the aborts of ids that held no op here (few; a retried id must find them on the new owner).
+    const txns = new Set<string>();
+    for (const shard of mark.shards)
+      for (const k of await engine.scanKeys(PKEY.outcomeIndexPrefix(shard))) txns.add(k.slice(PKEY.outcomeIndexPrefix(shard).length));
+    for (const k of await engine.scanKeys(PKEY.unkeyedOutcomePrefix)) txns.add(k.slice(PKEY.unkeyedOutcomePrefix.length));
+    for (const txn of txns) {
+      const value = await engine.get(PKEY.outcome(txn));
+      if (value === undefined) continue;
+      const full = take(PKEY.outcome(txn), value);
       if (full) yield full;
     }
     for (const [key, value] of await engine.scan(PKEY.fencePrefix)) {
@@ -392,8 +399,9 @@ export class ShardHost {
       const at = { node: `a move to participant ${this.o.id}`, key: r.key };
       try {
         if (r.key.startsWith(PKEY.dataPrefix)) {
-          if (!shards.has(shardOf(r.key.slice(PKEY.dataPrefix.length), count))) {
-            throw new RequestError('INVALID_ARGUMENT', `row ${JSON.stringify(r.key.slice(0, 80))} is not in the move's shards`);
+          const key = PKEY.keyOfData(r.key);
+          if (PKEY.data(key) !== r.key || !shards.has(shardOf(key, count))) {
+            throw new RequestError('INVALID_ARGUMENT', `row ${JSON.stringify(r.key.slice(0, 80))} is not a data row of the move's shards`);
           }
           decodeStoredValue(r.value, at);
           ops.push({ type: 'put', key: r.key, value: r.value });
@@ -401,9 +409,10 @@ export class ShardHost {
           const incoming = decodeParticipantOutcome(r.value, at);
           // A branch of it runs here: this log's own vote decides here, its peers ask the source.
           if (this.o.core.isLive(incoming.txn)) continue;
+          const index = outcomeIndexRows(incoming.txn, incoming.outcome === 'COMMITTED' ? incoming.results.map((x) => x.key) : incoming.keys);
           const mine = await engine.get(r.key);
           if (mine === undefined) {
-            ops.push({ type: 'put', key: r.key, value: r.value });
+            ops.push({ type: 'put', key: r.key, value: r.value }, ...index);
             continue;
           }
           const here = decodeParticipantOutcome(mine, this.o.store.store.at(r.key));
@@ -411,7 +420,7 @@ export class ShardHost {
           // the branch's record replaces one here, and one from the source is not needed.
           if (!hasKeys(incoming)) continue;
           if (!hasKeys(here)) {
-            ops.push({ type: 'put', key: r.key, value: r.value });
+            ops.push({ type: 'put', key: r.key, value: r.value }, ...index);
             continue;
           }
           if (here.outcome !== incoming.outcome) {
@@ -421,8 +430,10 @@ export class ShardHost {
             );
           }
           const keys = [...new Set([...(here.keys ?? []), ...(incoming.keys ?? [])])];
-          const merged = { ...here, results: [...here.results, ...incoming.results], ...(keys.length ? { keys } : {}) };
-          ops.push({ type: 'put', key: r.key, value: encodeParticipantOutcome(merged) });
+          // One result per (op, key): a record copied again by a later move must not grow.
+          const results = [...new Map([...here.results, ...incoming.results].map((x) => [`${x.index ?? ''}|${x.key}`, x])).values()];
+          const merged = { ...here, results, ...(keys.length ? { keys } : {}) };
+          ops.push({ type: 'put', key: r.key, value: encodeParticipantOutcome(merged) }, ...index);
         } else if (r.key.startsWith(PKEY.fencePrefix)) {
           const theirs = decodeStoredValue(r.value, at);
           const mine = await engine.get(r.key);
@@ -441,8 +452,8 @@ export class ShardHost {
 
   private async deleteShardRows(shards: ReadonlySet<number>): Promise<void> {
     if (shards.size === 0) return;
-    const count = this.requireMap().owners.length;
-    const keys = (await this.o.store.store.engine.scanKeys(PKEY.dataPrefix)).filter((k) => shards.has(shardOf(k.slice(PKEY.dataPrefix.length), count)));
+    const keys: string[] = [];
+    for (const shard of shards) keys.push(...(await this.o.store.store.engine.scanKeys(PKEY.dataShardPrefix(shard))));
     for (let i = 0; i < keys.length; i += EXPORT_CHUNK_ROWS) {
       await this.write(
         keys.slice(i, i + EXPORT_CHUNK_ROWS).map((key): BatchOp => ({ type: 'del', key })),

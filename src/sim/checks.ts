@@ -147,7 +147,7 @@ export class SimCheckers {
         const before = this.fences.get(k) ?? 0n;
         if (mark < before) this.w.fail('fence-monotonic', `${node.id}: fence ${op.key} went down from ${before} to ${mark}`);
         this.fences.set(k, mark);
-      } else if (op.key.startsWith(PKEY.dataPrefix) && this.o.accounts.has(op.key.slice(PKEY.dataPrefix.length))) {
+      } else if (op.key.startsWith(PKEY.dataPrefix) && this.o.accounts.has(PKEY.keyOfData(op.key))) {
         const v = decodeStoredValue(op.value, AT(node.id, op.key));
         if (v.value !== null && BigInt(v.value) < 0n) this.w.fail('non-negative', `${node.id}: ${op.key} = ${v.value} < 0`);
       }

@@ -1,23 +1,48 @@
 import { BoundedMap } from '../protocol/boundedMap.js';
 import { FENCE_PREFIX } from '../protocol/ops.js';
 import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from '../protocol/records.js';
+import { DEFAULT_SHARD_COUNT, shardOf } from '../protocol/shardMap.js';
 import type { StoredValue } from '../protocol/types.js';
 import type { BatchOp } from './kvEngine.js';
 import type { NodeStore } from './nodeStore.js';
 import { OutcomeFilter } from './outcomeFilter.js';
 import { decodeParticipantOutcome, decodePrepare, decodeStoredValue, encodeParticipantOutcome, encodePrepare, encodeStoredValue } from './recordCodec.js';
 
-/** Key layout of a participant's store. */
+/** A shard as the 4 hex digits that prefix its rows (fixed width: rows of one shard sort together). */
+export function shardHex(shard: number): string {
+  return shard.toString(16).padStart(4, '0');
+}
+
+/**
+ * Key layout of a participant's store. Data rows sit under their virtual shard
+ * (`k!<shard>!<key>`), so a move reads and deletes exactly its shards' rows; `x!<shard>!<txn>`
+ * indexes the outcome records of the transactions that touched a shard (`x!none!<txn>`: an abort
+ * of an id that held no op here), so a move carries them without reading every record.
+ */
 export const PKEY = {
   prepare: (txn: string) => `p!${txn}`,
   outcome: (txn: string) => `o!${txn}`,
-  data: (key: string) => `k!${key}`,
+  data: (key: string) => `k!${shardHex(shardOf(key, DEFAULT_SHARD_COUNT))}!${key}`,
   dataPrefix: 'k!',
+  dataShardPrefix: (shard: number) => `k!${shardHex(shard)}!`,
+  /** The user key of a full data row key. */
+  keyOfData: (stored: string) => stored.slice(7),
   preparePrefix: 'p!',
   outcomePrefix: 'o!',
+  outcomeIndex: (shard: number, txn: string) => `x!${shardHex(shard)}!${txn}`,
+  outcomeIndexPrefix: (shard: number) => `x!${shardHex(shard)}!`,
+  unkeyedOutcome: (txn: string) => `x!none!${txn}`,
+  unkeyedOutcomePrefix: 'x!none!',
   /** Fencing high-water marks live under `f!<lock>`, apart from the data (see ops.ts fenceKey). */
   fencePrefix: FENCE_PREFIX,
 } as const;
+
+/** The index rows of an outcome record: one per shard of its keys, or the unkeyed one. */
+export function outcomeIndexRows(txn: string, keys: readonly string[] | undefined): BatchOp[] {
+  const data = (keys ?? []).filter((k) => !k.startsWith(FENCE_PREFIX));
+  if (data.length === 0) return [{ type: 'put', key: PKEY.unkeyedOutcome(txn), value: '' }];
+  return [...new Set(data.map((k) => shardOf(k, DEFAULT_SHARD_COUNT)))].map((s): BatchOp => ({ type: 'put', key: PKEY.outcomeIndex(s, txn), value: '' }));
+}
 
 /** Where a core-level key is stored: a fence key (`f!<lock>`) as is, a data key under `k!`. */
 export function storedKey(key: string): string {
@@ -178,7 +203,10 @@ export class ParticipantStore {
   }
 
   async scanData(): Promise<{ key: string; value: StoredValue }[]> {
-    return this.store.scanDecoded(PKEY.dataPrefix, decodeStoredValue);
+    return (await this.store.scanDecoded(PKEY.dataPrefix, decodeStoredValue)).map((e) => ({
+      key: PKEY.keyOfData(`${PKEY.dataPrefix}${e.key}`),
+      value: e.value,
+    }));
   }
 }
 
@@ -193,6 +221,7 @@ export function participantBatch(record: ParticipantRecord): BatchOp[] {
       return [
         ...record.writes.map((w): BatchOp => ({ type: 'put', key: storedKey(w.key), value: encodeStoredValue({ value: w.value, version: w.version }) })),
         { type: 'put', key: PKEY.outcome(record.txn), value: encodeParticipantOutcome(outcome) },
+        ...outcomeIndexRows(record.txn, [...record.writes.map((w) => w.key), ...record.results.map((r) => r.key)]),
         { type: 'del', key: PKEY.prepare(record.txn) },
       ];
     }
@@ -200,6 +229,7 @@ export function participantBatch(record: ParticipantRecord): BatchOp[] {
       const outcome: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'ABORTED', results: [], ...(record.keys ? { keys: record.keys } : {}) };
       return [
         { type: 'put', key: PKEY.outcome(record.txn), value: encodeParticipantOutcome(outcome) },
+        ...outcomeIndexRows(record.txn, record.keys),
         { type: 'del', key: PKEY.prepare(record.txn) },
       ];
     }

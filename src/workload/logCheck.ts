@@ -323,7 +323,7 @@ async function readPlacement({ name, dataDir }: ParticipantDir): Promise<Placeme
       map: await json<ShardMap | null>(SKEY.map, null),
       frozen: await json<MoveMark[]>(SKEY.frozen, []),
       incoming: await json<MoveMark[]>(SKEY.incoming, []),
-      keys: await store.scanKeys(PKEY.dataPrefix),
+      keys: (await store.scanKeys(PKEY.dataPrefix)).map((k) => PKEY.keyOfData(`${PKEY.dataPrefix}${k}`)),
     };
   } finally {
     await store.close();

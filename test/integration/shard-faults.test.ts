@@ -141,7 +141,7 @@ describe('faults during a shard move', () => {
     for (const p of map.members.map((m) => m.id)) {
       const db = new ClassicLevel<string, string>(join(cluster.dataDir, p), { createIfMissing: false });
       try {
-        for await (const key of db.keys({ gte: 'k!', lt: 'k"' })) holders.set(key.slice(2), [...(holders.get(key.slice(2)) ?? []), p]);
+        for await (const key of db.keys({ gte: 'k!', lt: 'k"' })) holders.set(key.slice(7), [...(holders.get(key.slice(7)) ?? []), p]);
       } finally {
         await db.close();
       }
