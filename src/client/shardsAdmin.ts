@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { ShardMap } from '../protocol/shardMap.js';
+import type { MoveProgress, ShardMap } from '../protocol/shardMap.js';
 import { call, shardsClient } from '../rpc/clients.js';
 import type { DialSecurity } from '../rpc/dial.js';
 import type { MoveProgress__Output } from '../rpc/generated/dtx/v1/MoveProgress.js';
@@ -10,15 +10,7 @@ import type { ShardHostView } from '../runtime/shardHost.js';
 import { DtxError } from './dtxError.js';
 
 /** A membership change's progress as a caller sees it. */
-export interface ShardProgress {
-  shardsTotal: number;
-  shardsMoved: number;
-  keysMoved: number;
-  epoch: number;
-  step: string;
-  done: boolean;
-  keysPerSecond: number;
-}
+export type ShardProgress = MoveProgress;
 
 export interface ShardsOverview {
   map: ShardMap;

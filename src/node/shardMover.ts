@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { balancingMoves, describeMap, withMoves, type ShardMap, type ShardMember, type ShardMove } from '../protocol/shardMap.js';
+import { balancingMoves, describeMap, withMoves, type MoveProgress, type ShardMap, type ShardMember, type ShardMove } from '../protocol/shardMap.js';
 import type { NodeId } from '../protocol/types.js';
 import { dropIncoming, exportRows, freeze, getMap, importRows, installMap, unfreeze } from '../rpc/shardHostCalls.js';
 import type { FailpointName } from '../runtime/env.js';
@@ -7,15 +7,7 @@ import { RequestError } from '../runtime/requestError.js';
 import type { MoveMark } from '../runtime/shardHost.js';
 import { newestMap, type HostAnswer, type ShardDirectory } from './shardDirectory.js';
 
-export interface MoveProgress {
-  shardsTotal: number;
-  shardsMoved: number;
-  keysMoved: number;
-  epoch: number;
-  step: string;
-  done: boolean;
-  keysPerSecond: number;
-}
+export type { MoveProgress };
 
 /** The other coordinators, as the mover needs them: hold new transactions on shards, then release with the new map. */
 export interface CoordinatorPeers {

@@ -71,6 +71,17 @@ export function shardsOwnedBy(map: ShardMap, id: NodeId): number[] {
   return out;
 }
 
+/** How far a membership change has got (streamed by the coordinator running it). */
+export interface MoveProgress {
+  shardsTotal: number;
+  shardsMoved: number;
+  keysMoved: number;
+  epoch: number;
+  step: string;
+  done: boolean;
+  keysPerSecond: number;
+}
+
 export interface ShardMove {
   shard: number;
   from: NodeId;

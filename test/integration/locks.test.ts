@@ -1,4 +1,3 @@
-import { CLI_ENTRY } from '../../src/paths.js';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -7,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DtxClient, fenced, LockClient, op, withLock } from '../../src/client/dtxClient.js';
 import { LocalCluster } from '../../src/cluster/localCluster.js';
 import { ownerOf } from '../../src/protocol/routing.js';
+import { runDtx } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
 
 const HOLDER = fileURLToPath(new URL('../support/lockHolder.mjs', import.meta.url));
-const LOCK_CLI = CLI_ENTRY;
 
 /** Reads JSON lines from a child's stdout, one at a time. */
 function lineReader(child: { stdout: Readable }): () => Promise<Record<string, unknown>> {
@@ -32,18 +31,6 @@ function lineReader(child: { stdout: Readable }): () => Promise<Record<string, u
       if (l !== undefined) take(l);
       else waiters.push(take);
     });
-}
-
-function runCli(args: string[], opts: { onSpawn?: (pid: number) => void } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [LOCK_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('spawn', () => opts.onSpawn?.(child.pid!));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 /**
@@ -230,7 +217,7 @@ describe('distributed locks (leases + fencing tokens)', () => {
 
   it('dtx lock run: exports the token, passes the exit code, refuses a busy lock, and stops the command when the lease is lost', async () => {
     const c = ['-c', cluster.coordinatorAddress];
-    const r = await runCli([
+    const r = await runDtx([
       'lock',
       'run',
       'cli-lock',
@@ -246,17 +233,17 @@ describe('distributed locks (leases + fencing tokens)', () => {
     expect(r.stdout).toMatch(/^cli-lock [0-9]+$/);
 
     // While one command holds it, another run with no wait exits 3 (busy), and list shows the holder.
-    const long = runCli(['lock', 'run', 'cli-lock', '--ttl', '2s', '--owner', 'long-runner', ...c, '--', process.execPath, '-e', 'setTimeout(() => {}, 8000)']);
+    const long = runDtx(['lock', 'run', 'cli-lock', '--ttl', '2s', '--owner', 'long-runner', ...c, '--', process.execPath, '-e', 'setTimeout(() => {}, 8000)']);
     await waitFor('the long command to hold the lock', async () => (await locks.describe('cli-lock')).held);
-    const busy = await runCli(['lock', 'run', 'cli-lock', ...c, '--', process.execPath, '-e', '0']);
+    const busy = await runDtx(['lock', 'run', 'cli-lock', ...c, '--', process.execPath, '-e', '0']);
     expect(busy.code).toBe(3);
-    const list = await runCli(['lock', 'list', ...c]);
+    const list = await runDtx(['lock', 'list', ...c]);
     expect(list.stdout).toMatch(/cli-lock\s+held by long-runner\s+token [0-9]+/);
     expect((await long).code).toBe(0);
 
     // The dtx process is paused past its ttl: on waking it finds the lease lost, stops the command, exits 1.
     let pid = 0;
-    const lost = runCli(['lock', 'run', 'cli-lock', '--ttl', '1s', ...c, '--', process.execPath, '-e', 'setInterval(() => {}, 1000)'], {
+    const lost = runDtx(['lock', 'run', 'cli-lock', '--ttl', '1s', ...c, '--', process.execPath, '-e', 'setInterval(() => {}, 1000)'], {
       onSpawn: (p) => (pid = p),
     });
     await waitFor('the command to hold the lock', async () => (await locks.describe('cli-lock')).held);

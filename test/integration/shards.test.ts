@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,25 +7,9 @@ import { LockClient } from '../../src/client/locks.js';
 import { LocalCluster } from '../../src/cluster/localCluster.js';
 import { freePorts } from '../../src/cluster/ports.js';
 import { loadOf, ownerOfKey, shardOf } from '../../src/protocol/shardMap.js';
+import { runDtx } from '../support/cli.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 const KEYS = Array.from({ length: 40 }, (_, i) => `user-${i}`);
-
-/** Runs the dtx CLI to its end (bounded); its exit code and output. */
-function dtx(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /**
  * Scaling out without losing a key: 40 keys written through p1..p3, then p4 added and removed
@@ -119,7 +102,7 @@ describe('shard map: adding and removing participants online', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dtx-c-'));
     try {
       const list = [...map.members.map((m) => `${m.id}=${m.addr}`), `p9=127.0.0.1:${ghostPort}`].join(',');
-      const r = await dtx(['coordinator', '--id', 'c9', '--listen', `127.0.0.1:${port}`, '--data', dir, '--participants', list, '--allow-faults']);
+      const r = await runDtx(['coordinator', '--id', 'c9', '--listen', `127.0.0.1:${port}`, '--data', dir, '--participants', list, '--allow-faults']);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/p9/);
       expect(r.stderr).toMatch(/add-participant/);
@@ -127,7 +110,7 @@ describe('shard map: adding and removing participants online', () => {
         .slice(1)
         .map((m) => `${m.id}=${m.addr}`)
         .join(',');
-      const r2 = await dtx(['coordinator', '--id', 'c9', '--listen', `127.0.0.1:${port}`, '--data', dir, '--participants', missing, '--allow-faults']);
+      const r2 = await runDtx(['coordinator', '--id', 'c9', '--listen', `127.0.0.1:${port}`, '--data', dir, '--participants', missing, '--allow-faults']);
       expect(r2.code).toBe(2);
       expect(r2.stderr).toMatch(/remove-participant p1/);
     } finally {
@@ -140,17 +123,17 @@ describe('shard map: adding and removing participants online', () => {
     const key = KEYS[0]!;
     const shard = shardOf(key, before.owners.length);
     const to = before.members.map((m) => m.id).find((id) => id !== before.owners[shard])!;
-    const moved = await dtx(['shards', 'move', String(shard), to, '-c', cluster.coordinatorAddress]);
+    const moved = await runDtx(['shards', 'move', String(shard), to, '-c', cluster.coordinatorAddress]);
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout).toMatch(/done: 1 shard/);
-    const listed = await dtx(['shards', 'list', '-c', cluster.coordinatorAddress]);
+    const listed = await runDtx(['shards', 'list', '-c', cluster.coordinatorAddress]);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(new RegExp(`shard map epoch ${before.epoch + 1}`));
     const after = (await cluster.shards()).map;
     expect(ownerOfKey(after, key)).toBe(to);
     const values = await readAll();
     expect(values.get(key)).not.toBe('(absent)');
-    const bad = await dtx(['shards', 'move', '99999', to, '-c', cluster.coordinatorAddress]);
+    const bad = await runDtx(['shards', 'move', '99999', to, '-c', cluster.coordinatorAddress]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/shard 99999 does not exist/);
   });
