@@ -510,13 +510,17 @@ export class CoordinatorCore {
    * null if a branch's results are missing.
    */
   private resultsInOpOrder(ops: TxnOp[], answers: Map<NodeId, StateAnswer>): OpResult[] | null {
+    // Placed by the op index each result carries: a key's owner now may not be the participant
+    // that ran its op (its shard moved since), so the map cannot say whose result is whose.
+    const byIndex = resultsByIndex(answers.values());
+    if (byIndex) return byIndex.length === ops.length && byIndex.every((r, i) => r.key === ops[i]!.key) ? byIndex : null;
     const next = new Map<NodeId, number>();
     const out: OpResult[] = [];
     for (const op of ops) {
       const owner = this.keyOwner(op.key);
       const i = next.get(owner) ?? 0;
       const r = answers.get(owner)?.results[i];
-      if (!r) return null;
+      if (!r || r.key !== op.key) return null;
       out.push(withoutIndex(r));
       next.set(owner, i + 1);
     }
