@@ -103,7 +103,8 @@ is optimized by V8 after enough calls, so at concurrency 1 the warmup takes ~15 
 Resharding (--reshard add,remove): starts --participants (3), loads --accounts (1,000,000;
 transactions of up to 1,000 puts, one shard each, see --load-by), runs bank transfers at
 --concurrency, then: a steady period of --duration (its median 1 s window is the level
-before), each move under load (add: start the next participant and move shards to it until
+before), each move under load (add: start the next participant's process, then — measured
+from here, as if it ran on its own machine — add it to the map and move shards to it until
 even; remove: drain the last one), a steady period after each. Reports the worst 1 s window
 of each move (sliding, 100 ms grid) against the level before (the dip), the move's duration,
 keys moved and keys/s, the shards per participant after it, and the bank total read back at

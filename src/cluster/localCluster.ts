@@ -116,6 +116,13 @@ export class LocalCluster {
    * restarted coordinator agrees with the map. Returns its name.
    */
   async addParticipant(limits: MoveLimits = {}, onProgress: (p: ShardProgress) => void = () => undefined): Promise<string> {
+    const name = await this.startParticipant();
+    await this.joinParticipant(name, limits, onProgress);
+    return name;
+  }
+
+  /** Starts the next participant's process, healthy but in no map yet (what an operator does on a new machine before add-participant). */
+  async startParticipant(): Promise<string> {
     let i = this.participantNames.length + 1;
     while (this.nodes.has(`p${i}`)) i++;
     const name = `p${i}`;
@@ -123,9 +130,13 @@ export class LocalCluster {
     const n = this.addNode(name, 'participant', port!, [...(await this.argsForNewNode(name)), ...this.participantArgs]);
     n.start();
     await n.waitHealthy(this.healthTimeoutMs);
-    await this.membership({ kind: 'add', id: name, address: n.address }, limits, onProgress);
-    this.setCoordinatorParticipants();
     return name;
+  }
+
+  /** Has a coordinator add a started participant to the map and move shards to it until even. */
+  async joinParticipant(name: string, limits: MoveLimits = {}, onProgress: (p: ShardProgress) => void = () => undefined): Promise<void> {
+    await this.membership({ kind: 'add', id: name, address: this.node(name).address }, limits, onProgress);
+    this.setCoordinatorParticipants();
   }
 
   /** Has a coordinator drain a participant and take it out of the map, then stops its process (its data stays). */

@@ -45,7 +45,9 @@ export class NodeProcess {
     if (this.child) throw new Error(`${this.spec.name} is already running (pid ${this.child.pid})`);
     mkdirSync(dirname(this.spec.logFile), { recursive: true });
     const fd = openSync(this.spec.logFile, 'a');
-    const args = [CLI_ENTRY, this.spec.role, '--id', this.spec.name, '--listen', this.address, '--data', this.spec.dataDir, ...this.spec.args];
+    // DTX_NODE_FLAGS: Node.js flags for every node process (profiling: "--cpu-prof --cpu-prof-dir=DIR").
+    const flags = (process.env['DTX_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+    const args = [...flags, CLI_ENTRY, this.spec.role, '--id', this.spec.name, '--listen', this.address, '--data', this.spec.dataDir, ...this.spec.args];
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', fd, fd],
       env: { ...process.env, ...this.spec.env, DTX_EXIT_WITH_PARENT: '1' },

@@ -15,7 +15,8 @@ export const FAILPOINTS = {
   'participant.shards.freeze.after': 'move source: shards frozen durably, transactions on them not yet drained',
   'participant.shards.import.opened': 'move target: incoming mark durable, no rows copied yet',
   'participant.shards.install.before': 'a new shard map arrived, not yet durable here',
-  'coordinator.move.afterFreeze': 'mover: source frozen and drained, nothing copied',
+  'coordinator.move.afterPrecopy': 'mover: rows copied while the source serves, nothing held or frozen',
+  'coordinator.move.afterFreeze': 'mover: source frozen and drained, changes since the precopy not copied',
   'coordinator.move.afterCopy': 'mover: rows copied to the target, no map installed',
   'coordinator.move.afterTargetInstall': 'mover: the target serves the shards, the source and the rest not told',
 } as const satisfies Record<RuntimeFailpoint, string>; // the runtime's places (env.ts), each described

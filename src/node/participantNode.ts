@@ -67,7 +67,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     locks: { grantsOf: (names) => locks.core.grantsOf(names), highestToken: () => locks.core.highestToken, adopt: (g, t) => locks.adopt(g, t) },
     log: log.child({ service: 'shards' }),
     failpoint: (name) => node.env.failpoint(name),
-    copyWithoutDrain: bug === 'shards.copyWithoutDrain',
+    bug,
   });
   await shards.open();
   const inDoubt = await runtime.start();

@@ -4,7 +4,7 @@ import type { NodeId } from '../protocol/types.js';
 import { dropIncoming, exportRows, freeze, getMap, importRows, installMap, unfreeze } from '../rpc/shardHostCalls.js';
 import type { FailpointName } from '../runtime/env.js';
 import { RequestError } from '../runtime/requestError.js';
-import type { MoveMark } from '../runtime/shardHost.js';
+import type { MoveMark, ShardRow } from '../runtime/shardHost.js';
 import { newestMap, type HostAnswer, type ShardDirectory } from './shardDirectory.js';
 
 export type { MoveProgress };
@@ -42,16 +42,19 @@ const INSTALL_ATTEMPTS = 5;
 /**
  * Moves shards between participants while transactions run. Each step takes a few shards from
  * one source to one target:
- *   1. every coordinator holds new transactions on them and lets its undecided ones finish;
- *   2. the source freezes them (durably: no new prepares) and waits for its own to end;
- *   3. their rows (data, outcome records, fences) are copied to the target, stored there unserved;
- *   4. the map one epoch later goes to the target first (from then on it serves them), then to the
+ *   1. precopy: their rows (data, outcome records) are copied to the target, stored there
+ *      unserved, while the source still serves them and notes every row that changes;
+ *   2. every coordinator holds new transactions on them and lets its undecided ones finish;
+ *   3. the source freezes them (durably: no new prepares) and waits for its own to end;
+ *   4. what changed since the precopy (or everything, if the source restarted and lost its note)
+ *      is copied, with the fences and the shards' locks;
+ *   5. the map one epoch later goes to the target first (from then on it serves them), then to the
  *      coordinators (held transactions run, routed to the target), the source (it drops them) and
  *      every other participant.
- * A failure before 4 rolls the step back (the source serves again, the target drops the copy);
- * from 4 on the step only goes forward, and a participant that missed the map gets it later
- * (ShardDirectory.syncLagging). One mover at a time per coordinator; the mover token fences
- * a mover that lost its turn to another.
+ * Transactions on the shards wait only for 2–5, whose copy is small. A failure before 5 rolls the
+ * step back (the source serves again, the target drops the copy); from 5 on the step only goes
+ * forward, and a participant that missed the map gets it later (ShardDirectory.syncLagging). One
+ * mover at a time per coordinator; the mover token fences a mover that lost its turn to another.
  */
 export class ShardMover {
   /** A membership change runs here now. */
@@ -218,34 +221,36 @@ export class ShardMover {
     const target = this.o.directory.host(to, addrs.get(to)!);
     const log = this.o.log.child({ move: mark.moveId });
     let targetInstalled = false;
+    const t0 = Date.now();
+    const phases: Record<string, number> = {};
+    const lap = (name: string): void => {
+      phases[name] = Date.now() - t0 - Object.values(phases).reduce((a, b) => a + b, 0);
+    };
     try {
-      // 1. No coordinator starts a transaction on the shards; those started finish.
+      // Both sides at the map this step builds on (one may have missed the last step's map).
+      await Promise.all([installMap(source, map, token, CALL_MS), installMap(target, map, token, CALL_MS)]);
+      lap('installPrev');
+      // 1. The bulk of the rows, copied while the source serves them (it notes what changes).
+      await importRows(target, mark, [], token, CALL_MS);
+      let keys = await this.copy(exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS, mark), target, mark, token, opts.maxKeysPerSecond, copied);
+      lap('precopy');
+      this.o.failpoint('coordinator.move.afterPrecopy');
+      // 2. No coordinator starts a transaction on the shards; those started finish.
       this.o.local.hold(mark.moveId, shards, HOLD_TTL_MS);
       const missed = await this.o.peers.hold(mark.moveId, shards, HOLD_TTL_MS, DRAIN_TIMEOUT_MS);
       if (missed.length > 0)
         log.warn({ coordinators: missed }, 'coordinators not holding (unreachable): their transactions on the shards will be refused and retried');
       await this.drainLocal(new Set(shards));
-      // Both sides at the map this step builds on (one may have missed the last step's map).
-      await Promise.all([installMap(source, map, token, CALL_MS), installMap(target, map, token, CALL_MS)]);
-      // 2. The source takes no new prepares on them and lets its own end.
+      lap('hold');
+      // 3. The source takes no new prepares on them and lets its own end.
       await freeze(source, mark, token, DRAIN_TIMEOUT_MS);
+      lap('freeze');
       this.o.failpoint('coordinator.move.afterFreeze');
-      // 3. Copy.
-      await importRows(target, mark, [], token, CALL_MS);
-      const copyStart = Date.now();
-      let keys = 0;
-      for await (const rows of exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS)) {
-        await importRows(target, mark, rows, token, CALL_MS * 2);
-        const k = rows.filter((r) => r.key.startsWith('k!')).length;
-        keys += k;
-        copied(k);
-        if (opts.maxKeysPerSecond > 0) {
-          const ahead = (keys / opts.maxKeysPerSecond) * 1000 - (Date.now() - copyStart);
-          if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
-        }
-      }
+      // 4. What changed since the precopy (all of it if the source lost its note), with fences and locks.
+      keys += await this.copy(exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS), target, mark, token, 0, copied);
+      lap('copy');
       this.o.failpoint('coordinator.move.afterCopy');
-      // 4. The target serves first: from here the step only goes forward.
+      // 5. The target serves first: from here the step only goes forward.
       try {
         await installMap(target, next, token, CALL_MS);
       } catch (e) {
@@ -253,9 +258,12 @@ export class ShardMover {
         if (!v?.map || v.map.epoch < next.epoch) throw e;
       }
       targetInstalled = true;
+      lap('targetInstall');
       this.o.failpoint('coordinator.move.afterTargetInstall');
-      log.info({ shards: shards.length, keys, from, to, epoch: next.epoch }, 'shards moved');
-      return await this.publish(next, token, mark.moveId, [from]);
+      const published = await this.publish(next, token, mark.moveId, [from], () => lap('release'));
+      lap('publish');
+      log.info({ shards: shards.length, keys, from, to, epoch: next.epoch, phasesMs: phases }, 'shards moved');
+      return published;
     } catch (e) {
       if (targetInstalled) throw e;
       log.warn({ err: (e as Error).message }, 'move step failed: rolling back');
@@ -271,10 +279,11 @@ export class ShardMover {
    * it — those in `required` (a move's source) before this returns, the rest in the background
    * (the coordinators' map sync hands it to any that miss it).
    */
-  private async publish(map: ShardMap, token: number, moveId: string | null, required: NodeId[] = []): Promise<ShardMap> {
+  private async publish(map: ShardMap, token: number, moveId: string | null, required: NodeId[] = [], released = (): void => undefined): Promise<ShardMap> {
     this.o.local.adopt(map);
     if (moveId) this.o.local.release(moveId);
     await this.o.peers.release(moveId ?? '', map);
+    released();
     const addrs = this.o.directory.addresses(map);
     const must = new Map([...addrs].filter(([id]) => required.includes(id)));
     const rest = new Map([...addrs].filter(([id]) => !required.includes(id)));
@@ -302,6 +311,30 @@ export class ShardMover {
       );
     }
     return map;
+  }
+
+  /** Copies an export's rows into the target, at most `maxKeysPerSecond` data rows a second (0: no limit); returns the data rows. */
+  private async copy(
+    rows: AsyncIterable<ShardRow[]>,
+    target: ReturnType<ShardDirectory['host']>,
+    mark: MoveMark,
+    token: number,
+    maxKeysPerSecond: number,
+    copied: (keys: number) => void,
+  ): Promise<number> {
+    const started = Date.now();
+    let keys = 0;
+    for await (const chunk of rows) {
+      await importRows(target, mark, chunk, token, CALL_MS * 2);
+      const k = chunk.filter((r) => r.key.startsWith('k!') && !r.deleted).length;
+      keys += k;
+      copied(k);
+      if (maxKeysPerSecond > 0) {
+        const ahead = (keys / maxKeysPerSecond) * 1000 - (Date.now() - started);
+        if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+      }
+    }
+    return keys;
   }
 
   private async rollback(mark: MoveMark, source: ReturnType<ShardDirectory['host']>, target: ReturnType<ShardDirectory['host']>, token: number): Promise<void> {

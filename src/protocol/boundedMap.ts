@@ -16,8 +16,24 @@ export class BoundedMap<K, V> {
     }
   }
 
+  delete(key: K): boolean {
+    return this.map.delete(key);
+  }
+
   clear(): void {
     this.map.clear();
+  }
+
+  /** Forgets every entry whose key `drop` picks; returns how many. */
+  deleteWhere(drop: (key: K) => boolean): number {
+    let n = 0;
+    for (const k of this.map.keys()) {
+      if (drop(k)) {
+        this.map.delete(k);
+        n++;
+      }
+    }
+    return n;
   }
 
   get size(): number {

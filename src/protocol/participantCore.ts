@@ -275,6 +275,14 @@ export class ParticipantCore {
     return this.txns.has(txn);
   }
 
+  /**
+   * An outcome record of the transaction arrived with a shard (it replaces an abort forced here
+   * where the id never ran): what memory remembers of it is stale, and the log answers from now on.
+   */
+  forgetFinished(txn: TxnId): void {
+    this.recent.delete(txn);
+  }
+
   /** What this participant knows in memory; `null` means: look in the outcome log. */
   view(txn: TxnId): ParticipantTxnView | null {
     const t = this.txns.get(txn);

@@ -34,17 +34,25 @@ export async function dropIncoming(c: ShardHostClient, moveId: string, token: nu
 }
 
 export async function importRows(c: ShardHostClient, mark: MoveMark, rows: ShardRow[], token: number, timeoutMs: number): Promise<number> {
-  const req = { move: markToWire(mark), rows: rows.map((r) => ({ key: r.key, value: Buffer.from(r.value, 'utf8') })), moverToken: String(token) };
+  const req = {
+    move: markToWire(mark),
+    rows: rows.map((r) => ({ key: r.key, value: Buffer.from(r.value, 'utf8'), deleted: r.deleted === true })),
+    moverToken: String(token),
+  };
   const res = await call<object, ImportShardsResponse__Output>(c.Import.bind(c), req, timeoutMs, true);
   return Number(res.rowsWritten);
 }
 
-/** The rows of a frozen move, chunk by chunk; the whole export must end within `timeoutMs`. */
-export async function* exportRows(c: ShardHostClient, moveId: string, token: number, timeoutMs: number): AsyncGenerator<ShardRow[]> {
-  const stream = c.Export({ moveId, moverToken: String(token) }, { deadline: Date.now() + timeoutMs });
+/**
+ * The rows of a frozen move (or, with `precopy`, of its shards while still served), chunk by
+ * chunk; the whole export must end within `timeoutMs`.
+ */
+export async function* exportRows(c: ShardHostClient, moveId: string, token: number, timeoutMs: number, precopy?: MoveMark): AsyncGenerator<ShardRow[]> {
+  const req = { moveId, moverToken: String(token), ...(precopy ? { precopy: markToWire(precopy) } : {}) };
+  const stream = c.Export(req, { deadline: Date.now() + timeoutMs });
   try {
     for await (const chunk of stream as AsyncIterable<ShardChunk__Output>) {
-      yield chunk.rows.map((r) => ({ key: r.key, value: Buffer.from(r.value).toString('utf8') }));
+      yield chunk.rows.map((r) => ({ key: r.key, value: Buffer.from(r.value).toString('utf8'), ...(r.deleted ? { deleted: true } : {}) }));
     }
   } finally {
     stream.cancel();

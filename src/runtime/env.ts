@@ -21,6 +21,7 @@ export type FailpointName =
   | 'participant.shards.freeze.after'
   | 'participant.shards.import.opened'
   | 'participant.shards.install.before'
+  | 'coordinator.move.afterPrecopy'
   | 'coordinator.move.afterFreeze'
   | 'coordinator.move.afterCopy'
   | 'coordinator.move.afterTargetInstall';

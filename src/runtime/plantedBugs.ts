@@ -14,6 +14,7 @@ export const PLANTED_BUGS = {
   'coordinator.ownsEverything': 'every coordinator believes it owns every transaction id: none forwards, so two may run one id',
   'storage.cacheOvertakenReads': "a participant's value cache keeps a read that a commit overtook (the old value comes back)",
   'shards.copyWithoutDrain': 'a shard move copies the rows without waiting for the transactions on them to end (their commits land on the old owner only)',
+  'shards.precopyMissesChanges': "a shard move's source notes none of the rows that change after its precopy (the frozen copy carries only fences and locks)",
 } as const;
 
 export type PlantedBug = keyof typeof PLANTED_BUGS;

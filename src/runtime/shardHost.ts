@@ -17,7 +17,10 @@ import {
   encodeParticipantOutcome,
 } from '../storage/recordCodec.js';
 import type { FailpointName, RuntimeClock, RuntimeLog } from './env.js';
+import type { PlantedBug } from './plantedBugs.js';
 import { RequestError } from './requestError.js';
+import { ShardChangeTracker } from './shardChangeTracker.js';
+import { changedRows, inChunks, shardRows, type ShardRow } from './shardExport.js';
 
 /** A move as a participant holds it: frozen on the source, incoming on the target. */
 export interface MoveMark {
@@ -39,10 +42,7 @@ export interface ShardHostView {
   inDoubtTxns: string[];
 }
 
-export interface ShardRow {
-  key: string;
-  value: string;
-}
+export type { ShardRow };
 
 /** The lock service's side of a move: which locks go with the shards, and taking in those that come. */
 export interface ShardLockPort {
@@ -69,6 +69,8 @@ export interface ShardCorePort {
   inDoubt(): TxnId[];
   /** A branch of the transaction is in memory here (running, in doubt, or finishing). */
   isLive(txn: TxnId): boolean;
+  /** Memory's outcome of a finished transaction is stale: an imported record replaced it. */
+  forgetFinished(txn: TxnId): void;
 }
 
 const REAL_CLOCK: RuntimeClock = {
@@ -80,6 +82,11 @@ const REAL_CLOCK: RuntimeClock = {
 };
 
 const EXPORT_CHUNK_ROWS = 1000;
+/** A precopy's note of changes: at most this many rows (past it, the frozen export copies everything). */
+const TRACKED_ROWS_MAX = 500_000;
+/** Precopies noted at once, and how long a note lives without its move going on. */
+const TRACKERS_MAX = 4;
+const TRACKER_TTL_MS = 10 * 60_000;
 const DRAIN_POLL_MS = 5;
 const MAX_DRAIN_MS = 60_000;
 
@@ -100,6 +107,8 @@ export class ShardHost {
   private queue: Promise<unknown> = Promise.resolve();
   /** The node is stopping (or, simulated, crashed): no step writes any more. */
   private stopped = false;
+  /** Moves precopied from here, by id: what changed in their shards since (in memory: lost on a restart, then all is copied). */
+  private readonly trackers = new Map<string, { tracker: ShardChangeTracker; stop: () => void }>();
 
   constructor(
     private readonly o: {
@@ -112,8 +121,8 @@ export class ShardHost {
       failpoint: (name: FailpointName) => void;
       /** Time for the drain's polling (the simulator's; default real time). */
       clock?: RuntimeClock;
-      /** Planted for tests: the freeze does not wait for the transactions on the shards. */
-      copyWithoutDrain?: boolean;
+      /** Planted for tests: shards.copyWithoutDrain, shards.precopyMissesChanges. */
+      bug?: PlantedBug | null;
     },
   ) {}
 
@@ -142,6 +151,7 @@ export class ShardHost {
 
   stop(): void {
     this.stopped = true;
+    for (const id of [...this.trackers.keys()]) this.endTracker(id);
   }
 
   view(): ShardHostView {
@@ -185,6 +195,8 @@ export class ShardHost {
       );
       this.map = map;
       this.frozen = this.frozen.filter((m) => m.epoch > map.epoch);
+      // A precopy of shards no longer served here is of no use.
+      for (const [id, t] of [...this.trackers]) if ([...t.tracker.shards].some((x) => map.owners[x] !== this.o.id)) this.endTracker(id);
       this.incoming = stillIncoming;
       this.publish();
       this.o.log.info({ epoch: map.epoch, lost: lost.length }, 'shard map installed');
@@ -218,7 +230,8 @@ export class ShardHost {
         this.publish();
         this.o.failpoint('participant.shards.freeze.after');
       }
-      if (!this.o.copyWithoutDrain) await this.drain(new Set(mark.shards), Math.min(Math.max(drainTimeoutMs, 0), MAX_DRAIN_MS), map.owners.length);
+      if (this.o.bug !== 'shards.copyWithoutDrain')
+        await this.drain(new Set(mark.shards), Math.min(Math.max(drainTimeoutMs, 0), MAX_DRAIN_MS), map.owners.length);
       return this.view();
     });
   }
@@ -226,6 +239,7 @@ export class ShardHost {
   unfreeze(moveId: string, token: number): Promise<ShardHostView> {
     return this.serial(async () => {
       this.checkToken(token);
+      this.endTracker(moveId);
       if (!this.frozen.some((m) => m.moveId === moveId)) return this.view();
       const frozen = this.frozen.filter((m) => m.moveId !== moveId);
       await this.write([{ type: 'put', key: SKEY.frozen, value: JSON.stringify(frozen) }], true);
@@ -236,50 +250,71 @@ export class ShardHost {
   }
 
   /**
-   * The rows a frozen move carries, in chunks: its shards' data, the outcome records of the
-   * transactions that touched them (a retried prepare must find them on the new owner), and every
-   * fencing high-water mark (few; the target keeps the higher of two).
+   * A precopy: the rows of shards this participant still serves, copied to the target before
+   * the move freezes them so that the freeze has only what changed since to copy (changes are
+   * noted from before the first row is read). Fences and locks come with the frozen export.
+   */
+  async *precopyRows(mark: MoveMark, token: number): AsyncGenerator<ShardRow[]> {
+    this.checkToken(token);
+    const map = this.requireMap();
+    if (mark.from !== this.o.id) throw new RequestError('INVALID_ARGUMENT', `move ${mark.moveId} is from ${mark.from}, not ${this.o.id}`);
+    if (mark.epoch !== map.epoch + 1)
+      throw new RequestError('FAILED_PRECONDITION', `move ${mark.moveId} makes epoch ${mark.epoch}; this participant is at ${map.epoch}`);
+    this.checkShards(mark.shards, map);
+    for (const s of mark.shards) {
+      if (map.owners[s] !== this.o.id)
+        throw new RequestError('FAILED_PRECONDITION', `shard ${s} is served by ${map.owners[s]}, not ${this.o.id} (epoch ${map.epoch})`);
+    }
+    this.startTracker(mark);
+    // Every batch appended before the note began is on disk before the first read (the writer keeps order).
+    await this.write([], false);
+    yield* inChunks(shardRows(this.o.store.store.engine, mark.shards), EXPORT_CHUNK_ROWS);
+  }
+
+  /**
+   * The rows a frozen move carries, in chunks: what changed in its shards since their precopy
+   * from this process (else all their rows: data and the outcome records of the transactions
+   * that touched them — a retried prepare must find them on the new owner), every fencing
+   * high-water mark (few; the target keeps the higher of two) and the shards' locks.
    */
   async *exportRows(moveId: string, token: number): AsyncGenerator<ShardRow[]> {
     this.checkToken(token);
     const mark = this.frozen.find((m) => m.moveId === moveId);
     if (!mark) throw new RequestError('FAILED_PRECONDITION', `move ${moveId} is not frozen on ${this.o.id}: nothing to export`);
     const count = this.requireMap().owners.length;
-    const shards = new Set(mark.shards);
     const engine = this.o.store.store.engine;
-    let chunk: ShardRow[] = [];
-    const take = (key: string, value: string): ShardRow[] | null => {
-      chunk.push({ key, value });
-      if (chunk.length < EXPORT_CHUNK_ROWS) return null;
-      const out = chunk;
-      chunk = [];
-      return out;
+    // The drained transactions' last records are written before anything is read.
+    await this.write([], false);
+    const noted = this.trackers.get(moveId)?.tracker;
+    const delta = noted && !noted.overflowed && noted.covers(mark.shards) ? noted : null;
+    const locks = await this.movingLocks(new Set(mark.shards), count);
+    const rest = async function* (): AsyncGenerator<ShardRow> {
+      for (const [key, value] of await engine.scan(PKEY.fencePrefix)) yield { key, value };
+      yield { key: MOVED_LOCKS_ROW, value: JSON.stringify(locks) };
     };
-    for (const shard of mark.shards) {
-      for (const [key, value] of await engine.scan(PKEY.dataShardPrefix(shard))) {
-        const full = take(key, value);
-        if (full) yield full;
-      }
+    const rows = async function* (): AsyncGenerator<ShardRow> {
+      yield* delta ? changedRows(engine, delta) : shardRows(engine, mark.shards);
+      yield* rest();
+    };
+    yield* inChunks(rows(), EXPORT_CHUNK_ROWS);
+    this.endTracker(moveId);
+  }
+
+  private startTracker(mark: MoveMark): void {
+    const now = (this.o.clock ?? REAL_CLOCK).now();
+    this.endTracker(mark.moveId);
+    for (const [id, t] of [...this.trackers]) if (now - t.tracker.startedAt > TRACKER_TTL_MS) this.endTracker(id);
+    if (this.trackers.size >= TRACKERS_MAX) {
+      throw new RequestError('RESOURCE_EXHAUSTED', `${this.trackers.size} precopies are already running from ${this.o.id} (at most ${TRACKERS_MAX})`);
     }
-    // The outcome records of the transactions that touched the shards (indexed by shard), and
-    // the aborts of ids that held no op here (few; a retried id must find them on the new owner).
-    const txns = new Set<string>();
-    for (const shard of mark.shards)
-      for (const k of await engine.scanKeys(PKEY.outcomeIndexPrefix(shard))) txns.add(k.slice(PKEY.outcomeIndexPrefix(shard).length));
-    for (const k of await engine.scanKeys(PKEY.unkeyedOutcomePrefix)) txns.add(k.slice(PKEY.unkeyedOutcomePrefix.length));
-    for (const txn of txns) {
-      const value = await engine.get(PKEY.outcome(txn));
-      if (value === undefined) continue;
-      const full = take(PKEY.outcome(txn), value);
-      if (full) yield full;
-    }
-    for (const [key, value] of await engine.scan(PKEY.fencePrefix)) {
-      const full = take(key, value);
-      if (full) yield full;
-    }
-    const locks = await this.movingLocks(shards, count);
-    take(MOVED_LOCKS_ROW, JSON.stringify(locks));
-    if (chunk.length > 0) yield chunk;
+    const tracker = new ShardChangeTracker(mark.moveId, new Set(mark.shards), now, TRACKED_ROWS_MAX);
+    const stop = this.o.bug === 'shards.precopyMissesChanges' ? () => undefined : this.o.store.store.observeAppends((ops) => tracker.note(ops));
+    this.trackers.set(mark.moveId, { tracker, stop });
+  }
+
+  private endTracker(moveId: string): void {
+    this.trackers.get(moveId)?.stop();
+    this.trackers.delete(moveId);
   }
 
   /**
@@ -349,7 +384,12 @@ export class ShardHost {
         ops.push({ type: 'put', key: LKEY.lastToken, value: encodeLastToken(Math.max(stored, locks.lastToken, this.o.locks.highestToken())) });
       }
       await this.write(ops, true);
-      for (const op of ops) if (op.key.startsWith(PKEY.outcomePrefix)) this.o.store.noteOutcome(op.key.slice(PKEY.outcomePrefix.length));
+      for (const op of ops) {
+        if (!op.key.startsWith(PKEY.outcomePrefix)) continue;
+        const txn = op.key.slice(PKEY.outcomePrefix.length);
+        this.o.store.noteOutcome(txn);
+        this.o.core.forgetFinished(txn);
+      }
       if (locks) this.o.locks.adopt(locks.grants, locks.lastToken);
       return ops.length;
     });
@@ -403,8 +443,14 @@ export class ShardHost {
           if (PKEY.data(key) !== r.key || !shards.has(shardOf(key, count))) {
             throw new RequestError('INVALID_ARGUMENT', `row ${JSON.stringify(r.key.slice(0, 80))} is not a data row of the move's shards`);
           }
+          if (r.deleted) {
+            ops.push({ type: 'del', key: r.key });
+            continue;
+          }
           decodeStoredValue(r.value, at);
           ops.push({ type: 'put', key: r.key, value: r.value });
+        } else if (r.deleted) {
+          throw new RequestError('INVALID_ARGUMENT', `row ${JSON.stringify(r.key.slice(0, 80))}: only data rows can be deleted by a move`);
         } else if (r.key.startsWith(PKEY.outcomePrefix)) {
           const incoming = decodeParticipantOutcome(r.value, at);
           // A branch of it runs here: this log's own vote decides here, its peers ask the source.
@@ -461,7 +507,7 @@ export class ShardHost {
       );
     }
     // Cached values of those keys are no longer this participant's to serve.
-    this.o.store.forgetCachedValues();
+    this.o.store.forgetCachedValues(shards);
   }
 
   private async drain(shards: ReadonlySet<number>, timeoutMs: number, count: number): Promise<void> {

@@ -114,7 +114,7 @@ export class SimNode implements Endpoint {
           log: env.log,
           failpoint: (name) => env.failpoint(name),
           clock: env.clock,
-          copyWithoutDrain: this.setup.bug === 'shards.copyWithoutDrain',
+          bug: this.setup.bug,
         });
         await this.shards.open();
       }

@@ -9,7 +9,7 @@ const STEP_MS = 3000;
 
 /**
  * The simulator's resharding nemesis: while the workload runs it moves shards between
- * participants through the REAL participant side (ShardHost: freeze, export, import, install) and
+ * participants through the REAL participant side (ShardHost: precopy, freeze, export, import, install) and
  * the real coordinator runtimes (hold gate, undecided transactions, map); the mover's own calls go
  * straight to the nodes (not through the simulated network), but the nodes crash under them, and
  * only some coordinators are told the new map at once — the others learn it from a participant's
@@ -112,13 +112,23 @@ export class SimShardMover {
     const coordinators = this.o.coordinators().filter((c) => c.up && c.coordinator);
     let flipped = false;
     try {
+      let rows = 0;
+      // Mostly as a coordinator moves: a precopy while the source serves, then only the changes.
+      if (w.rng.chance(0.7)) {
+        const source = this.host(this.node(from));
+        const target = this.host(this.node(to));
+        await this.step('open import', target.importRows(mark, [], token));
+        for await (const chunk of source.precopyRows(mark, token)) {
+          await this.step('precopy', target.importRows(mark, chunk, token));
+          rows += chunk.length;
+        }
+      }
       for (const c of coordinators) c.coordinator!.gate.hold(mark.moveId, [shard], 2000);
       await this.drained(coordinators, new Set([shard]));
       const source = this.host(this.node(from));
       const target = this.host(this.node(to));
       await this.step('freeze', source.freeze(mark, token, 1000));
       await this.step('open import', target.importRows(mark, [], token));
-      let rows = 0;
       for await (const chunk of source.exportRows(mark.moveId, token)) {
         await this.step('import', target.importRows(mark, chunk, token));
         rows += chunk.length;

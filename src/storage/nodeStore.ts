@@ -25,6 +25,7 @@ export class NodeStore {
   readonly writer: GroupCommitWriter;
   /** How records name this node in errors: `participant p2`. */
   readonly label: string;
+  private readonly observers = new Set<(ops: readonly BatchOp[]) => void>();
 
   private constructor(
     readonly engine: KvEngine,
@@ -68,7 +69,19 @@ export class NodeStore {
 
   /** `lingerMs`: how long the append may wait to share a batch with later ones (see GroupCommitWriter). */
   append(ops: BatchOp[], sync: boolean, lingerMs: number, done: (err: Error | null) => void): void {
+    for (const see of this.observers) see(ops);
     this.writer.append(ops, sync, lingerMs, done);
+  }
+
+  /**
+   * Shows `see` every batch appended from now on, as it is appended (before it is written),
+   * until the returned function is called. Once an empty append made after it is done (the
+   * writer keeps order), every batch is either on disk or seen: what a copy taken while writes
+   * go on needs to catch up later.
+   */
+  observeAppends(see: (ops: readonly BatchOp[]) => void): () => void {
+    this.observers.add(see);
+    return () => this.observers.delete(see);
   }
 
   /** Every entry under a key prefix, decoded; the key is given in full to the decoder. */

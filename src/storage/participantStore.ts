@@ -33,6 +33,14 @@ export const PKEY = {
   outcomeIndexPrefix: (shard: number) => `x!${shardHex(shard)}!`,
   unkeyedOutcome: (txn: string) => `x!none!${txn}`,
   unkeyedOutcomePrefix: 'x!none!',
+  /** The shard of a stored data row (`k!<shard hex4>!<key>`). */
+  shardOfData: (stored: string) => parseInt(stored.slice(2, 6), 16),
+  /** An outcome index row's shard (null: the unkeyed index) and transaction. */
+  ofOutcomeIndex: (stored: string): { shard: number | null; txn: string } => {
+    const s = stored.slice(2, 6);
+    return { shard: s === 'none' ? null : parseInt(s, 16), txn: stored.slice(7) };
+  },
+  outcomeIndexPrefixAll: 'x!',
   /** Fencing high-water marks live under `f!<lock>`, apart from the data (see ops.ts fenceKey). */
   fencePrefix: FENCE_PREFIX,
 } as const;
@@ -192,9 +200,13 @@ export class ParticipantStore {
     });
   }
 
-  /** A shard moved away or in: its keys' cached values may be stale, and telling them apart costs more than refilling. */
-  forgetCachedValues(): void {
-    this.values.clear();
+  /**
+   * Shards moved away or in: their keys' cached values may be stale. Only theirs go: a move
+   * forgets a few shards every second, and a cache emptied each time would send every prepare
+   * of the node to disk for the whole move (one hash per cached key is cheaper than that).
+   */
+  forgetCachedValues(shards: ReadonlySet<number>): void {
+    this.values.deleteWhere((key) => shards.has(shardOf(key, DEFAULT_SHARD_COUNT)));
   }
 
   /** An outcome record written outside `persist` (a shard move brought it): prepares must look it up. */

@@ -74,6 +74,7 @@ describe('faults during a shard move', () => {
     { failpoint: 'participant.shards.freeze.after', node: 'source' },
     { failpoint: 'participant.shards.import.opened', node: 'target' },
     { failpoint: 'participant.shards.install.before', node: 'target' },
+    { failpoint: 'coordinator.move.afterPrecopy', node: 'c1' },
     { failpoint: 'coordinator.move.afterFreeze', node: 'c1' },
     { failpoint: 'coordinator.move.afterCopy', node: 'c1' },
     { failpoint: 'coordinator.move.afterTargetInstall', node: 'c1' },

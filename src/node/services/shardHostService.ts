@@ -29,15 +29,17 @@ export function shardHostService(host: ShardHost, nodeId: string): ShardHostHand
     Import: unary(async (req) => {
       if (!req.move) throw new RequestError('INVALID_ARGUMENT', 'move is required');
       if (req.rows.length > MAX_IMPORT_ROWS) throw new RequestError('INVALID_ARGUMENT', `${req.rows.length} rows in one call; at most ${MAX_IMPORT_ROWS}`);
-      const rows = req.rows.map((r) => ({ key: r.key, value: Buffer.from(r.value).toString('utf8') }));
+      const rows = req.rows.map((r) => ({ key: r.key, value: Buffer.from(r.value).toString('utf8'), ...(r.deleted ? { deleted: true } : {}) }));
       return { rowsWritten: String(await host.importRows(markFromWire(req.move), rows, token(req.moverToken))) };
     }),
     Export: (call: grpc.ServerWritableStream<ExportShardsRequest__Output, ShardChunk>) => {
       void (async () => {
         try {
-          for await (const rows of host.exportRows(call.request.moveId, token(call.request.moverToken))) {
+          const req = call.request;
+          const chunks = req.precopy ? host.precopyRows(markFromWire(req.precopy), token(req.moverToken)) : host.exportRows(req.moveId, token(req.moverToken));
+          for await (const rows of chunks) {
             if (call.cancelled) return;
-            const ok = call.write({ rows: rows.map((r) => ({ key: r.key, value: Buffer.from(r.value, 'utf8') })) });
+            const ok = call.write({ rows: rows.map((r) => ({ key: r.key, value: Buffer.from(r.value, 'utf8'), deleted: r.deleted === true })) });
             if (!ok) await new Promise((r) => call.once('drain', r));
           }
           call.end();

@@ -4,9 +4,11 @@
 export interface ShardRow {
   'key'?: (string);
   'value'?: (Buffer | Uint8Array | string);
+  'deleted'?: (boolean);
 }
 
 export interface ShardRow__Output {
   'key': (string);
   'value': (Buffer);
+  'deleted': (boolean);
 }
