@@ -43,6 +43,7 @@ if (role === 'participant' || role === 'coordinator') {
   program.addCommand(cluster.clusterCommand());
   program.addCommand(txn.txnCommand());
   program.addCommand(txn.readCommand());
+  program.addCommand((await import('./txnAdminCommands.js')).auditCommand());
   program.addCommand(status.statusCommand());
   program.addCommand(demo.demoCommand());
   program.addCommand(chaos.chaosCommand());

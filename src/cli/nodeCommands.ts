@@ -8,6 +8,7 @@ import { startCpuProfile } from './cpuProfile.js';
 import { exitWithParent } from './exitWithParent.js';
 import { makeLogger } from './logger.js';
 import { parseAddress, parseDurationMs, parseNodeId, parsePeers, parseProtocol, PROTOCOL_HELP } from './parse.js';
+import { alertOptionsFrom, withAlertOptions } from './alertOptions.js';
 import { action, CliError, EXIT } from './run.js';
 import { nodeSecurityFrom, withNodeSecurityOptions } from './securityOptions.js';
 
@@ -60,7 +61,7 @@ export function participantCommand() {
       parseLinger,
     )
     .addHelpText('after', `\nExample:\n  dtx participant --id p1 --listen 127.0.0.1:7701 --data ./data/p1\n${SECURITY_HELP}`);
-  return withNodeSecurityOptions(cmd).action(
+  return withAlertOptions(withNodeSecurityOptions(cmd)).action(
     action(async (o) => {
       const node = await startParticipant({
         id: o.id,
@@ -70,6 +71,7 @@ export function participantCommand() {
         config: o.inquireAfter !== undefined ? { inquireAfterMs: o.inquireAfter } : {},
         ...(o.commitLinger !== undefined ? { commitLingerMs: o.commitLinger } : {}),
         security: nodeSecurityFrom(o),
+        alerts: alertOptionsFrom(o),
       });
       runUntilSignalled(node);
     }),
@@ -96,7 +98,7 @@ export function coordinatorCommand() {
       'after',
       `\nExample:\n  dtx coordinator --id c1 --listen 127.0.0.1:7700 --data ./data/c1 \\\n    --participants p1=127.0.0.1:7701,p2=127.0.0.1:7702,p3=127.0.0.1:7703\n${SECURITY_HELP}`,
     );
-  return withNodeSecurityOptions(cmd).action(
+  return withAlertOptions(withNodeSecurityOptions(cmd)).action(
     action(async (o) => {
       const node = await startCoordinator({
         id: o.id,
@@ -109,6 +111,7 @@ export function coordinatorCommand() {
         defaultProtocol: o.protocol,
         log: makeLogger(o.logLevel),
         security: nodeSecurityFrom(o),
+        alerts: alertOptionsFrom(o),
       }).catch((e: unknown) => {
         // The participants' shard map says otherwise: a usage error, not a crash.
         throw e instanceof ShardMapConflict ? new CliError(e.message, EXIT.usage) : e;

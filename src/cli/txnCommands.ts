@@ -7,6 +7,7 @@ import { formatResults, formatTxn, toJson } from './format.js';
 import { parseDurationMs, parseInt64, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { dialSecurityFrom, withDialOptions, type TlsFlags } from './securityOptions.js';
 import { action, CliError, EXIT } from './run.js';
+import * as txnAdmin from './txnAdminCommands.js';
 
 interface TxnFlags extends TlsFlags {
   coordinator: readonly string[];
@@ -195,7 +196,10 @@ export function txnCommand() {
     .addCommand(txnAddCommand())
     .addCommand(txnTransferCommand())
     .addCommand(txnExecCommand())
-    .addCommand(txnStatusCommand());
+    .addCommand(txnStatusCommand())
+    .addCommand(txnAdmin.listCommand())
+    .addCommand(txnAdmin.inspectCommand())
+    .addCommand(txnAdmin.resolveCommand());
 }
 
 export function readCommand() {

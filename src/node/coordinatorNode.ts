@@ -4,6 +4,8 @@ import type { ProtocolName } from '../protocol/types.js';
 import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
 import { CoordinatorRuntime } from '../runtime/coordinatorRuntime.js';
 import { CoordinatorStore } from '../storage/coordinatorStore.js';
+import { coordinatorTxnAdmin } from './coordinatorTxnAdmin.js';
+import type { AlertOptions } from './inDoubtAlerts.js';
 import { NodeContext } from './nodeContext.js';
 import { dialSecurity, OPEN_NODE, type NodeSecurity } from './nodeSecurity.js';
 import type { RunningNode } from './participantNode.js';
@@ -37,6 +39,7 @@ export interface CoordinatorNodeOptions {
   defaultProtocol?: ProtocolName;
   /** TLS, tokens, the cluster secret and fault injection (default: a loopback node in open mode). */
   security?: NodeSecurity;
+  alerts?: AlertOptions;
   /** How long to wait at start for a participant to tell the shard map (default 10 s). */
   shardMapWaitMs?: number;
 }
@@ -46,7 +49,8 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   if (opts.participants.size === 0) throw new Error('a coordinator needs at least one participant');
   const security = opts.security ?? OPEN_NODE;
   const streams = (opts.transport ?? 'stream') === 'stream';
-  const node = await NodeContext.open({ id: opts.id, role: 'coordinator', listen: opts.listen, dataDir: opts.dataDir, log: opts.log, security, streams });
+  const { id, listen, dataDir, log: rootLog, alerts } = opts;
+  const node = await NodeContext.open({ id, role: 'coordinator', listen, dataDir, log: rootLog, security, streams, ...(alerts ? { alerts } : {}) });
   const { log, env } = node;
   const dial = dialSecurity(security);
   // The shard map lives on the participants: read (or, for a new cluster, deal and install) it first.
@@ -95,6 +99,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         transactStreamsPaused: transactStreamGauges.paused,
       },
     }),
+    coordinatorTxnAdmin(rt, node.nodeStore),
   );
   log.info({ participants: rt.participants, redriving, shardMapEpoch: rt.core.shardMap.epoch }, 'coordinator ready');
   return {

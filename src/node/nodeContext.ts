@@ -7,12 +7,15 @@ import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
 import { markServing, serve, type RunningServer, type ServiceBinding } from '../rpc/serve.js';
 import type { RuntimeEnv } from '../runtime/env.js';
 import { PLANTED_BUGS, plantedBugFromEnv, type PlantedBug } from '../runtime/plantedBugs.js';
+import { AuditLog } from '../storage/auditLog.js';
 import { NodeStore } from '../storage/nodeStore.js';
 import { adminHandlers, type NodeStatus } from './adminService.js';
 import { NodeClock } from './clock.js';
 import { Failpoints } from './failpoints.js';
 import { nodeEnv } from './nodeEnv.js';
 import { checkExposure, dialSecurity, type NodeSecurity } from './nodeSecurity.js';
+import { DEFAULT_ALERT_AFTER_MS, InDoubtAlerts, type AlertOptions } from './inDoubtAlerts.js';
+import { viewToWire, type TxnAdmin } from './txnAdmin.js';
 
 export interface NodeContextOptions {
   id: string;
@@ -23,6 +26,8 @@ export interface NodeContextOptions {
   security: NodeSecurity;
   /** Prepares and decisions ride Exchange streams (a coordinator's default) or unary calls. */
   streams: boolean;
+  /** When a stuck transaction raises an alert, and where it is POSTed (default: after 30 s, no webhook). */
+  alerts?: AlertOptions;
 }
 
 /** What the node's own part adds to Admin.Status. */
@@ -45,10 +50,12 @@ export class NodeContext {
   private readonly started = Date.now();
   private stopping = false;
   private server: RunningServer | null = null;
+  private alerts: InDoubtAlerts | null = null;
 
   private constructor(
     readonly o: NodeContextOptions,
     readonly nodeStore: NodeStore,
+    readonly audit: AuditLog,
     log: Logger,
   ) {
     this.log = log;
@@ -68,7 +75,7 @@ export class NodeContext {
     checkExposure(o.listen, o.security, log);
     const nodeStore = await NodeStore.openDir(o.dataDir, { id: o.id, role: o.role });
     try {
-      return new NodeContext(o, nodeStore, log);
+      return new NodeContext(o, nodeStore, await AuditLog.open(nodeStore, o.id), log);
     } catch (err) {
       await nodeStore.close();
       throw err;
@@ -76,27 +83,51 @@ export class NodeContext {
   }
 
   /** Serves the role's services, Admin, health and reflection behind access control; SERVING once up. */
-  async serve(services: ServiceBinding[], status: () => StatusParts): Promise<number> {
+  async serve(services: ServiceBinding[], status: () => StatusParts, txnAdmin: TxnAdmin): Promise<number> {
     const { o } = this;
+    const txn = {
+      nodeId: o.id,
+      role: o.role,
+      admin: txnAdmin,
+      audit: this.audit,
+      caller: (call: Parameters<AccessControl['describeCaller']>[0]) => this.access.describeCaller(call),
+      now: () => this.clock.now(),
+    };
+    const alerts = new InDoubtAlerts({
+      nodeId: o.id,
+      role: o.role,
+      alerts: o.alerts ?? { afterMs: DEFAULT_ALERT_AFTER_MS, webhook: null },
+      views: () => txnAdmin.views(),
+      inspect: async (id) => viewToWire(o.id, o.role, id, await txnAdmin.inspect(id), this.clock.now()),
+      log: this.log,
+      now: () => this.clock.now(),
+    });
+    this.alerts = alerts;
+    alerts.start();
     const faults = this.network ? { failpoints: this.failpoints, network: this.network, clock: this.clock } : null;
-    const admin = adminHandlers(() => {
-      const own = status();
-      return {
-        nodeId: o.id,
-        role: o.role,
-        address: o.listen,
-        ...own,
-        counters: {
-          ...own.counters,
-          ...(this.network?.counters ?? {}),
-          clockOffsetMs: this.clock.offsetMs,
-          refusedCalls: this.access.refused,
-          rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
-        },
-        uptimeMs: Date.now() - this.started,
-        dataDir: o.dataDir,
-      };
-    }, faults);
+    const admin = adminHandlers(
+      () => {
+        const own = status();
+        return {
+          nodeId: o.id,
+          role: o.role,
+          address: o.listen,
+          ...own,
+          counters: {
+            ...own.counters,
+            ...(this.network?.counters ?? {}),
+            clockOffsetMs: this.clock.offsetMs,
+            refusedCalls: this.access.refused,
+            ...alerts.counters,
+            rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20),
+          },
+          uptimeMs: Date.now() - this.started,
+          dataDir: o.dataDir,
+        };
+      },
+      faults,
+      txn,
+    );
     const all = [...services, { name: SERVICE_NAMES.admin, definition: dtxV1.Admin.service, handlers: admin }].map((b) => ({
       ...b,
       handlers: this.access.guard(b.definition, b.handlers),
@@ -117,6 +148,7 @@ export class NodeContext {
   /** Stops serving and closes everything, after `stopRuntime` (the role's runtimes). */
   async stop(stopRuntime: () => void): Promise<void> {
     this.stopping = true;
+    this.alerts?.stop();
     stopRuntime();
     await this.server?.shutdown();
     this.transport.close();

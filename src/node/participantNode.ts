@@ -5,6 +5,8 @@ import { ParticipantRuntime } from '../runtime/participantRuntime.js';
 import { LockRuntime } from '../runtime/lockRuntime.js';
 import { LockStore } from '../storage/lockStore.js';
 import { ParticipantStore } from '../storage/participantStore.js';
+import type { AlertOptions } from './inDoubtAlerts.js';
+import { participantTxnAdmin } from './participantTxnAdmin.js';
 import { NodeContext } from './nodeContext.js';
 import { OPEN_NODE, type NodeSecurity } from './nodeSecurity.js';
 import { locksService } from './services/locksService.js';
@@ -20,6 +22,7 @@ export interface ParticipantNodeOptions {
   dataDir: string;
   log: Logger;
   config?: Partial<ParticipantConfig>;
+  alerts?: AlertOptions;
   /** How long a commit record may wait to share a sync with the next log write (0: never). */
   commitLingerMs?: number;
   /** TLS, tokens, the cluster secret and fault injection (default: a loopback node in open mode). */
@@ -43,6 +46,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     log: opts.log,
     security,
     streams: false,
+    ...(opts.alerts ? { alerts: opts.alerts } : {}),
   });
   const { log, bug, transport } = node;
   const store = await ParticipantStore.open(node.nodeStore, { faults: { cacheOvertakenReads: bug === 'storage.cacheOvertakenReads' } });
@@ -87,6 +91,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
       inDoubtOwners: runtime.core.inDoubtOwners(),
       counters: { ...runtime.counters(), ...locks.counters() },
     }),
+    participantTxnAdmin(runtime.core, node.nodeStore),
   );
   return {
     id: opts.id,

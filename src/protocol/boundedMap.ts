@@ -16,6 +16,10 @@ export class BoundedMap<K, V> {
     }
   }
 
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+
   delete(key: K): boolean {
     return this.map.delete(key);
   }

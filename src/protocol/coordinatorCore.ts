@@ -12,6 +12,7 @@ import {
 import { invariant } from './invariant.js';
 import { LIMITS } from './limits.js';
 import type { PrepareMessage, ReplyTo } from './participantTxn.js';
+import { coordinatorTxnView, type TxnView } from './txnView.js';
 import { rulesOf } from './protocols/index.js';
 import type { CoordinatorRecord, DecisionRecord } from './records.js';
 import { coordinatorResolution } from './resolution.js';
@@ -39,7 +40,12 @@ export type CoordinatorEvent =
   /** 3pc: a participant answered PreCommit (ok false: it had aborted). No answer: the timer decides. */
   | { type: 'precommitAck'; txn: TxnId; from: NodeId; ok: boolean }
   /** Answer to a `query` message; the runtime always delivers one (UNREACHABLE on failure). */
-  | { type: 'txnState'; txn: TxnId; from: NodeId; answer: StateAnswer };
+  | { type: 'txnState'; txn: TxnId; from: NodeId; answer: StateAnswer }
+  /**
+   * An operator forces an outcome on a transaction nobody can settle safely (its owner is gone
+   * with the decision): written as a heuristic decision and delivered to `participants`.
+   */
+  | { type: 'heuristic'; replyTo: ReplyTo; txn: TxnId; outcome: Outcome; participants: NodeId[]; by: string; note: string };
 
 export type CoordinatorTimer = { kind: 'prepareTimeout'; txn: TxnId } | { kind: 'resend'; txn: TxnId } | { kind: 'precommitTimeout'; txn: TxnId };
 
@@ -96,6 +102,8 @@ export interface CoordinatorConfig {
   maxLockWaitMs: number;
   resendMinMs: number;
   resendMaxMs: number;
+  /** Resends of a commit after which its delivery is given up (reported; the participant asks, a restart re-drives it). */
+  resendMaxAttempts?: number;
   maxActiveTxns: number;
   recentOutcomes: number;
 }
@@ -105,6 +113,7 @@ export const DEFAULT_COORDINATOR_TUNING = {
   precommitTimeoutMs: 2000,
   resendMinMs: 200,
   resendMaxMs: 5000,
+  resendMaxAttempts: 60,
   maxActiveTxns: 20_000,
   recentOutcomes: 100_000,
 };
@@ -121,6 +130,8 @@ const sorted = (ids: Iterable<NodeId>): NodeId[] => [...ids].sort();
  */
 export class CoordinatorCore {
   private readonly txns = new Map<TxnId, CoordinatorTxn>();
+  /** Commits whose delivery was given up (resend cap): reported to operators, at most 1,000. */
+  private readonly givenUp = new BoundedMap<TxnId, { view: TxnView; silent: NodeId[]; atMs: number }>(1000);
   private readonly recent: BoundedMap<TxnId, DecisionRecord>;
   /** Transactions forgotten during the last step (their timers can go). */
   private ended: TxnId[] = [];
@@ -148,6 +159,10 @@ export class CoordinatorCore {
     ownerUnreachable: 0,
     /** Runs of an id abandoned because an earlier run (other shard map) holds a branch. */
     rerouted: 0,
+    /** Outcomes forced by an operator (dtx txn resolve --heuristic). */
+    heuristicDecisions: 0,
+    /** Commits whose delivery to some participant was given up after the resend cap. */
+    deliveriesGivenUp: 0,
   };
 
   constructor(
@@ -228,6 +243,9 @@ export class CoordinatorCore {
       case 'precommitAck':
         this.onPrecommitAck(event.txn, event.from, event.ok);
         break;
+      case 'heuristic':
+        this.onHeuristic(event);
+        break;
       case 'txnState':
         this.onTxnState(event.txn, event.from, event.answer);
         break;
@@ -277,6 +295,34 @@ export class CoordinatorCore {
     this.txns.delete(t.id);
     this.ended.push(t.id);
     if (record) this.recent.set(t.id, record);
+  }
+
+  private onHeuristic(e: Extract<CoordinatorEvent, { type: 'heuristic' }>): void {
+    const busy = this.txns.get(e.txn);
+    if (busy) {
+      return this.reply(e.replyTo, {
+        kind: 'rejected',
+        txn: e.txn,
+        status: 'FAILED_PRECONDITION',
+        message: `txn ${e.txn} is in progress at coordinator ${this.id} (${busy.state.phase}): it settles by itself`,
+      });
+    }
+    const t = this.newTxn(e.txn, undefined, { phase: 'preparing' });
+    for (const p of sorted(e.participants)) t.branches.set(p, { ops: [], opIndex: [], acked: false });
+    t.queryWaiters.push(e.replyTo);
+    this.counters.heuristicDecisions++;
+    const heuristic = { by: e.by, note: e.note };
+    const participants = sorted(e.participants);
+    this.emit({ type: 'log', level: 'warn', txn: e.txn, msg: `heuristic ${e.outcome} forced by ${e.by}: ${e.note}` });
+    if (e.outcome === 'COMMITTED') {
+      const decision: DecisionRecord = { ...this.foundRecord(e.txn, 'COMMITTED', participants, ''), reason: `heuristic: ${e.note}`, heuristic };
+      moveTo(t, { phase: 'deciding', decision });
+      this.emit({ type: 'persist', record: { kind: 'decision', record: decision }, sync: true });
+      return;
+    }
+    moveTo(t, { phase: 'aborting', lateVoters: participants });
+    const record = { ...this.abortRecord(e.txn, participants, `heuristic: ${e.note}`, 'PRESUMED', ''), heuristic };
+    this.emit({ type: 'persist', record: { kind: 'decision', record }, sync: true });
   }
 
   private onRecover(pending: DecisionRecord[]): void {
@@ -554,7 +600,7 @@ export class CoordinatorCore {
         owner === this.id
           ? 'no decision recorded here; its participants settle it'
           : `owned by coordinator ${owner}, which cannot be reached, and its participants do not know the outcome yet; ask again`;
-      for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyPending(w, t, why, false);
+      for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyPending(w, t, why, false, namedParticipants(answers));
       return;
     }
     if (outcome === 'COMMITTED') {
@@ -581,7 +627,7 @@ export class CoordinatorCore {
         this.forget(t);
         this.counters.unknownOutcomes++;
         const why = `owned by coordinator ${owner}, which cannot be reached; its participants hold no commit, but only ${owner} can tell an abort from a read it committed; ask again`;
-        for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyPending(w, t, why, false);
+        for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyPending(w, t, why, false, namedParticipants(answers));
         return;
       }
       // Certain without a record here: a participant holds ABORT, or every one was unvoted and
@@ -857,12 +903,47 @@ export class CoordinatorCore {
         return this.onPrepareTimeout(t);
       case 'resend': {
         if (s.phase !== 'committed') return;
+        s.resends = (s.resends ?? 0) + 1;
+        if (s.resends > (this.config.resendMaxAttempts ?? Infinity)) return this.giveUpDelivery(t, s.decision);
         this.sendDecision(t.id, 'commit', this.unacked(t));
         s.resendDelayMs = Math.min(s.resendDelayMs * 2, this.config.resendMaxMs);
         this.emit({ type: 'setTimer', timer: { kind: 'resend', txn: t.id }, at: this.now + s.resendDelayMs });
         return;
       }
     }
+  }
+
+  /**
+   * The resend cap is reached: the commit stays durable here (its unfinished mark too, so a
+   * restart re-drives it), the silent participants learn it when they ask; memory lets it go
+   * and keeps a bounded note for operators.
+   */
+  private giveUpDelivery(t: CoordinatorTxn, d: DecisionRecord): void {
+    const silent = this.unacked(t);
+    this.counters.deliveriesGivenUp++;
+    this.givenUp.set(t.id, { view: { ...coordinatorTxnView(this.id, t), phase: 'undelivered' }, silent, atMs: this.now });
+    this.emit({
+      type: 'log',
+      level: 'warn',
+      txn: t.id,
+      msg: `gave up delivering COMMIT to ${silent.join(',')} after ${this.config.resendMaxAttempts ?? 0} resends; they settle it when they ask, and a restart of this coordinator re-drives it`,
+    });
+    this.forget(t, d);
+  }
+
+  /** Unfinished transactions in memory and the deliveries given up, as an operator sees them (dtx txn list). */
+  operatorViews(): TxnView[] {
+    return [...[...this.txns.values()].map((t) => coordinatorTxnView(this.id, t)), ...[...this.givenUp.values()].map((g) => g.view)];
+  }
+
+  operatorView(txn: TxnId): TxnView | null {
+    const t = this.txns.get(txn);
+    return t ? coordinatorTxnView(this.id, t) : (this.givenUp.get(txn)?.view ?? null);
+  }
+
+  /** A decision this coordinator remembers (recently finished), for an operator's inspect. */
+  remembered(txn: TxnId): DecisionRecord | null {
+    return this.recent.get(txn) ?? null;
   }
 
   private onPrepareTimeout(t: CoordinatorTxn): void {
@@ -997,7 +1078,7 @@ export class CoordinatorCore {
     });
   }
 
-  private replyPending(replyTo: ReplyTo, t: CoordinatorTxn, reason = 'transaction is in progress', inProgress = true): void {
+  private replyPending(replyTo: ReplyTo, t: CoordinatorTxn, reason = 'transaction is in progress', inProgress = true, participants?: NodeId[]): void {
     const owner = this.ownerOf(t.id);
     this.reply(replyTo, {
       kind: 'outcome',
@@ -1006,7 +1087,7 @@ export class CoordinatorCore {
       inProgress,
       reason,
       results: [],
-      participants: sorted(t.branches.keys()),
+      participants: participants ?? sorted(t.branches.keys()),
       ...(owner !== this.id ? { owner } : {}),
     });
   }
@@ -1043,6 +1124,11 @@ export function resultsByIndex(answers: Iterable<StateAnswer>): OpResult[] | nul
   }
   // Every op once: a branch out of reach (or a read that forgot) leaves the list incomplete.
   return count > 0 && count === of && out.length === of ? out : null;
+}
+
+/** The participants the answers name (a prepared branch knows all of its transaction's). */
+function namedParticipants(answers: Map<NodeId, StateAnswer>): NodeId[] {
+  return sorted(new Set([...answers.values()].flatMap((a) => a.participants)));
 }
 
 function knownParticipants(answers: Map<NodeId, StateAnswer>): NodeId[] {

@@ -76,7 +76,7 @@ export type CoordinatorState =
   | { phase: 'terminating'; round: StateRound }
   | { phase: 'aborting'; lateVoters: NodeId[] }
   | { phase: 'deciding'; decision: DecisionRecord }
-  | { phase: 'committed'; decision: DecisionRecord; resendDelayMs: number }
+  | { phase: 'committed'; decision: DecisionRecord; resendDelayMs: number; resends?: number }
   | { phase: 'recording'; decision: DecisionRecord };
 
 export type CoordinatorPhase = CoordinatorState['phase'];

@@ -18,6 +18,7 @@ import {
 } from './participantTxn.js';
 import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from './records.js';
 import { shardOf } from './shardMap.js';
+import { participantTxnView, type TxnView } from './txnView.js';
 import type { AbortCode, FenceCheck, NodeId, OpResult, Outcome, PeerState, ProtocolName, StoredValue, TxnId, TxnStateView, Vote } from './types.js';
 
 export type { InquiryOutcome, PrepareMessage, ReplyTo } from './participantTxn.js';
@@ -273,6 +274,16 @@ export class ParticipantCore {
 
   isLive(txn: TxnId): boolean {
     return this.txns.has(txn);
+  }
+
+  /** Transactions in memory as an operator sees them (dtx txn list / inspect). */
+  operatorViews(): TxnView[] {
+    return [...this.txns.values()].map((t) => participantTxnView(t, this.locks));
+  }
+
+  operatorView(txn: TxnId): TxnView | null {
+    const t = this.txns.get(txn);
+    return t ? participantTxnView(t, this.locks) : null;
   }
 
   /**

@@ -50,6 +50,11 @@ export interface DecisionRecord {
   readOnly?: boolean;
   /** nb decisions are written unforced (the participants' logs hold the truth). */
   protocol?: ProtocolName;
+  /**
+   * An operator forced this outcome (dtx txn resolve --heuristic) when no outcome was safe to
+   * decide: it may contradict what the owner decided. Who, and why.
+   */
+  heuristic?: { by: string; note: string };
 }
 
 export type ParticipantRecord =

@@ -58,6 +58,13 @@ export class AccessControl {
     return { who: `user ${id.name}`, roles: id.roles.filter((r): r is Role => r === 'client' || r === 'admin' || r === 'faults') };
   }
 
+  /** Who made a call, in words, for the audit log (in open mode nobody is authenticated). */
+  describeCaller(call: { metadata: grpc.Metadata; getAuthContext(): AuthContext; getPeer(): string }): string {
+    if (this.open) return `unauthenticated (open mode) from ${call.getPeer()}`;
+    const c = this.identify(call.metadata, call.getAuthContext());
+    return c && c !== 'bad token' ? c.who : `unidentified caller from ${call.getPeer()}`;
+  }
+
   decide(path: string, metadata: grpc.Metadata, auth: AuthContext | null): Verdict {
     const needed = rolesFor(path);
     if (needed === null || this.open) return { ok: true, caller: null };

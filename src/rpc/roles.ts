@@ -8,6 +8,8 @@ export type Role = (typeof ROLES)[number];
 /** Calls anyone may make: liveness and the schema, which say nothing about the data. */
 const PUBLIC_SERVICES = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
 
+const ADMIN_METHODS = ['Status', 'ListTransactions', 'InspectTransaction', 'ResolveTransaction', 'ListAudit'];
+
 /** The roles that may call a method, by full path ("/dtx.v1.Coordinator/Transact"); null: public. Unknown paths: nobody. */
 export function rolesFor(path: string): readonly Role[] | null {
   const m = /^\/([^/]+)\/([^/]+)$/.exec(path);
@@ -31,7 +33,8 @@ export function rolesFor(path: string): readonly Role[] | null {
       // Membership changes are an operator's; Hold/Release pass between coordinators.
       return method === 'Hold' || method === 'Release' ? ['node'] : ['admin'];
     case 'dtx.v1.Admin':
-      return method === 'Status' ? ['admin'] : ['faults'];
+      // Seeing and settling transactions is an operator's; fault injection is the tests'.
+      return ADMIN_METHODS.includes(method) ? ['admin'] : ['faults'];
     default:
       return [];
   }

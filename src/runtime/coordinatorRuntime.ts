@@ -105,7 +105,7 @@ export interface QueryAnswer {
 
 type Outcomed = Extract<CoordinatorReply, { kind: 'outcome' }>;
 
-function checkTxnId(txn: string): string {
+export function checkTxnId(txn: string): string {
   if (txn.length > LIMITS.maxTxnIdBytes) throw new InvalidRequest(`txn_id longer than ${LIMITS.maxTxnIdBytes} characters`);
   if (!TXN_ID.test(txn)) throw new InvalidRequest(`txn_id "${txn}" may only use letters, digits and ._:@/+=-`);
   return txn;
@@ -280,6 +280,18 @@ export class CoordinatorRuntime {
       if (r.kind === 'rejected') return respond(new RequestError(r.status, r.message));
       respond(queryAnswer(r, this.core.ownerOf(txn)));
     });
+  }
+
+  /**
+   * An operator's forced outcome (dtx txn resolve --heuristic), written as a heuristic decision
+   * here and delivered to `participants`. The caller has checked that no outcome was safe.
+   */
+  heuristic(txn: string, outcome: Outcome, participants: NodeId[], by: string, note: string, respond: (r: QueryAnswer | RequestError) => void): void {
+    const replyTo = this.replies.open((r: CoordinatorReply) => {
+      if (r.kind === 'rejected') return respond(new RequestError(r.status, r.message));
+      respond(queryAnswer(r, this.core.ownerOf(txn)));
+    });
+    this.driver.dispatch({ type: 'heuristic', replyTo, txn, outcome, participants, by, note });
   }
 
   /**

@@ -111,6 +111,8 @@ export function describeCEvent(ev: CoordinatorEvent): string {
   switch (ev.type) {
     case 'recover':
       return `recover [${ev.pending.map((d) => d.txn).join(',')}]`;
+    case 'heuristic':
+      return `<- heuristic ${ev.outcome} ${ev.txn} by ${ev.by} h${ev.replyTo}`;
     case 'transact':
       return `<- transact ${ev.msg.txn} ${ev.msg.protocol} h${ev.replyTo}`;
     case 'query':

@@ -106,6 +106,7 @@ const decision = object({
   decidedAtMs: finite,
   readOnly: bool.optional(),
   protocol: protocol.optional(),
+  heuristic: object({ by: str, note: str }).optional(),
 });
 
 const identity = object({ id: nonEmpty, role: oneOf(['coordinator', 'participant']) });

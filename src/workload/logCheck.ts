@@ -297,6 +297,7 @@ export async function checkLogs(cluster: LocalCluster, toldCommitted: ReadonlySe
       ok: prepared.length === 0 && unfinished.length === 0,
       detail: `${prepared.length} prepare records, ${unfinished.length} undelivered commits ${[...prepared, ...unfinished].slice(0, 3).join(' ')}`,
     },
+    heuristicCheck(decisions),
     ...ownershipChecks(decidedBy, cluster.coordinatorNames),
   );
   return checks;
@@ -379,4 +380,21 @@ export async function checkPlacement(participants: readonly ParticipantDir[]): P
       detail: `${holders.size} keys, ${misplaced.length} misplaced ${misplaced.slice(0, 3).join(' ')}${outside ? `; ${outside} unserved rows left on participants outside the map` : ''}`,
     },
   ];
+}
+
+/**
+ * Outcomes an operator forced (dtx txn resolve --heuristic) are shown as such: they answer to a
+ * person, not to the protocol, and may contradict what the owner decided — never folded into a pass.
+ */
+function heuristicCheck(decisions: ReadonlyMap<string, DecisionRecord>): CheckResult {
+  const forced = [...decisions.values()].filter((d) => d.heuristic);
+  return {
+    id: 'heuristic',
+    name: 'no heuristic outcome (forced by an operator)',
+    ok: forced.length === 0,
+    detail: `${forced.length} heuristic ${forced
+      .slice(0, 3)
+      .map((d) => `${d.txn}=${d.outcome} by ${d.heuristic!.by} ("${d.heuristic!.note}")`)
+      .join(' ')}`,
+  };
 }
