@@ -13,6 +13,9 @@ import { NodeClock } from './clock.js';
 import { Failpoints } from './failpoints.js';
 import { nodeEnv } from './nodeEnv.js';
 import { checkExposure, dialSecurity, type NodeSecurity } from './nodeSecurity.js';
+import { NodeMetrics } from './nodeMetrics.js';
+import { OpsHttp } from './opsHttp.js';
+import { countingErrors } from '../rpc/rpcErrors.js';
 
 export interface NodeContextOptions {
   id: string;
@@ -23,6 +26,8 @@ export interface NodeContextOptions {
   security: NodeSecurity;
   /** Prepares and decisions ride Exchange streams (a coordinator's default) or unary calls. */
   streams: boolean;
+  /** Where to serve the operator HTTP server (metrics, health, ...): host:port; none: no HTTP server and no metrics. */
+  httpListen?: string;
 }
 
 /** What the node's own part adds to Admin.Status. */
@@ -42,6 +47,11 @@ export class NodeContext {
   readonly env: RuntimeEnv;
   readonly transport: GrpcTransport;
   readonly access: AccessControl;
+  /** Prometheus metrics: taken only when the node serves HTTP (--http-listen). */
+  readonly metrics: NodeMetrics | null;
+  /** The operator HTTP server (--http-listen); more routes may be mounted on it (src/node/opsHttp.ts). */
+  readonly http: OpsHttp | null;
+  private serving = false;
   private readonly started = Date.now();
   private stopping = false;
   private server: RunningServer | null = null;
@@ -58,14 +68,50 @@ export class NodeContext {
     if (this.bug) log.warn({ bug: this.bug }, `PLANTED BUG ACTIVE: ${PLANTED_BUGS[this.bug]}`);
     this.network = security.allowFaults ? new NetworkFaults(o.id) : null;
     this.env = nodeEnv({ log, clock: this.clock, failpoints: this.failpoints, stopping: () => this.stopping });
-    this.transport = new GrpcTransport({ network: this.network, dial: dialSecurity(security), log, streams: o.streams });
+    this.metrics = o.httpListen !== undefined ? new NodeMetrics(o.id, o.role) : null;
+    const metrics = this.metrics;
+    this.transport = new GrpcTransport({
+      network: this.network,
+      dial: dialSecurity(security),
+      log,
+      streams: o.streams,
+      ...(metrics ? { onCallFailure: metrics.countPeerFailure } : {}),
+    });
     this.access = new AccessControl({ tls: security.tls, tokens: security.tokens }, log);
+    this.http = o.httpListen !== undefined ? new OpsHttp({ listen: o.httpListen, tls: security.tls, access: this.access, log }) : null;
+    if (metrics) this.nodeMetrics(metrics);
+  }
+
+  /** What every node measures, whatever its role; the routes /metrics and /healthz. */
+  private nodeMetrics(metrics: NodeMetrics): void {
+    metrics.observeLog(this.nodeStore.writer);
+    metrics.counterFrom('dtx_refused_calls_total', 'Calls (gRPC and HTTP) refused for want of an identity or a role', () => this.access.refused);
+    this.http?.route({
+      method: 'GET',
+      path: '/metrics',
+      handle: async (_req, res) => {
+        const body = await metrics.text();
+        res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
+        res.end(body);
+      },
+    });
+    // Public, as grpc.health.v1.Health is: it says whether the node serves, nothing about the data.
+    this.http?.route({
+      method: 'GET',
+      path: '/healthz',
+      roles: null,
+      handle: (_req, res) => {
+        res.writeHead(this.serving ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(this.serving ? 'SERVING\n' : 'NOT_SERVING\n');
+      },
+    });
   }
 
   /** Checks the security set-up (before anything is opened), then opens the node's store. */
   static async open(o: NodeContextOptions): Promise<NodeContext> {
     const log = o.log.child({ node: o.id, role: o.role });
     checkExposure(o.listen, o.security, log);
+    if (o.httpListen !== undefined) checkExposure(o.httpListen, o.security, log);
     const nodeStore = await NodeStore.openDir(o.dataDir, { id: o.id, role: o.role });
     try {
       return new NodeContext(o, nodeStore, log);
@@ -97,18 +143,30 @@ export class NodeContext {
         dataDir: o.dataDir,
       };
     }, faults);
-    const all = [...services, { name: SERVICE_NAMES.admin, definition: dtxV1.Admin.service, handlers: admin }].map((b) => ({
-      ...b,
-      handlers: this.access.guard(b.definition, b.handlers),
-    }));
+    const metrics = this.metrics;
+    // Errors are counted outside access control, so that refusals count too.
+    const all = [...services, { name: SERVICE_NAMES.admin, definition: dtxV1.Admin.service, handlers: admin }].map((b) => {
+      const guarded = this.access.guard(b.definition, b.handlers);
+      return { ...b, handlers: metrics ? countingErrors(b.definition, guarded, metrics.countRpcError) : guarded };
+    });
     this.server = await serve(o.listen, all, { credentials: serverCredentials(o.security.tls), reflection: o.security.reflection === true });
     markServing(
       this.server,
       all.map((s) => s.name),
     );
+    this.serving = true;
+    const httpPort = this.http ? await this.http.start() : null;
     const mode = o.security.tls ? 'TLS' : 'plaintext';
     this.log.info(
-      { port: this.server.port, dataDir: o.dataDir, mode, tokens: o.security.tokens?.size ?? 0, faults: o.security.allowFaults, open: this.access.open },
+      {
+        port: this.server.port,
+        ...(httpPort !== null ? { httpPort } : {}),
+        dataDir: o.dataDir,
+        mode,
+        tokens: o.security.tokens?.size ?? 0,
+        faults: o.security.allowFaults,
+        open: this.access.open,
+      },
       `${o.role} serving`,
     );
     return this.server.port;
@@ -117,7 +175,9 @@ export class NodeContext {
   /** Stops serving and closes everything, after `stopRuntime` (the role's runtimes). */
   async stop(stopRuntime: () => void): Promise<void> {
     this.stopping = true;
+    this.serving = false;
     stopRuntime();
+    await this.http?.stop();
     await this.server?.shutdown();
     this.transport.close();
     await this.nodeStore.close();

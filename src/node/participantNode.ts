@@ -11,6 +11,7 @@ import { locksService } from './services/locksService.js';
 import { participantService } from './services/participantService.js';
 import { shardHostService } from './services/shardHostService.js';
 import { ShardHost } from '../runtime/shardHost.js';
+import { participantMetrics } from './roleMetrics.js';
 
 export { DEFAULT_COMMIT_LINGER_MS } from '../runtime/participantRuntime.js';
 
@@ -24,6 +25,8 @@ export interface ParticipantNodeOptions {
   commitLingerMs?: number;
   /** TLS, tokens, the cluster secret and fault injection (default: a loopback node in open mode). */
   security?: NodeSecurity;
+  /** Serve the operator HTTP server (Prometheus metrics, health) on host:port. */
+  httpListen?: string;
 }
 
 export interface RunningNode {
@@ -43,6 +46,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     log: opts.log,
     security,
     streams: false,
+    httpListen: opts.httpListen,
   });
   const { log, bug, transport } = node;
   const store = await ParticipantStore.open(node.nodeStore, { faults: { cacheOvertakenReads: bug === 'storage.cacheOvertakenReads' } });
@@ -55,6 +59,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     config: { ...opts.config, fenceCheck: fenceKey ? (f) => fenceKey.verify(f) : null },
     ...(opts.commitLingerMs !== undefined ? { commitLingerMs: opts.commitLingerMs } : {}),
     bug,
+    metrics: node.metrics?.participantSink(),
   });
   // The locks whose names hash here (coordinators route to them): the lease table shares this
   // shard's log, so a lock outlives any coordinator; it recovers before serving.
@@ -70,6 +75,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     bug,
   });
   await shards.open();
+  if (node.metrics) participantMetrics(node.metrics, { runtime, locks });
   const inDoubt = await runtime.start();
   if (inDoubt > 0) log.info({ count: inDoubt }, 'recovered prepared transactions');
   const inDelay = await locks.start();
