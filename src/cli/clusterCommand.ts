@@ -25,7 +25,8 @@ async function announce(c: LocalCluster): Promise<void> {
 /** Prints the nodes, proves the cluster serves, reports nodes that exit, and stops it all on Ctrl-C. */
 async function serveUntilSignalled(c: LocalCluster): Promise<void> {
   for (const n of c.nodes.values()) {
-    process.stdout.write(`  ${n.spec.name.padEnd(4)} ${n.spec.role.padEnd(12)} ${n.address.padEnd(20)} pid ${n.pid}  log ${n.spec.logFile}\n`);
+    const http = n.httpUrl ? `  metrics ${n.httpUrl}/metrics` : '';
+    process.stdout.write(`  ${n.spec.name.padEnd(4)} ${n.spec.role.padEnd(12)} ${n.address.padEnd(20)} pid ${n.pid}  log ${n.spec.logFile}${http}\n`);
   }
   await announce(c);
   let stopping = false;
@@ -74,10 +75,12 @@ export function clusterCommand() {
       .option('--protocol <p>', `default ${PROTOCOL_HELP}`, parseProtocol, DEFAULT_PROTOCOL)
       .option('--tls', 'run TLS with node certificates from a fresh development CA (in <data>/certs, with an operator certificate)')
       .option('--no-faults', 'start the nodes without --allow-faults (fault injection refused, as in production)')
+      .option('--no-http', 'start the nodes without their metrics/health HTTP server (by default each node serves it on its gRPC port + 1000)')
       .addHelpText(
         'after',
         '\nRun it again on the same --data to restart the same cluster on its logs. Every launch shares a\n' +
-          'cluster secret (<data>/certs/cluster-secret) so that fencing tokens cannot be forged.',
+          'cluster secret (<data>/certs/cluster-secret) so that fencing tokens cannot be forged.\n' +
+          'Every node serves Prometheus metrics on its gRPC port + 1000 (c1 on 7700: http://127.0.0.1:8700/metrics).',
       )
       .action(
         action(async (o) => {
@@ -91,6 +94,7 @@ export function clusterCommand() {
             tls: o.tls === true,
             allowFaults: o.faults,
             reflection: true,
+            http: o.http,
           });
           const coordinators = `${o.coordinators} coordinator${o.coordinators > 1 ? 's' : ''}`;
           process.stdout.write(`dtx: starting ${coordinators} + ${o.participants} participants (${o.protocol}), data in ${c.dataDir}\n`);

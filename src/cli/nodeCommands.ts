@@ -16,7 +16,13 @@ const SECURITY_HELP = `
 Security (README "Security"): on loopback with no TLS and no tokens every caller may use every
 service. Give --tls-ca/--tls-cert/--tls-key (dtx certs) for TLS with node identities, --tokens
 for bearer tokens with roles, and --cluster-secret so that fencing tokens cannot be forged.
-A node asked to listen beyond loopback without TLS refuses to start unless --insecure.`;
+A node asked to listen beyond loopback without TLS refuses to start unless --insecure.
+
+Metrics (README "Metrics"): --http-listen serves GET /metrics (Prometheus) and GET /healthz over
+HTTP, or HTTPS with the node's certificate when it runs TLS; /metrics needs what Admin.Status
+needs (a token or client certificate with role admin) unless the node is in open mode.`;
+
+const HTTP_LISTEN_HELP = 'serve Prometheus metrics (/metrics) and /healthz over HTTP(S) on this address (default: off)';
 
 function parseLinger(v: string): number {
   const ms = parseDurationMs(v);
@@ -54,13 +60,14 @@ export function participantCommand() {
     .requiredOption('--listen <host:port>', 'address to serve gRPC on', parseAddress)
     .requiredOption('--data <dir>', 'data directory (its LevelDB log and data)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option('--http-listen <host:port>', HTTP_LISTEN_HELP, parseAddress)
     .option('--inquire-after <duration>', 'how long a YES vote waits for the decision before asking', parseDurationMs)
     .option(
       '--commit-linger <duration>',
       `how long a commit record may wait to share the next log write's fsync (0-${MAX_LINGER_MS}ms; 0: never; default ${DEFAULT_COMMIT_LINGER_MS}ms)`,
       parseLinger,
     )
-    .addHelpText('after', `\nExample:\n  dtx participant --id p1 --listen 127.0.0.1:7701 --data ./data/p1\n${SECURITY_HELP}`);
+    .addHelpText('after', `\nExample:\n  dtx participant --id p1 --listen 127.0.0.1:7701 --data ./data/p1 --http-listen 127.0.0.1:8701\n${SECURITY_HELP}`);
   return withAlertOptions(withNodeSecurityOptions(cmd)).action(
     action(async (o) => {
       const node = await startParticipant({
@@ -72,6 +79,7 @@ export function participantCommand() {
         ...(o.commitLinger !== undefined ? { commitLingerMs: o.commitLinger } : {}),
         security: nodeSecurityFrom(o),
         alerts: alertOptionsFrom(o),
+        httpListen: o.httpListen,
       });
       runUntilSignalled(node);
     }),
@@ -94,9 +102,10 @@ export function coordinatorCommand() {
     .option('--timeout <duration>', 'default transaction timeout', parseDurationMs, 5000)
     .option('--protocol <p>', `${PROTOCOL_HELP}; for transactions that do not name one`, parseProtocol, DEFAULT_PROTOCOL)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option('--http-listen <host:port>', HTTP_LISTEN_HELP, parseAddress)
     .addHelpText(
       'after',
-      `\nExample:\n  dtx coordinator --id c1 --listen 127.0.0.1:7700 --data ./data/c1 \\\n    --participants p1=127.0.0.1:7701,p2=127.0.0.1:7702,p3=127.0.0.1:7703\n${SECURITY_HELP}`,
+      `\nExample:\n  dtx coordinator --id c1 --listen 127.0.0.1:7700 --data ./data/c1 \\\n    --participants p1=127.0.0.1:7701,p2=127.0.0.1:7702,p3=127.0.0.1:7703 --http-listen 127.0.0.1:8700\n${SECURITY_HELP}`,
     );
   return withAlertOptions(withNodeSecurityOptions(cmd)).action(
     action(async (o) => {
@@ -112,6 +121,7 @@ export function coordinatorCommand() {
         log: makeLogger(o.logLevel),
         security: nodeSecurityFrom(o),
         alerts: alertOptionsFrom(o),
+        httpListen: o.httpListen,
       }).catch((e: unknown) => {
         // The participants' shard map says otherwise: a usage error, not a crash.
         throw e instanceof ShardMapConflict ? new CliError(e.message, EXIT.usage) : e;

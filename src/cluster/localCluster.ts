@@ -29,7 +29,15 @@ export interface ClusterOptions {
   tls?: boolean;
   /** Serve gRPC server reflection on every node (default false; `dtx cluster up` turns it on). */
   reflection?: boolean;
+  /**
+   * Give every node an operator HTTP server (Prometheus metrics, health: --http-listen), default
+   * true: on free ports, or HTTP_PORT_OFFSET above each node's gRPC port when basePort is given.
+   */
+  http?: boolean;
 }
+
+/** With a base port, a node's HTTP port is its gRPC port plus this (c1 on 7700 serves metrics on 8700). */
+export const HTTP_PORT_OFFSET = 1000;
 
 /**
  * A topology of real node processes on loopback: coordinators c1..cK and N
@@ -54,6 +62,7 @@ export class LocalCluster {
     private readonly argsForNewNode: (name: string) => Promise<string[]>,
     private readonly nodeEnv: Record<string, Record<string, string>>,
     private readonly participantArgs: string[],
+    private readonly http: boolean,
   ) {}
 
   static async create(opts: ClusterOptions = {}): Promise<LocalCluster> {
@@ -64,7 +73,10 @@ export class LocalCluster {
     const host = opts.host ?? '127.0.0.1';
     const ownsDataDir = opts.dataDir === undefined;
     const dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'dtx-cluster-')));
-    const ports = opts.basePort !== undefined ? Array.from({ length: n + k }, (_, i) => opts.basePort! + i) : await freePorts(n + k);
+    const http = opts.http ?? true;
+    const free = opts.basePort === undefined ? await freePorts(http ? 2 * (n + k) : n + k) : [];
+    const ports = opts.basePort !== undefined ? Array.from({ length: n + k }, (_, i) => opts.basePort! + i) : free.slice(0, n + k);
+    const httpPorts = !http ? [] : opts.basePort !== undefined ? ports.map((p) => p + HTTP_PORT_OFFSET) : free.slice(n + k);
     const participantIds = Array.from({ length: n }, (_, i) => `p${i + 1}`);
     const coordinatorIds = Array.from({ length: k }, (_, i) => `c${i + 1}`);
     const security = await prepareClusterSecurity(dataDir, [...coordinatorIds, ...participantIds], {
@@ -82,24 +94,26 @@ export class LocalCluster {
       security.argsForNewNode,
       opts.nodeEnv ?? {},
       opts.participantArgs ?? [],
+      http,
     );
     const peers = participantIds.map((id, i) => `${id}=${host}:${ports[i + k]}`).join(',');
-    const add = (name: string, role: NodeRole, port: number, args: string[]) =>
-      cluster.addNode(name, role, port, [...(security.nodeArgs.get(name) ?? []), ...args]);
+    const add = (name: string, role: NodeRole, at: number, args: string[]) =>
+      cluster.addNode(name, role, ports[at]!, [...(security.nodeArgs.get(name) ?? []), ...args], httpPorts[at]);
     coordinatorIds.forEach((id, i) => {
       const others = coordinatorIds.flatMap((o, j) => (o === id ? [] : [`${o}=${host}:${ports[j]}`])).join(',');
-      add(id, 'coordinator', ports[i]!, ['--participants', peers, ...(others ? ['--coordinators', others] : []), ...(opts.coordinatorArgs ?? [])]);
+      add(id, 'coordinator', i, ['--participants', peers, ...(others ? ['--coordinators', others] : []), ...(opts.coordinatorArgs ?? [])]);
     });
-    participantIds.forEach((id, i) => add(id, 'participant', ports[i + k]!, opts.participantArgs ?? []));
+    participantIds.forEach((id, i) => add(id, 'participant', i + k, opts.participantArgs ?? []));
     return cluster;
   }
 
-  private addNode(name: string, role: NodeRole, port: number, args: string[]): NodeProcess {
+  private addNode(name: string, role: NodeRole, port: number, args: string[], httpPort?: number): NodeProcess {
     const n = new NodeProcess({
       name,
       role,
       host: this.host,
       port,
+      ...(httpPort !== undefined ? { httpPort } : {}),
       dataDir: join(this.dataDir, name),
       logFile: join(this.dataDir, 'logs', `${name}.log`),
       args,
@@ -126,8 +140,8 @@ export class LocalCluster {
     let i = this.participantNames.length + 1;
     while (this.nodes.has(`p${i}`)) i++;
     const name = `p${i}`;
-    const [port] = await freePorts(1);
-    const n = this.addNode(name, 'participant', port!, [...(await this.argsForNewNode(name)), ...this.participantArgs]);
+    const [port, httpPort] = await freePorts(this.http ? 2 : 1);
+    const n = this.addNode(name, 'participant', port!, [...(await this.argsForNewNode(name)), ...this.participantArgs], httpPort);
     n.start();
     await n.waitHealthy(this.healthTimeoutMs);
     return name;

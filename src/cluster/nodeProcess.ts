@@ -12,6 +12,8 @@ export interface NodeSpec {
   role: NodeRole;
   host: string;
   port: number;
+  /** The operator HTTP server's port (metrics, health: --http-listen on the same host); none: not served. */
+  httpPort?: number;
   dataDir: string;
   logFile: string;
   /** Extra CLI flags after the standard ones. */
@@ -37,6 +39,17 @@ export class NodeProcess {
     return `${this.spec.host}:${this.spec.port}`;
   }
 
+  /** host:port of the node's operator HTTP server (metrics, health), or null when it serves none. */
+  get httpAddress(): string | null {
+    return this.spec.httpPort !== undefined ? `${this.spec.host}:${this.spec.httpPort}` : null;
+  }
+
+  /** The URL of the node's operator HTTP server: https when the node runs TLS. */
+  get httpUrl(): string | null {
+    const a = this.httpAddress;
+    return a === null ? null : `${this.spec.dial?.tls ? 'https' : 'http'}://${a}`;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }
@@ -47,7 +60,20 @@ export class NodeProcess {
     const fd = openSync(this.spec.logFile, 'a');
     // DTX_NODE_FLAGS: Node.js flags for every node process (profiling: "--cpu-prof --cpu-prof-dir=DIR").
     const flags = (process.env['DTX_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-    const args = [...flags, CLI_ENTRY, this.spec.role, '--id', this.spec.name, '--listen', this.address, '--data', this.spec.dataDir, ...this.spec.args];
+    const http = this.httpAddress !== null ? ['--http-listen', this.httpAddress] : [];
+    const args = [
+      ...flags,
+      CLI_ENTRY,
+      this.spec.role,
+      '--id',
+      this.spec.name,
+      '--listen',
+      this.address,
+      '--data',
+      this.spec.dataDir,
+      ...http,
+      ...this.spec.args,
+    ];
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', fd, fd],
       env: { ...process.env, ...this.spec.env, DTX_EXIT_WITH_PARENT: '1' },

@@ -16,6 +16,7 @@ import { ShardDirectory } from './shardDirectory.js';
 import { startShardChanges } from './coordinatorShards.js';
 import type { DialSecurity } from '../rpc/dial.js';
 import { initialMap, type ShardMap } from '../protocol/shardMap.js';
+import { coordinatorMetrics } from './roleMetrics.js';
 
 export interface CoordinatorNodeOptions {
   id: string;
@@ -42,6 +43,8 @@ export interface CoordinatorNodeOptions {
   alerts?: AlertOptions;
   /** How long to wait at start for a participant to tell the shard map (default 10 s). */
   shardMapWaitMs?: number;
+  /** Serve the operator HTTP server (Prometheus metrics, health) on host:port. */
+  httpListen?: string;
 }
 
 /** A coordinator process: its decision log, its runtime and the lock service's router, served over gRPC. Wiring only. */
@@ -49,8 +52,8 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   if (opts.participants.size === 0) throw new Error('a coordinator needs at least one participant');
   const security = opts.security ?? OPEN_NODE;
   const streams = (opts.transport ?? 'stream') === 'stream';
-  const { id, listen, dataDir, log: rootLog, alerts } = opts;
-  const node = await NodeContext.open({ id, role: 'coordinator', listen, dataDir, log: rootLog, security, streams, ...(alerts ? { alerts } : {}) });
+  const { id, listen, dataDir, log: baseLog, httpListen, alerts } = opts;
+  const node = await NodeContext.open({ id, role: 'coordinator', listen, dataDir, log: baseLog, security, streams, httpListen, ...(alerts ? { alerts } : {}) });
   const { log, env } = node;
   const dial = dialSecurity(security);
   // The shard map lives on the participants: read (or, for a new cluster, deal and install) it first.
@@ -70,6 +73,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     ...(opts.defaultProtocol ? { defaultProtocol: opts.defaultProtocol } : {}),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
     bug: node.bug,
+    metrics: node.metrics?.coordinatorSink(),
   });
   const redriving = await runtime.start();
   if (redriving > 0) log.info({ count: redriving }, 're-driving decided transactions');
@@ -77,6 +81,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
   // Locks live on the participants; this coordinator passes each call on to the lock's one.
   const locks = new LockRouter({ map: () => rt.core.shardMap, dial, network: node.network, refresh: () => directory.refresh() });
   const shards = startShardChanges({ id: opts.id, runtime: rt, directory, locks, node, coordinators: opts.coordinators ?? new Map(), dial });
+  if (node.metrics) coordinatorMetrics(node.metrics, { runtime: rt, locks, transport: node.transport, mover: shards.mover });
 
   const port = await node.serve(
     [

@@ -16,6 +16,9 @@ import { nodeEnv } from './nodeEnv.js';
 import { checkExposure, dialSecurity, type NodeSecurity } from './nodeSecurity.js';
 import { DEFAULT_ALERT_AFTER_MS, InDoubtAlerts, type AlertOptions } from './inDoubtAlerts.js';
 import { viewToWire, type TxnAdmin } from './txnAdmin.js';
+import { NodeMetrics } from './nodeMetrics.js';
+import { OpsHttp } from './opsHttp.js';
+import { countingErrors } from '../rpc/rpcErrors.js';
 
 export interface NodeContextOptions {
   id: string;
@@ -28,6 +31,8 @@ export interface NodeContextOptions {
   streams: boolean;
   /** When a stuck transaction raises an alert, and where it is POSTed (default: after 30 s, no webhook). */
   alerts?: AlertOptions;
+  /** Where to serve the operator HTTP server (metrics, health, ...): host:port; none: no HTTP server and no metrics. */
+  httpListen?: string;
 }
 
 /** What the node's own part adds to Admin.Status. */
@@ -47,6 +52,11 @@ export class NodeContext {
   readonly env: RuntimeEnv;
   readonly transport: GrpcTransport;
   readonly access: AccessControl;
+  /** Prometheus metrics: taken only when the node serves HTTP (--http-listen). */
+  readonly metrics: NodeMetrics | null;
+  /** The operator HTTP server (--http-listen); more routes may be mounted on it (src/node/opsHttp.ts). */
+  readonly http: OpsHttp | null;
+  private serving = false;
   private readonly started = Date.now();
   private stopping = false;
   private server: RunningServer | null = null;
@@ -65,14 +75,50 @@ export class NodeContext {
     if (this.bug) log.warn({ bug: this.bug }, `PLANTED BUG ACTIVE: ${PLANTED_BUGS[this.bug]}`);
     this.network = security.allowFaults ? new NetworkFaults(o.id) : null;
     this.env = nodeEnv({ log, clock: this.clock, failpoints: this.failpoints, stopping: () => this.stopping });
-    this.transport = new GrpcTransport({ network: this.network, dial: dialSecurity(security), log, streams: o.streams });
+    this.metrics = o.httpListen !== undefined ? new NodeMetrics(o.id, o.role) : null;
+    const metrics = this.metrics;
+    this.transport = new GrpcTransport({
+      network: this.network,
+      dial: dialSecurity(security),
+      log,
+      streams: o.streams,
+      ...(metrics ? { onCallFailure: metrics.countPeerFailure } : {}),
+    });
     this.access = new AccessControl({ tls: security.tls, tokens: security.tokens }, log);
+    this.http = o.httpListen !== undefined ? new OpsHttp({ listen: o.httpListen, tls: security.tls, access: this.access, log }) : null;
+    if (metrics) this.nodeMetrics(metrics);
+  }
+
+  /** What every node measures, whatever its role; the routes /metrics and /healthz. */
+  private nodeMetrics(metrics: NodeMetrics): void {
+    metrics.observeLog(this.nodeStore.writer);
+    metrics.counterFrom('dtx_refused_calls_total', 'Calls (gRPC and HTTP) refused for want of an identity or a role', () => this.access.refused);
+    this.http?.route({
+      method: 'GET',
+      path: '/metrics',
+      handle: async (_req, res) => {
+        const body = await metrics.text();
+        res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
+        res.end(body);
+      },
+    });
+    // Public, as grpc.health.v1.Health is: it says whether the node serves, nothing about the data.
+    this.http?.route({
+      method: 'GET',
+      path: '/healthz',
+      roles: null,
+      handle: (_req, res) => {
+        res.writeHead(this.serving ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(this.serving ? 'SERVING\n' : 'NOT_SERVING\n');
+      },
+    });
   }
 
   /** Checks the security set-up (before anything is opened), then opens the node's store. */
   static async open(o: NodeContextOptions): Promise<NodeContext> {
     const log = o.log.child({ node: o.id, role: o.role });
     checkExposure(o.listen, o.security, log);
+    if (o.httpListen !== undefined) checkExposure(o.httpListen, o.security, log);
     const nodeStore = await NodeStore.openDir(o.dataDir, { id: o.id, role: o.role });
     try {
       return new NodeContext(o, nodeStore, await AuditLog.open(nodeStore, o.id), log);
@@ -93,17 +139,7 @@ export class NodeContext {
       caller: (call: Parameters<AccessControl['describeCaller']>[0]) => this.access.describeCaller(call),
       now: () => this.clock.now(),
     };
-    const alerts = new InDoubtAlerts({
-      nodeId: o.id,
-      role: o.role,
-      alerts: o.alerts ?? { afterMs: DEFAULT_ALERT_AFTER_MS, webhook: null },
-      views: () => txnAdmin.views(),
-      inspect: async (id) => viewToWire(o.id, o.role, id, await txnAdmin.inspect(id), this.clock.now()),
-      log: this.log,
-      now: () => this.clock.now(),
-    });
-    this.alerts = alerts;
-    alerts.start();
+    const alerts = this.startAlerts(txnAdmin);
     const faults = this.network ? { failpoints: this.failpoints, network: this.network, clock: this.clock } : null;
     const admin = adminHandlers(
       () => {
@@ -128,28 +164,59 @@ export class NodeContext {
       faults,
       txn,
     );
-    const all = [...services, { name: SERVICE_NAMES.admin, definition: dtxV1.Admin.service, handlers: admin }].map((b) => ({
-      ...b,
-      handlers: this.access.guard(b.definition, b.handlers),
-    }));
+    const metrics = this.metrics;
+    // Errors are counted outside access control, so that refusals count too.
+    const all = [...services, { name: SERVICE_NAMES.admin, definition: dtxV1.Admin.service, handlers: admin }].map((b) => {
+      const guarded = this.access.guard(b.definition, b.handlers);
+      return { ...b, handlers: metrics ? countingErrors(b.definition, guarded, metrics.countRpcError) : guarded };
+    });
     this.server = await serve(o.listen, all, { credentials: serverCredentials(o.security.tls), reflection: o.security.reflection === true });
     markServing(
       this.server,
       all.map((s) => s.name),
     );
+    this.serving = true;
+    const httpPort = this.http ? await this.http.start() : null;
     const mode = o.security.tls ? 'TLS' : 'plaintext';
     this.log.info(
-      { port: this.server.port, dataDir: o.dataDir, mode, tokens: o.security.tokens?.size ?? 0, faults: o.security.allowFaults, open: this.access.open },
+      {
+        port: this.server.port,
+        ...(httpPort !== null ? { httpPort } : {}),
+        dataDir: o.dataDir,
+        mode,
+        tokens: o.security.tokens?.size ?? 0,
+        faults: o.security.allowFaults,
+        open: this.access.open,
+      },
       `${o.role} serving`,
     );
     return this.server.port;
+  }
+
+  /** Stuck transactions of this node raise alerts (log, counters, webhook). */
+  private startAlerts(txnAdmin: TxnAdmin): InDoubtAlerts {
+    const { o } = this;
+    const alerts = new InDoubtAlerts({
+      nodeId: o.id,
+      role: o.role,
+      alerts: o.alerts ?? { afterMs: DEFAULT_ALERT_AFTER_MS, webhook: null },
+      views: () => txnAdmin.views(),
+      inspect: async (id) => viewToWire(o.id, o.role, id, await txnAdmin.inspect(id), this.clock.now()),
+      log: this.log,
+      now: () => this.clock.now(),
+    });
+    this.alerts = alerts;
+    alerts.start();
+    return alerts;
   }
 
   /** Stops serving and closes everything, after `stopRuntime` (the role's runtimes). */
   async stop(stopRuntime: () => void): Promise<void> {
     this.stopping = true;
     this.alerts?.stop();
+    this.serving = false;
     stopRuntime();
+    await this.http?.stop();
     await this.server?.shutdown();
     this.transport.close();
     await this.nodeStore.close();

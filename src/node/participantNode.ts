@@ -13,6 +13,7 @@ import { locksService } from './services/locksService.js';
 import { participantService } from './services/participantService.js';
 import { shardHostService } from './services/shardHostService.js';
 import { ShardHost } from '../runtime/shardHost.js';
+import { participantMetrics } from './roleMetrics.js';
 
 export { DEFAULT_COMMIT_LINGER_MS } from '../runtime/participantRuntime.js';
 
@@ -27,6 +28,8 @@ export interface ParticipantNodeOptions {
   commitLingerMs?: number;
   /** TLS, tokens, the cluster secret and fault injection (default: a loopback node in open mode). */
   security?: NodeSecurity;
+  /** Serve the operator HTTP server (Prometheus metrics, health) on host:port. */
+  httpListen?: string;
 }
 
 export interface RunningNode {
@@ -47,6 +50,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     security,
     streams: false,
     ...(opts.alerts ? { alerts: opts.alerts } : {}),
+    httpListen: opts.httpListen,
   });
   const { log, bug, transport } = node;
   const store = await ParticipantStore.open(node.nodeStore, { faults: { cacheOvertakenReads: bug === 'storage.cacheOvertakenReads' } });
@@ -59,6 +63,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     config: { ...opts.config, fenceCheck: fenceKey ? (f) => fenceKey.verify(f) : null },
     ...(opts.commitLingerMs !== undefined ? { commitLingerMs: opts.commitLingerMs } : {}),
     bug,
+    metrics: node.metrics?.participantSink(),
   });
   // The locks whose names hash here (coordinators route to them): the lease table shares this
   // shard's log, so a lock outlives any coordinator; it recovers before serving.
@@ -74,6 +79,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     bug,
   });
   await shards.open();
+  if (node.metrics) participantMetrics(node.metrics, { runtime, locks });
   const inDoubt = await runtime.start();
   if (inDoubt > 0) log.info({ count: inDoubt }, 'recovered prepared transactions');
   const inDelay = await locks.start();

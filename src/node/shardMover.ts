@@ -59,6 +59,8 @@ const INSTALL_ATTEMPTS = 5;
 export class ShardMover {
   /** A membership change runs here now. */
   busy = false;
+  /** Move steps run here (metrics): shards and keys moved by steps that completed, steps rolled back. */
+  readonly counters = { steps: 0, shards: 0, keys: 0, rolledBack: 0 };
 
   constructor(
     private readonly o: {
@@ -263,10 +265,14 @@ export class ShardMover {
       const published = await this.publish(next, token, mark.moveId, [from], () => lap('release'));
       lap('publish');
       log.info({ shards: shards.length, keys, from, to, epoch: next.epoch, phasesMs: phases }, 'shards moved');
+      this.counters.steps++;
+      this.counters.shards += shards.length;
+      this.counters.keys += keys;
       return published;
     } catch (e) {
       if (targetInstalled) throw e;
       log.warn({ err: (e as Error).message }, 'move step failed: rolling back');
+      this.counters.rolledBack++;
       await this.rollback(mark, source, target, token);
       throw e instanceof RequestError
         ? e

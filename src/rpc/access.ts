@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { PeerCertificate } from 'node:tls';
 import type { Logger } from 'pino';
 import { CaVerifier, peerIdentity, type TlsMaterial } from './credentials.js';
 import { AUTHORIZATION } from './dial.js';
@@ -20,7 +21,7 @@ export interface Caller {
   roles: readonly Role[];
 }
 
-type Verdict = { ok: true; caller: Caller | null } | { ok: false; code: grpc.status; details: string };
+export type Verdict = { ok: true; caller: Caller | null } | { ok: false; code: grpc.status; details: string };
 
 /**
  * Decides each call from its method, its metadata and its TLS peer certificate. With neither TLS
@@ -43,8 +44,7 @@ export class AccessControl {
     this.open = policy.tls === null && policy.tokens === null;
   }
 
-  private identify(metadata: grpc.Metadata, auth: AuthContext | null): Caller | 'bad token' | null {
-    const header = metadata.get(AUTHORIZATION)[0];
+  private identify(header: unknown, peerCert: PeerCertificate | undefined): Caller | 'bad token' | null {
     if (header !== undefined) {
       const m = typeof header === 'string' ? /^Bearer (\S{1,512})$/.exec(header) : null;
       const holder = m && this.policy.tokens ? this.policy.tokens.lookup(m[1]!) : null;
@@ -52,7 +52,7 @@ export class AccessControl {
       return { who: `token ${holder.name}`, roles: holder.roles };
     }
     if (!this.ca) return null;
-    const id = peerIdentity(auth?.sslPeerCertificate, this.ca);
+    const id = peerIdentity(peerCert, this.ca);
     if (!id) return null;
     if (id.kind === 'node') return { who: `node ${id.id}`, roles: ['node'] };
     return { who: `user ${id.name}`, roles: id.roles.filter((r): r is Role => r === 'client' || r === 'admin' || r === 'faults') };
@@ -61,14 +61,28 @@ export class AccessControl {
   /** Who made a call, in words, for the audit log (in open mode nobody is authenticated). */
   describeCaller(call: { metadata: grpc.Metadata; getAuthContext(): AuthContext; getPeer(): string }): string {
     if (this.open) return `unauthenticated (open mode) from ${call.getPeer()}`;
-    const c = this.identify(call.metadata, call.getAuthContext());
+    const c = this.identify(call.metadata.get(AUTHORIZATION)[0], call.getAuthContext()?.sslPeerCertificate);
     return c && c !== 'bad token' ? c.who : `unidentified caller from ${call.getPeer()}`;
   }
 
   decide(path: string, metadata: grpc.Metadata, auth: AuthContext | null): Verdict {
-    const needed = rolesFor(path);
+    return this.judge(path, rolesFor(path), metadata.get(AUTHORIZATION)[0], auth?.sslPeerCertificate);
+  }
+
+  /**
+   * The same judgement for a request to the node's operator HTTP server (src/node/opsHttp.ts):
+   * `needed` the roles that may make it (null: anyone), its Authorization header and the client
+   * certificate it presented over TLS. A refusal is counted and logged like a gRPC one.
+   */
+  decideHttp(what: string, needed: readonly Role[] | null, authorization: string | undefined, peerCert: PeerCertificate | undefined, peer: string): Verdict {
+    const v = this.judge(what, needed, authorization, peerCert);
+    if (!v.ok) this.noteRefusal(what, peer, v);
+    return v;
+  }
+
+  private judge(path: string, needed: readonly Role[] | null, header: unknown, peerCert: PeerCertificate | undefined): Verdict {
     if (needed === null || this.open) return { ok: true, caller: null };
-    const caller = this.identify(metadata, auth);
+    const caller = this.identify(header, peerCert);
     if (caller === 'bad token') return { ok: false, code: grpc.status.UNAUTHENTICATED, details: `${path}: the bearer token is not one this node knows` };
     if (caller === null) {
       const how = [this.policy.tokens ? 'a bearer token (authorization: Bearer <token>)' : '', this.ca ? 'a client certificate signed by the cluster CA' : '']

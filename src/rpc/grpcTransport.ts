@@ -60,6 +60,8 @@ export interface GrpcTransportOptions {
    * unary RPCs, and participant-to-participant traffic).
    */
   streams: boolean;
+  /** Sees every call that brought no answer (a node's metrics). */
+  onCallFailure?: (method: PeerMethod, failure: CallFailure) => void;
 }
 
 /**
@@ -85,11 +87,22 @@ export class GrpcTransport implements Transport {
     return { coordinators: this.coordinators.addresses(), participants: this.participants.addresses() };
   }
 
+  /** Transactions in flight on each participant's Exchange stream, by participant id. */
+  exchangeInFlight(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const l of this.links.values()) out.set(l.id, (out.get(l.id) ?? 0) + l.inFlight);
+    return out;
+  }
+
   call<M extends PeerMethod>(to: NodeRef, method: M, req: PeerCalls[M]['req'], opts: CallOptions, done: (r: CallResult<PeerCalls[M]['res']>) => void): void {
     const answered = (p: Promise<PeerCalls[M]['res']>): void => {
       p.then(
         (value) => done({ ok: true, value }),
-        (err: unknown) => done({ ok: false, ...callFailure(err) }),
+        (err: unknown) => {
+          const failed = callFailure(err);
+          this.o.onCallFailure?.(method, failed.failure);
+          done({ ok: false, ...failed });
+        },
       );
     };
     let sent: Promise<PeerCalls[M]['res']>;

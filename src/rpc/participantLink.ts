@@ -54,6 +54,11 @@ export class ParticipantLink {
     private readonly log: Logger,
   ) {}
 
+  /** Transactions waiting on this stream for a vote or an ack (the Exchange queue depth). */
+  get inFlight(): number {
+    return this.votes.size + this.acks.size;
+  }
+
   /** Sends a prepare; resolves with the vote, rejects if none arrives within `timeoutMs` or the stream breaks. */
   prepare(req: PrepareRequest, timeoutMs: number): Promise<PrepareResponse__Output> {
     const txn = req.txnId!;

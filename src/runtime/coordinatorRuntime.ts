@@ -16,9 +16,11 @@ import type { NodeId, OpResult, Outcome, AbortCode, ProtocolName, TxnOp, Vote } 
 import { claimedAge } from '../protocol/types.js';
 import type { CoordinatorStore } from '../storage/coordinatorStore.js';
 import { CALL_POLICY, preparePolicy } from './callPolicy.js';
+import { CoordinatorPhases } from './coordinatorPhases.js';
 import { CoreDriver, type EffectExecutor } from './coreDriver.js';
 import { opsDigest } from './digest.js';
 import type { RuntimeEnv } from './env.js';
+import type { CoordinatorMetricsSink, TxnEnd } from './metricsSink.js';
 import type { PlantedBug } from './plantedBugs.js';
 import { ReplyRegistry } from './replies.js';
 import { RequestError } from './requestError.js';
@@ -65,6 +67,8 @@ export interface CoordinatorRuntimeOptions {
    * set (setShardMap) or the refresh gave up. Absent: nothing to refresh from.
    */
   refreshShardMap?: () => Promise<void>;
+  /** Where transaction outcomes and phase timings go (a node's Prometheus metrics); none: not measured. */
+  metrics?: CoordinatorMetricsSink;
 }
 
 /** A client's transaction as the runtime takes it (already converted from the wire). */
@@ -147,6 +151,8 @@ export class CoordinatorRuntime {
   private readonly bug: PlantedBug | null;
   /** New transactions on shards being moved wait here. */
   readonly gate: ShardGate;
+  /** Phase timings, when metrics are taken. */
+  readonly phases: CoordinatorPhases | null;
 
   constructor(private readonly o: CoordinatorRuntimeOptions) {
     if (o.participants.size === 0) throw new Error('a coordinator needs at least one participant');
@@ -169,7 +175,21 @@ export class CoordinatorRuntime {
       // persist before send: nobody hears a decision before it is durable
       isBlocking: (e) => e.type === 'persist' && e.sync,
     };
-    this.driver = new CoreDriver(this.core, executor, o.env, (txn) => this.timers.clear(txn), o.observe);
+    const phases = o.metrics ? new CoordinatorPhases(o.metrics, () => o.env.monotonic.now()) : null;
+    this.phases = phases;
+    const observe = phases
+      ? (event: CoordinatorEvent, effects: CoordinatorEffect[]) => {
+          o.observe?.(event, effects);
+          phases.observe(event, effects);
+        }
+      : o.observe;
+    const ended = phases
+      ? (txn: string) => {
+          this.timers.clear(txn);
+          phases.ended(txn);
+        }
+      : (txn: string) => this.timers.clear(txn);
+    this.driver = new CoreDriver(this.core, executor, o.env, ended, observe);
     this.serve = {
       outcome: (req, respond) => this.query(req.txn, respond, req.forwarded ?? false),
       // The simulator's forwarded Transact (a node's comes through the Coordinator service).
@@ -256,15 +276,28 @@ export class CoordinatorRuntime {
       return respond(asRequestError(err));
     }
     this.timeoutOf.set(msg.txn, msg.timeoutMs);
+    const measure = this.o.metrics ? this.measureTransaction(msg.protocol) : null;
     this.ask({ type: 'transact', msg }, (r) => {
       this.timeoutOf.delete(msg.txn);
-      if (r.kind === 'rejected') return respond(new RequestError(r.status, r.message));
+      if (r.kind === 'rejected') {
+        measure?.('refused', null);
+        return respond(new RequestError(r.status, r.message));
+      }
       if (r.outcome === 'PENDING' && !msg.forwarded) {
+        measure?.('unknown', null);
         // The coordinator could not settle it in time; its participants (or its owner) will.
         return respond(new RequestError('DEADLINE_EXCEEDED', `outcome of ${r.txn} unknown: ${r.reason}; ask GetTransaction`));
       }
+      measure?.(r.outcome === 'COMMITTED' ? 'committed' : r.outcome === 'ABORTED' ? 'aborted' : 'unknown', r.code ?? null);
       respond({ txn: r.txn, outcome: r.outcome, reason: r.reason, ...(r.code ? { code: r.code } : {}), results: r.results });
     });
+  }
+
+  /** Reports one transaction's end to the metrics, with the time since now. */
+  private measureTransaction(protocol: ProtocolName): (end: TxnEnd, code: AbortCode | null) => void {
+    const monotonic = this.o.env.monotonic;
+    const start = monotonic.now();
+    return (end, code) => this.o.metrics?.transaction(end, protocol, code, (monotonic.now() - start) / 1000);
   }
 
   /** The durable outcome of a transaction (GetTransaction; a participant's inquiry). */

@@ -12,6 +12,8 @@ import type { ParticipantStore } from '../storage/participantStore.js';
 import { CALL_POLICY } from './callPolicy.js';
 import { CoreDriver, type EffectExecutor } from './coreDriver.js';
 import type { RuntimeEnv } from './env.js';
+import type { ParticipantMetricsSink } from './metricsSink.js';
+import { ParticipantTimings } from './participantTimings.js';
 import { VOTE_BEFORE_SYNC_DELAY_MS, type PlantedBug } from './plantedBugs.js';
 import { ReplyRegistry } from './replies.js';
 import { RequestError } from './requestError.js';
@@ -31,6 +33,8 @@ export interface ParticipantRuntimeOptions {
   bug?: PlantedBug | null;
   /** Sees every step of the core (the simulator's trace). */
   observe?: (event: ParticipantEvent, effects: ParticipantEffect[]) => void;
+  /** Where lock-wait timings go (a node's Prometheus metrics); none: not measured. */
+  metrics?: ParticipantMetricsSink;
 }
 
 export type ParticipantServed = 'prepare' | 'commit' | 'abort' | 'release' | 'precommit' | 'txnState';
@@ -57,6 +61,8 @@ export class ParticipantRuntime {
   private readonly timers: TxnTimers;
   private readonly commitLingerMs: number;
   private readonly bug: PlantedBug | null;
+  /** Lock waits and in-doubt ages, when metrics are taken. */
+  readonly timings: ParticipantTimings | null;
 
   constructor(private readonly o: ParticipantRuntimeOptions) {
     this.core = new ParticipantCore(o.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...o.config });
@@ -68,7 +74,21 @@ export class ParticipantRuntime {
       // persist before send: a vote leaves only after its prepare record is durable
       isBlocking: (e) => e.type === 'persist',
     };
-    this.driver = new CoreDriver(this.core, executor, o.env, (txn) => this.timers.clear(txn), o.observe);
+    const timings = o.metrics ? new ParticipantTimings(o.metrics, () => o.env.monotonic.now()) : null;
+    this.timings = timings;
+    const observe = timings
+      ? (event: ParticipantEvent, effects: ParticipantEffect[]) => {
+          o.observe?.(event, effects);
+          timings.observe(event, effects);
+        }
+      : o.observe;
+    const ended = timings
+      ? (txn: string) => {
+          this.timers.clear(txn);
+          timings.ended(txn);
+        }
+      : (txn: string) => this.timers.clear(txn);
+    this.driver = new CoreDriver(this.core, executor, o.env, ended, observe);
     this.serve = this.handlers();
   }
 

@@ -17,6 +17,9 @@ interface Pending {
   done: (err: Error | null) => void;
 }
 
+/** One batch written: how many appends and ops it carried, whether it was synced, how long the engine took. */
+export type BatchObserver = (records: number, ops: number, sync: boolean, seconds: number) => void;
+
 /** The longest an append may be held back to share a batch (a bound, not a default). */
 export const MAX_LINGER_MS = 50;
 
@@ -39,6 +42,8 @@ export class GroupCommitWriter {
   private cancelTimer: (() => void) | null = null;
   private timerDue = Infinity;
   readonly stats = { batches: 0, records: 0, syncedBatches: 0, lingered: 0 };
+  /** Sees every batch written (a node's metrics); timed with performance.now() only when set. */
+  onBatch: BatchObserver | null = null;
 
   constructor(
     private readonly engine: KvEngine,
@@ -110,12 +115,15 @@ export class GroupCommitWriter {
     }
     const sync = group.some((p) => p.sync);
     const ops = group.length === 1 ? group[0]!.ops : group.flatMap((p) => p.ops);
+    const observer = this.onBatch;
+    const started = observer ? performance.now() : 0;
     this.engine.write(ops, sync, (err) => {
       this.writing = false;
       if (!err) {
         this.stats.batches++;
         this.stats.records += group.length;
         if (sync) this.stats.syncedBatches++;
+        observer?.(group.length, ops.length, sync, (performance.now() - started) / 1000);
       }
       for (const p of group) p.done(err);
       this.kick();

@@ -23,13 +23,14 @@ function canBind(port: number): Promise<boolean> {
 }
 
 /**
- * Four consecutive free loopback ports for `cluster up --base-port`, taken below Linux's
+ * Four consecutive free loopback ports for `cluster up --base-port` (and the four 1000 above them), taken below Linux's
  * ephemeral range (32768+), where the other tests' OS-chosen ports cannot land meanwhile.
  */
 async function freeBasePort(): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const base = 20_000 + Math.floor(Math.random() * 9000);
-    const free = await Promise.all([0, 1, 2, 3].map((k) => canBind(base + k)));
+    // The nodes' metrics ports are 1000 above their gRPC ports.
+    const free = await Promise.all([0, 1, 2, 3, 1000, 1001, 1002, 1003].map((k) => canBind(base + k)));
     if (free.every(Boolean)) return base;
   }
   throw new Error('no free base port');
@@ -133,6 +134,16 @@ describe('dtx cluster up', () => {
       const other = port === base ? 'dtx.v1.Participant' : 'dtx.v1.Coordinator';
       expect(names).not.toContain(other);
       expect(names, names.join(',')).toEqual(expect.arrayContaining([expected[port]!, 'dtx.v1.Admin', 'grpc.health.v1.Health']));
+    }
+    // Each node's metrics and health over HTTP, 1000 above its gRPC port (open mode: no credentials).
+    expect(run.output()).toContain(`metrics http://127.0.0.1:${base + 1000}/metrics`);
+    for (const [port, role] of [
+      [base + 1000, 'coordinator'],
+      [base + 1001, 'participant'],
+    ] as const) {
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(new RegExp(`^dtx_in_doubt\\{node="[cp]1",role="${role}"\\} 0$`, 'm'));
     }
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
