@@ -1,5 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
-import { call, adminClient } from '../rpc/clients.js';
+import { ClusterAdmin } from '../client/clusterAdmin.js';
 import type { DialSecurity } from '../rpc/dial.js';
 import type { StatusResponse__Output } from '../rpc/generated/dtx/v1/StatusResponse.js';
 import { ShardsAdmin } from '../client/shardsAdmin.js';
@@ -9,28 +9,6 @@ import { toJson } from './format.js';
 import { parseAddress } from './parse.js';
 import { dialSecurityFrom, withDialOptions } from './securityOptions.js';
 import { action, CliError } from './run.js';
-
-async function nodeStatus(address: string, sec: DialSecurity): Promise<StatusResponse__Output> {
-  const c = adminClient(address, sec);
-  try {
-    return await call<object, StatusResponse__Output>(c.Status.bind(c), {}, 3000);
-  } finally {
-    c.close();
-  }
-}
-
-/** The Status of the first of `addresses` that answers (several: coordinators, one may be down). */
-async function firstStatus(addresses: readonly string[], sec: DialSecurity): Promise<{ address: string; status: StatusResponse__Output }> {
-  const failures: string[] = [];
-  for (const address of addresses) {
-    try {
-      return { address, status: await nodeStatus(address, sec) };
-    } catch (err) {
-      failures.push(`${address}: ${(err as { details?: string }).details ?? String(err)}`);
-    }
-  }
-  throw new CliError(`cannot reach ${failures.join('; ')} (is the cluster running? see \`dtx cluster up\`)`);
-}
 
 /** Who owns each in-doubt transaction (only the owner may presume its outcome), a few per node. */
 function inDoubtLines(s: StatusResponse__Output): string {
@@ -64,24 +42,26 @@ export function statusCommand() {
   ).action(
     action(async (flags) => {
       const sec = dialSecurityFrom(flags);
-      const { address: first, status: root } = await firstStatus(flags.node ? [flags.node] : flags.coordinator, sec);
-      const rows: { id: string; role: string; address: string; status: StatusResponse__Output | null; error?: string }[] = [
-        { id: root.nodeId, role: root.role, address: first, status: root },
-      ];
-      if (!flags.node) {
-        // The other coordinators listed with -c, when the one that answered does not name them.
-        const listed = flags.coordinator
-          .filter((a) => a !== first && !root.peers.some((p) => p.address === a))
-          .map((address) => ({ id: '', role: 'coordinator', address }));
-        for (const p of [...root.peers, ...listed]) {
-          try {
-            const s = await nodeStatus(p.address, sec);
-            rows.push({ id: p.id || s.nodeId, role: p.role, address: p.address, status: s });
-          } catch (err) {
-            rows.push({ id: p.id || '?', role: p.role, address: p.address, status: null, error: (err as { details?: string }).details ?? 'unreachable' });
-          }
-        }
+      const admin = new ClusterAdmin(flags.node ? [flags.node] : flags.coordinator, sec);
+      let rows: { id: string; role: string; address: string; status: StatusResponse__Output | null; error?: string }[];
+      try {
+        const nodes = flags.node ? [{ id: '', role: '', address: flags.node }] : await admin.nodes();
+        rows = await Promise.all(
+          nodes.map(async (n) => {
+            try {
+              const s = await admin.status(n.address);
+              return { id: n.id || s.nodeId, role: n.role || s.role, address: n.address, status: s };
+            } catch (err) {
+              return { id: n.id || '?', role: n.role, address: n.address, status: null, error: (err as { details?: string }).details ?? 'unreachable' };
+            }
+          }),
+        );
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      } finally {
+        admin.close();
       }
+      if (flags.node && !rows[0]!.status) throw new CliError(`cannot reach ${flags.node}: ${rows[0]!.error}`);
       if (flags.json) {
         process.stdout.write(`${toJson(rows)}\n`);
       } else {

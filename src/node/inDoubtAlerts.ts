@@ -75,11 +75,11 @@ export class InDoubtAlerts {
       if (now < f.nextAtMs) continue;
       f.count++;
       f.nextAtMs = now + Math.min(this.o.alerts.afterMs * 2 ** f.count, MAX_BACKOFF_MS);
-      this.raise(v, now - v.startedAtMs!, f.count);
+      this.raise(v, now - v.startedAtMs!, f.count, now);
     }
   }
 
-  private raise(v: TxnView, ageMs: number, count: number): void {
+  private raise(v: TxnView, ageMs: number, count: number, atMs: number): void {
     this.counters.alertsRaised++;
     this.o.log.warn(
       { txn: v.txn, phase: v.phase, ageMs, alert: count, waitsFor: v.waitsFor, blockedBy: v.blockedBy },
@@ -98,7 +98,7 @@ export class InDoubtAlerts {
         fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ kind: 'dtx.txn.stuck', node: this.o.nodeId, role: this.o.role, txn: v.txn, ageMs, alert: count, view }),
+          body: JSON.stringify({ kind: 'dtx.txn.stuck', node: this.o.nodeId, role: this.o.role, txn: v.txn, atMs, ageMs, alert: count, view }),
           signal: AbortSignal.timeout(POST_TIMEOUT_MS),
         }),
       )

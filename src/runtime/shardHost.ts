@@ -214,13 +214,8 @@ export class ShardHost {
       const map = this.requireMap();
       const existing = this.frozen.find((m) => m.moveId === mark.moveId);
       if (!existing) {
-        if (mark.from !== this.o.id) throw new RequestError('INVALID_ARGUMENT', `move ${mark.moveId} is from ${mark.from}, not ${this.o.id}`);
-        if (mark.epoch !== map.epoch + 1)
-          throw new RequestError('FAILED_PRECONDITION', `move ${mark.moveId} makes epoch ${mark.epoch}; this participant is at ${map.epoch}`);
-        this.checkShards(mark.shards, map);
+        this.checkSourceOf(mark, map);
         for (const s of mark.shards) {
-          if (map.owners[s] !== this.o.id)
-            throw new RequestError('FAILED_PRECONDITION', `shard ${s} is served by ${map.owners[s]}, not ${this.o.id} (epoch ${map.epoch})`);
           const other = this.frozen.find((m) => m.shards.includes(s));
           if (other) throw new RequestError('FAILED_PRECONDITION', `shard ${s} is already moving (move ${other.moveId})`);
         }
@@ -256,15 +251,7 @@ export class ShardHost {
    */
   async *precopyRows(mark: MoveMark, token: number): AsyncGenerator<ShardRow[]> {
     this.checkToken(token);
-    const map = this.requireMap();
-    if (mark.from !== this.o.id) throw new RequestError('INVALID_ARGUMENT', `move ${mark.moveId} is from ${mark.from}, not ${this.o.id}`);
-    if (mark.epoch !== map.epoch + 1)
-      throw new RequestError('FAILED_PRECONDITION', `move ${mark.moveId} makes epoch ${mark.epoch}; this participant is at ${map.epoch}`);
-    this.checkShards(mark.shards, map);
-    for (const s of mark.shards) {
-      if (map.owners[s] !== this.o.id)
-        throw new RequestError('FAILED_PRECONDITION', `shard ${s} is served by ${map.owners[s]}, not ${this.o.id} (epoch ${map.epoch})`);
-    }
+    this.checkSourceOf(mark, this.requireMap());
     this.startTracker(mark);
     // Every batch appended before the note began is on disk before the first read (the writer keeps order).
     await this.write([], false);
@@ -523,6 +510,18 @@ export class ShardHost {
         );
       }
       await new Promise<void>((r) => clock.after(DRAIN_POLL_MS, r));
+    }
+  }
+
+  /** A move from here: this participant serves every one of its shards at the epoch before it. */
+  private checkSourceOf(mark: MoveMark, map: ShardMap): void {
+    if (mark.from !== this.o.id) throw new RequestError('INVALID_ARGUMENT', `move ${mark.moveId} is from ${mark.from}, not ${this.o.id}`);
+    if (mark.epoch !== map.epoch + 1)
+      throw new RequestError('FAILED_PRECONDITION', `move ${mark.moveId} makes epoch ${mark.epoch}; this participant is at ${map.epoch}`);
+    this.checkShards(mark.shards, map);
+    for (const s of mark.shards) {
+      if (map.owners[s] !== this.o.id)
+        throw new RequestError('FAILED_PRECONDITION', `shard ${s} is served by ${map.owners[s]}, not ${this.o.id} (epoch ${map.epoch})`);
     }
   }
 
