@@ -13,6 +13,8 @@ import { transactStreamGauges } from './services/transactStreamServer.js';
 import { ShardDirectory } from './shardDirectory.js';
 import { startShardChanges } from './coordinatorShards.js';
 import type { DialSecurity } from '../rpc/dial.js';
+import { OtelTxnTracer } from './otelTxnTracer.js';
+import { traceCounters } from '../rpc/traceHeaders.js';
 import { initialMap, type ShardMap } from '../protocol/shardMap.js';
 
 export interface CoordinatorNodeOptions {
@@ -66,6 +68,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     ...(opts.defaultProtocol ? { defaultProtocol: opts.defaultProtocol } : {}),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
     bug: node.bug,
+    tracer: new OtelTxnTracer(),
   });
   const redriving = await runtime.start();
   if (redriving > 0) log.info({ count: redriving }, 're-driving decided transactions');
@@ -93,6 +96,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         transactStreams: transactStreamGauges.streams,
         transactStreamHeld: transactStreamGauges.held,
         transactStreamsPaused: transactStreamGauges.paused,
+        ...traceCounters,
       },
     }),
   );

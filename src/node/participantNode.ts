@@ -10,6 +10,8 @@ import { OPEN_NODE, type NodeSecurity } from './nodeSecurity.js';
 import { locksService } from './services/locksService.js';
 import { participantService } from './services/participantService.js';
 import { shardHostService } from './services/shardHostService.js';
+import { OtelTxnTracer } from './otelTxnTracer.js';
+import { traceCounters } from '../rpc/traceHeaders.js';
 import { ShardHost } from '../runtime/shardHost.js';
 
 export { DEFAULT_COMMIT_LINGER_MS } from '../runtime/participantRuntime.js';
@@ -55,6 +57,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     config: { ...opts.config, fenceCheck: fenceKey ? (f) => fenceKey.verify(f) : null },
     ...(opts.commitLingerMs !== undefined ? { commitLingerMs: opts.commitLingerMs } : {}),
     bug,
+    tracer: new OtelTxnTracer(),
   });
   // The locks whose names hash here (coordinators route to them): the lease table shares this
   // shard's log, so a lock outlives any coordinator; it recovers before serving.
@@ -85,7 +88,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
       peers: transport.dialled().coordinators.map((address) => ({ id: '', address, role: 'coordinator' })),
       inDoubt: runtime.core.inDoubt(),
       inDoubtOwners: runtime.core.inDoubtOwners(),
-      counters: { ...runtime.counters(), ...locks.counters() },
+      counters: { ...runtime.counters(), ...locks.counters(), ...traceCounters },
     }),
   );
   return {
