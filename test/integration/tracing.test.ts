@@ -152,6 +152,27 @@ describe('trace context', () => {
     expect(counter(await nodeStatus(cluster.coordinatorAddress), 'invalidTraceparents')).toBe(invalidBefore + 1);
   });
 
+  it('a unary Transact from another client may send the traceparent as call metadata (what grpcio or OpenTelemetry instrumentation does)', async () => {
+    const { traceparent, traceId } = traceparentOf(6);
+    const c = coordinatorClient(cluster.coordinatorAddress);
+    try {
+      const txnId = `metadata-${Date.now()}`;
+      const req: TransactRequest = { txnId, ops: [{ key: 'metadata-a', put: { value: 'x' } }] };
+      const r = await call<TransactRequest, TransactResponse__Output>(c.Transact.bind(c), req, 10_000, false, {
+        traceparent,
+        tracestate: 'rojo=00f067aa0ba902b7',
+      });
+      expect(r.outcome).toBe('COMMITTED');
+      const lines = await waitFor(`the committed lines of ${txnId}`, () => {
+        const all = [...linesAbout(txnId).values()].flat();
+        return all.filter((l) => l.msg === 'committed').length >= 2 && all;
+      });
+      expect(new Set(lines.map((l) => l.trace))).toEqual(new Set([traceId]));
+    } finally {
+      c.close();
+    }
+  });
+
   it('TransactStream carries one trace per transaction', async () => {
     const streaming = new DtxClient(cluster.coordinatorAddress, { timeoutMs: 10_000, stream: true });
     try {

@@ -178,3 +178,30 @@ describe('traces at the edges', () => {
     expect(decodeDecision(encodeDecision(decision), { node: 'coordinator c1', key: 'd!t1' }).trace).toBe(SPEC_EXAMPLE);
   });
 });
+
+describe('a client inside an application that uses OpenTelemetry', () => {
+  it("sends the active span's trace when the caller gives none", async () => {
+    const { context, propagation, trace } = await import('@opentelemetry/api');
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
+    const { BasicTracerProvider } = await import('@opentelemetry/sdk-trace-base');
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    trace.setGlobalTracerProvider(new BasicTracerProvider());
+    try {
+      const span = trace.getTracer('app').startSpan('checkout');
+      const sc = span.spanContext();
+      const c = new ClientTrace();
+      const inside = context.with(trace.setSpan(context.active(), span), () => c.of({}));
+      expect(inside).toEqual({ traceparent: `00-${sc.traceId}-${sc.spanId}-01` });
+      // Outside any span: a new trace; and the caller's own option still wins.
+      expect(traceIdOf(c.of({}).traceparent)).not.toBe(sc.traceId);
+      expect(context.with(trace.setSpan(context.active(), span), () => c.of({ traceparent: SPEC_EXAMPLE }))).toEqual({ traceparent: SPEC_EXAMPLE });
+      span.end();
+    } finally {
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    }
+  });
+});
