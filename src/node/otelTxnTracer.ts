@@ -1,9 +1,18 @@
-import { createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { createTraceState, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { formatTraceparent, parseTraceparent, type IncomingTrace } from '../protocol/traceContext.js';
 import type { SpanAttributes, TxnSpan, TxnTracer } from '../runtime/txnTracer.js';
 
 /** The instrumentation scope every dtx span is reported under. */
 export const TRACER_NAME = 'dtx';
+
+/** What the API's proxy delegates to while no SDK is registered (the API keeps one such instance). */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** No SDK registered: the global provider is still the API's proxy, delegating to the no-op one. */
+function noSdk(): boolean {
+  const p = trace.getTracerProvider();
+  return p instanceof ProxyTracerProvider && p.getDelegate() === NOOP_PROVIDER;
+}
 
 /** Nothing records (no SDK, or not sampled): the next hop gets the traceparent this work came with. */
 class PassThroughSpan implements TxnSpan {
@@ -46,9 +55,8 @@ class OtelSpan implements TxnSpan {
 }
 
 /**
- * Transaction spans through the OpenTelemetry API. Without an SDK registered (the default) the
- * API's no-op tracer answers, and each span is a pass-through that costs a parse of the
- * traceparent; with one (`node --import` a setup module: README "Tracing"), spans are recorded
+ * Transaction spans through the OpenTelemetry API. Without an SDK registered (the default) each
+ * span is a pass-through that costs two property reads; with one (`node --import` a setup module: README "Tracing"), spans are recorded
  * and the participants' spans become children of the coordinator's.
  */
 export class OtelTxnTracer implements TxnTracer {
@@ -59,6 +67,8 @@ export class OtelTxnTracer implements TxnTracer {
   }
 
   start(name: string, parent: IncomingTrace, attrs: SpanAttributes): TxnSpan {
+    // The default: skip the parse and the API's no-op span (per transaction, on every node).
+    if (noSdk()) return new PassThroughSpan(parent.traceparent);
     const p = parseTraceparent(parent.traceparent);
     // The cores carry only checked traceparents; a broken one here starts no span rather than a wrong one.
     if (!p) return new PassThroughSpan(parent.traceparent);
