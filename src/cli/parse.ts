@@ -1,6 +1,7 @@
 import { COMMIT_PROTOCOLS } from '../protocol/protocols/index.js';
 import { PROTOCOLS, type ProtocolName } from '../protocol/types.js';
 import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { isValidTraceparent } from '../protocol/traceContext.js';
 import { isHostPort, NODE_ID_PATTERN } from '../rpc/addresses.js';
 
 /** host:port with a port in 0..65535 (0 = any free port, for listen addresses). */
@@ -75,4 +76,12 @@ export function parseProtocol(value: string): ProtocolName {
   const v = value.trim().toLowerCase();
   if ((PROTOCOLS as readonly string[]).includes(v)) return v as ProtocolName;
   throw new InvalidArgumentError(`expected one of ${PROTOCOLS.join(', ')}, got "${value}"`);
+}
+
+/** A W3C traceparent typed on the command line: refused when invalid (a library caller's is ignored instead). */
+export function parseTraceparentOption(value: string): string {
+  if (isValidTraceparent(value)) return value;
+  throw new InvalidArgumentError(
+    `expected a W3C traceparent like 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 (lowercase hex, non-zero ids), got "${value}"`,
+  );
 }

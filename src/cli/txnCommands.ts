@@ -4,7 +4,7 @@ import { DtxClient, op, type TxnResult } from '../client/dtxClient.js';
 import type { ProtocolName, TxnOp } from '../protocol/types.js';
 import { coordinatorOption } from './clientOptions.js';
 import { formatResults, formatTxn, toJson } from './format.js';
-import { parseDurationMs, parseInt64, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
+import { parseDurationMs, parseInt64, parseIntIn, parseProtocol, parseTraceparentOption, PROTOCOL_HELP } from './parse.js';
 import { dialSecurityFrom, withDialOptions, type TlsFlags } from './securityOptions.js';
 import { action, CliError, EXIT } from './run.js';
 import * as txnAdmin from './txnAdminCommands.js';
@@ -16,6 +16,7 @@ interface TxnFlags extends TlsFlags {
   timeout?: number;
   retries?: number;
   protocol?: ProtocolName;
+  traceparent?: string;
 }
 
 async function runAndPrint(flags: TxnFlags, ops: TxnOp[]): Promise<void> {
@@ -25,6 +26,7 @@ async function runAndPrint(flags: TxnFlags, ops: TxnOp[]): Promise<void> {
       ...(flags.id ? { txnId: flags.id } : { retries: flags.retries ?? 3 }),
       ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
       ...(flags.protocol ? { protocol: flags.protocol } : {}),
+      ...(flags.traceparent ? { traceparent: flags.traceparent } : {}),
     });
     process.stdout.write(`${flags.json ? toJson(r) : formatTxn(r)}\n`);
     if (r.outcome !== 'COMMITTED') process.exitCode = EXIT.aborted;
@@ -42,6 +44,11 @@ function txnSub(name: string, description: string) {
       .option('--timeout <duration>', 'transaction timeout', parseDurationMs)
       .option('--retries <n>', 'retry lock conflicts this many times (default 3; not with --id)', parseIntIn(0, 50))
       .option('--protocol <p>', `${PROTOCOL_HELP} (default: the coordinator's)`, parseProtocol)
+      .option(
+        '--traceparent <tp>',
+        "W3C trace context of the caller: the transaction's log lines and spans join its trace (default: a new trace)",
+        parseTraceparentOption,
+      )
       .option('--json', 'print the outcome as JSON'),
   );
 }

@@ -18,9 +18,11 @@ import { failoverLimits, rerunUnderNewId, type RetryScope } from './failoverPoli
 import { ClientTxnIds } from './txnIds.js';
 import { OwnerMap } from './ownerMap.js';
 import { TransactStreamChannel } from './transactStream.js';
+import { ClientTrace, traceHeaders, type TraceOptions } from './clientTrace.js';
+import type { IncomingTrace } from '../protocol/traceContext.js';
 import type { AbortCode, CheckExpect, OpResult, ProtocolName, TxnOp } from '../protocol/types.js';
 
-export type { TxnOp, OpResult, AbortCode };
+export type { TxnOp, OpResult, AbortCode, TraceOptions };
 export { clientCall, DtxError };
 export { parseAddressList } from './addressList.js';
 // Locks with leases and fencing tokens (issue 6).
@@ -36,7 +38,7 @@ export interface TxnResult {
   results: OpResult[];
 }
 
-export interface TransactOptions {
+export interface TransactOptions extends TraceOptions {
   txnId?: string;
   timeoutMs?: number;
   /** When retrying an aborted transaction under a new id, keep its age (no starvation). */
@@ -130,6 +132,7 @@ export class DtxClient {
   private readonly defaults: ClientOptions & { timeoutMs: number };
   /** How this client proves who it is (lock clients made from it use the same). */
   readonly security: DialSecurity;
+  private readonly traces = new ClientTrace();
 
   constructor(
     /** A coordinator's gRPC target, or several coordinators' host:port (see parseAddressList). */
@@ -158,6 +161,11 @@ export class DtxClient {
     return this.pool.failovers;
   }
 
+  /** Traceparents given in options that were invalid: each was ignored and a new trace started. */
+  get invalidTraceparents(): number {
+    return this.traces.invalid;
+  }
+
   /** Runs ops as one transaction. Resolves with COMMITTED or ABORTED; rejects with DtxError when the call fails. */
   async transact(ops: TxnOp[], opts: TransactOptions = {}): Promise<TxnResult> {
     const retries = Math.min(opts.retries ?? this.defaults.retries ?? 0, MAX_RETRIES);
@@ -166,10 +174,12 @@ export class DtxClient {
     }
     const firstAttemptMs = opts.firstAttemptMs ?? Date.now();
     const started = performance.now();
+    // One trace for every attempt: a retried transaction is one piece of the caller's work.
+    const trace = this.traces.of(opts);
     let conflicts = 0;
     let reruns = 0;
     for (;;) {
-      const r = await this.transactOnce(ops, { ...opts, firstAttemptMs });
+      const r = await this.transactOnce(ops, { ...opts, firstAttemptMs }, trace);
       if (r.outcome !== 'ABORTED') return r;
       if (r.abortCode === 'CONFLICT' && conflicts < retries) {
         conflicts++;
@@ -188,7 +198,7 @@ export class DtxClient {
     }
   }
 
-  private async transactOnce(ops: TxnOp[], opts: TransactOptions): Promise<TxnResult> {
+  private async transactOnce(ops: TxnOp[], opts: TransactOptions, trace: IncomingTrace): Promise<TxnResult> {
     const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
     // Check here too: protobufjs silently wraps an out-of-range int64 when it encodes.
     try {
@@ -209,6 +219,9 @@ export class DtxClient {
       timeoutMs,
       firstAttemptMs: opts.firstAttemptMs ?? 0,
       protocol: protocol ? protocolToWire(protocol) : 'PROTOCOL_UNSPECIFIED',
+      // In the request rather than call metadata: TransactStream carries many transactions.
+      traceparent: trace.traceparent,
+      tracestate: trace.tracestate ?? '',
     };
     // The server gives up on the transaction at timeoutMs; leave room for the answer to arrive.
     const res = await this.failover('idempotent', timeoutMs + 5000, first, (link, t) => {
@@ -228,17 +241,19 @@ export class DtxClient {
   }
 
   /** A consistent snapshot of several keys. */
-  async read(keys: string[], timeoutMs = this.defaults.timeoutMs): Promise<OpResult[]> {
+  async read(keys: string[], timeoutMs = this.defaults.timeoutMs, opts: TraceOptions = {}): Promise<OpResult[]> {
+    const headers = traceHeaders(this.traces.of(opts));
     const res = await this.failover('idempotent', timeoutMs + 5000, undefined, ({ coordinator: c }, t) =>
-      this.rpc<{ keys: string[]; timeoutMs: number }, ReadResponse__Output>(c.Read.bind(c), { keys, timeoutMs }, t),
+      this.rpc<{ keys: string[]; timeoutMs: number }, ReadResponse__Output>(c.Read.bind(c), { keys, timeoutMs }, t, headers),
     );
     return res.results.map(resultFromWire);
   }
 
-  async getTransaction(txnId: string): Promise<TxnResult & { participants: string[] }> {
+  async getTransaction(txnId: string, opts: TraceOptions = {}): Promise<TxnResult & { participants: string[] }> {
     await this.owners?.ready(performance.now());
+    const headers = traceHeaders(this.traces.of(opts));
     const res = await this.failover('idempotent', this.defaults.timeoutMs, this.owners?.ownerIndex(txnId), ({ coordinator: c }, t) =>
-      this.rpc<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId }, t),
+      this.rpc<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId }, t, headers),
     );
     return { ...toResult(res), participants: res.participants };
   }
@@ -269,8 +284,8 @@ export class DtxClient {
     return withFailover(this.pool, { scope, timeoutMs, limits, ...(first !== undefined ? { first } : {}) }, attempt);
   }
 
-  private rpc<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
-    return clientCall(method, req, timeoutMs, this.waitForReady);
+  private rpc<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs: number, headers?: Readonly<Record<string, string>>): Promise<Res> {
+    return clientCall(method, req, timeoutMs, this.waitForReady, headers);
   }
 }
 

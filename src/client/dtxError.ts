@@ -23,9 +23,15 @@ export class DtxError extends Error {
 }
 
 /** A unary call from a client: its failure surfaces as a DtxError. */
-export async function clientCall<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs: number, waitForReady = false): Promise<Res> {
+export async function clientCall<Req, Res>(
+  method: UnaryMethod<Req, Res>,
+  req: Req,
+  timeoutMs: number,
+  waitForReady = false,
+  headers?: Readonly<Record<string, string>>,
+): Promise<Res> {
   try {
-    return await call(method, req, timeoutMs, waitForReady);
+    return await call(method, req, timeoutMs, waitForReady, headers);
   } catch (err) {
     throw DtxError.from(err);
   }

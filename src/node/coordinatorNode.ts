@@ -15,6 +15,8 @@ import { transactStreamGauges } from './services/transactStreamServer.js';
 import { ShardDirectory } from './shardDirectory.js';
 import { startShardChanges } from './coordinatorShards.js';
 import type { DialSecurity } from '../rpc/dial.js';
+import { OtelTxnTracer } from './otelTxnTracer.js';
+import { traceCounters } from '../rpc/traceHeaders.js';
 import { initialMap, type ShardMap } from '../protocol/shardMap.js';
 import { coordinatorMetrics } from './roleMetrics.js';
 
@@ -74,6 +76,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
     bug: node.bug,
     metrics: node.metrics?.coordinatorSink(),
+    tracer: new OtelTxnTracer(),
   });
   const redriving = await runtime.start();
   if (redriving > 0) log.info({ count: redriving }, 're-driving decided transactions');
@@ -102,6 +105,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         transactStreams: transactStreamGauges.streams,
         transactStreamHeld: transactStreamGauges.held,
         transactStreamsPaused: transactStreamGauges.paused,
+        ...traceCounters,
       },
     }),
     coordinatorTxnAdmin(rt, node.nodeStore),

@@ -27,7 +27,7 @@ export function nodeEnv(o: { log: Logger; clock: NodeClock; failpoints: Failpoin
     random: Math.random,
     failpoint: (name: FailpointName) => o.failpoints.hit(name),
     // Not a crash: the input came from outside. Logged as an error for an operator (and counted by the core).
-    alarm: (txn, what) => o.log.error({ txn, alarm: true }, `refused: ${what}`),
+    alarm: (txn, what, traceId) => o.log.error(traceId ? { txn, trace: traceId, alarm: true } : { txn, alarm: true }, `refused: ${what}`),
     log: o.log,
   };
 }

@@ -12,6 +12,8 @@ import { OPEN_NODE, type NodeSecurity } from './nodeSecurity.js';
 import { locksService } from './services/locksService.js';
 import { participantService } from './services/participantService.js';
 import { shardHostService } from './services/shardHostService.js';
+import { OtelTxnTracer } from './otelTxnTracer.js';
+import { traceCounters } from '../rpc/traceHeaders.js';
 import { ShardHost } from '../runtime/shardHost.js';
 import { participantMetrics } from './roleMetrics.js';
 
@@ -64,6 +66,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     ...(opts.commitLingerMs !== undefined ? { commitLingerMs: opts.commitLingerMs } : {}),
     bug,
     metrics: node.metrics?.participantSink(),
+    tracer: new OtelTxnTracer(),
   });
   // The locks whose names hash here (coordinators route to them): the lease table shares this
   // shard's log, so a lock outlives any coordinator; it recovers before serving.
@@ -95,7 +98,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
       peers: transport.dialled().coordinators.map((address) => ({ id: '', address, role: 'coordinator' })),
       inDoubt: runtime.core.inDoubt(),
       inDoubtOwners: runtime.core.inDoubtOwners(),
-      counters: { ...runtime.counters(), ...locks.counters() },
+      counters: { ...runtime.counters(), ...locks.counters(), ...traceCounters },
     }),
     participantTxnAdmin(runtime.core, node.nodeStore),
   );

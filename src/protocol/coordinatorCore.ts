@@ -83,9 +83,10 @@ export type CoordinatorEffect =
   | { type: 'send'; to: NodeId; message: CoordinatorMessage }
   | { type: 'persist'; record: CoordinatorRecord; sync: boolean }
   | { type: 'setTimer'; timer: CoordinatorTimer; at: number }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string }
+  /** `trace`: the transaction's traceparent, when it has one (added by emit). */
+  | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string; trace?: string }
   /** Input from outside contradicted this node's state: refused, an operator must know. */
-  | { type: 'alarm'; txn: TxnId; msg: string };
+  | { type: 'alarm'; txn: TxnId; msg: string; trace?: string };
 
 export interface CoordinatorConfig {
   participants: NodeId[];
@@ -272,7 +273,21 @@ export class CoordinatorCore {
   }
 
   private emit(e: CoordinatorEffect): void {
+    if (e.type === 'log' || e.type === 'alarm') {
+      // Every line about a transaction names its trace; looked up here, not at each call site.
+      const trace = this.traceOf(e.txn);
+      if (trace) return void this.effects.push({ ...e, trace });
+    }
     this.effects.push(e);
+  }
+
+  /** The traceparent of a transaction in memory (its request's, or its recovered decision's). */
+  traceOf(txn: TxnId): string | undefined {
+    const t = this.txns.get(txn);
+    if (!t) return undefined;
+    if (t.msg?.trace) return t.msg.trace;
+    const s = t.state;
+    return s.phase === 'committed' || s.phase === 'deciding' || s.phase === 'recording' ? s.decision.trace : undefined;
   }
 
   private newTxn(txn: TxnId, msg: TransactMessage | undefined, state: CoordinatorTxn['state']): CoordinatorTxn {
@@ -678,6 +693,7 @@ export class CoordinatorCore {
         lockWaitMs,
         opIndexes: t.branches.get(p)!.opIndex,
         opCount: msg.ops.length,
+        ...(msg.trace ? { trace: msg.trace } : {}),
       };
       this.emit({ type: 'send', to: p, message: { kind: 'prepare', msg: prepare } });
     }
@@ -878,6 +894,7 @@ export class CoordinatorCore {
   private announceCommit(t: CoordinatorTxn, d: DecisionRecord): void {
     const s = moveTo(t, { phase: 'committed', decision: d, resendDelayMs: this.config.resendMinMs });
     this.counters.committed++;
+    this.emit({ type: 'log', level: 'debug', txn: t.id, msg: 'committed' });
     // The participants first: a client's next transaction on the same keys then finds the
     // locks already on their way out.
     this.sendDecision(t.id, 'commit', this.unacked(t));
@@ -970,7 +987,7 @@ export class CoordinatorCore {
     // not be reached may hide a prepare still on its way there, which must not be left waiting.
     // Read-only branches released already are done.
     const notNo = [...t.branches.entries()].filter(([, b]) => !b.acked && (b.vote?.kind !== 'NO' || b.vote.code === 'UNAVAILABLE_PARTICIPANT')).map(([p]) => p);
-    const record = this.abortRecord(t.id, sorted(t.branches.keys()), reason, code, msg.digest);
+    const record = { ...this.abortRecord(t.id, sorted(t.branches.keys()), reason, code, msg.digest), ...(msg.trace ? { trace: msg.trace } : {}) };
     this.counters.aborted++;
     this.emit({ type: 'log', level: 'debug', txn: t.id, msg: `aborted: ${reason}` });
     if (msg.clientId) {
@@ -1002,6 +1019,7 @@ export class CoordinatorCore {
       reason: '',
       digest: requestOf(t).msg.digest,
       decidedAtMs: this.now,
+      ...(t.msg?.trace ? { trace: t.msg.trace } : {}),
     };
   }
 

@@ -21,6 +21,8 @@ export interface TransactMessage {
   protocol: ProtocolName;
   /** Sent on by a coordinator that does not own the id: never forwarded again. */
   forwarded?: boolean;
+  /** W3C traceparent that the participants get (this coordinator's span of it): data, carried along. */
+  trace?: string;
 }
 
 /** A participant's answer to a state query (after it aborted if it had not voted). */

@@ -81,9 +81,10 @@ export type ParticipantEffect =
   | { type: 'queryPeer'; txn: TxnId; to: NodeId; addr: string; abortIfUnvoted: boolean }
   /** A decision or a 3pc PreCommit to a peer; a PreCommit is always answered by `peerPrecommitted`. */
   | { type: 'sendPeer'; txn: TxnId; to: NodeId; addr: string; message: 'precommit' | 'commit' | 'abort' }
-  | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string }
+  /** `trace`: the transaction's traceparent, when it has one (added by emit). */
+  | { type: 'log'; level: 'debug' | 'info' | 'warn'; txn: TxnId; msg: string; trace?: string }
   /** Input from outside contradicted this node's state: an operator must know. */
-  | { type: 'alarm'; txn: TxnId; msg: string };
+  | { type: 'alarm'; txn: TxnId; msg: string; trace?: string };
 
 export interface ParticipantConfig {
   /** How long a YES voter waits for the decision before it asks the coordinator. */
@@ -335,7 +336,17 @@ export class ParticipantCore {
   }
 
   private emit(effect: ParticipantEffect): void {
+    if (effect.type === 'log' || effect.type === 'alarm') {
+      // Every line about a transaction names its trace; looked up here, not at each call site.
+      const trace = this.traceOf(effect.txn);
+      if (trace) return void this.effects.push({ ...effect, trace });
+    }
     this.effects.push(effect);
+  }
+
+  /** The traceparent a transaction in memory came with (its prepare's, or its recovered record's). */
+  traceOf(txn: TxnId): string | undefined {
+    return this.txns.get(txn)?.msg.trace;
   }
 
   private newTxn(
@@ -383,6 +394,7 @@ export class ParticipantCore {
         protocol: rec.protocol ?? DEFAULT_PROTOCOL,
         age: rec.age,
         lockWaitMs: 0,
+        ...(rec.trace ? { trace: rec.trace } : {}),
       };
       const voted: Voted = { writes: rec.writes, results: rec.results };
       this.newTxn(msg, rec.precommitted ? { phase: 'precommitted', voted } : { phase: 'prepared', voted }, {
@@ -554,6 +566,7 @@ export class ParticipantCore {
       locks: t.locks,
       writes: voted.writes,
       results: voted.results,
+      ...(t.msg.trace ? { trace: t.msg.trace } : {}),
     };
   }
 
@@ -1001,10 +1014,11 @@ export class ParticipantCore {
     const s = t.state;
     this.locks.release(t.id);
     const results = outcome === 'COMMITTED' ? (votedOf(s)?.results ?? []) : [];
+    // Before forget: the line names the trace of a transaction still in memory.
+    this.emit({ type: 'log', level: 'debug', txn: t.id, msg: outcome === 'COMMITTED' ? 'committed' : 'aborted' });
     this.forget(t, { txn: t.id, outcome, results });
     if (outcome === 'COMMITTED') this.counters.committed++;
     else this.counters.aborted++;
-    this.emit({ type: 'log', level: 'debug', txn: t.id, msg: outcome === 'COMMITTED' ? 'committed' : 'aborted' });
     for (const w of t.waiters.ack) this.reply(w, { kind: 'ack', txn: t.id, known: true });
     for (const w of t.waiters.precommit) this.reply(w, { kind: 'precommitAck', txn: t.id, ok: outcome === 'COMMITTED' });
     if (t.waiters.vote.length) {

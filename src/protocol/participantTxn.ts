@@ -20,6 +20,8 @@ export interface PrepareMessage {
   opIndexes?: number[];
   /** How many ops the whole transaction has (with opIndexes). */
   opCount?: number;
+  /** W3C traceparent of the coordinator's span of the transaction (traceContext.ts). */
+  trace?: string;
 }
 
 export type InquiryOutcome = Outcome | 'PENDING' | 'UNDECIDED' | 'UNREACHABLE';

@@ -19,6 +19,8 @@ export interface PrepareRecord {
   locks: LockRequest[];
   writes: KeyWrite[];
   results: OpResult[];
+  /** W3C traceparent the prepare came with: a recovered branch's log lines keep their trace id. */
+  trace?: string;
 }
 
 /** A participant's durable memory that a transaction ended (for duplicate messages). */
@@ -55,6 +57,8 @@ export interface DecisionRecord {
    * decide: it may contradict what the owner decided. Who, and why.
    */
   heuristic?: { by: string; note: string };
+  /** W3C traceparent of the transaction: a re-driven commit's log lines keep their trace id. */
+  trace?: string;
 }
 
 export type ParticipantRecord =

@@ -86,9 +86,17 @@ export type UnaryMethod<Req, Res> = (
  * (until the deadline) for a peer that is restarting instead of failing at once:
  * right for node-to-node traffic, where the peer's return is what recovery waits for.
  */
-export function call<Req, Res>(method: UnaryMethod<Req, Res>, req: Req, timeoutMs: number, waitForReady = false): Promise<Res> {
+export function call<Req, Res>(
+  method: UnaryMethod<Req, Res>,
+  req: Req,
+  timeoutMs: number,
+  waitForReady = false,
+  /** Call metadata (e.g. traceparent). */
+  headers?: Readonly<Record<string, string>>,
+): Promise<Res> {
   return new Promise((resolve, reject) => {
     const metadata = new grpc.Metadata({ waitForReady });
+    if (headers) for (const k in headers) metadata.set(k, headers[k]!);
     method(req, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as Res)));
   });
 }

@@ -6,6 +6,7 @@ import { LIMITS } from '../protocol/limits.js';
 import type { CoordinatorReply } from '../protocol/coordinatorCore.js';
 import type { ForwardedTransact, OutcomeAnswer, TxnStateAnswer } from '../runtime/transport.js';
 import { isHostPort, NODE_ID_PATTERN, quote } from './addresses.js';
+import { peerTraceparent } from './traceHeaders.js';
 import {
   abortCodeFromWire,
   opFromWire,
@@ -45,6 +46,7 @@ export function prepareToWire(m: PrepareMessage): PrepareRequest {
     lockWaitMs: m.lockWaitMs,
     opIndexes: m.opIndexes ?? [],
     opCount: m.opCount ?? 0,
+    traceparent: m.trace ?? '',
   };
 }
 
@@ -89,7 +91,12 @@ export function prepareFromWire(req: PrepareRequest__Output, self: string): Prep
     lockWaitMs: Math.min(req.lockWaitMs, 60_000),
     ...(req.opIndexes.length > 0 ? { opIndexes: checkOpIndexes(req.opIndexes, ops.length, req.opCount) } : {}),
     ...(req.opIndexes.length > 0 && req.opCount > 0 ? { opCount: req.opCount } : {}),
+    ...traceField(peerTraceparent(req.traceparent)),
   };
+}
+
+function traceField(trace: string | undefined): { trace?: string } {
+  return trace ? { trace } : {};
 }
 
 /** One distinct place in the request per op, within the bound on a transaction's ops. */
@@ -160,6 +167,7 @@ export function forwardedTransactToWire(t: ForwardedTransact): TransactRequest {
     timeoutMs: t.timeoutMs,
     firstAttemptMs: t.firstAttemptMs,
     forwarded: true,
+    traceparent: t.trace ?? '',
   };
 }
 

@@ -27,6 +27,9 @@ import { RequestError } from './requestError.js';
 import { ShardGate } from './shardGate.js';
 import { TxnTimers } from './timers.js';
 import type { CallResult, PeerHandlers, Transport } from './transport.js';
+import { traceIdOf, type IncomingTrace } from '../protocol/traceContext.js';
+import { BoundedMap } from '../protocol/boundedMap.js';
+import type { TxnSpan, TxnTracer } from './txnTracer.js';
 
 /** A forwarded Transact may take the owner's timeout and this much more (the hop and the answer). */
 const FORWARD_MARGIN_MS = 2000;
@@ -69,6 +72,14 @@ export interface CoordinatorRuntimeOptions {
   refreshShardMap?: () => Promise<void>;
   /** Where transaction outcomes and phase timings go (a node's Prometheus metrics); none: not measured. */
   metrics?: CoordinatorMetricsSink;
+  /** Spans of transactions (a node's OpenTelemetry; none in the simulator). */
+  tracer?: TxnTracer;
+}
+
+/** A transaction's span here and what its end reports. */
+interface TransactSpan {
+  span: TxnSpan;
+  participants?: string[];
 }
 
 /** A client's transaction as the runtime takes it (already converted from the wire). */
@@ -84,6 +95,8 @@ export interface TransactInput {
   protocol: ProtocolName | null;
   /** Passed on by a coordinator that does not own the id (see TransactRequest.forwarded). */
   forwarded?: boolean;
+  /** The caller's checked trace context (a node starts a new one for a caller that sent none). */
+  trace?: IncomingTrace;
 }
 
 export interface TxnAnswer {
@@ -153,6 +166,8 @@ export class CoordinatorRuntime {
   readonly gate: ShardGate;
   /** Phase timings, when metrics are taken. */
   readonly phases: CoordinatorPhases | null;
+  /** The span of each transaction in memory (phases and calls to participants are its children). */
+  private readonly spans: BoundedMap<string, TransactSpan>;
 
   constructor(private readonly o: CoordinatorRuntimeOptions) {
     if (o.participants.size === 0) throw new Error('a coordinator needs at least one participant');
@@ -183,18 +198,27 @@ export class CoordinatorRuntime {
           phases.observe(event, effects);
         }
       : o.observe;
-    const ended = phases
-      ? (txn: string) => {
-          this.timers.clear(txn);
-          phases.ended(txn);
-        }
-      : (txn: string) => this.timers.clear(txn);
+    // As many spans as the core may hold transactions: one that never reached the core is dropped in the end.
+    this.spans = new BoundedMap(this.config.maxActiveTxns);
+    const ended = (txn: string): void => {
+      this.timers.clear(txn);
+      this.spans.delete(txn);
+      phases?.ended(txn);
+    };
     this.driver = new CoreDriver(this.core, executor, o.env, ended, observe);
     this.serve = {
       outcome: (req, respond) => this.query(req.txn, respond, req.forwarded ?? false),
       // The simulator's forwarded Transact (a node's comes through the Coordinator service).
       transact: (req, respond) => {
-        const input = { txnId: req.txn, ops: req.ops, timeoutMs: req.timeoutMs, firstAttemptMs: req.firstAttemptMs, protocol: req.protocol, forwarded: true };
+        const input = {
+          txnId: req.txn,
+          ops: req.ops,
+          timeoutMs: req.timeoutMs,
+          firstAttemptMs: req.firstAttemptMs,
+          protocol: req.protocol,
+          forwarded: true,
+          ...(req.trace ? { trace: { traceparent: req.trace } } : {}),
+        };
         this.transact(input, (r) => {
           if (!(r instanceof RequestError)) return respond({ kind: 'outcome', participants: [], ...r });
           if (r.code === 'FAILED_PRECONDITION' || r.code === 'RESOURCE_EXHAUSTED')
@@ -277,8 +301,10 @@ export class CoordinatorRuntime {
     }
     this.timeoutOf.set(msg.txn, msg.timeoutMs);
     const measure = this.o.metrics ? this.measureTransaction(msg.protocol) : null;
+    const traced = this.startSpan(msg, req.trace);
     this.ask({ type: 'transact', msg }, (r) => {
       this.timeoutOf.delete(msg.txn);
+      if (traced) this.endSpan(traced, r);
       if (r.kind === 'rejected') {
         measure?.('refused', null);
         return respond(new RequestError(r.status, r.message));
@@ -298,6 +324,35 @@ export class CoordinatorRuntime {
     const monotonic = this.o.env.monotonic;
     const start = monotonic.now();
     return (end, code) => this.o.metrics?.transaction(end, protocol, code, (monotonic.now() - start) / 1000);
+  }
+
+  /**
+   * The transaction's span, child of the caller's trace; the participants get its traceparent
+   * (msg.trace, carried by the core into every prepare and the decision record).
+   */
+  private startSpan(msg: TransactMessage, trace: IncomingTrace | undefined): TransactSpan | null {
+    if (!trace) return null;
+    if (!this.o.tracer) {
+      msg.trace = trace.traceparent;
+      return null;
+    }
+    const attrs = { 'dtx.txn_id': msg.txn, 'dtx.protocol': msg.protocol, 'dtx.coordinator': this.o.id };
+    const traced: TransactSpan = { span: this.o.tracer.start('dtx.transact', trace, attrs) };
+    msg.trace = traced.span.traceparent;
+    this.spans.set(msg.txn, traced);
+    return traced;
+  }
+
+  private endSpan(traced: TransactSpan, r: CoordinatorReply): void {
+    const participants = traced.participants ?? [];
+    if (r.kind === 'rejected') return traced.span.end({ 'dtx.participants': participants }, `${r.status}: ${r.message}`);
+    traced.span.end({ 'dtx.outcome': r.outcome, 'dtx.participants': participants, ...(r.code ? { 'dtx.abort_code': r.code } : {}) });
+  }
+
+  /** Log fields of a transaction: its id, and its trace id when it has one. */
+  private txnFields(txn: string, trace?: string): { txn: string; trace?: string } {
+    const tp = trace ?? this.core.traceOf(txn);
+    return tp ? { txn, trace: traceIdOf(tp) } : { txn };
   }
 
   /** The durable outcome of a transaction (GetTransaction; a participant's inquiry). */
@@ -332,7 +387,7 @@ export class CoordinatorRuntime {
    * forces nothing there). A lock conflict is retried here, keeping the first attempt's age so
    * that wait-die lets it through in the end (bounded in count and time).
    */
-  read(keys: string[], timeoutMs: number, respond: (r: TxnAnswer | RequestError) => void): void {
+  read(keys: string[], timeoutMs: number, respond: (r: TxnAnswer | RequestError) => void, trace?: IncomingTrace): void {
     if (keys.length === 0) return respond(new RequestError('INVALID_ARGUMENT', 'read needs at least one key'));
     if (keys.length > LIMITS.maxReadKeys)
       return respond(new RequestError('INVALID_ARGUMENT', `too many keys: ${keys.length} (the limit is ${LIMITS.maxReadKeys})`));
@@ -341,7 +396,7 @@ export class CoordinatorRuntime {
     const firstAttempt = clock.now();
     const deadline = firstAttempt + (timeoutMs || this.o.defaultTimeoutMs);
     const attempt = (n: number, left: number): void =>
-      this.transact({ txnId: '', ops, timeoutMs: left, firstAttemptMs: firstAttempt, protocol: READ_PROTOCOL }, (r) => {
+      this.transact({ txnId: '', ops, timeoutMs: left, firstAttemptMs: firstAttempt, protocol: READ_PROTOCOL, ...(trace ? { trace } : {}) }, (r) => {
         if (r instanceof RequestError) return respond(r);
         if (r.outcome === 'COMMITTED' || r.outcome === 'PENDING') return respond(r);
         const remaining = deadline - clock.now();
@@ -356,6 +411,7 @@ export class CoordinatorRuntime {
   }
 
   private transactMessage(req: TransactInput): TransactMessage {
+    // msg.trace is set by startSpan: the participants get this coordinator's span, not the caller's.
     validateOps(req.ops);
     if (req.txnId.startsWith(`${this.o.id}-`) && this.core.ownerOf(req.txnId) === this.o.id) {
       // Ids of this form are made here for callers that gave none, and their aborts are not
@@ -426,10 +482,10 @@ export class CoordinatorRuntime {
         return done();
       }
       case 'log':
-        env.log[e.level]({ txn: e.txn }, e.msg);
+        env.log[e.level](e.trace ? { txn: e.txn, trace: traceIdOf(e.trace) } : { txn: e.txn }, e.msg);
         return done();
       case 'alarm':
-        env.alarm(e.txn, e.msg);
+        env.alarm(e.txn, e.msg, e.trace ? traceIdOf(e.trace) : undefined);
         return done();
     }
   }
@@ -441,21 +497,26 @@ export class CoordinatorRuntime {
       case 'prepare': {
         const txn = m.msg.txn;
         const writes = m.msg.ops.some((op) => op.type !== 'get');
+        const span = this.childSpan(txn, 'dtx.prepare', to, m.msg.participants);
         return transport.call(ref, 'prepare', m.msg, preparePolicy(this.timeoutOf.get(txn) ?? this.o.defaultTimeoutMs), (r) => {
+          span?.end(r.ok ? { 'dtx.vote': r.value.kind } : undefined, r.ok ? undefined : `${r.failure}: ${r.message}`);
           if (!r.ok && this.bug === 'coordinator.voteErrorAsYes' && writes) {
-            env.log.warn({ txn }, `PLANTED BUG coordinator.voteErrorAsYes: failed Prepare to ${to} taken as YES`);
+            env.log.warn(this.txnFields(txn), `PLANTED BUG coordinator.voteErrorAsYes: failed Prepare to ${to} taken as YES`);
             const results = m.msg.ops.map((op) => ({ key: op.key, found: false, value: '', version: 0 }));
             return done({ type: 'vote', txn, from: to, vote: { kind: 'YES', results } });
           }
           done({ type: 'vote', txn, from: to, vote: r.ok ? r.value : failedVote(r) });
         });
       }
-      case 'commit':
+      case 'commit': {
         env.failpoint('coordinator.commit.beforeSend');
+        const span = this.childSpan(m.txn, 'dtx.commit', to);
         // No answer: the resend timer tries again.
-        return transport.call(ref, 'commit', { txn: m.txn }, CALL_POLICY.decision, (r) =>
-          done(r.ok ? { type: 'ack', txn: m.txn, from: to, known: r.value.known } : undefined),
-        );
+        return transport.call(ref, 'commit', { txn: m.txn }, CALL_POLICY.decision, (r) => {
+          span?.end(undefined, r.ok ? undefined : `${r.failure}: ${r.message}`);
+          done(r.ok ? { type: 'ack', txn: m.txn, from: to, known: r.value.known } : undefined);
+        });
+      }
       case 'abort':
         // Presumed abort: nobody waits for the ack.
         transport.call(ref, 'abort', { txn: m.txn }, CALL_POLICY.decision, () => undefined);
@@ -468,7 +529,7 @@ export class CoordinatorRuntime {
       case 'precommit':
         // No answer: the precommit timer decides (Skeen: commit anyway).
         return transport.call(ref, 'precommit', { txn: m.txn }, CALL_POLICY.precommit, (r) => {
-          if (!r.ok) env.log.info({ txn: m.txn, participant: to, err: r.message }, 'PreCommit not acknowledged');
+          if (!r.ok) env.log.info({ ...this.txnFields(m.txn), participant: to, err: r.message }, 'PreCommit not acknowledged');
           done(r.ok ? { type: 'precommitAck', txn: m.txn, from: to, ok: r.value.ok } : undefined);
         });
       case 'query':
@@ -508,7 +569,8 @@ export class CoordinatorRuntime {
     const attempt = (k: number): void => {
       const failed = (r: { failure: string; message: string }, retry: boolean): void => {
         // Only the probing sequence logs: about one line per owner outage.
-        if (probing && k === retries.length) this.o.env.log.info({ txn, owner: e.to, failure: r.failure }, `forward to owner ${e.to} failed: ${r.message}`);
+        if (probing && k === retries.length)
+          this.o.env.log.info({ ...this.txnFields(txn, msg?.trace), owner: e.to, failure: r.failure }, `forward to owner ${e.to} failed: ${r.message}`);
         if (retry && k < retries.length) clock.after(retries[k]!, () => attempt(k + 1));
         else settle(null);
       };
@@ -522,7 +584,14 @@ export class CoordinatorRuntime {
         });
         return;
       }
-      const fwd = { txn, ops: msg.ops, protocol: msg.protocol, timeoutMs: msg.timeoutMs, firstAttemptMs: msg.age.ms };
+      const fwd = {
+        txn,
+        ops: msg.ops,
+        protocol: msg.protocol,
+        timeoutMs: msg.timeoutMs,
+        firstAttemptMs: msg.age.ms,
+        ...(msg.trace ? { trace: msg.trace } : {}),
+      };
       // The owner's own timeout bounds the answer; the margin covers the hop.
       this.o.transport.call(ref, 'transact', fwd, { deadlineMs: msg.timeoutMs + FORWARD_MARGIN_MS, waitForReady: false }, (r) => {
         if (r.ok) return settle(r.value);
@@ -533,15 +602,28 @@ export class CoordinatorRuntime {
     attempt(0);
   }
 
+  /** A span inside the transaction's (none when it has none here). `participants`: reported by the transaction's span too. */
+  private childSpan(txn: string, name: string, participant: NodeId, participants?: string[]): TxnSpan | null {
+    const traced = this.spans.get(txn);
+    if (!traced) return null;
+    if (participants) traced.participants ??= participants;
+    return traced.span.child(name, { 'dtx.participant': participant });
+  }
+
   private persist(record: CoordinatorRecord, sync: boolean, done: (event?: CoordinatorEvent) => void): void {
     const env = this.o.env;
     const commit = record.kind === 'decision' && record.record.outcome === 'COMMITTED';
+    const span =
+      record.kind === 'decision' && sync
+        ? (this.spans.get(record.record.txn)?.span.child('dtx.decision.persist', { 'dtx.outcome': record.record.outcome }) ?? null)
+        : null;
     if (commit) env.failpoint('coordinator.decision.beforePersist');
     if (this.bug === 'coordinator.replyBeforeDecisionDurable' && sync && record.kind === 'decision' && record.record.outcome === 'COMMITTED') {
       this.answerEarly(record.record);
     }
     // END only lets the log forget a finished commit: it rides in a later batch.
     this.o.store.persist(record, sync, record.kind === 'end' ? END_LINGER_MS : 0, (err) => {
+      span?.end();
       if (err) return env.fatal(err, `${record.kind} record write`);
       if (commit) env.failpoint('coordinator.decision.afterPersist');
       done({ type: 'persisted', record });
@@ -551,7 +633,10 @@ export class CoordinatorRuntime {
   /** PLANTED BUG coordinator.replyBeforeDecisionDurable: the clients hear COMMITTED before the decision is durable. */
   private answerEarly(d: DecisionRecord): void {
     for (const h of [...(this.transactHandles.get(d.txn) ?? [])]) {
-      this.o.env.log.warn({ txn: d.txn }, 'PLANTED BUG coordinator.replyBeforeDecisionDurable: client told COMMITTED before the decision is durable');
+      this.o.env.log.warn(
+        this.txnFields(d.txn, d.trace),
+        'PLANTED BUG coordinator.replyBeforeDecisionDurable: client told COMMITTED before the decision is durable',
+      );
       this.replies.resolve(h, { kind: 'outcome', txn: d.txn, outcome: 'COMMITTED', reason: '', results: d.results, participants: d.participants });
     }
   }

@@ -48,7 +48,7 @@ export interface RuntimeEnv {
    * Input from another node or a client contradicted this node's state and was refused: nothing
    * was applied, but someone must look (a bug elsewhere, or a forged message).
    */
-  alarm(txn: string, what: string): void;
+  alarm(txn: string, what: string, traceId?: string): void;
   /** An armed failpoint crashes the node here. */
   failpoint(name: FailpointName): void;
   log: RuntimeLog;

@@ -7,7 +7,7 @@ import {
   type ParticipantReply,
 } from '../protocol/participantCore.js';
 import type { InquiryOutcome } from '../protocol/participantTxn.js';
-import type { NodeId, Outcome } from '../protocol/types.js';
+import type { NodeId, Outcome, Vote } from '../protocol/types.js';
 import type { ParticipantStore } from '../storage/participantStore.js';
 import { CALL_POLICY } from './callPolicy.js';
 import { CoreDriver, type EffectExecutor } from './coreDriver.js';
@@ -19,6 +19,8 @@ import { ReplyRegistry } from './replies.js';
 import { RequestError } from './requestError.js';
 import { TxnTimers } from './timers.js';
 import type { CallResult, OutcomeAnswer, PeerHandlers, Transport } from './transport.js';
+import { traceIdOf } from '../protocol/traceContext.js';
+import type { TxnSpan, TxnTracer } from './txnTracer.js';
 
 /** How long a commit record may wait to share a sync with the next log write (0: never), by default. */
 export const DEFAULT_COMMIT_LINGER_MS = 2;
@@ -35,6 +37,8 @@ export interface ParticipantRuntimeOptions {
   observe?: (event: ParticipantEvent, effects: ParticipantEffect[]) => void;
   /** Where lock-wait timings go (a node's Prometheus metrics); none: not measured. */
   metrics?: ParticipantMetricsSink;
+  /** Spans of transactions (a node's OpenTelemetry; none in the simulator). */
+  tracer?: TxnTracer;
 }
 
 export type ParticipantServed = 'prepare' | 'commit' | 'abort' | 'release' | 'precommit' | 'txnState';
@@ -112,27 +116,46 @@ export class ParticipantRuntime {
     this.driver.dispatch(event(this.replies.open(respond)));
   }
 
+  /** A span of this participant's work on a transaction, child of the trace it came with (none without one). */
+  private span(name: string, txn: string, trace: string | undefined): TxnSpan | null {
+    if (!trace || !this.o.tracer) return null;
+    return this.o.tracer.start(name, { traceparent: trace }, { 'dtx.txn_id': txn, 'dtx.participant': this.o.id });
+  }
+
+  /** Log fields of a transaction: its id, and its trace id when it has one. */
+  txnFields(txn: string): { txn: string; trace?: string } {
+    const tp = this.core.traceOf(txn);
+    return tp ? { txn, trace: traceIdOf(tp) } : { txn };
+  }
+
   private handlers(): PeerHandlers<ParticipantServed> {
     const decide = (outcome: Outcome) => (req: { txn: string }, respond: (r: { known: boolean } | RequestError) => void) => {
       if (outcome === 'COMMITTED' && this.core.view(req.txn) === 'PREPARED') this.o.env.failpoint('participant.commit.before');
+      const span = this.span(outcome === 'COMMITTED' ? 'dtx.participant.commit' : 'dtx.participant.abort', req.txn, this.core.traceOf(req.txn));
       this.ask(
         (replyTo) => ({ type: 'decision', replyTo, txn: req.txn, outcome }),
-        (r) => respond(r.kind === 'refused' ? new RequestError('FAILED_PRECONDITION', r.reason) : { known: r.kind === 'ack' ? r.known : true }),
+        (r) => {
+          span?.end(undefined, r.kind === 'refused' ? r.reason : undefined);
+          respond(r.kind === 'refused' ? new RequestError('FAILED_PRECONDITION', r.reason) : { known: r.kind === 'ack' ? r.known : true });
+        },
       );
     };
     return {
       prepare: (prepared, respond) => {
         const msg = this.bug === 'participant.ignoreFences' ? { ...prepared, ops: prepared.ops.map(({ fence: _fence, ...op }) => op) } : prepared;
+        const span = this.span('dtx.participant.prepare', msg.txn, msg.trace);
         this.ask(
           (replyTo) => ({ type: 'prepare', replyTo, msg }),
-          (r) =>
-            respond(
+          (r) => {
+            const answer: Vote | RequestError =
               r.kind === 'vote'
                 ? r.vote
                 : r.kind === 'refused'
                   ? new RequestError('FAILED_PRECONDITION', r.reason)
-                  : { kind: 'NO', reason: `prepare answered with ${r.kind}`, code: 'CONFLICT' },
-            ),
+                  : { kind: 'NO', reason: `prepare answered with ${r.kind}`, code: 'CONFLICT' };
+            span?.end(answer instanceof RequestError ? undefined : { 'dtx.vote': answer.kind }, answer instanceof RequestError ? answer.message : undefined);
+            respond(answer);
+          },
         );
         // Queued for a lock: a commit record that lingers may be what holds it.
         if (this.core.lockWaiters > 0) this.o.store.store.writer.flushLingering();
@@ -144,11 +167,16 @@ export class ParticipantRuntime {
           (replyTo) => ({ type: 'release', replyTo, txn: req.txn }),
           (r) => respond({ known: (r.kind === 'ack' && r.known) || this.bug === 'participant.confirmLostReadLocks' }),
         ),
-      precommit: (req, respond) =>
+      precommit: (req, respond) => {
+        const span = this.span('dtx.participant.precommit', req.txn, this.core.traceOf(req.txn));
         this.ask(
           (replyTo) => ({ type: 'precommit', replyTo, txn: req.txn }),
-          (r) => respond({ ok: r.kind === 'precommitAck' && r.ok }),
-        ),
+          (r) => {
+            span?.end({ 'dtx.ok': r.kind === 'precommitAck' && r.ok });
+            respond({ ok: r.kind === 'precommitAck' && r.ok });
+          },
+        );
+      },
       txnState: (req, respond) =>
         this.ask(
           (replyTo) => ({ type: 'stateQuery', replyTo, txn: req.txn, abortIfUnvoted: req.abortIfUnvoted }),
@@ -182,7 +210,7 @@ export class ParticipantRuntime {
       }
       case 'inquire':
         return transport.call({ id: e.coordinatorId, addr: e.coordinatorAddr }, 'outcome', { txn: e.txn }, CALL_POLICY.inquiry, (r) => {
-          if (!r.ok) env.log.warn({ txn: e.txn, coordinator: e.coordinatorId, err: r.message }, 'cannot reach coordinator for outcome');
+          if (!r.ok) env.log.warn({ ...this.txnFields(e.txn), coordinator: e.coordinatorId, err: r.message }, 'cannot reach coordinator for outcome');
           done({ type: 'inquiryResult', txn: e.txn, outcome: inquiryOutcome(r) });
         });
       case 'checkOutcome':
@@ -192,7 +220,7 @@ export class ParticipantRuntime {
         });
       case 'queryPeer':
         return transport.call({ id: e.to, addr: e.addr }, 'txnState', { txn: e.txn, abortIfUnvoted: e.abortIfUnvoted }, CALL_POLICY.stateQuery, (r) => {
-          if (!r.ok) env.log.info({ txn: e.txn, peer: e.to, err: r.message }, 'peer unreachable during termination');
+          if (!r.ok) env.log.info({ ...this.txnFields(e.txn), peer: e.to, err: r.message }, 'peer unreachable during termination');
           done({ type: 'peerState', txn: e.txn, from: e.to, state: r.ok ? r.value.state : 'UNREACHABLE', recovered: r.ok && r.value.recovered });
         });
       case 'sendPeer': {
@@ -207,10 +235,10 @@ export class ParticipantRuntime {
         return done();
       }
       case 'log':
-        env.log[e.level]({ txn: e.txn }, e.msg);
+        env.log[e.level](e.trace ? { txn: e.txn, trace: traceIdOf(e.trace) } : { txn: e.txn }, e.msg);
         return done();
       case 'alarm':
-        env.alarm(e.txn, e.msg);
+        env.alarm(e.txn, e.msg, e.trace ? traceIdOf(e.trace) : undefined);
         return done();
     }
   }
@@ -227,7 +255,7 @@ export class ParticipantRuntime {
       return persisted();
     }
     if (this.bug === 'participant.dropCommitBatch' && record.kind === 'commit' && this.o.id === 'p1' && env.random() < 0.5) {
-      env.log.warn({ txn: record.txn }, 'PLANTED BUG participant.dropCommitBatch: commit batch dropped, reported persisted');
+      env.log.warn(this.txnFields(record.txn), 'PLANTED BUG participant.dropCommitBatch: commit batch dropped, reported persisted');
       return persisted();
     }
     const written = this.bug === 'participant.skipCommitApply' && record.kind === 'commit' ? { ...record, writes: [] } : record;

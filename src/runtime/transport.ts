@@ -29,6 +29,8 @@ export interface ForwardedTransact {
   protocol: ProtocolName;
   timeoutMs: number;
   firstAttemptMs: number;
+  /** The forwarding coordinator's traceparent of it: the owner's span is its child. */
+  trace?: string;
 }
 
 /** What a participant answers about a transaction (recovery, termination, resolution). */

@@ -18,6 +18,7 @@
  */
 import { z } from 'zod';
 import type { DecisionRecord, ParticipantOutcomeRecord, PrepareRecord } from '../protocol/records.js';
+import { isValidTraceparent } from '../protocol/traceContext.js';
 import { PROTOCOLS, type StoredValue } from '../protocol/types.js';
 import type { NodeIdentity } from './nodeStore.js';
 
@@ -77,6 +78,8 @@ const keyWrite = object({ key: nonEmpty, value: nullableStr, version: count });
 const lockRequest = object({ key: nonEmpty, mode: oneOf(['S', 'X']) });
 
 const storedValue = object({ value: nullableStr, version: count });
+// Written only from a traceparent checked on arrival.
+const traceparent = str.refine(isValidTraceparent, expecting('a W3C traceparent'));
 
 const prepare = object({
   txn: nonEmpty,
@@ -91,6 +94,7 @@ const prepare = object({
   locks: arrayOf(lockRequest),
   writes: arrayOf(keyWrite),
   results: arrayOf(opResult),
+  trace: traceparent.optional(),
 });
 
 const participantOutcome = object({ txn: nonEmpty, outcome, results: arrayOf(opResult), readOnly: bool.optional(), keys: arrayOf(str).optional() });
@@ -107,6 +111,7 @@ const decision = object({
   readOnly: bool.optional(),
   protocol: protocol.optional(),
   heuristic: object({ by: str, note: str }).optional(),
+  trace: traceparent.optional(),
 });
 
 const identity = object({ id: nonEmpty, role: oneOf(['coordinator', 'participant']) });

@@ -7,6 +7,14 @@ import type { TransactResponse } from '../../rpc/generated/dtx/v1/TransactRespon
 import { answer, unary } from '../../rpc/status.js';
 import type { CoordinatorRuntime, QueryAnswer, TxnAnswer } from '../../runtime/coordinatorRuntime.js';
 import { serveTransactStream } from './transactStreamServer.js';
+import type * as grpc from '@grpc/grpc-js';
+import type { IncomingTrace } from '../../protocol/traceContext.js';
+import { freshTraceparent, traceOfRequest } from '../../rpc/traceHeaders.js';
+
+/** The caller's trace (fields, else call metadata), or a new one: every transaction's log lines carry a trace id. */
+function traceOf(fields: { traceparent: string; tracestate: string } | null, metadata?: grpc.Metadata): IncomingTrace {
+  return traceOfRequest(fields, metadata) ?? { traceparent: freshTraceparent() };
+}
 
 function transactResponse(r: TxnAnswer): TransactResponse {
   return { txnId: r.txn, outcome: r.outcome, reason: r.reason, results: r.results.map(resultToWire), abortCode: abortCodeToWire(r.code) };
@@ -14,8 +22,9 @@ function transactResponse(r: TxnAnswer): TransactResponse {
 
 /** dtx.v1.Coordinator over a coordinator's runtime: wire conversion only. */
 export function coordinatorService(rt: CoordinatorRuntime): CoordinatorHandlers {
-  const transact = async (req: TransactRequest__Output): Promise<TransactResponse> => {
+  const transact = async (req: TransactRequest__Output, metadata?: grpc.Metadata): Promise<TransactResponse> => {
     const input = {
+      trace: traceOf(req, metadata),
       txnId: req.txnId,
       ops: req.ops.map(opFromWire),
       timeoutMs: req.timeoutMs,
@@ -27,7 +36,7 @@ export function coordinatorService(rt: CoordinatorRuntime): CoordinatorHandlers 
   };
 
   return {
-    Transact: unary(transact),
+    Transact: unary((req, call) => transact(req, call.metadata)),
     TransactStream: (stream) => serveTransactStream(stream, transact),
     GetTransaction: unary(async (req): Promise<GetTransactionResponse> => {
       const r = await answer<QueryAnswer>((respond) => rt.query(req.txnId, respond, req.forwarded));
@@ -43,8 +52,8 @@ export function coordinatorService(rt: CoordinatorRuntime): CoordinatorHandlers 
       };
     }),
     Topology: unary(async () => ({ coordinatorId: rt.core.id, coordinators: rt.topology() })),
-    Read: unary(async (req): Promise<ReadResponse> => {
-      const r = await answer<TxnAnswer>((respond) => rt.read(req.keys, req.timeoutMs, respond));
+    Read: unary(async (req, call): Promise<ReadResponse> => {
+      const r = await answer<TxnAnswer>((respond) => rt.read(req.keys, req.timeoutMs, respond, traceOf(null, call.metadata)));
       return { txnId: r.txn, results: r.results.map(resultToWire) };
     }),
   };

@@ -12,6 +12,7 @@ import { answer, unary } from '../../rpc/status.js';
 import { MAX_BATCH_ITEMS, TickBatcher } from '../../rpc/tickBatcher.js';
 import { resultsWeight } from '../../rpc/wireWeight.js';
 import type { ParticipantRuntime } from '../../runtime/participantRuntime.js';
+import { traceOfRequest } from '../../rpc/traceHeaders.js';
 
 type Decided = 'commit' | 'abort' | 'release';
 
@@ -20,8 +21,13 @@ export const MAX_EXCHANGE_BATCH_ITEMS = 8 * MAX_BATCH_ITEMS;
 
 /** dtx.v1.Participant over a participant's runtime: wire conversion and validation only. */
 export function participantService(rt: ParticipantRuntime, self: string, log: Logger): ParticipantHandlers {
-  const prepare = async (req: PrepareRequest__Output): Promise<PrepareResponse> => {
+  const prepare = async (req: PrepareRequest__Output, metadata?: grpc.Metadata): Promise<PrepareResponse> => {
     const msg = prepareFromWire(req, self);
+    // A unary Prepare from another implementation may carry its trace as call metadata instead.
+    if (!msg.trace && metadata) {
+      const trace = traceOfRequest(null, metadata);
+      if (trace) msg.trace = trace.traceparent;
+    }
     return voteToWire(msg.txn, await answer((respond) => rt.serve.prepare(msg, respond)));
   };
   const decide = async (kind: Decided, txnId: string): Promise<DecisionResponse> => {
@@ -32,7 +38,7 @@ export function participantService(rt: ParticipantRuntime, self: string, log: Lo
   const decision = (kind: Decided) => unary<DecisionRequest__Output, DecisionResponse>((req) => decide(kind, req.txnId));
 
   return {
-    Prepare: unary<PrepareRequest__Output, PrepareResponse>(prepare),
+    Prepare: unary<PrepareRequest__Output, PrepareResponse>((req, call) => prepare(req, call.metadata)),
     Exchange: (stream) => {
       // Votes and acks go back as each is ready, coalesced per event-loop turn.
       const out = new TickBatcher<{ vote?: PrepareResponse; ack?: DecisionResponse }>(
@@ -64,7 +70,7 @@ export function participantService(rt: ParticipantRuntime, self: string, log: Lo
           decide(kind, d.txnId).then(
             // Aborts are not acknowledged (presumed abort: nobody waits for them).
             (ack) => kind !== 'abort' && out.push({ ack }),
-            (err: Error) => log.warn({ txn: d.txnId, err: err.message }, `${kind} on stream failed`),
+            (err: Error) => log.warn({ ...rt.txnFields(d.txnId), err: err.message }, `${kind} on stream failed`),
           );
         }
       });

@@ -12,6 +12,8 @@ export interface TransactRequest {
   'firstAttemptMs'?: (number | string | Long);
   'requestId'?: (number | string | Long);
   'forwarded'?: (boolean);
+  'traceparent'?: (string);
+  'tracestate'?: (string);
 }
 
 export interface TransactRequest__Output {
@@ -22,4 +24,6 @@ export interface TransactRequest__Output {
   'firstAttemptMs': (string);
   'requestId': (string);
   'forwarded': (boolean);
+  'traceparent': (string);
+  'tracestate': (string);
 }
