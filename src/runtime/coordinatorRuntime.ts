@@ -151,8 +151,6 @@ export class CoordinatorRuntime {
   private readonly bug: PlantedBug | null;
   /** New transactions on shards being moved wait here. */
   readonly gate: ShardGate;
-  /** Phase timings, when metrics are taken. */
-  readonly phases: CoordinatorPhases | null;
 
   constructor(private readonly o: CoordinatorRuntimeOptions) {
     if (o.participants.size === 0) throw new Error('a coordinator needs at least one participant');
@@ -175,8 +173,8 @@ export class CoordinatorRuntime {
       // persist before send: nobody hears a decision before it is durable
       isBlocking: (e) => e.type === 'persist' && e.sync,
     };
+    // Phase timings, when metrics are taken: they watch the core's steps.
     const phases = o.metrics ? new CoordinatorPhases(o.metrics, () => o.env.monotonic.now()) : null;
-    this.phases = phases;
     const observe = phases
       ? (event: CoordinatorEvent, effects: CoordinatorEffect[]) => {
           o.observe?.(event, effects);

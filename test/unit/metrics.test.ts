@@ -3,6 +3,8 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpsHttp } from '../../src/node/opsHttp.js';
 import { CounterFamily, HistogramFamily } from '../../src/node/metricCells.js';
+import { NodeMetrics } from '../../src/node/nodeMetrics.js';
+import { inDoubtGauges } from '../../src/node/roleMetrics.js';
 import type { CoordinatorEffect, CoordinatorEvent } from '../../src/protocol/coordinatorCore.js';
 import type { ParticipantEffect, ParticipantEvent } from '../../src/protocol/participantCore.js';
 import type { DecisionRecord } from '../../src/protocol/records.js';
@@ -39,9 +41,7 @@ describe('CoordinatorPhases', () => {
     phases.observe({ type: 'vote' } as unknown as CoordinatorEvent, [decision('t1', true)]);
     at(135);
     phases.observe(persisted('t1'), [send('t1', 'commit')]);
-    expect(phases.oldestSeconds(['t1'])).toBe(0);
     at(160);
-    expect(phases.oldestSeconds(['t1'])).toBe(0.025);
     phases.observe(ack, [end('t1')]);
     phases.ended('t1');
     expect(seen).toEqual([
@@ -49,7 +49,6 @@ describe('CoordinatorPhases', () => {
       ['decision', '2pc', 0.005],
       ['commit', '2pc', 0.025],
     ]);
-    expect(phases.oldestSeconds(['t1'])).toBe(0);
   });
 
   it('nb: no forced decision, delivery starts with the Commit sent; an unforced abort has only its prepare phase', () => {
@@ -115,19 +114,38 @@ describe('ParticipantTimings', () => {
     t.ended('a');
     expect(waits).toEqual([0.005, 0.007, 0.02]);
   });
+});
 
-  it('knows since when each prepared transaction is in doubt, recovered ones since the restart', () => {
-    const { t, at } = fixture();
-    at(1000);
-    t.observe({ type: 'recover', prepared: [{ txn: 'old' }] } as unknown as ParticipantEvent, []);
-    at(1500);
-    t.observe({ type: 'persisted', record: { kind: 'prepare', record: { txn: 'new' } } } as unknown as ParticipantEvent, []);
-    at(3000);
-    expect(t.oldestSeconds(['new'])).toBe(1.5);
-    expect(t.oldestSeconds(['new', 'old'])).toBe(2);
-    t.ended('old');
-    expect(t.oldestSeconds(['new', 'old'])).toBe(1.5);
-    expect(t.oldestSeconds([])).toBe(0);
+describe('the in-doubt gauges', () => {
+  it('count the in-doubt transactions and age the oldest from the first scrape that saw it', async () => {
+    let now = 0;
+    let ids: string[] = [];
+    const m = new NodeMetrics('p1', 'participant');
+    inDoubtGauges(
+      m,
+      () => ids,
+      'in doubt',
+      () => now,
+    );
+    const scrape = async () => {
+      const s = parseSamples(await m.text());
+      return [total(s, 'dtx_in_doubt'), total(s, 'dtx_in_doubt_oldest_seconds')];
+    };
+    expect(await scrape()).toEqual([0, 0]);
+    ids = ['a'];
+    expect(await scrape()).toEqual([1, 0]);
+    now = 5000;
+    ids = ['a', 'b'];
+    expect(await scrape()).toEqual([2, 5]);
+    now = 6000;
+    ids = ['b'];
+    expect(await scrape()).toEqual([1, 1]);
+    ids = [];
+    expect(await scrape()).toEqual([0, 0]);
+    // a returns: a new episode, first seen now
+    ids = ['a'];
+    now = 7000;
+    expect(await scrape()).toEqual([1, 0]);
   });
 });
 
