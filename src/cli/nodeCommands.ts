@@ -30,6 +30,13 @@ function parseLinger(v: string): number {
   return ms;
 }
 
+/** The other coordinators: every coordinator may be given the same full list (a StatefulSet's pods all are), its own entry is dropped. */
+function otherCoordinators(list: Map<string, string> | undefined, self: string): Map<string, string> | undefined {
+  if (!list) return undefined;
+  const others = new Map([...list].filter(([id]) => id !== self));
+  return others.size > 0 ? others : undefined;
+}
+
 /** Keeps a node up until SIGINT/SIGTERM (or the launcher's death), then stops it cleanly. */
 function runUntilSignalled(node: RunningNode): void {
   const writeProfile = startCpuProfile(node.id);
@@ -95,7 +102,7 @@ export function coordinatorCommand() {
     .requiredOption('--participants <list>', 'participants as id=host:port,id=host:port,...', parsePeers)
     .option(
       '--coordinators <list>',
-      'the other coordinators as id=host:port,... (a question about a transaction another one owns is forwarded to it)',
+      'the other coordinators as id=host:port,... (a question about a transaction another one owns is forwarded to it; an entry for --id itself is ignored, so every coordinator may get the same list)',
       parsePeers,
     )
     .option('--advertise <host:port>', 'address participants use to reach this coordinator (default: --listen)', parseAddress)
@@ -115,7 +122,7 @@ export function coordinatorCommand() {
         ...(o.advertise ? { advertise: o.advertise } : {}),
         dataDir: o.data,
         participants: o.participants,
-        ...(o.coordinators ? { coordinators: o.coordinators } : {}),
+        coordinators: otherCoordinators(o.coordinators, o.id),
         defaultTimeoutMs: o.timeout,
         defaultProtocol: o.protocol,
         log: makeLogger(o.logLevel),

@@ -74,6 +74,9 @@ export class LocalCluster {
     const ownsDataDir = opts.dataDir === undefined;
     const dataDir = resolve(opts.dataDir ?? mkdtempSync(join(tmpdir(), 'dtx-cluster-')));
     const http = opts.http ?? true;
+    if (http && opts.basePort !== undefined && opts.basePort + n + k - 1 + HTTP_PORT_OFFSET > 65_535) {
+      throw new Error(`base port ${opts.basePort}: the metrics ports (${HTTP_PORT_OFFSET} above) would pass 65535; pick a lower one or turn HTTP off`);
+    }
     const free = opts.basePort === undefined ? await freePorts(http ? 2 * (n + k) : n + k) : [];
     const ports = opts.basePort !== undefined ? Array.from({ length: n + k }, (_, i) => opts.basePort! + i) : free.slice(0, n + k);
     const httpPorts = !http ? [] : opts.basePort !== undefined ? ports.map((p) => p + HTTP_PORT_OFFSET) : free.slice(n + k);

@@ -9,14 +9,33 @@ import type { ShardMover } from './shardMover.js';
 
 const entries = (o: Readonly<Record<string, number>>): ReadonlyMap<string, number> => new Map(Object.entries(o));
 
+/**
+ * The in-doubt gauges, computed when scraped: how many, and how long the oldest has been in doubt
+ * since a scrape first saw it (so to within one scrape interval; nothing is kept per transaction
+ * between scrapes, and the transactions on the commit path, in doubt for milliseconds, cost nothing).
+ */
+export function inDoubtGauges(m: NodeMetrics, inDoubt: () => readonly string[], what: string, clock: () => number = () => performance.now()): void {
+  let firstSeen = new Map<string, number>();
+  m.gauge('dtx_in_doubt', what, () => inDoubt().length);
+  m.gauge('dtx_in_doubt_oldest_seconds', 'How long the oldest in-doubt transaction has been in doubt, as seen by scrapes (0: none)', () => {
+    const now = clock();
+    const seen = new Map<string, number>();
+    let oldest = 0;
+    for (const txn of inDoubt()) {
+      const since = firstSeen.get(txn) ?? now;
+      seen.set(txn, since);
+      oldest = Math.max(oldest, now - since);
+    }
+    firstSeen = seen;
+    return oldest / 1000;
+  });
+}
+
 /** A coordinator's metrics read when scraped (what its runtime reports per transaction is set up by NodeMetrics.coordinatorSink). */
 export function coordinatorMetrics(m: NodeMetrics, o: { runtime: CoordinatorRuntime; locks: LockRouter; transport: GrpcTransport; mover: ShardMover }): void {
   const { runtime, locks, transport, mover } = o;
   const core = runtime.core;
-  m.gauge('dtx_in_doubt', 'Transactions decided COMMIT whose decision is not yet acknowledged by every participant', () => core.inDoubt().length);
-  m.gauge('dtx_in_doubt_oldest_seconds', 'How long the oldest of them has been delivering its decision (0: none)', () =>
-    runtime.phases ? runtime.phases.oldestSeconds(core.inDoubt()) : 0,
-  );
+  inDoubtGauges(m, () => core.inDoubt(), 'Transactions decided COMMIT whose decision is not yet acknowledged by every participant');
   m.gauge('dtx_active_transactions', 'Transactions this node holds in memory (running, deciding or delivering)', () => core.activeTxns);
   m.countersFrom('dtx_core_events_total', "The protocol core's counters (as in Admin.Status), by event", 'event', () => entries(core.counters));
   m.gauge(
@@ -46,12 +65,7 @@ export function coordinatorMetrics(m: NodeMetrics, o: { runtime: CoordinatorRunt
 export function participantMetrics(m: NodeMetrics, o: { runtime: ParticipantRuntime; locks: LockRuntime }): void {
   const { runtime, locks } = o;
   const core = runtime.core;
-  m.gauge('dtx_in_doubt', 'Transactions that voted YES and wait for their decision', () => core.inDoubt().length);
-  m.gauge(
-    'dtx_in_doubt_oldest_seconds',
-    'How long the oldest of them has been in doubt (since its vote, or since the restart that recovered it; 0: none)',
-    () => (runtime.timings ? runtime.timings.oldestSeconds(core.inDoubt()) : 0),
-  );
+  inDoubtGauges(m, () => core.inDoubt(), 'Transactions that voted YES and wait for their decision');
   m.gauge('dtx_active_transactions', 'Transactions this node holds in memory', () => core.activeTxns);
   m.gauge('dtx_locked_keys', 'Keys locked by transactions (shared or exclusive)', () => core.lockedKeys);
   m.gauge('dtx_lock_waiters', 'Prepares queued for key locks now', () => core.lockWaiters);

@@ -20,10 +20,12 @@ interface Timing {
  * the core: the first Prepare sent → every vote in (the first decision effect: a decision
  * record, a PreCommit, a Commit or Abort) → the decision durable (forced decisions only; 3pc's
  * includes the PreCommit round) → every participant acknowledged the commit (END written).
- * It also knows since when each decided transaction has been delivering (the in-doubt age).
+ * The clock is read at most once per step, and only in a step that crosses a boundary.
  */
 export class CoordinatorPhases {
   private readonly timings = new Map<TxnId, Timing>();
+  /** The current step's time, read on first use (-1: not yet). */
+  private stepNow = -1;
 
   constructor(
     private readonly sink: CoordinatorMetricsSink,
@@ -32,31 +34,25 @@ export class CoordinatorPhases {
 
   /** Sees a core step: the event that came in and the effects it produced. */
   observe(event: CoordinatorEvent, effects: readonly CoordinatorEffect[]): void {
-    const now = this.now();
-    switch (event.type) {
-      case 'transact':
-        if (!this.timings.has(event.msg.txn)) this.track(event.msg.txn, event.msg.protocol, -1, false);
-        break;
-      case 'recover':
-        // Decided before the restart: delivering since at least now.
-        for (const d of event.pending) this.track(d.txn, d.protocol ?? '2pc', now, true);
-        break;
-      case 'persisted': {
-        const r = event.record;
-        const t = r.kind === 'decision' ? this.timings.get(r.record.txn) : undefined;
-        if (t && t.forced && t.decided < 0 && t.votesIn >= 0) {
-          t.decided = now;
-          this.sink.phase('decision', t.protocol, (now - t.votesIn) / 1000);
-        }
-        break;
+    this.stepNow = -1;
+    if (event.type === 'transact') {
+      if (!this.timings.has(event.msg.txn)) this.track(event.msg.txn, event.msg.protocol);
+    } else if (event.type === 'persisted' && event.record.kind === 'decision') {
+      const t = this.timings.get(event.record.record.txn);
+      if (t && t.forced && t.decided < 0 && t.votesIn >= 0) {
+        t.decided = this.at();
+        this.sink.phase('decision', t.protocol, (t.decided - t.votesIn) / 1000);
       }
-      default:
-        break;
     }
-    for (const e of effects) this.effect(e, now);
+    for (const e of effects) this.effect(e);
   }
 
-  private effect(e: CoordinatorEffect, now: number): void {
+  private at(): number {
+    if (this.stepNow < 0) this.stepNow = this.now();
+    return this.stepNow;
+  }
+
+  private effect(e: CoordinatorEffect): void {
     // Passed on to its owner: timed there.
     if (e.type === 'forward') {
       this.timings.delete(e.txn);
@@ -67,53 +63,42 @@ export class CoordinatorPhases {
       const t = this.timings.get(m.kind === 'prepare' ? m.msg.txn : m.txn);
       if (!t) return;
       if (m.kind === 'prepare') {
-        if (t.prepareSent < 0) t.prepareSent = now;
+        if (t.prepareSent < 0) t.prepareSent = this.at();
         return;
       }
       if (m.kind === 'query') return;
-      this.votesIn(t, now);
+      this.votesIn(t);
       // A commit sent before any forced write (nb: the votes are the decision) starts delivery now.
-      if (m.kind === 'commit' && t.decided < 0 && !t.forced) t.decided = now;
+      if (m.kind === 'commit' && t.decided < 0 && !t.forced) t.decided = this.at();
       return;
     }
     if (e.type !== 'persist') return;
     const r = e.record;
     if (r.kind === 'end') {
       const t = this.timings.get(r.txn);
-      if (t && t.decided >= 0) this.sink.phase('commit', t.protocol, (now - t.decided) / 1000);
+      if (t && t.decided >= 0) this.sink.phase('commit', t.protocol, (this.at() - t.decided) / 1000);
       this.timings.delete(r.txn);
       return;
     }
     const t = this.timings.get(r.record.txn);
     if (!t) return;
-    this.votesIn(t, now);
+    this.votesIn(t);
     if (e.sync) t.forced = true;
   }
 
-  private votesIn(t: Timing, now: number): void {
+  private votesIn(t: Timing): void {
     if (t.votesIn >= 0 || t.prepareSent < 0) return;
-    t.votesIn = now;
-    this.sink.phase('prepare', t.protocol, (now - t.prepareSent) / 1000);
+    t.votesIn = this.at();
+    this.sink.phase('prepare', t.protocol, (t.votesIn - t.prepareSent) / 1000);
   }
 
-  private track(txn: TxnId, protocol: ProtocolName, decided: number, forced: boolean): void {
+  private track(txn: TxnId, protocol: ProtocolName): void {
     if (this.timings.size >= MAX_TRACKED) this.timings.delete(this.timings.keys().next().value!);
-    this.timings.set(txn, { protocol, prepareSent: -1, votesIn: -1, decided, forced });
+    this.timings.set(txn, { protocol, prepareSent: -1, votesIn: -1, decided: -1, forced: false });
   }
 
   /** The core forgot a transaction (after the step that ended it was observed). */
   ended(txn: TxnId): void {
     this.timings.delete(txn);
-  }
-
-  /** How long the oldest of `inDoubt` has been delivering its decision, in seconds (0: none). */
-  oldestSeconds(inDoubt: readonly TxnId[]): number {
-    const now = this.now();
-    let oldest = 0;
-    for (const txn of inDoubt) {
-      const since = this.timings.get(txn)?.decided ?? -1;
-      if (since >= 0) oldest = Math.max(oldest, now - since);
-    }
-    return oldest / 1000;
   }
 }

@@ -164,8 +164,6 @@ export class CoordinatorRuntime {
   private readonly bug: PlantedBug | null;
   /** New transactions on shards being moved wait here. */
   readonly gate: ShardGate;
-  /** Phase timings, when metrics are taken. */
-  readonly phases: CoordinatorPhases | null;
   /** The span of each transaction in memory (phases and calls to participants are its children). */
   private readonly spans: BoundedMap<string, TransactSpan>;
 
@@ -190,8 +188,8 @@ export class CoordinatorRuntime {
       // persist before send: nobody hears a decision before it is durable
       isBlocking: (e) => e.type === 'persist' && e.sync,
     };
+    // Phase timings, when metrics are taken: they watch the core's steps.
     const phases = o.metrics ? new CoordinatorPhases(o.metrics, () => o.env.monotonic.now()) : null;
-    this.phases = phases;
     const observe = phases
       ? (event: CoordinatorEvent, effects: CoordinatorEffect[]) => {
           o.observe?.(event, effects);

@@ -65,8 +65,6 @@ export class ParticipantRuntime {
   private readonly timers: TxnTimers;
   private readonly commitLingerMs: number;
   private readonly bug: PlantedBug | null;
-  /** Lock waits and in-doubt ages, when metrics are taken. */
-  readonly timings: ParticipantTimings | null;
 
   constructor(private readonly o: ParticipantRuntimeOptions) {
     this.core = new ParticipantCore(o.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...o.config });
@@ -78,8 +76,8 @@ export class ParticipantRuntime {
       // persist before send: a vote leaves only after its prepare record is durable
       isBlocking: (e) => e.type === 'persist',
     };
+    // Lock-wait timings, when metrics are taken: they watch the core's steps.
     const timings = o.metrics ? new ParticipantTimings(o.metrics, () => o.env.monotonic.now()) : null;
-    this.timings = timings;
     const observe = timings
       ? (event: ParticipantEvent, effects: ParticipantEffect[]) => {
           o.observe?.(event, effects);

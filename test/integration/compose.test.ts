@@ -23,6 +23,7 @@ import { ownerOf } from '../../src/protocol/routing.js';
 import { checkHealth } from '../../src/rpc/clients.js';
 import { loadTls } from '../../src/rpc/credentials.js';
 import type { DialSecurity } from '../../src/rpc/dial.js';
+import { httpsGet } from '../support/prometheus.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = join(ROOT, 'bin', 'dtx.js');
@@ -51,7 +52,19 @@ const compose = parse(composeText, { merge: true }) as ComposeFile;
 const serviceNames = Object.keys(compose.services ?? {}).sort();
 /** The one-shot service that makes the cluster's certificates, tokens and secret before any node starts. */
 const INIT = 'certs';
-const nodeNames = serviceNames.filter((s) => s !== INIT);
+/** The Prometheus that scrapes every node (not the dtx image: its command is not run here, its scrape config is). */
+const PROMETHEUS = 'prometheus';
+/** The services that run the dtx image. */
+const dtxServices = serviceNames.filter((s) => s !== PROMETHEUS);
+const nodeNames = dtxServices.filter((s) => s !== INIT);
+const prometheusConfig = parse(readFileSync(join(ROOT, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+  scrape_configs: {
+    job_name: string;
+    scheme?: string;
+    tls_config?: { ca_file?: string; cert_file?: string; key_file?: string };
+    static_configs: { targets: string[] }[];
+  }[];
+};
 
 function commandOf(name: string): string[] {
   const cmd = compose.services[name]?.command;
@@ -99,13 +112,20 @@ function listenPort(name: string): number {
   return Number(listen.split(':').at(-1));
 }
 
+/** The container port a service serves its metrics on (its --http-listen flag). */
+function httpPort(name: string): number {
+  const listen = flag(commandOf(name), '--http-listen');
+  if (!listen) throw new Error(`service ${name} has no --http-listen`);
+  return Number(listen.split(':').at(-1));
+}
+
 /** Services in an order where every service comes after what it depends on (bounded: no cycles). */
 function startOrder(): string[][] {
   const waves: string[][] = [];
   const done = new Set<string>();
-  for (let round = 0; done.size < serviceNames.length; round++) {
-    if (round > serviceNames.length) throw new Error('depends_on has a cycle');
-    const wave = serviceNames.filter((s) => !done.has(s) && dependsOn(s).every((d) => done.has(d)));
+  for (let round = 0; done.size < dtxServices.length; round++) {
+    if (round > dtxServices.length) throw new Error('depends_on has a cycle');
+    const wave = dtxServices.filter((s) => !done.has(s) && dependsOn(s).every((d) => done.has(d)));
     wave.forEach((s) => done.add(s));
     waves.push(wave);
   }
@@ -114,7 +134,7 @@ function startOrder(): string[][] {
 
 describe('docker-compose.yml and Dockerfile', () => {
   it('defines two coordinators c1, c2 and three participants p1..p3', () => {
-    expect(serviceNames).toEqual(['c1', 'c2', 'certs', 'p1', 'p2', 'p3']);
+    expect(serviceNames).toEqual(['c1', 'c2', 'certs', 'p1', 'p2', 'p3', PROMETHEUS]);
     expect(commandOf('c1')[0]).toBe('coordinator');
     expect(commandOf('c2')[0]).toBe('coordinator');
     for (const p of ['p1', 'p2', 'p3']) {
@@ -189,6 +209,27 @@ describe('docker-compose.yml and Dockerfile', () => {
     for (const p of ['p1', 'p2', 'p3']) expect(publishedPorts(p)).toEqual([]);
     expect(publishedPorts(INIT)).toEqual([]);
     expect(startOrder()).toEqual([[INIT], ['p1', 'p2', 'p3'], ['c1', 'c2']]);
+  });
+
+  it("serves every node's metrics on the compose network, and a prometheus service scrapes each one with the ops certificate", () => {
+    for (const s of nodeNames) {
+      expect(flag(commandOf(s), '--http-listen'), s).toBe(`0.0.0.0:${s.startsWith('c') ? 8700 : 8701}`);
+      expect(
+        publishedPorts(s).map((p) => p.target),
+        `${s} publishes no metrics port`,
+      ).not.toContain(httpPort(s));
+    }
+    const prom = compose.services[PROMETHEUS]!;
+    expect(prom.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
+    expect(prom.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(prom.volumes).toEqual(['./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro', './compose-certs:/certs:ro']);
+    expect(publishedPorts(PROMETHEUS)).toEqual([{ published: 9090, target: 9090 }]);
+    const [job, ...others] = prometheusConfig.scrape_configs;
+    expect(others).toEqual([]);
+    expect(job!.scheme).toBe('https');
+    expect(job!.tls_config).toEqual({ ca_file: '/certs/ca.pem', cert_file: '/certs/ops.pem', key_file: '/certs/ops-key.pem' });
+    const targets = job!.static_configs.flatMap((c) => c.targets).sort();
+    expect(targets).toEqual(nodeNames.map((s) => `${s}:${httpPort(s)}`).sort());
   });
 
   it('builds an image whose entrypoint is the dtx CLI', () => {
@@ -364,10 +405,13 @@ describe('docker-compose.yml services run as local processes', () => {
     try {
       root = mkdtempSync(join(tmpdir(), 'dtx-compose-'));
       mkdirSync(join(root, 'logs'));
-      for (const s of serviceNames) for (const m of volumeMounts(s)) mkdirSync(join(root, 'volumes', m.source), { recursive: true });
-      const ports = await freePorts(nodeNames.length);
-      nodeNames.forEach((s, i) => portMap.set(`${s}:${listenPort(s)}`, ports[i]!));
-      for (const s of serviceNames)
+      for (const s of dtxServices) for (const m of volumeMounts(s)) mkdirSync(join(root, 'volumes', m.source), { recursive: true });
+      const ports = await freePorts(2 * nodeNames.length);
+      nodeNames.forEach((s, i) => {
+        portMap.set(`${s}:${listenPort(s)}`, ports[2 * i]!);
+        portMap.set(`${s}:${httpPort(s)}`, ports[2 * i + 1]!);
+      });
+      for (const s of dtxServices)
         args.set(
           s,
           commandOf(s).map((a) => rewrite(s, a)),
@@ -391,7 +435,7 @@ describe('docker-compose.yml services run as local processes', () => {
     const dataDirs = nodeNames.map((s) => flag(args.get(s)!, '--data'));
     expect(new Set(dataDirs).size).toBe(nodeNames.length);
     for (const d of dataDirs) expect(d?.startsWith(root!)).toBe(true);
-    for (const s of serviceNames) expect(args.get(s)!.join(' ')).not.toMatch(/0\.0\.0\.0|\/data\b|\/certs\b|\bp[123]:7701|c[12]:7700/);
+    for (const s of dtxServices) expect(args.get(s)!.join(' ')).not.toMatch(/0\.0\.0\.0|\/data\b|\/certs\b|\bp[123]:7701|c[12]:7700/);
   });
 
   it('refuses a plaintext caller, and the app token may transact but not call Admin', async () => {
@@ -520,6 +564,22 @@ describe('docker-compose.yml services run as local processes', () => {
         });
       });
       expect(r.code, `${s} healthcheck: ${rest.join(' ')}\n${r.out}`).toBe(0);
+    }
+  });
+
+  it("Prometheus's scrape config reads every node's metrics: HTTPS, the cluster CA, the ops certificate, the target's name", async () => {
+    ready();
+    const [job] = prometheusConfig.scrape_configs;
+    const tls = job!.tls_config!;
+    const file = (path: string | undefined): Buffer => readFileSync(rewrite(PROMETHEUS, path!));
+    for (const target of job!.static_configs.flatMap((c) => c.targets)) {
+      const [service, port] = target.split(':') as [string, string];
+      const url = `${job!.scheme}://${localAddress(service, Number(port))}/metrics`;
+      const r = await httpsGet(url, { ca: file(tls.ca_file), cert: file(tls.cert_file), key: file(tls.key_file), servername: service });
+      expect(r.status, `${target}: ${r.body.slice(0, 200)}`).toBe(200);
+      expect(r.body).toMatch(new RegExp(`^dtx_in_doubt\\{node="${service}",`, 'm'));
+      // Without the ops certificate the same URL is refused.
+      expect((await httpsGet(url, { ca: file(tls.ca_file), servername: service })).status).toBe(401);
     }
   });
 

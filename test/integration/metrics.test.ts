@@ -216,6 +216,8 @@ describe('/metrics on a TLS cluster', () => {
     expect(ok.status).toBe(200);
     expect(ok.body).toMatch(/^dtx_in_doubt\{node="p1",role="participant"\} 0$/m);
     expect((await httpsGet(url, { ca })).status).toBe(401);
+    // What the Kubernetes probes ask: public, over HTTPS.
+    expect(await httpsGet(url.replace('/metrics', '/healthz'), { ca })).toEqual({ status: 200, body: 'SERVING\n' });
     const caPair = { cert: ca.toString(), key: readFileSync(join(certDir, 'ca-key.pem'), 'utf8') };
     const app = await makeClientCert(caPair, 'app', ['client']);
     const refused = await httpsGet(url, { ca, cert: Buffer.from(app.cert), key: Buffer.from(app.key) });

@@ -39,12 +39,23 @@ export interface HttpAnswer {
   body: string;
 }
 
-/** A GET over HTTPS that trusts `ca` and may present a client certificate (fetch cannot in Node 20 without undici's Agent); the node's certificate names localhost. */
-export function httpsGet(url: string, o: { ca: Buffer; cert?: Buffer; key?: Buffer; token?: string }, timeoutMs = 5000): Promise<HttpAnswer> {
+/** A GET over HTTPS that trusts `ca` and may present a client certificate (fetch cannot in Node 20 without undici's Agent); the name checked in the node's certificate is `servername` (default localhost). */
+export function httpsGet(
+  url: string,
+  o: { ca: Buffer; cert?: Buffer; key?: Buffer; token?: string; servername?: string },
+  timeoutMs = 5000,
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { ca: o.ca, cert: o.cert, key: o.key, servername: 'localhost', headers: o.token ? { authorization: `Bearer ${o.token}` } : {}, timeout: timeoutMs },
+      {
+        ca: o.ca,
+        cert: o.cert,
+        key: o.key,
+        servername: o.servername ?? 'localhost',
+        headers: o.token ? { authorization: `Bearer ${o.token}` } : {},
+        timeout: timeoutMs,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
