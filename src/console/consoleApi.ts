@@ -89,6 +89,7 @@ export function mountConsoleApi(http: OpsHttp, p: ConsoleApiPorts): void {
     return { txn, answers: await s.inspect(txn) };
   });
   get('audit', async (s) => ({ entries: await s.audit(AUDIT_SHOWN) }));
+  get('locks', async (s) => ({ answers: await s.locks() }));
   get('series', async () => ({ points: p.series?.points() ?? [] }));
   http.route({
     method: 'POST',

@@ -23,6 +23,15 @@ export interface NodeAnswer<T> {
   error: string | null;
 }
 
+export interface LockRow {
+  name: string;
+  owner: string;
+  leaseId: string;
+  fencingToken: string;
+  expiresInMs: number;
+  waiters: number;
+}
+
 export interface AuditRow {
   atMs: number;
   nodeId: string;
@@ -41,6 +50,7 @@ export interface ConsoleSource {
   transactions(): Promise<NodeAnswer<TransactionView[]>[]>;
   inspect(txn: string): Promise<NodeAnswer<TransactionView>[]>;
   audit(limit: number): Promise<AuditRow[]>;
+  locks(): Promise<NodeAnswer<LockRow[]>[]>;
   close(): void;
 }
 
@@ -86,6 +96,23 @@ export function clusterSource(ownAddress: string, sec: DialSecurity): ConsoleSou
       const { entries } = await admin.audit(0, limit);
       return entries.map(auditRow).reverse();
     },
+    async locks() {
+      const held = (await admin.locks('', LISTED)).map((r) =>
+        answerOf(r, (v) =>
+          v.locks
+            .filter((l) => l.leaseId !== '')
+            .map((l) => ({
+              name: l.name,
+              owner: l.owner,
+              leaseId: l.leaseId,
+              fencingToken: l.fencingToken,
+              expiresInMs: Number(l.expiresInMs),
+              waiters: l.waiters,
+            })),
+        ),
+      );
+      return held;
+    },
     close: () => admin.close(),
   };
 }
@@ -118,6 +145,7 @@ export function localSource(p: LocalPorts): ConsoleSource {
     },
     inspect: async (txn) => [{ node: p.nodeId, ok: true, value: viewToWire(p.nodeId, 'coordinator', txn, await p.admin.inspect(txn), p.now()), error: null }],
     audit: async (limit) => (await p.audit.list(0, limit)).map((e) => ({ ...e })).reverse(),
+    locks: async () => [],
     close: () => undefined,
   };
 }

@@ -6,7 +6,7 @@ import { RequestError } from '../runtime/requestError.js';
 import { MAX_AUDIT_LIST, type AuditLog } from '../storage/auditLog.js';
 import { matches, MAX_LISTED, parseOutcome, parseStateFilter, viewToWire, type ResolveResult, type TxnAdmin } from './txnAdmin.js';
 
-type TxnHandlers = Pick<AdminHandlers, 'ListTransactions' | 'InspectTransaction' | 'ResolveTransaction' | 'ListAudit'>;
+type TxnHandlers = Pick<AdminHandlers, 'ListTransactions' | 'InspectTransaction' | 'ResolveTransaction' | 'ListAudit' | 'ListLocks'>;
 
 export interface TxnAdminPorts {
   nodeId: string;
@@ -86,6 +86,21 @@ export function txnAdminHandlers(p: TxnAdminPorts): TxnHandlers {
     ResolveTransaction: unary(async (req, call) => {
       const r = await resolveAudited(p, req, p.caller(call as grpc.ServerUnaryCall<unknown, unknown>));
       return { txnId: r.txn, outcome: r.outcome, heuristic: r.heuristic, rule: r.rule };
+    }),
+    ListLocks: unary(async (req) => {
+      const locks = p.admin.locks?.bind(p.admin);
+      if (!locks) throw new RequestError('FAILED_PRECONDITION', `${p.nodeId} is a coordinator: locks are held by participants`);
+      return {
+        locks: locks(req.prefix, req.limit).map((l) => ({
+          name: l.name,
+          owner: l.owner,
+          leaseId: l.leaseId,
+          fencingToken: String(l.token),
+          expiresInMs: String(l.expiresInMs),
+          waiters: l.waiters,
+          lockDelayMs: String(l.lockDelayMs),
+        })),
+      };
     }),
     ListAudit: unary(async (req) => ({
       entries: (await p.audit.list(Number(req.sinceMs ?? 0), Math.min(req.limit || MAX_AUDIT_LIST, MAX_AUDIT_LIST))).map((e) => ({

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DtxClient, op } from '../../src/client/dtxClient.js';
+import { LockClient, type Lease } from '../../src/client/locks.js';
 import { LocalCluster } from '../../src/cluster/localCluster.js';
 import { runDtx } from '../support/cli.js';
 import { keysOnDistinctParticipants, setFailpoint } from '../support/nodes.js';
@@ -76,16 +77,21 @@ describe('web console (headless Chromium)', () => {
       for (let i = 0; !stop && Date.now() < deadline; i++)
         await background.transact([op.put(`${a!}-bg${i % 4}`, String(i)), op.put(`${b!}-bg${i % 4}`, String(i))]).catch(() => undefined);
     })();
+    // A lease held by a job, for the lock table.
+    const locks = new LockClient([cluster.node('c2').address]);
+    const lease = await locks.acquire('nightly-billing', { ttlMs: 120_000, owner: 'billing-job@host7' });
     try {
-      await story(a!, b!, c1, client);
+      await story(a!, b!, c1, client, lease);
     } finally {
+      await locks.release(lease.leaseId).catch(() => false);
+      locks.close();
       stop = true;
       await traffic;
       background.close();
     }
   });
 
-  async function story(a: string, b: string, c1: string, client: DtxClient): Promise<void> {
+  async function story(a: string, b: string, c1: string, client: DtxClient, lease: Lease): Promise<void> {
     try {
       await setFailpoint(c1, 'coordinator.decision.beforePersist', 'kill');
       await client.transact([op.put(a, '1'), op.put(b, '2')], { retries: 0 }).catch(() => undefined);
@@ -107,6 +113,10 @@ describe('web console (headless Chromium)', () => {
     await waitForText(page, '#txns tbody', 'p2 (prepared)');
     // c1 is gone: the nodes table says so (c2 knows it as a peer).
     await waitForText(page, '#nodes tbody', 'down');
+    await waitForText(page, '#locks tbody', 'nightly-billing');
+    await waitForText(page, '#locks tbody', lease.leaseId);
+    await waitForText(page, '#locks tbody', 'billing-job@host7');
+    expect(await page.$eval('#locks tbody', (t) => t.textContent)).toContain(String(lease.token));
     await shot(page, '1-in-doubt');
 
     await page.click(`#txns tbody tr[data-txn="${txn}"]`);
@@ -138,6 +148,8 @@ describe('web console (headless Chromium)', () => {
     await waitForText(page, '#audit tbody', 'txn.resolve.heuristic');
     await waitForText(page, '#audit tbody', 'alice-console');
     await waitForText(page, '#inspect-views', 'ABORTED HEURISTIC');
+    // Nothing on the page failed (the banner lists every section that did).
+    expect(await page.$eval('#errors', (e) => e.textContent)).toMatch(/^(in-doubt \(some nodes did not answer\): c1: [^\n]*)?$/);
     const final = await shot(page, '5-resolved');
     if (process.env['DTX_CONSOLE_SCREENSHOT']) copyFileSync(final, join(ROOT, 'docs', 'console.png'));
     expect(pageErrors).toEqual([]);
