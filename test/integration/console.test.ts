@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { DtxClient, op } from '../../src/client/dtxClient.js';
 import { LockClient, type Lease } from '../../src/client/locks.js';
 import { LocalCluster } from '../../src/cluster/localCluster.js';
 import { runDtx } from '../support/cli.js';
+import { httpsGet } from '../support/prometheus.js';
 import { keysOnDistinctParticipants, setFailpoint } from '../support/nodes.js';
 import { waitFor } from '../support/wait.js';
 
@@ -214,5 +215,31 @@ describe('who may open the console', () => {
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toContain('typed again');
+  });
+});
+
+describe('the console on a TLS cluster', () => {
+  let cluster: LocalCluster;
+  beforeAll(async () => {
+    cluster = await LocalCluster.start({ participants: 1, tls: true });
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.destroy();
+  });
+
+  it('is HTTPS; an OU=admin client certificate opens it and sees this coordinator only (it cannot be passed on), none is 401', async () => {
+    const certDir = cluster.certDir!;
+    const ca = readFileSync(join(certDir, 'ca.pem'));
+    const base = cluster.node('c1').httpUrl!;
+    expect(base.startsWith('https://')).toBe(true);
+    const operator = { ca, cert: readFileSync(join(certDir, 'operator.pem')), key: readFileSync(join(certDir, 'operator-key.pem')) };
+    expect((await httpsGet(`${base}/console`, operator)).status).toBe(200);
+    expect((await httpsGet(`${base}/console`, { ca })).status).toBe(401);
+    const nodes = await httpsGet(`${base}/api/console/nodes`, operator);
+    expect(nodes.status, nodes.body).toBe(200);
+    const body = JSON.parse(nodes.body) as { scope: string; nodes: { id: string; up: boolean }[] };
+    expect(body.scope).toContain('this coordinator only');
+    expect(body.nodes.map((n) => `${n.id} ${n.up}`)).toEqual(['c1 true']);
+    for (const path of ['transactions', 'audit', 'locks', 'series']) expect((await httpsGet(`${base}/api/console/${path}`, operator)).status, path).toBe(200);
   });
 });
