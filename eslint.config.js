@@ -94,5 +94,12 @@ export default defineConfig(
     },
   },
 
+  // The web console's page script (console/): a classic browser script, not a module.
+  {
+    name: 'dtx/console-page',
+    files: ['console/**/*.js'],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'script', globals: { ...globals.browser, uPlot: 'readonly' } },
+  },
+
   prettier,
 );

@@ -25,7 +25,8 @@ async function announce(c: LocalCluster): Promise<void> {
 /** Prints the nodes, proves the cluster serves, reports nodes that exit, and stops it all on Ctrl-C. */
 async function serveUntilSignalled(c: LocalCluster): Promise<void> {
   for (const n of c.nodes.values()) {
-    const http = n.httpUrl ? `  metrics ${n.httpUrl}/metrics` : '';
+    const console = n.httpUrl && n.spec.role === 'coordinator' ? `  console ${n.httpUrl}/console` : '';
+    const http = n.httpUrl ? `  metrics ${n.httpUrl}/metrics${console}` : '';
     process.stdout.write(`  ${n.spec.name.padEnd(4)} ${n.spec.role.padEnd(12)} ${n.address.padEnd(20)} pid ${n.pid}  log ${n.spec.logFile}${http}\n`);
   }
   await announce(c);

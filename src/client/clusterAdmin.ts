@@ -2,6 +2,7 @@ import type { DialSecurity } from '../rpc/dial.js';
 import { adminClient, call } from '../rpc/clients.js';
 import type { AdminClient } from '../rpc/generated/dtx/v1/Admin.js';
 import type { AuditEntry__Output } from '../rpc/generated/dtx/v1/AuditEntry.js';
+import type { ListHeldLocksResponse__Output } from '../rpc/generated/dtx/v1/ListHeldLocksResponse.js';
 import type { ListAuditResponse__Output } from '../rpc/generated/dtx/v1/ListAuditResponse.js';
 import type { ListTransactionsResponse__Output } from '../rpc/generated/dtx/v1/ListTransactionsResponse.js';
 import type { ResolveTransactionResponse__Output } from '../rpc/generated/dtx/v1/ResolveTransactionResponse.js';
@@ -64,8 +65,8 @@ export class ClusterAdmin {
     throw new Error(`cannot reach any coordinator (${failures.join('; ')}); is the cluster running? see \`dtx cluster up\``);
   }
 
-  private async eachNode<T>(ask: (c: AdminClient) => Promise<T>): Promise<PerNode<T>[]> {
-    const nodes = await this.nodes();
+  private async eachNode<T>(ask: (c: AdminClient) => Promise<T>, which: (n: ClusterNode) => boolean = () => true): Promise<PerNode<T>[]> {
+    const nodes = (await this.nodes()).filter(which);
     return Promise.all(
       nodes.map(async (node): Promise<PerNode<T>> => {
         try {
@@ -107,6 +108,14 @@ export class ClusterAdmin {
     const all = await this.eachNode((c) => call<object, ListAuditResponse__Output>(c.ListAudit.bind(c), { sinceMs: String(sinceMs), limit }, CALL_MS));
     const entries = all.flatMap((r) => (r.ok ? r.value.entries : [])).sort((a, b) => Number(a.atMs) - Number(b.atMs));
     return { entries: entries.slice(-limit), failed: all.filter((r) => !r.ok) };
+  }
+
+  /** The lock service's locks of every participant (coordinators hold none). */
+  locks(prefix: string, limit: number): Promise<PerNode<ListHeldLocksResponse__Output>[]> {
+    return this.eachNode(
+      (c) => call<object, ListHeldLocksResponse__Output>(c.ListLocks.bind(c), { prefix, limit }, CALL_MS),
+      (n) => n.role === 'participant',
+    );
   }
 
   close(): void {

@@ -18,6 +18,7 @@ import { DEFAULT_ALERT_AFTER_MS, InDoubtAlerts, type AlertOptions } from './inDo
 import { viewToWire, type TxnAdmin } from './txnAdmin.js';
 import { NodeMetrics } from './nodeMetrics.js';
 import { OpsHttp } from './opsHttp.js';
+import { mountConsole } from '../console/mountConsole.js';
 import { countingErrors } from '../rpc/rpcErrors.js';
 
 export interface NodeContextOptions {
@@ -61,6 +62,7 @@ export class NodeContext {
   private stopping = false;
   private server: RunningServer | null = null;
   private alerts: InDoubtAlerts | null = null;
+  private stopConsole: (() => void) | null = null;
 
   private constructor(
     readonly o: NodeContextOptions,
@@ -165,6 +167,7 @@ export class NodeContext {
       txn,
     );
     const metrics = this.metrics;
+    if (o.role === 'coordinator' && this.http && metrics) this.stopConsole = this.console(this.http, metrics, txnAdmin, status);
     // Errors are counted outside access control, so that refusals count too.
     const all = [...services, { name: SERVICE_NAMES.admin, definition: dtxV1.Admin.service, handlers: admin }].map((b) => {
       const guarded = this.access.guard(b.definition, b.handlers);
@@ -193,6 +196,24 @@ export class NodeContext {
     return this.server.port;
   }
 
+  /** A coordinator's web console (src/console), on its operator HTTP server. */
+  private console(http: OpsHttp, metrics: NodeMetrics, txnAdmin: TxnAdmin, status: () => StatusParts): () => void {
+    const { o } = this;
+    const ports = {
+      nodeId: o.id,
+      address: o.listen.replace(/^(0\.0\.0\.0|\[::\]|::):/, '127.0.0.1:'),
+      uptimeMs: () => Date.now() - this.started,
+      inDoubt: () => status().inDoubt.length,
+      admin: txnAdmin,
+      audit: this.audit,
+      now: () => this.clock.now(),
+      dial: dialSecurity(o.security),
+      open: this.access.open,
+      log: this.log,
+    };
+    return mountConsole(http, ports, metrics.registry);
+  }
+
   /** Stuck transactions of this node raise alerts (log, counters, webhook). */
   private startAlerts(txnAdmin: TxnAdmin): InDoubtAlerts {
     const { o } = this;
@@ -214,6 +235,7 @@ export class NodeContext {
   async stop(stopRuntime: () => void): Promise<void> {
     this.stopping = true;
     this.alerts?.stop();
+    this.stopConsole?.();
     this.serving = false;
     stopRuntime();
     await this.http?.stop();

@@ -25,6 +25,11 @@ export interface OpsRoute {
   path: string;
   /** Who may call it (default admin, as Admin.Status); null: anyone (it must say nothing about the data). */
   roles?: readonly Role[] | null;
+  /**
+   * Also takes a bearer token from this query parameter when no Authorization header comes: a page
+   * a browser opens by its URL (the web console) cannot send a header on that first request.
+   */
+  tokenParam?: string;
   handle: OpsHandler;
 }
 
@@ -110,8 +115,10 @@ export class OpsHttp {
   private serve(req: IncomingMessage, res: ServerResponse): void {
     const method = req.method ?? 'GET';
     let path: string;
+    let url: URL;
     try {
-      path = new URL(req.url ?? '/', 'http://node').pathname;
+      url = new URL(req.url ?? '/', 'http://node');
+      path = url.pathname;
     } catch {
       return text(res, 400, 'malformed request path');
     }
@@ -123,7 +130,8 @@ export class OpsHttp {
     const socket = req.socket as Partial<TLSSocket>;
     const peerCert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
     const peer = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-    const header = req.headers.authorization;
+    const fromQuery = route.tokenParam ? url.searchParams.get(route.tokenParam) : null;
+    const header = req.headers.authorization ?? (fromQuery ? `Bearer ${fromQuery}` : undefined);
     const v = this.o.access.decideHttp(`${method} ${path}`, route.roles === undefined ? ['admin'] : route.roles, header, peerCert, peer);
     if (!v.ok) return text(res, HTTP_CODE[v.code] ?? 403, v.details, v.code === grpc.status.UNAUTHENTICATED ? { 'www-authenticate': 'Bearer' } : {});
     const failed = (err: unknown): void => {

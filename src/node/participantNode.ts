@@ -100,7 +100,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
       inDoubtOwners: runtime.core.inDoubtOwners(),
       counters: { ...runtime.counters(), ...locks.counters(), ...traceCounters },
     }),
-    participantTxnAdmin(runtime.core, node.nodeStore),
+    { ...participantTxnAdmin(runtime.core, node.nodeStore), locks: (prefix, limit) => locks.list(prefix, limit) },
   );
   return {
     id: opts.id,

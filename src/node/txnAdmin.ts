@@ -1,4 +1,5 @@
 import { IN_DOUBT_PHASES, type TxnView } from '../protocol/txnView.js';
+import type { LockInfo } from '../protocol/leaseTable.js';
 import type { Outcome } from '../protocol/types.js';
 import type { TransactionView } from '../rpc/generated/dtx/v1/TransactionView.js';
 import { RequestError } from '../runtime/requestError.js';
@@ -42,6 +43,8 @@ export interface TxnAdmin {
   inspect(txn: string): Promise<InspectView>;
   /** Coordinators only. */
   resolve?(req: ResolveRequest): Promise<ResolveResult>;
+  /** Participants only: the lock service's locks here (Admin.ListLocks). */
+  locks?(prefix: string, limit: number): LockInfo[];
 }
 
 export const MAX_LISTED = 1000;

@@ -104,6 +104,8 @@ export interface LockInfo {
   name: string;
   held: boolean;
   owner: string;
+  /** The holder's lease ('' when free): operators see it, clients' List does not. */
+  leaseId: string;
   token: number;
   expiresInMs: number;
   waiters: number;
@@ -215,6 +217,7 @@ export class LeaseTable {
       name,
       held: h !== null,
       owner: h?.owner ?? '',
+      leaseId: h?.leaseId ?? '',
       token: h?.token ?? 0,
       expiresInMs: h ? Math.ceil(h.expiresAt - now) : 0,
       waiters: l?.queue.length ?? 0,

@@ -8,7 +8,7 @@ export type Role = (typeof ROLES)[number];
 /** Calls anyone may make: liveness and the schema, which say nothing about the data. */
 const PUBLIC_SERVICES = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
 
-const ADMIN_METHODS = ['Status', 'ListTransactions', 'InspectTransaction', 'ResolveTransaction', 'ListAudit'];
+const ADMIN_METHODS = ['Status', 'ListTransactions', 'InspectTransaction', 'ResolveTransaction', 'ListAudit', 'ListLocks'];
 
 /** The roles that may call a method, by full path ("/dtx.v1.Coordinator/Transact"); null: public. Unknown paths: nobody. */
 export function rolesFor(path: string): readonly Role[] | null {

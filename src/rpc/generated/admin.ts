@@ -5,11 +5,14 @@ import type { AdminClient as _dtx_v1_AdminClient, AdminDefinition as _dtx_v1_Adm
 import type { AuditEntry as _dtx_v1_AuditEntry, AuditEntry__Output as _dtx_v1_AuditEntry__Output } from './dtx/v1/AuditEntry.js';
 import type { ClockOffset as _dtx_v1_ClockOffset, ClockOffset__Output as _dtx_v1_ClockOffset__Output } from './dtx/v1/ClockOffset.js';
 import type { Counter as _dtx_v1_Counter, Counter__Output as _dtx_v1_Counter__Output } from './dtx/v1/Counter.js';
+import type { HeldLock as _dtx_v1_HeldLock, HeldLock__Output as _dtx_v1_HeldLock__Output } from './dtx/v1/HeldLock.js';
 import type { InDoubtTxn as _dtx_v1_InDoubtTxn, InDoubtTxn__Output as _dtx_v1_InDoubtTxn__Output } from './dtx/v1/InDoubtTxn.js';
 import type { InspectTransactionRequest as _dtx_v1_InspectTransactionRequest, InspectTransactionRequest__Output as _dtx_v1_InspectTransactionRequest__Output } from './dtx/v1/InspectTransactionRequest.js';
 import type { LinkFault as _dtx_v1_LinkFault, LinkFault__Output as _dtx_v1_LinkFault__Output } from './dtx/v1/LinkFault.js';
 import type { ListAuditRequest as _dtx_v1_ListAuditRequest, ListAuditRequest__Output as _dtx_v1_ListAuditRequest__Output } from './dtx/v1/ListAuditRequest.js';
 import type { ListAuditResponse as _dtx_v1_ListAuditResponse, ListAuditResponse__Output as _dtx_v1_ListAuditResponse__Output } from './dtx/v1/ListAuditResponse.js';
+import type { ListHeldLocksRequest as _dtx_v1_ListHeldLocksRequest, ListHeldLocksRequest__Output as _dtx_v1_ListHeldLocksRequest__Output } from './dtx/v1/ListHeldLocksRequest.js';
+import type { ListHeldLocksResponse as _dtx_v1_ListHeldLocksResponse, ListHeldLocksResponse__Output as _dtx_v1_ListHeldLocksResponse__Output } from './dtx/v1/ListHeldLocksResponse.js';
 import type { ListTransactionsRequest as _dtx_v1_ListTransactionsRequest, ListTransactionsRequest__Output as _dtx_v1_ListTransactionsRequest__Output } from './dtx/v1/ListTransactionsRequest.js';
 import type { ListTransactionsResponse as _dtx_v1_ListTransactionsResponse, ListTransactionsResponse__Output as _dtx_v1_ListTransactionsResponse__Output } from './dtx/v1/ListTransactionsResponse.js';
 import type { NetworkFaults as _dtx_v1_NetworkFaults, NetworkFaults__Output as _dtx_v1_NetworkFaults__Output } from './dtx/v1/NetworkFaults.js';
@@ -35,11 +38,14 @@ export interface ProtoGrpcType {
       AuditEntry: MessageTypeDefinition<_dtx_v1_AuditEntry, _dtx_v1_AuditEntry__Output>
       ClockOffset: MessageTypeDefinition<_dtx_v1_ClockOffset, _dtx_v1_ClockOffset__Output>
       Counter: MessageTypeDefinition<_dtx_v1_Counter, _dtx_v1_Counter__Output>
+      HeldLock: MessageTypeDefinition<_dtx_v1_HeldLock, _dtx_v1_HeldLock__Output>
       InDoubtTxn: MessageTypeDefinition<_dtx_v1_InDoubtTxn, _dtx_v1_InDoubtTxn__Output>
       InspectTransactionRequest: MessageTypeDefinition<_dtx_v1_InspectTransactionRequest, _dtx_v1_InspectTransactionRequest__Output>
       LinkFault: MessageTypeDefinition<_dtx_v1_LinkFault, _dtx_v1_LinkFault__Output>
       ListAuditRequest: MessageTypeDefinition<_dtx_v1_ListAuditRequest, _dtx_v1_ListAuditRequest__Output>
       ListAuditResponse: MessageTypeDefinition<_dtx_v1_ListAuditResponse, _dtx_v1_ListAuditResponse__Output>
+      ListHeldLocksRequest: MessageTypeDefinition<_dtx_v1_ListHeldLocksRequest, _dtx_v1_ListHeldLocksRequest__Output>
+      ListHeldLocksResponse: MessageTypeDefinition<_dtx_v1_ListHeldLocksResponse, _dtx_v1_ListHeldLocksResponse__Output>
       ListTransactionsRequest: MessageTypeDefinition<_dtx_v1_ListTransactionsRequest, _dtx_v1_ListTransactionsRequest__Output>
       ListTransactionsResponse: MessageTypeDefinition<_dtx_v1_ListTransactionsResponse, _dtx_v1_ListTransactionsResponse__Output>
       NetworkFaults: MessageTypeDefinition<_dtx_v1_NetworkFaults, _dtx_v1_NetworkFaults__Output>

@@ -6,6 +6,8 @@ import type { ClockOffset as _dtx_v1_ClockOffset, ClockOffset__Output as _dtx_v1
 import type { InspectTransactionRequest as _dtx_v1_InspectTransactionRequest, InspectTransactionRequest__Output as _dtx_v1_InspectTransactionRequest__Output } from '../../dtx/v1/InspectTransactionRequest.js';
 import type { ListAuditRequest as _dtx_v1_ListAuditRequest, ListAuditRequest__Output as _dtx_v1_ListAuditRequest__Output } from '../../dtx/v1/ListAuditRequest.js';
 import type { ListAuditResponse as _dtx_v1_ListAuditResponse, ListAuditResponse__Output as _dtx_v1_ListAuditResponse__Output } from '../../dtx/v1/ListAuditResponse.js';
+import type { ListHeldLocksRequest as _dtx_v1_ListHeldLocksRequest, ListHeldLocksRequest__Output as _dtx_v1_ListHeldLocksRequest__Output } from '../../dtx/v1/ListHeldLocksRequest.js';
+import type { ListHeldLocksResponse as _dtx_v1_ListHeldLocksResponse, ListHeldLocksResponse__Output as _dtx_v1_ListHeldLocksResponse__Output } from '../../dtx/v1/ListHeldLocksResponse.js';
 import type { ListTransactionsRequest as _dtx_v1_ListTransactionsRequest, ListTransactionsRequest__Output as _dtx_v1_ListTransactionsRequest__Output } from '../../dtx/v1/ListTransactionsRequest.js';
 import type { ListTransactionsResponse as _dtx_v1_ListTransactionsResponse, ListTransactionsResponse__Output as _dtx_v1_ListTransactionsResponse__Output } from '../../dtx/v1/ListTransactionsResponse.js';
 import type { NetworkFaults as _dtx_v1_NetworkFaults, NetworkFaults__Output as _dtx_v1_NetworkFaults__Output } from '../../dtx/v1/NetworkFaults.js';
@@ -35,6 +37,15 @@ export interface AdminClient extends grpc.Client {
   listAudit(argument: _dtx_v1_ListAuditRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
   listAudit(argument: _dtx_v1_ListAuditRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
   listAudit(argument: _dtx_v1_ListAuditRequest, callback: grpc.requestCallback<_dtx_v1_ListAuditResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListLocks(argument: _dtx_v1_ListHeldLocksRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_ListHeldLocksResponse__Output>): grpc.ClientUnaryCall;
+  ListLocks(argument: _dtx_v1_ListHeldLocksRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_ListHeldLocksResponse__Output>): grpc.ClientUnaryCall;
+  ListLocks(argument: _dtx_v1_ListHeldLocksRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_ListHeldLocksResponse__Output>): grpc.ClientUnaryCall;
+  ListLocks(argument: _dtx_v1_ListHeldLocksRequest, callback: grpc.requestCallback<_dtx_v1_ListHeldLocksResponse__Output>): grpc.ClientUnaryCall;
+  listLocks(argument: _dtx_v1_ListHeldLocksRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_ListHeldLocksResponse__Output>): grpc.ClientUnaryCall;
+  listLocks(argument: _dtx_v1_ListHeldLocksRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_ListHeldLocksResponse__Output>): grpc.ClientUnaryCall;
+  listLocks(argument: _dtx_v1_ListHeldLocksRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_ListHeldLocksResponse__Output>): grpc.ClientUnaryCall;
+  listLocks(argument: _dtx_v1_ListHeldLocksRequest, callback: grpc.requestCallback<_dtx_v1_ListHeldLocksResponse__Output>): grpc.ClientUnaryCall;
   
   ListTransactions(argument: _dtx_v1_ListTransactionsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_ListTransactionsResponse__Output>): grpc.ClientUnaryCall;
   ListTransactions(argument: _dtx_v1_ListTransactionsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_ListTransactionsResponse__Output>): grpc.ClientUnaryCall;
@@ -97,6 +108,8 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   
   ListAudit: grpc.handleUnaryCall<_dtx_v1_ListAuditRequest__Output, _dtx_v1_ListAuditResponse>;
   
+  ListLocks: grpc.handleUnaryCall<_dtx_v1_ListHeldLocksRequest__Output, _dtx_v1_ListHeldLocksResponse>;
+  
   ListTransactions: grpc.handleUnaryCall<_dtx_v1_ListTransactionsRequest__Output, _dtx_v1_ListTransactionsResponse>;
   
   ResolveTransaction: grpc.handleUnaryCall<_dtx_v1_ResolveTransactionRequest__Output, _dtx_v1_ResolveTransactionResponse>;
@@ -114,6 +127,7 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
 export interface AdminDefinition extends grpc.ServiceDefinition {
   InspectTransaction: MethodDefinition<_dtx_v1_InspectTransactionRequest, _dtx_v1_TransactionView, _dtx_v1_InspectTransactionRequest__Output, _dtx_v1_TransactionView__Output>
   ListAudit: MethodDefinition<_dtx_v1_ListAuditRequest, _dtx_v1_ListAuditResponse, _dtx_v1_ListAuditRequest__Output, _dtx_v1_ListAuditResponse__Output>
+  ListLocks: MethodDefinition<_dtx_v1_ListHeldLocksRequest, _dtx_v1_ListHeldLocksResponse, _dtx_v1_ListHeldLocksRequest__Output, _dtx_v1_ListHeldLocksResponse__Output>
   ListTransactions: MethodDefinition<_dtx_v1_ListTransactionsRequest, _dtx_v1_ListTransactionsResponse, _dtx_v1_ListTransactionsRequest__Output, _dtx_v1_ListTransactionsResponse__Output>
   ResolveTransaction: MethodDefinition<_dtx_v1_ResolveTransactionRequest, _dtx_v1_ResolveTransactionResponse, _dtx_v1_ResolveTransactionRequest__Output, _dtx_v1_ResolveTransactionResponse__Output>
   SetClockOffset: MethodDefinition<_dtx_v1_ClockOffset, _dtx_v1_ClockOffset, _dtx_v1_ClockOffset__Output, _dtx_v1_ClockOffset__Output>
