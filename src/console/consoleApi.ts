@@ -22,6 +22,8 @@ export interface ConsoleApiPorts extends LocalPorts {
 }
 
 const MAX_BODY = 16 * 1024;
+/** Distinct callers' sources kept open (the least recently used is closed past this). */
+const MAX_SOURCES = 8;
 const AUDIT_SHOWN = 200;
 const HTTP_OF: Partial<Record<RequestError['code'], number>> = { INVALID_ARGUMENT: 400, FAILED_PRECONDITION: 409, NOT_FOUND: 404, UNAVAILABLE: 503 };
 
@@ -54,13 +56,39 @@ function bearerOf(req: IncomingMessage): string | null {
   return m ? m[1]! : null;
 }
 
-/** `/api/console/...`: the JSON the page reads, and its one write (resolve), all admin-only. */
-export function mountConsoleApi(http: OpsHttp, p: ConsoleApiPorts): void {
-  // With a token (or in open mode) the console asks every node as the caller; a client certificate cannot be passed on.
+/**
+ * With a token (or in open mode) the console asks every node as the caller; a client certificate
+ * cannot be passed on, so its holder sees this coordinator alone. One source per token is kept
+ * (its channels too) for the page's next refresh; only tokens that passed the admin check get here.
+ */
+function sourcesByCaller(p: ConsoleApiPorts): { sourceFor: (req: IncomingMessage) => ConsoleSource; close: () => void } {
+  const sources = new Map<string, ConsoleSource>();
+  const local = localSource(p);
   const sourceFor = (req: IncomingMessage): ConsoleSource => {
     const token = bearerOf(req);
-    return p.open || token ? clusterSource(p.address, { tls: p.dial.tls, token }) : localSource(p);
+    if (!p.open && !token) return local;
+    const key = token ?? '';
+    let source = sources.get(key);
+    if (source) sources.delete(key);
+    else source = clusterSource(p.address, { tls: p.dial.tls, token });
+    sources.set(key, source);
+    for (const [k, old] of sources) {
+      if (sources.size <= MAX_SOURCES) break;
+      sources.delete(k);
+      old.close();
+    }
+    return source;
   };
+  const close = (): void => {
+    for (const source of sources.values()) source.close();
+    sources.clear();
+  };
+  return { sourceFor, close };
+}
+
+/** `/api/console/...`: the JSON the page reads, and its one write (resolve), all admin-only. Returns a close for its channels. */
+export function mountConsoleApi(http: OpsHttp, p: ConsoleApiPorts): () => void {
+  const { sourceFor, close } = sourcesByCaller(p);
   const get = (path: string, answer: (source: ConsoleSource, url: URL) => Promise<object>) =>
     http.route({
       method: 'GET',
@@ -71,8 +99,6 @@ export function mountConsoleApi(http: OpsHttp, p: ConsoleApiPorts): void {
           json(res, 200, { scope: source.scope, ...(await answer(source, new URL(req.url ?? '/', 'http://node'))) });
         } catch (err) {
           failed(res, err);
-        } finally {
-          source.close();
         }
       },
     });
@@ -114,6 +140,7 @@ export function mountConsoleApi(http: OpsHttp, p: ConsoleApiPorts): void {
       }
     },
   });
+  return close;
 }
 
 /** The HTTP caller in the audit log's words (as describeCaller for a gRPC call). */

@@ -25,6 +25,9 @@ export function mountConsole(http: OpsHttp, p: Omit<ConsoleApiPorts, 'series'>, 
   }, SAMPLE_MS);
   timer.unref();
   mountConsoleAssets(http);
-  mountConsoleApi(http, { ...p, series });
-  return () => clearInterval(timer);
+  const closeApi = mountConsoleApi(http, { ...p, series });
+  return () => {
+    clearInterval(timer);
+    closeApi();
+  };
 }
