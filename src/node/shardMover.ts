@@ -234,7 +234,8 @@ export class ShardMover {
       lap('installPrev');
       // 1. The bulk of the rows, copied while the source serves them (it notes what changes).
       await importRows(target, mark, [], token, CALL_MS);
-      let keys = await this.copy(exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS, mark), target, mark, token, opts.maxKeysPerSecond, copied);
+      const moved = new Set<string>();
+      await this.copy(exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS, mark), target, mark, token, opts.maxKeysPerSecond, moved, copied);
       lap('precopy');
       this.o.failpoint('coordinator.move.afterPrecopy');
       // 2. No coordinator starts a transaction on the shards; those started finish.
@@ -249,7 +250,8 @@ export class ShardMover {
       lap('freeze');
       this.o.failpoint('coordinator.move.afterFreeze');
       // 4. What changed since the precopy (all of it if the source lost its note), with fences and locks.
-      keys += await this.copy(exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS), target, mark, token, 0, copied);
+      await this.copy(exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS), target, mark, token, 0, moved, copied);
+      const keys = moved.size;
       lap('copy');
       this.o.failpoint('coordinator.move.afterCopy');
       // 5. The target serves first: from here the step only goes forward.
@@ -320,27 +322,37 @@ export class ShardMover {
   }
 
   /** Copies an export's rows into the target, at most `maxKeysPerSecond` data rows a second (0: no limit); returns the data rows. */
+  /**
+   * Copies an export's rows into the target, at most `maxKeysPerSecond` data rows a second (0: no
+   * limit). `moved` holds the step's keys on the target so far (a key copied again after it
+   * changed counts once; one deleted since the precopy not at all): what progress reports.
+   */
   private async copy(
     rows: AsyncIterable<ShardRow[]>,
     target: ReturnType<ShardDirectory['host']>,
     mark: MoveMark,
     token: number,
     maxKeysPerSecond: number,
+    moved: Set<string>,
     copied: (keys: number) => void,
-  ): Promise<number> {
+  ): Promise<void> {
     const started = Date.now();
-    let keys = 0;
+    let rowsCopied = 0;
     for await (const chunk of rows) {
       await importRows(target, mark, chunk, token, CALL_MS * 2);
-      const k = chunk.filter((r) => r.key.startsWith('k!') && !r.deleted).length;
-      keys += k;
-      copied(k);
+      const before = moved.size;
+      for (const r of chunk) {
+        if (!r.key.startsWith('k!')) continue;
+        rowsCopied++;
+        if (r.deleted) moved.delete(r.key);
+        else moved.add(r.key);
+      }
+      copied(Math.max(0, moved.size - before));
       if (maxKeysPerSecond > 0) {
-        const ahead = (keys / maxKeysPerSecond) * 1000 - (Date.now() - started);
+        const ahead = (rowsCopied / maxKeysPerSecond) * 1000 - (Date.now() - started);
         if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
       }
     }
-    return keys;
   }
 
   private async rollback(mark: MoveMark, source: ReturnType<ShardDirectory['host']>, target: ReturnType<ShardDirectory['host']>, token: number): Promise<void> {

@@ -214,7 +214,7 @@ describe('dtx bench on a real cluster', () => {
     expect(x.worstDip).toBe(Math.min(add.dip, remove.dip));
     expect(x.steady.map((p) => p.name)).toEqual(['steady before', 'steady after add', 'steady after']);
     expect(x.timeline.committedPerSec.length).toBeGreaterThan(0);
-    expect(x.timeline.marks.map((m) => m.what)).toEqual(['add p4 started', 'add p4 done', 'remove p4 started', 'remove p4 done']);
+    expect(x.timeline.marks.map((m) => m.what)).toEqual(['p4 process started', 'add p4 started', 'add p4 done', 'remove p4 started', 'remove p4 done']);
     expect(x.unfinishedLoops).toBe(0);
   }, 160_000);
 });
