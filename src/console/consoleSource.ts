@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../storage/auditLog.js';
 import { ClusterAdmin, type PerNode } from '../client/clusterAdmin.js';
 import type { DialSecurity } from '../rpc/dial.js';
 import type { AuditEntry__Output } from '../rpc/generated/dtx/v1/AuditEntry.js';
@@ -32,15 +33,8 @@ export interface LockRow {
   waiters: number;
 }
 
-export interface AuditRow {
-  atMs: number;
-  nodeId: string;
-  actor: string;
-  action: string;
-  target: string;
-  reason: string;
-  result: string;
-}
+/** An audit entry as the page shows it (the node's own record). */
+export type AuditRow = AuditEntry;
 
 /** Where the console's pages get the cluster from: every node over Admin, or this coordinator alone. */
 export interface ConsoleSource {

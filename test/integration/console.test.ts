@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
@@ -11,6 +10,7 @@ import { LocalCluster } from '../../src/cluster/localCluster.js';
 import { runDtx } from '../support/cli.js';
 import { httpsGet } from '../support/prometheus.js';
 import { keysOnDistinctParticipants, setFailpoint } from '../support/nodes.js';
+import { startTokenCluster, TOKENS } from '../support/tokenCluster.js';
 import { waitFor } from '../support/wait.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -175,20 +175,15 @@ describe('web console (headless Chromium)', () => {
 });
 
 describe('who may open the console', () => {
-  const tokens = { node: 'node-token-0123456789abcdef', client: 'client-token-0123456789abcdef', admin: 'admin-token-0123456789abcdef' };
+  const tokens = TOKENS;
   let cluster: LocalCluster;
-  let dir: string;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dtx-console-tokens-'));
-    writeFileSync(join(dir, 'tokens'), `nodes node ${tokens.node}\napp client ${tokens.client}\nops admin ${tokens.admin}\n`);
-    writeFileSync(join(dir, 'node-token'), `${tokens.node}\n`);
-    const args = ['--tokens', join(dir, 'tokens'), '--token-file', join(dir, 'node-token')];
-    cluster = await LocalCluster.start({ participants: 1, coordinatorArgs: args, participantArgs: args });
+    ({ cluster, close } = await startTokenCluster('dtx-console-tokens-'));
   }, 60_000);
   afterAll(async () => {
-    await cluster?.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await close?.();
   });
 
   const get = (path: string, token?: string, init: RequestInit = {}) =>

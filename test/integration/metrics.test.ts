@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { makeClientCert } from '../../src/rpc/certificates.js';
 import { adminClient, call } from '../../src/rpc/clients.js';
 import { openAccounts, prng, transferLoop, type BankOptions, type TransferCounts } from '../../src/workload/bank.js';
 import { families, httpsGet, parseSamples, total, type Sample } from '../support/prometheus.js';
+import { startTokenCluster, TOKENS } from '../support/tokenCluster.js';
 import { waitFor } from '../support/wait.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -151,20 +151,15 @@ describe('Prometheus metrics on every node during a bank run', () => {
 });
 
 describe('who may read /metrics', () => {
-  const tokens = { node: 'node-token-0123456789abcdef', client: 'client-token-0123456789abcdef', admin: 'admin-token-0123456789abcdef' };
+  const tokens = TOKENS;
   let cluster: LocalCluster;
-  let dir: string;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'dtx-metrics-tokens-'));
-    writeFileSync(join(dir, 'tokens'), `nodes node ${tokens.node}\napp client ${tokens.client}\nops admin ${tokens.admin}\n`);
-    writeFileSync(join(dir, 'node-token'), `${tokens.node}\n`);
-    const args = ['--tokens', join(dir, 'tokens'), '--token-file', join(dir, 'node-token')];
-    cluster = await LocalCluster.start({ participants: 1, coordinatorArgs: args, participantArgs: args });
+    ({ cluster, close } = await startTokenCluster('dtx-metrics-tokens-'));
   }, 60_000);
   afterAll(async () => {
-    await cluster?.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await close?.();
   });
 
   const get = (node: string, path: string, token?: string) =>
