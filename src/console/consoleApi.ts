@@ -122,6 +122,9 @@ export function mountConsoleApi(http: OpsHttp, p: ConsoleApiPorts): () => void {
     path: '/api/console/resolve',
     handle: async (req, res, caller) => {
       try {
+        // JSON only: a cross-site HTML form cannot send it, so a browser holding a client certificate cannot be made to resolve.
+        if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+          throw new RequestError('INVALID_ARGUMENT', 'send the body as content-type: application/json');
         const b = await readJson(req);
         const asked = {
           txnId: str(b['txn']),

@@ -187,7 +187,11 @@ describe('who may open the console', () => {
   });
 
   const get = (path: string, token?: string, init: RequestInit = {}) =>
-    fetch(`${cluster.node('c1').httpUrl!}${path}`, { ...init, headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(5000) });
+    fetch(`${cluster.node('c1').httpUrl!}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      signal: AbortSignal.timeout(5000),
+    });
 
   it('without a token 401, with a client token 403, with an admin token 200 (the page also by ?token=); the API asks peers with that token', async () => {
     for (const path of ['/console', '/api/console/nodes', '/api/console/transactions', '/api/console/audit', '/api/console/series']) {
@@ -210,6 +214,15 @@ describe('who may open the console', () => {
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toContain('typed again');
+    // Only JSON: a cross-site form (text/plain) cannot make a browser resolve with its client certificate.
+    const form = await fetch(`${cluster.node('c1').httpUrl!}/api/console/resolve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'text/plain' },
+      body: JSON.stringify({ txn: 'x1', outcome: 'ABORTED', reason: 'r' }),
+      signal: AbortSignal.timeout(5000),
+    });
+    expect(form.status).toBe(400);
+    expect(((await form.json()) as { error: string }).error).toContain('application/json');
   });
 });
 
