@@ -17,6 +17,7 @@ import type { CoordinatorRecord, DecisionRecord } from './records.js';
 import { coordinatorResolution } from './resolution.js';
 import { ownerOfTxn } from './ownership.js';
 import { REROUTED } from './participantCore.js';
+import { mayBeCollected, outsideWindow, outsideWindowMessage, type RetentionRule } from './retention.js';
 import { initialMap, memberIds, ownerOfKey, shardOf, type ShardMap } from './shardMap.js';
 import { isInDoubt } from './termination.js';
 import type { AbortCode, NodeId, OpResult, Outcome, TxnId, TxnOp, Vote } from './types.js';
@@ -27,7 +28,7 @@ export type CoordinatorEvent =
   | { type: 'recover'; pending: DecisionRecord[] }
   | { type: 'transact'; replyTo: ReplyTo; msg: TransactMessage }
   /** `forwarded`: sent on by a coordinator that does not own the id (never forwarded again). */
-  | { type: 'query'; replyTo: ReplyTo; txn: TxnId; forwarded?: boolean }
+  | { type: 'query'; replyTo: ReplyTo; txn: TxnId; forwarded?: boolean; bornMs?: number }
   /** The owner's answer to a forwarded request; null when the owner could not be reached. */
   | { type: 'forwarded'; txn: TxnId; reply: CoordinatorReply | null }
   | { type: 'lookupDone'; txn: TxnId; record: DecisionRecord | null }
@@ -51,7 +52,7 @@ export type CoordinatorMessage =
   | { kind: 'release'; txn: TxnId }
   | { kind: 'precommit'; txn: TxnId }
   /** GetTxnState with abort-if-unvoted: termination (nb) and resolving ids with no record. */
-  | { kind: 'query'; txn: TxnId; abortIfUnvoted: boolean };
+  | { kind: 'query'; txn: TxnId; abortIfUnvoted: boolean; bornMs?: number };
 
 export type CoordinatorReply =
   | {
@@ -73,7 +74,7 @@ export type CoordinatorEffect =
   | { type: 'reply'; to: ReplyTo; reply: CoordinatorReply }
   | { type: 'lookup'; txn: TxnId }
   /** To the owning coordinator: the client's request, or (no request) its question. */
-  | { type: 'forward'; txn: TxnId; to: NodeId; msg: TransactMessage | null }
+  | { type: 'forward'; txn: TxnId; to: NodeId; msg: TransactMessage | null; bornMs?: number }
   | { type: 'send'; to: NodeId; message: CoordinatorMessage }
   | { type: 'persist'; record: CoordinatorRecord; sync: boolean }
   | { type: 'setTimer'; timer: CoordinatorTimer; at: number }
@@ -98,6 +99,8 @@ export interface CoordinatorConfig {
   resendMaxMs: number;
   maxActiveTxns: number;
   recentOutcomes: number;
+  /** Records older than this are collected and such ids refused (retention.ts); null: kept forever. */
+  retention?: RetentionRule | null;
 }
 
 export const DEFAULT_COORDINATOR_TUNING = {
@@ -129,6 +132,8 @@ export class CoordinatorCore {
   private recovered = false;
   private readonly coordinators: NodeId[];
   private map: ShardMap;
+  /** Decision records of ids born before this may have been collected (retention.ts; durable, set by the runtime). */
+  private collectedUpTo = 0;
   /** The shard map's members: every participant a transaction of this coordinator may touch. */
   private participants: NodeId[];
   readonly counters = {
@@ -148,6 +153,8 @@ export class CoordinatorCore {
     ownerUnreachable: 0,
     /** Runs of an id abandoned because an earlier run (other shard map) holds a branch. */
     rerouted: 0,
+    /** Requests refused because their id is older than the retention window and has no record. */
+    outsideRetention: 0,
   };
 
   constructor(
@@ -171,6 +178,28 @@ export class CoordinatorCore {
 
   get shardMap(): ShardMap {
     return this.map;
+  }
+
+  /** The runtime collected decision records of ids born before `ms` (the mark is durable); it only rises. */
+  setCollectedUpTo(ms: number): void {
+    this.collectedUpTo = Math.max(this.collectedUpTo, ms);
+  }
+
+  get retentionMark(): number {
+    return this.collectedUpTo;
+  }
+
+  /**
+   * The oldest birth of any transaction this coordinator still runs or re-drives (null: none):
+   * collection stays below it, so that a record is never collected under a live transaction.
+   */
+  oldestLiveBirth(): number | null {
+    let oldest: number | null = null;
+    for (const t of this.txns.values()) {
+      const b = t.msg?.bornMs ?? t.bornMs ?? (t.state.phase === 'committed' || t.state.phase === 'recording' ? t.state.decision.bornMs : undefined);
+      if (b !== undefined && (oldest === null || b < oldest)) oldest = b;
+    }
+    return oldest;
   }
 
   /**
@@ -205,7 +234,7 @@ export class CoordinatorCore {
         this.onTransact(event.replyTo, event.msg);
         break;
       case 'query':
-        this.onQuery(event.replyTo, event.txn, event.forwarded ?? false);
+        this.onQuery(event.replyTo, event.txn, event.forwarded ?? false, event.bornMs);
         break;
       case 'forwarded':
         this.onForwarded(event.txn, event.reply);
@@ -324,9 +353,10 @@ export class CoordinatorCore {
     else this.startPrepare(fresh);
   }
 
-  private onQuery(replyTo: ReplyTo, txn: TxnId, forwarded: boolean): void {
+  private onQuery(replyTo: ReplyTo, txn: TxnId, forwarded: boolean, bornMs: number | undefined): void {
     const t = this.txns.get(txn);
     if (t) {
+      if (bornMs !== undefined && t.bornMs === undefined && !t.msg) t.bornMs = bornMs;
       const s = t.state;
       if (s.phase === 'committed' || s.phase === 'recording') return this.replyDecision(replyTo, s.decision);
       if (s.phase === 'lookup' || s.phase === 'tombstoning' || s.phase === 'resolving' || s.phase === 'probing' || s.phase === 'forwarding') {
@@ -340,10 +370,14 @@ export class CoordinatorCore {
     const owner = this.ownerOf(txn);
     if (owner !== this.id) {
       if (forwarded) return this.rejectNotOwner(replyTo, txn, owner);
-      this.forwardTo(owner, this.newTxn(txn, undefined, { phase: 'forwarding', owner, asked: 'query' }), replyTo, 'query');
+      const f = this.newTxn(txn, undefined, { phase: 'forwarding', owner, asked: 'query' });
+      if (bornMs !== undefined) f.bornMs = bornMs;
+      this.forwardTo(owner, f, replyTo, 'query');
       return;
     }
-    this.newTxn(txn, undefined, { phase: 'lookup' }).queryWaiters.push(replyTo);
+    const q = this.newTxn(txn, undefined, { phase: 'lookup' });
+    if (bornMs !== undefined) q.bornMs = bornMs;
+    q.queryWaiters.push(replyTo);
     this.emit({ type: 'lookup', txn });
   }
 
@@ -356,7 +390,8 @@ export class CoordinatorCore {
   private forwardTo(owner: NodeId, t: CoordinatorTxn, replyTo: ReplyTo, waiter: 'outcome' | 'query'): void {
     this.counters.forwarded++;
     (waiter === 'outcome' ? t.outcomeWaiters : t.queryWaiters).push(replyTo);
-    this.emit({ type: 'forward', txn: t.id, to: owner, msg: t.msg ?? null });
+    const bornMs = t.msg?.bornMs ?? t.bornMs;
+    this.emit({ type: 'forward', txn: t.id, to: owner, msg: t.msg ?? null, ...(bornMs !== undefined ? { bornMs } : {}) });
   }
 
   /**
@@ -422,6 +457,12 @@ export class CoordinatorCore {
       for (const w of t.queryWaiters) this.replyDecision(w, record);
       return;
     }
+    // No record of an id older than the window: it may have run and been collected here or on
+    // its participants. Never run it again, never presume it aborted.
+    const retention = this.config.retention ?? null;
+    if (t.msg ? outsideWindow(retention, t.msg.bornMs, this.now) : t.bornMs !== undefined && mayBeCollected(this.collectedUpTo, t.bornMs)) {
+      return this.refuseOutsideRetention(t);
+    }
     if (t.msg && t.rules?.probeRetriedIds) {
       // A retried id with no record here. Its participants may have settled an earlier run
       // without this coordinator: look (without aborting anything) before re-running.
@@ -442,10 +483,22 @@ export class CoordinatorCore {
     moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.participants, true) });
   }
 
+  /** Forgotten here, every waiter refused: the id is older than the retention window (retention.ts). */
+  private refuseOutsideRetention(t: CoordinatorTxn): void {
+    this.counters.outsideRetention++;
+    const message = outsideWindowMessage(t.id, this.config.retention ?? null, this.collectedUpTo);
+    this.emit({ type: 'log', level: 'info', txn: t.id, msg: message });
+    this.forget(t);
+    for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.reply(w, { kind: 'rejected', txn: t.id, status: 'FAILED_PRECONDITION', message });
+  }
+
   /** `abortIfUnvoted`: for every target, or only for those in the set. */
   private askStates(txn: TxnId, targets: NodeId[], abortIfUnvoted: boolean | ReadonlySet<NodeId>): StateRound {
     const aborts = (p: NodeId): boolean => (typeof abortIfUnvoted === 'boolean' ? abortIfUnvoted : abortIfUnvoted.has(p));
-    for (const p of targets) this.emit({ type: 'send', to: p, message: { kind: 'query', txn, abortIfUnvoted: aborts(p) } });
+    const t = this.txns.get(txn);
+    const bornMs = t?.msg?.bornMs ?? t?.bornMs;
+    const born = bornMs !== undefined ? { bornMs } : {};
+    for (const p of targets) this.emit({ type: 'send', to: p, message: { kind: 'query', txn, abortIfUnvoted: aborts(p), ...born } });
     return { answers: new Map(), awaiting: new Set(targets) };
   }
 
@@ -454,7 +507,9 @@ export class CoordinatorCore {
     const s = t?.state;
     if (!t || !s || (s.phase !== 'resolving' && s.phase !== 'terminating' && s.phase !== 'probing')) return;
     if (!s.round.awaiting.delete(from)) return;
-    s.round.answers.set(from, answer);
+    // RETIRED (forgotten there, maybe ended) says nothing a run of the id can use: as if unheard.
+    // Only a resolution of a question weighs it (concludeResolution).
+    s.round.answers.set(from, answer.state === 'RETIRED' && s.phase !== 'resolving' ? { ...answer, state: 'UNREACHABLE' } : answer);
     if (s.round.awaiting.size > 0) return;
     if (s.phase === 'resolving') this.concludeResolution(t, s.round.answers);
     else if (s.phase === 'terminating') this.concludeTermination(t, s.round.answers);
@@ -542,6 +597,10 @@ export class CoordinatorCore {
   }
 
   private concludeResolution(t: CoordinatorTxn, answers: Map<NodeId, StateAnswer>): void {
+    const states = [...answers.values()].map((a) => a.state);
+    // A participant forgot it (collected) and none holds a commit: it may have committed there,
+    // so neither an abort found elsewhere (maybe just forced by this round) nor a tombstone may answer.
+    if (states.includes('RETIRED') && !states.includes('COMMITTED')) return this.refuseOutsideRetention(t);
     const owner = this.ownerOf(t.id);
     const outcome = coordinatorResolution(answers, owner === this.id);
     const known = knownParticipants(answers);
@@ -921,11 +980,13 @@ export class CoordinatorCore {
       reason: '',
       digest: requestOf(t).msg.digest,
       decidedAtMs: this.now,
+      ...bornOf(t),
     };
   }
 
   private abortRecord(txn: TxnId, participants: NodeId[], reason: string, code: AbortCode, digest: string): DecisionRecord {
-    return { txn, outcome: 'ABORTED', participants, results: [], reason, abortCode: code, digest, decidedAtMs: this.now };
+    const t = this.txns.get(txn);
+    return { txn, outcome: 'ABORTED', participants, results: [], reason, abortCode: code, digest, decidedAtMs: this.now, ...(t ? bornOf(t) : {}) };
   }
 
   private sendDecision(txn: TxnId, kind: 'commit' | 'abort', to: NodeId[]): void {
@@ -1014,6 +1075,12 @@ export class CoordinatorCore {
   private reply(to: ReplyTo, reply: CoordinatorReply): void {
     this.emit({ type: 'reply', to, reply });
   }
+}
+
+/** A record's birth field: the request's, else the one a query gave (absent: decidedAtMs stands in). */
+function bornOf(t: CoordinatorTxn): { bornMs?: number } {
+  const bornMs = t.msg?.bornMs ?? t.bornMs;
+  return bornMs !== undefined ? { bornMs } : {};
 }
 
 /** A result as a client sees it: in its place, no index. */

@@ -15,6 +15,8 @@ export interface PrepareMessage {
   participantAddrs: string[];
   protocol: ProtocolName;
   age: TxnAge;
+  /** The transaction's birth (retention.ts); absent from older coordinators. */
+  bornMs?: number;
   lockWaitMs: number;
   /** The place in the request of each of `ops` (absent from older coordinators). */
   opIndexes?: number[];

@@ -111,6 +111,28 @@ function checkTxnId(txn: string): string {
   return txn;
 }
 
+/** `{ bornMs }` when known (exactOptionalPropertyTypes: an absent field, not undefined). */
+function bornField(bornMs: number | undefined): { bornMs?: number } {
+  return bornMs !== undefined ? { bornMs } : {};
+}
+
+/**
+ * When a transaction's id first ran (retention.ts): for an id the caller chose, its first attempt
+ * as it says (unclamped: the retention check needs the real time, wait-die's age is clamped);
+ * an id made here is new now. A first attempt far in the future is a broken clock, refused: its
+ * records would outlive the window.
+ */
+function birthOf(req: TransactInput, now: number): number {
+  if (req.txnId === '' || !Number.isFinite(req.firstAttemptMs) || req.firstAttemptMs <= 0) return now;
+  if (req.firstAttemptMs > now + MAX_FUTURE_BIRTH_MS) {
+    throw new InvalidRequest(`first_attempt_ms ${req.firstAttemptMs} is ${Math.round((req.firstAttemptMs - now) / 1000)} s ahead of this coordinator's clock`);
+  }
+  return req.firstAttemptMs;
+}
+
+/** How far ahead of a coordinator's clock a client's first attempt may be (clock skew). */
+const MAX_FUTURE_BIRTH_MS = 3_600_000;
+
 function asRequestError(err: unknown): RequestError {
   if (err instanceof RequestError) return err;
   if (err instanceof InvalidRequest) return new RequestError('INVALID_ARGUMENT', err.message);
@@ -171,7 +193,7 @@ export class CoordinatorRuntime {
     };
     this.driver = new CoreDriver(this.core, executor, o.env, (txn) => this.timers.clear(txn), o.observe);
     this.serve = {
-      outcome: (req, respond) => this.query(req.txn, respond, req.forwarded ?? false),
+      outcome: (req, respond) => this.query(req.txn, respond, req.forwarded ?? false, req.bornMs),
       // The simulator's forwarded Transact (a node's comes through the Coordinator service).
       transact: (req, respond) => {
         const input = { txnId: req.txn, ops: req.ops, timeoutMs: req.timeoutMs, firstAttemptMs: req.firstAttemptMs, protocol: req.protocol, forwarded: true };
@@ -268,7 +290,7 @@ export class CoordinatorRuntime {
   }
 
   /** The durable outcome of a transaction (GetTransaction; a participant's inquiry). */
-  query(txnId: string, respond: (r: QueryAnswer | RequestError) => void, forwarded = false): void {
+  query(txnId: string, respond: (r: QueryAnswer | RequestError) => void, forwarded = false, bornMs?: number): void {
     let txn: string;
     try {
       if (!txnId) throw new InvalidRequest('txn_id is required');
@@ -276,7 +298,7 @@ export class CoordinatorRuntime {
     } catch (err) {
       return respond(asRequestError(err));
     }
-    this.ask({ type: 'query', txn, forwarded }, (r) => {
+    this.ask({ type: 'query', txn, forwarded, ...bornField(bornMs) }, (r) => {
       if (r.kind === 'rejected') return respond(new RequestError(r.status, r.message));
       respond(queryAnswer(r, this.core.ownerOf(txn)));
     });
@@ -320,10 +342,12 @@ export class CoordinatorRuntime {
     const txn = req.txnId ? checkTxnId(req.txnId) : `${this.o.id}-${this.o.env.newId()}`;
     if (req.timeoutMs > LIMITS.maxTimeoutMs) throw new InvalidRequest(`timeout_ms ${req.timeoutMs} is above the limit of ${LIMITS.maxTimeoutMs}`);
     const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : this.o.defaultTimeoutMs;
+    const now = this.o.env.clock.now();
     return {
       txn,
       ops: req.ops,
-      age: { ms: claimedAge(req.firstAttemptMs, this.o.env.clock.now()), id: txn },
+      age: { ms: claimedAge(req.firstAttemptMs, now), id: txn },
+      bornMs: birthOf(req, now),
       timeoutMs,
       digest: opsDigest(req.ops),
       clientId: req.txnId !== '',
@@ -333,11 +357,11 @@ export class CoordinatorRuntime {
   }
 
   private ask(
-    event: { type: 'transact'; msg: TransactMessage } | { type: 'query'; txn: string; forwarded: boolean },
+    event: { type: 'transact'; msg: TransactMessage } | { type: 'query'; txn: string; forwarded: boolean; bornMs?: number },
     respond: (r: CoordinatorReply) => void,
   ): void {
     if (event.type === 'query') {
-      this.driver.dispatch({ type: 'query', replyTo: this.replies.open(respond), txn: event.txn, forwarded: event.forwarded });
+      this.driver.dispatch({ type: 'query', replyTo: this.replies.open(respond), txn: event.txn, forwarded: event.forwarded, ...bornField(event.bornMs) });
       return;
     }
     const txn = event.msg.txn;
@@ -427,7 +451,7 @@ export class CoordinatorRuntime {
           done(r.ok ? { type: 'precommitAck', txn: m.txn, from: to, ok: r.value.ok } : undefined);
         });
       case 'query':
-        return transport.call(ref, 'txnState', { txn: m.txn, abortIfUnvoted: m.abortIfUnvoted }, CALL_POLICY.stateQuery, (r) =>
+        return transport.call(ref, 'txnState', { txn: m.txn, abortIfUnvoted: m.abortIfUnvoted, ...bornField(m.bornMs) }, CALL_POLICY.stateQuery, (r) =>
           done({
             type: 'txnState',
             txn: m.txn,
@@ -468,7 +492,7 @@ export class CoordinatorRuntime {
         else settle(null);
       };
       if (!msg) {
-        this.o.transport.call(ref, 'outcome', { txn, forwarded: true }, CALL_POLICY.forwardQuery, (r) => {
+        this.o.transport.call(ref, 'outcome', { txn, forwarded: true, ...bornField(e.bornMs) }, CALL_POLICY.forwardQuery, (r) => {
           // The owner answered with a refusal: that is its answer, not an owner out of reach.
           if (!r.ok && r.failure === 'REFUSED') return settle({ kind: 'rejected', txn, status: 'FAILED_PRECONDITION', message: r.message });
           if (!r.ok) return failed(r, true);
@@ -477,7 +501,8 @@ export class CoordinatorRuntime {
         });
         return;
       }
-      const fwd = { txn, ops: msg.ops, protocol: msg.protocol, timeoutMs: msg.timeoutMs, firstAttemptMs: msg.age.ms };
+      // The birth, not the clamped age: the owner derives the same age from it, and refuses by it.
+      const fwd = { txn, ops: msg.ops, protocol: msg.protocol, timeoutMs: msg.timeoutMs, firstAttemptMs: msg.bornMs ?? msg.age.ms };
       // The owner's own timeout bounds the answer; the margin covers the hop.
       this.o.transport.call(ref, 'transact', fwd, { deadlineMs: msg.timeoutMs + FORWARD_MARGIN_MS, waitForReady: false }, (r) => {
         if (r.ok) return settle(r.value);

@@ -35,6 +35,11 @@ export interface ParticipantRuntimeOptions {
 
 export type ParticipantServed = 'prepare' | 'commit' | 'abort' | 'release' | 'precommit' | 'txnState';
 
+/** `{ bornMs }` when known (an absent field otherwise). */
+function born(bornMs: number | undefined): { bornMs?: number } {
+  return bornMs !== undefined ? { bornMs } : {};
+}
+
 /** What a coordinator's answer to an inquiry means to the participant core (the one mapping of it). */
 export function inquiryOutcome(r: CallResult<OutcomeAnswer>): InquiryOutcome {
   if (!r.ok) return 'UNREACHABLE';
@@ -131,7 +136,7 @@ export class ParticipantRuntime {
         ),
       txnState: (req, respond) =>
         this.ask(
-          (replyTo) => ({ type: 'stateQuery', replyTo, txn: req.txn, abortIfUnvoted: req.abortIfUnvoted }),
+          (replyTo) => ({ type: 'stateQuery', replyTo, txn: req.txn, abortIfUnvoted: req.abortIfUnvoted, ...born(req.bornMs) }),
           (r) =>
             respond(
               r.kind === 'state'
@@ -161,20 +166,26 @@ export class ParticipantRuntime {
         return done();
       }
       case 'inquire':
-        return transport.call({ id: e.coordinatorId, addr: e.coordinatorAddr }, 'outcome', { txn: e.txn }, CALL_POLICY.inquiry, (r) => {
+        return transport.call({ id: e.coordinatorId, addr: e.coordinatorAddr }, 'outcome', { txn: e.txn, ...born(e.bornMs) }, CALL_POLICY.inquiry, (r) => {
           if (!r.ok) env.log.warn({ txn: e.txn, coordinator: e.coordinatorId, err: r.message }, 'cannot reach coordinator for outcome');
           done({ type: 'inquiryResult', txn: e.txn, outcome: inquiryOutcome(r) });
         });
       case 'checkOutcome':
         return store.outcome(e.txn, (err, finished) => {
           if (err) return env.fatal(err, `outcome read of ${e.txn}`);
-          done({ type: 'outcomeChecked', txn: e.txn, replyTo: e.replyTo, finished });
+          done({ type: 'outcomeChecked', txn: e.txn, replyTo: e.replyTo, finished, ...born(e.bornMs) });
         });
       case 'queryPeer':
-        return transport.call({ id: e.to, addr: e.addr }, 'txnState', { txn: e.txn, abortIfUnvoted: e.abortIfUnvoted }, CALL_POLICY.stateQuery, (r) => {
-          if (!r.ok) env.log.info({ txn: e.txn, peer: e.to, err: r.message }, 'peer unreachable during termination');
-          done({ type: 'peerState', txn: e.txn, from: e.to, state: r.ok ? r.value.state : 'UNREACHABLE', recovered: r.ok && r.value.recovered });
-        });
+        return transport.call(
+          { id: e.to, addr: e.addr },
+          'txnState',
+          { txn: e.txn, abortIfUnvoted: e.abortIfUnvoted, ...born(e.bornMs) },
+          CALL_POLICY.stateQuery,
+          (r) => {
+            if (!r.ok) env.log.info({ txn: e.txn, peer: e.to, err: r.message }, 'peer unreachable during termination');
+            done({ type: 'peerState', txn: e.txn, from: e.to, state: r.ok ? r.value.state : 'UNREACHABLE', recovered: r.ok && r.value.recovered });
+          },
+        );
       case 'sendPeer': {
         const to = { id: e.to, addr: e.addr };
         if (e.message === 'precommit') {

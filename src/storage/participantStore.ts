@@ -229,7 +229,12 @@ export function participantBatch(record: ParticipantRecord): BatchOp[] {
     case 'precommit':
       return [{ type: 'put', key: PKEY.prepare(record.record.txn), value: encodePrepare(record.record) }];
     case 'commit': {
-      const outcome: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'COMMITTED', results: record.results };
+      const outcome: ParticipantOutcomeRecord = {
+        txn: record.txn,
+        outcome: 'COMMITTED',
+        results: record.results,
+        ...(record.bornMs !== undefined ? { bornMs: record.bornMs } : {}),
+      };
       return [
         ...record.writes.map((w): BatchOp => ({ type: 'put', key: storedKey(w.key), value: encodeStoredValue({ value: w.value, version: w.version }) })),
         { type: 'put', key: PKEY.outcome(record.txn), value: encodeParticipantOutcome(outcome) },
@@ -238,7 +243,13 @@ export function participantBatch(record: ParticipantRecord): BatchOp[] {
       ];
     }
     case 'abort': {
-      const outcome: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'ABORTED', results: [], ...(record.keys ? { keys: record.keys } : {}) };
+      const outcome: ParticipantOutcomeRecord = {
+        txn: record.txn,
+        outcome: 'ABORTED',
+        results: [],
+        ...(record.keys ? { keys: record.keys } : {}),
+        ...(record.bornMs !== undefined ? { bornMs: record.bornMs } : {}),
+      };
       return [
         { type: 'put', key: PKEY.outcome(record.txn), value: encodeParticipantOutcome(outcome) },
         ...outcomeIndexRows(record.txn, record.keys),

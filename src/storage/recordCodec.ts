@@ -88,12 +88,20 @@ const prepare = object({
   protocol: protocol.optional(),
   precommitted: bool.optional(),
   age: object({ ms: finite, id: nonEmpty }),
+  bornMs: finite.optional(),
   locks: arrayOf(lockRequest),
   writes: arrayOf(keyWrite),
   results: arrayOf(opResult),
 });
 
-const participantOutcome = object({ txn: nonEmpty, outcome, results: arrayOf(opResult), readOnly: bool.optional(), keys: arrayOf(str).optional() });
+const participantOutcome = object({
+  txn: nonEmpty,
+  outcome,
+  results: arrayOf(opResult),
+  readOnly: bool.optional(),
+  keys: arrayOf(str).optional(),
+  bornMs: finite.optional(),
+});
 
 const decision = object({
   txn: nonEmpty,
@@ -106,6 +114,7 @@ const decision = object({
   decidedAtMs: finite,
   readOnly: bool.optional(),
   protocol: protocol.optional(),
+  bornMs: finite.optional(),
 });
 
 const identity = object({ id: nonEmpty, role: oneOf(['coordinator', 'participant']) });

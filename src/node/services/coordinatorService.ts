@@ -7,6 +7,7 @@ import type { TransactResponse } from '../../rpc/generated/dtx/v1/TransactRespon
 import { answer, unary } from '../../rpc/status.js';
 import type { CoordinatorRuntime, QueryAnswer, TxnAnswer } from '../../runtime/coordinatorRuntime.js';
 import { serveTransactStream } from './transactStreamServer.js';
+import { bornOf } from '../../rpc/peerWire.js';
 
 function transactResponse(r: TxnAnswer): TransactResponse {
   return { txnId: r.txn, outcome: r.outcome, reason: r.reason, results: r.results.map(resultToWire), abortCode: abortCodeToWire(r.code) };
@@ -30,7 +31,7 @@ export function coordinatorService(rt: CoordinatorRuntime): CoordinatorHandlers 
     Transact: unary(transact),
     TransactStream: (stream) => serveTransactStream(stream, transact),
     GetTransaction: unary(async (req): Promise<GetTransactionResponse> => {
-      const r = await answer<QueryAnswer>((respond) => rt.query(req.txnId, respond, req.forwarded));
+      const r = await answer<QueryAnswer>((respond) => rt.query(req.txnId, respond, req.forwarded, bornOf(req.firstAttemptMs).bornMs));
       return {
         txnId: r.txn,
         outcome: r.outcome,

@@ -16,6 +16,7 @@ export interface PrepareRequest {
   'participantAddrs'?: (string)[];
   'opIndexes'?: (number)[];
   'opCount'?: (number);
+  'bornMs'?: (number | string | Long);
 }
 
 export interface PrepareRequest__Output {
@@ -30,4 +31,5 @@ export interface PrepareRequest__Output {
   'participantAddrs': (string)[];
   'opIndexes': (number)[];
   'opCount': (number);
+  'bornMs': (string);
 }
