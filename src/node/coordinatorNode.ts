@@ -1,3 +1,4 @@
+import type { RetentionRule } from '../protocol/retention.js';
 import type { Logger } from 'pino';
 import type { DEFAULT_COORDINATOR_TUNING } from '../protocol/coordinatorCore.js';
 import type { ProtocolName } from '../protocol/types.js';
@@ -39,6 +40,8 @@ export interface CoordinatorNodeOptions {
   security?: NodeSecurity;
   /** How long to wait at start for a participant to tell the shard map (default 10 s). */
   shardMapWaitMs?: number;
+  /** Decision records older than this window are collected (retention.ts); null/absent: kept forever. */
+  retention?: RetentionRule | null;
 }
 
 /** A coordinator process: its decision log, its runtime and the lock service's router, served over gRPC. Wiring only. */
@@ -65,6 +68,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     defaultTimeoutMs: opts.defaultTimeoutMs,
     ...(opts.defaultProtocol ? { defaultProtocol: opts.defaultProtocol } : {}),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
+    retention: opts.retention ?? null,
     bug: node.bug,
   });
   const redriving = await runtime.start();

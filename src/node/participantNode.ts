@@ -1,3 +1,4 @@
+import type { RetentionRule } from '../protocol/retention.js';
 import type { Logger } from 'pino';
 import type { ParticipantConfig } from '../protocol/participantCore.js';
 import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
@@ -24,6 +25,8 @@ export interface ParticipantNodeOptions {
   commitLingerMs?: number;
   /** TLS, tokens, the cluster secret and fault injection (default: a loopback node in open mode). */
   security?: NodeSecurity;
+  /** Outcome records older than this window are collected (retention.ts); null/absent: kept forever. */
+  retention?: RetentionRule | null;
 }
 
 export interface RunningNode {
@@ -54,6 +57,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     env: node.env,
     config: { ...opts.config, fenceCheck: fenceKey ? (f) => fenceKey.verify(f) : null },
     ...(opts.commitLingerMs !== undefined ? { commitLingerMs: opts.commitLingerMs } : {}),
+    retention: opts.retention ?? null,
     bug,
   });
   // The locks whose names hash here (coordinators route to them): the lease table shares this

@@ -1,3 +1,6 @@
+import type { RetentionRule } from '../protocol/retention.js';
+import { RecordCollector } from '../storage/recordCollector.js';
+import { RetentionLoop, type RetentionLoopOptions } from './retentionLoop.js';
 import {
   CoordinatorCore,
   DEFAULT_COORDINATOR_TUNING,
@@ -58,6 +61,10 @@ export interface CoordinatorRuntimeOptions {
   bug?: PlantedBug | null;
   /** Sees every step of the core (the simulator's trace). */
   observe?: (event: CoordinatorEvent, effects: CoordinatorEffect[]) => void;
+  /** Decision records older than this are collected and such ids refused (retention.ts); null/absent: kept forever. */
+  retention?: RetentionRule | null;
+  /** Tuning of the collector (tests and the simulator sweep faster). */
+  retentionTuning?: Partial<Pick<RetentionLoopOptions, 'pageSize' | 'pageGapMs' | 'passGapMs' | 'compactAfter'>>;
   /** The cluster's shard map (default: a first map dealt over `participants`). */
   shardMap?: ShardMap;
   /**
@@ -169,6 +176,8 @@ export class CoordinatorRuntime {
   private readonly bug: PlantedBug | null;
   /** New transactions on shards being moved wait here. */
   readonly gate: ShardGate;
+  /** Collects decision records older than the retention window (null: kept forever). */
+  readonly retention: RetentionLoop | null;
 
   constructor(private readonly o: CoordinatorRuntimeOptions) {
     if (o.participants.size === 0) throw new Error('a coordinator needs at least one participant');
@@ -179,9 +188,23 @@ export class CoordinatorRuntime {
       coordinators: o.bug === 'coordinator.ownsEverything' ? [o.id] : [...new Set([o.id, ...(o.coordinators?.keys() ?? [])])].sort(),
       participantAddrs: Object.fromEntries(o.participants),
       selfAddr: o.selfAddr,
+      retention: o.retention ?? null,
       ...(o.shardMap ? { shardMap: o.shardMap } : {}),
     };
     this.core = new CoordinatorCore(o.id, this.config);
+    this.retention = o.retention
+      ? new RetentionLoop({
+          rule: o.retention,
+          clock: o.env.clock,
+          collector: new RecordCollector(o.store.store, o.store.collectPlan()),
+          core: this.core,
+          filter: o.store,
+          log: o.env.log,
+          fatal: (err, what) => o.env.fatal(err, what),
+          bug: o.bug ?? null,
+          ...o.retentionTuning,
+        })
+      : null;
     if (o.shardMap) this.useMapAddresses(o.shardMap);
     this.gate = new ShardGate(o.env.clock, () => this.core.shardMap.owners.length);
     this.timers = new TxnTimers(o.env.clock);
@@ -210,11 +233,15 @@ export class CoordinatorRuntime {
   /** Re-drives every decided-but-undelivered commit before anything is served. */
   async start(): Promise<number> {
     const pending = await this.o.store.recoverPending();
+    // The mark before anything is served: a question about a collected id must not read as new.
+    if (this.bug !== 'retention.forgetLowWater') this.core.setCollectedUpTo(await RecordCollector.loadMark(this.o.store.store));
     this.driver.dispatch({ type: 'recover', pending });
+    this.retention?.start();
     return pending.length;
   }
 
   stop(): void {
+    this.retention?.stop();
     this.gate.stop();
     this.driver.stop();
     this.timers.stop();
@@ -546,6 +573,13 @@ export class CoordinatorRuntime {
       logRecords: w.records,
       logSyncs: w.syncedBatches,
       pendingTimers: this.timers.size,
+      ...(this.retention
+        ? {
+            retentionCollected: this.retention.stats.collected,
+            retentionPasses: this.retention.stats.passes,
+            retentionMarkMs: this.core.retentionMark,
+          }
+        : {}),
     };
   }
 }

@@ -16,6 +16,9 @@ import { VOTE_BEFORE_SYNC_DELAY_MS, type PlantedBug } from './plantedBugs.js';
 import { ReplyRegistry } from './replies.js';
 import { RequestError } from './requestError.js';
 import { TxnTimers } from './timers.js';
+import type { RetentionRule } from '../protocol/retention.js';
+import { RecordCollector } from '../storage/recordCollector.js';
+import { RetentionLoop, type RetentionLoopOptions } from './retentionLoop.js';
 import type { CallResult, OutcomeAnswer, PeerHandlers, Transport } from './transport.js';
 
 /** How long a commit record may wait to share a sync with the next log write (0: never), by default. */
@@ -31,6 +34,10 @@ export interface ParticipantRuntimeOptions {
   bug?: PlantedBug | null;
   /** Sees every step of the core (the simulator's trace). */
   observe?: (event: ParticipantEvent, effects: ParticipantEffect[]) => void;
+  /** Outcome records older than this are collected (retention.ts); null/absent: kept forever. */
+  retention?: RetentionRule | null;
+  /** Tuning of the collector (tests and the simulator sweep faster). */
+  retentionTuning?: Partial<Pick<RetentionLoopOptions, 'pageSize' | 'pageGapMs' | 'passGapMs' | 'compactAfter'>>;
 }
 
 export type ParticipantServed = 'prepare' | 'commit' | 'abort' | 'release' | 'precommit' | 'txnState';
@@ -62,9 +69,11 @@ export class ParticipantRuntime {
   private readonly timers: TxnTimers;
   private readonly commitLingerMs: number;
   private readonly bug: PlantedBug | null;
+  /** Collects outcome records older than the retention window (null: kept forever). */
+  readonly retention: RetentionLoop | null;
 
   constructor(private readonly o: ParticipantRuntimeOptions) {
-    this.core = new ParticipantCore(o.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...o.config });
+    this.core = new ParticipantCore(o.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...o.config, retention: o.retention ?? null });
     this.timers = new TxnTimers(o.env.clock);
     this.commitLingerMs = o.commitLingerMs ?? DEFAULT_COMMIT_LINGER_MS;
     this.bug = o.bug ?? null;
@@ -75,16 +84,33 @@ export class ParticipantRuntime {
     };
     this.driver = new CoreDriver(this.core, executor, o.env, (txn) => this.timers.clear(txn), o.observe);
     this.serve = this.handlers();
+    this.retention = o.retention
+      ? new RetentionLoop({
+          rule: o.retention,
+          clock: o.env.clock,
+          collector: new RecordCollector(o.store.store, o.store.collectPlan()),
+          core: this.core,
+          filter: o.store,
+          log: o.env.log,
+          fatal: (err, what) => o.env.fatal(err, what),
+          bug: o.bug ?? null,
+          ...o.retentionTuning,
+        })
+      : null;
   }
 
   /** Recovery comes first: prepared transactions re-take their locks before anything is served. */
   async start(): Promise<number> {
     const prepared = await this.o.store.recoverPrepared();
+    // The mark before anything is served: a question about a collected id must not read as new.
+    if (this.bug !== 'retention.forgetLowWater') this.core.setCollectedUpTo(await RecordCollector.loadMark(this.o.store.store));
     this.driver.dispatch({ type: 'recover', prepared });
+    this.retention?.start();
     return prepared.length;
   }
 
   stop(): void {
+    this.retention?.stop();
     this.driver.stop();
     this.timers.stop();
   }
@@ -243,6 +269,13 @@ export class ParticipantRuntime {
       logRecords: w.records,
       logSyncs: w.syncedBatches,
       pendingTimers: this.timers.size,
+      ...(this.retention
+        ? {
+            retentionCollected: this.retention.stats.collected,
+            retentionPasses: this.retention.stats.passes,
+            retentionMarkMs: this.core.retentionMark,
+          }
+        : {}),
     };
   }
 }
