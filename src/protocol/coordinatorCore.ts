@@ -460,7 +460,11 @@ export class CoordinatorCore {
     // No record of an id older than the window: it may have run and been collected here or on
     // its participants. Never run it again, never presume it aborted.
     const retention = this.config.retention ?? null;
-    if (t.msg ? outsideWindow(retention, t.msg.bornMs, this.now) : t.bornMs !== undefined && mayBeCollected(this.collectedUpTo, t.bornMs)) {
+    // A question that does not say when the id first ran, once anything was collected here, is one
+    // too: an id never seen cannot be told from one collected, and a tombstone could contradict it.
+    // (A question about an id born under the mark is settled from the participants' records below:
+    // an in-doubt participant asks that, and only they can still hold the outcome.)
+    if (t.msg ? outsideWindow(retention, t.msg.bornMs, this.now) : t.bornMs === undefined && mayBeCollected(this.collectedUpTo, undefined)) {
       return this.refuseOutsideRetention(t);
     }
     if (t.msg && t.rules?.probeRetriedIds) {
@@ -600,8 +604,10 @@ export class CoordinatorCore {
     const states = [...answers.values()].map((a) => a.state);
     // A participant forgot it (collected) and none holds a commit: it may have committed there,
     // so neither an abort found elsewhere (maybe just forced by this round) nor a tombstone may answer.
-    if (states.includes('RETIRED') && !states.includes('COMMITTED')) return this.refuseOutsideRetention(t);
     const owner = this.ownerOf(t.id);
+    if (states.includes('RETIRED') && !states.includes('COMMITTED') && !(owner === this.id && this.onlyOwnerCommits(answers))) {
+      return this.refuseOutsideRetention(t);
+    }
     const outcome = coordinatorResolution(answers, owner === this.id);
     const known = knownParticipants(answers);
     const inDoubt = [...answers].filter(([, a]) => isInDoubt(a.state) || a.state === 'READ_ONLY').map(([p]) => p);
@@ -652,6 +658,15 @@ export class CoordinatorCore {
       for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyDecision(w, record);
       return;
     }
+    if (t.bornMs !== undefined && mayBeCollected(this.collectedUpTo, t.bornMs)) {
+      // Under the mark the window already fences the id (no run of it is ever started again), and
+      // a tombstone could stand where a read-only commit was collected: answer, tell, write nothing.
+      const record = this.foundRecord(t.id, 'ABORTED', known, '');
+      this.forget(t);
+      this.sendDecision(t.id, 'abort', inDoubt);
+      for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyDecision(w, record);
+      return;
+    }
     // Aborted: fence the id for good, then tell the in-doubt branches.
     moveTo(t, { phase: 'tombstoning', lateVoters: inDoubt });
     this.counters.tombstones++;
@@ -660,6 +675,16 @@ export class CoordinatorCore {
       record: { kind: 'decision', record: this.abortRecord(t.id, known, 'no record of this transaction: presumed aborted', 'PRESUMED', '') },
       sync: true,
     });
+  }
+
+  /**
+   * A branch is in doubt under a protocol whose participants never commit alone (2pc): a commit
+   * would be recorded here, kept (u!) until every branch acknowledged it — so, with no record
+   * here, the transaction did not commit, whatever a participant that forgot it says.
+   */
+  private onlyOwnerCommits(answers: Map<NodeId, StateAnswer>): boolean {
+    const inDoubt = [...answers.values()].filter((a) => isInDoubt(a.state));
+    return inDoubt.length > 0 && inDoubt.every((a) => a.protocol !== null && !rulesOf(a.protocol).participantsDecideAlone);
   }
 
   private startPrepare(t: CoordinatorTxn): void {
@@ -688,6 +713,7 @@ export class CoordinatorCore {
         participantAddrs: participants.map((id) => this.map.members.find((m) => m.id === id)?.addr ?? this.config.participantAddrs[id] ?? ''),
         protocol: msg.protocol,
         age: msg.age,
+        ...(msg.bornMs !== undefined ? { bornMs: msg.bornMs } : {}),
         lockWaitMs,
         opIndexes: t.branches.get(p)!.opIndex,
         opCount: msg.ops.length,

@@ -722,12 +722,20 @@ export class ParticipantCore {
     const s = t?.state;
     if (!t || !s || (s.phase !== 'prepared' && s.phase !== 'precommitted' && s.phase !== 'readonly')) return;
     if (outcome === 'COMMITTED' || outcome === 'ABORTED') return this.onDecision(txn, outcome, null);
+    if (outcome === 'RETIRED' && s.phase === 'readonly') {
+      // Decided and forgotten long ago (its release was lost): a read-only branch wrote nothing,
+      // so its read locks can go.
+      this.locks.release(txn);
+      this.forget(t, { txn, outcome: null, results: s.results, readOnly: true });
+      this.wakeWaiters();
+      return;
+    }
     t.inquiry.delayMs = Math.min(t.inquiry.delayMs * 2, this.config.inquireMaxBackoffMs);
     t.inquiry.last = outcome;
     // A coordinator that runs the transaction will decide it (its own timeouts bound that):
     // wait. One that is gone, or has no record of it, cannot: ask the other participants
     // before asking it again.
-    const terminate = outcome === 'UNREACHABLE' || outcome === 'UNDECIDED';
+    const terminate = outcome === 'UNREACHABLE' || outcome === 'UNDECIDED' || outcome === 'RETIRED';
     if (terminate && s.phase !== 'readonly' && !s.termination && !s.backupAwait) this.startTermination(t);
     else this.scheduleInquiry(t);
   }

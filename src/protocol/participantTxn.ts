@@ -24,7 +24,8 @@ export interface PrepareMessage {
   opCount?: number;
 }
 
-export type InquiryOutcome = Outcome | 'PENDING' | 'UNDECIDED' | 'UNREACHABLE';
+/** RETIRED: the coordinator refused the question: the id is older than its retention window. */
+export type InquiryOutcome = Outcome | 'PENDING' | 'UNDECIDED' | 'UNREACHABLE' | 'RETIRED';
 
 /** What a branch that voted YES forced in its prepare record. */
 export interface Voted {

@@ -42,6 +42,9 @@ export interface ParticipantRuntimeOptions {
 
 export type ParticipantServed = 'prepare' | 'commit' | 'abort' | 'release' | 'precommit' | 'txnState';
 
+/** What every node's retention refusal says (retention.ts outsideWindowMessage). */
+const RETIRED_WORDS = 'outside the retention window';
+
 /** `{ bornMs }` when known (an absent field otherwise). */
 function born(bornMs: number | undefined): { bornMs?: number } {
   return bornMs !== undefined ? { bornMs } : {};
@@ -49,7 +52,7 @@ function born(bornMs: number | undefined): { bornMs?: number } {
 
 /** What a coordinator's answer to an inquiry means to the participant core (the one mapping of it). */
 export function inquiryOutcome(r: CallResult<OutcomeAnswer>): InquiryOutcome {
-  if (!r.ok) return 'UNREACHABLE';
+  if (!r.ok) return r.message.includes(RETIRED_WORDS) ? 'RETIRED' : 'UNREACHABLE';
   const { outcome, inProgress } = r.value;
   if (outcome === 'COMMITTED' || outcome === 'ABORTED') return outcome;
   // PENDING from a coordinator that runs it means wait; from one with no record, terminate.

@@ -95,23 +95,45 @@ describe('CoordinatorCore under retention', () => {
     expect(prepare).toBeDefined();
   });
 
-  it('a question about an id born before the mark with no record is refused; without a birth, a RETIRED participant stops the tombstone', () => {
+  it('a question without a birth, once anything was collected, is refused (never seen cannot be told from collected)', () => {
     const c = coordinator();
     c.setCollectedUpTo(NOW - MIN);
-    c.step({ type: 'query', replyTo: 1, txn: 'gone', bornMs: NOW - 2 * MIN }, NOW);
-    expect(rejection(c.step({ type: 'lookupDone', txn: 'gone', record: null }, NOW))).toHaveLength(1);
+    c.step({ type: 'query', replyTo: 1, txn: 'unknown-age' }, NOW);
+    expect(rejection(c.step({ type: 'lookupDone', txn: 'unknown-age', record: null }, NOW))).toHaveLength(1);
+  });
 
-    c.step({ type: 'query', replyTo: 2, txn: 'unknown-age' }, NOW);
-    const asked = c.step({ type: 'lookupDone', txn: 'unknown-age', record: null }, NOW);
+  it('a question about an id born under the mark is settled from the participants: RETIRED and no commit is refused, without a tombstone', () => {
+    const c = coordinator();
+    c.setCollectedUpTo(NOW - MIN);
+    c.step({ type: 'query', replyTo: 2, txn: 'old', bornMs: NOW - 2 * MIN }, NOW);
+    const asked = c.step({ type: 'lookupDone', txn: 'old', record: null }, NOW);
     const targets = asked.flatMap((e) => (e.type === 'send' && e.message.kind === 'query' ? [e.to] : []));
     expect(targets.length).toBeGreaterThan(0);
     let last: CoordinatorEffect[] = [];
     for (const [i, p] of targets.entries()) {
       const state = i === 0 ? 'RETIRED' : 'ABORTED';
-      last = c.step({ type: 'txnState', txn: 'unknown-age', from: p, answer: { state, protocol: null, participants: [], results: [] } }, NOW);
+      last = c.step({ type: 'txnState', txn: 'old', from: p, answer: { state, protocol: null, participants: [], results: [] } }, NOW);
     }
     expect(last.some((e) => e.type === 'persist')).toBe(false);
     expect(rejection(last)).toEqual([expect.objectContaining({ status: 'FAILED_PRECONDITION' })]);
+  });
+
+  it('under 2pc a branch in doubt with no record at its owner is aborted even if a peer forgot the id (commits are kept until acknowledged)', () => {
+    const c = coordinator();
+    c.setCollectedUpTo(NOW - MIN);
+    c.step({ type: 'query', replyTo: 3, txn: 'stuck', bornMs: NOW - 2 * MIN }, NOW);
+    const asked = c.step({ type: 'lookupDone', txn: 'stuck', record: null }, NOW);
+    const targets = asked.flatMap((e) => (e.type === 'send' && e.message.kind === 'query' ? [e.to] : []));
+    let last: CoordinatorEffect[] = [];
+    for (const [i, p] of targets.entries()) {
+      const answer =
+        i === 0
+          ? { state: 'PREPARED' as const, protocol: '2pc' as const, participants: targets.slice(0, 2), results: [] }
+          : { state: 'RETIRED' as const, protocol: null, participants: [], results: [] };
+      last = c.step({ type: 'txnState', txn: 'stuck', from: p, answer }, NOW);
+    }
+    expect(last).toContainEqual({ type: 'send', to: targets[0], message: { kind: 'abort', txn: 'stuck' } });
+    expect(last.some((e) => e.type === 'persist')).toBe(false);
   });
 });
 
