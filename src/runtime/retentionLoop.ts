@@ -37,6 +37,8 @@ export interface RetentionLoopOptions {
 
 export interface RetentionStats {
   passes: number;
+  /** Passes not run: the mark had not reached the oldest record kept. */
+  skippedPasses: number;
   scanned: number;
   collected: number;
   filterRebuilds: number;
@@ -53,8 +55,14 @@ export interface RetentionStats {
 export class RetentionLoop {
   private stopped = false;
   private cancel: (() => void) | null = null;
-  private pass = { scanned: 0, collected: 0 };
-  readonly stats: RetentionStats = { passes: 0, scanned: 0, collected: 0, filterRebuilds: 0, compactions: 0, mark: 0 };
+  private pass = { scanned: 0, collected: 0, oldestKept: Infinity, startedAt: 0 };
+  /**
+   * Until the mark passes this, a pass would (almost surely) find nothing: the oldest record the
+   * last full pass kept, and the start of that pass less the window (records written since were
+   * accepted inside the window). A stray older one only waits until the mark passes the bound.
+   */
+  private nothingBelow = -Infinity;
+  readonly stats: RetentionStats = { passes: 0, skippedPasses: 0, scanned: 0, collected: 0, filterRebuilds: 0, compactions: 0, mark: 0 };
 
   constructor(private readonly o: RetentionLoopOptions) {}
 
@@ -94,6 +102,12 @@ export class RetentionLoop {
   private page(): void {
     if (this.stopped) return;
     const mark = this.markNow();
+    // A long window on a busy node: most passes would read every record to delete none.
+    if (this.pass.scanned === 0 && mark < this.nothingBelow) {
+      this.stats.skippedPasses++;
+      return this.schedule(this.passGap());
+    }
+    if (this.pass.scanned === 0) this.pass.startedAt = this.o.clock.now();
     const raise = (m: number): void => {
       this.stats.mark = m;
       if (this.o.bug !== 'retention.forgetLowWater') this.o.core.setCollectedUpTo(m);
@@ -103,6 +117,7 @@ export class RetentionLoop {
       if (err) return this.o.fatal(err, 'retention sweep');
       this.pass.scanned += r.scanned;
       this.pass.collected += r.collected;
+      this.pass.oldestKept = Math.min(this.pass.oldestKept, r.oldestKept);
       this.stats.scanned += r.scanned;
       this.stats.collected += r.collected;
       if (!r.wrapped) return this.schedule(this.o.pageGapMs ?? 100);
@@ -111,8 +126,9 @@ export class RetentionLoop {
   }
 
   private endPass(): void {
-    const { scanned, collected } = this.pass;
-    this.pass = { scanned: 0, collected: 0 };
+    const { scanned, collected, oldestKept, startedAt } = this.pass;
+    this.pass = { scanned: 0, collected: 0, oldestKept: Infinity, startedAt: 0 };
+    this.nothingBelow = Math.min(oldestKept, startedAt - this.o.rule.windowMs);
     this.stats.passes++;
     if (collected > 0) this.o.log.info({ scanned, collected, mark: new Date(this.stats.mark).toISOString() }, 'retention: records collected');
     const left = scanned - collected;

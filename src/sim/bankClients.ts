@@ -203,8 +203,11 @@ export class ClientTxns {
     if (late !== null && ct.kind === 'transfer' && w.rng.chance(0.33)) {
       w.at(w.now + late + w.rng.int(0, late), () => {
         this.lateRetries.sent++;
-        w.log(CLIENT, `client${ct.client} retries ${ct.id} late`);
-        this.submit(ct);
+        // A retry of the request, or a question about it (with or without its first attempt).
+        const ask = w.rng.chance(0.5);
+        w.log(CLIENT, `client${ct.client} ${ask ? 'asks about' : 'retries'} ${ct.id} late`);
+        if (ask) this.query(ct);
+        else this.submit(ct);
       });
     }
     ct.code = r.code;

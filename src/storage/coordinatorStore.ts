@@ -77,10 +77,10 @@ export class CoordinatorStore {
   collectPlan(): CollectPlan {
     return {
       prefix: CKEY.decisionPrefix,
-      rowsOf: (key, raw, mark) => {
+      read: (key, raw) => {
         const d = decodeDecision(raw, this.store.at(key));
         // Older records have no birth: the decision time, later than the birth, stands in.
-        return (d.bornMs ?? d.decidedAtMs) < mark ? [key] : null;
+        return { bornMs: d.bornMs ?? d.decidedAtMs, rows: [key] };
       },
       keeperOf: (key) => CKEY.unfinished(key.slice(CKEY.decisionPrefix.length)),
     };

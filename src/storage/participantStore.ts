@@ -240,11 +240,10 @@ export class ParticipantStore {
   collectPlan(): CollectPlan {
     return {
       prefix: PKEY.outcomePrefix,
-      rowsOf: (key, raw, mark) => {
+      read: (key, raw) => {
         const r = decodeParticipantOutcome(raw, this.store.at(key));
-        if (r.bornMs === undefined || r.bornMs >= mark) return null;
         const keys = r.outcome === 'COMMITTED' ? r.results.map((x) => x.key) : r.keys;
-        return [key, ...outcomeIndexRows(r.txn, keys).map((op) => op.key)];
+        return { bornMs: r.bornMs, rows: [key, ...outcomeIndexRows(r.txn, keys).map((op) => op.key)] };
       },
     };
   }

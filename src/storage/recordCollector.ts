@@ -8,8 +8,11 @@ export const COLLECTED_MARK_KEY = 'm!collected';
 /** What one kind of node collects: the prefix of its records and, per record, the rows that go with it. */
 export interface CollectPlan {
   prefix: string;
-  /** The rows to delete with this record (its own key first) when it may go under `mark`; null keeps it. */
-  rowsOf(key: string, raw: string, mark: number): string[] | null;
+  /**
+   * The record's birth (undefined: unknown, never collected) and the rows to delete with it, its
+   * own key first, when it goes.
+   */
+  read(key: string, raw: string): { bornMs: number | undefined; rows: string[] };
   /** A row whose presence keeps the record (a coordinator's unfinished marker); none: nothing keeps it. */
   keeperOf?: (key: string) => string;
 }
@@ -17,6 +20,8 @@ export interface CollectPlan {
 export interface SweepResult {
   scanned: number;
   collected: number;
+  /** The oldest birth among the records this page kept (Infinity: none). */
+  oldestKept: number;
   /** The sweep reached the end of the prefix: the next one starts over. */
   wrapped: boolean;
 }
@@ -66,36 +71,47 @@ export class RecordCollector {
       done(err, r);
     };
     this.store.engine.scanPage(this.cursor, lt, limit, (err, entries) => {
-      if (err) return finish(err, { scanned: 0, collected: 0, wrapped: false });
       const wrapped = entries.length < limit;
+      const result = (collected: number, oldestKept: number): SweepResult => ({ scanned: entries.length, collected, oldestKept, wrapped });
+      if (err) return finish(err, result(0, Infinity));
       this.cursor = wrapped ? this.plan.prefix : entries[entries.length - 1]![0];
-      let candidates: string[][];
+      const candidates: { bornMs: number; rows: string[] }[] = [];
+      let oldestKept = Infinity;
       try {
-        candidates = entries.flatMap(([key, raw]) => {
-          const rows = this.plan.rowsOf(key, raw, mark);
-          return rows ? [rows] : [];
-        });
+        for (const [key, raw] of entries) {
+          const r = this.plan.read(key, raw);
+          if (r.bornMs !== undefined && r.bornMs < mark) candidates.push({ bornMs: r.bornMs, rows: r.rows });
+          else if (r.bornMs !== undefined) oldestKept = Math.min(oldestKept, r.bornMs);
+        }
       } catch (e) {
-        return finish(e instanceof Error ? e : new Error(String(e)), { scanned: entries.length, collected: 0, wrapped });
+        return finish(e instanceof Error ? e : new Error(String(e)), result(0, oldestKept));
       }
-      this.dropKept(candidates, (err2, doomed) => {
-        if (err2) return finish(err2, { scanned: entries.length, collected: 0, wrapped });
-        if (doomed.length === 0) return finish(null, { scanned: entries.length, collected: 0, wrapped });
+      this.dropKept(candidates, (err2, doomed, kept) => {
+        for (const k of kept) oldestKept = Math.min(oldestKept, k.bornMs);
+        if (err2) return finish(err2, result(0, oldestKept));
+        if (doomed.length === 0) return finish(null, result(0, oldestKept));
         const ops: BatchOp[] = [{ type: 'put', key: COLLECTED_MARK_KEY, value: String(mark) }];
-        for (const rows of doomed) for (const key of rows) ops.push({ type: 'del', key });
+        for (const c of doomed) for (const key of c.rows) ops.push({ type: 'del', key });
         beforeDelete(mark);
-        this.store.append(ops, false, 0, (err3) => finish(err3, { scanned: entries.length, collected: doomed.length, wrapped }));
+        this.store.append(ops, false, 0, (err3) => finish(err3, result(doomed.length, oldestKept)));
       });
     });
   }
 
   /** Candidates whose keeper row exists stay (read in one engine call). */
-  private dropKept(candidates: string[][], done: (err: Error | null, doomed: string[][]) => void): void {
+  private dropKept<C extends { rows: string[] }>(candidates: C[], done: (err: Error | null, doomed: C[], kept: C[]) => void): void {
     const keeperOf = this.plan.keeperOf;
-    if (!keeperOf || candidates.length === 0) return done(null, candidates);
+    if (!keeperOf || candidates.length === 0) return done(null, candidates, []);
     this.store.engine.getMany(
-      candidates.map((rows) => keeperOf(rows[0]!)),
-      (err, values) => done(err, err ? [] : candidates.filter((_, i) => values[i] === undefined)),
+      candidates.map((c) => keeperOf(c.rows[0]!)),
+      (err, values) => {
+        if (err) return done(err, [], candidates);
+        done(
+          null,
+          candidates.filter((_, i) => values[i] === undefined),
+          candidates.filter((_, i) => values[i] !== undefined),
+        );
+      },
     );
   }
 

@@ -88,7 +88,7 @@ describe('RecordCollector', () => {
     await persistC(cs, decision('young', 5000));
     const c = new RecordCollector(store, cs.collectPlan());
     const r = await sweep(c, 1000, 100);
-    expect(r).toEqual({ scanned: 3, collected: 1, wrapped: true });
+    expect(r).toEqual({ scanned: 3, collected: 1, wrapped: true, oldestKept: 100 });
     expect((await store.scanKeys('d!')).sort()).toEqual(['undelivered', 'young']);
     expect(cs.filterCount).toBe(3);
     const ids = await new Promise<number>((resolve, reject) => cs.rebuildFilter(1, (err, n) => (err ? reject(err) : resolve(n))));
