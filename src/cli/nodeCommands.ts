@@ -1,3 +1,4 @@
+import { DEFAULT_RETENTION_MS, formatDuration, retentionRule, type RetentionRule } from '../protocol/retention.js';
 import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { startCoordinator } from '../node/coordinatorNode.js';
@@ -37,6 +38,18 @@ function otherCoordinators(list: Map<string, string> | undefined, self: string):
   return others.size > 0 ? others : undefined;
 }
 
+const RETENTION_HELP = `how long finished transactions' records are kept (${formatDuration(DEFAULT_RETENTION_MS)} default; "off": forever); a retry or GetTransaction of an older id is refused FAILED_PRECONDITION, never run again`;
+
+/** "off" or a duration of at least 1 s (a window shorter than a retry is a refusal of every retry). */
+function parseRetention(v: string): number {
+  if (v === 'off') return 0;
+  const ms = parseDurationMs(v);
+  if (ms < 1000) throw new InvalidArgumentError('at least 1s (or "off")');
+  return ms;
+}
+
+const retentionOf = (ms: number): { retention: RetentionRule | null } => ({ retention: ms > 0 ? retentionRule(ms) : null });
+
 /** Keeps a node up until SIGINT/SIGTERM (or the launcher's death), then stops it cleanly. */
 function runUntilSignalled(node: RunningNode): void {
   const writeProfile = startCpuProfile(node.id);
@@ -74,7 +87,11 @@ export function participantCommand() {
       `how long a commit record may wait to share the next log write's fsync (0-${MAX_LINGER_MS}ms; 0: never; default ${DEFAULT_COMMIT_LINGER_MS}ms)`,
       parseLinger,
     )
-    .addHelpText('after', `\nExample:\n  dtx participant --id p1 --listen 127.0.0.1:7701 --data ./data/p1 --http-listen 127.0.0.1:8701\n${SECURITY_HELP}`);
+    .option('--retention <duration>', RETENTION_HELP, parseRetention, DEFAULT_RETENTION_MS)
+    .addHelpText(
+      'after',
+      `\nExample:\n  dtx participant --id p1 --listen 127.0.0.1:7701 --data ./data/p1 --http-listen 127.0.0.1:8701 --retention 1h\n${SECURITY_HELP}`,
+    );
   return withAlertOptions(withNodeSecurityOptions(cmd)).action(
     action(async (o) => {
       const node = await startParticipant({
@@ -84,6 +101,7 @@ export function participantCommand() {
         log: makeLogger(o.logLevel),
         config: o.inquireAfter !== undefined ? { inquireAfterMs: o.inquireAfter } : {},
         ...(o.commitLinger !== undefined ? { commitLingerMs: o.commitLinger } : {}),
+        ...retentionOf(o.retention),
         security: nodeSecurityFrom(o),
         alerts: alertOptionsFrom(o),
         httpListen: o.httpListen,
@@ -110,6 +128,7 @@ export function coordinatorCommand() {
     .option('--protocol <p>', `${PROTOCOL_HELP}; for transactions that do not name one`, parseProtocol, DEFAULT_PROTOCOL)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--http-listen <host:port>', HTTP_LISTEN_HELP, parseAddress)
+    .option('--retention <duration>', RETENTION_HELP, parseRetention, DEFAULT_RETENTION_MS)
     .addHelpText(
       'after',
       `\nExample:\n  dtx coordinator --id c1 --listen 127.0.0.1:7700 --data ./data/c1 \\\n    --participants p1=127.0.0.1:7701,p2=127.0.0.1:7702,p3=127.0.0.1:7703 --http-listen 127.0.0.1:8700\n${SECURITY_HELP}`,
@@ -126,6 +145,7 @@ export function coordinatorCommand() {
         defaultTimeoutMs: o.timeout,
         defaultProtocol: o.protocol,
         log: makeLogger(o.logLevel),
+        ...retentionOf(o.retention),
         security: nodeSecurityFrom(o),
         alerts: alertOptionsFrom(o),
         httpListen: o.httpListen,

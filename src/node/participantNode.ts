@@ -1,3 +1,4 @@
+import type { RetentionRule } from '../protocol/retention.js';
 import type { Logger } from 'pino';
 import type { ParticipantConfig } from '../protocol/participantCore.js';
 import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
@@ -32,6 +33,8 @@ export interface ParticipantNodeOptions {
   security?: NodeSecurity;
   /** Serve the operator HTTP server (Prometheus metrics, health) on host:port. */
   httpListen?: string;
+  /** Outcome records older than this window are collected (retention.ts); null/absent: kept forever. */
+  retention?: RetentionRule | null;
 }
 
 export interface RunningNode {
@@ -64,6 +67,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     env: node.env,
     config: { ...opts.config, fenceCheck: fenceKey ? (f) => fenceKey.verify(f) : null },
     ...(opts.commitLingerMs !== undefined ? { commitLingerMs: opts.commitLingerMs } : {}),
+    retention: opts.retention ?? null,
     bug,
     metrics: node.metrics?.participantSink(),
     tracer: new OtelTxnTracer(),

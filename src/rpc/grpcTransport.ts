@@ -150,19 +150,19 @@ export class GrpcTransport implements Transport {
         return call<{ txnId: string }, DecisionResponse__Output>(c.PreCommit.bind(c), { txnId }, deadlineMs, waitForReady).then((r) => ({ ok: r.ok }));
       case 'txnState': {
         const q = req as PeerCalls['txnState']['req'];
-        return call<{ txnId: string; abortIfUnvoted: boolean }, TxnStateResponse__Output>(
+        return call<{ txnId: string; abortIfUnvoted: boolean; bornMs: number }, TxnStateResponse__Output>(
           c.GetTxnState.bind(c),
-          { txnId: q.txn, abortIfUnvoted: q.abortIfUnvoted },
+          { txnId: q.txn, abortIfUnvoted: q.abortIfUnvoted, bornMs: q.bornMs ?? 0 },
           deadlineMs,
           waitForReady,
         ).then(txnStateFromWireAnswer);
       }
       case 'outcome': {
         const coordinator = this.coordinators.at(to.id, to.addr);
-        const forwarded = (req as PeerCalls['outcome']['req']).forwarded ?? false;
-        return call<{ txnId: string; forwarded: boolean }, GetTransactionResponse__Output>(
+        const q = req as PeerCalls['outcome']['req'];
+        return call<{ txnId: string; forwarded: boolean; firstAttemptMs: number }, GetTransactionResponse__Output>(
           coordinator.GetTransaction.bind(coordinator),
-          { txnId, forwarded },
+          { txnId, forwarded: q.forwarded ?? false, firstAttemptMs: q.bornMs ?? 0 },
           deadlineMs,
           waitForReady,
         ).then(outcomeFromWire);

@@ -18,6 +18,9 @@ import { VOTE_BEFORE_SYNC_DELAY_MS, type PlantedBug } from './plantedBugs.js';
 import { ReplyRegistry } from './replies.js';
 import { RequestError } from './requestError.js';
 import { TxnTimers } from './timers.js';
+import type { RetentionRule } from '../protocol/retention.js';
+import { RecordCollector } from '../storage/recordCollector.js';
+import { RetentionLoop, type RetentionLoopOptions } from './retentionLoop.js';
 import type { CallResult, OutcomeAnswer, PeerHandlers, Transport } from './transport.js';
 import { traceIdOf } from '../protocol/traceContext.js';
 import type { TxnSpan, TxnTracer } from './txnTracer.js';
@@ -39,13 +42,25 @@ export interface ParticipantRuntimeOptions {
   metrics?: ParticipantMetricsSink;
   /** Spans of transactions (a node's OpenTelemetry; none in the simulator). */
   tracer?: TxnTracer;
+  /** Outcome records older than this are collected (retention.ts); null/absent: kept forever. */
+  retention?: RetentionRule | null;
+  /** Tuning of the collector (tests and the simulator sweep faster). */
+  retentionTuning?: Partial<Pick<RetentionLoopOptions, 'pageSize' | 'pageGapMs' | 'passGapMs' | 'compactAfter'>>;
 }
 
 export type ParticipantServed = 'prepare' | 'commit' | 'abort' | 'release' | 'precommit' | 'txnState';
 
+/** What every node's retention refusal says (retention.ts outsideWindowMessage). */
+const RETIRED_WORDS = 'outside the retention window';
+
+/** `{ bornMs }` when known (an absent field otherwise). */
+function born(bornMs: number | undefined): { bornMs?: number } {
+  return bornMs !== undefined ? { bornMs } : {};
+}
+
 /** What a coordinator's answer to an inquiry means to the participant core (the one mapping of it). */
 export function inquiryOutcome(r: CallResult<OutcomeAnswer>): InquiryOutcome {
-  if (!r.ok) return 'UNREACHABLE';
+  if (!r.ok) return r.message.includes(RETIRED_WORDS) ? 'RETIRED' : 'UNREACHABLE';
   const { outcome, inProgress } = r.value;
   if (outcome === 'COMMITTED' || outcome === 'ABORTED') return outcome;
   // PENDING from a coordinator that runs it means wait; from one with no record, terminate.
@@ -65,9 +80,11 @@ export class ParticipantRuntime {
   private readonly timers: TxnTimers;
   private readonly commitLingerMs: number;
   private readonly bug: PlantedBug | null;
+  /** Collects outcome records older than the retention window (null: kept forever). */
+  readonly retention: RetentionLoop | null;
 
   constructor(private readonly o: ParticipantRuntimeOptions) {
-    this.core = new ParticipantCore(o.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...o.config });
+    this.core = new ParticipantCore(o.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...o.config, retention: o.retention ?? null });
     this.timers = new TxnTimers(o.env.clock);
     this.commitLingerMs = o.commitLingerMs ?? DEFAULT_COMMIT_LINGER_MS;
     this.bug = o.bug ?? null;
@@ -92,16 +109,33 @@ export class ParticipantRuntime {
       : (txn: string) => this.timers.clear(txn);
     this.driver = new CoreDriver(this.core, executor, o.env, ended, observe);
     this.serve = this.handlers();
+    this.retention = o.retention
+      ? new RetentionLoop({
+          rule: o.retention,
+          clock: o.env.clock,
+          collector: new RecordCollector(o.store.store, o.store.collectPlan()),
+          core: this.core,
+          filter: o.store,
+          log: o.env.log,
+          fatal: (err, what) => o.env.fatal(err, what),
+          bug: o.bug ?? null,
+          ...o.retentionTuning,
+        })
+      : null;
   }
 
   /** Recovery comes first: prepared transactions re-take their locks before anything is served. */
   async start(): Promise<number> {
     const prepared = await this.o.store.recoverPrepared();
+    // The mark before anything is served: a question about a collected id must not read as new.
+    if (this.bug !== 'retention.forgetLowWater') this.core.setCollectedUpTo(await RecordCollector.loadMark(this.o.store.store));
     this.driver.dispatch({ type: 'recover', prepared });
+    this.retention?.start();
     return prepared.length;
   }
 
   stop(): void {
+    this.retention?.stop();
     this.driver.stop();
     this.timers.stop();
   }
@@ -177,7 +211,7 @@ export class ParticipantRuntime {
       },
       txnState: (req, respond) =>
         this.ask(
-          (replyTo) => ({ type: 'stateQuery', replyTo, txn: req.txn, abortIfUnvoted: req.abortIfUnvoted }),
+          (replyTo) => ({ type: 'stateQuery', replyTo, txn: req.txn, abortIfUnvoted: req.abortIfUnvoted, ...born(req.bornMs) }),
           (r) =>
             respond(
               r.kind === 'state'
@@ -207,20 +241,26 @@ export class ParticipantRuntime {
         return done();
       }
       case 'inquire':
-        return transport.call({ id: e.coordinatorId, addr: e.coordinatorAddr }, 'outcome', { txn: e.txn }, CALL_POLICY.inquiry, (r) => {
+        return transport.call({ id: e.coordinatorId, addr: e.coordinatorAddr }, 'outcome', { txn: e.txn, ...born(e.bornMs) }, CALL_POLICY.inquiry, (r) => {
           if (!r.ok) env.log.warn({ ...this.txnFields(e.txn), coordinator: e.coordinatorId, err: r.message }, 'cannot reach coordinator for outcome');
           done({ type: 'inquiryResult', txn: e.txn, outcome: inquiryOutcome(r) });
         });
       case 'checkOutcome':
         return store.outcome(e.txn, (err, finished) => {
           if (err) return env.fatal(err, `outcome read of ${e.txn}`);
-          done({ type: 'outcomeChecked', txn: e.txn, replyTo: e.replyTo, finished });
+          done({ type: 'outcomeChecked', txn: e.txn, replyTo: e.replyTo, finished, ...born(e.bornMs) });
         });
       case 'queryPeer':
-        return transport.call({ id: e.to, addr: e.addr }, 'txnState', { txn: e.txn, abortIfUnvoted: e.abortIfUnvoted }, CALL_POLICY.stateQuery, (r) => {
-          if (!r.ok) env.log.info({ ...this.txnFields(e.txn), peer: e.to, err: r.message }, 'peer unreachable during termination');
-          done({ type: 'peerState', txn: e.txn, from: e.to, state: r.ok ? r.value.state : 'UNREACHABLE', recovered: r.ok && r.value.recovered });
-        });
+        return transport.call(
+          { id: e.to, addr: e.addr },
+          'txnState',
+          { txn: e.txn, abortIfUnvoted: e.abortIfUnvoted, ...born(e.bornMs) },
+          CALL_POLICY.stateQuery,
+          (r) => {
+            if (!r.ok) env.log.info({ ...this.txnFields(e.txn), peer: e.to, err: r.message }, 'peer unreachable during termination');
+            done({ type: 'peerState', txn: e.txn, from: e.to, state: r.ok ? r.value.state : 'UNREACHABLE', recovered: r.ok && r.value.recovered });
+          },
+        );
       case 'sendPeer': {
         const to = { id: e.to, addr: e.addr };
         if (e.message === 'precommit') {
@@ -278,6 +318,13 @@ export class ParticipantRuntime {
       logRecords: w.records,
       logSyncs: w.syncedBatches,
       pendingTimers: this.timers.size,
+      ...(this.retention
+        ? {
+            retentionCollected: this.retention.stats.collected,
+            retentionPasses: this.retention.stats.passes,
+            retentionMarkMs: this.core.retentionMark,
+          }
+        : {}),
     };
   }
 }

@@ -15,6 +15,8 @@ export const PLANTED_BUGS = {
   'storage.cacheOvertakenReads': "a participant's value cache keeps a read that a commit overtook (the old value comes back)",
   'shards.copyWithoutDrain': 'a shard move copies the rows without waiting for the transactions on them to end (their commits land on the old owner only)',
   'shards.precopyMissesChanges': "a shard move's source notes none of the rows that change after its precopy (the frozen copy carries only fences and locks)",
+  'retention.forgetLowWater':
+    'retention collects records but keeps no collected-up-to mark: a question about a collected id reads as "never seen" (a resolution presumes it aborted), and a node sweeping a window behind refuses nothing',
 } as const;
 
 export type PlantedBug = keyof typeof PLANTED_BUGS;

@@ -1,3 +1,4 @@
+import type { RetentionRule } from '../protocol/retention.js';
 import { InvariantViolation } from '../protocol/invariant.js';
 import type { ParticipantConfig } from '../protocol/participantCore.js';
 import type { DEFAULT_COORDINATOR_TUNING } from '../protocol/coordinatorCore.js';
@@ -37,7 +38,16 @@ export interface ClusterSetup {
   failpointHit: (node: SimNode, name: FailpointName) => boolean;
   /** Participants keep a shard map and serve only their shards (the reshard nemesis moves them). */
   shardMaps: boolean;
+  /** Records older than this are collected (retention.ts); null: kept forever. */
+  retention: RetentionRule | null;
 }
+
+/** Sweeps often and in small pages: a seed's few hundred records pass through many collections. */
+const SIM_RETENTION_TUNING = { pageSize: 16, pageGapMs: 20, passGapMs: 150, compactAfter: 50 };
+
+const retentionOf = (setup: ClusterSetup) => ({ retention: setup.retention, retentionTuning: SIM_RETENTION_TUNING });
+
+const participantTuning = (setup: ClusterSetup) => ({ config: setup.participantConfig, commitLingerMs: setup.commitLingerMs, ...retentionOf(setup) });
 
 /**
  * One simulated node: its engine outlives its crashes; each incarnation gets a fresh runtime
@@ -96,8 +106,7 @@ export class SimNode implements Endpoint {
         store: this.store,
         transport,
         env,
-        config: this.setup.participantConfig,
-        commitLingerMs: this.setup.commitLingerMs,
+        ...participantTuning(this.setup),
         bug: this.setup.bug,
         observe: (ev, effs) => this.trace(describePEvent(ev), effs.map(describePEffect)),
       });
@@ -134,6 +143,7 @@ export class SimNode implements Endpoint {
       env,
       defaultTimeoutMs: this.setup.defaultTimeoutMs,
       tuning: this.setup.coordinatorTuning,
+      ...retentionOf(this.setup),
       bug: this.setup.bug,
       observe: (ev, effs) => this.trace(describeCEvent(ev), effs.map(describeCEffect)),
       ...(map ? { shardMap: map } : {}),

@@ -7,7 +7,7 @@ import type { DecisionResponse } from '../../rpc/generated/dtx/v1/DecisionRespon
 import type { ParticipantHandlers } from '../../rpc/generated/dtx/v1/Participant.js';
 import type { PrepareRequest__Output } from '../../rpc/generated/dtx/v1/PrepareRequest.js';
 import type { PrepareResponse } from '../../rpc/generated/dtx/v1/PrepareResponse.js';
-import { prepareFromWire, requireTxnId, txnStateToWireAnswer } from '../../rpc/peerWire.js';
+import { bornOf, prepareFromWire, requireTxnId, txnStateToWireAnswer } from '../../rpc/peerWire.js';
 import { answer, unary } from '../../rpc/status.js';
 import { MAX_BATCH_ITEMS, TickBatcher } from '../../rpc/tickBatcher.js';
 import { resultsWeight } from '../../rpc/wireWeight.js';
@@ -87,7 +87,10 @@ export function participantService(rt: ParticipantRuntime, self: string, log: Lo
     }),
     GetTxnState: unary(async (req) => {
       const txn = requireTxnId(req.txnId);
-      return txnStateToWireAnswer(txn, await answer((respond) => rt.serve.txnState({ txn, abortIfUnvoted: req.abortIfUnvoted }, respond)));
+      return txnStateToWireAnswer(
+        txn,
+        await answer((respond) => rt.serve.txnState({ txn, abortIfUnvoted: req.abortIfUnvoted, ...bornOf(req.bornMs) }, respond)),
+      );
     }),
   };
 }
