@@ -8,7 +8,7 @@ import { MAX_LINGER_MS } from '../storage/groupCommit.js';
 import { startCpuProfile } from './cpuProfile.js';
 import { exitWithParent } from './exitWithParent.js';
 import { makeLogger } from './logger.js';
-import { parseAddress, parseDurationMs, parseNodeId, parsePeers, parseProtocol, PROTOCOL_HELP } from './parse.js';
+import { parseAddress, parseDurationMs, parseNodeId, parsePeers, parseProtocol, parseRetention, PROTOCOL_HELP } from './parse.js';
 import { alertOptionsFrom, withAlertOptions } from './alertOptions.js';
 import { action, CliError, EXIT } from './run.js';
 import { nodeSecurityFrom, withNodeSecurityOptions } from './securityOptions.js';
@@ -39,14 +39,6 @@ function otherCoordinators(list: Map<string, string> | undefined, self: string):
 }
 
 const RETENTION_HELP = `how long finished transactions' records are kept (${formatDuration(DEFAULT_RETENTION_MS)} default; "off": forever); a retry or GetTransaction of an older id is refused FAILED_PRECONDITION, never run again`;
-
-/** "off" or a duration of at least 1 s (a window shorter than a retry is a refusal of every retry). */
-function parseRetention(v: string): number {
-  if (v === 'off') return 0;
-  const ms = parseDurationMs(v);
-  if (ms < 1000) throw new InvalidArgumentError('at least 1s (or "off")');
-  return ms;
-}
 
 const retentionOf = (ms: number): { retention: RetentionRule | null } => ({ retention: ms > 0 ? retentionRule(ms) : null });
 
