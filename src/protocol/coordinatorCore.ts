@@ -199,6 +199,9 @@ export class CoordinatorCore {
   /** The runtime collected decision records of ids born before `ms` (the mark is durable); it only rises. */
   setCollectedUpTo(ms: number): void {
     this.collectedUpTo = Math.max(this.collectedUpTo, ms);
+    // The memory copy goes with the durable one: an old id is refused the same way before and
+    // after a restart, not answered from memory until then.
+    this.recent.deleteWhere((_, r) => mayBeCollected(this.collectedUpTo, r.bornMs ?? r.decidedAtMs));
   }
 
   get retentionMark(): number {

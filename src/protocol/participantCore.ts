@@ -271,6 +271,9 @@ export class ParticipantCore {
   /** The runtime collected outcome records of ids born before `ms` (the mark is durable); it only rises. */
   setCollectedUpTo(ms: number): void {
     this.collectedUpTo = Math.max(this.collectedUpTo, ms);
+    // The memory copy of a collected record goes with it (records with no birth are kept, here
+    // as on disk): a question about an old id is answered the same before and after a restart.
+    this.recent.deleteWhere((_, r) => 'bornMs' in r && r.bornMs !== undefined && r.bornMs < this.collectedUpTo);
   }
 
   get retentionMark(): number {
@@ -1071,7 +1074,7 @@ export class ParticipantCore {
     const results = outcome === 'COMMITTED' ? (votedOf(s)?.results ?? []) : [];
     // Before forget: the line names the trace of a transaction still in memory.
     this.emit({ type: 'log', level: 'debug', txn: t.id, msg: outcome === 'COMMITTED' ? 'committed' : 'aborted' });
-    this.forget(t, { txn: t.id, outcome, results });
+    this.forget(t, { txn: t.id, outcome, results, ...bornOf(t.msg) });
     if (outcome === 'COMMITTED') this.counters.committed++;
     else this.counters.aborted++;
     for (const w of t.waiters.ack) this.reply(w, { kind: 'ack', txn: t.id, known: true });
