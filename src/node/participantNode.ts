@@ -68,6 +68,8 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     config: { ...opts.config, fenceCheck: fenceKey ? (f) => fenceKey.verify(f) : null },
     ...(opts.commitLingerMs !== undefined ? { commitLingerMs: opts.commitLingerMs } : {}),
     retention: opts.retention ?? null,
+    // Retention's horizon: the map's members may ask this one about a transaction.
+    peers: (): { id: string; addr: string }[] => shards.members(),
     bug,
     metrics: node.metrics?.participantSink(),
     tracer: new OtelTxnTracer(),

@@ -280,6 +280,16 @@ export class ParticipantCore {
     return this.collectedUpTo;
   }
 
+  /**
+   * Below which birth this participant holds nothing live and will prepare nothing: its oldest
+   * live birth, and the start of its window (an id born before it with no record is refused).
+   * Peers collect only below it (PeerHorizon). It only rises.
+   */
+  horizonMs(now: number): number {
+    const window = this.config.retention ? now - this.config.retention.windowMs : now;
+    return Math.min(this.oldestLiveBirth() ?? Infinity, window);
+  }
+
   /** The oldest birth of a transaction live here (null: none, or none known): collection stays below it. */
   oldestLiveBirth(): number | null {
     let oldest: number | null = null;

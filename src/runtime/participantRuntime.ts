@@ -20,8 +20,9 @@ import { RequestError } from './requestError.js';
 import { TxnTimers } from './timers.js';
 import type { RetentionRule } from '../protocol/retention.js';
 import { RecordCollector } from '../storage/recordCollector.js';
-import { RetentionLoop, type RetentionLoopOptions } from './retentionLoop.js';
-import type { CallResult, OutcomeAnswer, PeerHandlers, Transport } from './transport.js';
+import { PeerHorizon } from './peerHorizon.js';
+import { passGapFor, RetentionLoop, type RetentionLoopOptions } from './retentionLoop.js';
+import type { CallResult, NodeRef, OutcomeAnswer, PeerHandlers, Transport } from './transport.js';
 import { traceIdOf } from '../protocol/traceContext.js';
 import type { TxnSpan, TxnTracer } from './txnTracer.js';
 
@@ -46,9 +47,11 @@ export interface ParticipantRuntimeOptions {
   retention?: RetentionRule | null;
   /** Tuning of the collector (tests and the simulator sweep faster). */
   retentionTuning?: Partial<Pick<RetentionLoopOptions, 'pageSize' | 'pageGapMs' | 'passGapMs' | 'compactAfter'>>;
+  /** The other participants (the shard map's members): collection waits for their horizons. Absent: none asked. */
+  peers?: () => readonly NodeRef[];
 }
 
-export type ParticipantServed = 'prepare' | 'commit' | 'abort' | 'release' | 'precommit' | 'txnState';
+export type ParticipantServed = 'prepare' | 'commit' | 'abort' | 'release' | 'precommit' | 'txnState' | 'horizon';
 
 /** What every node's retention refusal says (retention.ts outsideWindowMessage). */
 const RETIRED_WORDS = 'outside the retention window';
@@ -82,6 +85,8 @@ export class ParticipantRuntime {
   private readonly bug: PlantedBug | null;
   /** Collects outcome records older than the retention window (null: kept forever). */
   readonly retention: RetentionLoop | null;
+  /** The peers' horizons, which collection stays below (null: retention off or no peers given). */
+  private readonly horizon: PeerHorizon | null;
 
   constructor(private readonly o: ParticipantRuntimeOptions) {
     this.core = new ParticipantCore(o.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...o.config, retention: o.retention ?? null });
@@ -109,6 +114,18 @@ export class ParticipantRuntime {
       : (txn: string) => this.timers.clear(txn);
     this.driver = new CoreDriver(this.core, executor, o.env, ended, observe);
     this.serve = this.handlers();
+    this.horizon =
+      o.retention && o.peers
+        ? new PeerHorizon({
+            self: o.id,
+            peers: o.peers,
+            transport: o.transport,
+            clock: o.env.clock,
+            log: o.env.log,
+            everyMs: passGapFor(o.retention, o.retentionTuning),
+          })
+        : null;
+    const horizon = this.horizon;
     this.retention = o.retention
       ? new RetentionLoop({
           rule: o.retention,
@@ -120,6 +137,7 @@ export class ParticipantRuntime {
           fatal: (err, what) => o.env.fatal(err, what),
           bug: o.bug ?? null,
           ...o.retentionTuning,
+          ...(horizon ? { peerFloor: () => horizon.floor() } : {}),
         })
       : null;
   }
@@ -130,12 +148,14 @@ export class ParticipantRuntime {
     // The mark before anything is served: a question about a collected id must not read as new.
     if (this.bug !== 'retention.forgetLowWater') this.core.setCollectedUpTo(await RecordCollector.loadMark(this.o.store.store));
     this.driver.dispatch({ type: 'recover', prepared });
+    this.horizon?.start();
     this.retention?.start();
     return prepared.length;
   }
 
   stop(): void {
     this.retention?.stop();
+    this.horizon?.stop();
     this.driver.stop();
     this.timers.stop();
   }
@@ -209,6 +229,7 @@ export class ParticipantRuntime {
           },
         );
       },
+      horizon: (_req, respond) => respond({ horizonMs: this.core.horizonMs(this.o.env.clock.now()) }),
       txnState: (req, respond) =>
         this.ask(
           (replyTo) => ({ type: 'stateQuery', replyTo, txn: req.txn, abortIfUnvoted: req.abortIfUnvoted, ...born(req.bornMs) }),

@@ -33,6 +33,13 @@ export interface RetentionLoopOptions {
   /** Deleted records in a pass after which the range is compacted (default 10,000; 0: never). */
   compactAfter?: number;
   bug?: PlantedBug | null;
+  /** The cluster's horizon (PeerHorizon.floor): collection stays below it too. Absent: this node's own only. */
+  peerFloor?: () => number;
+}
+
+/** The pause between passes: as tuned, else a tenth of the window, 1..10 s. */
+export function passGapFor(rule: RetentionRule, tuning?: { passGapMs?: number }): number {
+  return tuning?.passGapMs ?? Math.min(10_000, Math.max(1000, Math.floor(rule.windowMs / 10)));
 }
 
 export interface RetentionStats {
@@ -78,7 +85,7 @@ export class RetentionLoop {
   }
 
   private passGap(): number {
-    return this.o.passGapMs ?? Math.min(10_000, Math.max(1000, Math.floor(this.o.rule.windowMs / 10)));
+    return passGapFor(this.o.rule, this.o);
   }
 
   private schedule(ms: number): void {
@@ -96,6 +103,8 @@ export class RetentionLoop {
     // Never under a transaction still running here: its record is about to be written.
     const oldest = core.oldestLiveBirth();
     if (oldest !== null) mark = Math.max(previous, Math.min(mark, oldest));
+    // Nor under a transaction a peer still holds: it may ask this node about it.
+    if (this.o.peerFloor) mark = Math.max(previous, Math.min(mark, this.o.peerFloor()));
     return mark;
   }
 

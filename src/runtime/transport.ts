@@ -61,6 +61,8 @@ export interface PeerCalls {
   outcome: { req: { txn: string; forwarded?: boolean; bornMs?: number }; res: OutcomeAnswer };
   /** A coordinator passes a client's Transact on to the owner of its id; a refusal comes back as `rejected`. */
   transact: { req: ForwardedTransact; res: CoordinatorReply };
+  /** A participant asks a peer below which birth it holds nothing live (PeerHorizon: retention). */
+  horizon: { req: Record<string, never>; res: { horizonMs: number } };
 }
 
 export type PeerMethod = keyof PeerCalls;

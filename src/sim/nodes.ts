@@ -47,7 +47,12 @@ const SIM_RETENTION_TUNING = { pageSize: 16, pageGapMs: 20, passGapMs: 150, comp
 
 const retentionOf = (setup: ClusterSetup) => ({ retention: setup.retention, retentionTuning: SIM_RETENTION_TUNING });
 
-const participantTuning = (setup: ClusterSetup) => ({ config: setup.participantConfig, commitLingerMs: setup.commitLingerMs, ...retentionOf(setup) });
+const participantTuning = (setup: ClusterSetup, peers: () => { id: string; addr: string }[]) => ({
+  config: setup.participantConfig,
+  commitLingerMs: setup.commitLingerMs,
+  ...retentionOf(setup),
+  peers,
+});
 
 /**
  * One simulated node: its engine outlives its crashes; each incarnation gets a fresh runtime
@@ -106,7 +111,7 @@ export class SimNode implements Endpoint {
         store: this.store,
         transport,
         env,
-        ...participantTuning(this.setup),
+        ...participantTuning(this.setup, () => this.peers()),
         bug: this.setup.bug,
         observe: (ev, effs) => this.trace(describePEvent(ev), effs.map(describePEffect)),
       });
@@ -177,6 +182,11 @@ export class SimNode implements Endpoint {
     for (const onCrash of this.inbound.values()) onCrash();
     this.inbound.clear();
     this.engine.crash(rand);
+  }
+
+  /** Retention's horizon: the map's members when the sim keeps maps, else every participant. */
+  private peers(): { id: string; addr: string }[] {
+    return this.shards?.members() ?? this.cluster.participantIds.map((p) => ({ id: p, addr: p }));
   }
 
   /** Serves one call from another node (or a client) with this incarnation's runtime. */

@@ -85,6 +85,10 @@ export function participantService(rt: ParticipantRuntime, self: string, log: Lo
       const r = await answer<{ ok: boolean }>((respond) => rt.serve.precommit({ txn }, respond));
       return { txnId: txn, known: true, ok: r.ok };
     }),
+    GetHorizon: unary(async () => {
+      const r = await answer<{ horizonMs: number }>((respond) => rt.serve.horizon({}, respond));
+      return { horizonMs: String(Math.floor(r.horizonMs)) };
+    }),
     GetTxnState: unary(async (req) => {
       const txn = requireTxnId(req.txnId);
       return txnStateToWireAnswer(
