@@ -1,6 +1,6 @@
 import type { RetentionRule } from '../protocol/retention.js';
 import { RecordCollector } from '../storage/recordCollector.js';
-import { RetentionLoop, type RetentionLoopOptions } from './retentionLoop.js';
+import { retentionLoopFor, type RetentionLoop, type RetentionTuning } from './retentionLoop.js';
 import {
   CoordinatorCore,
   DEFAULT_COORDINATOR_TUNING,
@@ -69,7 +69,7 @@ export interface CoordinatorRuntimeOptions {
   /** Decision records older than this are collected and such ids refused (retention.ts); null/absent: kept forever. */
   retention?: RetentionRule | null;
   /** Tuning of the collector (tests and the simulator sweep faster). */
-  retentionTuning?: Partial<Pick<RetentionLoopOptions, 'pageSize' | 'pageGapMs' | 'passGapMs' | 'compactAfter'>>;
+  retentionTuning?: RetentionTuning;
   /** The cluster's shard map (default: a first map dealt over `participants`). */
   shardMap?: ShardMap;
   /**
@@ -211,19 +211,7 @@ export class CoordinatorRuntime {
       ...(o.shardMap ? { shardMap: o.shardMap } : {}),
     };
     this.core = new CoordinatorCore(o.id, this.config);
-    this.retention = o.retention
-      ? new RetentionLoop({
-          rule: o.retention,
-          clock: o.env.clock,
-          collector: new RecordCollector(o.store.store, o.store.collectPlan()),
-          core: this.core,
-          filter: o.store,
-          log: o.env.log,
-          fatal: (err, what) => o.env.fatal(err, what),
-          bug: o.bug ?? null,
-          ...o.retentionTuning,
-        })
-      : null;
+    this.retention = retentionLoopFor({ rule: o.retention, env: o.env, store: o.store, core: this.core, bug: o.bug, tuning: o.retentionTuning });
     if (o.shardMap) this.useMapAddresses(o.shardMap);
     this.gate = new ShardGate(o.env.clock, () => this.core.shardMap.owners.length);
     this.timers = new TxnTimers(o.env.clock);

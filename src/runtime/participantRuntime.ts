@@ -21,7 +21,7 @@ import { TxnTimers } from './timers.js';
 import type { RetentionRule } from '../protocol/retention.js';
 import { RecordCollector } from '../storage/recordCollector.js';
 import { PeerHorizon } from './peerHorizon.js';
-import { passGapFor, RetentionLoop, type RetentionLoopOptions } from './retentionLoop.js';
+import { passGapFor, retentionLoopFor, type RetentionLoop, type RetentionTuning } from './retentionLoop.js';
 import type { CallResult, NodeRef, OutcomeAnswer, PeerHandlers, Transport } from './transport.js';
 import { traceIdOf } from '../protocol/traceContext.js';
 import type { TxnSpan, TxnTracer } from './txnTracer.js';
@@ -46,7 +46,7 @@ export interface ParticipantRuntimeOptions {
   /** Outcome records older than this are collected (retention.ts); null/absent: kept forever. */
   retention?: RetentionRule | null;
   /** Tuning of the collector (tests and the simulator sweep faster). */
-  retentionTuning?: Partial<Pick<RetentionLoopOptions, 'pageSize' | 'pageGapMs' | 'passGapMs' | 'compactAfter'>>;
+  retentionTuning?: RetentionTuning;
   /** The other participants (the shard map's members): collection waits for their horizons. Absent: none asked. */
   peers?: () => readonly NodeRef[];
 }
@@ -126,20 +126,15 @@ export class ParticipantRuntime {
           })
         : null;
     const horizon = this.horizon;
-    this.retention = o.retention
-      ? new RetentionLoop({
-          rule: o.retention,
-          clock: o.env.clock,
-          collector: new RecordCollector(o.store.store, o.store.collectPlan()),
-          core: this.core,
-          filter: o.store,
-          log: o.env.log,
-          fatal: (err, what) => o.env.fatal(err, what),
-          bug: o.bug ?? null,
-          ...o.retentionTuning,
-          ...(horizon ? { peerFloor: () => horizon.floor() } : {}),
-        })
-      : null;
+    this.retention = retentionLoopFor({
+      rule: o.retention,
+      env: o.env,
+      store: o.store,
+      core: this.core,
+      bug: o.bug,
+      tuning: o.retentionTuning,
+      ...(horizon ? { peerFloor: () => horizon.floor() } : {}),
+    });
   }
 
   /** Recovery comes first: prepared transactions re-take their locks before anything is served. */

@@ -1,6 +1,7 @@
 import { nextCollectMark, type RetentionRule } from '../protocol/retention.js';
-import type { RecordCollector } from '../storage/recordCollector.js';
-import type { RuntimeClock, RuntimeLog } from './env.js';
+import type { NodeStore } from '../storage/nodeStore.js';
+import { RecordCollector, type CollectPlan } from '../storage/recordCollector.js';
+import type { RuntimeClock, RuntimeEnv, RuntimeLog } from './env.js';
 import type { PlantedBug } from './plantedBugs.js';
 
 /** The core's side of retention: its mark, and the oldest transaction it still runs. */
@@ -35,6 +36,39 @@ export interface RetentionLoopOptions {
   bug?: PlantedBug | null;
   /** The cluster's horizon (PeerHorizon.floor): collection stays below it too. Absent: this node's own only. */
   peerFloor?: () => number;
+}
+
+/** What a node's store gives its collector: its log, what to collect in it, and its id filter. */
+export interface CollectableStore extends RebuildableFilter {
+  readonly store: NodeStore;
+  collectPlan(): CollectPlan;
+}
+
+export type RetentionTuning = Partial<Pick<RetentionLoopOptions, 'pageSize' | 'pageGapMs' | 'passGapMs' | 'compactAfter'>>;
+
+/** A node's collector over its store (null when retention is off): one wiring for coordinators and participants. */
+export function retentionLoopFor(o: {
+  rule: RetentionRule | null | undefined;
+  env: RuntimeEnv;
+  store: CollectableStore;
+  core: RetentionCore;
+  bug?: PlantedBug | null | undefined;
+  tuning?: RetentionTuning | undefined;
+  peerFloor?: () => number;
+}): RetentionLoop | null {
+  if (!o.rule) return null;
+  return new RetentionLoop({
+    rule: o.rule,
+    clock: o.env.clock,
+    collector: new RecordCollector(o.store.store, o.store.collectPlan()),
+    core: o.core,
+    filter: o.store,
+    log: o.env.log,
+    fatal: (err, what) => o.env.fatal(err, what),
+    bug: o.bug ?? null,
+    ...o.tuning,
+    ...(o.peerFloor ? { peerFloor: o.peerFloor } : {}),
+  });
 }
 
 /** The pause between passes: as tuned, else a tenth of the window, 1..10 s. */
