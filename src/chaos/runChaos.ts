@@ -1,4 +1,4 @@
-import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
+import { DEFAULT_PROTOCOL, rulesOf } from '../protocol/protocols/index.js';
 import { join } from 'node:path';
 import { LatencyHistogram } from '../bench/histogram.js';
 import { DtxClient } from '../client/dtxClient.js';
@@ -118,7 +118,7 @@ function firstLine(err: Error): string {
 export const WORKLOADS = ['bank', 'cart', 'lock', 'register'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
-function makeWorkload(name: WorkloadName): ChaosWorkload {
+function makeWorkload(name: WorkloadName, protocol: ProtocolName): ChaosWorkload {
   switch (name) {
     case 'bank':
       return bankWorkload({ accounts: 40, initial: 1000n, prefix: 'acct' });
@@ -127,7 +127,7 @@ function makeWorkload(name: WorkloadName): ChaosWorkload {
     case 'lock':
       return lockWorkload({ locks: 3, ttlMs: 1500 });
     case 'register':
-      return registerWorkload({ keys: 16, maxKeysPerTxn: 4 });
+      return registerWorkload({ keys: 16, maxKeysPerTxn: 4, readOnlyBranchesUnlogged: rulesOf(protocol).readOnlyVoteIsUnforced });
   }
 }
 
@@ -336,7 +336,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   });
   const historyPath = join(o.outDir ?? cluster.dataDir, 'history.jsonl');
   const history = new History(historyPath);
-  const workload = makeWorkload(o.workload);
+  const workload = makeWorkload(o.workload, o.protocol ?? DEFAULT_PROTOCOL);
   const checks: CheckResult[] = [];
   const faults: string[] = [];
   const outages: CoordinatorOutage[] = [];

@@ -44,7 +44,7 @@ function chaosProgressBar(): cliProgress.SingleBar {
 function printAnomalies(report: ChaosReport): void {
   for (const [kind, list] of Object.entries(report.isolation?.anomalies ?? {})) {
     if (list.length === 0) continue;
-    process.stdout.write(`\n${kind}: ${list.length} found${report.isolation!.truncated.includes(kind as never) ? ' (search capped)' : ''}\n`);
+    process.stdout.write(`\n${kind}: ${list.length} found${(report.isolation!.truncated as readonly string[]).includes(kind) ? ' (search capped)' : ''}\n`);
     for (const a of list.slice(0, 3)) process.stdout.write(`  ${a.name}: ${a.detail}\n`);
   }
 }

@@ -11,6 +11,8 @@ export interface RegisterOptions {
   keys: number;
   /** Keys per transaction, at most (at least 2: a transaction spans participants). */
   maxKeysPerTxn: number;
+  /** The branches that only read leave no record (2pc's unforced READ_ONLY vote): the log checks then look for the written keys only. */
+  readOnlyBranchesUnlogged: boolean;
 }
 
 const registerKey = (i: number) => `reg:${String(i).padStart(3, '0')}`;
@@ -97,12 +99,13 @@ export function registerWorkload(o: RegisterOptions): ChaosWorkload & { isolatio
         history.add({ process, type: 'info', f, txnId, value: { mops } satisfies RegisterValue, error: (err as Error).message });
       }
     },
-    // The keys it writes: a branch that only reads may log nothing (a 2pc READ_ONLY vote); the
-    // coordinator's decision names it anyway.
+    // Where a branch that only reads logs nothing (2pc's READ_ONLY vote), only the written keys
+    // must be found in the logs; elsewhere (3pc, nb) every branch forces its vote.
     keysOf(e) {
       if (e.f !== f) return null;
-      const written = [...new Set((e.value as RegisterValue).mops.filter((m) => m.f === 'w').map((m) => m.key))];
-      return written.length > 0 ? written : null;
+      const mops = (e.value as RegisterValue).mops;
+      const keys = [...new Set(mops.filter((m) => m.f === 'w' || !o.readOnlyBranchesUnlogged).map((m) => m.key))];
+      return keys.length > 0 ? keys : null;
     },
     async check(client: DtxClient, history: History): Promise<CheckResult[]> {
       const late = await resolveLate(client, history, f);
