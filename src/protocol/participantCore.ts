@@ -99,6 +99,10 @@ export interface ParticipantConfig {
   fenceCheck: FenceCheck | null;
   /** Outcome records older than this are collected and such ids refused (retention.ts); null/absent: kept forever. */
   retention?: RetentionRule | null;
+  /** PLANTED BUG participant.releaseReadLocksAtVote (tests only): read locks go at the vote, not at the decision. */
+  releaseReadLocksAtVote?: boolean;
+  /** PLANTED BUG participant.readsTakeNoLocks (tests only): a key only read takes no lock (reads never wait for a writer). */
+  readsTakeNoLocks?: boolean;
 }
 
 export const DEFAULT_PARTICIPANT_CONFIG: ParticipantConfig = {
@@ -469,7 +473,8 @@ export class ParticipantCore {
       return;
     }
     // Includes the `f!<lock>` key of every fenced op: read with the data, raised by the commit.
-    const t = this.newTxn(msg, { phase: 'locking', deadline: this.now + msg.lockWaitMs }, { locks: lockSet(msg.ops) });
+    const locks = this.config.readsTakeNoLocks ? lockSet(msg.ops).filter((l) => l.mode === 'X') : lockSet(msg.ops);
+    const t = this.newTxn(msg, { phase: 'locking', deadline: this.now + msg.lockWaitMs }, { locks });
     t.waiters.vote.push(replyTo);
     this.tryLock(t, true);
   }
@@ -540,7 +545,9 @@ export class ParticipantCore {
     const result = this.locks.tryAcquire(t.id, t.msg.age, t.locks);
     if (result.kind === 'granted') {
       moveTo(t, { phase: 'reading' });
-      this.emit({ type: 'read', txn: t.id, keys: t.locks.map((l) => l.key) });
+      // Under the planted readsTakeNoLocks, keys only read are read without a lock.
+      const keys = this.config.readsTakeNoLocks ? lockSet(t.msg.ops).map((l) => l.key) : t.locks.map((l) => l.key);
+      this.emit({ type: 'read', txn: t.id, keys });
       return true;
     }
     if (result.kind === 'die') {
@@ -591,6 +598,7 @@ export class ParticipantCore {
       moveTo(t, { phase: 'readonly', results: ev.results });
       this.counters.readOnly++;
       this.flushVote(t, { kind: 'READ_ONLY', results: ev.results });
+      this.plantedEarlyReadUnlock(t);
       this.scheduleInquiry(t);
       return;
     }
@@ -647,6 +655,7 @@ export class ParticipantCore {
     moveTo(t, { phase: 'prepared', voted: s.voted });
     this.counters.prepared++;
     this.flushVote(t, { kind: 'YES', results: s.voted.results });
+    this.plantedEarlyReadUnlock(t);
     this.flushStates(t, 'PREPARED');
     this.scheduleInquiry(t);
   }
@@ -1135,6 +1144,16 @@ export class ParticipantCore {
   private flushVote(t: ParticipantTxn, vote: Vote): void {
     for (const w of t.waiters.vote) this.reply(w, { kind: 'vote', txn: t.id, vote });
     t.waiters.vote = [];
+  }
+
+  /**
+   * The planted isolation bug: a branch lets its read locks go once it voted, so a writer can
+   * commit between this branch's reads and another branch's of the same transaction (2PL's lock
+   * point is no longer global). Off unless the config asks for it.
+   */
+  private plantedEarlyReadUnlock(t: ParticipantTxn): void {
+    if (!this.config.releaseReadLocksAtVote) return;
+    if (this.locks.releaseShared(t.id).length > 0) this.wakeWaiters();
   }
 
   /** Locks were released: let waiters that can now run take theirs, oldest first. */

@@ -89,7 +89,13 @@ export class ParticipantRuntime {
   private readonly horizon: PeerHorizon | null;
 
   constructor(private readonly o: ParticipantRuntimeOptions) {
-    this.core = new ParticipantCore(o.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...o.config, retention: o.retention ?? null });
+    this.core = new ParticipantCore(o.id, {
+      ...DEFAULT_PARTICIPANT_CONFIG,
+      ...o.config,
+      retention: o.retention ?? null,
+      ...(o.bug === 'participant.releaseReadLocksAtVote' ? { releaseReadLocksAtVote: true } : {}),
+      ...(o.bug === 'participant.readsTakeNoLocks' ? { readsTakeNoLocks: true } : {}),
+    });
     this.timers = new TxnTimers(o.env.clock);
     this.commitLingerMs = o.commitLingerMs ?? DEFAULT_COMMIT_LINGER_MS;
     this.bug = o.bug ?? null;

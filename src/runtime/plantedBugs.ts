@@ -8,6 +8,10 @@ export const PLANTED_BUGS = {
   'participant.skipCommitApply': 'commit acknowledged and recorded without applying the writes on this shard',
   'participant.dropCommitBatch': 'participant p1 silently drops about half of its commit batches, yet reports them persisted and acks',
   'participant.confirmLostReadLocks': 'a read-only branch that restarted confirms read locks it no longer holds (as before the 2pc read-only fix)',
+  'participant.releaseReadLocksAtVote':
+    "a participant releases a transaction's read locks once it voted, not at the decision: a writer can commit between two of its branches' reads (G-single, G2-item)",
+  'participant.readsTakeNoLocks':
+    'a participant takes no lock for a key a transaction only reads: a read never waits for a writer and sees the committed state of the moment (read committed: G-single, G2-item)',
   'participant.ignoreFences': 'the participant drops the fencing tokens of incoming ops: a stale lock holder writes',
   'coordinator.replyBeforeDecisionDurable': 'the coordinator answers the client COMMITTED before its decision persist completes',
   'coordinator.voteErrorAsYes': 'a failed Prepare call (of a writing branch) counts as a YES vote: nb then answers COMMITTED without that YES in any log',
