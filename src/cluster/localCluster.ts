@@ -6,6 +6,8 @@ import type { LinkFault } from '../rpc/networkFaults.js';
 import { prepareClusterSecurity } from './clusterSecurity.js';
 import { sendClockOffset, sendNetworkFaults } from './faultControl.js';
 import { NodeProcess, type NodeRole } from './nodeProcess.js';
+import { PowerDisks } from './powerDisks.js';
+import type { DropResult } from './powerFs.js';
 import { ShardsAdmin, type MoveLimits, type ShardProgress } from '../client/shardsAdmin.js';
 import { freePorts } from './ports.js';
 
@@ -34,6 +36,11 @@ export interface ClusterOptions {
    * true: on free ports, or HTTP_PORT_OFFSET above each node's gRPC port when basePort is given.
    */
   http?: boolean;
+  /**
+   * Nodes whose data dir lies on powerfs, a FUSE file system that forgets unsynced writes at a
+   * power cut (powerCut()): true for every node (those added later too), or a list. Default none.
+   */
+  powerFs?: boolean | string[];
 }
 
 /** With a base port, a node's HTTP port is its gRPC port plus this (c1 on 7700 serves metrics on 8700). */
@@ -63,6 +70,8 @@ export class LocalCluster {
     private readonly nodeEnv: Record<string, Record<string, string>>,
     private readonly participantArgs: string[],
     private readonly http: boolean,
+    /** The powerfs disks of the nodes that run on one (null: none does). */
+    readonly powerDisks: PowerDisks | null = null,
   ) {}
 
   static async create(opts: ClusterOptions = {}): Promise<LocalCluster> {
@@ -98,6 +107,7 @@ export class LocalCluster {
       opts.nodeEnv ?? {},
       opts.participantArgs ?? [],
       http,
+      opts.powerFs === true || (Array.isArray(opts.powerFs) && opts.powerFs.length > 0) ? new PowerDisks(dataDir, opts.powerFs) : null,
     );
     const peers = participantIds.map((id, i) => `${id}=${host}:${ports[i + k]}`).join(',');
     const add = (name: string, role: NodeRole, at: number, args: string[]) =>
@@ -145,6 +155,7 @@ export class LocalCluster {
     const name = `p${i}`;
     const [port, httpPort] = await freePorts(this.http ? 2 : 1);
     const n = this.addNode(name, 'participant', port!, [...(await this.argsForNewNode(name)), ...this.participantArgs], httpPort);
+    await this.powerDisks?.attach(name);
     n.start();
     await n.waitHealthy(this.healthTimeoutMs);
     return name;
@@ -238,6 +249,7 @@ export class LocalCluster {
   async startAll(): Promise<void> {
     // Participants first, so the coordinator's re-driven commits find them.
     const order = [...this.participantNames, ...this.coordinatorNames];
+    for (const name of order) await this.powerDisks?.attach(name);
     for (const name of order) this.node(name).start();
     await Promise.all(order.map((name) => this.node(name).waitHealthy(this.healthTimeoutMs)));
   }
@@ -249,6 +261,7 @@ export class LocalCluster {
   async restart(name: string): Promise<void> {
     const n = this.node(name);
     if (n.state !== 'stopped') await n.signal('SIGKILL');
+    await this.powerDisks?.attach(name);
     n.start();
     await n.waitHealthy(this.healthTimeoutMs);
     if (this.faults.length > 0) await sendNetworkFaults(n.address, this.faults, this.dial);
@@ -301,14 +314,31 @@ export class LocalCluster {
     await sendNetworkFaults(n.address, this.faults, this.dial).catch(() => undefined);
   }
 
-  /** Graceful stop of every node (SIGTERM, SIGKILL after a bound). */
+  /**
+   * Cuts the power of these nodes at once: kill -9, then each one's powerfs disk forgets what it
+   * held unsynced (with `tear`, the first unsynced page of each file reaches the disk in part).
+   * They stay down until restart(). Only for nodes on powerfs (ClusterOptions.powerFs).
+   */
+  async powerCut(names: string[], tear = false): Promise<Map<string, DropResult>> {
+    const disks = this.powerDisks;
+    const off = names.filter((name) => !disks?.covers(this.node(name).spec.name));
+    if (!disks || off.length > 0) throw new Error(`not on powerfs: ${off.join(', ') || names.join(', ')} (start the cluster with powerFs)`);
+    await Promise.all(names.map((name) => this.node(name).signal('SIGKILL')));
+    const dropped = new Map<string, DropResult>();
+    for (const name of names) dropped.set(name, await disks.drop(name, tear));
+    return dropped;
+  }
+
+  /** Graceful stop of every node (SIGTERM, SIGKILL after a bound); powerfs disks are then unmounted (written back). */
   async stop(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.signal('SIGTERM', 5000)));
+    await this.powerDisks?.detachAll();
   }
 
   /** Stops everything and removes the data dir if this cluster created it. */
   async destroy(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.signal('SIGKILL', 5000)));
+    await this.powerDisks?.detachAll();
     if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
