@@ -14,12 +14,18 @@ import { prng } from '../workload/bank.js';
  * coordinator but may take its full 3 s deadline on one that is cut off or stalled, and
  * termination starts after it: at worst about 3.5 s after the fault.)
  * reshard: membership changes while the workload runs, beside the other faults (see ReshardNemesis).
+ * power: a power cut of any node: kill -9, then its disk (powerfs) forgets every write not yet
+ * fsync'd, half the time tearing the first unsynced page of each file; restarted on what was durable.
+ * power-all: the power cut of every node at once. Both run every node on powerfs.
  */
-export const NEMESES = ['kill', 'kill-coordinator', 'kill-participant', 'pause', 'partition', 'delay', 'skew', 'reshard'] as const;
+export const NEMESES = ['kill', 'kill-coordinator', 'kill-participant', 'pause', 'partition', 'delay', 'skew', 'reshard', 'power', 'power-all'] as const;
 export type NemesisKind = (typeof NEMESES)[number];
 
-/** What `dtx chaos` injects when no --nemesis is given: every fault; membership changes (reshard) only when named. */
-export const DEFAULT_NEMESES: NemesisKind[] = NEMESES.filter((k) => k !== 'reshard');
+/** The nemeses that cut power: the cluster's nodes then run on powerfs (FUSE), only then. */
+export const POWER_NEMESES: readonly NemesisKind[] = ['power', 'power-all'];
+
+/** What `dtx chaos` injects when no --nemesis is given: every fault; membership changes (reshard) and power cuts (they need FUSE) only when named. */
+export const DEFAULT_NEMESES: NemesisKind[] = NEMESES.filter((k) => k !== 'reshard' && !POWER_NEMESES.includes(k));
 
 /** The shortest time the coordinator stays down under kill-coordinator. */
 export const COORDINATOR_DOWN_MIN_MS = 5000;
@@ -138,6 +144,43 @@ function killStep(kind: NemesisKind, at: number, forMs: number, victim: string):
   };
 }
 
+function powerStep(at: number, forMs: number, victim: string, tear: boolean): NemesisStep {
+  return {
+    atMs: at,
+    forMs,
+    kind: 'power',
+    what: `power cut ${victim}${tear ? ' (torn)' : ''}`,
+    kills: victim,
+    apply: async (c) => void (await c.powerCut([victim], tear)),
+    heal: (c) => c.restart(victim),
+  };
+}
+
+/** Every node's power cut at once; back up participants first (a coordinator's re-driven commits find them). */
+function powerAllStep(at: number, forMs: number, tear: boolean, m: Membership | undefined): NemesisStep {
+  return {
+    atMs: at,
+    forMs,
+    kind: 'power-all',
+    what: `power cut every node${tear ? ' (torn)' : ''}`,
+    apply: async (c) => void (await c.powerCut([...c.nodes.keys()], tear)),
+    heal: async (c) => {
+      for (const name of c.participantNames) await c.restart(name);
+      for (const name of c.coordinatorNames) {
+        if (m) await m.beforeRestart(c, name);
+        await c.restart(name);
+      }
+    },
+  };
+}
+
+/** A power step of the schedule: one node's (the kill's node draw) or every node's. */
+function powerScheduled(kind: 'power' | 'power-all', at: number, forMs: number, node: string, u: number, tear: boolean, m?: Membership): NemesisStep {
+  if (kind === 'power-all') return powerAllStep(at, forMs, tear, m);
+  const s = powerStep(at, forMs, node, tear);
+  return m ? onCurrentNodes(s, m, (c) => powerStep(at, forMs, liveNode(c, false, u), tear)) : s;
+}
+
 function pauseStep(at: number, forMs: number, node: string): NemesisStep {
   return { atMs: at, forMs, kind: 'pause', what: `SIGSTOP ${node}`, target: node, apply: (c) => c.pause(node), heal: (c) => c.resume(node) };
 }
@@ -233,6 +276,10 @@ export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: 
         steps.push(m ? onCurrentNodes(s, m, (c) => killStep(kind, at, forMs, pickVictim(c))) : s);
         break;
       }
+      case 'power':
+      case 'power-all':
+        steps.push(powerScheduled(kind, at, forMs, node, u, random() < 0.5, m));
+        break;
       case 'pause':
         steps.push(m ? onCurrentNodes(pauseStep(at, forMs, node), m, (c) => pauseStep(at, forMs, live(false, u)(c))) : pauseStep(at, forMs, node));
         break;

@@ -18,6 +18,7 @@ import { ATOMICITY, checkLogs, checkPlacement, participantDirs, type Participant
 import {
   alignCoordinatorFlags,
   nemesisSchedule,
+  POWER_NEMESES,
   ReshardNemesis,
   type NemesisKind,
   type NemesisStep,
@@ -327,6 +328,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     participantArgs: ['--inquire-after', '500ms'],
     coordinatorArgs: ['--protocol', o.protocol ?? DEFAULT_PROTOCOL],
     ...(o.nodeEnv ? { nodeEnv: o.nodeEnv } : {}),
+    // Power cuts need every node's data dir on powerfs; nothing changes without them.
+    ...(o.nemeses.some((k) => POWER_NEMESES.includes(k)) ? { powerFs: true } : {}),
   });
   const historyPath = join(o.outDir ?? cluster.dataDir, 'history.jsonl');
   const history = new History(historyPath);
