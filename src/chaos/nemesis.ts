@@ -1,5 +1,6 @@
 import type { LocalCluster } from '../cluster/localCluster.js';
 import { link, partitionLinks } from '../cluster/faultControl.js';
+import type { DropResult } from '../cluster/powerFs.js';
 import { ShardsAdmin, type MembershipChange, type MoveLimits, type ShardProgress } from '../client/shardsAdmin.js';
 import type { ShardMap } from '../protocol/shardMap.js';
 import { checkHealth, shardHostClient } from '../rpc/clients.js';
@@ -43,6 +44,8 @@ export interface NemesisStep {
   kills?: string;
   /** The node this step pauses or skews, if it acts on one. */
   target?: string;
+  /** What it did, once applied, when that is news (a power cut: the unsynced writes it dropped). */
+  outcome?: string;
   apply(cluster: LocalCluster): Promise<void>;
   heal(cluster: LocalCluster): Promise<void>;
 }
@@ -144,34 +147,41 @@ function killStep(kind: NemesisKind, at: number, forMs: number, victim: string):
   };
 }
 
+/** What a power cut dropped, in words: `lost 12 KiB unsynced (2 files, 1 torn)`. */
+function droppedWords(dropped: Map<string, DropResult>): string {
+  const all = [...dropped.values()];
+  const sum = (f: (d: DropResult) => number) => all.reduce((n, d) => n + f(d), 0);
+  return `lost ${Math.round(sum((d) => d.bytes) / 1024)} KiB unsynced (${sum((d) => d.files)} files, ${sum((d) => d.torn)} torn)`;
+}
+
 function powerStep(at: number, forMs: number, victim: string, tear: boolean): NemesisStep {
-  return {
+  const step: NemesisStep = {
     atMs: at,
     forMs,
     kind: 'power',
     what: `power cut ${victim}${tear ? ' (torn)' : ''}`,
     kills: victim,
-    apply: async (c) => void (await c.powerCut([victim], tear)),
+    apply: async (c) => void (step.outcome = droppedWords(await c.powerCut([victim], tear))),
     heal: (c) => c.restart(victim),
   };
+  return step;
 }
 
-/** Every node's power cut at once; back up participants first (a coordinator's re-driven commits find them). */
+/** Every node's power cut at once; back up participants first, together (a coordinator's re-driven commits find them), then the coordinators. */
 function powerAllStep(at: number, forMs: number, tear: boolean, m: Membership | undefined): NemesisStep {
-  return {
+  const step: NemesisStep = {
     atMs: at,
     forMs,
     kind: 'power-all',
     what: `power cut every node${tear ? ' (torn)' : ''}`,
-    apply: async (c) => void (await c.powerCut([...c.nodes.keys()], tear)),
+    apply: async (c) => void (step.outcome = droppedWords(await c.powerCut([...c.nodes.keys()], tear))),
     heal: async (c) => {
-      for (const name of c.participantNames) await c.restart(name);
-      for (const name of c.coordinatorNames) {
-        if (m) await m.beforeRestart(c, name);
-        await c.restart(name);
-      }
+      await Promise.all(c.participantNames.map((name) => c.restart(name)));
+      if (m) await m.beforeRestart(c, c.coordinatorNames[0] ?? 'c1');
+      await Promise.all(c.coordinatorNames.map((name) => c.restart(name)));
     },
   };
+  return step;
 }
 
 /** A power step of the schedule: one node's (the kill's node draw) or every node's. */
@@ -218,6 +228,7 @@ function onCurrentNodes(s: NemesisStep, m: Membership, build: (c: LocalCluster) 
       if (built.kills !== undefined) step.kills = built.kills;
       if (built.target !== undefined) step.target = built.target;
       await built.apply(c);
+      if (built.outcome !== undefined) step.outcome = built.outcome;
     },
     heal: async (c) => {
       const node = built.kills ?? built.target;

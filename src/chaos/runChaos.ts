@@ -405,9 +405,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         if (membership && startAt + step.forMs > end) break;
         const wait = startAt - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        let line = -1;
         const record = (): void => {
           fault = step.what;
-          faults.push(`${(step.atMs / 1000).toFixed(1)}s ${step.what} for ${step.forMs}ms`);
+          line = faults.push(`${(step.atMs / 1000).toFixed(1)}s ${step.what} for ${step.forMs}ms${step.outcome ? `: ${step.outcome}` : ''}`) - 1;
           history.add({ process: -1, type: 'info', f: `nemesis:${step.kind}`, value: step.what });
         };
         // A step on the current nodes knows its node once applied.
@@ -418,6 +419,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           recoveryErrors.push(`${step.what}: ${firstLine(err)}`);
         });
         if (membership) record();
+        else if (step.outcome) faults[line] += `: ${step.outcome}`;
         const downAt = Date.now();
         // The coordinator is down: after the grace period, count what the participants hold
         // in doubt, up to just before it restarts.
@@ -432,7 +434,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           history.add({ process: -1, type: 'info', f: 'in-doubt', value: { last: outage.last, max: outage.max, txns: outage.lastTxns } });
         }
         await step.heal(cluster).catch((err: Error) => recoveryErrors.push(`healing ${step.what}: ${firstLine(err)}`));
-        history.add({ process: -1, type: 'info', f: `heal:${step.kind}`, value: step.what });
+        history.add({ process: -1, type: 'info', f: `heal:${step.kind}`, value: step.outcome ? `${step.what}: ${step.outcome}` : step.what });
         fault = 'none';
         healedAt = Date.now();
       }
