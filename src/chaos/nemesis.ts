@@ -1,6 +1,6 @@
 import type { LocalCluster } from '../cluster/localCluster.js';
 import { link, partitionLinks } from '../cluster/faultControl.js';
-import type { DropResult } from '../cluster/powerFs.js';
+import type { PowerCut } from '../cluster/localCluster.js';
 import { ShardsAdmin, type MembershipChange, type MoveLimits, type ShardProgress } from '../client/shardsAdmin.js';
 import type { ShardMap } from '../protocol/shardMap.js';
 import { checkHealth, shardHostClient } from '../rpc/clients.js';
@@ -147,11 +147,18 @@ function killStep(kind: NemesisKind, at: number, forMs: number, victim: string):
   };
 }
 
-/** What a power cut dropped, in words: `lost 12 KiB unsynced (2 files, 1 torn)`. */
-function droppedWords(dropped: Map<string, DropResult>): string {
-  const all = [...dropped.values()];
-  const sum = (f: (d: DropResult) => number) => all.reduce((n, d) => n + f(d), 0);
-  return `lost ${Math.round(sum((d) => d.bytes) / 1024)} KiB unsynced (${sum((d) => d.files)} files, ${sum((d) => d.torn)} torn)`;
+/**
+ * How long a power step waits for its node's next fsync to cut the power there, the worst instant
+ * (a write about to become durable, and whatever earlier writes were left unsynced); an idle node is cut at the bound.
+ */
+export const POWER_CUT_AT_FSYNC_WITHIN_MS = 1000;
+
+/** What a power cut did, in words: `at an fsync, lost 12 KiB unsynced (2 files, 1 torn)`. */
+function droppedWords(cuts: Map<string, PowerCut>): string {
+  const all = [...cuts.values()];
+  const sum = (f: (d: PowerCut) => number) => all.reduce((n, d) => n + f(d), 0);
+  const where = all.length === 1 ? (all[0]!.atFsync ? `at an fsync after ${all[0]!.waitedMs} ms, ` : 'no fsync came, ') : '';
+  return `${where}lost ${Math.round(sum((d) => d.bytes) / 1024)} KiB unsynced (${sum((d) => d.files)} files, ${sum((d) => d.torn)} torn)`;
 }
 
 function powerStep(at: number, forMs: number, victim: string, tear: boolean): NemesisStep {
@@ -161,7 +168,7 @@ function powerStep(at: number, forMs: number, victim: string, tear: boolean): Ne
     kind: 'power',
     what: `power cut ${victim}${tear ? ' (torn)' : ''}`,
     kills: victim,
-    apply: async (c) => void (step.outcome = droppedWords(await c.powerCut([victim], tear))),
+    apply: async (c) => void (step.outcome = droppedWords(await c.powerCut([victim], { tear, atFsyncWithinMs: POWER_CUT_AT_FSYNC_WITHIN_MS }))),
     heal: (c) => c.restart(victim),
   };
   return step;
@@ -174,7 +181,7 @@ function powerAllStep(at: number, forMs: number, tear: boolean, m: Membership | 
     forMs,
     kind: 'power-all',
     what: `power cut every node${tear ? ' (torn)' : ''}`,
-    apply: async (c) => void (step.outcome = droppedWords(await c.powerCut([...c.nodes.keys()], tear))),
+    apply: async (c) => void (step.outcome = droppedWords(await c.powerCut([...c.nodes.keys()], { tear }))),
     heal: async (c) => {
       await Promise.all(c.participantNames.map((name) => c.restart(name)));
       if (m) await m.beforeRestart(c, c.coordinatorNames[0] ?? 'c1');

@@ -8,6 +8,12 @@ import { sendClockOffset, sendNetworkFaults } from './faultControl.js';
 import { NodeProcess, type NodeRole } from './nodeProcess.js';
 import { PowerDisks } from './powerDisks.js';
 import type { DropResult } from './powerFs.js';
+
+/** What one node's power cut did: whether it froze its disk at an fsync, and what it dropped. */
+export interface PowerCut extends DropResult {
+  atFsync: boolean;
+  waitedMs: number;
+}
 import { ShardsAdmin, type MoveLimits, type ShardProgress } from '../client/shardsAdmin.js';
 import { freePorts } from './ports.js';
 
@@ -315,18 +321,33 @@ export class LocalCluster {
   }
 
   /**
-   * Cuts the power of these nodes at once: kill -9, then each one's powerfs disk forgets what it
-   * held unsynced (with `tear`, the first unsynced page of each file reaches the disk in part).
-   * They stay down until restart(). Only for nodes on powerfs (ClusterOptions.powerFs).
+   * Cuts the power of these nodes: their disks freeze (at once, or each at its node's next fsync
+   * within `atFsyncWithinMs`), the processes get kill -9, then each disk forgets what it held
+   * unsynced (with `tear`, the first unsynced page of each file reaches the disk in part). They
+   * stay down until restart(). Only for nodes on powerfs (ClusterOptions.powerFs).
    */
-  async powerCut(names: string[], tear = false): Promise<Map<string, DropResult>> {
+  async powerCut(names: string[], o: { tear?: boolean; atFsyncWithinMs?: number } = {}): Promise<Map<string, PowerCut>> {
     const disks = this.powerDisks;
     const off = names.filter((name) => !disks?.covers(this.node(name).spec.name));
     if (!disks || off.length > 0) throw new Error(`not on powerfs: ${off.join(', ') || names.join(', ')} (start the cluster with powerFs)`);
-    await Promise.all(names.map((name) => this.node(name).signal('SIGKILL')));
-    const dropped = new Map<string, DropResult>();
-    for (const name of names) dropped.set(name, await disks.drop(name, tear));
-    return dropped;
+    const frozen = new Map<string, { atFsync: boolean; waitedMs: number }>();
+    const killed: Promise<void>[] = [];
+    const cuts = new Map<string, PowerCut>();
+    try {
+      await Promise.all(
+        names.map(async (name) => {
+          frozen.set(name, await disks.freeze(name, this.node(name).state === 'stopped' ? 0 : (o.atFsyncWithinMs ?? 0)));
+          // A process stuck in a frozen fsync exits only once the drop fails that call.
+          killed.push(this.node(name).signal('SIGKILL'));
+        }),
+      );
+    } finally {
+      // A frozen disk blocks its node for good: end every freeze, whatever failed.
+      for (const name of names) cuts.set(name, { atFsync: false, waitedMs: 0, ...frozen.get(name), ...(await disks.drop(name, o.tear ?? false)) });
+      await Promise.all(killed);
+      for (const name of names) await disks.powerOn(name);
+    }
+    return cuts;
   }
 
   /** Graceful stop of every node (SIGTERM, SIGKILL after a bound); powerfs disks are then unmounted (written back). */

@@ -51,11 +51,24 @@ export class PowerDisks {
     this.point(link, `power/${name}.mnt`);
   }
 
-  /** The power cut of one node's disk (its process must be dead already): what it held unsynced is gone. */
+  /** The instant of one node's power cut (see PowerFs.freeze); drop() ends it. */
+  async freeze(name: string, atFsyncWithinMs: number): Promise<{ atFsync: boolean; waitedMs: number }> {
+    return this.disk(name).freeze(atFsyncWithinMs);
+  }
+
+  /** The power cut of one node's disk: what it held unsynced is gone, and the disk is off until powerOn(). */
   async drop(name: string, tear: boolean): Promise<DropResult> {
+    return this.disk(name).dropUnsynced(tear);
+  }
+
+  async powerOn(name: string): Promise<void> {
+    await this.disk(name).powerOn();
+  }
+
+  private disk(name: string): PowerFs {
     const fs = this.mounted.get(name);
     if (!fs) throw new Error(`${name} has no powerfs disk mounted (start the cluster with powerFs)`);
-    return fs.dropUnsynced(tear);
+    return fs;
   }
 
   /** Unmounts every disk (a clean shutdown: everything is written back) and points the data dirs at the disks. */

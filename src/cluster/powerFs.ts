@@ -108,7 +108,27 @@ export class PowerFs {
     return this.child.pid;
   }
 
-  /** The power cut: every write not fsync'd is forgotten (with `tear`, the first unsynced page of each file reaches the disk in part). */
+  /**
+   * The instant of a power cut: from now on nothing changes the disk (operations wait, and fail
+   * once the cut is over). With `atFsyncWithinMs`, at the next fsync if one comes that soon — the
+   * worst instant, when a write is about to become durable (that fsync never completes).
+   * Then kill the processes that use it, then dropUnsynced().
+   */
+  async freeze(atFsyncWithinMs = 0): Promise<{ atFsync: boolean; waitedMs: number }> {
+    const ms = Math.max(0, Math.min(60_000, Math.round(atFsyncWithinMs)));
+    const r = await this.command(`freeze ${ms}`, COMMAND_TIMEOUT_MS + ms);
+    return { atFsync: r['atFsync'] === true, waitedMs: Number(r['waitedMs']) };
+  }
+
+  /** Power back on after a cut: the disk takes changes again (call it once the killed processes have exited). */
+  async powerOn(): Promise<void> {
+    await this.command('power-on');
+  }
+
+  /**
+   * The power cut (after freeze() and the kill; it ends the freeze, and the disk is off — every
+   * change fails — until powerOn(), so that nothing on its way from a killed process lands after
+   * the cut): every write not fsync'd is forgotten (with `tear`, the first unsynced page of each file reaches the disk in part). */
   async dropUnsynced(tear = false): Promise<DropResult> {
     const r = await this.command(tear ? 'drop-unsynced tear' : 'drop-unsynced');
     return { files: Number(r['files']), bytes: Number(r['bytes']), torn: Number(r['torn']) };

@@ -57,6 +57,7 @@ describe('powerfs: a file system that forgets unsynced writes', () => {
     expect(readFileSync(synced, 'utf8')).toBe('kept+lost');
     expect(readFileSync(join(f.backingDir, 'synced'), 'utf8')).toBe('kept');
     const dropped = await f.dropUnsynced();
+    await f.powerOn();
     expect(dropped.files).toBe(2);
     expect(readFileSync(synced, 'utf8')).toBe('kept');
     expect(existsSync(unsynced)).toBe(true);
@@ -68,6 +69,7 @@ describe('powerfs: a file system that forgets unsynced writes', () => {
     write(join(f.mountPoint, 'torn'), 't'.repeat(3000), false);
     expect((await f.stats()).dirtyFiles).toBe(1);
     expect((await f.dropUnsynced(true)).torn).toBe(1);
+    await f.powerOn();
     const tornSize = statSync(join(f.mountPoint, 'torn')).size;
     expect(tornSize % 512).toBe(0);
     expect(tornSize).toBeGreaterThan(0);
@@ -76,6 +78,44 @@ describe('powerfs: a file system that forgets unsynced writes', () => {
     await f.unmount();
     fs = null;
     expect(readFileSync(join(f.backingDir, 'clean'), 'utf8')).toBe('x'.repeat(5000));
+  });
+
+  it('freezes at the next fsync: the process is killed inside it, and the write that fsync was for is lost', async () => {
+    const f = await mount();
+    const file = join(f.mountPoint, 'lines');
+    // Appends a line, fsyncs it, says so; again every 20 ms.
+    const script = `
+      const fs = require('node:fs');
+      const fd = fs.openSync(${JSON.stringify(file)}, 'a');
+      let n = 0;
+      setInterval(() => { fs.writeSync(fd, 'line ' + ++n + '\\n'); fs.fsyncSync(fd); process.stdout.write('synced ' + n + '\\n'); }, 20);
+    `;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the writer did not sync 3 lines within 20 s')), 20_000);
+        child.stdout.on('data', (d: Buffer) => {
+          if (/synced [3-9]/.test(d.toString())) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const frozen = await f.freeze(5000);
+      expect(frozen.atFsync).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    // Stuck in the frozen fsync: it exits only once the cut fails that call.
+    const before = readFileSync(file, 'utf8');
+    await f.dropUnsynced();
+    await exited;
+    await f.powerOn();
+    const after = readFileSync(file, 'utf8');
+    expect(after.length).toBeLessThan(before.length);
+    expect(before.startsWith(after)).toBe(true);
+    expect(before.slice(after.length)).toMatch(/^line \d+\n$/);
   });
 
   /** A child process writes to LevelDB on the mount: `synced` with sync, then `unsynced` without, then waits to be killed. */
@@ -128,6 +168,7 @@ describe('powerfs: a file system that forgets unsynced writes', () => {
     const cut = join(f.mountPoint, 'cut');
     await levelWriterKilled(cut);
     const dropped = await f.dropUnsynced();
+    await f.powerOn();
     expect(dropped.bytes).toBeGreaterThan(0);
     const keys = await keysIn(cut);
     expect(keys.filter((k) => k.startsWith('synced'))).toHaveLength(50);

@@ -8,8 +8,13 @@ memory (see overlay.py) until an fsync/fdatasync of that file writes it to the b
 syncs it there. On the control socket (one command per line, one JSON line back):
 
     ping                  -> {"ok": true}
+    freeze [ms]           -> the instant of a power cut: from now, or from the next fsync if one comes
+                             within ms (that fsync never completes), nothing changes the disk;
+                             operations wait, and fail (EIO) once the cut is over
     drop-unsynced [tear]  -> a power cut: every unsynced write is forgotten; with "tear" the first
-                             unsynced page of each file reaches the disk in part (whole sectors)
+                             unsynced page of each file reaches the disk in part (whole sectors);
+                             ends a freeze; the disk is then off (every change fails) until
+    power-on              -> the disk takes changes again (once the killed processes have exited)
     flush                 -> every unsynced write goes to the backing files, synced (a clean shutdown)
     stats                 -> dirty files and bytes, writes, fsyncs, drops
 
@@ -33,6 +38,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fusepy import FUSE, FuseOSError, Operations  # noqa: E402
@@ -67,6 +73,30 @@ class PowerFs(Operations):
         self.opens = {}
         self.mounted = threading.Event()
         self.parent_gone = False
+        # A power cut freezes the disk first: no operation changes it from then on, and those
+        # caught waiting fail once the cut is over (they belong to the process that was killed).
+        self.changed = threading.Condition(self.mutex)
+        self.frozen = False
+        self.cut_at_fsync = False
+        self.generation = 0
+        # Between drop-unsynced and power-on the disk is off: every change fails at once (EIO).
+        self.off = False
+
+    @contextmanager
+    def _changing(self, is_fsync=False):
+        """Holds the mutex for an operation that changes the disk; waits out a freeze (EIO after a cut)."""
+        with self.mutex:
+            if self.off:
+                raise FuseOSError(errno.EIO)
+            generation = self.generation
+            if is_fsync and self.cut_at_fsync:
+                self.frozen = True
+                self.changed.notify_all()
+            while self.frozen:
+                self.changed.wait()
+            if generation != self.generation:
+                raise FuseOSError(errno.EIO)
+            yield
 
     use_ns = True
 
@@ -93,12 +123,38 @@ class PowerFs(Operations):
                 return {"ok": True, "files": n}
             if words[0] == "drop-unsynced" and words[1:] in ([], ["tear"]):
                 return {"ok": True, **self._drop(tear=words[1:] == ["tear"])}
-        return {"ok": False, "error": f"unknown command {line.strip()[:64]!r} (ping, stats, flush, drop-unsynced [tear])"}
+            if words == ["power-on"]:
+                self.off = False
+                return {"ok": True}
+            if words[0] == "freeze" and len(words) <= 2 and all(w.isdigit() for w in words[1:]):
+                return {"ok": True, **self._freeze(int(words[1]) if len(words) == 2 else 0)}
+        return {"ok": False, "error": f"unknown command {line.strip()[:64]!r} (ping, stats, flush, freeze [ms], drop-unsynced [tear], power-on)"}
+
+    def _freeze(self, at_fsync_within_ms):
+        """
+        The disk stops taking changes: at the next fsync if one comes within the bound (the worst
+        instant, when a write is about to become durable; that fsync never completes), else now.
+        """
+        waited = time.monotonic()
+        if at_fsync_within_ms > 0 and not self.frozen:
+            self.cut_at_fsync = True
+            self.changed.wait_for(lambda: self.frozen, timeout=min(at_fsync_within_ms, 60_000) / 1000)
+        self.cut_at_fsync = False
+        at_fsync = self.frozen
+        self.frozen = True
+        return {"atFsync": at_fsync, "waitedMs": round((time.monotonic() - waited) * 1000), "dirtyFiles": len(self.dirty)}
 
     def _dirty_bytes(self):
         return sum(d.overlay.dirty_bytes for d in self.dirty.values())
 
     def _drop(self, tear):
+        # The disk is off until power-on: what waited on the freeze fails, and so does any change
+        # still on its way from the killed process.
+        self.generation += 1
+        self.off = True
+        self.frozen = False
+        self.cut_at_fsync = False
+        self.changed.notify_all()
         files, lost, torn = len(self.dirty), 0, 0
         for d in self.dirty.values():
             lost += d.overlay.dirty_bytes
@@ -155,14 +211,15 @@ class PowerFs(Operations):
     def open(self, path, flags):
         # Our own fd reads and writes back at explicit offsets: never O_APPEND; always readable.
         access = os.O_RDWR if os.path.isfile(self._full(path)) else flags & os.O_ACCMODE
-        with self.mutex:
+        # Only an open that truncates changes the disk (and must wait out a freeze).
+        with self._changing() if flags & os.O_TRUNC else self.mutex:
             fd = self._opened(os.open(self._full(path), (flags & ~(os.O_APPEND | os.O_ACCMODE | os.O_TRUNC)) | access))
             if flags & os.O_TRUNC:
                 self.truncate(path, 0, fd)
             return fd
 
     def create(self, path, mode, fi=None):
-        with self.mutex:
+        with self._changing():
             return self._opened(os.open(self._full(path), os.O_RDWR | os.O_CREAT | os.O_TRUNC, mode))
 
     def read(self, path, size, offset, fh):
@@ -173,7 +230,7 @@ class PowerFs(Operations):
             return d.overlay.read(size, offset, _pread(fh))
 
     def write(self, path, data, offset, fh):
-        with self.mutex:
+        with self._changing():
             st = os.fstat(fh)
             d = self.dirty.get(st.st_ino)
             if d is None:
@@ -186,7 +243,7 @@ class PowerFs(Operations):
             return n
 
     def truncate(self, path, length, fh=None):
-        with self.mutex:
+        with self._changing():
             st = os.fstat(fh) if fh is not None else os.lstat(self._full(path))
             if fh is not None:
                 os.ftruncate(fh, length)
@@ -197,7 +254,7 @@ class PowerFs(Operations):
                 d.overlay.truncate(length)
 
     def fsync(self, path, datasync, fh):
-        with self.mutex:
+        with self._changing(is_fsync=True):
             self.stats["fsyncs"] += 1
             self._write_back(os.fstat(fh).st_ino, sync=False)
             if datasync:
@@ -226,16 +283,20 @@ class PowerFs(Operations):
             raise FuseOSError(errno.EACCES)
 
     def chmod(self, path, mode):
-        os.chmod(self._full(path), mode)
+        with self._changing():
+            os.chmod(self._full(path), mode)
 
     def chown(self, path, uid, gid):
-        os.chown(self._full(path), uid, gid)
+        with self._changing():
+            os.chown(self._full(path), uid, gid)
 
     def mkdir(self, path, mode):
-        os.mkdir(self._full(path), mode)
+        with self._changing():
+            os.mkdir(self._full(path), mode)
 
     def rmdir(self, path):
-        os.rmdir(self._full(path))
+        with self._changing():
+            os.rmdir(self._full(path))
 
     def readdir(self, path, fh):
         return [".", ".."] + os.listdir(self._full(path))
@@ -244,16 +305,19 @@ class PowerFs(Operations):
         return os.readlink(self._full(path))
 
     def symlink(self, target, source):
-        os.symlink(source, self._full(target))
+        with self._changing():
+            os.symlink(source, self._full(target))
 
     def link(self, target, source):
-        os.link(self._full(source), self._full(target))
+        with self._changing():
+            os.link(self._full(source), self._full(target))
 
     def mknod(self, path, mode, dev):
-        os.mknod(self._full(path), mode, dev)
+        with self._changing():
+            os.mknod(self._full(path), mode, dev)
 
     def unlink(self, path):
-        with self.mutex:
+        with self._changing():
             st = os.lstat(self._full(path))
             os.unlink(self._full(path))
             # Still open: its overlay goes when the last handle is released (see release()).
@@ -261,7 +325,7 @@ class PowerFs(Operations):
                 self._forget(st.st_ino)
 
     def rename(self, old, new):
-        with self.mutex:
+        with self._changing():
             try:
                 replaced = os.lstat(self._full(new))
             except FileNotFoundError:
@@ -271,13 +335,18 @@ class PowerFs(Operations):
                 self._forget(replaced.st_ino)
 
     def utimens(self, path, times=None):
-        os.utime(self._full(path), ns=times) if times else os.utime(self._full(path))
+        with self._changing():
+            os.utime(self._full(path), ns=times) if times else os.utime(self._full(path))
 
     def statfs(self, path):
         sv = os.statvfs(self._full(path))
         return {k: getattr(sv, k) for k in ("f_bavail", "f_bfree", "f_blocks", "f_bsize", "f_favail", "f_ffree", "f_files", "f_flag", "f_frsize", "f_namemax")}
 
     def fsyncdir(self, path, datasync, fh):
+        with self._changing():
+            self._fsync_dir(path)
+
+    def _fsync_dir(self, path):
         fd = os.open(self._full(path), os.O_RDONLY | os.O_DIRECTORY)
         try:
             os.fsync(fd)
