@@ -31,12 +31,12 @@ describe('chaos with power cuts (powerfs)', () => {
   });
 
   // Cart at 8 clients, power cuts only, seed 1 (catch rate over seeds in the README).
-  const catchRun = { workload: 'cart' as const, nemeses: ['power' as const], protocol: '2pc' as const, durationMs: 20_000, seed: 1, concurrency: 8 };
+  const catchRun = { workload: 'cart' as const, nemeses: ['power' as const], protocol: '2pc' as const, durationMs: 10_000, seed: 1, concurrency: 8 };
 
   it('catches a prepare record written without sync (planted bug, no delay trick) by cutting the power', async () => {
     const bug = { DTX_PLANTED_BUG: 'participant.prepareUnsynced' };
     const r = await run({ ...catchRun, nodeEnv: { p1: bug, p2: bug, p3: bug } });
-    expect(powerCuts(r).length).toBeGreaterThanOrEqual(3);
+    expect(powerCuts(r).length).toBeGreaterThanOrEqual(2);
     expect(r.ok).toBe(false);
     // A lost YES vote: the checkout committed on the other shards only.
     expect(failed(r).filter((n) => /cart: an order exists|cart: stock and wallets|atomicity|COMMITTED told to a client/.test(n))).not.toEqual([]);
@@ -44,7 +44,7 @@ describe('chaos with power cuts (powerfs)', () => {
 
   it('the same run without the bug keeps every guarantee', async () => {
     const r = await run(catchRun);
-    expect(powerCuts(r).length).toBeGreaterThanOrEqual(3);
+    expect(powerCuts(r).length).toBeGreaterThanOrEqual(2);
     expect(failed(r)).toEqual([]);
     expect(r.ops.ok).toBeGreaterThan(5);
   }, 180_000);
