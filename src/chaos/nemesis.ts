@@ -1,5 +1,6 @@
 import type { LocalCluster } from '../cluster/localCluster.js';
 import { link, partitionLinks } from '../cluster/faultControl.js';
+import type { PowerCut } from '../cluster/localCluster.js';
 import { ShardsAdmin, type MembershipChange, type MoveLimits, type ShardProgress } from '../client/shardsAdmin.js';
 import type { ShardMap } from '../protocol/shardMap.js';
 import { checkHealth, shardHostClient } from '../rpc/clients.js';
@@ -14,12 +15,18 @@ import { prng } from '../workload/bank.js';
  * coordinator but may take its full 3 s deadline on one that is cut off or stalled, and
  * termination starts after it: at worst about 3.5 s after the fault.)
  * reshard: membership changes while the workload runs, beside the other faults (see ReshardNemesis).
+ * power: a power cut of any node: kill -9, then its disk (powerfs) forgets every write not yet
+ * fsync'd, half the time tearing the first unsynced page of each file; restarted on what was durable.
+ * power-all: the power cut of every node at once. Both run every node on powerfs.
  */
-export const NEMESES = ['kill', 'kill-coordinator', 'kill-participant', 'pause', 'partition', 'delay', 'skew', 'reshard'] as const;
+export const NEMESES = ['kill', 'kill-coordinator', 'kill-participant', 'pause', 'partition', 'delay', 'skew', 'reshard', 'power', 'power-all'] as const;
 export type NemesisKind = (typeof NEMESES)[number];
 
-/** What `dtx chaos` injects when no --nemesis is given: every fault; membership changes (reshard) only when named. */
-export const DEFAULT_NEMESES: NemesisKind[] = NEMESES.filter((k) => k !== 'reshard');
+/** The nemeses that cut power: the cluster's nodes then run on powerfs (FUSE), only then. */
+export const POWER_NEMESES: readonly NemesisKind[] = ['power', 'power-all'];
+
+/** What `dtx chaos` injects when no --nemesis is given: every fault; membership changes (reshard) and power cuts (they need FUSE) only when named. */
+export const DEFAULT_NEMESES: NemesisKind[] = NEMESES.filter((k) => k !== 'reshard' && !POWER_NEMESES.includes(k));
 
 /** The shortest time the coordinator stays down under kill-coordinator. */
 export const COORDINATOR_DOWN_MIN_MS = 5000;
@@ -37,6 +44,8 @@ export interface NemesisStep {
   kills?: string;
   /** The node this step pauses or skews, if it acts on one. */
   target?: string;
+  /** What it did, once applied, when that is news (a power cut: the unsynced writes it dropped). */
+  outcome?: string;
   apply(cluster: LocalCluster): Promise<void>;
   heal(cluster: LocalCluster): Promise<void>;
 }
@@ -138,6 +147,57 @@ function killStep(kind: NemesisKind, at: number, forMs: number, victim: string):
   };
 }
 
+/**
+ * How long a power step waits for its node's next fsync to cut the power there, the worst instant
+ * (a write about to become durable, and whatever earlier writes were left unsynced); an idle node is cut at the bound.
+ */
+export const POWER_CUT_AT_FSYNC_WITHIN_MS = 1000;
+
+/** What a power cut did, in words: `at an fsync, lost 12 KiB unsynced (2 files, 1 torn)`. */
+function droppedWords(cuts: Map<string, PowerCut>): string {
+  const all = [...cuts.values()];
+  const sum = (f: (d: PowerCut) => number) => all.reduce((n, d) => n + f(d), 0);
+  const where = all.length === 1 ? (all[0]!.atFsync ? `at an fsync after ${all[0]!.waitedMs} ms, ` : 'no fsync came, ') : '';
+  return `${where}lost ${Math.round(sum((d) => d.bytes) / 1024)} KiB unsynced (${sum((d) => d.files)} files, ${sum((d) => d.torn)} torn)`;
+}
+
+function powerStep(at: number, forMs: number, victim: string, tear: boolean): NemesisStep {
+  const step: NemesisStep = {
+    atMs: at,
+    forMs,
+    kind: 'power',
+    what: `power cut ${victim}${tear ? ' (torn)' : ''}`,
+    kills: victim,
+    apply: async (c) => void (step.outcome = droppedWords(await c.powerCut([victim], { tear, atFsyncWithinMs: POWER_CUT_AT_FSYNC_WITHIN_MS }))),
+    heal: (c) => c.restart(victim),
+  };
+  return step;
+}
+
+/** Every node's power cut at once; back up participants first, together (a coordinator's re-driven commits find them), then the coordinators. */
+function powerAllStep(at: number, forMs: number, tear: boolean, m: Membership | undefined): NemesisStep {
+  const step: NemesisStep = {
+    atMs: at,
+    forMs,
+    kind: 'power-all',
+    what: `power cut every node${tear ? ' (torn)' : ''}`,
+    apply: async (c) => void (step.outcome = droppedWords(await c.powerCut([...c.nodes.keys()], { tear }))),
+    heal: async (c) => {
+      await Promise.all(c.participantNames.map((name) => c.restart(name)));
+      if (m) await m.beforeRestart(c, c.coordinatorNames[0] ?? 'c1');
+      await Promise.all(c.coordinatorNames.map((name) => c.restart(name)));
+    },
+  };
+  return step;
+}
+
+/** A power step of the schedule: one node's (the kill's node draw) or every node's. */
+function powerScheduled(kind: 'power' | 'power-all', at: number, forMs: number, node: string, u: number, tear: boolean, m?: Membership): NemesisStep {
+  if (kind === 'power-all') return powerAllStep(at, forMs, tear, m);
+  const s = powerStep(at, forMs, node, tear);
+  return m ? onCurrentNodes(s, m, (c) => powerStep(at, forMs, liveNode(c, false, u), tear)) : s;
+}
+
 function pauseStep(at: number, forMs: number, node: string): NemesisStep {
   return { atMs: at, forMs, kind: 'pause', what: `SIGSTOP ${node}`, target: node, apply: (c) => c.pause(node), heal: (c) => c.resume(node) };
 }
@@ -175,6 +235,7 @@ function onCurrentNodes(s: NemesisStep, m: Membership, build: (c: LocalCluster) 
       if (built.kills !== undefined) step.kills = built.kills;
       if (built.target !== undefined) step.target = built.target;
       await built.apply(c);
+      if (built.outcome !== undefined) step.outcome = built.outcome;
     },
     heal: async (c) => {
       const node = built.kills ?? built.target;
@@ -233,6 +294,10 @@ export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: 
         steps.push(m ? onCurrentNodes(s, m, (c) => killStep(kind, at, forMs, pickVictim(c))) : s);
         break;
       }
+      case 'power':
+      case 'power-all':
+        steps.push(powerScheduled(kind, at, forMs, node, u, random() < 0.5, m));
+        break;
       case 'pause':
         steps.push(m ? onCurrentNodes(pauseStep(at, forMs, node), m, (c) => pauseStep(at, forMs, live(false, u)(c))) : pauseStep(at, forMs, node));
         break;

@@ -20,6 +20,7 @@ import { ATOMICITY, checkLogs, checkPlacement, participantDirs, type Participant
 import {
   alignCoordinatorFlags,
   nemesisSchedule,
+  POWER_NEMESES,
   ReshardNemesis,
   type NemesisKind,
   type NemesisStep,
@@ -333,6 +334,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     participantArgs: ['--inquire-after', '500ms'],
     coordinatorArgs: ['--protocol', o.protocol ?? DEFAULT_PROTOCOL],
     ...(o.nodeEnv ? { nodeEnv: o.nodeEnv } : {}),
+    // Power cuts need every node's data dir on powerfs; nothing changes without them.
+    ...(o.nemeses.some((k) => POWER_NEMESES.includes(k)) ? { powerFs: true } : {}),
   });
   const historyPath = join(o.outDir ?? cluster.dataDir, 'history.jsonl');
   const history = new History(historyPath);
@@ -408,9 +411,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         if (membership && startAt + step.forMs > end) break;
         const wait = startAt - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        let line = -1;
         const record = (): void => {
           fault = step.what;
-          faults.push(`${(step.atMs / 1000).toFixed(1)}s ${step.what} for ${step.forMs}ms`);
+          line = faults.push(`${(step.atMs / 1000).toFixed(1)}s ${step.what} for ${step.forMs}ms${step.outcome ? `: ${step.outcome}` : ''}`) - 1;
           history.add({ process: -1, type: 'info', f: `nemesis:${step.kind}`, value: step.what });
         };
         // A step on the current nodes knows its node once applied.
@@ -421,6 +425,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           recoveryErrors.push(`${step.what}: ${firstLine(err)}`);
         });
         if (membership) record();
+        else if (step.outcome) faults[line] += `: ${step.outcome}`;
         const downAt = Date.now();
         // The coordinator is down: after the grace period, count what the participants hold
         // in doubt, up to just before it restarts.
@@ -435,7 +440,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           history.add({ process: -1, type: 'info', f: 'in-doubt', value: { last: outage.last, max: outage.max, txns: outage.lastTxns } });
         }
         await step.heal(cluster).catch((err: Error) => recoveryErrors.push(`healing ${step.what}: ${firstLine(err)}`));
-        history.add({ process: -1, type: 'info', f: `heal:${step.kind}`, value: step.what });
+        history.add({ process: -1, type: 'info', f: `heal:${step.kind}`, value: step.outcome ? `${step.what}: ${step.outcome}` : step.what });
         fault = 'none';
         healedAt = Date.now();
       }

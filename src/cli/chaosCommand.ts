@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import cliProgress from 'cli-progress';
-import { DEFAULT_NEMESES, NEMESES, type NemesisKind } from '../chaos/nemesis.js';
+import { DEFAULT_NEMESES, NEMESES, POWER_NEMESES, type NemesisKind } from '../chaos/nemesis.js';
+import { powerFsUnavailable } from '../cluster/powerFs.js';
 import { runChaos, WORKLOADS, type ChaosReport, type WorkloadName } from '../chaos/runChaos.js';
 import { parseDurationMs, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { action, CliError } from './run.js';
@@ -76,7 +77,7 @@ export function chaosCommand() {
   return new Command('chaos')
     .description('break a real local cluster on purpose while a workload runs, then check every guarantee')
     .option('-w, --workload <name>', WORKLOADS.join(' | '), parseWorkload, 'bank' as WorkloadName)
-    .option('-n, --nemesis <list>', `faults to inject: ${NEMESES.join(',')} (or none; default all but reshard)`, parseNemeses, [...DEFAULT_NEMESES])
+    .option('-n, --nemesis <list>', `faults to inject: ${NEMESES.join(',')} (or none; default all but reshard and power)`, parseNemeses, [...DEFAULT_NEMESES])
     .option('-d, --duration <d>', 'how long to run the workload', parseDurationMs, 30_000)
     .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, DEFAULT_PROTOCOL)
     .option('-s, --seed <n>', 'seed of the fault schedule and the workload', parseIntIn(0, 2 ** 31 - 1), 1)
@@ -91,11 +92,15 @@ export function chaosCommand() {
         'pause (SIGSTOP), partition (a coordinator from a participant, or {cX,pX}|{others}; either may be one-way;\n' +
         'with --coordinators 2+, also one coordinator from the others),\n' +
         'delay (+ drops, duplicates), skew,\n' +
-        'reshard (beside the others: adds a participant, moves random shards, removes the one it added; only when named).\n' +
+        'reshard (beside the others: adds a participant, moves random shards, removes the one it added; only when named),\n' +
+        "power (a node's power cut: kill -9, then its disk forgets every write not fsync'd, sometimes tearing the last page;\n" +
+        'restarted on what was durable), power-all (every node at once). With a power nemesis every node runs on powerfs,\n' +
+        'a FUSE file system (needs /dev/fuse, python3-fusepy, fuse3); only when named.\n' +
         '\nExamples:\n  dtx chaos --workload bank --nemesis kill,pause,partition,delay,skew --duration 60s --seed 7 --concurrency 8\n' +
         '  dtx chaos --workload cart --nemesis kill-coordinator --protocol nb --duration 20s\n' +
         '  dtx chaos --workload lock --coordinators 2 --nemesis kill-coordinator,partition,pause --duration 30s\n' +
         '  dtx chaos --workload cart --nemesis reshard,kill --protocol nb --duration 30s\n' +
+        '  dtx chaos --workload bank --nemesis power,kill,partition --protocol nb --duration 30s\n' +
         '  dtx chaos --workload register --nemesis kill,partition --duration 30s   # isolation from the history (Elle-style)\n' +
         '\nWorkloads: bank (transfers, total preserved), cart (checkout: stock, wallet, order), lock (leases, fencing),\n' +
         'register (reads and writes of several keys per transaction; the dependency graph is checked for G0, G1a, G1b,\n' +
@@ -105,6 +110,8 @@ export function chaosCommand() {
     )
     .action(
       action(async (o) => {
+        const noPower = o.nemesis.some((k) => POWER_NEMESES.includes(k)) ? powerFsUnavailable() : null;
+        if (noPower) throw new CliError(`the power nemeses need powerfs: ${noPower}`);
         const out = resolve(o.out ?? mkdtempSync(join(tmpdir(), 'dtx-chaos-')));
         const bar = chaosProgressBar();
         process.stderr.write(

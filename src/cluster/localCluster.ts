@@ -6,6 +6,14 @@ import type { LinkFault } from '../rpc/networkFaults.js';
 import { prepareClusterSecurity } from './clusterSecurity.js';
 import { sendClockOffset, sendNetworkFaults } from './faultControl.js';
 import { NodeProcess, type NodeRole } from './nodeProcess.js';
+import { PowerDisks } from './powerDisks.js';
+import type { DropResult } from './powerFs.js';
+
+/** What one node's power cut did: whether it froze its disk at an fsync, and what it dropped. */
+export interface PowerCut extends DropResult {
+  atFsync: boolean;
+  waitedMs: number;
+}
 import { ShardsAdmin, type MoveLimits, type ShardProgress } from '../client/shardsAdmin.js';
 import { freePorts } from './ports.js';
 
@@ -34,6 +42,11 @@ export interface ClusterOptions {
    * true: on free ports, or HTTP_PORT_OFFSET above each node's gRPC port when basePort is given.
    */
   http?: boolean;
+  /**
+   * Nodes whose data dir lies on powerfs, a FUSE file system that forgets unsynced writes at a
+   * power cut (powerCut()): true for every node (those added later too), or a list. Default none.
+   */
+  powerFs?: boolean | string[];
 }
 
 /** With a base port, a node's HTTP port is its gRPC port plus this (c1 on 7700 serves metrics on 8700). */
@@ -63,6 +76,8 @@ export class LocalCluster {
     private readonly nodeEnv: Record<string, Record<string, string>>,
     private readonly participantArgs: string[],
     private readonly http: boolean,
+    /** The powerfs disks of the nodes that run on one (null: none does). */
+    readonly powerDisks: PowerDisks | null = null,
   ) {}
 
   static async create(opts: ClusterOptions = {}): Promise<LocalCluster> {
@@ -98,6 +113,7 @@ export class LocalCluster {
       opts.nodeEnv ?? {},
       opts.participantArgs ?? [],
       http,
+      opts.powerFs === true || (Array.isArray(opts.powerFs) && opts.powerFs.length > 0) ? new PowerDisks(dataDir, opts.powerFs) : null,
     );
     const peers = participantIds.map((id, i) => `${id}=${host}:${ports[i + k]}`).join(',');
     const add = (name: string, role: NodeRole, at: number, args: string[]) =>
@@ -145,6 +161,7 @@ export class LocalCluster {
     const name = `p${i}`;
     const [port, httpPort] = await freePorts(this.http ? 2 : 1);
     const n = this.addNode(name, 'participant', port!, [...(await this.argsForNewNode(name)), ...this.participantArgs], httpPort);
+    await this.powerDisks?.attach(name);
     n.start();
     await n.waitHealthy(this.healthTimeoutMs);
     return name;
@@ -238,6 +255,7 @@ export class LocalCluster {
   async startAll(): Promise<void> {
     // Participants first, so the coordinator's re-driven commits find them.
     const order = [...this.participantNames, ...this.coordinatorNames];
+    for (const name of order) await this.powerDisks?.attach(name);
     for (const name of order) this.node(name).start();
     await Promise.all(order.map((name) => this.node(name).waitHealthy(this.healthTimeoutMs)));
   }
@@ -249,6 +267,7 @@ export class LocalCluster {
   async restart(name: string): Promise<void> {
     const n = this.node(name);
     if (n.state !== 'stopped') await n.signal('SIGKILL');
+    await this.powerDisks?.attach(name);
     n.start();
     await n.waitHealthy(this.healthTimeoutMs);
     if (this.faults.length > 0) await sendNetworkFaults(n.address, this.faults, this.dial);
@@ -301,14 +320,46 @@ export class LocalCluster {
     await sendNetworkFaults(n.address, this.faults, this.dial).catch(() => undefined);
   }
 
-  /** Graceful stop of every node (SIGTERM, SIGKILL after a bound). */
+  /**
+   * Cuts the power of these nodes: their disks freeze (at once, or each at its node's next fsync
+   * within `atFsyncWithinMs`), the processes get kill -9, then each disk forgets what it held
+   * unsynced (with `tear`, the first unsynced page of each file reaches the disk in part). They
+   * stay down until restart(). Only for nodes on powerfs (ClusterOptions.powerFs).
+   */
+  async powerCut(names: string[], o: { tear?: boolean; atFsyncWithinMs?: number } = {}): Promise<Map<string, PowerCut>> {
+    const disks = this.powerDisks;
+    const off = names.filter((name) => !disks?.covers(this.node(name).spec.name));
+    if (!disks || off.length > 0) throw new Error(`not on powerfs: ${off.join(', ') || names.join(', ')} (start the cluster with powerFs)`);
+    const frozen = new Map<string, { atFsync: boolean; waitedMs: number }>();
+    const killed: Promise<void>[] = [];
+    const cuts = new Map<string, PowerCut>();
+    try {
+      await Promise.all(
+        names.map(async (name) => {
+          frozen.set(name, await disks.freeze(name, this.node(name).state === 'stopped' ? 0 : (o.atFsyncWithinMs ?? 0)));
+          // A process stuck in a frozen fsync exits only once the drop fails that call.
+          killed.push(this.node(name).signal('SIGKILL'));
+        }),
+      );
+    } finally {
+      // A frozen disk blocks its node for good: end every freeze, whatever failed.
+      for (const name of names) cuts.set(name, { atFsync: false, waitedMs: 0, ...frozen.get(name), ...(await disks.drop(name, o.tear ?? false)) });
+      await Promise.all(killed);
+      for (const name of names) await disks.powerOn(name);
+    }
+    return cuts;
+  }
+
+  /** Graceful stop of every node (SIGTERM, SIGKILL after a bound); powerfs disks are then unmounted (written back). */
   async stop(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.signal('SIGTERM', 5000)));
+    await this.powerDisks?.detachAll();
   }
 
   /** Stops everything and removes the data dir if this cluster created it. */
   async destroy(): Promise<void> {
     await Promise.all([...this.nodes.values()].map((n) => n.signal('SIGKILL', 5000)));
+    await this.powerDisks?.detachAll();
     if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

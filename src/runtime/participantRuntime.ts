@@ -303,7 +303,7 @@ export class ParticipantRuntime {
     }
   }
 
-  private persist(record: Extract<ParticipantEffect, { type: 'persist' }>['record'], sync: boolean, done: (event?: ParticipantEvent) => void): void {
+  private persist(record: Extract<ParticipantEffect, { type: 'persist' }>['record'], wantSync: boolean, done: (event?: ParticipantEvent) => void): void {
     const { store, env } = this.o;
     const persisted = (): void => done({ type: 'persisted', record });
     const failed = (err: Error | null): boolean => {
@@ -318,6 +318,8 @@ export class ParticipantRuntime {
       env.log.warn(this.txnFields(record.txn), 'PLANTED BUG participant.dropCommitBatch: commit batch dropped, reported persisted');
       return persisted();
     }
+    // Only a power cut shows this one: the OS keeps an unsynced write across a kill -9.
+    const sync = this.bug === 'participant.prepareUnsynced' && record.kind === 'prepare' ? false : wantSync;
     const written = this.bug === 'participant.skipCommitApply' && record.kind === 'commit' ? { ...record, writes: [] } : record;
     // A commit record nobody waits on (its ack can come a moment later) may linger to share
     // the next prepare's fsync; one that frees locks others queue for goes at once.

@@ -5,6 +5,8 @@
  */
 export const PLANTED_BUGS = {
   'participant.voteBeforeSync': 'YES vote sent before the prepare record is durable (the record is written 300 ms later, unsynced)',
+  'participant.prepareUnsynced':
+    'the prepare record is written without sync (no delay) and the YES vote leaves once it is written: a power cut before the next synced write loses it',
   'participant.skipCommitApply': 'commit acknowledged and recorded without applying the writes on this shard',
   'participant.dropCommitBatch': 'participant p1 silently drops about half of its commit batches, yet reports them persisted and acks',
   'participant.confirmLostReadLocks': 'a read-only branch that restarted confirms read locks it no longer holds (as before the 2pc read-only fix)',
