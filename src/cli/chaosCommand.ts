@@ -8,6 +8,7 @@ import { DEFAULT_NEMESES, NEMESES, type NemesisKind } from '../chaos/nemesis.js'
 import { runChaos, WORKLOADS, type ChaosReport, type WorkloadName } from '../chaos/runChaos.js';
 import { parseDurationMs, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
 import { action, CliError } from './run.js';
+import { verdictOf } from '../workload/checks.js';
 
 function parseNemeses(value: string): NemesisKind[] {
   if (value === 'none') return [];
@@ -43,8 +44,9 @@ function chaosProgressBar(): cliProgress.SingleBar {
 /** The text report: one line per check, then the ops, faults, latency and where the files are. */
 function printChaosReport(report: ChaosReport): void {
   const w = Math.max(...report.checks.map((c) => c.name.length));
-  process.stdout.write(`\n${'check'.padEnd(w)}  verdict  detail\n`);
-  for (const c of report.checks) process.stdout.write(`${c.name.padEnd(w)}  ${c.ok ? 'pass   ' : 'FAIL   '}  ${c.detail}\n`);
+  const v = Math.max(...report.checks.map((c) => verdictOf(c).length));
+  process.stdout.write(`\n${'check'.padEnd(w)}  ${'verdict'.padEnd(v)}  detail\n`);
+  for (const c of report.checks) process.stdout.write(`${c.name.padEnd(w)}  ${verdictOf(c).padEnd(v)}  ${c.detail}\n`);
   process.stdout.write(
     `\nops: ${report.ops.ok} ok, ${report.ops.fail} failed, ${report.ops.info} unknown; ${report.faults.length} faults injected\n` +
       `commit latency: p50 ${report.commitLatency.p50} ms, p99 ${report.commitLatency.p99} ms (${report.commitLatency.count} committed)\n` +
@@ -87,7 +89,9 @@ export function chaosCommand() {
         '  dtx chaos --workload lock --coordinators 2 --nemesis kill-coordinator,partition,pause --duration 30s\n' +
         '  dtx chaos --workload cart --nemesis reshard,kill --protocol nb --duration 30s\n' +
         '\nThe report also gives the transactions left in doubt while the coordinator was down\n' +
-        '(kill-coordinator) and the commit latency. Exit 0 when every check holds, 1 on any violation.',
+        '(kill-coordinator) and the commit latency. A check with nothing to look at (no read succeeded,\n' +
+        'no grant, ...) is "not measured" and fails the run unless the workload declares it optional.\n' +
+        'Exit 0 when every check holds, 1 on any violation or unmeasured check.',
     )
     .action(
       action(async (o) => {
@@ -115,7 +119,12 @@ export function chaosCommand() {
         } else {
           printChaosReport(report);
         }
-        if (!report.ok) throw new CliError(`${report.checks.filter((c) => !c.ok).length} checks failed (seed ${o.seed}); history in ${report.historyPath}`);
+        if (!report.ok) {
+          const unmeasured = report.checks.filter((c) => !c.ok && c.measured === false).length;
+          throw new CliError(
+            `${report.checks.filter((c) => !c.ok).length} checks failed${unmeasured ? ` (${unmeasured} not measured)` : ''} (seed ${o.seed}); history in ${report.historyPath}`,
+          );
+        }
       }),
     );
 }
