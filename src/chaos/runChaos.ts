@@ -49,6 +49,12 @@ export interface ChaosOptions {
    */
   blockedGraceMs?: number;
   onProgress?: (p: ChaosProgress) => void;
+  /**
+   * Opening balances and stock small enough that transfers and checkouts run into their min-0
+   * bound within seconds (bank: 5 per account; cart: stock 6, wallets 100): what the
+   * "never below 0" checks need to look at something that could go wrong.
+   */
+  scarce?: boolean;
 }
 
 export interface ChaosProgress {
@@ -132,12 +138,12 @@ export const OPTIONAL_CHECKS: Record<WorkloadName, ReadonlySet<string>> = {
   lock: new Set([...COMMON_OPTIONAL, ATOMICITY]),
 };
 
-function makeWorkload(name: WorkloadName): ChaosWorkload {
+function makeWorkload(name: WorkloadName, scarce = false): ChaosWorkload {
   switch (name) {
     case 'bank':
-      return bankWorkload({ accounts: 40, initial: 1000n, prefix: 'acct' });
+      return bankWorkload({ accounts: 40, initial: scarce ? 5n : 1000n, prefix: 'acct' });
     case 'cart':
-      return cartWorkload({ skus: 12, users: 24, stock: 200n, wallet: 2000n });
+      return cartWorkload({ skus: 12, users: 24, stock: scarce ? 6n : 200n, wallet: scarce ? 100n : 2000n });
     case 'lock':
       return lockWorkload({ locks: 3, ttlMs: 1500 });
   }
@@ -348,7 +354,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   });
   const historyPath = join(o.outDir ?? cluster.dataDir, 'history.jsonl');
   const history = new History(historyPath);
-  const workload = makeWorkload(o.workload);
+  const workload = makeWorkload(o.workload, o.scarce);
   const checks: CheckResult[] = [];
   const faults: string[] = [];
   const outages: CoordinatorOutage[] = [];

@@ -3,6 +3,7 @@ import type { ParticipantConfig } from '../protocol/participantCore.js';
 import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
 import { ParticipantRuntime } from '../runtime/participantRuntime.js';
 import { LockRuntime } from '../runtime/lockRuntime.js';
+import { plantedParticipantFaults } from '../runtime/plantedBugs.js';
 import { LockStore } from '../storage/lockStore.js';
 import { ParticipantStore } from '../storage/participantStore.js';
 import type { AlertOptions } from './inDoubtAlerts.js';
@@ -55,7 +56,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     httpListen: opts.httpListen,
   });
   const { log, bug, transport } = node;
-  const store = await ParticipantStore.open(node.nodeStore, { faults: { cacheOvertakenReads: bug === 'storage.cacheOvertakenReads' } });
+  const store = await ParticipantStore.open(node.nodeStore, { faults: plantedParticipantFaults(bug, opts.dataDir) });
   const fenceKey = security.fenceKey;
   const runtime = new ParticipantRuntime({
     id: opts.id,
@@ -70,7 +71,8 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
   });
   // The locks whose names hash here (coordinators route to them): the lease table shares this
   // shard's log, so a lock outlives any coordinator; it recovers before serving.
-  const locks = new LockRuntime({ store: new LockStore(node.nodeStore), env: { ...node.env, log: log.child({ service: 'locks' }) }, leaseIdPrefix: opts.id });
+  const lockEnv = { ...node.env, log: log.child({ service: 'locks' }) };
+  const locks = new LockRuntime({ store: new LockStore(node.nodeStore), env: lockEnv, leaseIdPrefix: opts.id, bug });
   // The shard map before recovery: a recovered prepare holds keys of shards served here.
   const shards = new ShardHost({
     id: opts.id,

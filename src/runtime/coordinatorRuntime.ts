@@ -162,6 +162,8 @@ export class CoordinatorRuntime {
   /** Owners a forward failed to reach lately (id → until when forwards to it fail fast). */
   private readonly ownerDownUntil = new Map<NodeId, number>();
   private readonly bug: PlantedBug | null;
+  /** Committed client-named transactions seen, under coordinator.reportCommitAsAbort. */
+  private plantedCommits = 0;
   /** New transactions on shards being moved wait here. */
   readonly gate: ShardGate;
   /** The span of each transaction in memory (phases and calls to participants are its children). */
@@ -313,6 +315,9 @@ export class CoordinatorRuntime {
         return respond(new RequestError('DEADLINE_EXCEEDED', `outcome of ${r.txn} unknown: ${r.reason}; ask GetTransaction`));
       }
       measure?.(r.outcome === 'COMMITTED' ? 'committed' : r.outcome === 'ABORTED' ? 'aborted' : 'unknown', r.code ?? null);
+      if (this.bug === 'coordinator.reportCommitAsAbort' && r.outcome === 'COMMITTED' && msg.clientId && ++this.plantedCommits % 5 === 0) {
+        return respond({ txn: r.txn, outcome: 'ABORTED', reason: 'PLANTED BUG coordinator.reportCommitAsAbort', results: [] });
+      }
       respond({ txn: r.txn, outcome: r.outcome, reason: r.reason, ...(r.code ? { code: r.code } : {}), results: r.results });
     });
   }
@@ -351,6 +356,21 @@ export class CoordinatorRuntime {
   private txnFields(txn: string, trace?: string): { txn: string; trace?: string } {
     const tp = trace ?? this.core.traceOf(txn);
     return tp ? { txn, trace: traceIdOf(tp) } : { txn };
+  }
+
+  /** GetTransaction: a client's question about an outcome (a participant's inquiry goes to query). */
+  getTransaction(txnId: string, respond: (r: QueryAnswer | RequestError) => void, forwarded = false): void {
+    if (this.bug !== 'coordinator.abortedReportedPending') return this.query(txnId, respond, forwarded);
+    this.query(
+      txnId,
+      (r) =>
+        respond(
+          r instanceof RequestError || r.outcome !== 'ABORTED'
+            ? r
+            : { ...r, outcome: 'PENDING', inProgress: true, reason: 'PLANTED BUG coordinator.abortedReportedPending' },
+        ),
+      forwarded,
+    );
   }
 
   /** The durable outcome of a transaction (GetTransaction; a participant's inquiry). */
@@ -619,8 +639,12 @@ export class CoordinatorRuntime {
     if (this.bug === 'coordinator.replyBeforeDecisionDurable' && sync && record.kind === 'decision' && record.record.outcome === 'COMMITTED') {
       this.answerEarly(record.record);
     }
+    const stored: CoordinatorRecord =
+      this.bug === 'coordinator.abortsAsHeuristic' && record.kind === 'decision' && record.record.outcome === 'ABORTED'
+        ? { ...record, record: { ...record.record, heuristic: { by: 'planted bug', note: 'coordinator.abortsAsHeuristic' } } }
+        : record;
     // END only lets the log forget a finished commit: it rides in a later batch.
-    this.o.store.persist(record, sync, record.kind === 'end' ? END_LINGER_MS : 0, (err) => {
+    this.o.store.persist(stored, sync, record.kind === 'end' ? END_LINGER_MS : 0, (err) => {
       span?.end();
       if (err) return env.fatal(err, `${record.kind} record write`);
       if (commit) env.failpoint('coordinator.decision.afterPersist');

@@ -11,6 +11,7 @@ import {
 } from '../protocol/leaseTable.js';
 import type { LockStore } from '../storage/lockStore.js';
 import { CoreDriver, type EffectExecutor } from './coreDriver.js';
+import type { PlantedBug } from './plantedBugs.js';
 import type { RuntimeEnv } from './env.js';
 import { ReplyRegistry } from './replies.js';
 import { RequestError } from './requestError.js';
@@ -24,6 +25,8 @@ export interface LockRuntimeOptions {
    * a coordinator can route a KeepAlive or Release to it from the lease id alone.
    */
   leaseIdPrefix?: string;
+  /** A planted bug (fault-injection nodes only); locks.tokenNotDurable: recovery ignores the grant records. */
+  bug?: PlantedBug | null;
 }
 
 export interface AcquireInput {
@@ -58,7 +61,9 @@ export class LockRuntime {
 
   /** Reads the grant records and starts lock-delay before anything is served; returns the locks in lock-delay. */
   async start(): Promise<{ locks: number; lastToken: number }> {
-    const recovered = await this.o.store.recover();
+    const durable = await this.o.store.recover();
+    // PLANTED BUG locks.tokenNotDurable: what the log says is ignored, tokens start again from 1.
+    const recovered = this.o.bug === 'locks.tokenNotDurable' ? { grants: [], lastToken: 0 } : durable;
     this.driver.dispatch({ type: 'recover', grants: recovered.grants, lastToken: recovered.lastToken });
     return { locks: recovered.grants.length, lastToken: recovered.lastToken };
   }

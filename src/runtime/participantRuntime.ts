@@ -7,7 +7,7 @@ import {
   type ParticipantReply,
 } from '../protocol/participantCore.js';
 import type { InquiryOutcome } from '../protocol/participantTxn.js';
-import type { NodeId, Outcome, Vote } from '../protocol/types.js';
+import type { NodeId, Outcome, TxnOp, Vote } from '../protocol/types.js';
 import type { ParticipantStore } from '../storage/participantStore.js';
 import { CALL_POLICY } from './callPolicy.js';
 import { CoreDriver, type EffectExecutor } from './coreDriver.js';
@@ -140,7 +140,7 @@ export class ParticipantRuntime {
     };
     return {
       prepare: (prepared, respond) => {
-        const msg = this.bug === 'participant.ignoreFences' ? { ...prepared, ops: prepared.ops.map(({ fence: _fence, ...op }) => op) } : prepared;
+        const msg = this.plantedPrepare(prepared);
         const span = this.span('dtx.participant.prepare', msg.txn, msg.trace);
         this.ask(
           (replyTo) => ({ type: 'prepare', replyTo, msg }),
@@ -188,6 +188,23 @@ export class ParticipantRuntime {
     };
   }
 
+  /** The prepare as the planted bugs that drop part of an op see it (the message itself otherwise). */
+  private plantedPrepare<T extends { ops: TxnOp[] }>(prepared: T): T {
+    if (this.bug === 'participant.ignoreFences') return { ...prepared, ops: prepared.ops.map(({ fence: _fence, ...op }) => op) };
+    if (this.bug === 'participant.ignoreAddMin') return { ...prepared, ops: prepared.ops.map((op) => (op.type === 'add' ? { ...op, min: undefined } : op)) };
+    return prepared;
+  }
+
+  /** What an inquiry's answer means to the core, as the planted bugs that misread it see it. */
+  private plantedInquiry(r: CallResult<OutcomeAnswer>): InquiryOutcome {
+    const outcome = inquiryOutcome(r);
+    if (this.bug === 'participant.ignoreInquiryAnswer') return 'UNREACHABLE';
+    if (outcome !== 'UNREACHABLE') return outcome;
+    if (this.bug === 'participant.commitWhenCoordinatorUnreachable') return 'COMMITTED';
+    if (this.bug === 'participant.abortWhenCoordinatorUnreachable') return 'ABORTED';
+    return outcome;
+  }
+
   private execute(e: ParticipantEffect, done: (event?: ParticipantEvent) => void): void {
     const { store, transport, env } = this.o;
     switch (e.type) {
@@ -209,7 +226,7 @@ export class ParticipantRuntime {
       case 'inquire':
         return transport.call({ id: e.coordinatorId, addr: e.coordinatorAddr }, 'outcome', { txn: e.txn }, CALL_POLICY.inquiry, (r) => {
           if (!r.ok) env.log.warn({ ...this.txnFields(e.txn), coordinator: e.coordinatorId, err: r.message }, 'cannot reach coordinator for outcome');
-          done({ type: 'inquiryResult', txn: e.txn, outcome: inquiryOutcome(r) });
+          done({ type: 'inquiryResult', txn: e.txn, outcome: this.bug ? this.plantedInquiry(r) : inquiryOutcome(r) });
         });
       case 'checkOutcome':
         return store.outcome(e.txn, (err, finished) => {
@@ -256,7 +273,12 @@ export class ParticipantRuntime {
       env.log.warn(this.txnFields(record.txn), 'PLANTED BUG participant.dropCommitBatch: commit batch dropped, reported persisted');
       return persisted();
     }
-    const written = this.bug === 'participant.skipCommitApply' && record.kind === 'commit' ? { ...record, writes: [] } : record;
+    const written =
+      this.bug === 'participant.skipCommitApply' && record.kind === 'commit'
+        ? { ...record, writes: [] }
+        : this.bug === 'participant.applyNewKeysOnly' && record.kind === 'commit' && record.writes.some((w) => w.version === 1)
+          ? { ...record, writes: record.writes.filter((w) => w.version === 1) }
+          : record;
     // A commit record nobody waits on (its ack can come a moment later) may linger to share
     // the next prepare's fsync; one that frees locks others queue for goes at once.
     const linger = record.kind === 'commit' && this.core.lockWaiters === 0 ? this.commitLingerMs : 0;

@@ -66,6 +66,8 @@ export type ReadResult = { values: Map<string, StoredValue>; finished: Participa
 export interface StoreFaults {
   /** A read that a commit overtook still puts its old value into the cache. */
   cacheOvertakenReads?: boolean;
+  /** A commit batch does not delete the prepare record (participant.commitKeepsPrepare). */
+  commitKeepsPrepare?: boolean;
 }
 
 /**
@@ -189,7 +191,9 @@ export class ParticipantStore {
   persist(record: ParticipantRecord, sync: boolean, lingerMs: number, done: (err: Error | null) => void): void {
     // Into the filter before the write: a false "maybe" only costs a read, a missed one a wrong vote.
     if (record.kind === 'commit' || record.kind === 'abort') this.outcomes.add(record.txn);
-    this.store.append(participantBatch(record), sync, lingerMs, (err) => {
+    const batch = participantBatch(record);
+    const planted = this.faults.commitKeepsPrepare && record.kind === 'commit' ? batch.filter((op) => op.type !== 'del') : batch;
+    this.store.append(planted, sync, lingerMs, (err) => {
       if (!err && record.kind === 'commit') {
         for (const w of record.writes) {
           this.values.set(w.key, { value: w.value, version: w.version });
