@@ -164,6 +164,9 @@ export class CoordinatorRuntime {
   private readonly bug: PlantedBug | null;
   /** Committed client-named transactions seen, under coordinator.reportCommitAsAbort. */
   private plantedCommits = 0;
+  /** Under coordinator.loseCommitDelivery: the transactions whose COMMIT to one participant is lost (at most 100), and COMMIT sends seen. */
+  private readonly plantedLost = new Map<string, NodeId>();
+  private plantedDeliveries = 0;
   /** New transactions on shards being moved wait here. */
   readonly gate: ShardGate;
   /** The span of each transaction in memory (phases and calls to participants are its children). */
@@ -528,6 +531,7 @@ export class CoordinatorRuntime {
       }
       case 'commit': {
         env.failpoint('coordinator.commit.beforeSend');
+        if (this.bug === 'coordinator.loseCommitDelivery' && this.lostDelivery(m.txn, to)) return done();
         const span = this.childSpan(m.txn, 'dtx.commit', to);
         // No answer: the resend timer tries again.
         return transport.call(ref, 'commit', { txn: m.txn }, CALL_POLICY.decision, (r) => {
@@ -650,6 +654,16 @@ export class CoordinatorRuntime {
       if (commit) env.failpoint('coordinator.decision.afterPersist');
       done({ type: 'persisted', record });
     });
+  }
+
+  /** PLANTED BUG coordinator.loseCommitDelivery: the COMMIT of every 10th committed transaction to one participant is never sent, at any attempt. */
+  private lostDelivery(txn: string, to: NodeId): boolean {
+    const lost = this.plantedLost.get(txn);
+    if (lost !== undefined) return lost === to;
+    if (++this.plantedDeliveries % 10 !== 0 || this.plantedLost.size >= 100) return false;
+    this.plantedLost.set(txn, to);
+    this.o.env.log.warn(this.txnFields(txn), `PLANTED BUG coordinator.loseCommitDelivery: COMMIT to ${to} never sent`);
+    return true;
   }
 
   /** PLANTED BUG coordinator.replyBeforeDecisionDurable: the clients hear COMMITTED before the decision is durable. */

@@ -25,7 +25,7 @@ export interface LockRuntimeOptions {
    * a coordinator can route a KeepAlive or Release to it from the lease id alone.
    */
   leaseIdPrefix?: string;
-  /** A planted bug (fault-injection nodes only); locks.tokenNotDurable: recovery ignores the grant records. */
+  /** A planted bug (fault-injection nodes only): locks.tokenReissued. */
   bug?: PlantedBug | null;
 }
 
@@ -49,6 +49,8 @@ export class LockRuntime {
   private cancelTimer: (() => void) | null = null;
   private timerAt = Infinity;
   private stopped = false;
+  /** Each lock's last granted token, kept only under the planted bug locks.tokenReissued. */
+  private readonly plantedTokens = new Map<string, number>();
 
   constructor(private readonly o: LockRuntimeOptions) {
     this.core = new LeaseTable({ ...DEFAULT_LEASE_CONFIG, ...o.config });
@@ -61,9 +63,7 @@ export class LockRuntime {
 
   /** Reads the grant records and starts lock-delay before anything is served; returns the locks in lock-delay. */
   async start(): Promise<{ locks: number; lastToken: number }> {
-    const durable = await this.o.store.recover();
-    // PLANTED BUG locks.tokenNotDurable: what the log says is ignored, tokens start again from 1.
-    const recovered = this.o.bug === 'locks.tokenNotDurable' ? { grants: [], lastToken: 0 } : durable;
+    const recovered = await this.o.store.recover();
     this.driver.dispatch({ type: 'recover', grants: recovered.grants, lastToken: recovered.lastToken });
     return { locks: recovered.grants.length, lastToken: recovered.lastToken };
   }
@@ -79,9 +79,16 @@ export class LockRuntime {
   acquire(req: AcquireInput, respond: (r: LeaseView | RequestError) => void): { cancel(): void } {
     const replyTo = this.ask(
       (h) => ({ type: 'acquire', replyTo: h, leaseId: this.o.leaseIdPrefix ? `${this.o.leaseIdPrefix}.${this.o.env.newId()}` : this.o.env.newId(), ...req }),
-      (r) => respond(r.kind === 'granted' ? r.lease : asError(r)),
+      (r) => respond(r.kind === 'granted' ? (this.o.bug === 'locks.tokenReissued' ? this.reissued(r.lease) : r.lease) : asError(r)),
     );
     return { cancel: () => this.driver.dispatch({ type: 'cancel', replyTo }) };
+  }
+
+  /** PLANTED BUG locks.tokenReissued: a lock granted again is answered with its previous grant's token. */
+  private reissued(lease: LeaseView): LeaseView {
+    const previous = this.plantedTokens.get(lease.name);
+    this.plantedTokens.set(lease.name, lease.token);
+    return previous === undefined ? lease : { ...lease, token: previous };
   }
 
   keepAlive(leaseId: string, respond: (r: LeaseView | RequestError) => void): void {

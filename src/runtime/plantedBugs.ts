@@ -22,18 +22,22 @@ export const PLANTED_BUGS = {
   // One per chaos verdict that no other bug fails alone (README "Every verdict shown failing").
   'participant.commitKeepsPrepare': 'a commit batch leaves the prepare record behind (its delete is lost): the log still says prepared',
   'participant.applyNewKeysOnly': 'a commit that creates a key applies only the keys it creates: a cart order is written without its stock decrement',
+  'participant.readsSkipLocks':
+    'a read-only branch reads the store at once, taking no read locks and not waiting for a prepared writer: a read sees half a transfer',
   'participant.ignoreAddMin': 'the participant drops the min bound of incoming adds: a transfer or checkout overdraws',
   'participant.crashOnFirstRecovery': 'a restarted participant crashes during its first recovery (it comes up on the start after)',
   'participant.ignoreInquiryAnswer':
     "a YES voter in doubt reads every answer to its inquiry as 'coordinator unreachable': a decision that never reached it leaves it in doubt for ever",
   'participant.commitWhenCoordinatorUnreachable': 'a YES voter in doubt that cannot reach its coordinator commits on its own (no coordinator COMMIT behind it)',
-  'participant.abortWhenCoordinatorUnreachable':
-    'a YES voter in doubt that cannot reach its coordinator aborts on its own (though the coordinator may have committed)',
+  'coordinator.loseCommitDelivery':
+    'the COMMIT of every 10th committed transaction to one participant is never sent, at any attempt (a lost decision delivery): the coordinator re-delivers for ever',
+  'storage.commitOutcomeMislabelled':
+    'every 3rd commit batch writes its outcome record as ABORTED, its writes applied: the log says aborted what the data says committed',
   'coordinator.abortsAsHeuristic': 'every ABORT decision the coordinator records is marked heuristic, as if an operator had forced it',
   'coordinator.reportCommitAsAbort':
     "every 5th committed transaction of a client-named id is answered ABORTED (the coordinator's reply contradicts its decision)",
   'coordinator.abortedReportedPending': "GetTransaction answers PENDING (in progress) where the outcome is ABORTED: a client's unknown outcome never resolves",
-  'locks.tokenNotDurable': 'the lock service ignores its grant records on restart: its fencing tokens start again from 1',
+  'locks.tokenReissued': "a lock granted again is answered with its previous grant's fencing token (the counter read, not bumped)",
 } as const;
 
 export type PlantedBug = keyof typeof PLANTED_BUGS;
@@ -70,5 +74,9 @@ function crashOnFirstRecovery(dataDir: string): void {
 /** Runs a participant's start-time planted bug (a crash of its first recovery), and gives the store-level faults its bug asks for. */
 export function plantedParticipantFaults(bug: PlantedBug | null, dataDir: string): StoreFaults {
   if (bug === 'participant.crashOnFirstRecovery') crashOnFirstRecovery(dataDir);
-  return { cacheOvertakenReads: bug === 'storage.cacheOvertakenReads', commitKeepsPrepare: bug === 'participant.commitKeepsPrepare' };
+  return {
+    cacheOvertakenReads: bug === 'storage.cacheOvertakenReads',
+    commitKeepsPrepare: bug === 'participant.commitKeepsPrepare',
+    commitOutcomeMislabelled: bug === 'storage.commitOutcomeMislabelled',
+  };
 }
