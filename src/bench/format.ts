@@ -1,6 +1,7 @@
 import type { FloorReport } from './floor.js';
 import type { LatencySummary } from './histogram.js';
 import type { ReshardReport } from './reshardBench.js';
+import type { DiskReport } from './diskUsage.js';
 import type { BenchReport } from './runBench.js';
 
 const ms = (x: number) => `${x.toFixed(x < 10 ? 3 : 1)} ms`;
@@ -54,6 +55,7 @@ export function formatBench(r: BenchReport): string {
     `  forced writes: ${x.forcedWritesPerCommitted ?? '?'} synced LevelDB batches (all nodes) per committed transaction`,
     `  CPU:          ${x.cpu.secondsPerCommitted === null ? '?' : (x.cpu.secondsPerCommitted * 1000).toFixed(3)} ms of node CPU per committed txn; nodes busy ${x.cpu.nodeCoresBusy ?? '?'} cores (${cpuNodes}); client ${x.cpu.clientCoresBusy} cores`,
   ];
+  if (x.disk) lines.push(formatDisk(x.disk, x.counters));
   const busy = Math.max(r.machine.loadAvgAtStart[0] ?? 0, r.machine.loadAvgAtEnd[0] ?? 0);
   if (busy > r.machine.cpus)
     lines.push(`  WARNING: the machine was busy (1-min load average up to ${busy.toFixed(1)} on ${r.machine.cpus} CPUs): other processes skew these numbers`);
@@ -102,4 +104,21 @@ export function formatReshard(r: ReshardReport): string {
     lines.push(`  WARNING: the machine was busy (1-min load average up to ${busy.toFixed(1)} on ${r.machine.cpus} CPUs): other processes skew these numbers`);
   if (x.unfinishedLoops > 0) lines.push(`  WARNING: ${x.unfinishedLoops} client loops were still in a call when the drain bound passed`);
   return lines.join('\n');
+}
+
+const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+
+/** Bytes on disk per node at the start, half-way and end of a --retention run, and the records collected. */
+function formatDisk(d: DiskReport, counters: Record<string, Record<string, number>>): string {
+  const nodes = Object.keys(d.end);
+  const row = (label: string, b: Record<string, number>) => `    ${label.padEnd(9)} ${nodes.map((n) => `${n} ${mb(b[n] ?? 0)}`).join(', ')}`;
+  const collected = nodes.map((n) => `${n} ${counters[n]?.['retentionCollected'] ?? 0}`).join(', ');
+  return [
+    `  disk (--retention ${d.retention}): bytes per node, read every ${d.everyMs / 1000}s; the second half of the commits added ${d.growthSecondHalf}x what the first half added (${d.growthSecondHalf < 0.25 ? 'flat' : 'growing'})`,
+    row('start', d.start),
+    row('half-way', d.halfway),
+    row('end', d.end),
+    row('max', d.max),
+    `    records collected in the window: ${collected}`,
+  ].join('\n');
 }

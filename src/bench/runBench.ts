@@ -1,4 +1,5 @@
 import { cpus, loadavg, release } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DtxClient, DtxError, type TxnResult } from '../client/dtxClient.js';
@@ -9,6 +10,7 @@ import type { ProtocolName } from '../protocol/types.js';
 import { prng } from '../workload/bank.js';
 import { measureFloor, type FloorOptions, type FloorReport } from './floor.js';
 import { LatencyHistogram, round3, type LatencySummary } from './histogram.js';
+import { diskReport, DiskSampler, type DiskReport } from './diskUsage.js';
 import { cpuReport, MeasureWindow, runWindow } from './window.js';
 import { makeWorkload, type Contention, type WorkloadName } from './workloads.js';
 
@@ -52,6 +54,10 @@ export interface BenchOptions {
   coordinators?: number;
   /** Every attempt carries an id of the client's choosing (an idempotency key) instead of a server-made one. */
   clientIds?: boolean;
+  /** The nodes' --retention (e.g. "1m"); with it the report samples bytes on disk per node (a started cluster only). */
+  retention?: string;
+  /** End the measured window once this many transactions committed in it (the duration stays the upper bound). */
+  stopAfterCommitted?: number;
 }
 
 export interface Progress {
@@ -140,6 +146,8 @@ export interface BenchReport {
     forcedWritesPerCommitted: number | null;
     /** Loops still in a call when the drain bound passed. */
     unfinishedLoops: number;
+    /** With --retention: bytes on disk per node over the window (see DiskSampler). */
+    disk?: DiskReport;
   };
   floor?: FloorReport;
   /** latency p50 / the 2PC commit-path floor measured in this run. */
@@ -157,6 +165,9 @@ export function channelTargets(address: string, n: number): string[] {
   if (!/^\d{1,3}(\.\d{1,3}){3}:\d+$/.test(address)) return Array.from({ length: n }, () => address);
   return Array.from({ length: n }, (_, i) => (i === 0 ? address : `ipv4:${Array.from({ length: i }, () => address).join(',')}`));
 }
+
+/** How often a run with --retention reads every node's bytes on disk. */
+const DISK_SAMPLE_MS = 10_000;
 
 interface Counts {
   committed: number;
@@ -237,7 +248,17 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     onProgress({ phase, elapsedMs, totalMs, committed: counts.committed, aborted: counts.aborted, errors: counts.errors });
 
   progress('setup', 0);
-  const cluster = o.target ? null : await LocalCluster.start({ participants: o.participants, coordinators: o.coordinators ?? 1, tls: o.tls ?? false });
+  if (o.retention && o.target) throw new Error('--retention is given to the nodes the bench starts: it cannot be used with --target');
+  const retentionArgs = o.retention ? ['--retention', o.retention] : [];
+  const cluster = o.target
+    ? null
+    : await LocalCluster.start({
+        participants: o.participants,
+        coordinators: o.coordinators ?? 1,
+        tls: o.tls ?? false,
+        coordinatorArgs: retentionArgs,
+        participantArgs: retentionArgs,
+      });
   const address = o.target ?? cluster!.coordinatorAddress;
   const coordinatorAddrs = cluster ? cluster.coordinatorAddresses : [address];
   const security = cluster ? cluster.dial : (o.security ?? PLAINTEXT);
@@ -343,6 +364,8 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
     const ticker = setInterval(() => progress(window.started ? 'measure' : 'warmup', performance.now() - t0), 250);
     const loops = Array.from({ length: o.concurrency }, (_, i) => loop(i));
     let statusBefore = statusBefore0;
+    const disk =
+      cluster && o.retention ? new DiskSampler(new Map([...cluster.nodes.keys()].map((n) => [n, join(cluster.dataDir, n)])), () => counts.committed) : null;
     const cpu = await runWindow(
       {
         warmupMs: o.warmupMs,
@@ -354,11 +377,14 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
             (s) => s.nodes,
             () => statusBefore0,
           );
+          disk?.start(DISK_SAMPLE_MS);
         },
+        ...(o.stopAfterCommitted ? { until: () => counts.committed >= o.stopAfterCommitted! } : {}),
       },
       window,
       () => (stopped = true),
     );
+    disk?.stop();
     clearInterval(ticker);
     progress('drain', totalMs);
     // Every loop is bounded: its call has a deadline of txnTimeoutMs + 5 s, then it sees `stopped`.
@@ -417,6 +443,7 @@ export async function runBench(o: BenchOptions, onProgress: (p: Progress) => voi
         counters: counterDelta(statusBefore, statusAfter),
         forcedWritesPerCommitted: forcedWritesPerCommitted(statusBefore, statusAfter),
         unfinishedLoops: o.concurrency - finished,
+        ...(disk ? { disk: diskReport(o.retention!, DISK_SAMPLE_MS, disk.samples) } : {}),
       },
     };
     if (floor) {

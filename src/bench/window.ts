@@ -42,7 +42,15 @@ export const MAX_EXTRA_WARMUP_MS = 60_000;
  * even if sampling throws. Resolves with the CPU figures and how long the warmup took.
  */
 export async function runWindow(
-  o: { warmupMs: number; durationMs: number; pids: Map<string, number>; beforeMeasure?: () => Promise<void>; warmupTxns?: number },
+  o: {
+    warmupMs: number;
+    durationMs: number;
+    pids: Map<string, number>;
+    beforeMeasure?: () => Promise<void>;
+    warmupTxns?: number;
+    /** Ends the window early once true (checked every 100 ms), e.g. when enough transactions committed. */
+    until?: () => boolean;
+  },
   window: MeasureWindow,
   onEnd: () => void,
 ): Promise<WindowCpu & { warmupMs: number }> {
@@ -56,7 +64,12 @@ export async function runWindow(
     cpuBefore = sampleCpu(o.pids);
     clientBefore = process.cpuUsage();
     window.from = performance.now();
-    await sleep(o.durationMs);
+    if (o.until) {
+      const end = window.from + o.durationMs;
+      while (!o.until() && performance.now() < end) await sleep(Math.min(100, Math.max(1, end - performance.now())));
+    } else {
+      await sleep(o.durationMs);
+    }
     window.to = performance.now();
   } finally {
     onEnd();

@@ -1,4 +1,4 @@
-import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
+import { DEFAULT_PROTOCOL, rulesOf } from '../protocol/protocols/index.js';
 import { join } from 'node:path';
 import { LatencyHistogram } from '../bench/histogram.js';
 import { DtxClient } from '../client/dtxClient.js';
@@ -12,6 +12,8 @@ import { prng } from '../workload/bank.js';
 import { bankWorkload } from '../workload/bankChaos.js';
 import { cartWorkload } from '../workload/cart.js';
 import { lockWorkload } from '../workload/lockChaos.js';
+import type { IsolationReport } from '../workload/isolation/checkIsolation.js';
+import { registerWorkload } from '../workload/registerChaos.js';
 import { resolveUnknown, settleUnmeasured, type ChaosWorkload, type CheckResult } from '../workload/checks.js';
 import { commitLatenciesMs, History, type HistoryEntry } from '../workload/history.js';
 import { ATOMICITY, checkLogs, checkPlacement, participantDirs, type ParticipantDir } from '../workload/logCheck.js';
@@ -111,13 +113,15 @@ export interface ChaosReport {
   reshard: ReshardSummary | null;
   /** Latency of the committed transactions, invoke → COMMITTED, in ms (faults included). */
   commitLatency: { count: number; mean: number; p50: number; p99: number; max: number };
+  /** The register workload's isolation findings: every anomaly with its transactions and edges (null for the other workloads). */
+  isolation: IsolationReport | null;
 }
 
 function firstLine(err: Error): string {
   return (err.message ?? String(err)).split('\n')[0]!;
 }
 
-export const WORKLOADS = ['bank', 'cart', 'lock'] as const;
+export const WORKLOADS = ['bank', 'cart', 'lock', 'register'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /**
@@ -136,9 +140,10 @@ export const OPTIONAL_CHECKS: Record<WorkloadName, ReadonlySet<string>> = {
   bank: new Set(COMMON_OPTIONAL),
   cart: new Set(COMMON_OPTIONAL),
   lock: new Set([...COMMON_OPTIONAL, ATOMICITY]),
+  register: new Set(COMMON_OPTIONAL),
 };
 
-function makeWorkload(name: WorkloadName, scarce = false): ChaosWorkload {
+function makeWorkload(name: WorkloadName, protocol: ProtocolName, scarce = false): ChaosWorkload {
   switch (name) {
     case 'bank':
       return bankWorkload({ accounts: 40, initial: scarce ? 5n : 1000n, prefix: 'acct' });
@@ -146,6 +151,8 @@ function makeWorkload(name: WorkloadName, scarce = false): ChaosWorkload {
       return cartWorkload({ skus: 12, users: 24, stock: scarce ? 6n : 200n, wallet: scarce ? 100n : 2000n });
     case 'lock':
       return lockWorkload({ locks: 3, ttlMs: 1500 });
+    case 'register':
+      return registerWorkload({ keys: 16, maxKeysPerTxn: 4, readOnlyBranchesUnlogged: rulesOf(protocol).readOnlyVoteIsUnforced });
   }
 }
 
@@ -354,7 +361,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   });
   const historyPath = join(o.outDir ?? cluster.dataDir, 'history.jsonl');
   const history = new History(historyPath);
-  const workload = makeWorkload(o.workload, o.scarce);
+  const workload = makeWorkload(o.workload, o.protocol ?? DEFAULT_PROTOCOL, o.scarce);
   const checks: CheckResult[] = [];
   const faults: string[] = [];
   const outages: CoordinatorOutage[] = [];
@@ -584,5 +591,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     coordinatorOutages: outages,
     reshard: reshard?.summary ?? null,
     commitLatency: { count: l.count, mean: l.mean, p50: l.p50, p99: l.p99, max: l.max },
+    isolation: workload.isolation?.() ?? null,
   };
 }

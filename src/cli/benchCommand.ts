@@ -7,7 +7,7 @@ import { measureFloor } from '../bench/floor.js';
 import { formatBench, formatFloor, formatReshard } from '../bench/format.js';
 import { runReshardBench, type ReshardMove, type ReshardProgress } from '../bench/reshardBench.js';
 import { runBench, type BenchReport, type Progress } from '../bench/runBench.js';
-import { parseAddress, parseDurationMs, parseIntIn, parseProtocol, PROTOCOL_HELP } from './parse.js';
+import { parseAddress, parseDurationMs, parseIntIn, parseProtocol, parseRetention, PROTOCOL_HELP } from './parse.js';
 import { dialSecurityFrom, withDialOptions } from './securityOptions.js';
 import { action, CliError, EXIT } from './run.js';
 
@@ -116,6 +116,7 @@ Examples:
   dtx bench --workload bank --concurrency 1 --duration 10s      (also measures the floor)
   dtx bench --workload kv --concurrency 64 --json out.json
   dtx bench floor --json -
+  dtx bench --retention 1m --transactions 1000000 --duration 2h --json retention.json
   dtx bench --reshard add,remove --concurrency 64 --json reshard.json
   dtx bench --reshard add,remove --accounts 100000 --shards-per-step 2 --duration 5s
   dtx bench etcd --endpoints 127.0.0.1:2379,127.0.0.1:2381,127.0.0.1:2383 --concurrency 256`;
@@ -178,6 +179,8 @@ function benchCommandSpec() {
         oneOf('load-by', ['shard', 'participant'] as const),
         'shard' as const,
       )
+      .option('--retention <d>', "nodes' --retention (e.g. 1m); reports bytes on disk per node (start, half-way, end)", (v) => (parseRetention(v), v))
+      .option('--transactions <n>', 'end the window once this many committed (--duration: the upper bound)', parseIntIn(1, 1_000_000_000))
       .option('--data <dir>', "reshard: keep the cluster's data dir here (node logs in <dir>/logs) instead of a temp dir removed at the end")
       .option('--json <file>', 'also write the report as JSON to FILE ("-" = stdout, the text then goes to stderr)')
       .option('--no-progress', 'no progress bar')
@@ -246,6 +249,8 @@ async function runBenchCommand(mode: 'run' | 'floor' | 'etcd', o: BenchFlags): P
         floorOptions: { rttSamples: o.samples, writeSamples: o.writes },
         ...(o.pids ? { extraPids: o.pids } : {}),
         ...(o.tls ? { tls: true } : {}),
+        ...(o.retention ? { retention: o.retention } : {}),
+        ...(o.transactions ? { stopAfterCommitted: o.transactions } : {}),
         security: dialSecurityFrom(o),
       },
       (p) => bar?.update(p),

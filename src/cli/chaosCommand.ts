@@ -41,12 +41,22 @@ function chaosProgressBar(): cliProgress.SingleBar {
   );
 }
 
+/** The isolation anomalies the register workload found: up to 3 per class, each with its transactions and edges. */
+function printAnomalies(report: ChaosReport): void {
+  for (const [kind, list] of Object.entries(report.isolation?.anomalies ?? {})) {
+    if (list.length === 0) continue;
+    process.stdout.write(`\n${kind}: ${list.length} found${(report.isolation!.truncated as readonly string[]).includes(kind) ? ' (search capped)' : ''}\n`);
+    for (const a of list.slice(0, 3)) process.stdout.write(`  ${a.name}: ${a.detail}\n`);
+  }
+}
+
 /** The text report: one line per check, then the ops, faults, latency and where the files are. */
 function printChaosReport(report: ChaosReport): void {
   const w = Math.max(...report.checks.map((c) => c.name.length));
   const v = Math.max(...report.checks.map((c) => verdictOf(c).length));
   process.stdout.write(`\n${'check'.padEnd(w)}  ${'verdict'.padEnd(v)}  detail\n`);
   for (const c of report.checks) process.stdout.write(`${c.name.padEnd(w)}  ${verdictOf(c).padEnd(v)}  ${c.detail}\n`);
+  printAnomalies(report);
   process.stdout.write(
     `\nops: ${report.ops.ok} ok, ${report.ops.fail} failed, ${report.ops.info} unknown; ${report.faults.length} faults injected\n` +
       `commit latency: p50 ${report.commitLatency.p50} ms, p99 ${report.commitLatency.p99} ms (${report.commitLatency.count} committed)\n` +
@@ -88,6 +98,10 @@ export function chaosCommand() {
         '  dtx chaos --workload cart --nemesis kill-coordinator --protocol nb --duration 20s\n' +
         '  dtx chaos --workload lock --coordinators 2 --nemesis kill-coordinator,partition,pause --duration 30s\n' +
         '  dtx chaos --workload cart --nemesis reshard,kill --protocol nb --duration 30s\n' +
+        '  dtx chaos --workload register --nemesis kill,partition --duration 30s   # isolation from the history (Elle-style)\n' +
+        '\nWorkloads: bank (transfers, total preserved), cart (checkout: stock, wallet, order), lock (leases, fencing),\n' +
+        'register (reads and writes of several keys per transaction; the dependency graph is checked for G0, G1a, G1b,\n' +
+        'G1c, G-single, G2-item and real-time cycles; --json gives each anomaly with its transactions and edges).\n' +
         '\nThe report also gives the transactions left in doubt while the coordinator was down\n' +
         '(kill-coordinator) and the commit latency. A check with nothing to look at (no read succeeded,\n' +
         'no grant, ...) is "not measured" and fails the run unless the workload declares it optional.\n' +

@@ -1,3 +1,4 @@
+import { DEFAULT_RETENTION_MS, formatDuration, retentionRule, type RetentionRule } from '../protocol/retention.js';
 import { DEFAULT_PROTOCOL } from '../protocol/protocols/index.js';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { startCoordinator } from '../node/coordinatorNode.js';
@@ -7,7 +8,7 @@ import { MAX_LINGER_MS } from '../storage/groupCommit.js';
 import { startCpuProfile } from './cpuProfile.js';
 import { exitWithParent } from './exitWithParent.js';
 import { makeLogger } from './logger.js';
-import { parseAddress, parseDurationMs, parseNodeId, parsePeers, parseProtocol, PROTOCOL_HELP } from './parse.js';
+import { parseAddress, parseDurationMs, parseNodeId, parsePeers, parseProtocol, parseRetention, PROTOCOL_HELP } from './parse.js';
 import { alertOptionsFrom, withAlertOptions } from './alertOptions.js';
 import { action, CliError, EXIT } from './run.js';
 import { nodeSecurityFrom, withNodeSecurityOptions } from './securityOptions.js';
@@ -36,6 +37,10 @@ function otherCoordinators(list: Map<string, string> | undefined, self: string):
   const others = new Map([...list].filter(([id]) => id !== self));
   return others.size > 0 ? others : undefined;
 }
+
+const RETENTION_HELP = `how long finished transactions' records are kept (${formatDuration(DEFAULT_RETENTION_MS)} default; "off": forever); a retry or GetTransaction of an older id is refused FAILED_PRECONDITION, never run again`;
+
+const retentionOf = (ms: number): { retention: RetentionRule | null } => ({ retention: ms > 0 ? retentionRule(ms) : null });
 
 /** Keeps a node up until SIGINT/SIGTERM (or the launcher's death), then stops it cleanly. */
 function runUntilSignalled(node: RunningNode): void {
@@ -74,7 +79,11 @@ export function participantCommand() {
       `how long a commit record may wait to share the next log write's fsync (0-${MAX_LINGER_MS}ms; 0: never; default ${DEFAULT_COMMIT_LINGER_MS}ms)`,
       parseLinger,
     )
-    .addHelpText('after', `\nExample:\n  dtx participant --id p1 --listen 127.0.0.1:7701 --data ./data/p1 --http-listen 127.0.0.1:8701\n${SECURITY_HELP}`);
+    .option('--retention <duration>', RETENTION_HELP, parseRetention, DEFAULT_RETENTION_MS)
+    .addHelpText(
+      'after',
+      `\nExample:\n  dtx participant --id p1 --listen 127.0.0.1:7701 --data ./data/p1 --http-listen 127.0.0.1:8701 --retention 1h\n${SECURITY_HELP}`,
+    );
   return withAlertOptions(withNodeSecurityOptions(cmd)).action(
     action(async (o) => {
       const node = await startParticipant({
@@ -84,6 +93,7 @@ export function participantCommand() {
         log: makeLogger(o.logLevel),
         config: o.inquireAfter !== undefined ? { inquireAfterMs: o.inquireAfter } : {},
         ...(o.commitLinger !== undefined ? { commitLingerMs: o.commitLinger } : {}),
+        ...retentionOf(o.retention),
         security: nodeSecurityFrom(o),
         alerts: alertOptionsFrom(o),
         httpListen: o.httpListen,
@@ -110,6 +120,7 @@ export function coordinatorCommand() {
     .option('--protocol <p>', `${PROTOCOL_HELP}; for transactions that do not name one`, parseProtocol, DEFAULT_PROTOCOL)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--http-listen <host:port>', HTTP_LISTEN_HELP, parseAddress)
+    .option('--retention <duration>', RETENTION_HELP, parseRetention, DEFAULT_RETENTION_MS)
     .addHelpText(
       'after',
       `\nExample:\n  dtx coordinator --id c1 --listen 127.0.0.1:7700 --data ./data/c1 \\\n    --participants p1=127.0.0.1:7701,p2=127.0.0.1:7702,p3=127.0.0.1:7703 --http-listen 127.0.0.1:8700\n${SECURITY_HELP}`,
@@ -126,6 +137,7 @@ export function coordinatorCommand() {
         defaultTimeoutMs: o.timeout,
         defaultProtocol: o.protocol,
         log: makeLogger(o.logLevel),
+        ...retentionOf(o.retention),
         security: nodeSecurityFrom(o),
         alerts: alertOptionsFrom(o),
         httpListen: o.httpListen,

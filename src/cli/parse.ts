@@ -85,3 +85,11 @@ export function parseTraceparentOption(value: string): string {
     `expected a W3C traceparent like 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 (lowercase hex, non-zero ids), got "${value}"`,
   );
 }
+
+/** "off" or a duration of at least 1 s (a window shorter than a retry is a refusal of every retry). */
+export function parseRetention(v: string): number {
+  if (v === 'off') return 0;
+  const ms = parseDurationMs(v);
+  if (ms < 1000) throw new InvalidArgumentError('at least 1s (or "off")');
+  return ms;
+}

@@ -33,7 +33,7 @@ function parsePartitionMs(v: string): { min: number; max: number } {
 
 function replayCommand(
   seed: number,
-  o: { participants: number; coordinators: number; protocol: string; nemesis: string; partitionMs: string | undefined; reshard?: true },
+  o: { participants: number; coordinators: number; protocol: string; nemesis: string; partitionMs: string | undefined; reshard?: true; retention?: number },
 ): string {
   return (
     `dtx sim --from ${seed} --seeds 1 --verbose` +
@@ -42,7 +42,8 @@ function replayCommand(
     (o.protocol !== DEFAULT_PROTOCOL ? ` --protocol ${o.protocol}` : '') +
     (o.nemesis !== 'all' ? ` --nemesis ${o.nemesis}` : '') +
     (o.partitionMs !== undefined ? ` --partition-ms ${o.partitionMs}` : '') +
-    (o.reshard ? ' --reshard' : '')
+    (o.reshard ? ' --reshard' : '') +
+    (o.retention !== undefined ? ` --retention ${o.retention}` : '')
   );
 }
 
@@ -131,6 +132,7 @@ interface SimFlags {
   verbose?: true;
   scenario?: string;
   reshard?: true;
+  retention?: number;
 }
 
 /** Runs one scripted scenario (under --seeds seeds from --from); prints why it failed and its trace. */
@@ -173,11 +175,12 @@ async function runSim(o: SimFlags): Promise<void> {
       nemesis: o.nemesis,
       partitionMs: o.partitionMs,
       ...(o.reshard ? { reshard: true as const } : {}),
+      ...(o.retention !== undefined ? { retention: o.retention } : {}),
     });
   out.write(
     `dtx sim: seeds ${o.from}..${o.from + o.seeds - 1}, ${o.coordinators} coordinator${o.coordinators > 1 ? 's' : ''} + ${o.participants} participants, protocol ${protocol}` +
       `, nemesis ${nemesis.join(',') || 'none'}${partitionMs ? ` (partitions ${partitionMs.min}-${partitionMs.max} ms)` : ''}` +
-      `${bug ? `, planted bug ${bug}` : ''}${o.reshard ? ', shards moving' : ''}\n`,
+      `${bug ? `, planted bug ${bug}` : ''}${o.reshard ? ', shards moving' : ''}${o.retention !== undefined ? `, retention ${o.retention} ms` : ''}\n`,
   );
   let lastReport = performance.now();
   const started = lastReport;
@@ -194,6 +197,7 @@ async function runSim(o: SimFlags): Promise<void> {
     ...(bug ? { bug } : {}),
     ...(o.lax ? { strictDurability: false } : {}),
     ...(o.reshard ? { reshard: true } : {}),
+    ...(o.retention !== undefined ? { retentionMs: o.retention } : {}),
     stopOnFailure: !o.keepGoing,
     onSeed: (r, done) => {
       if (!r.ok) {
@@ -244,6 +248,11 @@ export function simCommand() {
       ),
     )
     .option('--reshard', 'participants keep a shard map and shards move between them while the workload runs (coordinators learn the map late)')
+    .option(
+      '--retention <ms>',
+      'every node collects finished records older than this many simulated ms, and clients retry some finished ids after it (each must be refused or told the same outcome, never run again)',
+      parseIntIn(1000, 600_000),
+    )
     .option('--lax', 'check only consequences (atomicity, durability, bank, liveness), not persist-before-send at each send')
     .option('--keep-going', 'run every seed even after a failure')
     .option('--verbose', 'one line per seed; the full story of a failing seed')

@@ -249,11 +249,17 @@ export class DtxClient {
     return res.results.map(resultFromWire);
   }
 
-  async getTransaction(txnId: string, opts: TraceOptions = {}): Promise<TxnResult & { participants: string[] }> {
+  /**
+   * `firstAttemptMs`: when the transaction was first tried (as given to transact). With it, an id
+   * older than the coordinators' retention window is refused FAILED_PRECONDITION rather than
+   * looked for; without it, an id with no record is settled as before.
+   */
+  async getTransaction(txnId: string, opts: TraceOptions & { firstAttemptMs?: number } = {}): Promise<TxnResult & { participants: string[] }> {
     await this.owners?.ready(performance.now());
     const headers = traceHeaders(this.traces.of(opts));
+    const firstAttemptMs = opts.firstAttemptMs ?? 0;
     const res = await this.failover('idempotent', this.defaults.timeoutMs, this.owners?.ownerIndex(txnId), ({ coordinator: c }, t) =>
-      this.rpc<{ txnId: string }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId }, t, headers),
+      this.rpc<{ txnId: string; firstAttemptMs: number }, GetTransactionResponse__Output>(c.GetTransaction.bind(c), { txnId, firstAttemptMs }, t, headers),
     );
     return { ...toResult(res), participants: res.participants };
   }

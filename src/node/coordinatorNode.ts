@@ -1,3 +1,4 @@
+import type { RetentionRule } from '../protocol/retention.js';
 import type { Logger } from 'pino';
 import type { DEFAULT_COORDINATOR_TUNING } from '../protocol/coordinatorCore.js';
 import type { ProtocolName } from '../protocol/types.js';
@@ -47,6 +48,8 @@ export interface CoordinatorNodeOptions {
   shardMapWaitMs?: number;
   /** Serve the operator HTTP server (Prometheus metrics, health) on host:port. */
   httpListen?: string;
+  /** Decision records older than this window are collected (retention.ts); null/absent: kept forever. */
+  retention?: RetentionRule | null;
 }
 
 /** A coordinator process: its decision log, its runtime and the lock service's router, served over gRPC. Wiring only. */
@@ -74,6 +77,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
     defaultTimeoutMs: opts.defaultTimeoutMs,
     ...(opts.defaultProtocol ? { defaultProtocol: opts.defaultProtocol } : {}),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
+    retention: opts.retention ?? null,
     bug: node.bug,
     metrics: node.metrics?.coordinatorSink(),
     tracer: new OtelTxnTracer(),
@@ -92,22 +96,7 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
       { name: SERVICE_NAMES.locks, definition: dtxV1.Locks.service, handlers: locks.handlers() },
       { name: SERVICE_NAMES.shards, definition: dtxV1.Shards.service, handlers: shards.handlers },
     ],
-    () => ({
-      peers: [
-        ...[...directory.addresses()].map(([id, address]) => ({ id, address, role: 'participant' })),
-        ...[...(opts.coordinators ?? [])].map(([id, address]) => ({ id, address, role: 'coordinator' })),
-      ],
-      inDoubt: runtime.core.inDoubt(),
-      inDoubtOwners: runtime.core.inDoubt().map((txnId) => ({ txnId, owner: opts.id })),
-      counters: {
-        ...runtime.counters(),
-        ...locks.counters,
-        transactStreams: transactStreamGauges.streams,
-        transactStreamHeld: transactStreamGauges.held,
-        transactStreamsPaused: transactStreamGauges.paused,
-        ...traceCounters,
-      },
-    }),
+    () => coordinatorStatus(opts.id, rt, directory, locks, opts.coordinators),
     coordinatorTxnAdmin(rt, node.nodeStore),
   );
   log.info({ participants: rt.participants, redriving, shardMapEpoch: rt.core.shardMap.epoch }, 'coordinator ready');
@@ -121,6 +110,32 @@ export async function startCoordinator(opts: CoordinatorNodeOptions): Promise<Ru
         locks.close();
         directory.close();
       }),
+  };
+}
+
+/** What `dtx status` shows of a coordinator: its peers, what it holds in doubt, its counters. */
+function coordinatorStatus(
+  id: string,
+  runtime: CoordinatorRuntime,
+  directory: ShardDirectory,
+  locks: LockRouter,
+  coordinators: Map<string, string> | undefined,
+) {
+  return {
+    peers: [
+      ...[...directory.addresses()].map(([peer, address]) => ({ id: peer, address, role: 'participant' })),
+      ...[...(coordinators ?? [])].map(([peer, address]) => ({ id: peer, address, role: 'coordinator' })),
+    ],
+    inDoubt: runtime.core.inDoubt(),
+    inDoubtOwners: runtime.core.inDoubt().map((txnId) => ({ txnId, owner: id })),
+    counters: {
+      ...runtime.counters(),
+      ...locks.counters,
+      transactStreams: transactStreamGauges.streams,
+      transactStreamHeld: transactStreamGauges.held,
+      transactStreamsPaused: transactStreamGauges.paused,
+      ...traceCounters,
+    },
   };
 }
 

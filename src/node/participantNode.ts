@@ -1,3 +1,4 @@
+import type { RetentionRule } from '../protocol/retention.js';
 import type { Logger } from 'pino';
 import type { ParticipantConfig } from '../protocol/participantCore.js';
 import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
@@ -33,12 +34,27 @@ export interface ParticipantNodeOptions {
   security?: NodeSecurity;
   /** Serve the operator HTTP server (Prometheus metrics, health) on host:port. */
   httpListen?: string;
+  /** Outcome records older than this window are collected (retention.ts); null/absent: kept forever. */
+  retention?: RetentionRule | null;
 }
 
 export interface RunningNode {
   id: string;
   port: number;
   stop(): Promise<void>;
+}
+
+/**
+ * The locks whose names hash here (coordinators route to them): the lease table shares this
+ * shard's log, so a lock outlives any coordinator; it recovers before serving.
+ */
+function lockRuntimeOf(node: NodeContext, id: string): LockRuntime {
+  return new LockRuntime({
+    store: new LockStore(node.nodeStore),
+    env: { ...node.env, log: node.log.child({ service: 'locks' }) },
+    leaseIdPrefix: id,
+    bug: node.bug,
+  });
 }
 
 /** A participant process: its LevelDB shard and its runtime, served over gRPC. Wiring only. */
@@ -65,14 +81,14 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     env: node.env,
     config: { ...opts.config, fenceCheck: fenceKey ? (f) => fenceKey.verify(f) : null },
     ...(opts.commitLingerMs !== undefined ? { commitLingerMs: opts.commitLingerMs } : {}),
+    retention: opts.retention ?? null,
+    // Retention's horizon: the map's members may ask this one about a transaction.
+    peers: (): { id: string; addr: string }[] => shards.members(),
     bug,
     metrics: node.metrics?.participantSink(),
     tracer: new OtelTxnTracer(),
   });
-  // The locks whose names hash here (coordinators route to them): the lease table shares this
-  // shard's log, so a lock outlives any coordinator; it recovers before serving.
-  const lockEnv = { ...node.env, log: log.child({ service: 'locks' }) };
-  const locks = new LockRuntime({ store: new LockStore(node.nodeStore), env: lockEnv, leaseIdPrefix: opts.id, bug });
+  const locks = lockRuntimeOf(node, opts.id);
   // The shard map before recovery: a recovered prepare holds keys of shards served here.
   const shards = new ShardHost({
     id: opts.id,

@@ -2,6 +2,7 @@ import type { GrpcTransport } from '../rpc/grpcTransport.js';
 import type { CoordinatorRuntime } from '../runtime/coordinatorRuntime.js';
 import type { LockRuntime } from '../runtime/lockRuntime.js';
 import type { ParticipantRuntime } from '../runtime/participantRuntime.js';
+import type { RetentionLoop } from '../runtime/retentionLoop.js';
 import type { NodeMetrics } from './nodeMetrics.js';
 import type { LockRouter } from './services/lockRouter.js';
 import { transactStreamGauges } from './services/transactStreamServer.js';
@@ -29,6 +30,21 @@ export function inDoubtGauges(m: NodeMetrics, inDoubt: () => readonly string[], 
     firstSeen = seen;
     return oldest / 1000;
   });
+}
+
+/** What a node's retention collector did (nothing registered when retention is off). */
+function retentionMetrics(m: NodeMetrics, loop: RetentionLoop | null): void {
+  if (!loop) return;
+  m.counterFrom(
+    'dtx_retention_records_collected_total',
+    'Finished records (decisions, outcomes, tombstones) collected after the retention window',
+    () => loop.stats.collected,
+  );
+  m.gauge(
+    'dtx_retention_collected_up_to_seconds',
+    'Records of transactions born before this time (unix seconds) may be collected here',
+    () => loop.stats.mark / 1000,
+  );
 }
 
 /** A coordinator's metrics read when scraped (what its runtime reports per transaction is set up by NodeMetrics.coordinatorSink). */
@@ -59,12 +75,14 @@ export function coordinatorMetrics(m: NodeMetrics, o: { runtime: CoordinatorRunt
   m.counterFrom('dtx_shards_moved_total', 'Shards moved by the steps this coordinator completed', () => mover.counters.shards);
   m.counterFrom('dtx_shard_keys_moved_total', 'Keys copied by the steps this coordinator completed', () => mover.counters.keys);
   m.counterFrom('dtx_shard_move_rollbacks_total', 'Shard move steps this coordinator rolled back', () => mover.counters.rolledBack);
+  retentionMetrics(m, runtime.retention);
 }
 
 /** A participant's metrics read when scraped (its lock waits are timed by NodeMetrics.participantSink). */
 export function participantMetrics(m: NodeMetrics, o: { runtime: ParticipantRuntime; locks: LockRuntime }): void {
   const { runtime, locks } = o;
   const core = runtime.core;
+  retentionMetrics(m, runtime.retention);
   inDoubtGauges(m, () => core.inDoubt(), 'Transactions that voted YES and wait for their decision');
   m.gauge('dtx_active_transactions', 'Transactions this node holds in memory', () => core.activeTxns);
   m.gauge('dtx_locked_keys', 'Keys locked by transactions (shared or exclusive)', () => core.lockedKeys);

@@ -28,11 +28,11 @@ export class BoundedMap<K, V> {
     this.map.clear();
   }
 
-  /** Forgets every entry whose key `drop` picks; returns how many. */
-  deleteWhere(drop: (key: K) => boolean): number {
+  /** Forgets every entry that `drop` picks; returns how many. */
+  deleteWhere(drop: (key: K, value: V) => boolean): number {
     let n = 0;
-    for (const k of this.map.keys()) {
-      if (drop(k)) {
+    for (const [k, v] of this.map) {
+      if (drop(k, v)) {
         this.map.delete(k);
         n++;
       }

@@ -18,6 +18,7 @@ import type { CoordinatorRecord, DecisionRecord } from './records.js';
 import { coordinatorResolution } from './resolution.js';
 import { ownerOfTxn } from './ownership.js';
 import { REROUTED } from './participantCore.js';
+import { mayBeCollected, outsideWindow, outsideWindowMessage, type RetentionRule } from './retention.js';
 import { initialMap, memberIds, ownerOfKey, shardOf, type ShardMap } from './shardMap.js';
 import { isInDoubt } from './termination.js';
 import type { AbortCode, NodeId, OpResult, Outcome, TxnId, TxnOp, Vote } from './types.js';
@@ -28,7 +29,7 @@ export type CoordinatorEvent =
   | { type: 'recover'; pending: DecisionRecord[] }
   | { type: 'transact'; replyTo: ReplyTo; msg: TransactMessage }
   /** `forwarded`: sent on by a coordinator that does not own the id (never forwarded again). */
-  | { type: 'query'; replyTo: ReplyTo; txn: TxnId; forwarded?: boolean }
+  | { type: 'query'; replyTo: ReplyTo; txn: TxnId; forwarded?: boolean; bornMs?: number }
   /** The owner's answer to a forwarded request; null when the owner could not be reached. */
   | { type: 'forwarded'; txn: TxnId; reply: CoordinatorReply | null }
   | { type: 'lookupDone'; txn: TxnId; record: DecisionRecord | null }
@@ -57,7 +58,7 @@ export type CoordinatorMessage =
   | { kind: 'release'; txn: TxnId }
   | { kind: 'precommit'; txn: TxnId }
   /** GetTxnState with abort-if-unvoted: termination (nb) and resolving ids with no record. */
-  | { kind: 'query'; txn: TxnId; abortIfUnvoted: boolean };
+  | { kind: 'query'; txn: TxnId; abortIfUnvoted: boolean; bornMs?: number };
 
 export type CoordinatorReply =
   | {
@@ -79,7 +80,7 @@ export type CoordinatorEffect =
   | { type: 'reply'; to: ReplyTo; reply: CoordinatorReply }
   | { type: 'lookup'; txn: TxnId }
   /** To the owning coordinator: the client's request, or (no request) its question. */
-  | { type: 'forward'; txn: TxnId; to: NodeId; msg: TransactMessage | null }
+  | { type: 'forward'; txn: TxnId; to: NodeId; msg: TransactMessage | null; bornMs?: number }
   | { type: 'send'; to: NodeId; message: CoordinatorMessage }
   | { type: 'persist'; record: CoordinatorRecord; sync: boolean }
   | { type: 'setTimer'; timer: CoordinatorTimer; at: number }
@@ -107,6 +108,8 @@ export interface CoordinatorConfig {
   resendMaxAttempts?: number;
   maxActiveTxns: number;
   recentOutcomes: number;
+  /** Records older than this are collected and such ids refused (retention.ts); null: kept forever. */
+  retention?: RetentionRule | null;
 }
 
 export const DEFAULT_COORDINATOR_TUNING = {
@@ -141,6 +144,8 @@ export class CoordinatorCore {
   private recovered = false;
   private readonly coordinators: NodeId[];
   private map: ShardMap;
+  /** Decision records of ids born before this may have been collected (retention.ts; durable, set by the runtime). */
+  private collectedUpTo = 0;
   /** The shard map's members: every participant a transaction of this coordinator may touch. */
   private participants: NodeId[];
   readonly counters = {
@@ -164,6 +169,8 @@ export class CoordinatorCore {
     heuristicDecisions: 0,
     /** Commits whose delivery to some participant was given up after the resend cap. */
     deliveriesGivenUp: 0,
+    /** Requests refused because their id is older than the retention window and has no record. */
+    outsideRetention: 0,
   };
 
   constructor(
@@ -187,6 +194,31 @@ export class CoordinatorCore {
 
   get shardMap(): ShardMap {
     return this.map;
+  }
+
+  /** The runtime collected decision records of ids born before `ms` (the mark is durable); it only rises. */
+  setCollectedUpTo(ms: number): void {
+    this.collectedUpTo = Math.max(this.collectedUpTo, ms);
+    // The memory copy goes with the durable one: an old id is refused the same way before and
+    // after a restart, not answered from memory until then.
+    this.recent.deleteWhere((_, r) => mayBeCollected(this.collectedUpTo, r.bornMs ?? r.decidedAtMs));
+  }
+
+  get retentionMark(): number {
+    return this.collectedUpTo;
+  }
+
+  /**
+   * The oldest birth of any transaction this coordinator still runs or re-drives (null: none):
+   * collection stays below it, so that a record is never collected under a live transaction.
+   */
+  oldestLiveBirth(): number | null {
+    let oldest: number | null = null;
+    for (const t of this.txns.values()) {
+      const b = t.msg?.bornMs ?? t.bornMs ?? (t.state.phase === 'committed' || t.state.phase === 'recording' ? t.state.decision.bornMs : undefined);
+      if (b !== undefined && (oldest === null || b < oldest)) oldest = b;
+    }
+    return oldest;
   }
 
   /**
@@ -221,7 +253,7 @@ export class CoordinatorCore {
         this.onTransact(event.replyTo, event.msg);
         break;
       case 'query':
-        this.onQuery(event.replyTo, event.txn, event.forwarded ?? false);
+        this.onQuery(event.replyTo, event.txn, event.forwarded ?? false, event.bornMs);
         break;
       case 'forwarded':
         this.onForwarded(event.txn, event.reply);
@@ -385,9 +417,10 @@ export class CoordinatorCore {
     else this.startPrepare(fresh);
   }
 
-  private onQuery(replyTo: ReplyTo, txn: TxnId, forwarded: boolean): void {
+  private onQuery(replyTo: ReplyTo, txn: TxnId, forwarded: boolean, bornMs: number | undefined): void {
     const t = this.txns.get(txn);
     if (t) {
+      if (bornMs !== undefined && t.bornMs === undefined && !t.msg) t.bornMs = bornMs;
       const s = t.state;
       if (s.phase === 'committed' || s.phase === 'recording') return this.replyDecision(replyTo, s.decision);
       if (s.phase === 'lookup' || s.phase === 'tombstoning' || s.phase === 'resolving' || s.phase === 'probing' || s.phase === 'forwarding') {
@@ -401,10 +434,14 @@ export class CoordinatorCore {
     const owner = this.ownerOf(txn);
     if (owner !== this.id) {
       if (forwarded) return this.rejectNotOwner(replyTo, txn, owner);
-      this.forwardTo(owner, this.newTxn(txn, undefined, { phase: 'forwarding', owner, asked: 'query' }), replyTo, 'query');
+      const f = this.newTxn(txn, undefined, { phase: 'forwarding', owner, asked: 'query' });
+      if (bornMs !== undefined) f.bornMs = bornMs;
+      this.forwardTo(owner, f, replyTo, 'query');
       return;
     }
-    this.newTxn(txn, undefined, { phase: 'lookup' }).queryWaiters.push(replyTo);
+    const q = this.newTxn(txn, undefined, { phase: 'lookup' });
+    if (bornMs !== undefined) q.bornMs = bornMs;
+    q.queryWaiters.push(replyTo);
     this.emit({ type: 'lookup', txn });
   }
 
@@ -417,7 +454,8 @@ export class CoordinatorCore {
   private forwardTo(owner: NodeId, t: CoordinatorTxn, replyTo: ReplyTo, waiter: 'outcome' | 'query'): void {
     this.counters.forwarded++;
     (waiter === 'outcome' ? t.outcomeWaiters : t.queryWaiters).push(replyTo);
-    this.emit({ type: 'forward', txn: t.id, to: owner, msg: t.msg ?? null });
+    const bornMs = t.msg?.bornMs ?? t.bornMs;
+    this.emit({ type: 'forward', txn: t.id, to: owner, msg: t.msg ?? null, ...(bornMs !== undefined ? { bornMs } : {}) });
   }
 
   /**
@@ -483,6 +521,16 @@ export class CoordinatorCore {
       for (const w of t.queryWaiters) this.replyDecision(w, record);
       return;
     }
+    // No record of an id older than the window: it may have run and been collected here or on
+    // its participants. Never run it again, never presume it aborted.
+    const retention = this.config.retention ?? null;
+    // A question that does not say when the id first ran, once anything was collected here, is one
+    // too: an id never seen cannot be told from one collected, and a tombstone could contradict it.
+    // (A question about an id born under the mark is settled from the participants' records below:
+    // an in-doubt participant asks that, and only they can still hold the outcome.)
+    if (t.msg ? outsideWindow(retention, t.msg.bornMs, this.now) : t.bornMs === undefined && mayBeCollected(this.collectedUpTo, undefined)) {
+      return this.refuseOutsideRetention(t);
+    }
     if (t.msg && t.rules?.probeRetriedIds) {
       // A retried id with no record here. Its participants may have settled an earlier run
       // without this coordinator: look (without aborting anything) before re-running.
@@ -503,10 +551,22 @@ export class CoordinatorCore {
     moveTo(t, { phase: 'resolving', round: this.askStates(txn, this.participants, true) });
   }
 
+  /** Forgotten here, every waiter refused: the id is older than the retention window (retention.ts). */
+  private refuseOutsideRetention(t: CoordinatorTxn): void {
+    this.counters.outsideRetention++;
+    const message = outsideWindowMessage(t.id, this.config.retention ?? null, this.collectedUpTo);
+    this.emit({ type: 'log', level: 'info', txn: t.id, msg: message });
+    this.forget(t);
+    for (const w of [...t.outcomeWaiters, ...t.queryWaiters]) this.reply(w, { kind: 'rejected', txn: t.id, status: 'FAILED_PRECONDITION', message });
+  }
+
   /** `abortIfUnvoted`: for every target, or only for those in the set. */
   private askStates(txn: TxnId, targets: NodeId[], abortIfUnvoted: boolean | ReadonlySet<NodeId>): StateRound {
     const aborts = (p: NodeId): boolean => (typeof abortIfUnvoted === 'boolean' ? abortIfUnvoted : abortIfUnvoted.has(p));
-    for (const p of targets) this.emit({ type: 'send', to: p, message: { kind: 'query', txn, abortIfUnvoted: aborts(p) } });
+    const t = this.txns.get(txn);
+    const bornMs = t?.msg?.bornMs ?? t?.bornMs;
+    const born = bornMs !== undefined ? { bornMs } : {};
+    for (const p of targets) this.emit({ type: 'send', to: p, message: { kind: 'query', txn, abortIfUnvoted: aborts(p), ...born } });
     return { answers: new Map(), awaiting: new Set(targets) };
   }
 
@@ -515,7 +575,9 @@ export class CoordinatorCore {
     const s = t?.state;
     if (!t || !s || (s.phase !== 'resolving' && s.phase !== 'terminating' && s.phase !== 'probing')) return;
     if (!s.round.awaiting.delete(from)) return;
-    s.round.answers.set(from, answer);
+    // RETIRED (forgotten there, maybe ended) says nothing a run of the id can use: as if unheard.
+    // Only a resolution of a question weighs it (concludeResolution).
+    s.round.answers.set(from, answer.state === 'RETIRED' && s.phase !== 'resolving' ? { ...answer, state: 'UNREACHABLE' } : answer);
     if (s.round.awaiting.size > 0) return;
     if (s.phase === 'resolving') this.concludeResolution(t, s.round.answers);
     else if (s.phase === 'terminating') this.concludeTermination(t, s.round.answers);
@@ -603,7 +665,13 @@ export class CoordinatorCore {
   }
 
   private concludeResolution(t: CoordinatorTxn, answers: Map<NodeId, StateAnswer>): void {
+    const states = [...answers.values()].map((a) => a.state);
+    // A participant forgot it (collected) and none holds a commit: it may have committed there,
+    // so neither an abort found elsewhere (maybe just forced by this round) nor a tombstone may answer.
     const owner = this.ownerOf(t.id);
+    if (states.includes('RETIRED') && !states.includes('COMMITTED') && !(owner === this.id && this.onlyOwnerCommits(answers))) {
+      return this.refuseOutsideRetention(t);
+    }
     const outcome = coordinatorResolution(answers, owner === this.id);
     const known = knownParticipants(answers);
     const inDoubt = [...answers].filter(([, a]) => isInDoubt(a.state) || a.state === 'READ_ONLY').map(([p]) => p);
@@ -654,6 +722,15 @@ export class CoordinatorCore {
       for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyDecision(w, record);
       return;
     }
+    if (t.bornMs !== undefined && mayBeCollected(this.collectedUpTo, t.bornMs)) {
+      // Under the mark the window already fences the id (no run of it is ever started again), and
+      // a tombstone could stand where a read-only commit was collected: answer, tell, write nothing.
+      const record = this.foundRecord(t.id, 'ABORTED', known, '');
+      this.forget(t);
+      this.sendDecision(t.id, 'abort', inDoubt);
+      for (const w of [...t.queryWaiters, ...t.outcomeWaiters]) this.replyDecision(w, record);
+      return;
+    }
     // Aborted: fence the id for good, then tell the in-doubt branches.
     moveTo(t, { phase: 'tombstoning', lateVoters: inDoubt });
     this.counters.tombstones++;
@@ -662,6 +739,16 @@ export class CoordinatorCore {
       record: { kind: 'decision', record: this.abortRecord(t.id, known, 'no record of this transaction: presumed aborted', 'PRESUMED', '') },
       sync: true,
     });
+  }
+
+  /**
+   * A branch is in doubt under a protocol whose participants never commit alone (2pc): a commit
+   * would be recorded here, kept (u!) until every branch acknowledged it — so, with no record
+   * here, the transaction did not commit, whatever a participant that forgot it says.
+   */
+  private onlyOwnerCommits(answers: Map<NodeId, StateAnswer>): boolean {
+    const inDoubt = [...answers.values()].filter((a) => isInDoubt(a.state));
+    return inDoubt.length > 0 && inDoubt.every((a) => a.protocol !== null && !rulesOf(a.protocol).participantsDecideAlone);
   }
 
   private startPrepare(t: CoordinatorTxn): void {
@@ -690,6 +777,7 @@ export class CoordinatorCore {
         participantAddrs: participants.map((id) => this.map.members.find((m) => m.id === id)?.addr ?? this.config.participantAddrs[id] ?? ''),
         protocol: msg.protocol,
         age: msg.age,
+        ...(msg.bornMs !== undefined ? { bornMs: msg.bornMs } : {}),
         lockWaitMs,
         opIndexes: t.branches.get(p)!.opIndex,
         opCount: msg.ops.length,
@@ -1020,11 +1108,13 @@ export class CoordinatorCore {
       digest: requestOf(t).msg.digest,
       decidedAtMs: this.now,
       ...(t.msg?.trace ? { trace: t.msg.trace } : {}),
+      ...bornOf(t),
     };
   }
 
   private abortRecord(txn: TxnId, participants: NodeId[], reason: string, code: AbortCode, digest: string): DecisionRecord {
-    return { txn, outcome: 'ABORTED', participants, results: [], reason, abortCode: code, digest, decidedAtMs: this.now };
+    const t = this.txns.get(txn);
+    return { txn, outcome: 'ABORTED', participants, results: [], reason, abortCode: code, digest, decidedAtMs: this.now, ...(t ? bornOf(t) : {}) };
   }
 
   private sendDecision(txn: TxnId, kind: 'commit' | 'abort', to: NodeId[]): void {
@@ -1113,6 +1203,12 @@ export class CoordinatorCore {
   private reply(to: ReplyTo, reply: CoordinatorReply): void {
     this.emit({ type: 'reply', to, reply });
   }
+}
+
+/** A record's birth field: the request's, else the one a query gave (absent: decidedAtMs stands in). */
+function bornOf(t: CoordinatorTxn): { bornMs?: number } {
+  const bornMs = t.msg?.bornMs ?? t.bornMs;
+  return bornMs !== undefined ? { bornMs } : {};
 }
 
 /** A result as a client sees it: in its place, no index. */

@@ -15,6 +15,11 @@ export interface TransactMessage {
   clientId: boolean;
   ops: TxnOp[];
   age: TxnAge;
+  /**
+   * When the id first ran (retention.ts): the caller's first attempt for an id it chose, unclamped
+   * (age.ms is clamped for wait-die), else now. Absent: unknown (never refused, records kept).
+   */
+  bornMs?: number;
   timeoutMs: number;
   /** Fingerprint of the ops, so a reused txn id with other ops can be refused. */
   digest: string;
@@ -87,6 +92,8 @@ export interface CoordinatorTxn {
   readonly id: TxnId;
   /** Absent while only a query (GetTransaction) knows the id. */
   msg?: TransactMessage;
+  /** When the id first ran, as a query (GetTransaction) said it; the request's bornMs wins. */
+  bornMs?: number;
   /** The protocol's rules, once a request named it. */
   rules?: CommitProtocol;
   readonly branches: Map<NodeId, Branch>;

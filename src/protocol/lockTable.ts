@@ -68,6 +68,24 @@ export class LockTable {
     return entry.keys.map((k) => k.key);
   }
 
+  /**
+   * Drops a holder's shared locks only, keeping its exclusive ones. Only the planted bug
+   * participant.releaseReadLocksAtVote calls this: strict 2PL never lets a read lock go early.
+   */
+  releaseShared(txn: TxnId): string[] {
+    const entry = this.held.get(txn);
+    if (!entry) return [];
+    const shared = entry.keys.filter((k) => k.mode === 'S');
+    entry.keys = entry.keys.filter((k) => k.mode === 'X');
+    for (const req of shared) {
+      const lock = this.locks.get(req.key);
+      invariant(lock !== undefined && lock.owners.has(txn), () => `txn ${txn} released key ${req.key} it did not hold`);
+      lock.owners.delete(txn);
+      if (lock.owners.size === 0) this.locks.delete(req.key);
+    }
+    return shared.map((k) => k.key);
+  }
+
   /** The holder's outcome is known: it will release soon and never waits again. */
   markDecided(txn: TxnId): void {
     const h = this.held.get(txn);

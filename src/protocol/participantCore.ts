@@ -17,6 +17,7 @@ import {
   type Voted,
 } from './participantTxn.js';
 import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from './records.js';
+import { mayBeCollected, outsideWindow, outsideWindowMessage, type RetentionRule } from './retention.js';
 import { shardOf } from './shardMap.js';
 import { participantTxnView, type TxnView } from './txnView.js';
 import type { AbortCode, FenceCheck, NodeId, OpResult, Outcome, PeerState, ProtocolName, StoredValue, TxnId, TxnStateView, Vote } from './types.js';
@@ -40,8 +41,8 @@ export type ParticipantEvent =
   | { type: 'inquiryResult'; txn: TxnId; outcome: InquiryOutcome }
   | { type: 'timer'; timer: ParticipantTimer }
   /** GetTxnState; with abortIfUnvoted a transaction that has not voted is aborted (durably) first. */
-  | { type: 'stateQuery'; replyTo: ReplyTo; txn: TxnId; abortIfUnvoted: boolean }
-  | { type: 'outcomeChecked'; txn: TxnId; replyTo: ReplyTo | null; finished: ParticipantOutcomeRecord | null }
+  | { type: 'stateQuery'; replyTo: ReplyTo; txn: TxnId; abortIfUnvoted: boolean; bornMs?: number }
+  | { type: 'outcomeChecked'; txn: TxnId; replyTo: ReplyTo | null; finished: ParticipantOutcomeRecord | null; bornMs?: number }
   /** 3pc PreCommit, from the coordinator or a backup coordinator. */
   | { type: 'precommit'; replyTo: ReplyTo | null; txn: TxnId }
   /** Answers to this participant's own termination queries and pre-commits to its peers. */
@@ -74,11 +75,11 @@ export type ParticipantEffect =
   | { type: 'read'; txn: TxnId; keys: string[] }
   | { type: 'persist'; record: ParticipantRecord; sync: boolean }
   | { type: 'setTimer'; timer: ParticipantTimer; at: number }
-  | { type: 'inquire'; txn: TxnId; coordinatorId: NodeId; coordinatorAddr: string }
-  /** Read the outcome log; answered by `outcomeChecked`. */
-  | { type: 'checkOutcome'; txn: TxnId; replyTo: ReplyTo | null }
+  | { type: 'inquire'; txn: TxnId; coordinatorId: NodeId; coordinatorAddr: string; bornMs?: number }
+  /** Read the outcome log; answered by `outcomeChecked` (which hands `bornMs` back). */
+  | { type: 'checkOutcome'; txn: TxnId; replyTo: ReplyTo | null; bornMs?: number }
   /** GetTxnState to a peer (abortIfUnvoted: 3pc/nb, whose every vote is durable); the runtime always answers with `peerState` (UNREACHABLE on failure). */
-  | { type: 'queryPeer'; txn: TxnId; to: NodeId; addr: string; abortIfUnvoted: boolean }
+  | { type: 'queryPeer'; txn: TxnId; to: NodeId; addr: string; abortIfUnvoted: boolean; bornMs?: number }
   /** A decision or a 3pc PreCommit to a peer; a PreCommit is always answered by `peerPrecommitted`. */
   | { type: 'sendPeer'; txn: TxnId; to: NodeId; addr: string; message: 'precommit' | 'commit' | 'abort' }
   /** `trace`: the transaction's traceparent, when it has one (added by emit). */
@@ -96,6 +97,12 @@ export interface ParticipantConfig {
   recentOutcomes: number;
   /** Refuses fences the lock service did not issue (a cluster with a secret); null: fences are not checked. */
   fenceCheck: FenceCheck | null;
+  /** Outcome records older than this are collected and such ids refused (retention.ts); null/absent: kept forever. */
+  retention?: RetentionRule | null;
+  /** PLANTED BUG participant.releaseReadLocksAtVote (tests only): read locks go at the vote, not at the decision. */
+  releaseReadLocksAtVote?: boolean;
+  /** PLANTED BUG participant.readsTakeNoLocks (tests only): a key only read takes no lock (reads never wait for a writer). */
+  readsTakeNoLocks?: boolean;
 }
 
 export const DEFAULT_PARTICIPANT_CONFIG: ParticipantConfig = {
@@ -135,6 +142,11 @@ function dataKeysOf(t: ParticipantTxn): string[] {
   const keys = new Set<string>(t.msg.ops.map((op) => op.key));
   for (const l of t.locks) if (!l.key.startsWith('f!')) keys.add(l.key);
   return [...keys];
+}
+
+/** A message's birth as a record or effect field (absent when unknown). */
+function bornOf(m: { bornMs?: number }): { bornMs?: number } {
+  return m.bornMs !== undefined ? { bornMs: m.bornMs } : {};
 }
 
 /** The reason prefix of a NO that is not a vote: the id's branch here belongs to another run (see CoordinatorCore). */
@@ -178,6 +190,8 @@ export class ParticipantCore {
   private recovered = false;
   /** null: every key is served (a core used alone, as in unit tests); the runtime always sets one. */
   private shards: ShardView | null = null;
+  /** Outcome records of ids born before this may have been collected (retention.ts; durable, set by the runtime). */
+  private collectedUpTo = 0;
   readonly counters = {
     prepared: 0,
     votedNo: 0,
@@ -196,6 +210,8 @@ export class ParticipantCore {
     wrongShard: 0,
     /** Prepares of an id whose branch here names other participants (the id re-run after a shard moved). */
     rerouted: 0,
+    /** Prepares refused and questions answered RETIRED: the id is older than the retention window, with no record. */
+    outsideRetention: 0,
   };
 
   constructor(
@@ -236,10 +252,10 @@ export class ParticipantCore {
         this.onTimer(event.timer);
         break;
       case 'stateQuery':
-        this.onStateQuery(event.replyTo, event.txn, event.abortIfUnvoted);
+        this.onStateQuery(event.replyTo, event.txn, event.abortIfUnvoted, event.bornMs);
         break;
       case 'outcomeChecked':
-        this.onOutcomeChecked(event.txn, event.replyTo, event.finished);
+        this.onOutcomeChecked(event.txn, event.replyTo, event.finished, event.bornMs);
         break;
       case 'precommit':
         this.onPrecommit(event.txn, event.replyTo);
@@ -254,6 +270,38 @@ export class ParticipantCore {
     const out = this.effects;
     this.effects = [];
     return out;
+  }
+
+  /** The runtime collected outcome records of ids born before `ms` (the mark is durable); it only rises. */
+  setCollectedUpTo(ms: number): void {
+    this.collectedUpTo = Math.max(this.collectedUpTo, ms);
+    // The memory copy of a collected record goes with it (records with no birth are kept, here
+    // as on disk): a question about an old id is answered the same before and after a restart.
+    this.recent.deleteWhere((_, r) => 'bornMs' in r && r.bornMs !== undefined && r.bornMs < this.collectedUpTo);
+  }
+
+  get retentionMark(): number {
+    return this.collectedUpTo;
+  }
+
+  /**
+   * Below which birth this participant holds nothing live and will prepare nothing: its oldest
+   * live birth, and the start of its window (an id born before it with no record is refused).
+   * Peers collect only below it (PeerHorizon). It only rises.
+   */
+  horizonMs(now: number): number {
+    const window = this.config.retention ? now - this.config.retention.windowMs : now;
+    return Math.min(this.oldestLiveBirth() ?? Infinity, window);
+  }
+
+  /** The oldest birth of a transaction live here (null: none, or none known): collection stays below it. */
+  oldestLiveBirth(): number | null {
+    let oldest: number | null = null;
+    for (const t of this.txns.values()) {
+      const b = t.msg.bornMs;
+      if (b !== undefined && (oldest === null || b < oldest)) oldest = b;
+    }
+    return oldest;
   }
 
   /** The runtime's shard map and moves changed: later prepares are checked against this view. */
@@ -393,6 +441,7 @@ export class ParticipantCore {
         participantAddrs: rec.participantAddrs ?? [],
         protocol: rec.protocol ?? DEFAULT_PROTOCOL,
         age: rec.age,
+        ...(rec.bornMs !== undefined ? { bornMs: rec.bornMs } : {}),
         lockWaitMs: 0,
         ...(rec.trace ? { trace: rec.trace } : {}),
       };
@@ -403,7 +452,7 @@ export class ParticipantCore {
         outcomeAbsent: true,
       });
       // Never resolved alone: ask the coordinator at once (then the peers, by the protocol's rules).
-      this.emit({ type: 'inquire', txn: rec.txn, coordinatorId: rec.coordinatorId, coordinatorAddr: rec.coordinatorAddr });
+      this.emit({ type: 'inquire', txn: rec.txn, coordinatorId: rec.coordinatorId, coordinatorAddr: rec.coordinatorAddr, ...bornOf(msg) });
       this.emit({ type: 'log', level: 'info', txn: rec.txn, msg: `recovered ${rec.precommitted ? 'pre-committed' : 'prepared'} transaction; locks re-taken` });
     }
   }
@@ -424,7 +473,8 @@ export class ParticipantCore {
       return;
     }
     // Includes the `f!<lock>` key of every fenced op: read with the data, raised by the commit.
-    const t = this.newTxn(msg, { phase: 'locking', deadline: this.now + msg.lockWaitMs }, { locks: lockSet(msg.ops) });
+    const locks = this.config.readsTakeNoLocks ? lockSet(msg.ops).filter((l) => l.mode === 'X') : lockSet(msg.ops);
+    const t = this.newTxn(msg, { phase: 'locking', deadline: this.now + msg.lockWaitMs }, { locks });
     t.waiters.vote.push(replyTo);
     this.tryLock(t, true);
   }
@@ -495,7 +545,9 @@ export class ParticipantCore {
     const result = this.locks.tryAcquire(t.id, t.msg.age, t.locks);
     if (result.kind === 'granted') {
       moveTo(t, { phase: 'reading' });
-      this.emit({ type: 'read', txn: t.id, keys: t.locks.map((l) => l.key) });
+      // Under the planted readsTakeNoLocks, keys only read are read without a lock.
+      const keys = this.config.readsTakeNoLocks ? lockSet(t.msg.ops).map((l) => l.key) : t.locks.map((l) => l.key);
+      this.emit({ type: 'read', txn: t.id, keys });
       return true;
     }
     if (result.kind === 'die') {
@@ -531,6 +583,7 @@ export class ParticipantCore {
       return;
     }
     t.outcomeAbsent = true;
+    if (outsideWindow(this.config.retention ?? null, t.msg.bornMs, this.now)) return this.refuseOutsideRetention(t);
     const ev = evaluateOps(t.msg.ops, values, this.config.fenceCheck);
     if (!ev.ok) {
       this.voteNo(t, ev.reason, ev.code);
@@ -545,6 +598,7 @@ export class ParticipantCore {
       moveTo(t, { phase: 'readonly', results: ev.results });
       this.counters.readOnly++;
       this.flushVote(t, { kind: 'READ_ONLY', results: ev.results });
+      this.plantedEarlyReadUnlock(t);
       this.scheduleInquiry(t);
       return;
     }
@@ -563,6 +617,7 @@ export class ParticipantCore {
       protocol: t.msg.protocol,
       ...(precommitted ? { precommitted: true } : {}),
       age: t.msg.age,
+      ...bornOf(t.msg),
       locks: t.locks,
       writes: voted.writes,
       results: voted.results,
@@ -600,6 +655,7 @@ export class ParticipantCore {
     moveTo(t, { phase: 'prepared', voted: s.voted });
     this.counters.prepared++;
     this.flushVote(t, { kind: 'YES', results: s.voted.results });
+    this.plantedEarlyReadUnlock(t);
     this.flushStates(t, 'PREPARED');
     this.scheduleInquiry(t);
   }
@@ -665,7 +721,7 @@ export class ParticipantCore {
         if (outcome === 'COMMITTED') {
           this.locks.markDecided(txn);
           moveTo(t, { phase: 'committing', voted: s.voted });
-          this.emit({ type: 'persist', record: { kind: 'commit', txn, writes: s.voted.writes, results: s.voted.results }, sync: true });
+          this.emit({ type: 'persist', record: { kind: 'commit', txn, writes: s.voted.writes, results: s.voted.results, ...bornOf(t.msg) }, sync: true });
         } else {
           this.startAbort(t, s.voted);
         }
@@ -712,12 +768,20 @@ export class ParticipantCore {
     const s = t?.state;
     if (!t || !s || (s.phase !== 'prepared' && s.phase !== 'precommitted' && s.phase !== 'readonly')) return;
     if (outcome === 'COMMITTED' || outcome === 'ABORTED') return this.onDecision(txn, outcome, null);
+    if (outcome === 'RETIRED' && s.phase === 'readonly') {
+      // Decided and forgotten long ago (its release was lost): a read-only branch wrote nothing,
+      // so its read locks can go.
+      this.locks.release(txn);
+      this.forget(t, { txn, outcome: null, results: s.results, readOnly: true });
+      this.wakeWaiters();
+      return;
+    }
     t.inquiry.delayMs = Math.min(t.inquiry.delayMs * 2, this.config.inquireMaxBackoffMs);
     t.inquiry.last = outcome;
     // A coordinator that runs the transaction will decide it (its own timeouts bound that):
     // wait. One that is gone, or has no record of it, cannot: ask the other participants
     // before asking it again.
-    const terminate = outcome === 'UNREACHABLE' || outcome === 'UNDECIDED';
+    const terminate = outcome === 'UNREACHABLE' || outcome === 'UNDECIDED' || outcome === 'RETIRED';
     if (terminate && s.phase !== 'readonly' && !s.termination && !s.backupAwait) this.startTermination(t);
     else this.scheduleInquiry(t);
   }
@@ -735,7 +799,7 @@ export class ParticipantCore {
     const busy = (s.phase === 'prepared' || s.phase === 'precommitted') && (s.termination || s.backupAwait);
     if ((s.phase === 'prepared' || s.phase === 'precommitted' || s.phase === 'readonly') && !busy) {
       this.counters.inquiries++;
-      this.emit({ type: 'inquire', txn: t.id, coordinatorId: t.msg.coordinatorId, coordinatorAddr: t.msg.coordinatorAddr });
+      this.emit({ type: 'inquire', txn: t.id, coordinatorId: t.msg.coordinatorId, coordinatorAddr: t.msg.coordinatorAddr, ...bornOf(t.msg) });
     }
   }
 
@@ -764,7 +828,7 @@ export class ParticipantCore {
     };
     this.emit({ type: 'log', level: 'info', txn: t.id, msg: `${t.rules.name} termination: asking ${peers.map((p) => p.id).join(',') || 'nobody'}` });
     const abortIfUnvoted = t.rules.terminationAbortsUnvoted;
-    for (const p of peers) this.emit({ type: 'queryPeer', txn: t.id, to: p.id, addr: p.addr, abortIfUnvoted });
+    for (const p of peers) this.emit({ type: 'queryPeer', txn: t.id, to: p.id, addr: p.addr, abortIfUnvoted, ...bornOf(t.msg) });
     if (peers.length === 0) this.concludeTermination(t, s.termination);
   }
 
@@ -772,7 +836,8 @@ export class ParticipantCore {
     const t = this.txns.get(txn);
     const term = t ? this.inDoubtState(t)?.termination : undefined;
     if (!t || !term || !term.waiting.delete(from)) return;
-    term.states.set(from, state);
+    // A peer that forgot the id (retention) can tell nothing: as if it did not answer.
+    term.states.set(from, state === 'RETIRED' ? 'UNREACHABLE' : state);
     if (recovered) term.recoveredPeers.add(from);
     if (term.waiting.size === 0) this.concludeTermination(t, term);
   }
@@ -888,7 +953,7 @@ export class ParticipantCore {
     this.emit({ type: 'persist', record: { kind: 'precommit', record: this.prepareRecord(t, voted, true) }, sync: true });
   }
 
-  private onStateQuery(replyTo: ReplyTo, txn: TxnId, abortIfUnvoted: boolean): void {
+  private onStateQuery(replyTo: ReplyTo, txn: TxnId, abortIfUnvoted: boolean, bornMs: number | undefined): void {
     const t = this.txns.get(txn);
     if (!t) {
       const done = this.recent.get(txn);
@@ -896,11 +961,11 @@ export class ParticipantCore {
         this.replyState(replyTo, txn, done.outcome ?? 'READ_ONLY', null, done.results);
       } else if (abortIfUnvoted) {
         // No trace in memory: the outcome log decides between "ended" and "never voted".
-        const placeholder = this.newTxn(this.placeholderMsg(txn), { phase: 'checking', noVote: null }, { placeholder: true });
+        const placeholder = this.newTxn(this.placeholderMsg(txn, bornMs), { phase: 'checking', noVote: null }, { placeholder: true });
         placeholder.waiters.state.push(replyTo);
-        this.emit({ type: 'checkOutcome', txn, replyTo: null });
+        this.emit({ type: 'checkOutcome', txn, replyTo: null, ...(bornMs !== undefined ? { bornMs } : {}) });
       } else {
-        this.emit({ type: 'checkOutcome', txn, replyTo });
+        this.emit({ type: 'checkOutcome', txn, replyTo, ...(bornMs !== undefined ? { bornMs } : {}) });
       }
       return;
     }
@@ -918,7 +983,7 @@ export class ParticipantCore {
     this.replyState(replyTo, txn, viewOf(s), t);
   }
 
-  private onOutcomeChecked(txn: TxnId, replyTo: ReplyTo | null, finished: ParticipantOutcomeRecord | null): void {
+  private onOutcomeChecked(txn: TxnId, replyTo: ReplyTo | null, finished: ParticipantOutcomeRecord | null, bornMs: number | undefined): void {
     const t = this.txns.get(txn);
     if (replyTo !== null && this.precommitChecks.delete(replyTo)) {
       const phase = t?.state.phase;
@@ -926,10 +991,20 @@ export class ParticipantCore {
       return;
     }
     if (replyTo !== null) {
-      this.replyState(replyTo, txn, t ? viewOf(t.state) : (finished?.outcome ?? 'UNKNOWN'), t ?? null, finished?.results ?? []);
+      // No record of an id older than what was collected here: it may have ended here; not "unknown".
+      const absent = mayBeCollected(this.collectedUpTo, bornMs) ? 'RETIRED' : 'UNKNOWN';
+      this.replyState(replyTo, txn, t ? viewOf(t.state) : (finished?.outcome ?? absent), t ?? null, finished?.results ?? []);
       return;
     }
     if (!t || t.state.phase !== 'checking') return;
+    if (!finished && t.placeholder && mayBeCollected(this.collectedUpTo, t.msg.bornMs)) {
+      // Its record may have been collected: an ABORT written now could contradict a commit it held.
+      this.counters.outsideRetention++;
+      this.forget(t);
+      for (const w of t.waiters.state) this.replyState(w, txn, 'RETIRED', null);
+      this.flushVote(t, { kind: 'NO', reason: outsideWindowMessage(txn, this.config.retention ?? null, this.collectedUpTo), code: 'PRECONDITION_FAILED' });
+      return;
+    }
     if (finished) {
       // It ended here before (this entry came from a duplicate prepare or a query): that
       // outcome stands, and nothing may be written over it.
@@ -943,8 +1018,10 @@ export class ParticipantCore {
     this.abortUnvoted(t, t.state.noVote ?? ABORTED_BY_PEER);
   }
 
-  private placeholderMsg(txn: TxnId): PrepareMessage {
+  /** `bornMs`: as the asker said; unknown is left unknown (a question of unknown age may be about a collected id). */
+  private placeholderMsg(txn: TxnId, bornMs?: number): PrepareMessage {
     return {
+      ...(bornMs !== undefined ? { bornMs } : {}),
       txn,
       coordinatorId: '',
       coordinatorAddr: '',
@@ -986,7 +1063,7 @@ export class ParticipantCore {
   private startAbort(t: ParticipantTxn, voted: Voted): void {
     this.locks.markDecided(t.id);
     moveTo(t, { phase: 'aborting', voted });
-    this.emit({ type: 'persist', record: { kind: 'abort', txn: t.id, hadPrepare: true, keys: dataKeysOf(t) }, sync: true });
+    this.emit({ type: 'persist', record: { kind: 'abort', txn: t.id, hadPrepare: true, keys: dataKeysOf(t), ...bornOf(t.msg) }, sync: true });
   }
 
   /**
@@ -1007,7 +1084,7 @@ export class ParticipantCore {
       return;
     }
     moveTo(t, { phase: 'aborting', voted: null, noVote: vote });
-    this.emit({ type: 'persist', record: { kind: 'abort', txn: t.id, hadPrepare: false, keys: dataKeysOf(t) }, sync: true });
+    this.emit({ type: 'persist', record: { kind: 'abort', txn: t.id, hadPrepare: false, keys: dataKeysOf(t), ...bornOf(t.msg) }, sync: true });
   }
 
   private finish(t: ParticipantTxn, outcome: Outcome): void {
@@ -1016,7 +1093,7 @@ export class ParticipantCore {
     const results = outcome === 'COMMITTED' ? (votedOf(s)?.results ?? []) : [];
     // Before forget: the line names the trace of a transaction still in memory.
     this.emit({ type: 'log', level: 'debug', txn: t.id, msg: outcome === 'COMMITTED' ? 'committed' : 'aborted' });
-    this.forget(t, { txn: t.id, outcome, results });
+    this.forget(t, { txn: t.id, outcome, results, ...bornOf(t.msg) });
     if (outcome === 'COMMITTED') this.counters.committed++;
     else this.counters.aborted++;
     for (const w of t.waiters.ack) this.reply(w, { kind: 'ack', txn: t.id, known: true });
@@ -1027,6 +1104,22 @@ export class ParticipantCore {
     }
     this.flushStates(t, outcome);
     this.wakeWaiters();
+  }
+
+  /**
+   * A prepare of an id older than the retention window that left no record here: it may have
+   * ended here and been collected, so it neither votes YES on a fresh branch nor forces an ABORT
+   * (which could contradict a commit it forgot). A NO that writes nothing.
+   */
+  private refuseOutsideRetention(t: ParticipantTxn): void {
+    this.counters.outsideRetention++;
+    const wasLocked = this.locks.release(t.id).length > 0;
+    this.forget(t);
+    const reason = outsideWindowMessage(t.id, this.config.retention ?? null, this.collectedUpTo);
+    this.emit({ type: 'log', level: 'info', txn: t.id, msg: reason });
+    this.flushVote(t, { kind: 'NO', reason, code: 'PRECONDITION_FAILED' });
+    this.flushStates(t, 'RETIRED');
+    if (wasLocked) this.wakeWaiters();
   }
 
   /** Vote NO. A protocol whose NO is forced (log-once), or a peer waiting for this log's vote, aborts it durably; else the transaction is dropped. */
@@ -1051,6 +1144,16 @@ export class ParticipantCore {
   private flushVote(t: ParticipantTxn, vote: Vote): void {
     for (const w of t.waiters.vote) this.reply(w, { kind: 'vote', txn: t.id, vote });
     t.waiters.vote = [];
+  }
+
+  /**
+   * The planted isolation bug: a branch lets its read locks go once it voted, so a writer can
+   * commit between this branch's reads and another branch's of the same transaction (2PL's lock
+   * point is no longer global). Off unless the config asks for it.
+   */
+  private plantedEarlyReadUnlock(t: ParticipantTxn): void {
+    if (!this.config.releaseReadLocksAtVote) return;
+    if (this.locks.releaseShared(t.id).length > 0) this.wakeWaiters();
   }
 
   /** Locks were released: let waiters that can now run take theirs, oldest first. */

@@ -15,6 +15,8 @@ export interface PrepareMessage {
   participantAddrs: string[];
   protocol: ProtocolName;
   age: TxnAge;
+  /** The transaction's birth (retention.ts); absent from older coordinators. */
+  bornMs?: number;
   lockWaitMs: number;
   /** The place in the request of each of `ops` (absent from older coordinators). */
   opIndexes?: number[];
@@ -24,7 +26,8 @@ export interface PrepareMessage {
   trace?: string;
 }
 
-export type InquiryOutcome = Outcome | 'PENDING' | 'UNDECIDED' | 'UNREACHABLE';
+/** RETIRED: the coordinator refused the question: the id is older than its retention window. */
+export type InquiryOutcome = Outcome | 'PENDING' | 'UNDECIDED' | 'UNREACHABLE' | 'RETIRED';
 
 /** What a branch that voted YES forced in its prepare record. */
 export interface Voted {

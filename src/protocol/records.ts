@@ -16,6 +16,8 @@ export interface PrepareRecord {
   /** 3pc: the participant reached the pre-committed state (p) and forced it. */
   precommitted?: boolean;
   age: TxnAge;
+  /** The transaction's birth (see retention.ts); absent in records written before retention. */
+  bornMs?: number;
   locks: LockRequest[];
   writes: KeyWrite[];
   results: OpResult[];
@@ -35,6 +37,8 @@ export interface ParticipantOutcomeRecord {
    * copies the records of the transactions that touched its shards. Absent: unknown (copied always).
    */
   keys?: string[];
+  /** The transaction's birth (retention.ts): collected once it is older than the window. Absent: kept. */
+  bornMs?: number;
 }
 
 /** The coordinator's decision. COMMIT is forced before anyone hears it; ABORT is presumed. */
@@ -59,14 +63,16 @@ export interface DecisionRecord {
   heuristic?: { by: string; note: string };
   /** W3C traceparent of the transaction: a re-driven commit's log lines keep their trace id. */
   trace?: string;
+  /** The transaction's birth (retention.ts); absent in older records (decidedAtMs, later, stands in). */
+  bornMs?: number;
 }
 
 export type ParticipantRecord =
   | { kind: 'prepare'; record: PrepareRecord }
   /** 3pc: the prepare record rewritten with `precommitted: true`. */
   | { kind: 'precommit'; record: PrepareRecord }
-  | { kind: 'commit'; txn: TxnId; writes: KeyWrite[]; results: OpResult[] }
-  | { kind: 'abort'; txn: TxnId; hadPrepare: boolean; keys?: string[] };
+  | { kind: 'commit'; txn: TxnId; writes: KeyWrite[]; results: OpResult[]; bornMs?: number }
+  | { kind: 'abort'; txn: TxnId; hadPrepare: boolean; keys?: string[]; bornMs?: number };
 
 export type CoordinatorRecord =
   | { kind: 'decision'; record: DecisionRecord }

@@ -71,9 +71,10 @@ export const PROTOCOLS = ['2pc', '3pc', 'nb'] as const satisfies readonly Protoc
 
 /**
  * A participant's state of a transaction as another node sees it (termination and recovery).
- * UNREACHABLE is what the asker records when no answer came.
+ * UNREACHABLE is what the asker records when no answer came. RETIRED: no record, and the id is
+ * older than what the participant collected (retention.ts): it may have ended there and been forgotten.
  */
-export type TxnStateView = 'UNKNOWN' | 'PREPARING' | 'PREPARED' | 'PRECOMMITTED' | 'READ_ONLY' | 'COMMITTED' | 'ABORTED';
+export type TxnStateView = 'UNKNOWN' | 'PREPARING' | 'PREPARED' | 'PRECOMMITTED' | 'READ_ONLY' | 'COMMITTED' | 'ABORTED' | 'RETIRED';
 
 export type PeerState = TxnStateView | 'UNREACHABLE';
 

@@ -161,6 +161,7 @@ const STATE_WIRE = {
   READ_ONLY: 'TXN_READ_ONLY',
   COMMITTED: 'TXN_COMMITTED',
   ABORTED: 'TXN_ABORTED',
+  RETIRED: 'TXN_RETIRED',
 } as const satisfies Record<TxnStateView, WireTxnState>;
 
 export function txnStateToWire(s: TxnStateView): WireTxnState {

@@ -9,6 +9,7 @@ import type { GetTransactionResponse__Output } from './generated/dtx/v1/GetTrans
 import type { ParticipantClient } from './generated/dtx/v1/Participant.js';
 import type { PrepareRequest } from './generated/dtx/v1/PrepareRequest.js';
 import type { PrepareResponse__Output } from './generated/dtx/v1/PrepareResponse.js';
+import type { HorizonResponse__Output } from './generated/dtx/v1/HorizonResponse.js';
 import type { TxnStateResponse__Output } from './generated/dtx/v1/TxnStateResponse.js';
 import type { NetworkFaults } from './networkFaults.js';
 import type { DialSecurity } from './dial.js';
@@ -148,21 +149,23 @@ export class GrpcTransport implements Transport {
         return call<{ txnId: string }, DecisionResponse__Output>(c.Abort.bind(c), { txnId }, deadlineMs, waitForReady).then((r) => ({ known: r.known }));
       case 'precommit':
         return call<{ txnId: string }, DecisionResponse__Output>(c.PreCommit.bind(c), { txnId }, deadlineMs, waitForReady).then((r) => ({ ok: r.ok }));
+      case 'horizon':
+        return call<object, HorizonResponse__Output>(c.GetHorizon.bind(c), {}, deadlineMs, waitForReady).then((r) => ({ horizonMs: Number(r.horizonMs) }));
       case 'txnState': {
         const q = req as PeerCalls['txnState']['req'];
-        return call<{ txnId: string; abortIfUnvoted: boolean }, TxnStateResponse__Output>(
+        return call<{ txnId: string; abortIfUnvoted: boolean; bornMs: number }, TxnStateResponse__Output>(
           c.GetTxnState.bind(c),
-          { txnId: q.txn, abortIfUnvoted: q.abortIfUnvoted },
+          { txnId: q.txn, abortIfUnvoted: q.abortIfUnvoted, bornMs: q.bornMs ?? 0 },
           deadlineMs,
           waitForReady,
         ).then(txnStateFromWireAnswer);
       }
       case 'outcome': {
         const coordinator = this.coordinators.at(to.id, to.addr);
-        const forwarded = (req as PeerCalls['outcome']['req']).forwarded ?? false;
-        return call<{ txnId: string; forwarded: boolean }, GetTransactionResponse__Output>(
+        const q = req as PeerCalls['outcome']['req'];
+        return call<{ txnId: string; forwarded: boolean; firstAttemptMs: number }, GetTransactionResponse__Output>(
           coordinator.GetTransaction.bind(coordinator),
-          { txnId, forwarded },
+          { txnId, forwarded: q.forwarded ?? false, firstAttemptMs: q.bornMs ?? 0 },
           deadlineMs,
           waitForReady,
         ).then(outcomeFromWire);

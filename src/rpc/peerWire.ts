@@ -47,6 +47,7 @@ export function prepareToWire(m: PrepareMessage): PrepareRequest {
     opIndexes: m.opIndexes ?? [],
     opCount: m.opCount ?? 0,
     traceparent: m.trace ?? '',
+    bornMs: m.bornMs ?? 0,
   };
 }
 
@@ -68,6 +69,14 @@ function checkPeers(req: PrepareRequest__Output): void {
   }
   for (const a of req.participantAddrs) if (!isHostPort(a)) throw new InvalidRequest(`participant address ${quote(a)} is not host:port`);
   if (!Number.isSafeInteger(Number(req.ageMs))) throw new InvalidRequest(`age_ms ${quote(String(req.ageMs))} is out of range`);
+  if (!Number.isSafeInteger(Number(req.bornMs))) throw new InvalidRequest(`born_ms ${quote(String(req.bornMs))} is out of range`);
+}
+
+/** A wire birth (uint64 as a string; 0: unknown) as the cores take it: `{ bornMs }`, or nothing when unknown. */
+export function bornOf(v: string | number | undefined): { bornMs?: number } {
+  const n = Number(v ?? 0);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidRequest(`born_ms ${quote(String(v))} is out of range`);
+  return n > 0 ? { bornMs: n } : {};
 }
 
 /** A prepare as `self` receives it: validated, refused with INVALID_ARGUMENT / misrouted otherwise. */
@@ -92,6 +101,7 @@ export function prepareFromWire(req: PrepareRequest__Output, self: string): Prep
     ...(req.opIndexes.length > 0 ? { opIndexes: checkOpIndexes(req.opIndexes, ops.length, req.opCount) } : {}),
     ...(req.opIndexes.length > 0 && req.opCount > 0 ? { opCount: req.opCount } : {}),
     ...traceField(peerTraceparent(req.traceparent)),
+    ...(Number(req.bornMs) > 0 ? { bornMs: Number(req.bornMs) } : {}),
   };
 }
 

@@ -1,3 +1,6 @@
+import type { RetentionRule } from '../protocol/retention.js';
+import { RecordCollector } from '../storage/recordCollector.js';
+import { retentionLoopFor, type RetentionLoop, type RetentionTuning } from './retentionLoop.js';
 import {
   CoordinatorCore,
   DEFAULT_COORDINATOR_TUNING,
@@ -63,6 +66,10 @@ export interface CoordinatorRuntimeOptions {
   bug?: PlantedBug | null;
   /** Sees every step of the core (the simulator's trace). */
   observe?: (event: CoordinatorEvent, effects: CoordinatorEffect[]) => void;
+  /** Decision records older than this are collected and such ids refused (retention.ts); null/absent: kept forever. */
+  retention?: RetentionRule | null;
+  /** Tuning of the collector (tests and the simulator sweep faster). */
+  retentionTuning?: RetentionTuning;
   /** The cluster's shard map (default: a first map dealt over `participants`). */
   shardMap?: ShardMap;
   /**
@@ -128,6 +135,28 @@ export function checkTxnId(txn: string): string {
   return txn;
 }
 
+/** `{ bornMs }` when known (exactOptionalPropertyTypes: an absent field, not undefined). */
+function bornField(bornMs: number | undefined): { bornMs?: number } {
+  return bornMs !== undefined ? { bornMs } : {};
+}
+
+/**
+ * When a transaction's id first ran (retention.ts): for an id the caller chose, its first attempt
+ * as it says (unclamped: the retention check needs the real time, wait-die's age is clamped);
+ * an id made here is new now. A first attempt far in the future is a broken clock, refused: its
+ * records would outlive the window.
+ */
+function birthOf(req: TransactInput, now: number): number {
+  if (req.txnId === '' || !Number.isFinite(req.firstAttemptMs) || req.firstAttemptMs <= 0) return now;
+  if (req.firstAttemptMs > now + MAX_FUTURE_BIRTH_MS) {
+    throw new InvalidRequest(`first_attempt_ms ${req.firstAttemptMs} is ${Math.round((req.firstAttemptMs - now) / 1000)} s ahead of this coordinator's clock`);
+  }
+  return req.firstAttemptMs;
+}
+
+/** How far ahead of a coordinator's clock a client's first attempt may be (clock skew). */
+const MAX_FUTURE_BIRTH_MS = 3_600_000;
+
 function asRequestError(err: unknown): RequestError {
   if (err instanceof RequestError) return err;
   if (err instanceof InvalidRequest) return new RequestError('INVALID_ARGUMENT', err.message);
@@ -171,6 +200,8 @@ export class CoordinatorRuntime {
   readonly gate: ShardGate;
   /** The span of each transaction in memory (phases and calls to participants are its children). */
   private readonly spans: BoundedMap<string, TransactSpan>;
+  /** Collects decision records older than the retention window (null: kept forever). */
+  readonly retention: RetentionLoop | null;
 
   constructor(private readonly o: CoordinatorRuntimeOptions) {
     if (o.participants.size === 0) throw new Error('a coordinator needs at least one participant');
@@ -181,9 +212,11 @@ export class CoordinatorRuntime {
       coordinators: o.bug === 'coordinator.ownsEverything' ? [o.id] : [...new Set([o.id, ...(o.coordinators?.keys() ?? [])])].sort(),
       participantAddrs: Object.fromEntries(o.participants),
       selfAddr: o.selfAddr,
+      retention: o.retention ?? null,
       ...(o.shardMap ? { shardMap: o.shardMap } : {}),
     };
     this.core = new CoordinatorCore(o.id, this.config);
+    this.retention = retentionLoopFor({ rule: o.retention, env: o.env, store: o.store, core: this.core, bug: o.bug, tuning: o.retentionTuning });
     if (o.shardMap) this.useMapAddresses(o.shardMap);
     this.gate = new ShardGate(o.env.clock, () => this.core.shardMap.owners.length);
     this.timers = new TxnTimers(o.env.clock);
@@ -210,7 +243,7 @@ export class CoordinatorRuntime {
     };
     this.driver = new CoreDriver(this.core, executor, o.env, ended, observe);
     this.serve = {
-      outcome: (req, respond) => this.query(req.txn, respond, req.forwarded ?? false),
+      outcome: (req, respond) => this.query(req.txn, respond, req.forwarded ?? false, req.bornMs),
       // The simulator's forwarded Transact (a node's comes through the Coordinator service).
       transact: (req, respond) => {
         const input = {
@@ -235,11 +268,15 @@ export class CoordinatorRuntime {
   /** Re-drives every decided-but-undelivered commit before anything is served. */
   async start(): Promise<number> {
     const pending = await this.o.store.recoverPending();
+    // The mark before anything is served: a question about a collected id must not read as new.
+    if (this.bug !== 'retention.forgetLowWater') this.core.setCollectedUpTo(await RecordCollector.loadMark(this.o.store.store));
     this.driver.dispatch({ type: 'recover', pending });
+    this.retention?.start();
     return pending.length;
   }
 
   stop(): void {
+    this.retention?.stop();
     this.gate.stop();
     this.driver.stop();
     this.timers.stop();
@@ -362,8 +399,8 @@ export class CoordinatorRuntime {
   }
 
   /** GetTransaction: a client's question about an outcome (a participant's inquiry goes to query). */
-  getTransaction(txnId: string, respond: (r: QueryAnswer | RequestError) => void, forwarded = false): void {
-    if (this.bug !== 'coordinator.abortedReportedPending') return this.query(txnId, respond, forwarded);
+  getTransaction(txnId: string, respond: (r: QueryAnswer | RequestError) => void, forwarded = false, bornMs?: number): void {
+    if (this.bug !== 'coordinator.abortedReportedPending') return this.query(txnId, respond, forwarded, bornMs);
     this.query(
       txnId,
       (r) =>
@@ -377,7 +414,7 @@ export class CoordinatorRuntime {
   }
 
   /** The durable outcome of a transaction (GetTransaction; a participant's inquiry). */
-  query(txnId: string, respond: (r: QueryAnswer | RequestError) => void, forwarded = false): void {
+  query(txnId: string, respond: (r: QueryAnswer | RequestError) => void, forwarded = false, bornMs?: number): void {
     let txn: string;
     try {
       if (!txnId) throw new InvalidRequest('txn_id is required');
@@ -385,7 +422,7 @@ export class CoordinatorRuntime {
     } catch (err) {
       return respond(asRequestError(err));
     }
-    this.ask({ type: 'query', txn, forwarded }, (r) => {
+    this.ask({ type: 'query', txn, forwarded, ...bornField(bornMs) }, (r) => {
       if (r.kind === 'rejected') return respond(new RequestError(r.status, r.message));
       respond(queryAnswer(r, this.core.ownerOf(txn)));
     });
@@ -442,10 +479,12 @@ export class CoordinatorRuntime {
     const txn = req.txnId ? checkTxnId(req.txnId) : `${this.o.id}-${this.o.env.newId()}`;
     if (req.timeoutMs > LIMITS.maxTimeoutMs) throw new InvalidRequest(`timeout_ms ${req.timeoutMs} is above the limit of ${LIMITS.maxTimeoutMs}`);
     const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : this.o.defaultTimeoutMs;
+    const now = this.o.env.clock.now();
     return {
       txn,
       ops: req.ops,
-      age: { ms: claimedAge(req.firstAttemptMs, this.o.env.clock.now()), id: txn },
+      age: { ms: claimedAge(req.firstAttemptMs, now), id: txn },
+      bornMs: birthOf(req, now),
       timeoutMs,
       digest: opsDigest(req.ops),
       clientId: req.txnId !== '',
@@ -455,11 +494,11 @@ export class CoordinatorRuntime {
   }
 
   private ask(
-    event: { type: 'transact'; msg: TransactMessage } | { type: 'query'; txn: string; forwarded: boolean },
+    event: { type: 'transact'; msg: TransactMessage } | { type: 'query'; txn: string; forwarded: boolean; bornMs?: number },
     respond: (r: CoordinatorReply) => void,
   ): void {
     if (event.type === 'query') {
-      this.driver.dispatch({ type: 'query', replyTo: this.replies.open(respond), txn: event.txn, forwarded: event.forwarded });
+      this.driver.dispatch({ type: 'query', replyTo: this.replies.open(respond), txn: event.txn, forwarded: event.forwarded, ...bornField(event.bornMs) });
       return;
     }
     const txn = event.msg.txn;
@@ -555,7 +594,7 @@ export class CoordinatorRuntime {
           done(r.ok ? { type: 'precommitAck', txn: m.txn, from: to, ok: r.value.ok } : undefined);
         });
       case 'query':
-        return transport.call(ref, 'txnState', { txn: m.txn, abortIfUnvoted: m.abortIfUnvoted }, CALL_POLICY.stateQuery, (r) =>
+        return transport.call(ref, 'txnState', { txn: m.txn, abortIfUnvoted: m.abortIfUnvoted, ...bornField(m.bornMs) }, CALL_POLICY.stateQuery, (r) =>
           done({
             type: 'txnState',
             txn: m.txn,
@@ -597,7 +636,7 @@ export class CoordinatorRuntime {
         else settle(null);
       };
       if (!msg) {
-        this.o.transport.call(ref, 'outcome', { txn, forwarded: true }, CALL_POLICY.forwardQuery, (r) => {
+        this.o.transport.call(ref, 'outcome', { txn, forwarded: true, ...bornField(e.bornMs) }, CALL_POLICY.forwardQuery, (r) => {
           // The owner answered with a refusal: that is its answer, not an owner out of reach.
           if (!r.ok && r.failure === 'REFUSED') return settle({ kind: 'rejected', txn, status: 'FAILED_PRECONDITION', message: r.message });
           if (!r.ok) return failed(r, true);
@@ -611,7 +650,8 @@ export class CoordinatorRuntime {
         ops: msg.ops,
         protocol: msg.protocol,
         timeoutMs: msg.timeoutMs,
-        firstAttemptMs: msg.age.ms,
+        // The birth, not the clamped age: the owner derives the same age from it, and refuses by it.
+        firstAttemptMs: msg.bornMs ?? msg.age.ms,
         ...(msg.trace ? { trace: msg.trace } : {}),
       };
       // The owner's own timeout bounds the answer; the margin covers the hop.
@@ -687,6 +727,13 @@ export class CoordinatorRuntime {
       logRecords: w.records,
       logSyncs: w.syncedBatches,
       pendingTimers: this.timers.size,
+      ...(this.retention
+        ? {
+            retentionCollected: this.retention.stats.collected,
+            retentionPasses: this.retention.stats.passes,
+            retentionMarkMs: this.core.retentionMark,
+          }
+        : {}),
     };
   }
 }

@@ -18,7 +18,11 @@ import { VOTE_BEFORE_SYNC_DELAY_MS, type PlantedBug } from './plantedBugs.js';
 import { ReplyRegistry } from './replies.js';
 import { RequestError } from './requestError.js';
 import { TxnTimers } from './timers.js';
-import type { CallResult, OutcomeAnswer, PeerHandlers, Transport } from './transport.js';
+import type { RetentionRule } from '../protocol/retention.js';
+import { RecordCollector } from '../storage/recordCollector.js';
+import { PeerHorizon } from './peerHorizon.js';
+import { passGapFor, retentionLoopFor, type RetentionLoop, type RetentionTuning } from './retentionLoop.js';
+import type { CallResult, NodeRef, OutcomeAnswer, PeerHandlers, Transport } from './transport.js';
 import { traceIdOf } from '../protocol/traceContext.js';
 import type { TxnSpan, TxnTracer } from './txnTracer.js';
 
@@ -39,13 +43,27 @@ export interface ParticipantRuntimeOptions {
   metrics?: ParticipantMetricsSink;
   /** Spans of transactions (a node's OpenTelemetry; none in the simulator). */
   tracer?: TxnTracer;
+  /** Outcome records older than this are collected (retention.ts); null/absent: kept forever. */
+  retention?: RetentionRule | null;
+  /** Tuning of the collector (tests and the simulator sweep faster). */
+  retentionTuning?: RetentionTuning;
+  /** The other participants (the shard map's members): collection waits for their horizons. Absent: none asked. */
+  peers?: () => readonly NodeRef[];
 }
 
-export type ParticipantServed = 'prepare' | 'commit' | 'abort' | 'release' | 'precommit' | 'txnState';
+export type ParticipantServed = 'prepare' | 'commit' | 'abort' | 'release' | 'precommit' | 'txnState' | 'horizon';
+
+/** What every node's retention refusal says (retention.ts outsideWindowMessage). */
+const RETIRED_WORDS = 'outside the retention window';
+
+/** `{ bornMs }` when known (an absent field otherwise). */
+function born(bornMs: number | undefined): { bornMs?: number } {
+  return bornMs !== undefined ? { bornMs } : {};
+}
 
 /** What a coordinator's answer to an inquiry means to the participant core (the one mapping of it). */
 export function inquiryOutcome(r: CallResult<OutcomeAnswer>): InquiryOutcome {
-  if (!r.ok) return 'UNREACHABLE';
+  if (!r.ok) return r.message.includes(RETIRED_WORDS) ? 'RETIRED' : 'UNREACHABLE';
   const { outcome, inProgress } = r.value;
   if (outcome === 'COMMITTED' || outcome === 'ABORTED') return outcome;
   // PENDING from a coordinator that runs it means wait; from one with no record, terminate.
@@ -67,9 +85,19 @@ export class ParticipantRuntime {
   private readonly bug: PlantedBug | null;
   /** Read-only branches answered without the core, under participant.readsSkipLocks (bounded: each leaves at its Release). */
   private readonly plantedReads = new Set<string>();
+  /** Collects outcome records older than the retention window (null: kept forever). */
+  readonly retention: RetentionLoop | null;
+  /** The peers' horizons, which collection stays below (null: retention off or no peers given). */
+  private readonly horizon: PeerHorizon | null;
 
   constructor(private readonly o: ParticipantRuntimeOptions) {
-    this.core = new ParticipantCore(o.id, { ...DEFAULT_PARTICIPANT_CONFIG, ...o.config });
+    this.core = new ParticipantCore(o.id, {
+      ...DEFAULT_PARTICIPANT_CONFIG,
+      ...o.config,
+      retention: o.retention ?? null,
+      ...(o.bug === 'participant.releaseReadLocksAtVote' ? { releaseReadLocksAtVote: true } : {}),
+      ...(o.bug === 'participant.readsTakeNoLocks' ? { readsTakeNoLocks: true } : {}),
+    });
     this.timers = new TxnTimers(o.env.clock);
     this.commitLingerMs = o.commitLingerMs ?? DEFAULT_COMMIT_LINGER_MS;
     this.bug = o.bug ?? null;
@@ -94,16 +122,43 @@ export class ParticipantRuntime {
       : (txn: string) => this.timers.clear(txn);
     this.driver = new CoreDriver(this.core, executor, o.env, ended, observe);
     this.serve = this.handlers();
+    this.horizon =
+      o.retention && o.peers
+        ? new PeerHorizon({
+            self: o.id,
+            peers: o.peers,
+            transport: o.transport,
+            clock: o.env.clock,
+            log: o.env.log,
+            everyMs: passGapFor(o.retention, o.retentionTuning),
+          })
+        : null;
+    const horizon = this.horizon;
+    this.retention = retentionLoopFor({
+      rule: o.retention,
+      env: o.env,
+      store: o.store,
+      core: this.core,
+      bug: o.bug,
+      tuning: o.retentionTuning,
+      ...(horizon ? { peerFloor: () => horizon.floor() } : {}),
+    });
   }
 
   /** Recovery comes first: prepared transactions re-take their locks before anything is served. */
   async start(): Promise<number> {
     const prepared = await this.o.store.recoverPrepared();
+    // The mark before anything is served: a question about a collected id must not read as new.
+    if (this.bug !== 'retention.forgetLowWater') this.core.setCollectedUpTo(await RecordCollector.loadMark(this.o.store.store));
     this.driver.dispatch({ type: 'recover', prepared });
+    this.horizon?.start();
+    this.retention?.start();
     return prepared.length;
   }
 
   stop(): void {
+    this.retention?.stop();
+    this.horizon?.stop();
     this.driver.stop();
     this.timers.stop();
   }
@@ -178,9 +233,10 @@ export class ParticipantRuntime {
           },
         );
       },
+      horizon: (_req, respond) => respond({ horizonMs: this.core.horizonMs(this.o.env.clock.now()) }),
       txnState: (req, respond) =>
         this.ask(
-          (replyTo) => ({ type: 'stateQuery', replyTo, txn: req.txn, abortIfUnvoted: req.abortIfUnvoted }),
+          (replyTo) => ({ type: 'stateQuery', replyTo, txn: req.txn, abortIfUnvoted: req.abortIfUnvoted, ...born(req.bornMs) }),
           (r) =>
             respond(
               r.kind === 'state'
@@ -245,20 +301,26 @@ export class ParticipantRuntime {
         return done();
       }
       case 'inquire':
-        return transport.call({ id: e.coordinatorId, addr: e.coordinatorAddr }, 'outcome', { txn: e.txn }, CALL_POLICY.inquiry, (r) => {
+        return transport.call({ id: e.coordinatorId, addr: e.coordinatorAddr }, 'outcome', { txn: e.txn, ...born(e.bornMs) }, CALL_POLICY.inquiry, (r) => {
           if (!r.ok) env.log.warn({ ...this.txnFields(e.txn), coordinator: e.coordinatorId, err: r.message }, 'cannot reach coordinator for outcome');
           done({ type: 'inquiryResult', txn: e.txn, outcome: this.bug ? this.plantedInquiry(r) : inquiryOutcome(r) });
         });
       case 'checkOutcome':
         return store.outcome(e.txn, (err, finished) => {
           if (err) return env.fatal(err, `outcome read of ${e.txn}`);
-          done({ type: 'outcomeChecked', txn: e.txn, replyTo: e.replyTo, finished });
+          done({ type: 'outcomeChecked', txn: e.txn, replyTo: e.replyTo, finished, ...born(e.bornMs) });
         });
       case 'queryPeer':
-        return transport.call({ id: e.to, addr: e.addr }, 'txnState', { txn: e.txn, abortIfUnvoted: e.abortIfUnvoted }, CALL_POLICY.stateQuery, (r) => {
-          if (!r.ok) env.log.info({ ...this.txnFields(e.txn), peer: e.to, err: r.message }, 'peer unreachable during termination');
-          done({ type: 'peerState', txn: e.txn, from: e.to, state: r.ok ? r.value.state : 'UNREACHABLE', recovered: r.ok && r.value.recovered });
-        });
+        return transport.call(
+          { id: e.to, addr: e.addr },
+          'txnState',
+          { txn: e.txn, abortIfUnvoted: e.abortIfUnvoted, ...born(e.bornMs) },
+          CALL_POLICY.stateQuery,
+          (r) => {
+            if (!r.ok) env.log.info({ ...this.txnFields(e.txn), peer: e.to, err: r.message }, 'peer unreachable during termination');
+            done({ type: 'peerState', txn: e.txn, from: e.to, state: r.ok ? r.value.state : 'UNREACHABLE', recovered: r.ok && r.value.recovered });
+          },
+        );
       case 'sendPeer': {
         const to = { id: e.to, addr: e.addr };
         if (e.message === 'precommit') {
@@ -321,6 +383,13 @@ export class ParticipantRuntime {
       logRecords: w.records,
       logSyncs: w.syncedBatches,
       pendingTimers: this.timers.size,
+      ...(this.retention
+        ? {
+            retentionCollected: this.retention.stats.collected,
+            retentionPasses: this.retention.stats.passes,
+            retentionMarkMs: this.core.retentionMark,
+          }
+        : {}),
     };
   }
 }

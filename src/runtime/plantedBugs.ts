@@ -12,6 +12,10 @@ export const PLANTED_BUGS = {
   'participant.skipCommitApply': 'commit acknowledged and recorded without applying the writes on this shard',
   'participant.dropCommitBatch': 'participant p1 silently drops about half of its commit batches, yet reports them persisted and acks',
   'participant.confirmLostReadLocks': 'a read-only branch that restarted confirms read locks it no longer holds (as before the 2pc read-only fix)',
+  'participant.releaseReadLocksAtVote':
+    "a participant releases a transaction's read locks once it voted, not at the decision: a writer can commit between two of its branches' reads (G-single, G2-item)",
+  'participant.readsTakeNoLocks':
+    'a participant takes no lock for a key a transaction only reads: a read never waits for a writer and sees the committed state of the moment (read committed: G-single, G2-item)',
   'participant.ignoreFences': 'the participant drops the fencing tokens of incoming ops: a stale lock holder writes',
   'coordinator.replyBeforeDecisionDurable': 'the coordinator answers the client COMMITTED before its decision persist completes',
   'coordinator.voteErrorAsYes': 'a failed Prepare call (of a writing branch) counts as a YES vote: nb then answers COMMITTED without that YES in any log',
@@ -26,8 +30,6 @@ export const PLANTED_BUGS = {
     'a read-only branch reads the store at once, taking no read locks and not waiting for a prepared writer: a read sees half a transfer',
   'participant.ignoreAddMin': 'the participant drops the min bound of incoming adds: a transfer or checkout overdraws',
   'participant.crashOnFirstRecovery': 'a restarted participant crashes during its first recovery (it comes up on the start after)',
-  'participant.ignoreInquiryAnswer':
-    "a YES voter in doubt reads every answer to its inquiry as 'coordinator unreachable': a decision that never reached it leaves it in doubt for ever",
   'participant.commitWhenCoordinatorUnreachable': 'a YES voter in doubt that cannot reach its coordinator commits on its own (no coordinator COMMIT behind it)',
   'coordinator.loseCommitDelivery':
     'the COMMIT of every 10th committed transaction to one participant is never sent, at any attempt (a lost decision delivery): the coordinator re-delivers for ever',
@@ -38,6 +40,8 @@ export const PLANTED_BUGS = {
     "every 5th committed transaction of a client-named id is answered ABORTED (the coordinator's reply contradicts its decision)",
   'coordinator.abortedReportedPending': "GetTransaction answers PENDING (in progress) where the outcome is ABORTED: a client's unknown outcome never resolves",
   'locks.tokenReissued': "a lock granted again is answered with its previous grant's fencing token (the counter read, not bumped)",
+  'retention.forgetLowWater':
+    'retention collects records but keeps no collected-up-to mark: a question about a collected id reads as "never seen" (a resolution presumes it aborted), and a node sweeping a window behind refuses nothing',
 } as const;
 
 export type PlantedBug = keyof typeof PLANTED_BUGS;

@@ -544,6 +544,11 @@ export class ShardHost {
     }
   }
 
+  /** The participants of the map this one holds, with their addresses (none before a map is installed). */
+  members(): { id: string; addr: string }[] {
+    return (this.map?.members ?? []).flatMap((m) => (m.addr ? [{ id: m.id, addr: m.addr }] : []));
+  }
+
   private requireMap(): ShardMap {
     if (!this.map) throw new RequestError('FAILED_PRECONDITION', `participant ${this.o.id} has no shard map yet`);
     return this.map;

@@ -53,14 +53,16 @@ export interface PeerCalls {
   abort: { req: { txn: string }; res: { known: boolean } };
   release: { req: { txn: string }; res: { known: boolean } };
   precommit: { req: { txn: string }; res: { ok: boolean } };
-  txnState: { req: { txn: string; abortIfUnvoted: boolean }; res: TxnStateAnswer };
+  txnState: { req: { txn: string; abortIfUnvoted: boolean; bornMs?: number }; res: TxnStateAnswer };
   /**
    * A participant asks the coordinator that prepared a transaction (GetTransaction); a
    * coordinator (forwarded) asks the one that owns it for a client.
    */
-  outcome: { req: { txn: string; forwarded?: boolean }; res: OutcomeAnswer };
+  outcome: { req: { txn: string; forwarded?: boolean; bornMs?: number }; res: OutcomeAnswer };
   /** A coordinator passes a client's Transact on to the owner of its id; a refusal comes back as `rejected`. */
   transact: { req: ForwardedTransact; res: CoordinatorReply };
+  /** A participant asks a peer below which birth it holds nothing live (PeerHorizon: retention). */
+  horizon: { req: Record<string, never>; res: { horizonMs: number } };
 }
 
 export type PeerMethod = keyof PeerCalls;

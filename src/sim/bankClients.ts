@@ -33,7 +33,12 @@ export interface ClientTxn {
   transactResults?: OpResult[];
   /** Called once the outcome is known. */
   onOutcome?: (ct: ClientTxn) => void;
+  /** Refused as outside the retention window (its outcome is no longer kept): the client gives up on it. */
+  retired?: boolean;
 }
+
+/** The words every node's retention refusal carries (retention.ts outsideWindowMessage). */
+const RETIRED = 'outside the retention window';
 
 /** What clients need: the coordinator, and checks made when it answers. */
 export interface ClientSide {
@@ -54,6 +59,13 @@ export class ClientTxns {
   readonly endpoint: Endpoint = { id: CLIENT, up: true, inc: 0, pausedUntil: 0, inbound: new Map() };
   readonly txns = new Map<string, ClientTxn>();
   private counter = 0;
+  /**
+   * Retention: a third of the ids told an outcome are sent again this long after (past the
+   * window and its grace, when their records may be gone): the answer must be the same outcome or
+   * the refusal, never a second run. null: no late retries.
+   */
+  lateRetryAfterMs: number | null = null;
+  readonly lateRetries = { sent: 0 };
 
   constructor(
     private readonly w: SimWorld,
@@ -78,7 +90,8 @@ export class ClientTxns {
       id,
       client: o.client,
       kind: o.kind,
-      input: { txnId: id, ops: o.ops, timeoutMs: this.w.rng.int(200, 1500), firstAttemptMs: o.firstAttemptMs ?? this.w.now, protocol: o.protocol },
+      // At least 1: on the wire 0 means "no first attempt given" (a retry of t=0 would look new).
+      input: { txnId: id, ops: o.ops, timeoutMs: this.w.rng.int(200, 1500), firstAttemptMs: o.firstAttemptMs ?? Math.max(1, this.w.now), protocol: o.protocol },
       protocol: o.protocol,
       // As routed now; a prepare that names others replaces it (the checkers follow prepares).
       participants: [...new Set(o.ops.map((op) => this.side.ownerOfKey?.(op.key) ?? ownerOf(op.key, this.side.participantIds)))].sort(),
@@ -139,7 +152,8 @@ export class ClientTxns {
     this.callCoordinator<QueryAnswer>({
       what: `GetTransaction(${ct.id})`,
       deadlineMs: 2000,
-      serve: ({ coordinator }, respond) => coordinator.query(ct.id, respond),
+      // Half the questions say when the id first ran (as DtxClient can), half do not.
+      serve: ({ coordinator }, respond) => coordinator.query(ct.id, respond, false, ct.queries % 2 === 0 ? ct.input.firstAttemptMs : undefined),
       onReply: (r) => this.answer(ct, r, 'query'),
       onError: () => this.unknown(ct),
     });
@@ -147,7 +161,7 @@ export class ClientTxns {
 
   /** The call broke or the outcome is pending: retry with the same id, or ask for the outcome. */
   private unknown(ct: ClientTxn): void {
-    if (ct.told !== null) return;
+    if (ct.told !== null || ct.retired) return;
     this.w.at(this.w.now + this.w.rng.int(50, 400), () => {
       if (ct.told !== null) return;
       if (this.w.rng.chance(0.5)) this.submit(ct);
@@ -159,6 +173,12 @@ export class ClientTxns {
     const w = this.w;
     if (r instanceof RequestError) {
       if (r.code === 'RESOURCE_EXHAUSTED' || r.code === 'DEADLINE_EXCEEDED' || r.code === 'UNAVAILABLE') return this.unknown(ct);
+      if (r.code === 'FAILED_PRECONDITION' && r.message.includes(RETIRED)) {
+        // Not an outcome: the id is too old to be settled or run again. The checkers judge it by the logs.
+        if (ct.told === null && !ct.retired) w.log(CLIENT, `client${ct.client} gave up on ${ct.id}: ${r.message}`);
+        ct.retired = true;
+        return;
+      }
       return w.fail('client-protocol', `${ct.id}: ${r.code}: ${r.message}`);
     }
     if (r.outcome === 'PENDING') return this.unknown(ct);
@@ -179,6 +199,17 @@ export class ClientTxns {
       return;
     }
     ct.told = outcome;
+    const late = this.lateRetryAfterMs;
+    if (late !== null && ct.kind === 'transfer' && w.rng.chance(0.33)) {
+      w.at(w.now + late + w.rng.int(0, late), () => {
+        this.lateRetries.sent++;
+        // A retry of the request, or a question about it (with or without its first attempt).
+        const ask = w.rng.chance(0.5);
+        w.log(CLIENT, `client${ct.client} ${ask ? 'asks about' : 'retries'} ${ct.id} late`);
+        if (ask) this.query(ct);
+        else this.submit(ct);
+      });
+    }
     ct.code = r.code;
     ct.reason = r.reason;
     if (outcome === 'COMMITTED' && complete) ct.results = r.results;

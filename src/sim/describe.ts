@@ -14,10 +14,12 @@ const CALL_NAMES: Record<PeerMethod, string> = {
   precommit: 'PreCommit',
   txnState: 'GetTxnState',
   outcome: 'GetTransaction',
+  horizon: 'GetHorizon',
 };
 
 export function describeRequest<M extends PeerMethod>(method: M, req: PeerCalls[M]['req']): string {
-  const r = req as { txn: string; abortIfUnvoted?: boolean };
+  const r = req as { txn?: string; abortIfUnvoted?: boolean };
+  if (r.txn === undefined) return `${CALL_NAMES[method]}()`;
   return `${CALL_NAMES[method]}(${r.txn}${method === 'txnState' && !r.abortIfUnvoted ? ', no abort' : ''})`;
 }
 

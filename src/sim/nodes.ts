@@ -1,3 +1,4 @@
+import type { RetentionRule } from '../protocol/retention.js';
 import { InvariantViolation } from '../protocol/invariant.js';
 import type { ParticipantConfig } from '../protocol/participantCore.js';
 import type { DEFAULT_COORDINATOR_TUNING } from '../protocol/coordinatorCore.js';
@@ -37,7 +38,21 @@ export interface ClusterSetup {
   failpointHit: (node: SimNode, name: FailpointName) => boolean;
   /** Participants keep a shard map and serve only their shards (the reshard nemesis moves them). */
   shardMaps: boolean;
+  /** Records older than this are collected (retention.ts); null: kept forever. */
+  retention: RetentionRule | null;
 }
+
+/** Sweeps often and in small pages: a seed's few hundred records pass through many collections. */
+const SIM_RETENTION_TUNING = { pageSize: 16, pageGapMs: 20, passGapMs: 150, compactAfter: 50 };
+
+const retentionOf = (setup: ClusterSetup) => ({ retention: setup.retention, retentionTuning: SIM_RETENTION_TUNING });
+
+const participantTuning = (setup: ClusterSetup, peers: () => { id: string; addr: string }[]) => ({
+  config: setup.participantConfig,
+  commitLingerMs: setup.commitLingerMs,
+  ...retentionOf(setup),
+  peers,
+});
 
 /**
  * One simulated node: its engine outlives its crashes; each incarnation gets a fresh runtime
@@ -96,8 +111,7 @@ export class SimNode implements Endpoint {
         store: this.store,
         transport,
         env,
-        config: this.setup.participantConfig,
-        commitLingerMs: this.setup.commitLingerMs,
+        ...participantTuning(this.setup, () => this.peers()),
         bug: this.setup.bug,
         observe: (ev, effs) => this.trace(describePEvent(ev), effs.map(describePEffect)),
       });
@@ -134,6 +148,7 @@ export class SimNode implements Endpoint {
       env,
       defaultTimeoutMs: this.setup.defaultTimeoutMs,
       tuning: this.setup.coordinatorTuning,
+      ...retentionOf(this.setup),
       bug: this.setup.bug,
       observe: (ev, effs) => this.trace(describeCEvent(ev), effs.map(describeCEffect)),
       ...(map ? { shardMap: map } : {}),
@@ -167,6 +182,11 @@ export class SimNode implements Endpoint {
     for (const onCrash of this.inbound.values()) onCrash();
     this.inbound.clear();
     this.engine.crash(rand);
+  }
+
+  /** Retention's horizon: the map's members when the sim keeps maps, else every participant. */
+  private peers(): { id: string; addr: string }[] {
+    return this.shards?.members() ?? this.cluster.participantIds.map((p) => ({ id: p, addr: p }));
   }
 
   /** Serves one call from another node (or a client) with this incarnation's runtime. */

@@ -71,6 +71,12 @@ export interface SimOptions {
    * workload runs (coordinators learn the map late or from refusals). Default false.
    */
   reshard?: boolean;
+  /**
+   * Every node collects finished records older than this window (simulated ms; retention.ts), and
+   * clients retry some finished ids after it: a retry must be refused or told the same outcome,
+   * never run again. Default: off.
+   */
+  retentionMs?: number;
   /** false: no faults at all (a baseline). Default true. */
   faults?: boolean;
   /** Length of the fault phase, during which clients submit (simulated ms; default 4000). */

@@ -27,6 +27,7 @@ export interface RunSeedsOptions extends Pick<
   | 'lockClients'
   | 'clients'
   | 'reshard'
+  | 'retentionMs'
 > {
   from?: number;
   count: number;

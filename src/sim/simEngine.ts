@@ -88,6 +88,22 @@ export class SimEngine implements KvEngine {
     return Promise.resolve(this.entries(prefix, this.visible).map(([k]) => k));
   }
 
+  scanPage(gt: string, lt: string, limit: number, done: (err: Error | null, entries: [string, string][]) => void): void {
+    const page: [string, string][] = [];
+    for (const [k, v] of this.visible) if (k > gt && k < lt) page.push([k, v]);
+    page.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = page.slice(0, limit);
+    const epoch = this.epoch;
+    this.host.later(this.host.readLatency(), () => {
+      if (epoch === this.epoch) done(null, entries);
+    });
+  }
+
+  /** Nothing to reclaim in memory. */
+  compactRange(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -14,6 +14,7 @@
  *     fenced writes, holders that stall past their lease).
  * Everything random comes from one seeded PRNG: a seed replays the same trace.
  */
+import { graceFor, retentionRule } from '../protocol/retention.js';
 import { PKEY } from '../storage/participantStore.js';
 import { encodeStoredValue } from '../storage/recordCodec.js';
 import { ownerOf } from '../protocol/routing.js';
@@ -106,6 +107,7 @@ function clusterSetup(rng: Prng, opts: SimOptions, hooks: Pick<ClusterSetup, 'on
     defaultTimeoutMs: 1000,
     bug: opts.bug ?? null,
     shardMaps: opts.reshard === true,
+    retention: opts.retentionMs ? retentionRule(opts.retentionMs) : null,
     ...hooks,
   };
 }
@@ -179,6 +181,7 @@ export class Simulation {
       ownerOfKey: (k) => this.ownerOfKey(k),
       onAnswer: (ct, r) => this.checkers.onClientAnswer(ct, r),
     });
+    if (opts.retentionMs) this.txns.lateRetryAfterMs = opts.retentionMs + graceFor(opts.retentionMs) + 200;
     const protocolRng = new Prng((opts.seed ^ 0x5bd1e995) >>> 0);
     this.bank = new BankClients(this.w, this.txns, {
       participantIds: this.participantIds,

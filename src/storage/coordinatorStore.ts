@@ -1,7 +1,9 @@
 import type { CoordinatorRecord, DecisionRecord } from '../protocol/records.js';
 import type { BatchOp } from './kvEngine.js';
 import type { NodeStore } from './nodeStore.js';
+import { rebuildFilter } from './filterRebuild.js';
 import { OutcomeFilter } from './outcomeFilter.js';
+import type { CollectPlan } from './recordCollector.js';
 import { decodeDecision, decodeUnfinished, encodeDecision, encodeUnfinished } from './recordCodec.js';
 
 export const CKEY = {
@@ -18,11 +20,13 @@ export const CKEY = {
  * costs no read of LevelDB (see OutcomeFilter).
  */
 export class CoordinatorStore {
-  private readonly decided: OutcomeFilter;
+  private decided: OutcomeFilter;
+  /** While the filter is rebuilt: the new one, which every decision written meanwhile joins too. */
+  private nextDecided: OutcomeFilter | null = null;
 
   private constructor(
     readonly store: NodeStore,
-    filterCapacity: number | undefined,
+    private readonly filterCapacity: number | undefined,
   ) {
     this.decided = new OutcomeFilter(filterCapacity);
   }
@@ -50,9 +54,44 @@ export class CoordinatorStore {
     this.store.readOne(CKEY.decision(txn), decodeDecision, done);
   }
 
+  get filterCount(): number {
+    return this.decided.count;
+  }
+
+  /** A new decision filter from the records left (collected ids drop out of it); `done` once it serves. */
+  rebuildFilter(pageSize: number, done: (err: Error | null, ids: number) => void): void {
+    if (this.nextDecided) return done(null, this.decided.count);
+    const next = new OutcomeFilter(this.filterCapacity);
+    this.nextDecided = next;
+    rebuildFilter(this.store, CKEY.decisionPrefix, next, pageSize, (err) => {
+      this.nextDecided = null;
+      if (!err) this.decided = next;
+      done(err, next.count);
+    });
+  }
+
+  /**
+   * Retention: a decision (or tombstone) born before the mark goes — never one whose commit is
+   * still being delivered (its `u!` marker keeps it: a participant in doubt may still ask).
+   */
+  collectPlan(): CollectPlan {
+    return {
+      prefix: CKEY.decisionPrefix,
+      read: (key, raw) => {
+        const d = decodeDecision(raw, this.store.at(key));
+        // Older records have no birth: the decision time, later than the birth, stands in.
+        return { bornMs: d.bornMs ?? d.decidedAtMs, rows: [key] };
+      },
+      keeperOf: (key) => CKEY.unfinished(key.slice(CKEY.decisionPrefix.length)),
+    };
+  }
+
   persist(record: CoordinatorRecord, sync: boolean, lingerMs: number, done: (err: Error | null) => void): void {
     // Into the filter before the write: a false "maybe" only costs a read, a missed one a wrong answer.
-    if (record.kind === 'decision') this.decided.add(record.record.txn);
+    if (record.kind === 'decision') {
+      this.decided.add(record.record.txn);
+      this.nextDecided?.add(record.record.txn);
+    }
     this.store.append(coordinatorBatch(record), sync, lingerMs, done);
   }
 }

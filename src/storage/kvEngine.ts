@@ -22,6 +22,13 @@ export interface KvEngine {
   scan(prefix: string): Promise<[string, string][]>;
   /** Every key under a prefix, in key order; values are not read. */
   scanKeys(prefix: string): Promise<string[]>;
+  /**
+   * Up to `limit` entries with gt < key < lt, in key order (a bounded page of a background sweep;
+   * a callback like the hot path, so that a simulator answers it in simulated time).
+   */
+  scanPage(gt: string, lt: string, limit: number, done: (err: Error | null, entries: [string, string][]) => void): void;
+  /** Lets the engine reclaim the space of deleted keys in [gte, lt) now (LevelDB compactRange); may do nothing. */
+  compactRange(gte: string, lt: string): Promise<void>;
   readonly isOpen: boolean;
   close(): Promise<void>;
 }

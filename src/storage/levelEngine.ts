@@ -71,6 +71,21 @@ export class LevelEngine implements KvEngine {
     return out;
   }
 
+  scanPage(gt: string, lt: string, limit: number, done: (err: Error | null, entries: [string, string][]) => void): void {
+    if (!this.isOpen) return done(new Error('storage is closed'), []);
+    this.db
+      .iterator({ gt, lt, limit })
+      .all()
+      .then(
+        (entries) => done(null, entries),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err)), []),
+      );
+  }
+
+  compactRange(gte: string, lt: string): Promise<void> {
+    return this.db.compactRange(gte, lt);
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }

@@ -6,6 +6,8 @@ import type { StoredValue } from '../protocol/types.js';
 import type { BatchOp } from './kvEngine.js';
 import type { NodeStore } from './nodeStore.js';
 import { OutcomeFilter } from './outcomeFilter.js';
+import { rebuildFilter } from './filterRebuild.js';
+import type { CollectPlan } from './recordCollector.js';
 import { decodeParticipantOutcome, decodePrepare, decodeStoredValue, encodeParticipantOutcome, encodePrepare, encodeStoredValue } from './recordCodec.js';
 
 /** A shard as the 4 hex digits that prefix its rows (fixed width: rows of one shard sort together). */
@@ -83,7 +85,9 @@ export interface StoreFaults {
  */
 export class ParticipantStore {
   private readonly values: BoundedMap<string, StoredValue | null>;
-  private readonly outcomes: OutcomeFilter;
+  private outcomes: OutcomeFilter;
+  /** While the filter is rebuilt: the new one, which every outcome written meanwhile joins too. */
+  private nextOutcomes: OutcomeFilter | null = null;
   /**
    * Keys some engine read is fetching right now, and which of them a commit wrote meanwhile.
    * A read may outlive its transaction's locks (it can be aborted mid-read, and another
@@ -98,7 +102,7 @@ export class ParticipantStore {
   private constructor(
     readonly store: NodeStore,
     cacheKeys: number,
-    filterCapacity: number | undefined,
+    private readonly filterCapacity: number | undefined,
     private readonly faults: StoreFaults,
   ) {
     this.values = new BoundedMap(cacheKeys);
@@ -194,7 +198,7 @@ export class ParticipantStore {
    */
   persist(record: ParticipantRecord, sync: boolean, lingerMs: number, done: (err: Error | null) => void): void {
     // Into the filter before the write: a false "maybe" only costs a read, a missed one a wrong vote.
-    if (record.kind === 'commit' || record.kind === 'abort') this.outcomes.add(record.txn);
+    if (record.kind === 'commit' || record.kind === 'abort') this.noteOutcome(record.txn);
     const planted = record.kind === 'commit' ? this.plantedCommitBatch(record) : participantBatch(record);
     this.store.append(planted, sync, lingerMs, (err) => {
       if (!err && record.kind === 'commit') {
@@ -229,6 +233,36 @@ export class ParticipantStore {
   /** An outcome record written outside `persist` (a shard move brought it): prepares must look it up. */
   noteOutcome(txn: string): void {
     this.outcomes.add(txn);
+    this.nextOutcomes?.add(txn);
+  }
+
+  /** How many ids the outcome filter holds (collected ones too, until a rebuild). */
+  get filterCount(): number {
+    return this.outcomes.count;
+  }
+
+  /** A new outcome filter from the records left (collected ids drop out of it); `done` once it serves. */
+  rebuildFilter(pageSize: number, done: (err: Error | null, ids: number) => void): void {
+    if (this.nextOutcomes) return done(null, this.outcomes.count);
+    const next = new OutcomeFilter(this.filterCapacity);
+    this.nextOutcomes = next;
+    rebuildFilter(this.store, PKEY.outcomePrefix, next, pageSize, (err) => {
+      this.nextOutcomes = null;
+      if (!err) this.outcomes = next;
+      done(err, next.count);
+    });
+  }
+
+  /** Retention: an outcome record born before the mark goes, with its shard index rows. */
+  collectPlan(): CollectPlan {
+    return {
+      prefix: PKEY.outcomePrefix,
+      read: (key, raw) => {
+        const r = decodeParticipantOutcome(raw, this.store.at(key));
+        const keys = r.outcome === 'COMMITTED' ? r.results.map((x) => x.key) : r.keys;
+        return { bornMs: r.bornMs, rows: [key, ...outcomeIndexRows(r.txn, keys).map((op) => op.key)] };
+      },
+    };
   }
 
   async scanData(): Promise<{ key: string; value: StoredValue }[]> {
@@ -246,7 +280,12 @@ export function participantBatch(record: ParticipantRecord): BatchOp[] {
     case 'precommit':
       return [{ type: 'put', key: PKEY.prepare(record.record.txn), value: encodePrepare(record.record) }];
     case 'commit': {
-      const outcome: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'COMMITTED', results: record.results };
+      const outcome: ParticipantOutcomeRecord = {
+        txn: record.txn,
+        outcome: 'COMMITTED',
+        results: record.results,
+        ...(record.bornMs !== undefined ? { bornMs: record.bornMs } : {}),
+      };
       return [
         ...record.writes.map((w): BatchOp => ({ type: 'put', key: storedKey(w.key), value: encodeStoredValue({ value: w.value, version: w.version }) })),
         { type: 'put', key: PKEY.outcome(record.txn), value: encodeParticipantOutcome(outcome) },
@@ -255,7 +294,13 @@ export function participantBatch(record: ParticipantRecord): BatchOp[] {
       ];
     }
     case 'abort': {
-      const outcome: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'ABORTED', results: [], ...(record.keys ? { keys: record.keys } : {}) };
+      const outcome: ParticipantOutcomeRecord = {
+        txn: record.txn,
+        outcome: 'ABORTED',
+        results: [],
+        ...(record.keys ? { keys: record.keys } : {}),
+        ...(record.bornMs !== undefined ? { bornMs: record.bornMs } : {}),
+      };
       return [
         { type: 'put', key: PKEY.outcome(record.txn), value: encodeParticipantOutcome(outcome) },
         ...outcomeIndexRows(record.txn, record.keys),

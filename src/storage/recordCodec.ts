@@ -91,13 +91,21 @@ const prepare = object({
   protocol: protocol.optional(),
   precommitted: bool.optional(),
   age: object({ ms: finite, id: nonEmpty }),
+  bornMs: finite.optional(),
   locks: arrayOf(lockRequest),
   writes: arrayOf(keyWrite),
   results: arrayOf(opResult),
   trace: traceparent.optional(),
 });
 
-const participantOutcome = object({ txn: nonEmpty, outcome, results: arrayOf(opResult), readOnly: bool.optional(), keys: arrayOf(str).optional() });
+const participantOutcome = object({
+  txn: nonEmpty,
+  outcome,
+  results: arrayOf(opResult),
+  readOnly: bool.optional(),
+  keys: arrayOf(str).optional(),
+  bornMs: finite.optional(),
+});
 
 const decision = object({
   txn: nonEmpty,
@@ -112,6 +120,7 @@ const decision = object({
   protocol: protocol.optional(),
   heuristic: object({ by: str, note: str }).optional(),
   trace: traceparent.optional(),
+  bornMs: finite.optional(),
 });
 
 const identity = object({ id: nonEmpty, role: oneOf(['coordinator', 'participant']) });

@@ -1,5 +1,6 @@
 import type { DtxClient } from '../client/dtxClient.js';
 import type { History, HistoryEntry } from './history.js';
+import type { IsolationReport } from './isolation/checkIsolation.js';
 
 /** One row of a verdict table. */
 export interface CheckResult {
@@ -52,6 +53,8 @@ export interface ChaosWorkload {
    * ABORT that a node which never saw it records when asked about it.
    */
   keysOf?(invoke: HistoryEntry): string[] | null;
+  /** The isolation checker's findings (the register workload), after check. */
+  isolation?(): IsolationReport | null;
 }
 
 /** Runs a transaction op and records it: COMMITTED → ok, ABORTED → fail, a broken call → info (unknown). */

@@ -784,3 +784,28 @@ describe('ParticipantCore: recover', () => {
     expect(() => mk({}, [rec('a', 'k', 1), rec('b', 'k', 2)])).toThrow(InvariantViolation);
   });
 });
+
+describe('ParticipantCore: the planted isolation bugs do what they say (and only when asked)', () => {
+  const writerOf = (p: ParticipantCore, txn: string, key: string, at: number) =>
+    p.step({ type: 'prepare', replyTo: nextHandle(), msg: msg(txn, [put(key, 'w')], 0) }, at);
+
+  it('releaseReadLocksAtVote: once the reader voted YES, an older writer takes the key it only read; without the bug it waits', () => {
+    for (const bug of [false, true]) {
+      const { p } = mk(bug ? { releaseReadLocksAtVote: true } : {});
+      toPrepared(p, msg('t1', [get('a'), put('b', 'x')], 5));
+      const w = writerOf(p, 'w-old', 'a', 1);
+      expect(ofType(w, 'read').length).toBe(bug ? 1 : 0);
+      // The write lock stays: a writer of b still waits.
+      expect(ofType(writerOf(p, 'w-b', 'b', 2), 'read')).toEqual([]);
+    }
+  });
+
+  it('readsTakeNoLocks: a read does not wait for a prepared writer and sees the committed state; without the bug it waits', () => {
+    for (const bug of [false, true]) {
+      const { p } = mk(bug ? { readsTakeNoLocks: true } : {});
+      toPrepared(p, msg('w', [put('a', 'new')], 5));
+      const r = p.step({ type: 'prepare', replyTo: nextHandle(), msg: msg('r-old', [get('a'), put('c', 'y')], 1) }, 1);
+      expect(ofType(r, 'read')).toEqual(bug ? [{ type: 'read', txn: 'r-old', keys: ['a', 'c'] }] : []);
+    }
+  });
+});

@@ -15,6 +15,7 @@ import { freshTraceparent, traceOfRequest } from '../../rpc/traceHeaders.js';
 function traceOf(fields: { traceparent: string; tracestate: string } | null, metadata?: grpc.Metadata): IncomingTrace {
   return traceOfRequest(fields, metadata) ?? { traceparent: freshTraceparent() };
 }
+import { bornOf } from '../../rpc/peerWire.js';
 
 function transactResponse(r: TxnAnswer): TransactResponse {
   return { txnId: r.txn, outcome: r.outcome, reason: r.reason, results: r.results.map(resultToWire), abortCode: abortCodeToWire(r.code) };
@@ -39,7 +40,7 @@ export function coordinatorService(rt: CoordinatorRuntime): CoordinatorHandlers 
     Transact: unary((req, call) => transact(req, call.metadata)),
     TransactStream: (stream) => serveTransactStream(stream, transact),
     GetTransaction: unary(async (req): Promise<GetTransactionResponse> => {
-      const r = await answer<QueryAnswer>((respond) => rt.getTransaction(req.txnId, respond, req.forwarded));
+      const r = await answer<QueryAnswer>((respond) => rt.getTransaction(req.txnId, respond, req.forwarded, bornOf(req.firstAttemptMs).bornMs));
       return {
         txnId: r.txn,
         outcome: r.outcome,

@@ -7,7 +7,7 @@ import type { DecisionResponse } from '../../rpc/generated/dtx/v1/DecisionRespon
 import type { ParticipantHandlers } from '../../rpc/generated/dtx/v1/Participant.js';
 import type { PrepareRequest__Output } from '../../rpc/generated/dtx/v1/PrepareRequest.js';
 import type { PrepareResponse } from '../../rpc/generated/dtx/v1/PrepareResponse.js';
-import { prepareFromWire, requireTxnId, txnStateToWireAnswer } from '../../rpc/peerWire.js';
+import { bornOf, prepareFromWire, requireTxnId, txnStateToWireAnswer } from '../../rpc/peerWire.js';
 import { answer, unary } from '../../rpc/status.js';
 import { MAX_BATCH_ITEMS, TickBatcher } from '../../rpc/tickBatcher.js';
 import { resultsWeight } from '../../rpc/wireWeight.js';
@@ -85,9 +85,16 @@ export function participantService(rt: ParticipantRuntime, self: string, log: Lo
       const r = await answer<{ ok: boolean }>((respond) => rt.serve.precommit({ txn }, respond));
       return { txnId: txn, known: true, ok: r.ok };
     }),
+    GetHorizon: unary(async () => {
+      const r = await answer<{ horizonMs: number }>((respond) => rt.serve.horizon({}, respond));
+      return { horizonMs: String(Math.floor(r.horizonMs)) };
+    }),
     GetTxnState: unary(async (req) => {
       const txn = requireTxnId(req.txnId);
-      return txnStateToWireAnswer(txn, await answer((respond) => rt.serve.txnState({ txn, abortIfUnvoted: req.abortIfUnvoted }, respond)));
+      return txnStateToWireAnswer(
+        txn,
+        await answer((respond) => rt.serve.txnState({ txn, abortIfUnvoted: req.abortIfUnvoted, ...bornOf(req.bornMs) }, respond)),
+      );
     }),
   };
 }

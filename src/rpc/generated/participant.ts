@@ -11,6 +11,8 @@ import type { DecisionResponse as _dtx_v1_DecisionResponse, DecisionResponse__Ou
 import type { DeleteOp as _dtx_v1_DeleteOp, DeleteOp__Output as _dtx_v1_DeleteOp__Output } from './dtx/v1/DeleteOp.js';
 import type { Fence as _dtx_v1_Fence, Fence__Output as _dtx_v1_Fence__Output } from './dtx/v1/Fence.js';
 import type { GetOp as _dtx_v1_GetOp, GetOp__Output as _dtx_v1_GetOp__Output } from './dtx/v1/GetOp.js';
+import type { HorizonRequest as _dtx_v1_HorizonRequest, HorizonRequest__Output as _dtx_v1_HorizonRequest__Output } from './dtx/v1/HorizonRequest.js';
+import type { HorizonResponse as _dtx_v1_HorizonResponse, HorizonResponse__Output as _dtx_v1_HorizonResponse__Output } from './dtx/v1/HorizonResponse.js';
 import type { Op as _dtx_v1_Op, Op__Output as _dtx_v1_Op__Output } from './dtx/v1/Op.js';
 import type { OpResult as _dtx_v1_OpResult, OpResult__Output as _dtx_v1_OpResult__Output } from './dtx/v1/OpResult.js';
 import type { ParticipantClient as _dtx_v1_ParticipantClient, ParticipantDefinition as _dtx_v1_ParticipantDefinition } from './dtx/v1/Participant.js';
@@ -39,6 +41,8 @@ export interface ProtoGrpcType {
       DeleteOp: MessageTypeDefinition<_dtx_v1_DeleteOp, _dtx_v1_DeleteOp__Output>
       Fence: MessageTypeDefinition<_dtx_v1_Fence, _dtx_v1_Fence__Output>
       GetOp: MessageTypeDefinition<_dtx_v1_GetOp, _dtx_v1_GetOp__Output>
+      HorizonRequest: MessageTypeDefinition<_dtx_v1_HorizonRequest, _dtx_v1_HorizonRequest__Output>
+      HorizonResponse: MessageTypeDefinition<_dtx_v1_HorizonResponse, _dtx_v1_HorizonResponse__Output>
       Op: MessageTypeDefinition<_dtx_v1_Op, _dtx_v1_Op__Output>
       OpResult: MessageTypeDefinition<_dtx_v1_OpResult, _dtx_v1_OpResult__Output>
       Outcome: EnumTypeDefinition

@@ -5,6 +5,8 @@ import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CoordinatorBatch as _dtx_v1_CoordinatorBatch, CoordinatorBatch__Output as _dtx_v1_CoordinatorBatch__Output } from '../../dtx/v1/CoordinatorBatch.js';
 import type { DecisionRequest as _dtx_v1_DecisionRequest, DecisionRequest__Output as _dtx_v1_DecisionRequest__Output } from '../../dtx/v1/DecisionRequest.js';
 import type { DecisionResponse as _dtx_v1_DecisionResponse, DecisionResponse__Output as _dtx_v1_DecisionResponse__Output } from '../../dtx/v1/DecisionResponse.js';
+import type { HorizonRequest as _dtx_v1_HorizonRequest, HorizonRequest__Output as _dtx_v1_HorizonRequest__Output } from '../../dtx/v1/HorizonRequest.js';
+import type { HorizonResponse as _dtx_v1_HorizonResponse, HorizonResponse__Output as _dtx_v1_HorizonResponse__Output } from '../../dtx/v1/HorizonResponse.js';
 import type { ParticipantBatch as _dtx_v1_ParticipantBatch, ParticipantBatch__Output as _dtx_v1_ParticipantBatch__Output } from '../../dtx/v1/ParticipantBatch.js';
 import type { PrepareRequest as _dtx_v1_PrepareRequest, PrepareRequest__Output as _dtx_v1_PrepareRequest__Output } from '../../dtx/v1/PrepareRequest.js';
 import type { PrepareResponse as _dtx_v1_PrepareResponse, PrepareResponse__Output as _dtx_v1_PrepareResponse__Output } from '../../dtx/v1/PrepareResponse.js';
@@ -34,6 +36,15 @@ export interface ParticipantClient extends grpc.Client {
   Exchange(options?: grpc.CallOptions): grpc.ClientDuplexStream<_dtx_v1_CoordinatorBatch, _dtx_v1_ParticipantBatch__Output>;
   exchange(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_dtx_v1_CoordinatorBatch, _dtx_v1_ParticipantBatch__Output>;
   exchange(options?: grpc.CallOptions): grpc.ClientDuplexStream<_dtx_v1_CoordinatorBatch, _dtx_v1_ParticipantBatch__Output>;
+  
+  GetHorizon(argument: _dtx_v1_HorizonRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_HorizonResponse__Output>): grpc.ClientUnaryCall;
+  GetHorizon(argument: _dtx_v1_HorizonRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_HorizonResponse__Output>): grpc.ClientUnaryCall;
+  GetHorizon(argument: _dtx_v1_HorizonRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_HorizonResponse__Output>): grpc.ClientUnaryCall;
+  GetHorizon(argument: _dtx_v1_HorizonRequest, callback: grpc.requestCallback<_dtx_v1_HorizonResponse__Output>): grpc.ClientUnaryCall;
+  getHorizon(argument: _dtx_v1_HorizonRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_HorizonResponse__Output>): grpc.ClientUnaryCall;
+  getHorizon(argument: _dtx_v1_HorizonRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_HorizonResponse__Output>): grpc.ClientUnaryCall;
+  getHorizon(argument: _dtx_v1_HorizonRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_HorizonResponse__Output>): grpc.ClientUnaryCall;
+  getHorizon(argument: _dtx_v1_HorizonRequest, callback: grpc.requestCallback<_dtx_v1_HorizonResponse__Output>): grpc.ClientUnaryCall;
   
   GetTxnState(argument: _dtx_v1_TxnStateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
   GetTxnState(argument: _dtx_v1_TxnStateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dtx_v1_TxnStateResponse__Output>): grpc.ClientUnaryCall;
@@ -80,6 +91,8 @@ export interface ParticipantHandlers extends grpc.UntypedServiceImplementation {
   
   Exchange: grpc.handleBidiStreamingCall<_dtx_v1_CoordinatorBatch__Output, _dtx_v1_ParticipantBatch>;
   
+  GetHorizon: grpc.handleUnaryCall<_dtx_v1_HorizonRequest__Output, _dtx_v1_HorizonResponse>;
+  
   GetTxnState: grpc.handleUnaryCall<_dtx_v1_TxnStateRequest__Output, _dtx_v1_TxnStateResponse>;
   
   PreCommit: grpc.handleUnaryCall<_dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse>;
@@ -94,6 +107,7 @@ export interface ParticipantDefinition extends grpc.ServiceDefinition {
   Abort: MethodDefinition<_dtx_v1_DecisionRequest, _dtx_v1_DecisionResponse, _dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse__Output>
   Commit: MethodDefinition<_dtx_v1_DecisionRequest, _dtx_v1_DecisionResponse, _dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse__Output>
   Exchange: MethodDefinition<_dtx_v1_CoordinatorBatch, _dtx_v1_ParticipantBatch, _dtx_v1_CoordinatorBatch__Output, _dtx_v1_ParticipantBatch__Output>
+  GetHorizon: MethodDefinition<_dtx_v1_HorizonRequest, _dtx_v1_HorizonResponse, _dtx_v1_HorizonRequest__Output, _dtx_v1_HorizonResponse__Output>
   GetTxnState: MethodDefinition<_dtx_v1_TxnStateRequest, _dtx_v1_TxnStateResponse, _dtx_v1_TxnStateRequest__Output, _dtx_v1_TxnStateResponse__Output>
   PreCommit: MethodDefinition<_dtx_v1_DecisionRequest, _dtx_v1_DecisionResponse, _dtx_v1_DecisionRequest__Output, _dtx_v1_DecisionResponse__Output>
   Prepare: MethodDefinition<_dtx_v1_PrepareRequest, _dtx_v1_PrepareResponse, _dtx_v1_PrepareRequest__Output, _dtx_v1_PrepareResponse__Output>

@@ -9,6 +9,7 @@ export const ParticipantTxnState = {
   TXN_ABORTED: 'TXN_ABORTED',
   TXN_READ_ONLY: 'TXN_READ_ONLY',
   TXN_PRECOMMITTED: 'TXN_PRECOMMITTED',
+  TXN_RETIRED: 'TXN_RETIRED',
 } as const;
 
 export type ParticipantTxnState =
@@ -28,5 +29,7 @@ export type ParticipantTxnState =
   | 6
   | 'TXN_PRECOMMITTED'
   | 7
+  | 'TXN_RETIRED'
+  | 8
 
 export type ParticipantTxnState__Output = typeof ParticipantTxnState[keyof typeof ParticipantTxnState]

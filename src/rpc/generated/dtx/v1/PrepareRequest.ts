@@ -17,6 +17,7 @@ export interface PrepareRequest {
   'opIndexes'?: (number)[];
   'opCount'?: (number);
   'traceparent'?: (string);
+  'bornMs'?: (number | string | Long);
 }
 
 export interface PrepareRequest__Output {
@@ -32,4 +33,5 @@ export interface PrepareRequest__Output {
   'opIndexes': (number)[];
   'opCount': (number);
   'traceparent': (string);
+  'bornMs': (string);
 }
