@@ -4,6 +4,7 @@ import type { ParticipantConfig } from '../protocol/participantCore.js';
 import { dtxV1, SERVICE_NAMES } from '../rpc/protos.js';
 import { ParticipantRuntime } from '../runtime/participantRuntime.js';
 import { LockRuntime } from '../runtime/lockRuntime.js';
+import { plantedParticipantFaults } from '../runtime/plantedBugs.js';
 import { LockStore } from '../storage/lockStore.js';
 import { ParticipantStore } from '../storage/participantStore.js';
 import type { AlertOptions } from './inDoubtAlerts.js';
@@ -43,6 +44,19 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/**
+ * The locks whose names hash here (coordinators route to them): the lease table shares this
+ * shard's log, so a lock outlives any coordinator; it recovers before serving.
+ */
+function lockRuntimeOf(node: NodeContext, id: string): LockRuntime {
+  return new LockRuntime({
+    store: new LockStore(node.nodeStore),
+    env: { ...node.env, log: node.log.child({ service: 'locks' }) },
+    leaseIdPrefix: id,
+    bug: node.bug,
+  });
+}
+
 /** A participant process: its LevelDB shard and its runtime, served over gRPC. Wiring only. */
 export async function startParticipant(opts: ParticipantNodeOptions): Promise<RunningNode> {
   const security = opts.security ?? OPEN_NODE;
@@ -58,7 +72,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     httpListen: opts.httpListen,
   });
   const { log, bug, transport } = node;
-  const store = await ParticipantStore.open(node.nodeStore, { faults: { cacheOvertakenReads: bug === 'storage.cacheOvertakenReads' } });
+  const store = await ParticipantStore.open(node.nodeStore, { faults: plantedParticipantFaults(bug, opts.dataDir) });
   const fenceKey = security.fenceKey;
   const runtime = new ParticipantRuntime({
     id: opts.id,
@@ -74,9 +88,7 @@ export async function startParticipant(opts: ParticipantNodeOptions): Promise<Ru
     metrics: node.metrics?.participantSink(),
     tracer: new OtelTxnTracer(),
   });
-  // The locks whose names hash here (coordinators route to them): the lease table shares this
-  // shard's log, so a lock outlives any coordinator; it recovers before serving.
-  const locks = new LockRuntime({ store: new LockStore(node.nodeStore), env: { ...node.env, log: log.child({ service: 'locks' }) }, leaseIdPrefix: opts.id });
+  const locks = lockRuntimeOf(node, opts.id);
   // The shard map before recovery: a recovered prepare holds keys of shards served here.
   const shards = new ShardHost({
     id: opts.id,

@@ -191,6 +191,11 @@ export class CoordinatorRuntime {
   /** Owners a forward failed to reach lately (id → until when forwards to it fail fast). */
   private readonly ownerDownUntil = new Map<NodeId, number>();
   private readonly bug: PlantedBug | null;
+  /** Committed client-named transactions seen, under coordinator.reportCommitAsAbort. */
+  private plantedCommits = 0;
+  /** Under coordinator.loseCommitDelivery: the transactions whose COMMIT to one participant is lost (at most 100), and COMMIT sends seen. */
+  private readonly plantedLost = new Map<string, NodeId>();
+  private plantedDeliveries = 0;
   /** New transactions on shards being moved wait here. */
   readonly gate: ShardGate;
   /** The span of each transaction in memory (phases and calls to participants are its children). */
@@ -350,6 +355,9 @@ export class CoordinatorRuntime {
         return respond(new RequestError('DEADLINE_EXCEEDED', `outcome of ${r.txn} unknown: ${r.reason}; ask GetTransaction`));
       }
       measure?.(r.outcome === 'COMMITTED' ? 'committed' : r.outcome === 'ABORTED' ? 'aborted' : 'unknown', r.code ?? null);
+      if (this.bug === 'coordinator.reportCommitAsAbort' && r.outcome === 'COMMITTED' && msg.clientId && ++this.plantedCommits % 5 === 0) {
+        return respond({ txn: r.txn, outcome: 'ABORTED', reason: 'PLANTED BUG coordinator.reportCommitAsAbort', results: [] });
+      }
       respond({ txn: r.txn, outcome: r.outcome, reason: r.reason, ...(r.code ? { code: r.code } : {}), results: r.results });
     });
   }
@@ -388,6 +396,21 @@ export class CoordinatorRuntime {
   private txnFields(txn: string, trace?: string): { txn: string; trace?: string } {
     const tp = trace ?? this.core.traceOf(txn);
     return tp ? { txn, trace: traceIdOf(tp) } : { txn };
+  }
+
+  /** GetTransaction: a client's question about an outcome (a participant's inquiry goes to query). */
+  getTransaction(txnId: string, respond: (r: QueryAnswer | RequestError) => void, forwarded = false, bornMs?: number): void {
+    if (this.bug !== 'coordinator.abortedReportedPending') return this.query(txnId, respond, forwarded, bornMs);
+    this.query(
+      txnId,
+      (r) =>
+        respond(
+          r instanceof RequestError || r.outcome !== 'ABORTED'
+            ? r
+            : { ...r, outcome: 'PENDING', inProgress: true, reason: 'PLANTED BUG coordinator.abortedReportedPending' },
+        ),
+      forwarded,
+    );
   }
 
   /** The durable outcome of a transaction (GetTransaction; a participant's inquiry). */
@@ -547,6 +570,7 @@ export class CoordinatorRuntime {
       }
       case 'commit': {
         env.failpoint('coordinator.commit.beforeSend');
+        if (this.bug === 'coordinator.loseCommitDelivery' && this.lostDelivery(m.txn, to)) return done();
         const span = this.childSpan(m.txn, 'dtx.commit', to);
         // No answer: the resend timer tries again.
         return transport.call(ref, 'commit', { txn: m.txn }, CALL_POLICY.decision, (r) => {
@@ -659,13 +683,27 @@ export class CoordinatorRuntime {
     if (this.bug === 'coordinator.replyBeforeDecisionDurable' && sync && record.kind === 'decision' && record.record.outcome === 'COMMITTED') {
       this.answerEarly(record.record);
     }
+    const stored: CoordinatorRecord =
+      this.bug === 'coordinator.abortsAsHeuristic' && record.kind === 'decision' && record.record.outcome === 'ABORTED'
+        ? { ...record, record: { ...record.record, heuristic: { by: 'planted bug', note: 'coordinator.abortsAsHeuristic' } } }
+        : record;
     // END only lets the log forget a finished commit: it rides in a later batch.
-    this.o.store.persist(record, sync, record.kind === 'end' ? END_LINGER_MS : 0, (err) => {
+    this.o.store.persist(stored, sync, record.kind === 'end' ? END_LINGER_MS : 0, (err) => {
       span?.end();
       if (err) return env.fatal(err, `${record.kind} record write`);
       if (commit) env.failpoint('coordinator.decision.afterPersist');
       done({ type: 'persisted', record });
     });
+  }
+
+  /** PLANTED BUG coordinator.loseCommitDelivery: the COMMIT of every 10th committed transaction to one participant is never sent, at any attempt. */
+  private lostDelivery(txn: string, to: NodeId): boolean {
+    const lost = this.plantedLost.get(txn);
+    if (lost !== undefined) return lost === to;
+    if (++this.plantedDeliveries % 10 !== 0 || this.plantedLost.size >= 100) return false;
+    this.plantedLost.set(txn, to);
+    this.o.env.log.warn(this.txnFields(txn), `PLANTED BUG coordinator.loseCommitDelivery: COMMIT to ${to} never sent`);
+    return true;
   }
 
   /** PLANTED BUG coordinator.replyBeforeDecisionDurable: the clients hear COMMITTED before the decision is durable. */

@@ -11,6 +11,7 @@ import {
 } from '../protocol/leaseTable.js';
 import type { LockStore } from '../storage/lockStore.js';
 import { CoreDriver, type EffectExecutor } from './coreDriver.js';
+import type { PlantedBug } from './plantedBugs.js';
 import type { RuntimeEnv } from './env.js';
 import { ReplyRegistry } from './replies.js';
 import { RequestError } from './requestError.js';
@@ -24,6 +25,8 @@ export interface LockRuntimeOptions {
    * a coordinator can route a KeepAlive or Release to it from the lease id alone.
    */
   leaseIdPrefix?: string;
+  /** A planted bug (fault-injection nodes only): locks.tokenReissued. */
+  bug?: PlantedBug | null;
 }
 
 export interface AcquireInput {
@@ -46,6 +49,8 @@ export class LockRuntime {
   private cancelTimer: (() => void) | null = null;
   private timerAt = Infinity;
   private stopped = false;
+  /** Each lock's last granted token, kept only under the planted bug locks.tokenReissued. */
+  private readonly plantedTokens = new Map<string, number>();
 
   constructor(private readonly o: LockRuntimeOptions) {
     this.core = new LeaseTable({ ...DEFAULT_LEASE_CONFIG, ...o.config });
@@ -74,9 +79,16 @@ export class LockRuntime {
   acquire(req: AcquireInput, respond: (r: LeaseView | RequestError) => void): { cancel(): void } {
     const replyTo = this.ask(
       (h) => ({ type: 'acquire', replyTo: h, leaseId: this.o.leaseIdPrefix ? `${this.o.leaseIdPrefix}.${this.o.env.newId()}` : this.o.env.newId(), ...req }),
-      (r) => respond(r.kind === 'granted' ? r.lease : asError(r)),
+      (r) => respond(r.kind === 'granted' ? (this.o.bug === 'locks.tokenReissued' ? this.reissued(r.lease) : r.lease) : asError(r)),
     );
     return { cancel: () => this.driver.dispatch({ type: 'cancel', replyTo }) };
+  }
+
+  /** PLANTED BUG locks.tokenReissued: a lock granted again is answered with its previous grant's token. */
+  private reissued(lease: LeaseView): LeaseView {
+    const previous = this.plantedTokens.get(lease.name);
+    this.plantedTokens.set(lease.name, lease.token);
+    return previous === undefined ? lease : { ...lease, token: previous };
   }
 
   keepAlive(leaseId: string, respond: (r: LeaseView | RequestError) => void): void {

@@ -6,8 +6,8 @@ import {
   type ParticipantEvent,
   type ParticipantReply,
 } from '../protocol/participantCore.js';
-import type { InquiryOutcome } from '../protocol/participantTxn.js';
-import type { NodeId, Outcome, Vote } from '../protocol/types.js';
+import type { InquiryOutcome, PrepareMessage } from '../protocol/participantTxn.js';
+import type { NodeId, Outcome, TxnOp, Vote } from '../protocol/types.js';
 import type { ParticipantStore } from '../storage/participantStore.js';
 import { CALL_POLICY } from './callPolicy.js';
 import { CoreDriver, type EffectExecutor } from './coreDriver.js';
@@ -83,6 +83,8 @@ export class ParticipantRuntime {
   private readonly timers: TxnTimers;
   private readonly commitLingerMs: number;
   private readonly bug: PlantedBug | null;
+  /** Read-only branches answered without the core, under participant.readsSkipLocks (bounded: each leaves at its Release). */
+  private readonly plantedReads = new Set<string>();
   /** Collects outcome records older than the retention window (null: kept forever). */
   readonly retention: RetentionLoop | null;
   /** The peers' horizons, which collection stays below (null: retention off or no peers given). */
@@ -195,7 +197,8 @@ export class ParticipantRuntime {
     };
     return {
       prepare: (prepared, respond) => {
-        const msg = this.bug === 'participant.ignoreFences' ? { ...prepared, ops: prepared.ops.map(({ fence: _fence, ...op }) => op) } : prepared;
+        if (this.bug === 'participant.readsSkipLocks' && prepared.ops.every((op) => op.type === 'get')) return this.readWithoutLocks(prepared, respond);
+        const msg = this.plantedPrepare(prepared);
         const span = this.span('dtx.participant.prepare', msg.txn, msg.trace);
         this.ask(
           (replyTo) => ({ type: 'prepare', replyTo, msg }),
@@ -218,7 +221,7 @@ export class ParticipantRuntime {
       release: (req, respond) =>
         this.ask(
           (replyTo) => ({ type: 'release', replyTo, txn: req.txn }),
-          (r) => respond({ known: (r.kind === 'ack' && r.known) || this.bug === 'participant.confirmLostReadLocks' }),
+          (r) => respond({ known: (r.kind === 'ack' && r.known) || this.bug === 'participant.confirmLostReadLocks' || this.plantedReads.delete(req.txn) }),
         ),
       precommit: (req, respond) => {
         const span = this.span('dtx.participant.precommit', req.txn, this.core.traceOf(req.txn));
@@ -244,6 +247,41 @@ export class ParticipantRuntime {
     };
   }
 
+  /**
+   * PLANTED BUG participant.readsSkipLocks: a read-only branch is answered from the store at
+   * once, without the core (no read locks, no wait for a prepared writer), and its Release is
+   * acknowledged as if its locks had been held.
+   */
+  private readWithoutLocks(msg: PrepareMessage, respond: (r: Vote | RequestError) => void): void {
+    this.o.store.readForPrepare(
+      msg.txn,
+      msg.ops.map((op) => op.key),
+      (err, r) => {
+        if (err) return respond(new RequestError('UNAVAILABLE', err.message));
+        this.plantedReads.add(msg.txn);
+        const results = msg.ops.map((op, i) => {
+          const v = r.values.get(op.key);
+          const at = msg.opIndexes ? { index: msg.opIndexes[i]!, ...(msg.opCount !== undefined ? { of: msg.opCount } : {}) } : {};
+          return { key: op.key, found: v !== undefined && v.value !== null, value: v?.value ?? '', version: v?.version ?? 0, ...at };
+        });
+        respond({ kind: 'READ_ONLY', results });
+      },
+    );
+  }
+
+  /** The prepare as the planted bugs that drop part of an op see it (the message itself otherwise). */
+  private plantedPrepare<T extends { ops: TxnOp[] }>(prepared: T): T {
+    if (this.bug === 'participant.ignoreFences') return { ...prepared, ops: prepared.ops.map(({ fence: _fence, ...op }) => op) };
+    if (this.bug === 'participant.ignoreAddMin') return { ...prepared, ops: prepared.ops.map((op) => (op.type === 'add' ? { ...op, min: undefined } : op)) };
+    return prepared;
+  }
+
+  /** What an inquiry's answer means to the core, as the planted bugs that misread it see it. */
+  private plantedInquiry(r: CallResult<OutcomeAnswer>): InquiryOutcome {
+    const outcome = inquiryOutcome(r);
+    return outcome === 'UNREACHABLE' && this.bug === 'participant.commitWhenCoordinatorUnreachable' ? 'COMMITTED' : outcome;
+  }
+
   private execute(e: ParticipantEffect, done: (event?: ParticipantEvent) => void): void {
     const { store, transport, env } = this.o;
     switch (e.type) {
@@ -265,7 +303,7 @@ export class ParticipantRuntime {
       case 'inquire':
         return transport.call({ id: e.coordinatorId, addr: e.coordinatorAddr }, 'outcome', { txn: e.txn, ...born(e.bornMs) }, CALL_POLICY.inquiry, (r) => {
           if (!r.ok) env.log.warn({ ...this.txnFields(e.txn), coordinator: e.coordinatorId, err: r.message }, 'cannot reach coordinator for outcome');
-          done({ type: 'inquiryResult', txn: e.txn, outcome: inquiryOutcome(r) });
+          done({ type: 'inquiryResult', txn: e.txn, outcome: this.bug ? this.plantedInquiry(r) : inquiryOutcome(r) });
         });
       case 'checkOutcome':
         return store.outcome(e.txn, (err, finished) => {
@@ -320,7 +358,12 @@ export class ParticipantRuntime {
     }
     // Only a power cut shows this one: the OS keeps an unsynced write across a kill -9.
     const sync = this.bug === 'participant.prepareUnsynced' && record.kind === 'prepare' ? false : wantSync;
-    const written = this.bug === 'participant.skipCommitApply' && record.kind === 'commit' ? { ...record, writes: [] } : record;
+    const written =
+      this.bug === 'participant.skipCommitApply' && record.kind === 'commit'
+        ? { ...record, writes: [] }
+        : this.bug === 'participant.applyNewKeysOnly' && record.kind === 'commit' && record.writes.some((w) => w.version === 1)
+          ? { ...record, writes: record.writes.filter((w) => w.version === 1) }
+          : record;
     // A commit record nobody waits on (its ack can come a moment later) may linger to share
     // the next prepare's fsync; one that frees locks others queue for goes at once.
     const linger = record.kind === 'commit' && this.core.lockWaiters === 0 ? this.commitLingerMs : 0;

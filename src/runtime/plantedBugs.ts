@@ -1,3 +1,7 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StoreFaults } from '../storage/participantStore.js';
+
 /**
  * Known bugs that can be switched on in the runtime — in a node (DTX_PLANTED_BUG=name) or in
  * the simulator (`dtx sim --bug name`) — only so that tests can prove the checkers catch what
@@ -21,6 +25,23 @@ export const PLANTED_BUGS = {
   'storage.cacheOvertakenReads': "a participant's value cache keeps a read that a commit overtook (the old value comes back)",
   'shards.copyWithoutDrain': 'a shard move copies the rows without waiting for the transactions on them to end (their commits land on the old owner only)',
   'shards.precopyMissesChanges': "a shard move's source notes none of the rows that change after its precopy (the frozen copy carries only fences and locks)",
+  // One per chaos verdict that no other bug fails alone (README "Every verdict shown failing").
+  'participant.commitKeepsPrepare': 'a commit batch leaves the prepare record behind (its delete is lost): the log still says prepared',
+  'participant.applyNewKeysOnly': 'a commit that creates a key applies only the keys it creates: a cart order is written without its stock decrement',
+  'participant.readsSkipLocks':
+    'a read-only branch reads the store at once, taking no read locks and not waiting for a prepared writer: a read sees half a transfer',
+  'participant.ignoreAddMin': 'the participant drops the min bound of incoming adds: a transfer or checkout overdraws',
+  'participant.crashOnFirstRecovery': 'a restarted participant crashes during its first recovery (it comes up on the start after)',
+  'participant.commitWhenCoordinatorUnreachable': 'a YES voter in doubt that cannot reach its coordinator commits on its own (no coordinator COMMIT behind it)',
+  'coordinator.loseCommitDelivery':
+    'the COMMIT of every 10th committed transaction to one participant is never sent, at any attempt (a lost decision delivery): the coordinator re-delivers for ever',
+  'storage.commitOutcomeMislabelled':
+    'every 3rd commit batch writes its outcome record as ABORTED, its writes applied: the log says aborted what the data says committed',
+  'coordinator.abortsAsHeuristic': 'every ABORT decision the coordinator records is marked heuristic, as if an operator had forced it',
+  'coordinator.reportCommitAsAbort':
+    "every 5th committed transaction of a client-named id is answered ABORTED (the coordinator's reply contradicts its decision)",
+  'coordinator.abortedReportedPending': "GetTransaction answers PENDING (in progress) where the outcome is ABORTED: a client's unknown outcome never resolves",
+  'locks.tokenReissued': "a lock granted again is answered with its previous grant's fencing token (the counter read, not bumped)",
   'retention.forgetLowWater':
     'retention collects records but keeps no collected-up-to mark: a question about a collected id reads as "never seen" (a resolution presumes it aborted), and a node sweeping a window behind refuses nothing',
 } as const;
@@ -42,3 +63,26 @@ export function plantedBugFromEnv(allowFaults: boolean, env: NodeJS.ProcessEnv =
 
 /** The delay of the prepare record under participant.voteBeforeSync: long enough for a kill -9 to lose it. */
 export const VOTE_BEFORE_SYNC_DELAY_MS = 300;
+
+/**
+ * participant.crashOnFirstRecovery: the first restart of a data dir fails (marker files in it
+ * remember the first start and the crash); the start after that recovers normally.
+ */
+function crashOnFirstRecovery(dataDir: string): void {
+  const started = join(dataDir, 'planted-bug.started');
+  const crashed = join(dataDir, 'planted-bug.crashed');
+  if (!existsSync(started)) return writeFileSync(started, '');
+  if (existsSync(crashed)) return;
+  writeFileSync(crashed, '');
+  throw new Error('PLANTED BUG participant.crashOnFirstRecovery: recovery crashed');
+}
+
+/** Runs a participant's start-time planted bug (a crash of its first recovery), and gives the store-level faults its bug asks for. */
+export function plantedParticipantFaults(bug: PlantedBug | null, dataDir: string): StoreFaults {
+  if (bug === 'participant.crashOnFirstRecovery') crashOnFirstRecovery(dataDir);
+  return {
+    cacheOvertakenReads: bug === 'storage.cacheOvertakenReads',
+    commitKeepsPrepare: bug === 'participant.commitKeepsPrepare',
+    commitOutcomeMislabelled: bug === 'storage.commitOutcomeMislabelled',
+  };
+}

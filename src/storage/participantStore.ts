@@ -68,6 +68,10 @@ export type ReadResult = { values: Map<string, StoredValue>; finished: Participa
 export interface StoreFaults {
   /** A read that a commit overtook still puts its old value into the cache. */
   cacheOvertakenReads?: boolean;
+  /** A commit batch does not delete the prepare record (participant.commitKeepsPrepare). */
+  commitKeepsPrepare?: boolean;
+  /** Every 3rd commit batch writes its outcome record as ABORTED, its writes applied (storage.commitOutcomeMislabelled). */
+  commitOutcomeMislabelled?: boolean;
 }
 
 /**
@@ -91,6 +95,8 @@ export class ParticipantStore {
    */
   private readonly reading = new Map<string, number>();
   private readonly overtaken = new Set<string>();
+  /** Commit batches written, under the planted fault commitOutcomeMislabelled. */
+  private plantedCommits = 0;
   readonly cacheStats = { readsFromMemory: 0, readsFromLog: 0 };
 
   private constructor(
@@ -193,7 +199,8 @@ export class ParticipantStore {
   persist(record: ParticipantRecord, sync: boolean, lingerMs: number, done: (err: Error | null) => void): void {
     // Into the filter before the write: a false "maybe" only costs a read, a missed one a wrong vote.
     if (record.kind === 'commit' || record.kind === 'abort') this.noteOutcome(record.txn);
-    this.store.append(participantBatch(record), sync, lingerMs, (err) => {
+    const planted = record.kind === 'commit' ? this.plantedCommitBatch(record) : participantBatch(record);
+    this.store.append(planted, sync, lingerMs, (err) => {
       if (!err && record.kind === 'commit') {
         for (const w of record.writes) {
           this.values.set(w.key, { value: w.value, version: w.version });
@@ -202,6 +209,16 @@ export class ParticipantStore {
       }
       done(err);
     });
+  }
+
+  /** A commit's batch as the planted store faults write it (participantBatch without one). */
+  private plantedCommitBatch(record: Extract<ParticipantRecord, { kind: 'commit' }>): BatchOp[] {
+    const batch = participantBatch(record);
+    if (this.faults.commitKeepsPrepare) return batch.filter((op) => op.type !== 'del');
+    if (!this.faults.commitOutcomeMislabelled || ++this.plantedCommits % 3 !== 0) return batch;
+    const outcome = PKEY.outcome(record.txn);
+    const aborted: ParticipantOutcomeRecord = { txn: record.txn, outcome: 'ABORTED', results: [] };
+    return batch.map((op) => (op.type === 'put' && op.key === outcome ? { ...op, value: encodeParticipantOutcome(aborted) } : op));
   }
 
   /**

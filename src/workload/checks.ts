@@ -5,10 +5,38 @@ import type { IsolationReport } from './isolation/checkIsolation.js';
 /** One row of a verdict table. */
 export interface CheckResult {
   name: string;
+  /** No violation found and, unless the check is optional for the run, something was looked at (see settleUnmeasured). */
   ok: boolean;
   detail: string;
-  /** A stable key for the checks reports single out (e.g. 'atomicity'). */
+  /** A stable key: reports single checks out by it (e.g. 'atomicity'), workloads declare optional ones by it. */
   id?: string;
+  /**
+   * False when the check had nothing to look at (no read succeeded, no multi-participant commit, no
+   * grant): its "no violation" proves nothing. Shown as "not measured"; absent means measured.
+   */
+  measured?: boolean;
+  /** Set by settleUnmeasured on an unmeasured check the workload declared optional (it then passes). */
+  optional?: boolean;
+}
+
+export type Verdict = 'pass' | 'FAIL' | 'not measured' | 'not measured (optional)';
+
+/** What a verdict table shows for a check. */
+export function verdictOf(c: CheckResult): Verdict {
+  if (c.measured === false) return c.optional ? 'not measured (optional)' : 'not measured';
+  return c.ok ? 'pass' : 'FAIL';
+}
+
+/**
+ * No vacuous pass: a check that found no violation but had nothing to look at fails the run,
+ * unless its id is among `optional` (declared per workload, with the reason, in runChaos).
+ */
+export function settleUnmeasured(checks: readonly CheckResult[], optional: ReadonlySet<string>): CheckResult[] {
+  return checks.map((c) => {
+    if (c.measured !== false || !c.ok) return c;
+    const isOptional = c.id !== undefined && optional.has(c.id);
+    return { ...c, ok: isOptional, ...(isOptional ? { optional: true } : {}) };
+  });
 }
 
 /** A workload the chaos runner drives from several clients and then checks. */

@@ -69,7 +69,7 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
     },
     async check(client: DtxClient, history: History, committed): Promise<CheckResult[]> {
       for (const lc of lockClients.values()) lc.close();
-      const { granted, twice, backwards, staleRefused } = lockHistoryFindings(history);
+      const { granted, twice, backwards, staleRefused, ordered } = lockHistoryFindings(history);
       const final = await client.read(names.map(resource), 10_000);
       const wrongCount: string[] = [];
       names.forEach((lock, i) => {
@@ -80,18 +80,25 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
       });
       return [
         {
+          id: 'lock-token-once',
           name: 'locks: no fencing token granted twice for a lock',
           ok: twice.length === 0,
+          // A repeat needs two grants of one lock.
+          measured: granted > names.length,
           detail: `${granted} grants, ${twice.length} repeated ${twice.slice(0, 3).join(' ')}`,
         },
         {
+          id: 'lock-order',
           name: 'locks: the resource sees tokens in order (no overlapping holders)',
           ok: backwards.length === 0,
+          measured: ordered > 0,
           detail: `${staleRefused} stale writes refused; ${backwards.length} out of order ${backwards.slice(0, 2).join('; ')}`,
         },
         {
+          id: 'lock-writes',
           name: 'locks: the resource holds exactly the committed writes',
           ok: wrongCount.length === 0,
+          measured: committed.size > 0,
           detail: wrongCount.slice(0, 3).join('; ') || 'versions match',
         },
       ];
@@ -103,7 +110,14 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
  * What a lock history says, without asking the cluster: a lock's token granted twice, and writes
  * the resource accepted (in its version order) with a token older than one before them.
  */
-export function lockHistoryFindings(history: Pick<History, 'entries'>): { granted: number; twice: string[]; backwards: string[]; staleRefused: number } {
+export function lockHistoryFindings(history: Pick<History, 'entries'>): {
+  granted: number;
+  twice: string[];
+  backwards: string[];
+  staleRefused: number;
+  /** Pairs of successive accepted writes of one lock (with different tokens) that were compared. */
+  ordered: number;
+} {
   // Tokens strictly increase per lock (each lock's participant keeps one counter): a token may
   // repeat across locks, never within one.
   const tokens = history.entries
@@ -121,13 +135,15 @@ export function lockHistoryFindings(history: Pick<History, 'entries'>): { grante
     byLock.get(w.lock)!.push(w);
   }
   const backwards: string[] = [];
+  let ordered = 0;
   for (const [lock, writes] of byLock) {
     writes.sort((a, b) => a.version - b.version);
     for (let k = 1; k < writes.length; k++) {
+      if (writes[k]!.token !== writes[k - 1]!.token) ordered++;
       if (BigInt(writes[k]!.token) < BigInt(writes[k - 1]!.token)) {
         backwards.push(`${lock} v${writes[k]!.version} token ${writes[k]!.token} after ${writes[k - 1]!.token}`);
       }
     }
   }
-  return { granted: tokens.length, twice, backwards, staleRefused };
+  return { granted: tokens.length, twice, backwards, staleRefused, ordered };
 }

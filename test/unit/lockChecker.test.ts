@@ -17,7 +17,7 @@ describe('lock chaos checker', () => {
         e({ type: 'fail', value: { lock: 'a', token: '1' }, error: 'lock a token 1 is older than token 2 already seen' }),
       ],
     });
-    expect(f).toEqual({ granted: 2, twice: [], backwards: [], staleRefused: 1 });
+    expect(f).toEqual({ granted: 2, twice: [], backwards: [], staleRefused: 1, ordered: 1 });
   });
 
   it('reports a stale holder whose write the resource accepted after a newer one (overlapping holds)', () => {

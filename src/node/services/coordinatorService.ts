@@ -40,7 +40,7 @@ export function coordinatorService(rt: CoordinatorRuntime): CoordinatorHandlers 
     Transact: unary((req, call) => transact(req, call.metadata)),
     TransactStream: (stream) => serveTransactStream(stream, transact),
     GetTransaction: unary(async (req): Promise<GetTransactionResponse> => {
-      const r = await answer<QueryAnswer>((respond) => rt.query(req.txnId, respond, req.forwarded, bornOf(req.firstAttemptMs).bornMs));
+      const r = await answer<QueryAnswer>((respond) => rt.getTransaction(req.txnId, respond, req.forwarded, bornOf(req.firstAttemptMs).bornMs));
       return {
         txnId: r.txn,
         outcome: r.outcome,
