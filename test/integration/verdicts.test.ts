@@ -121,9 +121,11 @@ describe('every chaos verdict can fail', () => {
     });
     const failed = failedIds(r);
     expect(failed, why(r)).toEqual(expect.arrayContaining(['owner', 'bank-read-total']));
-    // The same id decided by both (when c1 decided before it died) is the other ownership check.
+    // The same id decided by both (when c1 decided before it died) is the other ownership check;
+    // then the two runs of one id may also split its outcome, which the data and log checks see.
+    const consequences = failed.includes('single-owner') ? ['single-owner', 'bank-final', 'atomicity', 'liveness', 'healed'] : [];
     expect(
-      failed.filter((id) => !['owner', 'bank-read-total', 'single-owner'].includes(id)),
+      failed.filter((id) => !['owner', 'bank-read-total', ...consequences].includes(id)),
       why(r),
     ).toEqual([]);
   }, 120_000);
