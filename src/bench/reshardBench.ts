@@ -161,7 +161,8 @@ export interface ReshardReport {
     /** The steady periods (before, between and after the moves). */
     steady: PhaseReport[];
     /** Committed per back-to-back 1 s window from the end of the warmup; marks say where each move started and ended. */
-    timeline: { windowMs: number; committedPerSec: number[]; marks: { atMs: number; what: string }[] };
+    /** `startedAtEpochMs`: wall-clock time of the first window (to match node log lines against it). */
+    timeline: { windowMs: number; startedAtEpochMs: number; committedPerSec: number[]; marks: { atMs: number; what: string }[] };
     /** The bank total read back after the load stopped: it must equal the opening total. */
     total: { accounts: number; expected: string; found: string; held: boolean; missing: number; negative: number; readMs: number };
     unfinishedLoops: number;
@@ -631,7 +632,12 @@ class ReshardRun {
         worstDip,
         heldHalf: worstDip >= 0.5,
         steady: this.phases.filter((p) => p.name.startsWith('steady')).map((p) => this.phaseReport(p)),
-        timeline: { windowMs: 1000, committedPerSec: this.series.alignedWindows(this.measuredFrom, last.to), marks: this.marks },
+        timeline: {
+          windowMs: 1000,
+          startedAtEpochMs: Math.round(performance.timeOrigin + this.measuredFrom),
+          committedPerSec: this.series.alignedWindows(this.measuredFrom, last.to),
+          marks: this.marks,
+        },
         total,
         unfinishedLoops,
       },

@@ -20,6 +20,7 @@ import { NodeMetrics } from './nodeMetrics.js';
 import { OpsHttp } from './opsHttp.js';
 import { mountConsole } from '../console/mountConsole.js';
 import { countingErrors } from '../rpc/rpcErrors.js';
+import { StallWatch } from './stallWatch.js';
 
 export interface NodeContextOptions {
   id: string;
@@ -63,6 +64,7 @@ export class NodeContext {
   private server: RunningServer | null = null;
   private alerts: InDoubtAlerts | null = null;
   private stopConsole: (() => void) | null = null;
+  private readonly stalls: StallWatch;
 
   private constructor(
     readonly o: NodeContextOptions,
@@ -89,6 +91,8 @@ export class NodeContext {
     this.access = new AccessControl({ tls: security.tls, tokens: security.tokens }, log);
     this.http = o.httpListen !== undefined ? new OpsHttp({ listen: o.httpListen, tls: security.tls, access: this.access, log }) : null;
     if (metrics) this.nodeMetrics(metrics);
+    this.stalls = new StallWatch(log);
+    this.stalls.start(nodeStore.writer);
   }
 
   /** What every node measures, whatever its role; the routes /metrics and /healthz. */
@@ -234,6 +238,7 @@ export class NodeContext {
   /** Stops serving and closes everything, after `stopRuntime` (the role's runtimes). */
   async stop(stopRuntime: () => void): Promise<void> {
     this.stopping = true;
+    this.stalls.stop();
     this.alerts?.stop();
     this.stopConsole?.();
     this.serving = false;

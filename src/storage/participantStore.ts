@@ -1,7 +1,7 @@
-import { BoundedMap } from '../protocol/boundedMap.js';
 import { FENCE_PREFIX } from '../protocol/ops.js';
 import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from '../protocol/records.js';
 import { DEFAULT_SHARD_COUNT, shardOf } from '../protocol/shardMap.js';
+import { ShardValueCache } from './shardValueCache.js';
 import type { StoredValue } from '../protocol/types.js';
 import type { BatchOp } from './kvEngine.js';
 import type { NodeStore } from './nodeStore.js';
@@ -84,7 +84,7 @@ export interface StoreFaults {
  * and a filter of the transactions that have an outcome record.
  */
 export class ParticipantStore {
-  private readonly values: BoundedMap<string, StoredValue | null>;
+  private readonly values: ShardValueCache<StoredValue | null>;
   private outcomes: OutcomeFilter;
   /** While the filter is rebuilt: the new one, which every outcome written meanwhile joins too. */
   private nextOutcomes: OutcomeFilter | null = null;
@@ -105,7 +105,7 @@ export class ParticipantStore {
     private readonly filterCapacity: number | undefined,
     private readonly faults: StoreFaults,
   ) {
-    this.values = new BoundedMap(cacheKeys);
+    this.values = new ShardValueCache(cacheKeys, (key) => shardOf(key, DEFAULT_SHARD_COUNT));
     this.outcomes = new OutcomeFilter(filterCapacity);
   }
 
@@ -224,10 +224,10 @@ export class ParticipantStore {
   /**
    * Shards moved away or in: their keys' cached values may be stale. Only theirs go: a move
    * forgets a few shards every second, and a cache emptied each time would send every prepare
-   * of the node to disk for the whole move (one hash per cached key is cheaper than that).
+   * of the node to disk for the whole move; the cache's shard index finds theirs without a walk.
    */
   forgetCachedValues(shards: ReadonlySet<number>): void {
-    this.values.deleteWhere((key) => shards.has(shardOf(key, DEFAULT_SHARD_COUNT)));
+    this.values.forgetShards(shards);
   }
 
   /** An outcome record written outside `persist` (a shard move brought it): prepares must look it up. */
