@@ -1,4 +1,15 @@
-/** An insertion-ordered map that forgets its oldest entries beyond a fixed size. */
+export interface BoundedMapOptions<K, V> {
+  /** Hears of each entry dropped for want of room (not of deletes). */
+  evicted?: (key: K, value: V) => void;
+  /**
+   * A bound on the entries' total weight as well as their number: entries of very different
+   * sizes (a transaction of 2 ops, one of 1,000) are then bounded in memory, not only in count.
+   * The newest entry stays whatever its weight.
+   */
+  weight?: { of: (value: V) => number; max: number };
+}
+
+/** An insertion-ordered map that forgets its oldest entries beyond a fixed size (and total weight). */
 export class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();
   /**
@@ -9,10 +20,11 @@ export class BoundedMap<K, V> {
    * behind it was evicted or deleted and new ones go to the end.
    */
   private oldest: IterableIterator<[K, V]> = this.map.entries();
-  /** `evicted` hears of each entry dropped for want of room (not of deletes). */
+  private weight = 0;
+
   constructor(
     private readonly capacity: number,
-    private readonly evicted?: (key: K, value: V) => void,
+    private readonly o: BoundedMapOptions<K, V> = {},
   ) {}
 
   has(key: K): boolean {
@@ -24,9 +36,11 @@ export class BoundedMap<K, V> {
   }
 
   set(key: K, value: V): void {
-    this.map.delete(key);
+    this.delete(key);
     this.map.set(key, value);
-    while (this.map.size > this.capacity) {
+    const w = this.o.weight;
+    if (w) this.weight += w.of(value);
+    while (this.map.size > this.capacity || (w && this.weight > w.max && this.map.size > 1)) {
       let next = this.oldest.next();
       if (next.done) {
         // Spent once the map ran empty before it (a clear, or deletes): start again at the front.
@@ -35,7 +49,8 @@ export class BoundedMap<K, V> {
       }
       const [oldest, evictedValue] = next.value as [K, V];
       this.map.delete(oldest);
-      this.evicted?.(oldest, evictedValue);
+      if (w) this.weight -= w.of(evictedValue);
+      this.o.evicted?.(oldest, evictedValue);
     }
   }
 
@@ -44,11 +59,18 @@ export class BoundedMap<K, V> {
   }
 
   delete(key: K): boolean {
+    const w = this.o.weight;
+    if (w) {
+      const v = this.map.get(key);
+      if (v === undefined && !this.map.has(key)) return false;
+      this.weight -= w.of(v as V);
+    }
     return this.map.delete(key);
   }
 
   clear(): void {
     this.map.clear();
+    this.weight = 0;
     this.oldest = this.map.entries();
   }
 
@@ -58,6 +80,7 @@ export class BoundedMap<K, V> {
     for (const [k, v] of this.map) {
       if (drop(k, v)) {
         this.map.delete(k);
+        if (this.o.weight) this.weight -= this.o.weight.of(v);
         n++;
       }
     }
@@ -66,5 +89,10 @@ export class BoundedMap<K, V> {
 
   get size(): number {
     return this.map.size;
+  }
+
+  /** The entries' total weight (0 without a weight bound). */
+  get totalWeight(): number {
+    return this.weight;
   }
 }

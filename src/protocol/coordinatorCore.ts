@@ -10,7 +10,7 @@ import {
   type TransactMessage,
 } from './coordinatorTxn.js';
 import { invariant } from './invariant.js';
-import { LIMITS } from './limits.js';
+import { LIMITS, RECENT_OPS_PER_OUTCOME } from './limits.js';
 import type { PrepareMessage, ReplyTo } from './participantTxn.js';
 import { coordinatorTxnView, type TxnView } from './txnView.js';
 import { rulesOf } from './protocols/index.js';
@@ -180,7 +180,9 @@ export class CoordinatorCore {
     invariant(config.participants.length > 0, 'a coordinator needs at least one participant');
     this.coordinators = sorted(config.coordinators ?? [id]);
     invariant(this.coordinators.includes(id), () => `coordinator ${id} is not in its own coordinator list ${this.coordinators.join(',')}`);
-    this.recent = new BoundedMap(config.recentOutcomes);
+    this.recent = new BoundedMap(config.recentOutcomes, {
+      weight: { of: (r) => 1 + r.results.length, max: config.recentOutcomes * RECENT_OPS_PER_OUTCOME },
+    });
     this.map = config.shardMap ?? initialMap(config.participants.map((p) => ({ id: p, addr: config.participantAddrs[p] ?? '' })));
     this.participants = memberIds(this.map);
   }

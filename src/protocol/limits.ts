@@ -15,3 +15,11 @@ export const LIMITS = {
   minInt64: -(2n ** 63n),
   maxInt64: 2n ** 63n - 1n,
 } as const;
+
+/**
+ * The recent-outcome maps (coordinator and participant) keep at most this many op results (and
+ * keys) per remembered outcome on average: a map of 100,000 outcomes then holds 400,000 results,
+ * not up to 100,000,000 (1,000 ops each). Bulk loads of 1,000-op transactions kept a million
+ * results alive in a coordinator's heap, and every major garbage collection walked them.
+ */
+export const RECENT_OPS_PER_OUTCOME = 4;

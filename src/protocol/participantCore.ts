@@ -1,3 +1,4 @@
+import { RECENT_OPS_PER_OUTCOME } from './limits.js';
 import { BoundedMap } from './boundedMap.js';
 import { invariant } from './invariant.js';
 import { LockTable } from './lockTable.js';
@@ -218,7 +219,9 @@ export class ParticipantCore {
     readonly id: NodeId,
     private readonly config: ParticipantConfig = DEFAULT_PARTICIPANT_CONFIG,
   ) {
-    this.recent = new BoundedMap(config.recentOutcomes);
+    this.recent = new BoundedMap(config.recentOutcomes, {
+      weight: { of: (r) => 1 + r.results.length + ('keys' in r ? (r.keys?.length ?? 0) : 0), max: config.recentOutcomes * RECENT_OPS_PER_OUTCOME },
+    });
   }
 
   step(event: ParticipantEvent, now: number): ParticipantEffect[] {

@@ -15,7 +15,7 @@ export class ShardValueCache<V> {
     capacity: number,
     private readonly shardOf: (key: string) => number,
   ) {
-    this.entries = new BoundedMap(capacity, (key) => this.unindex(key));
+    this.entries = new BoundedMap(capacity, { evicted: (key) => this.unindex(key) });
   }
 
   get(key: string): V | undefined {

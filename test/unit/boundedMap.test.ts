@@ -13,7 +13,7 @@ describe('BoundedMap', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 8 }), fc.array(op, { maxLength: 200 }), (capacity, ops) => {
         const evicted: number[] = [];
-        const map = new BoundedMap<number, number>(capacity, (k) => evicted.push(k));
+        const map = new BoundedMap<number, number>(capacity, { evicted: (k) => evicted.push(k) });
         const model = new Map<number, number>();
         const modelEvicted: number[] = [];
         ops.forEach((o, i) => {
@@ -38,6 +38,37 @@ describe('BoundedMap', () => {
           expect([...map.values()]).toEqual([...model.values()]);
         });
         expect(evicted).toEqual(modelEvicted);
+      }),
+      { seed: 20261207, numRuns: 500 },
+    );
+  });
+
+  it('bounds the total weight too, keeping at least the newest entry (model check)', () => {
+    const op = fc.oneof(
+      fc.record({ set: fc.integer({ min: 0, max: 20 }), weight: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ del: fc.integer({ min: 0, max: 20 }) }),
+      fc.record({ dropHeavy: fc.constant(true) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 20 }), fc.array(op, { maxLength: 200 }), (capacity, max, ops) => {
+        const map = new BoundedMap<number, number>(capacity, { weight: { of: (w) => w, max } });
+        const model = new Map<number, number>();
+        const total = (): number => [...model.values()].reduce((a, b) => a + b, 0);
+        for (const o of ops) {
+          if ('set' in o) {
+            model.delete(o.set);
+            model.set(o.set, o.weight);
+            while (model.size > capacity || (total() > max && model.size > 1)) model.delete(model.keys().next().value as number);
+            map.set(o.set, o.weight);
+          } else if ('del' in o) {
+            expect(map.delete(o.del)).toBe(model.delete(o.del));
+          } else {
+            for (const [k, w] of [...model]) if (w > 5) model.delete(k);
+            map.deleteWhere((_k, w) => w > 5);
+          }
+          expect([...map.values()]).toEqual([...model.values()]);
+          expect(map.totalWeight).toBe(total());
+        }
       }),
       { seed: 20261207, numRuns: 500 },
     );
