@@ -10,7 +10,7 @@ import {
   type TransactMessage,
 } from './coordinatorTxn.js';
 import { invariant } from './invariant.js';
-import { LIMITS, RECENT_OPS_PER_OUTCOME } from './limits.js';
+import { LIMITS, RECENT_OPS_PER_OUTCOME, RECENT_OUTCOMES } from './limits.js';
 import type { PrepareMessage, ReplyTo } from './participantTxn.js';
 import { coordinatorTxnView, type TxnView } from './txnView.js';
 import { rulesOf } from './protocols/index.js';
@@ -119,7 +119,7 @@ export const DEFAULT_COORDINATOR_TUNING = {
   resendMaxMs: 5000,
   resendMaxAttempts: 60,
   maxActiveTxns: 20_000,
-  recentOutcomes: 100_000,
+  recentOutcomes: RECENT_OUTCOMES,
 };
 
 const sorted = (ids: Iterable<NodeId>): NodeId[] => [...ids].sort();

@@ -1,4 +1,4 @@
-import { RECENT_OPS_PER_OUTCOME } from './limits.js';
+import { RECENT_OPS_PER_OUTCOME, RECENT_OUTCOMES } from './limits.js';
 import { BoundedMap } from './boundedMap.js';
 import { invariant } from './invariant.js';
 import { LockTable } from './lockTable.js';
@@ -110,7 +110,7 @@ export const DEFAULT_PARTICIPANT_CONFIG: ParticipantConfig = {
   inquireAfterMs: 2000,
   inquireMaxBackoffMs: 5000,
   maxLockWaiters: 10_000,
-  recentOutcomes: 100_000,
+  recentOutcomes: RECENT_OUTCOMES,
   fenceCheck: null,
 };
 
