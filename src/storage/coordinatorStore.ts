@@ -1,8 +1,7 @@
 import type { CoordinatorRecord, DecisionRecord } from '../protocol/records.js';
 import type { BatchOp } from './kvEngine.js';
 import type { NodeStore } from './nodeStore.js';
-import { rebuildFilter } from './filterRebuild.js';
-import { OutcomeFilter } from './outcomeFilter.js';
+import { RebuildableIdFilter } from './filterRebuild.js';
 import type { CollectPlan } from './recordCollector.js';
 import { decodeDecision, decodeUnfinished, encodeDecision, encodeUnfinished } from './recordCodec.js';
 
@@ -20,15 +19,13 @@ export const CKEY = {
  * costs no read of LevelDB (see OutcomeFilter).
  */
 export class CoordinatorStore {
-  private decided: OutcomeFilter;
-  /** While the filter is rebuilt: the new one, which every decision written meanwhile joins too. */
-  private nextDecided: OutcomeFilter | null = null;
+  private readonly decided: RebuildableIdFilter;
 
   private constructor(
     readonly store: NodeStore,
-    private readonly filterCapacity: number | undefined,
+    filterCapacity: number | undefined,
   ) {
-    this.decided = new OutcomeFilter(filterCapacity);
+    this.decided = new RebuildableIdFilter(store, CKEY.decisionPrefix, filterCapacity);
   }
 
   /** Opens the decision log; the filter is filled from it first. */
@@ -60,14 +57,7 @@ export class CoordinatorStore {
 
   /** A new decision filter from the records left (collected ids drop out of it); `done` once it serves. */
   rebuildFilter(pageSize: number, done: (err: Error | null, ids: number) => void): void {
-    if (this.nextDecided) return done(null, this.decided.count);
-    const next = new OutcomeFilter(this.filterCapacity);
-    this.nextDecided = next;
-    rebuildFilter(this.store, CKEY.decisionPrefix, next, pageSize, (err) => {
-      this.nextDecided = null;
-      if (!err) this.decided = next;
-      done(err, next.count);
-    });
+    this.decided.rebuild(pageSize, done);
   }
 
   /**
@@ -90,7 +80,6 @@ export class CoordinatorStore {
     // Into the filter before the write: a false "maybe" only costs a read, a missed one a wrong answer.
     if (record.kind === 'decision') {
       this.decided.add(record.record.txn);
-      this.nextDecided?.add(record.record.txn);
     }
     this.store.append(coordinatorBatch(record), sync, lingerMs, done);
   }

@@ -5,8 +5,7 @@ import { ShardValueCache } from './shardValueCache.js';
 import type { StoredValue } from '../protocol/types.js';
 import type { BatchOp } from './kvEngine.js';
 import type { NodeStore } from './nodeStore.js';
-import { OutcomeFilter } from './outcomeFilter.js';
-import { rebuildFilter } from './filterRebuild.js';
+import { RebuildableIdFilter } from './filterRebuild.js';
 import type { CollectPlan } from './recordCollector.js';
 import { decodeParticipantOutcome, decodePrepare, decodeStoredValue, encodeParticipantOutcome, encodePrepare, encodeStoredValue } from './recordCodec.js';
 
@@ -85,9 +84,7 @@ export interface StoreFaults {
  */
 export class ParticipantStore {
   private readonly values: ShardValueCache<StoredValue | null>;
-  private outcomes: OutcomeFilter;
-  /** While the filter is rebuilt: the new one, which every outcome written meanwhile joins too. */
-  private nextOutcomes: OutcomeFilter | null = null;
+  private readonly outcomes: RebuildableIdFilter;
   /**
    * Keys some engine read is fetching right now, and which of them a commit wrote meanwhile.
    * A read may outlive its transaction's locks (it can be aborted mid-read, and another
@@ -102,11 +99,11 @@ export class ParticipantStore {
   private constructor(
     readonly store: NodeStore,
     cacheKeys: number,
-    private readonly filterCapacity: number | undefined,
+    filterCapacity: number | undefined,
     private readonly faults: StoreFaults,
   ) {
     this.values = new ShardValueCache(cacheKeys, (key) => shardOf(key, DEFAULT_SHARD_COUNT));
-    this.outcomes = new OutcomeFilter(filterCapacity);
+    this.outcomes = new RebuildableIdFilter(store, PKEY.outcomePrefix, filterCapacity);
   }
 
   /** Opens the participant's view of its store: the outcome filter is filled from the log first. */
@@ -233,7 +230,6 @@ export class ParticipantStore {
   /** An outcome record written outside `persist` (a shard move brought it): prepares must look it up. */
   noteOutcome(txn: string): void {
     this.outcomes.add(txn);
-    this.nextOutcomes?.add(txn);
   }
 
   /** How many ids the outcome filter holds (collected ones too, until a rebuild). */
@@ -243,14 +239,7 @@ export class ParticipantStore {
 
   /** A new outcome filter from the records left (collected ids drop out of it); `done` once it serves. */
   rebuildFilter(pageSize: number, done: (err: Error | null, ids: number) => void): void {
-    if (this.nextOutcomes) return done(null, this.outcomes.count);
-    const next = new OutcomeFilter(this.filterCapacity);
-    this.nextOutcomes = next;
-    rebuildFilter(this.store, PKEY.outcomePrefix, next, pageSize, (err) => {
-      this.nextOutcomes = null;
-      if (!err) this.outcomes = next;
-      done(err, next.count);
-    });
+    this.outcomes.rebuild(pageSize, done);
   }
 
   /** Retention: an outcome record born before the mark goes, with its shard index rows. */
