@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { balancingMoves, describeMap, withMoves, type MoveProgress, type ShardMap, type ShardMember, type ShardMove } from '../protocol/shardMap.js';
 import type { NodeId } from '../protocol/types.js';
-import { dropIncoming, exportRows, freeze, getMap, importRows, installMap, unfreeze } from '../rpc/shardHostCalls.js';
+import { dropIncoming, exportRows, freeze, getMap, importRows, installMap, unfreeze, type RelayedRow } from '../rpc/shardHostCalls.js';
 import type { FailpointName } from '../runtime/env.js';
 import { RequestError } from '../runtime/requestError.js';
-import type { MoveMark, ShardRow } from '../runtime/shardHost.js';
+import type { MoveMark } from '../runtime/shardHost.js';
 import { newestMap, type HostAnswer, type ShardDirectory } from './shardDirectory.js';
 
 export type { MoveProgress };
@@ -328,7 +328,7 @@ export class ShardMover {
    * changed counts once; one deleted since the precopy not at all): what progress reports.
    */
   private async copy(
-    rows: AsyncIterable<ShardRow[]>,
+    rows: AsyncIterable<RelayedRow[]>,
     target: ReturnType<ShardDirectory['host']>,
     mark: MoveMark,
     token: number,

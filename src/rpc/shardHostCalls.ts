@@ -1,10 +1,11 @@
 import type { ShardMap } from '../protocol/shardMap.js';
-import type { MoveMark, ShardHostView, ShardRow } from '../runtime/shardHost.js';
+import type { MoveMark, ShardHostView } from '../runtime/shardHost.js';
 import { call } from './clients.js';
 import type { ImportShardsResponse__Output } from './generated/dtx/v1/ImportShardsResponse.js';
 import type { ShardChunk__Output } from './generated/dtx/v1/ShardChunk.js';
 import type { ShardHostClient } from './generated/dtx/v1/ShardHost.js';
 import type { ShardHostState__Output } from './generated/dtx/v1/ShardHostState.js';
+import type { ShardRow__Output } from './generated/dtx/v1/ShardRow.js';
 import { hostStateFromWire, mapToWire, markToWire } from './shardWire.js';
 
 /** Typed promise forms of dtx.v1.ShardHost calls (what a mover and a coordinator's directory send). */
@@ -33,12 +34,14 @@ export async function dropIncoming(c: ShardHostClient, moveId: string, token: nu
   return view(await call<object, ShardHostState__Output>(c.DropIncoming.bind(c), { moveId, moverToken: String(token) }, timeoutMs, true));
 }
 
-export async function importRows(c: ShardHostClient, mark: MoveMark, rows: ShardRow[], token: number, timeoutMs: number): Promise<number> {
-  const req = {
-    move: markToWire(mark),
-    rows: rows.map((r) => ({ key: r.key, value: Buffer.from(r.value, 'utf8'), deleted: r.deleted === true })),
-    moverToken: String(token),
-  };
+/**
+ * A row on its way from a move's source to its target, as the wire carries it: the mover passes
+ * it on without decoding its value (a step relays ~8,000 rows through the coordinator's heap).
+ */
+export type RelayedRow = ShardRow__Output;
+
+export async function importRows(c: ShardHostClient, mark: MoveMark, rows: readonly RelayedRow[], token: number, timeoutMs: number): Promise<number> {
+  const req = { move: markToWire(mark), rows, moverToken: String(token) };
   const res = await call<object, ImportShardsResponse__Output>(c.Import.bind(c), req, timeoutMs, true);
   return Number(res.rowsWritten);
 }
@@ -47,12 +50,12 @@ export async function importRows(c: ShardHostClient, mark: MoveMark, rows: Shard
  * The rows of a frozen move (or, with `precopy`, of its shards while still served), chunk by
  * chunk; the whole export must end within `timeoutMs`.
  */
-export async function* exportRows(c: ShardHostClient, moveId: string, token: number, timeoutMs: number, precopy?: MoveMark): AsyncGenerator<ShardRow[]> {
+export async function* exportRows(c: ShardHostClient, moveId: string, token: number, timeoutMs: number, precopy?: MoveMark): AsyncGenerator<RelayedRow[]> {
   const req = { moveId, moverToken: String(token), ...(precopy ? { precopy: markToWire(precopy) } : {}) };
   const stream = c.Export(req, { deadline: Date.now() + timeoutMs });
   try {
     for await (const chunk of stream as AsyncIterable<ShardChunk__Output>) {
-      yield chunk.rows.map((r) => ({ key: r.key, value: Buffer.from(r.value).toString('utf8'), ...(r.deleted ? { deleted: true } : {}) }));
+      yield chunk.rows;
     }
   } finally {
     stream.cancel();
