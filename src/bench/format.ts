@@ -80,13 +80,13 @@ export function formatReshard(r: ReshardReport): string {
     `  before:       ${n0(x.beforePerSec)} committed/s (median 1 s window; worst sliding window ${n0(x.beforeMinWindowPerSec)}/s)`,
     ...x.steady.map(
       (p) =>
-        `  ${`${p.name}:`.padEnd(13)} mean ${n0(p.committedPerSec)}/s, latency p50 ${ms(p.latencyMs.p50)} p99 ${ms(p.latencyMs.p99)} max ${ms(p.latencyMs.max)}; loops stalled over 1 s: mean ${p.loopsStalled.mean}, max ${p.loopsStalled.max}`,
+        `  ${`${p.name}:`.padEnd(13)} mean ${n0(p.committedPerSec)}/s, latency p50 ${ms(p.latencyMs.p50)} p99 ${ms(p.latencyMs.p99)} max ${ms(p.latencyMs.max)}; loops stalled over 1 s: mean ${p.loopsStalled.mean}, max ${p.loopsStalled.max}; bench client stalled ${p.clientStalls.count}× (max ${p.clientStalls.maxMs} ms)`,
     ),
   ];
   for (const m of x.moves) {
     lines.push(
       `  ${`${m.kind} ${m.participant}:`.padEnd(13)} ${n0(m.keysMoved)} keys in ${m.shardsMoved} shards, ${m.steps} steps (p50 ${m.stepMs.p50} ms, max ${m.stepMs.max} ms), moving ${(m.movingMs / 1000).toFixed(1)}s of ${(m.durationMs / 1000).toFixed(1)}s = ${n0(m.keysPerSecond)} keys/s`,
-      `                worst 1 s ${n0(m.minWindowPerSec)}/s at +${(m.minWindowAtMs / 1000).toFixed(1)}s = ${(m.dip * 100).toFixed(0)}% of before (${(m.dipVsBefore * 100).toFixed(0)}% of the ${n0(m.beforePerSec)}/s just before); mean ${n0(m.committedPerSec)}/s; loops stalled over 1 s: mean ${m.loopsStalled.mean}, max ${m.loopsStalled.max} of ${c.concurrency}`,
+      `                worst 1 s ${n0(m.minWindowPerSec)}/s at +${(m.minWindowAtMs / 1000).toFixed(1)}s = ${(m.dip * 100).toFixed(0)}% of before (${(m.dipVsBefore * 100).toFixed(0)}% of the ${n0(m.beforePerSec)}/s just before); mean ${n0(m.committedPerSec)}/s; loops stalled over 1 s: mean ${m.loopsStalled.mean}, max ${m.loopsStalled.max} of ${c.concurrency}; bench client stalled ${m.clientStalls.count}× (max ${m.clientStalls.maxMs} ms)`,
       `                latency ${lat(m.latencyMs)}`,
       `                shards after: ${Object.entries(m.shardsAfter)
         .map(([k, v]) => `${k} ${v}`)

@@ -1,3 +1,4 @@
+import { watchLoopStalls } from '../runtime/loopStalls.js';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -87,6 +88,12 @@ export interface PhaseReport {
   /** Cores each node kept busy over the phase (CPU seconds / phase seconds). */
   nodeCoresBusy: Record<string, number | null>;
   clientCoresBusy: number;
+  /**
+   * The bench process's own event loop running ≥100 ms late (its GC, or the machine too busy to
+   * schedule it): every loop's clock stops with it, so a dip that lines up with one is the
+   * client's, not the cluster's.
+   */
+  clientStalls: { count: number; totalMs: number; maxMs: number };
 }
 
 export interface MoveReport extends PhaseReport {
@@ -174,6 +181,9 @@ const MAX_RETRIES = 20;
 const STALLED_MS = 1000;
 const MAX_EXTRA_WARMUP_MS = 60_000;
 
+/** A stall of the bench process's own event loop this long is counted (PhaseReport.clientStalls). */
+const CLIENT_STALL_MS = 100;
+
 class PhaseStats {
   committed = 0;
   aborted = 0;
@@ -219,6 +229,7 @@ class ReshardRun {
   private loadReport!: ReshardReport['load'];
   private readonly moveReports: MoveReport[] = [];
   private readonly marks: { atMs: number; what: string }[] = [];
+  private readonly clientStalls: { at: number; ms: number }[] = [];
   private moveNow: ReshardProgress['move'] | undefined;
   private phaseName: ReshardProgress['phase'] = 'setup';
   private detail = '';
@@ -238,6 +249,15 @@ class ReshardRun {
   }
 
   async run(): Promise<ReshardReport> {
+    const stopWatch = watchLoopStalls(CLIENT_STALL_MS, (ms, at) => this.clientStalls.push({ at, ms }));
+    try {
+      return await this.runCluster();
+    } finally {
+      stopWatch();
+    }
+  }
+
+  private async runCluster(): Promise<ReshardReport> {
     const startedAt = new Date().toISOString();
     const loadAvgAtStart = loadavg();
     this.say('setup', `starting ${this.o.participants} participants and a coordinator`);
@@ -544,6 +564,11 @@ class ReshardRun {
     };
   }
 
+  private clientStallsIn(from: number, to: number): PhaseReport['clientStalls'] {
+    const inside = this.clientStalls.filter((s) => s.at >= from && s.at <= to).map((s) => s.ms);
+    return { count: inside.length, totalMs: Math.round(inside.reduce((a, b) => a + b, 0)), maxMs: Math.round(Math.max(0, ...inside)) };
+  }
+
   private begin(name: string): PhaseStats {
     const p = new PhaseStats(name, performance.now(), sampleCpu(this.pids()), process.cpuUsage());
     this.phase = p;
@@ -588,6 +613,7 @@ class ReshardRun {
       loopsStalled: { mean: p.stalledSamples > 0 ? Math.round((p.stalledSum / p.stalledSamples) * 10) / 10 : 0, max: p.stalledMax },
       nodeCoresBusy,
       clientCoresBusy: round3((end.client.user + end.client.system) / 1e6 / seconds),
+      clientStalls: this.clientStallsIn(p.from, p.to),
     };
   }
 

@@ -1,10 +1,10 @@
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { watchLoopStalls } from '../runtime/loopStalls.js';
 import type { BatchObserver, GroupCommitWriter } from '../storage/groupCommit.js';
 
 /** A stall this long or longer is logged (a 1 s throughput window loses a fifth of itself); DTX_STALL_LOG_MS sets another. */
 export const STALL_LOG_MS = Number(process.env['DTX_STALL_LOG_MS'] ?? '') || 200;
-const TICK_MS = 50;
 /** At most this many stall lines a minute per kind: a node that stalls all the time says so without flooding its log. */
 const LOGS_PER_MINUTE = 30;
 
@@ -15,21 +15,16 @@ const LOGS_PER_MINUTE = 30;
  * dip is matched against.
  */
 export class StallWatch {
-  private timer: NodeJS.Timeout | null = null;
+  private stopLoop: (() => void) | null = null;
   private readonly budget = { loop: { minute: 0, used: 0 }, batch: { minute: 0, used: 0 }, gc: { minute: 0, used: 0 } };
   private gc: PerformanceObserver | null = null;
 
   constructor(private readonly log: Logger) {}
 
   start(writer: GroupCommitWriter): void {
-    let last = performance.now();
-    this.timer = setInterval(() => {
-      const now = performance.now();
-      const late = now - last - TICK_MS;
-      last = now;
-      if (late >= STALL_LOG_MS && this.allowed('loop')) this.log.warn({ stalledMs: Math.round(late) }, 'event loop stalled');
-    }, TICK_MS);
-    this.timer.unref();
+    this.stopLoop = watchLoopStalls(STALL_LOG_MS, (late) => {
+      if (this.allowed('loop')) this.log.warn({ stalledMs: Math.round(late) }, 'event loop stalled');
+    });
     this.gc = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         if (e.duration < STALL_LOG_MS / 2 || !this.allowed('gc')) continue;
@@ -54,8 +49,8 @@ export class StallWatch {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.stopLoop?.();
+    this.stopLoop = null;
     this.gc?.disconnect();
     this.gc = null;
   }
