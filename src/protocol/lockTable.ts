@@ -88,7 +88,7 @@ export class LockTable {
 
   /**
    * Drops a holder's exclusive locks only, keeping its shared ones. Only the planted bug
-   * participant.writeLocksReleasedAtVote calls this (early lock release without commit dependencies).
+   * participant.earlyLockRelease calls this (early lock release without commit dependencies).
    */
   releaseExclusive(txn: TxnId): string[] {
     const entry = this.held.get(txn);

@@ -106,8 +106,8 @@ export interface ParticipantConfig {
   readsTakeNoLocks?: boolean;
   /** PLANTED BUG participant.firstWriteStaged (tests only): a key written twice stages its first value. */
   firstWriteStaged?: boolean;
-  /** PLANTED BUG participant.writeLocksReleasedAtVote (tests only): early lock release without commit dependencies. */
-  writeLocksReleasedAtVote?: boolean;
+  /** PLANTED BUG participant.earlyLockRelease (tests only): early lock release without commit dependencies. */
+  earlyLockRelease?: boolean;
 }
 
 export const DEFAULT_PARTICIPANT_CONFIG: ParticipantConfig = {
@@ -589,7 +589,7 @@ export class ParticipantCore {
     }
     t.outcomeAbsent = true;
     if (outsideWindow(this.config.retention ?? null, t.msg.bornMs, this.now)) return this.refuseOutsideRetention(t);
-    const ev = evaluateOps(t.msg.ops, this.config.writeLocksReleasedAtVote ? this.plantedPreparedView(t, values) : values, this.config.fenceCheck);
+    const ev = evaluateOps(t.msg.ops, this.config.earlyLockRelease ? this.plantedPreparedView(t, values) : values, this.config.fenceCheck);
     if (!ev.ok) {
       this.voteNo(t, ev.reason, ev.code);
       return;
@@ -1163,13 +1163,13 @@ export class ParticipantCore {
     if (this.locks.releaseShared(t.id).length > 0) this.wakeWaiters();
   }
 
-  /** PLANTED BUG participant.writeLocksReleasedAtVote: a YES voter's write locks go at once (early lock release). */
+  /** PLANTED BUG participant.earlyLockRelease: a writer's exclusive locks go once its prepare record is staged. */
   private plantedEarlyWriteUnlock(t: ParticipantTxn): void {
-    if (!this.config.writeLocksReleasedAtVote) return;
+    if (!this.config.earlyLockRelease) return;
     if (this.locks.releaseExclusive(t.id).length > 0) this.wakeWaiters();
   }
 
-  /** PLANTED BUG participant.writeLocksReleasedAtVote: the keys read as the voted (not aborting) transactions here will leave them. */
+  /** PLANTED BUG participant.earlyLockRelease: the keys read as the staged (not aborting) transactions here will leave them. */
   private plantedPreparedView(t: ParticipantTxn, stored: Map<string, StoredValue>): Map<string, StoredValue> {
     const voted = [...this.txns.values()].flatMap((o) => (o !== t && votedOf(o.state) ? [votedOf(o.state)!.writes] : []));
     return withPreparedWrites(

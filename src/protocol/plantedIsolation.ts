@@ -16,7 +16,7 @@ export function firstPutStaged(ops: readonly TxnOp[], writes: readonly KeyWrite[
 }
 
 /**
- * PLANTED BUG participant.writeLocksReleasedAtVote: early lock release reads a key as the
+ * PLANTED BUG participant.earlyLockRelease: early lock release reads a key as the
  * prepared transactions that released it will leave it (the newest version of theirs), as if
  * they had committed — without tying the reader to their decision.
  */

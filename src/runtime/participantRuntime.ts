@@ -98,7 +98,7 @@ export class ParticipantRuntime {
       ...(o.bug === 'participant.releaseReadLocksAtVote' ? { releaseReadLocksAtVote: true } : {}),
       ...(o.bug === 'participant.readsTakeNoLocks' ? { readsTakeNoLocks: true } : {}),
       ...(o.bug === 'participant.firstWriteStaged' ? { firstWriteStaged: true } : {}),
-      ...(o.bug === 'participant.writeLocksReleasedAtVote' ? { writeLocksReleasedAtVote: true } : {}),
+      ...(o.bug === 'participant.earlyLockRelease' ? { earlyLockRelease: true } : {}),
     });
     this.timers = new TxnTimers(o.env.clock);
     this.commitLingerMs = o.commitLingerMs ?? DEFAULT_COMMIT_LINGER_MS;

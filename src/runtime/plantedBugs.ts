@@ -53,8 +53,8 @@ export const PLANTED_BUGS = {
     'a prepare puts its writes into the value cache (to make the commit cheap), and an abort never takes them out: later transactions read an aborted write (G1a)',
   'participant.firstWriteStaged':
     'a transaction that writes a key twice has the first value staged (a dedup keeping the first put, not the last): what commits is an intermediate write (G1b)',
-  'participant.writeLocksReleasedAtVote':
-    "early lock release without commit dependencies: a YES voter's write locks go at the vote and the next transaction on those keys reads its prepared writes, yet never waits for its decision nor aborts with it (G0, G1c, G1a)",
+  'participant.earlyLockRelease':
+    "early lock release without commit dependencies: a writer's locks on the keys it writes go once its prepare record is on its way to the log, and the next transaction on them reads (and numbers its versions after) those staged writes, yet never waits for the first one's decision nor aborts with it (G1a, G1c, G0)",
   'retention.forgetLowWater':
     'retention collects records but keeps no collected-up-to mark: a question about a collected id reads as "never seen" (a resolution presumes it aborted), and a node sweeping a window behind refuses nothing',
 } as const;
