@@ -460,6 +460,8 @@ export class ReshardNemesis {
     seed: number,
     /** Each change as it starts (`ok` false, no detail yet) and as it ends. */
     private readonly onAction: (a: ReshardAction, phase: 'start' | 'end') => void = () => undefined,
+    /** How long a change may run before it counts as hung (tests of a short run shorten it). */
+    private readonly boundMs = RESHARD_ACTION_BOUND_MS,
   ) {
     this.random = prng((seed ^ 0x5a17c0de) >>> 0);
   }
@@ -588,7 +590,7 @@ export class ReshardNemesis {
     };
     this.onAction({ atMs, kind: p.kind, what: p.what, ok: false, detail: '', ms: 0, shardsMoved: 0 }, 'start');
     let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<null>((r) => (timer = setTimeout(() => r(null), RESHARD_ACTION_BOUND_MS)));
+    const bound = new Promise<null>((r) => (timer = setTimeout(() => r(null), this.boundMs)));
     let ok = false;
     let detail: string;
     try {
@@ -597,7 +599,7 @@ export class ReshardNemesis {
       running.catch(() => undefined);
       const r = await Promise.race([running, bound]);
       ok = r !== null;
-      detail = r ?? `still running after ${RESHARD_ACTION_BOUND_MS / 1000} s (${moved} shard(s) moved, epoch ${epoch})`;
+      detail = r ?? `still running after ${this.boundMs / 1000} s (${moved} shard(s) moved, epoch ${epoch})`;
       if (r === null) this.summary.hung.push(p.what);
     } catch (e) {
       detail = `failed after ${moved} shard(s) moved${epoch ? ` (epoch ${epoch})` : ''}: ${firstLine(e)}`;

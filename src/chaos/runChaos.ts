@@ -58,6 +58,10 @@ export interface ChaosOptions {
    * "never below 0" checks need to look at something that could go wrong.
    */
   scarce?: boolean;
+  /** With the reshard nemesis: how long a membership change may run before it counts as hung (default RESHARD_ACTION_BOUND_MS, 60 s). */
+  reshardBoundMs?: number;
+  /** The register workload's keys (default 16): fewer keys, more transactions on the same ones at once. */
+  registerKeys?: number;
 }
 
 export interface ChaosProgress {
@@ -144,7 +148,7 @@ export const OPTIONAL_CHECKS: Record<WorkloadName, ReadonlySet<string>> = {
   register: new Set(COMMON_OPTIONAL),
 };
 
-function makeWorkload(name: WorkloadName, protocol: ProtocolName, scarce = false): ChaosWorkload {
+function makeWorkload(name: WorkloadName, protocol: ProtocolName, scarce = false, registerKeys = 16): ChaosWorkload {
   switch (name) {
     case 'bank':
       return bankWorkload({ accounts: 40, initial: scarce ? 5n : 1000n, prefix: 'acct' });
@@ -153,7 +157,7 @@ function makeWorkload(name: WorkloadName, protocol: ProtocolName, scarce = false
     case 'lock':
       return lockWorkload({ locks: 3, ttlMs: 1500 });
     case 'register':
-      return registerWorkload({ keys: 16, maxKeysPerTxn: 4, readOnlyBranchesUnlogged: rulesOf(protocol).readOnlyVoteIsUnforced });
+      return registerWorkload({ keys: registerKeys, maxKeysPerTxn: 4, readOnlyBranchesUnlogged: rulesOf(protocol).readOnlyVoteIsUnforced });
   }
 }
 
@@ -364,7 +368,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   });
   const historyPath = join(o.outDir ?? cluster.dataDir, 'history.jsonl');
   const history = new History(historyPath);
-  const workload = makeWorkload(o.workload, o.protocol ?? DEFAULT_PROTOCOL, o.scarce);
+  const workload = makeWorkload(o.workload, o.protocol ?? DEFAULT_PROTOCOL, o.scarce, o.registerKeys);
   const checks: CheckResult[] = [];
   const faults: string[] = [];
   const outages: CoordinatorOutage[] = [];
@@ -385,7 +389,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     faults.push(`${(a.atMs / 1000).toFixed(1)}s reshard: ${a.what} ${a.ok ? 'done' : 'FAILED'} in ${a.ms}ms (${a.detail})`);
     history.add({ process: -1, type: 'info', f: 'heal:reshard', value: { what: a.what, ok: a.ok, detail: a.detail } });
   };
-  const reshard = resharding ? new ReshardNemesis(cluster, o.seed, noteReshard) : null;
+  const reshard = resharding ? new ReshardNemesis(cluster, o.seed, noteReshard, o.reshardBoundMs) : null;
   const guarded = async (name: string, fn: () => Promise<CheckResult[]>): Promise<void> => {
     try {
       checks.push(...(await fn()));

@@ -61,7 +61,7 @@ export function startShardChanges(o: {
   }, MAP_SYNC_MS);
   sync.unref();
   return {
-    handlers: shardsService({ runtime: rt, directory, mover }),
+    handlers: shardsService({ runtime: rt, directory, mover, bug: node.bug }),
     mover,
     close: () => {
       clearInterval(sync);

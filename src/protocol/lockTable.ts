@@ -86,6 +86,24 @@ export class LockTable {
     return shared.map((k) => k.key);
   }
 
+  /**
+   * Drops a holder's exclusive locks only, keeping its shared ones. Only the planted bug
+   * participant.earlyLockRelease calls this (early lock release without commit dependencies).
+   */
+  releaseExclusive(txn: TxnId): string[] {
+    const entry = this.held.get(txn);
+    if (!entry) return [];
+    const exclusive = entry.keys.filter((k) => k.mode === 'X');
+    entry.keys = entry.keys.filter((k) => k.mode === 'S');
+    for (const req of exclusive) {
+      const lock = this.locks.get(req.key);
+      invariant(lock !== undefined && lock.owners.has(txn), () => `txn ${txn} released key ${req.key} it did not hold`);
+      lock.owners.delete(txn);
+      if (lock.owners.size === 0) this.locks.delete(req.key);
+    }
+    return exclusive.map((k) => k.key);
+  }
+
   /** The holder's outcome is known: it will release soon and never waits again. */
   markDecided(txn: TxnId): void {
     const h = this.held.get(txn);

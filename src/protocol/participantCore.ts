@@ -20,6 +20,7 @@ import {
 import type { ParticipantOutcomeRecord, ParticipantRecord, PrepareRecord } from './records.js';
 import { mayBeCollected, outsideWindow, outsideWindowMessage, type RetentionRule } from './retention.js';
 import { shardOf } from './shardMap.js';
+import { firstPutStaged, withPreparedWrites } from './plantedIsolation.js';
 import { participantTxnView, type TxnView } from './txnView.js';
 import type { AbortCode, FenceCheck, NodeId, OpResult, Outcome, PeerState, ProtocolName, StoredValue, TxnId, TxnStateView, Vote } from './types.js';
 
@@ -104,6 +105,10 @@ export interface ParticipantConfig {
   releaseReadLocksAtVote?: boolean;
   /** PLANTED BUG participant.readsTakeNoLocks (tests only): a key only read takes no lock (reads never wait for a writer). */
   readsTakeNoLocks?: boolean;
+  /** PLANTED BUG participant.firstWriteStaged (tests only): a key written twice stages its first value. */
+  firstWriteStaged?: boolean;
+  /** PLANTED BUG participant.earlyLockRelease (tests only): early lock release without commit dependencies. */
+  earlyLockRelease?: boolean;
 }
 
 export const DEFAULT_PARTICIPANT_CONFIG: ParticipantConfig = {
@@ -587,11 +592,12 @@ export class ParticipantCore {
     }
     t.outcomeAbsent = true;
     if (outsideWindow(this.config.retention ?? null, t.msg.bornMs, this.now)) return this.refuseOutsideRetention(t);
-    const ev = evaluateOps(t.msg.ops, values, this.config.fenceCheck);
+    const ev = evaluateOps(t.msg.ops, this.config.earlyLockRelease ? this.plantedPreparedView(t, values) : values, this.config.fenceCheck);
     if (!ev.ok) {
       this.voteNo(t, ev.reason, ev.code);
       return;
     }
+    if (this.config.firstWriteStaged) ev.writes = firstPutStaged(t.msg.ops, ev.writes);
     const indexes = t.msg.opIndexes;
     const of = t.msg.opCount;
     if (indexes) ev.results = ev.results.map((r, i) => ({ ...r, index: indexes[i]!, ...(of !== undefined ? { of } : {}) }));
@@ -608,6 +614,7 @@ export class ParticipantCore {
     const voted: Voted = { writes: ev.writes, results: ev.results };
     moveTo(t, { phase: 'persisting', voted, abortRequested: false });
     this.emit({ type: 'persist', record: { kind: 'prepare', record: this.prepareRecord(t, voted, false) }, sync: true });
+    this.plantedEarlyWriteUnlock(t);
   }
 
   private prepareRecord(t: ParticipantTxn, voted: Voted, precommitted: boolean): PrepareRecord {
@@ -1157,6 +1164,22 @@ export class ParticipantCore {
   private plantedEarlyReadUnlock(t: ParticipantTxn): void {
     if (!this.config.releaseReadLocksAtVote) return;
     if (this.locks.releaseShared(t.id).length > 0) this.wakeWaiters();
+  }
+
+  /** PLANTED BUG participant.earlyLockRelease: a writer's exclusive locks go once its prepare record is staged. */
+  private plantedEarlyWriteUnlock(t: ParticipantTxn): void {
+    if (!this.config.earlyLockRelease) return;
+    if (this.locks.releaseExclusive(t.id).length > 0) this.wakeWaiters();
+  }
+
+  /** PLANTED BUG participant.earlyLockRelease: the keys read as the staged (not aborting) transactions here will leave them. */
+  private plantedPreparedView(t: ParticipantTxn, stored: Map<string, StoredValue>): Map<string, StoredValue> {
+    const voted = [...this.txns.values()].flatMap((o) => (o !== t && votedOf(o.state) ? [votedOf(o.state)!.writes] : []));
+    return withPreparedWrites(
+      stored,
+      t.locks.map((l) => l.key),
+      voted,
+    );
   }
 
   /** Locks were released: let waiters that can now run take theirs, oldest first. */

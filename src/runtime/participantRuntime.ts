@@ -97,6 +97,8 @@ export class ParticipantRuntime {
       retention: o.retention ?? null,
       ...(o.bug === 'participant.releaseReadLocksAtVote' ? { releaseReadLocksAtVote: true } : {}),
       ...(o.bug === 'participant.readsTakeNoLocks' ? { readsTakeNoLocks: true } : {}),
+      ...(o.bug === 'participant.firstWriteStaged' ? { firstWriteStaged: true } : {}),
+      ...(o.bug === 'participant.earlyLockRelease' ? { earlyLockRelease: true } : {}),
     });
     this.timers = new TxnTimers(o.env.clock);
     this.commitLingerMs = o.commitLingerMs ?? DEFAULT_COMMIT_LINGER_MS;

@@ -42,6 +42,19 @@ export const PLANTED_BUGS = {
     "every 5th committed transaction of a client-named id is answered ABORTED (the coordinator's reply contradicts its decision)",
   'coordinator.abortedReportedPending': "GetTransaction answers PENDING (in progress) where the outcome is ABORTED: a client's unknown outcome never resolves",
   'locks.tokenReissued': "a lock granted again is answered with its previous grant's fencing token (the counter read, not bumped)",
+  // Reshard rows and isolation anomalies on real processes (README "Every verdict shown failing", "Isolation, checked from histories").
+  'coordinator.changeStreamLeftOpen':
+    "a membership change's progress stream gets its last message but is never ended (the handler's end is lost): the caller waits for ever, though the change is done",
+  'participant.mapWriteSkipped':
+    "a map install that moves none of this participant's shards is taken in memory but never written (nothing of its own changes): on disk it keeps an older map",
+  'participant.lostShardRowsKept':
+    'a map install works out the shards it loses after adopting the new map (so none): the rows of shards moved away stay on disk, unserved',
+  'storage.preparedWritesCached':
+    'a prepare puts its writes into the value cache (to make the commit cheap), and an abort never takes them out: later transactions read an aborted write (G1a)',
+  'participant.firstWriteStaged':
+    'a transaction that writes a key twice has the first value staged (a dedup keeping the first put, not the last): what commits is an intermediate write (G1b)',
+  'participant.earlyLockRelease':
+    "early lock release without commit dependencies: a writer's locks on the keys it writes go once its prepare record is on its way to the log, and the next transaction on them reads (and numbers its versions after) those staged writes, yet never waits for the first one's decision nor aborts with it (G1a, G1c, G0)",
   'retention.forgetLowWater':
     'retention collects records but keeps no collected-up-to mark: a question about a collected id reads as "never seen" (a resolution presumes it aborted), and a node sweeping a window behind refuses nothing',
 } as const;
@@ -84,5 +97,6 @@ export function plantedParticipantFaults(bug: PlantedBug | null, dataDir: string
     cacheOvertakenReads: bug === 'storage.cacheOvertakenReads',
     commitKeepsPrepare: bug === 'participant.commitKeepsPrepare',
     commitOutcomeMislabelled: bug === 'storage.commitOutcomeMislabelled',
+    preparedWritesCached: bug === 'storage.preparedWritesCached',
   };
 }

@@ -185,14 +185,19 @@ export class ShardHost {
       const stillIncoming = this.incoming.filter((m) => m.epoch > map.epoch);
       const strays = this.incoming.filter((m) => m.epoch <= map.epoch).flatMap((m) => m.shards.filter((s) => map.owners[s] !== this.o.id));
       this.o.failpoint('participant.shards.install.before');
-      await this.write(
-        [
-          { type: 'put', key: SKEY.map, value: JSON.stringify(map) },
-          { type: 'put', key: SKEY.frozen, value: JSON.stringify(this.frozen.filter((m) => m.epoch > map.epoch)) },
-          { type: 'put', key: SKEY.incoming, value: JSON.stringify(stillIncoming) },
-        ],
-        true,
-      );
+      // PLANTED BUG participant.mapWriteSkipped: nothing of this participant's changes, so nothing is written.
+      const skipWrite =
+        this.o.bug === 'participant.mapWriteSkipped' && sameOwnShards(cur, map, this.o.id) && this.incoming.length === 0 && this.frozen.length === 0;
+      if (!skipWrite) {
+        await this.write(
+          [
+            { type: 'put', key: SKEY.map, value: JSON.stringify(map) },
+            { type: 'put', key: SKEY.frozen, value: JSON.stringify(this.frozen.filter((m) => m.epoch > map.epoch)) },
+            { type: 'put', key: SKEY.incoming, value: JSON.stringify(stillIncoming) },
+          ],
+          true,
+        );
+      }
       this.map = map;
       this.frozen = this.frozen.filter((m) => m.epoch > map.epoch);
       // A precopy of shards no longer served here is of no use.
@@ -202,7 +207,10 @@ export class ShardHost {
       this.o.log.info({ epoch: map.epoch, lost: lost.length }, 'shard map installed');
       // Rows of shards no longer served are unreachable now; deleting them keeps a later move
       // back from finding stale ones (an import clears its shards first as well).
-      await this.deleteShardRows(new Set([...lost, ...strays]));
+      // PLANTED BUG participant.lostShardRowsKept: the lost shards worked out against the map just adopted (none).
+      const gone =
+        this.o.bug === 'participant.lostShardRowsKept' ? map.owners.flatMap((o, s) => (o === this.o.id && this.map!.owners[s] !== this.o.id ? [s] : [])) : lost;
+      await this.deleteShardRows(new Set([...gone, ...strays]));
       return this.view();
     });
   }
@@ -569,6 +577,11 @@ export class ShardHost {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** Planted bug participant.mapWriteSkipped: the two maps give `id` the same shards (no map before counts as none). */
+function sameOwnShards(cur: ShardMap | null, next: ShardMap, id: NodeId): boolean {
+  return next.owners.every((o, s) => (o === id) === (cur?.owners[s] === id));
 }
 
 /** An outcome record of a branch that ran here (a commit's results, or an abort's keys). */

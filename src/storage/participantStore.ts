@@ -71,6 +71,8 @@ export interface StoreFaults {
   commitKeepsPrepare?: boolean;
   /** Every 3rd commit batch writes its outcome record as ABORTED, its writes applied (storage.commitOutcomeMislabelled). */
   commitOutcomeMislabelled?: boolean;
+  /** A prepare's writes go into the value cache, and an abort leaves them there (storage.preparedWritesCached). */
+  preparedWritesCached?: boolean;
 }
 
 /**
@@ -198,6 +200,10 @@ export class ParticipantStore {
     if (record.kind === 'commit' || record.kind === 'abort') this.noteOutcome(record.txn);
     const planted = record.kind === 'commit' ? this.plantedCommitBatch(record) : participantBatch(record);
     this.store.append(planted, sync, lingerMs, (err) => {
+      if (!err && record.kind === 'prepare' && this.faults.preparedWritesCached) {
+        // PLANTED BUG: the staged writes are cached before the decision; nothing removes them on an abort.
+        for (const w of record.record.writes) this.values.set(w.key, { value: w.value, version: w.version });
+      }
       if (!err && record.kind === 'commit') {
         for (const w of record.writes) {
           this.values.set(w.key, { value: w.value, version: w.version });

@@ -8,6 +8,7 @@ import type { ShardsHandlers } from '../../rpc/generated/dtx/v1/Shards.js';
 import { hostStateToWire, mapFromWire, mapToWire } from '../../rpc/shardWire.js';
 import { toServiceError, unary } from '../../rpc/status.js';
 import type { CoordinatorRuntime } from '../../runtime/coordinatorRuntime.js';
+import type { PlantedBug } from '../../runtime/plantedBugs.js';
 import { RequestError } from '../../runtime/requestError.js';
 import type { ShardDirectory } from '../shardDirectory.js';
 import { DEFAULT_MOVE_OPTIONS, type MoveOptions, type MoveProgress, type ShardMover } from '../shardMover.js';
@@ -31,13 +32,19 @@ function progressToWire(p: MoveProgress): WireProgress {
   return { ...p, keysMoved: String(p.keysMoved), epoch: String(p.epoch) };
 }
 
-/** A membership change streamed as progress; its error, if any, is the stream's status. */
-function streamed<Req>(run: (req: Req, progress: (p: MoveProgress) => void) => Promise<unknown>): grpc.handleServerStreamingCall<Req, WireProgress> {
+/**
+ * A membership change streamed as progress; its error, if any, is the stream's status.
+ * `leaveOpen`: PLANTED BUG coordinator.changeStreamLeftOpen — a change that succeeds is never ended.
+ */
+function streamed<Req>(
+  run: (req: Req, progress: (p: MoveProgress) => void) => Promise<unknown>,
+  leaveOpen = false,
+): grpc.handleServerStreamingCall<Req, WireProgress> {
   return (call) => {
     run(call.request, (p) => {
       if (!call.cancelled) call.write(progressToWire(p));
     }).then(
-      () => call.end(),
+      () => (leaveOpen ? undefined : call.end()),
       (e: unknown) => {
         const err = toServiceError(e);
         call.emit('error', Object.assign(new Error(err.details), err));
@@ -47,8 +54,9 @@ function streamed<Req>(run: (req: Req, progress: (p: MoveProgress) => void) => P
 }
 
 /** dtx.v1.Shards on a coordinator: the map, membership changes (run here by its mover) and the hold barrier other movers ask for. */
-export function shardsService(o: { runtime: CoordinatorRuntime; directory: ShardDirectory; mover: ShardMover }): ShardsHandlers {
+export function shardsService(o: { runtime: CoordinatorRuntime; directory: ShardDirectory; mover: ShardMover; bug?: PlantedBug | null }): ShardsHandlers {
   const { runtime, directory, mover } = o;
+  const leaveOpen = o.bug === 'coordinator.changeStreamLeftOpen';
   return {
     List: unary(async () => {
       await directory.refresh();
@@ -63,11 +71,11 @@ export function shardsService(o: { runtime: CoordinatorRuntime; directory: Shard
       if (!req.to) throw new RequestError('INVALID_ARGUMENT', 'to (a participant id) is required');
       if (req.shards.length === 0) throw new RequestError('INVALID_ARGUMENT', 'name at least one shard');
       return mover.move([...req.shards], req.to, moveOptions(req), progress);
-    }),
+    }, leaveOpen),
     AddParticipant: streamed<AddParticipantRequest__Output>(async (req, progress) => {
       if (!req.id || !req.address) throw new RequestError('INVALID_ARGUMENT', 'id and address are required');
       return mover.addParticipant({ id: req.id, addr: req.address }, moveOptions(req), progress);
-    }),
+    }, leaveOpen),
     RemoveParticipant: streamed<RemoveParticipantRequest__Output>(async (req, progress) => {
       if (!req.id) throw new RequestError('INVALID_ARGUMENT', 'id is required');
       // In doubt = prepared and still so a moment later: transfers running through it are not stuck.
@@ -85,7 +93,7 @@ export function shardsService(o: { runtime: CoordinatorRuntime; directory: Shard
         return first.filter((t) => again.has(t)).length;
       };
       return mover.removeParticipant(req.id, stuck, moveOptions(req), progress);
-    }),
+    }, leaveOpen),
     Hold: unary(async (req) => {
       if (!req.moveId || req.shards.length === 0) throw new RequestError('INVALID_ARGUMENT', 'move_id and shards are required');
       const count = runtime.core.shardMap.owners.length;
