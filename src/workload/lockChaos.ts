@@ -32,26 +32,46 @@ async function fencedWrite(client: DtxClient, history: History, process: number,
 /** The share of holds that stall past their lease before writing (the simulator's lock clients stall as often). */
 export const STALL_SHARE = 0.2;
 
+/** How long past its lease a stalled holder waits, at most, for a newer holder to write the resource. */
+const STALL_PAST_LEASE_MAX_MS = 3000;
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+/** The resource's committed version (null: the read failed). */
+const resourceVersion = (client: DtxClient, lock: string): Promise<number | null> =>
+  client.read([resource(lock)], 1000).then(
+    (r) => r[0]?.version ?? 0,
+    () => null,
+  );
+
 /**
  * Sometimes (STALL_SHARE) a holder stalls past its lease before writing, as a GC pause or a SIGSTOP
- * would make it: by then the lock has a newer holder, who has most likely written, and fencing
- * must refuse the stale write. How long it stalled (0: it did not).
+ * would make it, and on until a newer holder has written the resource (bounded): the case fencing
+ * exists for (Kleppmann, "How to do distributed locking"), so each stall tries a write that must be
+ * refused. How long it stalled (0: it did not).
  */
-async function stallPastLease(random: () => number, ttlMs: number): Promise<number> {
+async function stallPastLease(client: DtxClient, lock: string, random: () => number, ttlMs: number): Promise<number> {
   if (random() >= STALL_SHARE) return 0;
-  const ms = ttlMs + 200 + Math.floor(random() * 500);
-  await new Promise((res) => setTimeout(res, ms));
-  return ms;
+  const started = Date.now();
+  const before = await resourceVersion(client, lock);
+  await sleep(ttlMs + 200 + Math.floor(random() * 300));
+  for (let i = 0; i < 100 && before !== null && Date.now() - started < ttlMs + STALL_PAST_LEASE_MAX_MS; i++) {
+    const now = await resourceVersion(client, lock);
+    // A moment more: the newer holder's next write would otherwise make this one a lock conflict.
+    if (now !== null && now > before) await sleep(250);
+    if (now === null || now > before) break;
+    await sleep(100);
+  }
+  return Date.now() - started;
 }
 
 /**
  * Clients take named leases and, while they believe they hold one, write the resource it
  * protects with fenced puts (each put bumps the key's version: the resource's own order); a
- * fifth of the holders stall 0.2–0.7 s past their lease first, as the paused client of
- * Kleppmann's "How to do distributed locking" does, so that stale writes are tried in every
- * run. Checks: no token granted twice; in the resource's order, tokens never go back (a stale
- * holder's write is refused, however paused or partitioned it was); the resource holds
- * exactly the committed writes.
+ * fifth of the holders stall past their lease first, until a newer holder has written (see
+ * stallPastLease), so that stale writes are tried in every run. Checks: no token granted twice;
+ * in the resource's order, tokens never go back (a stale holder's write is refused, however
+ * paused or partitioned it was); the resource holds exactly the committed writes.
  */
 export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload {
   const names = Array.from({ length: o.locks }, (_, i) => `res${i}`);
@@ -73,11 +93,11 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
         return;
       }
       history.add({ process, type: 'ok', f: 'acquire', value: { lock, token: lease.token.toString() } });
-      const stalledMs = await stallPastLease(random, o.ttlMs);
+      const stalledMs = await stallPastLease(client, lock, random, o.ttlMs);
       const writes = 1 + Math.floor(random() * 3);
       for (let i = 0; i < writes; i++) {
         await fencedWrite(client, history, process, `lock-${process}-${seq++}`, lock, lease, i === 0 ? stalledMs : 0);
-        await new Promise((res) => setTimeout(res, Math.floor(random() * 100)));
+        await sleep(Math.floor(random() * 100));
       }
       await lc.release(lease.leaseId).catch(() => false);
     },
