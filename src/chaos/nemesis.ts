@@ -6,6 +6,7 @@ import type { ShardMap } from '../protocol/shardMap.js';
 import { checkHealth, shardHostClient } from '../rpc/clients.js';
 import { getMap } from '../rpc/shardHostCalls.js';
 import { prng } from '../workload/bank.js';
+import type { HedgeSwitch } from './hedge.js';
 
 /**
  * kill: kill -9 any node (coordinator or participant), down 0.5–2.5 s like every fault.
@@ -17,16 +18,32 @@ import { prng } from '../workload/bank.js';
  * reshard: membership changes while the workload runs, beside the other faults (see ReshardNemesis).
  * power: a power cut of any node: kill -9, then its disk (powerfs) forgets every write not yet
  * fsync'd, half the time tearing the first unsynced page of each file; restarted on what was durable.
- * power-all: the power cut of every node at once. Both run every node on powerfs.
+ * power-all: the power cut of every node at once. power-coordinator: the power cut of a coordinator
+ * (the node whose decision records a COMMITTED reply rests on), at its next fsync like every power
+ * cut. All three run every node on powerfs.
+ * hedge: a client fault: each transaction is also sent, under its id, to another coordinator (see ClientHedge).
  */
-export const NEMESES = ['kill', 'kill-coordinator', 'kill-participant', 'pause', 'partition', 'delay', 'skew', 'reshard', 'power', 'power-all'] as const;
+export const NEMESES = [
+  'kill',
+  'kill-coordinator',
+  'kill-participant',
+  'pause',
+  'partition',
+  'delay',
+  'skew',
+  'reshard',
+  'power',
+  'power-all',
+  'power-coordinator',
+  'hedge',
+] as const;
 export type NemesisKind = (typeof NEMESES)[number];
 
 /** The nemeses that cut power: the cluster's nodes then run on powerfs (FUSE), only then. */
-export const POWER_NEMESES: readonly NemesisKind[] = ['power', 'power-all'];
+export const POWER_NEMESES: readonly NemesisKind[] = ['power', 'power-all', 'power-coordinator'];
 
-/** What `dtx chaos` injects when no --nemesis is given: every fault; membership changes (reshard) and power cuts (they need FUSE) only when named. */
-export const DEFAULT_NEMESES: NemesisKind[] = NEMESES.filter((k) => k !== 'reshard' && !POWER_NEMESES.includes(k));
+/** What `dtx chaos` injects when no --nemesis is given: every fault; membership changes (reshard), power cuts (they need FUSE) and hedged calls only when named. */
+export const DEFAULT_NEMESES: NemesisKind[] = NEMESES.filter((k) => k !== 'reshard' && k !== 'hedge' && !POWER_NEMESES.includes(k));
 
 /** The shortest time the coordinator stays down under kill-coordinator. */
 export const COORDINATOR_DOWN_MIN_MS = 5000;
@@ -161,11 +178,11 @@ function droppedWords(cuts: Map<string, PowerCut>): string {
   return `${where}lost ${Math.round(sum((d) => d.bytes) / 1024)} KiB unsynced (${sum((d) => d.files)} files, ${sum((d) => d.torn)} torn)`;
 }
 
-function powerStep(at: number, forMs: number, victim: string, tear: boolean): NemesisStep {
+function powerStep(at: number, forMs: number, victim: string, tear: boolean, kind: 'power' | 'power-coordinator' = 'power'): NemesisStep {
   const step: NemesisStep = {
     atMs: at,
     forMs,
-    kind: 'power',
+    kind,
     what: `power cut ${victim}${tear ? ' (torn)' : ''}`,
     kills: victim,
     apply: async (c) => void (step.outcome = droppedWords(await c.powerCut([victim], { tear, atFsyncWithinMs: POWER_CUT_AT_FSYNC_WITHIN_MS }))),
@@ -191,11 +208,30 @@ function powerAllStep(at: number, forMs: number, tear: boolean, m: Membership | 
   return step;
 }
 
-/** A power step of the schedule: one node's (the kill's node draw) or every node's. */
-function powerScheduled(kind: 'power' | 'power-all', at: number, forMs: number, node: string, u: number, tear: boolean, m?: Membership): NemesisStep {
+/** A power step of the schedule: one node's (the kill's node draw), a coordinator's (drawn by the caller) or every node's. */
+function powerScheduled(
+  kind: 'power' | 'power-all' | 'power-coordinator',
+  at: number,
+  forMs: number,
+  node: string,
+  u: number,
+  tear: boolean,
+  m?: Membership,
+): NemesisStep {
   if (kind === 'power-all') return powerAllStep(at, forMs, tear, m);
-  const s = powerStep(at, forMs, node, tear);
-  return m ? onCurrentNodes(s, m, (c) => powerStep(at, forMs, liveNode(c, false, u), tear)) : s;
+  const s = powerStep(at, forMs, node, tear, kind);
+  // Coordinators stay what they are under membership changes; a participant is drawn among the current ones.
+  const rebuild = (c: LocalCluster) => (kind === 'power-coordinator' ? s : powerStep(at, forMs, liveNode(c, false, u), tear));
+  return m ? onCurrentNodes(s, m, rebuild) : s;
+}
+
+/** Clients copy each transaction to another coordinator, `delayMs` after sending it, for the step. */
+function hedgeStep(at: number, forMs: number, delayMs: number, hedge: HedgeSwitch | undefined): NemesisStep {
+  const on = async (d: number | null): Promise<void> => {
+    if (!hedge) throw new Error('the hedge nemesis needs the chaos clients (runChaos)');
+    hedge.hedgeFor(d);
+  };
+  return { atMs: at, forMs, kind: 'hedge', what: `hedge: every transaction sent twice, ${delayMs} ms apart`, apply: () => on(delayMs), heal: () => on(null) };
 }
 
 function pauseStep(at: number, forMs: number, node: string): NemesisStep {
@@ -253,13 +289,14 @@ function onCurrentNodes(s: NemesisStep, m: Membership, build: (c: LocalCluster) 
  * calm between them. Partitions cut the coordinator from one participant, or split the
  * cluster in two, {c1, pX} | {the other participants}: the shape that lets 3pc's two sides
  * decide differently. Either may be one-way: then what {c1, pX} sends is lost (a vote still
- * reaches c1; its PreCommit, its answers and pX's do not reach the others).
+ * reaches c1; its PreCommit, its answers and pX's do not reach the others). `hedge` needs the
+ * clients' switch (runChaos gives it).
  *
- * `reshard` is not part of it (ReshardNemesis runs beside it). With `membership` (the reshard
+ * `reshard` is not part of it (ReshardNemesis runs beside it). With membership `m` (the reshard
  * nemesis is on), each step picks its node among the cluster's nodes as they are when it applies
  * (the same draw: an added participant may be hit, a removed one never is).
  */
-export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: number, nodes: string[], membership?: Membership): NemesisStep[] {
+export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: number, nodes: string[], m?: Membership, hedge?: HedgeSwitch): NemesisStep[] {
   const random = prng(seed ^ 0x9e3779b9);
   const pick = <T>(xs: readonly T[]): T => nth(xs, random());
   const faults = kinds.filter((k) => k !== 'reshard');
@@ -268,7 +305,6 @@ export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: 
   const coordinators = nodes.filter((n) => n.startsWith('c'));
   // One coordinator draws nothing here, so its schedules stay what they were for a seed.
   const pickCoordinator = (): string => (coordinators.length > 1 ? pick(coordinators) : (coordinators[0] ?? 'c1'));
-  const m = membership;
   let at = 500 + Math.floor(random() * 500);
   for (let i = 0; faults.length > 0 && i < 10_000; i++) {
     let forMs = 500 + Math.floor(random() * 2000);
@@ -296,7 +332,11 @@ export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: 
       }
       case 'power':
       case 'power-all':
-        steps.push(powerScheduled(kind, at, forMs, node, u, random() < 0.5, m));
+      case 'power-coordinator':
+        steps.push(powerScheduled(kind, at, forMs, kind === 'power-coordinator' ? pickCoordinator() : node, u, random() < 0.5, m));
+        break;
+      case 'hedge':
+        steps.push(hedgeStep(at, forMs, Math.floor(random() * 150), hedge));
         break;
       case 'pause':
         steps.push(m ? onCurrentNodes(pauseStep(at, forMs, node), m, (c) => pauseStep(at, forMs, live(false, u)(c))) : pauseStep(at, forMs, node));
@@ -318,11 +358,8 @@ export function nemesisSchedule(seed: number, kinds: NemesisKind[], durationMs: 
       }
       case 'skew': {
         const offsetMs = (random() < 0.5 ? -1 : 1) * (1000 + Math.floor(random() * 30_000));
-        steps.push(
-          m
-            ? onCurrentNodes(skewStep(at, forMs, node, offsetMs), m, (c) => skewStep(at, forMs, live(false, u)(c), offsetMs))
-            : skewStep(at, forMs, node, offsetMs),
-        );
+        const s = skewStep(at, forMs, node, offsetMs);
+        steps.push(m ? onCurrentNodes(s, m, (c) => skewStep(at, forMs, live(false, u)(c), offsetMs)) : s);
         break;
       }
     }

@@ -2,6 +2,7 @@ import { DEFAULT_PROTOCOL, rulesOf } from '../protocol/protocols/index.js';
 import { join } from 'node:path';
 import { LatencyHistogram } from '../bench/histogram.js';
 import { DtxClient } from '../client/dtxClient.js';
+import { ClientHedge, HedgingClient } from './hedge.js';
 import { LocalCluster } from '../cluster/localCluster.js';
 import type { ProtocolName } from '../protocol/types.js';
 import { adminClient, call, participantClient } from '../rpc/clients.js';
@@ -404,13 +405,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await workload.setup(c);
     // Each client starts on another coordinator (they fail over to the others).
     const addrs = cluster.coordinatorAddresses;
+    const rotated = (p: number) => [...addrs.slice(p % addrs.length), ...addrs.slice(0, p % addrs.length)];
+    // Under the hedge nemesis, clients whose transactions it can copy to another coordinator.
+    const hedge = o.nemeses.includes('hedge') ? new ClientHedge(addrs, { timeoutMs: 3000 }) : null;
     const clientsOf = Array.from({ length: o.concurrency }, (_, p) =>
-      addrs.length === 1 ? c : new DtxClient([...addrs.slice(p % addrs.length), ...addrs.slice(0, p % addrs.length)], { timeoutMs: 3000 }),
+      hedge ? new HedgingClient(rotated(p), { timeoutMs: 3000 }, hedge) : addrs.length === 1 ? c : new DtxClient(rotated(p), { timeoutMs: 3000 }),
     );
     // With membership changes, each fault picks its node when it applies, and a coordinator's
     // --participants follow the map before it restarts.
     const membership = reshard ? { beforeRestart: (x: LocalCluster) => alignCoordinatorFlags(x) } : undefined;
-    const schedule: NemesisStep[] = nemesisSchedule(o.seed, o.nemeses, o.durationMs, [...cluster.nodes.keys()], membership);
+    const schedule: NemesisStep[] = nemesisSchedule(o.seed, o.nemeses, o.durationMs, [...cluster.nodes.keys()], membership, hedge ?? undefined);
     const started = Date.now();
     const end = started + o.durationMs;
     let fault = 'none';
@@ -487,6 +491,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }, 500);
     await Promise.all([...clients, nemesis, reshard?.run(started, end)]);
     clearInterval(ticker);
+    hedge?.hedgeFor(null);
+    await hedge?.settled();
+    if (hedge) faults.push(`hedge: ${hedge.count} transactions sent twice`);
 
     // Heal everything, whatever the schedule left behind, then wait for quiescence. After
     // membership changes the participants come back first: a coordinator's --participants are
@@ -557,6 +564,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }
     const forwarded = await forwardedCounts(cluster);
     for (const x of new Set(clientsOf)) x.close();
+    hedge?.close();
     const told = new Set(history.entries.filter((e) => e.type === 'ok' && e.txnId).map((e) => e.txnId!));
     // Each transaction's keys: the log checks find its participants from them in the logs (shards move).
     const keysOf = new Map<string, string[]>();

@@ -83,13 +83,16 @@ const CHAOS_HELP =
   'delay (+ drops, duplicates), skew,\n' +
   'reshard (beside the others: adds a participant, moves random shards, removes the one it added; only when named),\n' +
   "power (a node's power cut: kill -9, then its disk forgets every write not fsync'd, sometimes tearing the last page;\n" +
-  'restarted on what was durable), power-all (every node at once). With a power nemesis every node runs on powerfs,\n' +
-  'a FUSE file system (needs /dev/fuse, python3-fusepy, fuse3); only when named.\n' +
+  "restarted on what was durable), power-all (every node at once), power-coordinator (a coordinator's, at its next fsync).\n" +
+  'With a power nemesis every node runs on powerfs, a FUSE file system (needs /dev/fuse, python3-fusepy, fuse3); only when named.\n' +
+  'hedge (a client fault: every transaction also sent, under its id, to another coordinator or the same one again,\n' +
+  'as a client that hedges a slow call or retries too soon; its owner must run it once; only when named).\n' +
   '\nExamples:\n  dtx chaos --workload bank --nemesis kill,pause,partition,delay,skew --duration 60s --seed 7 --concurrency 8\n' +
   '  dtx chaos --workload cart --nemesis kill-coordinator --protocol nb --duration 20s\n' +
   '  dtx chaos --workload lock --coordinators 2 --nemesis kill-coordinator,partition,pause --duration 30s\n' +
   '  dtx chaos --workload cart --nemesis reshard,kill --protocol nb --duration 30s\n' +
   '  dtx chaos --workload bank --nemesis power,kill,partition --protocol nb --duration 30s\n' +
+  '  dtx chaos --workload bank --coordinators 2 --nemesis hedge,kill-coordinator --duration 20s\n' +
   '  dtx chaos --workload register --nemesis kill,partition --duration 30s   # isolation from the history (Elle-style)\n' +
   '\nWorkloads: bank (transfers, total preserved), cart (checkout: stock, wallet, order), lock (leases, fencing),\n' +
   'register (reads and writes of several keys per transaction; the dependency graph is checked for G0, G1a, G1b,\n' +
@@ -103,7 +106,9 @@ export function chaosCommand() {
   return new Command('chaos')
     .description('break a real local cluster on purpose while a workload runs, then check every guarantee')
     .option('-w, --workload <name>', WORKLOADS.join(' | '), parseWorkload, 'bank' as WorkloadName)
-    .option('-n, --nemesis <list>', `faults to inject: ${NEMESES.join(',')} (or none; default all but reshard and power)`, parseNemeses, [...DEFAULT_NEMESES])
+    .option('-n, --nemesis <list>', `faults to inject: ${NEMESES.join(',')} (or none; default all but reshard, power and hedge)`, parseNemeses, [
+      ...DEFAULT_NEMESES,
+    ])
     .option('-d, --duration <d>', 'how long to run the workload', parseDurationMs, 30_000)
     .option('--protocol <p>', PROTOCOL_HELP, parseProtocol, DEFAULT_PROTOCOL)
     .option('-s, --seed <n>', 'seed of the fault schedule and the workload', parseIntIn(0, 2 ** 31 - 1), 1)

@@ -687,8 +687,10 @@ export class CoordinatorRuntime {
       this.bug === 'coordinator.abortsAsHeuristic' && record.kind === 'decision' && record.record.outcome === 'ABORTED'
         ? { ...record, record: { ...record.record, heuristic: { by: 'planted bug', note: 'coordinator.abortsAsHeuristic' } } }
         : record;
+    // PLANTED BUG coordinator.decisionsUnsynced: a decision is written, never synced; what follows it (the reply) waits only for the write.
+    const synced = sync && !(this.bug === 'coordinator.decisionsUnsynced' && record.kind === 'decision');
     // END only lets the log forget a finished commit: it rides in a later batch.
-    this.o.store.persist(stored, sync, record.kind === 'end' ? END_LINGER_MS : 0, (err) => {
+    this.o.store.persist(stored, synced, record.kind === 'end' ? END_LINGER_MS : 0, (err) => {
       span?.end();
       if (err) return env.fatal(err, `${record.kind} record write`);
       if (commit) env.failpoint('coordinator.decision.afterPersist');

@@ -6,7 +6,7 @@ import {
   type ParticipantEvent,
   type ParticipantReply,
 } from '../protocol/participantCore.js';
-import type { InquiryOutcome, PrepareMessage } from '../protocol/participantTxn.js';
+import type { InquiryOutcome } from '../protocol/participantTxn.js';
 import type { NodeId, Outcome, TxnOp, Vote } from '../protocol/types.js';
 import type { ParticipantStore } from '../storage/participantStore.js';
 import { CALL_POLICY } from './callPolicy.js';
@@ -83,8 +83,6 @@ export class ParticipantRuntime {
   private readonly timers: TxnTimers;
   private readonly commitLingerMs: number;
   private readonly bug: PlantedBug | null;
-  /** Read-only branches answered without the core, under participant.readsSkipLocks (bounded: each leaves at its Release). */
-  private readonly plantedReads = new Set<string>();
   /** Collects outcome records older than the retention window (null: kept forever). */
   readonly retention: RetentionLoop | null;
   /** The peers' horizons, which collection stays below (null: retention off or no peers given). */
@@ -199,7 +197,6 @@ export class ParticipantRuntime {
     };
     return {
       prepare: (prepared, respond) => {
-        if (this.bug === 'participant.readsSkipLocks' && prepared.ops.every((op) => op.type === 'get')) return this.readWithoutLocks(prepared, respond);
         const msg = this.plantedPrepare(prepared);
         const span = this.span('dtx.participant.prepare', msg.txn, msg.trace);
         this.ask(
@@ -223,7 +220,7 @@ export class ParticipantRuntime {
       release: (req, respond) =>
         this.ask(
           (replyTo) => ({ type: 'release', replyTo, txn: req.txn }),
-          (r) => respond({ known: (r.kind === 'ack' && r.known) || this.bug === 'participant.confirmLostReadLocks' || this.plantedReads.delete(req.txn) }),
+          (r) => respond({ known: (r.kind === 'ack' && r.known) || this.bug === 'participant.confirmLostReadLocks' }),
         ),
       precommit: (req, respond) => {
         const span = this.span('dtx.participant.precommit', req.txn, this.core.traceOf(req.txn));
@@ -247,28 +244,6 @@ export class ParticipantRuntime {
             ),
         ),
     };
-  }
-
-  /**
-   * PLANTED BUG participant.readsSkipLocks: a read-only branch is answered from the store at
-   * once, without the core (no read locks, no wait for a prepared writer), and its Release is
-   * acknowledged as if its locks had been held.
-   */
-  private readWithoutLocks(msg: PrepareMessage, respond: (r: Vote | RequestError) => void): void {
-    this.o.store.readForPrepare(
-      msg.txn,
-      msg.ops.map((op) => op.key),
-      (err, r) => {
-        if (err) return respond(new RequestError('UNAVAILABLE', err.message));
-        this.plantedReads.add(msg.txn);
-        const results = msg.ops.map((op, i) => {
-          const v = r.values.get(op.key);
-          const at = msg.opIndexes ? { index: msg.opIndexes[i]!, ...(msg.opCount !== undefined ? { of: msg.opCount } : {}) } : {};
-          return { key: op.key, found: v !== undefined && v.value !== null, value: v?.value ?? '', version: v?.version ?? 0, ...at };
-        });
-        respond({ kind: 'READ_ONLY', results });
-      },
-    );
   }
 
   /** The prepare as the planted bugs that drop part of an op see it (the message itself otherwise). */

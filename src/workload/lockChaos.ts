@@ -6,14 +6,16 @@ import type { History } from './history.js';
 interface LockWrite {
   lock: string;
   token: string;
+  /** How long its holder stalled, past its lease, before this write (its first after the stall). */
+  stalledMs?: number;
 }
 
 const resource = (lock: string) => `lockres:${lock}`;
 
 /** One fenced put of the lock's resource, recorded in the history with the version it made (ok), refused (fail) or unknown (info). */
-async function fencedWrite(client: DtxClient, history: History, process: number, txnId: string, lock: string, lease: Lease): Promise<void> {
+async function fencedWrite(client: DtxClient, history: History, process: number, txnId: string, lock: string, lease: Lease, stalledMs: number): Promise<void> {
   const token = lease.token;
-  const value: LockWrite = { lock, token: token.toString() };
+  const value: LockWrite = { lock, token: token.toString(), ...(stalledMs > 0 ? { stalledMs } : {}) };
   history.add({ process, type: 'invoke', f: 'write', txnId, value });
   try {
     const r = await client.transact([fenced(op.put(resource(lock), `${token}:${process}`), lock, token, lease.proof)], {
@@ -27,12 +29,49 @@ async function fencedWrite(client: DtxClient, history: History, process: number,
   }
 }
 
+/** The share of holds that stall past their lease before writing (the simulator's lock clients stall as often). */
+export const STALL_SHARE = 0.2;
+
+/** How long past its lease a stalled holder waits, at most, for a newer holder to write the resource. */
+const STALL_PAST_LEASE_MAX_MS = 3000;
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+/** The resource's committed version (null: the read failed). */
+const resourceVersion = (client: DtxClient, lock: string): Promise<number | null> =>
+  client.read([resource(lock)], 1000).then(
+    (r) => r[0]?.version ?? 0,
+    () => null,
+  );
+
+/**
+ * Sometimes (STALL_SHARE) a holder stalls past its lease before writing, as a GC pause or a SIGSTOP
+ * would make it, and on until a newer holder has written the resource (bounded): the case fencing
+ * exists for (Kleppmann, "How to do distributed locking"), so each stall tries a write that must be
+ * refused. How long it stalled (0: it did not).
+ */
+async function stallPastLease(client: DtxClient, lock: string, random: () => number, ttlMs: number): Promise<number> {
+  if (random() >= STALL_SHARE) return 0;
+  const started = Date.now();
+  const before = await resourceVersion(client, lock);
+  await sleep(ttlMs + 200 + Math.floor(random() * 300));
+  for (let i = 0; i < 100 && before !== null && Date.now() - started < ttlMs + STALL_PAST_LEASE_MAX_MS; i++) {
+    const now = await resourceVersion(client, lock);
+    // A moment more: the newer holder's next write would otherwise make this one a lock conflict.
+    if (now !== null && now > before) await sleep(250);
+    if (now === null || now > before) break;
+    await sleep(100);
+  }
+  return Date.now() - started;
+}
+
 /**
  * Clients take named leases and, while they believe they hold one, write the resource it
- * protects with fenced puts (each put bumps the key's version: the resource's own order).
- * Checks: no token granted twice; in the resource's order, tokens never go back (a stale
- * holder's write is refused, however paused or partitioned it was); the resource holds
- * exactly the committed writes.
+ * protects with fenced puts (each put bumps the key's version: the resource's own order); a
+ * fifth of the holders stall past their lease first, until a newer holder has written (see
+ * stallPastLease), so that stale writes are tried in every run. Checks: no token granted twice;
+ * in the resource's order, tokens never go back (a stale holder's write is refused, however
+ * paused or partitioned it was); the resource holds exactly the committed writes.
  */
 export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload {
   const names = Array.from({ length: o.locks }, (_, i) => `res${i}`);
@@ -42,11 +81,8 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
     name: 'lock',
     async setup() {},
     async step(client, process, random, history) {
-      let lc = lockClients.get(process);
-      if (!lc) {
-        lc = new LockClient(client.addresses, 3000);
-        lockClients.set(process, lc);
-      }
+      if (!lockClients.has(process)) lockClients.set(process, new LockClient(client.addresses, 3000));
+      const lc = lockClients.get(process)!;
       const lock = names[Math.floor(random() * names.length)]!;
       history.add({ process, type: 'invoke', f: 'acquire', value: { lock } });
       let lease;
@@ -57,10 +93,11 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
         return;
       }
       history.add({ process, type: 'ok', f: 'acquire', value: { lock, token: lease.token.toString() } });
+      const stalledMs = await stallPastLease(client, lock, random, o.ttlMs);
       const writes = 1 + Math.floor(random() * 3);
       for (let i = 0; i < writes; i++) {
-        await fencedWrite(client, history, process, `lock-${process}-${seq++}`, lock, lease);
-        await new Promise((res) => setTimeout(res, Math.floor(random() * 100)));
+        await fencedWrite(client, history, process, `lock-${process}-${seq++}`, lock, lease, i === 0 ? stalledMs : 0);
+        await sleep(Math.floor(random() * 100));
       }
       await lc.release(lease.leaseId).catch(() => false);
     },
@@ -69,7 +106,7 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
     },
     async check(client: DtxClient, history: History, committed): Promise<CheckResult[]> {
       for (const lc of lockClients.values()) lc.close();
-      const { granted, twice, backwards, staleRefused, ordered } = lockHistoryFindings(history);
+      const { granted, twice, backwards, staleRefused, stalled, ordered } = lockHistoryFindings(history);
       const final = await client.read(names.map(resource), 10_000);
       const wrongCount: string[] = [];
       names.forEach((lock, i) => {
@@ -92,7 +129,7 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
           name: 'locks: the resource sees tokens in order (no overlapping holders)',
           ok: backwards.length === 0,
           measured: ordered > 0,
-          detail: `${staleRefused} stale writes refused; ${backwards.length} out of order ${backwards.slice(0, 2).join('; ')}`,
+          detail: `${stalled} holders stalled past their lease, ${staleRefused} stale writes refused; ${backwards.length} out of order ${backwards.slice(0, 2).join('; ')}`,
         },
         {
           id: 'lock-writes',
@@ -115,6 +152,8 @@ export function lockHistoryFindings(history: Pick<History, 'entries'>): {
   twice: string[];
   backwards: string[];
   staleRefused: number;
+  /** Holders that stalled past their lease before writing. */
+  stalled: number;
   /** Pairs of successive accepted writes of one lock (with different tokens) that were compared. */
   ordered: number;
 } {
@@ -126,8 +165,10 @@ export function lockHistoryFindings(history: Pick<History, 'entries'>): {
   const twice = tokens.filter((t, i) => tokens.indexOf(t) !== i);
   const byLock = new Map<string, (LockWrite & { version: number })[]>();
   let staleRefused = 0;
+  let stalled = 0;
   for (const e of history.entries) {
     if (e.f !== 'write') continue;
+    if (e.type === 'invoke' && (e.value as LockWrite).stalledMs) stalled++;
     if (e.type === 'fail' && /older than token/.test(e.error ?? '')) staleRefused++;
     if (e.type !== 'ok') continue;
     const w = e.value as LockWrite & { version: number };
@@ -145,5 +186,5 @@ export function lockHistoryFindings(history: Pick<History, 'entries'>): {
       }
     }
   }
-  return { granted: tokens.length, twice, backwards, staleRefused, ordered };
+  return { granted: tokens.length, twice, backwards, staleRefused, stalled, ordered };
 }

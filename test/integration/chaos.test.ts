@@ -48,6 +48,16 @@ describe('chaos runs', () => {
     expect(failed(r)).toEqual([]);
     expect(r.checks.map((c) => c.name)).toContain('locks: the resource sees tokens in order (no overlapping holders)');
     expect(r.ops.ok).toBeGreaterThan(20);
+    // Holders stalled past their lease (a fifth of them) tried to write after a newer holder: fencing refused them.
+    expect(r.checks.find((c) => c.id === 'lock-order')?.detail).toMatch(/[1-9]\d* stale writes refused/);
+  }, 120_000);
+
+  it('bank with two coordinators and hedged calls (every transaction sent twice): each id run once, by its owner', async () => {
+    const r = await run({ workload: 'bank', coordinators: 2, nemeses: ['hedge'], durationMs: 4000, seed: 5, concurrency: 8, participants: 3 });
+    expect(failed(r)).toEqual([]);
+    expect(r.faults.join()).toMatch(/hedge: [1-9]\d* transactions sent twice/);
+    expect(r.checks.find((c) => c.id === 'single-owner')?.measured).not.toBe(false);
+    expect(r.checks.find((c) => c.id === 'owner')?.detail).toMatch(/forwarded [1-9]/);
   }, 120_000);
 
   it('catches a commit applied on only one shard (planted bug)', async () => {

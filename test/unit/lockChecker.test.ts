@@ -14,10 +14,12 @@ describe('lock chaos checker', () => {
         e({ value: { lock: 'a', token: '1', version: 1 } }),
         e({ f: 'acquire', value: { lock: 'a', token: '2' } }),
         e({ value: { lock: 'a', token: '2', version: 2 } }),
-        e({ type: 'fail', value: { lock: 'a', token: '1' }, error: 'lock a token 1 is older than token 2 already seen' }),
+        // Holder 1 stalled past its lease, then tried once more.
+        e({ type: 'invoke', value: { lock: 'a', token: '1', stalledMs: 1700 } }),
+        e({ type: 'fail', value: { lock: 'a', token: '1', stalledMs: 1700 }, error: 'lock a token 1 is older than token 2 already seen' }),
       ],
     });
-    expect(f).toEqual({ granted: 2, twice: [], backwards: [], staleRefused: 1, ordered: 1 });
+    expect(f).toEqual({ granted: 2, twice: [], backwards: [], staleRefused: 1, stalled: 1, ordered: 1 });
   });
 
   it('reports a stale holder whose write the resource accepted after a newer one (overlapping holds)', () => {
