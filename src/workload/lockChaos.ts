@@ -53,13 +53,19 @@ const resourceVersion = (client: DtxClient, lock: string): Promise<number | null
 async function stallPastLease(client: DtxClient, lock: string, random: () => number, ttlMs: number): Promise<number> {
   if (random() >= STALL_SHARE) return 0;
   const started = Date.now();
-  const before = await resourceVersion(client, lock);
+  const deadline = started + ttlMs + STALL_PAST_LEASE_MAX_MS;
+  // A read that fails (its shard's node killed or paused) is tried again: giving up on it would
+  // let the stalled holder write before any newer holder has, which fencing rightly accepts.
+  let before: number | null = null;
+  for (let i = 0; i < 20 && before === null && Date.now() < deadline; i++) before = await resourceVersion(client, lock);
   await sleep(ttlMs + 200 + Math.floor(random() * 300));
-  for (let i = 0; i < 100 && before !== null && Date.now() - started < ttlMs + STALL_PAST_LEASE_MAX_MS; i++) {
+  for (let i = 0; i < 100 && before !== null && Date.now() < deadline; i++) {
     const now = await resourceVersion(client, lock);
-    // A moment more: the newer holder's next write would otherwise make this one a lock conflict.
-    if (now !== null && now > before) await sleep(250);
-    if (now === null || now > before) break;
+    if (now !== null && now > before) {
+      // A moment more: the newer holder's next write would otherwise make this one a lock conflict.
+      await sleep(250);
+      break;
+    }
     await sleep(100);
   }
   return Date.now() - started;

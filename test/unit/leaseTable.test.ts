@@ -328,14 +328,18 @@ describe('LeaseTable', () => {
             if (iv) iv.to = at;
           };
           const sync = () => {
-            // Record new grants and expiries (as the server would have enforced them).
+            // Record new grants and expiries (as the server would have enforced them). Grants
+            // made in one step (two locks freed at the same tick) come to light together, so they
+            // are checked in token order: each must be above every token seen in earlier steps.
+            const fresh: { g: NonNullable<ReturnType<Harness['granted']>>; h: Harness; handle: number }[] = [];
             for (const { h, handle } of handles) {
               const g = h.granted(handle);
-              if (g && !intervals.some((x) => x.leaseId === g.leaseId)) {
-                expect(g.token).toBeGreaterThan(maxToken);
-                maxToken = g.token;
-                intervals.push({ lock: g.name, token: g.token, from: base + h.now, to: Infinity, leaseId: g.leaseId, handle, h });
-              }
+              if (g && !intervals.some((x) => x.leaseId === g.leaseId)) fresh.push({ g, h, handle });
+            }
+            for (const { g, h, handle } of fresh.sort((x, y) => x.g.token - y.g.token)) {
+              expect(g.token).toBeGreaterThan(maxToken);
+              maxToken = g.token;
+              intervals.push({ lock: g.name, token: g.token, from: base + h.now, to: Infinity, leaseId: g.leaseId, handle, h });
             }
             for (const iv of intervals) {
               if (iv.to !== Infinity || iv.h !== t) continue;
@@ -375,7 +379,23 @@ describe('LeaseTable', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      // A fixed seed keeps CI repeatable; the example is the one that once failed (two locks
+      // granted at the same tick, seen out of token order by this observer).
+      {
+        numRuns: 300,
+        seed: 20261207,
+        examples: [
+          [
+            [
+              { k: 'acq', lock: 'a', ttl: 100, wait: 0 },
+              { k: 'acq', lock: 'b', ttl: 100, wait: 0 },
+              { k: 'acq', lock: 'b', ttl: 100, wait: 100 },
+              { k: 'acq', lock: 'a', ttl: 100, wait: 100 },
+              { k: 'adv', ms: 100 },
+            ],
+          ],
+        ],
+      },
     );
   });
 });
