@@ -14,6 +14,7 @@ export const FAILPOINTS = {
   'coordinator.commit.beforeSend': 'a COMMIT is about to leave for a participant (nb: every YES is in, nobody told yet)',
   'participant.shards.freeze.after': 'move source: shards frozen durably, transactions on them not yet drained',
   'participant.shards.import.opened': 'move target: incoming mark durable, no rows copied yet',
+  'participant.shards.import.rowsWritten': 'move target: a chunk of rows written, not yet synced',
   'participant.shards.install.before': 'a new shard map arrived, not yet durable here',
   'coordinator.move.afterPrecopy': 'mover: rows copied while the source serves, nothing held or frozen',
   'coordinator.move.afterFreeze': 'mover: source frozen and drained, changes since the precopy not copied',

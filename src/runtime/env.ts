@@ -20,6 +20,7 @@ export type FailpointName =
   | 'coordinator.commit.beforeSend'
   | 'participant.shards.freeze.after'
   | 'participant.shards.import.opened'
+  | 'participant.shards.import.rowsWritten'
   | 'participant.shards.install.before'
   | 'coordinator.move.afterPrecopy'
   | 'coordinator.move.afterFreeze'

@@ -102,6 +102,12 @@ export class ShardHost {
   private map: ShardMap | null = null;
   private frozen: MoveMark[] = [];
   private incoming: MoveMark[] = [];
+  /**
+   * Incoming moves opened by this process. Their rows are written without sync (the map install
+   * that ends the move is synced, and LevelDB's log keeps order); a move opened before a restart
+   * may have lost rows, so it takes no more and rolls back.
+   */
+  private readonly openedHere = new Set<string>();
   private moverToken = 0;
   /** Steps run one at a time: each reads and rewrites the marks. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -203,6 +209,7 @@ export class ShardHost {
       // A precopy of shards no longer served here is of no use.
       for (const [id, t] of [...this.trackers]) if ([...t.tracker.shards].some((x) => map.owners[x] !== this.o.id)) this.endTracker(id);
       this.incoming = stillIncoming;
+      this.forgetEndedIncoming();
       this.publish();
       this.o.log.info({ epoch: map.epoch, lost: lost.length }, 'shard map installed');
       // Rows of shards no longer served are unreachable now; deleting them keeps a later move
@@ -362,7 +369,13 @@ export class ShardHost {
         const incoming = [...this.incoming, open];
         await this.write([{ type: 'put', key: SKEY.incoming, value: JSON.stringify(incoming) }], true);
         this.incoming = incoming;
+        this.openedHere.add(open.moveId);
         this.o.failpoint('participant.shards.import.opened');
+      } else if (!this.openedHere.has(open.moveId)) {
+        throw new RequestError(
+          'FAILED_PRECONDITION',
+          `move ${open.moveId} was opened before ${this.o.id} restarted: rows copied then may not be on disk; the move must roll back`,
+        );
       }
       if (rows.length === 0) return 0;
       const lockRow = rows.find((r) => r.key === MOVED_LOCKS_ROW);
@@ -378,7 +391,10 @@ export class ShardHost {
         for (const g of locks.grants) ops.push({ type: 'put', key: LKEY.grant(g.name), value: encodeGrant(g) });
         ops.push({ type: 'put', key: LKEY.lastToken, value: encodeLastToken(Math.max(stored, locks.lastToken, this.o.locks.highestToken())) });
       }
-      await this.write(ops, true);
+      // Unsynced: the target serves these rows only once the map that ends the move is installed,
+      // a synced write behind them in the same log. The locks row (one a step) is synced at once.
+      await this.write(ops, locks !== null);
+      this.o.failpoint('participant.shards.import.rowsWritten');
       for (const op of ops) {
         if (!op.key.startsWith(PKEY.outcomePrefix)) continue;
         const txn = op.key.slice(PKEY.outcomePrefix.length);
@@ -401,6 +417,7 @@ export class ShardHost {
       const incoming = this.incoming.filter((m) => m.moveId !== moveId);
       await this.write([{ type: 'put', key: SKEY.incoming, value: JSON.stringify(incoming) }], true);
       this.incoming = incoming;
+      this.forgetEndedIncoming();
       return this.view();
     });
   }
@@ -429,7 +446,10 @@ export class ShardHost {
   /** Rows from a peer are checked like any input: keys in the move's shards, records that decode. */
   private async validatedRows(rows: ShardRow[], shards: ReadonlySet<number>, count: number): Promise<BatchOp[]> {
     const ops: BatchOp[] = [];
-    const engine = this.o.store.store.engine;
+    // What this participant already holds of the outcome and fence rows, read in one call (a step
+    // carries thousands of outcome records; one read each was most of a target's import time).
+    const lookedUp = rows.filter((r) => !r.deleted && (r.key.startsWith(PKEY.outcomePrefix) || r.key.startsWith(PKEY.fencePrefix))).map((r) => r.key);
+    const held = await this.readMany(lookedUp);
     for (const r of rows) {
       const at = { node: `a move to participant ${this.o.id}`, key: r.key };
       try {
@@ -451,7 +471,7 @@ export class ShardHost {
           // A branch of it runs here: this log's own vote decides here, its peers ask the source.
           if (this.o.core.isLive(incoming.txn)) continue;
           const index = outcomeIndexRows(incoming.txn, incoming.outcome === 'COMMITTED' ? incoming.results.map((x) => x.key) : incoming.keys);
-          const mine = await engine.get(r.key);
+          const mine = held.get(r.key);
           if (mine === undefined) {
             ops.push({ type: 'put', key: r.key, value: r.value }, ...index);
             continue;
@@ -477,7 +497,7 @@ export class ShardHost {
           ops.push({ type: 'put', key: r.key, value: encodeParticipantOutcome(merged) }, ...index);
         } else if (r.key.startsWith(PKEY.fencePrefix)) {
           const theirs = decodeStoredValue(r.value, at);
-          const mine = await engine.get(r.key);
+          const mine = held.get(r.key);
           const ours = mine === undefined ? null : decodeStoredValue(mine, this.o.store.store.at(r.key));
           if (ours === null || tokenOf(theirs.value) > tokenOf(ours.value)) ops.push({ type: 'put', key: r.key, value: r.value });
         } else {
@@ -565,6 +585,17 @@ export class ShardHost {
   private publish(): void {
     const frozen = new Set(this.frozen.flatMap((m) => m.shards));
     this.o.core.setShardView({ epoch: this.map?.epoch ?? 0, owners: this.map?.owners ?? [], frozen });
+  }
+
+  private readMany(keys: readonly string[]): Promise<Map<string, string | undefined>> {
+    if (keys.length === 0) return Promise.resolve(new Map<string, string | undefined>());
+    return new Promise((resolve, reject) =>
+      this.o.store.store.engine.getMany(keys, (err, values) => (err ? reject(err) : resolve(new Map(keys.map((k, i) => [k, values[i]] as const))))),
+    );
+  }
+
+  private forgetEndedIncoming(): void {
+    for (const id of this.openedHere) if (!this.incoming.some((m) => m.moveId === id)) this.openedHere.delete(id);
   }
 
   private write(ops: BatchOp[], sync: boolean): Promise<void> {
