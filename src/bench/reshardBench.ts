@@ -39,6 +39,8 @@ export interface ReshardOptions {
   shardsPerStep?: number;
   /** Copy rate limit of a move, keys/s (none when omitted). */
   maxKeysPerSecond?: number;
+  /** Moves copy without giving way to the load (the coordinator's pacer off). */
+  fullSpeed?: boolean;
   loopsPerClient?: number;
   stream?: boolean;
   txnTimeoutMs?: number;
@@ -142,6 +144,7 @@ export interface ReshardReport {
     shardsPerStep: number;
     /** 0: no limit. */
     maxKeysPerSecond: number;
+    fullSpeed: boolean;
     clients: number;
     clientApi: 'unary' | 'stream';
     tls: boolean;
@@ -344,6 +347,7 @@ class ReshardRun {
     const limits = {
       ...(this.o.shardsPerStep !== undefined ? { shardsPerStep: this.o.shardsPerStep } : {}),
       ...(this.o.maxKeysPerSecond !== undefined ? { maxKeysPerSecond: this.o.maxKeysPerSecond } : {}),
+      ...(this.o.fullSpeed ? { fullSpeed: true } : {}),
     };
     // A new participant's process starts before the change is measured, as on its own machine
     // (here it shares the 2 cores: its start-up would count against the move).
@@ -638,6 +642,7 @@ class ReshardRun {
         steadyMs: this.o.steadyMs,
         shardsPerStep: this.o.shardsPerStep ?? DEFAULT_MOVE_OPTIONS.shardsPerStep,
         maxKeysPerSecond: this.o.maxKeysPerSecond ?? 0,
+        fullSpeed: this.o.fullSpeed ?? false,
         clients: this.clients.length,
         clientApi: this.o.stream ? 'stream' : 'unary',
         tls: this.o.tls ?? false,

@@ -173,6 +173,7 @@ function benchCommandSpec() {
       )
       .option('--shards-per-step <n>', "reshard: shards moved per step (one freeze, copy and epoch each; default: the coordinator's, 8)", parseIntIn(1, 1024))
       .option('--max-keys-per-second <n>', "reshard: a move's copy rate limit (default: none)", parseIntIn(1, 100_000_000))
+      .option('--full-speed', 'reshard: moves copy without giving way to the load (the coordinator pauses the copy while commits fall)')
       .option(
         '--load-by <group>',
         'reshard: one loading transaction writes the accounts of one shard (default) or of one participant (spread over all its shards)',
@@ -277,6 +278,7 @@ async function runReshard(o: BenchFlags, moves: ReshardMove[]): Promise<void> {
       steadyMs: o.duration,
       ...(o.shardsPerStep !== undefined ? { shardsPerStep: o.shardsPerStep } : {}),
       ...(o.maxKeysPerSecond !== undefined ? { maxKeysPerSecond: o.maxKeysPerSecond } : {}),
+      ...(o.fullSpeed ? { fullSpeed: true } : {}),
       loopsPerClient: o.loopsPerClient,
       ...(o.stream ? { stream: true } : {}),
       txnTimeoutMs: o.txnTimeout,

@@ -36,13 +36,19 @@ function withMoveOptions<A extends unknown[], O extends OptionValues, G extends 
       .addOption(coordinatorOption())
       .option('--shards-per-step <n>', 'shards moved together (one freeze, one copy, one epoch)', parseIntIn(1, 256), 8)
       .option('--max-keys-per-second <n>', 'rate limit of the copy (0: none)', parseIntIn(0, 100_000_000), 0)
+      .option(
+        '--full-speed',
+        'copy without giving way to transactions (by default the copy pauses, up to 600 ms at a time, while the coordinator commits under 75% of its level before the move)',
+      )
       .option('--json', 'print the final progress as JSON'),
   );
 }
 
 /** Runs a change with a progress bar on stderr (a line every 5 s when it is not a terminal). */
 async function runChange(
-  flags: { coordinator: readonly string[]; shardsPerStep: number; maxKeysPerSecond: number; json?: true } & Parameters<typeof dialSecurityFrom>[0],
+  flags: { coordinator: readonly string[]; shardsPerStep: number; maxKeysPerSecond: number; fullSpeed?: true; json?: true } & Parameters<
+    typeof dialSecurityFrom
+  >[0],
   change: MembershipChange,
 ): Promise<void> {
   const admin = new ShardsAdmin(flags.coordinator, dialSecurityFrom(flags));
@@ -69,7 +75,8 @@ async function runChange(
     }
   };
   try {
-    const last = await admin.change(change, { shardsPerStep: flags.shardsPerStep, maxKeysPerSecond: flags.maxKeysPerSecond }, show);
+    const limits = { shardsPerStep: flags.shardsPerStep, maxKeysPerSecond: flags.maxKeysPerSecond, fullSpeed: flags.fullSpeed ?? false };
+    const last = await admin.change(change, limits, show);
     if (started) bar.stop();
     if (flags.json) process.stdout.write(`${toJson(last)}\n`);
     else process.stdout.write(`done: ${last.shardsMoved} shard(s), ${last.keysMoved} key(s) moved, map epoch ${last.epoch}\n`);

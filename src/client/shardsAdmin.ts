@@ -23,6 +23,8 @@ export type MembershipChange = { kind: 'move'; shards: number[]; to: string } | 
 export interface MoveLimits {
   shardsPerStep?: number;
   maxKeysPerSecond?: number;
+  /** Copy without giving way to the transactions running beside the move. */
+  fullSpeed?: boolean;
 }
 
 const LIST_MS = 10_000;
@@ -57,7 +59,7 @@ export class ShardsAdmin {
 
   /** Runs a membership change to its end; resolves with the last progress (done), rejects with its status. */
   change(change: MembershipChange, limits: MoveLimits, onProgress: (p: ShardProgress) => void): Promise<ShardProgress> {
-    const opts = { shardsPerStep: limits.shardsPerStep ?? 0, maxKeysPerSecond: limits.maxKeysPerSecond ?? 0 };
+    const opts = { shardsPerStep: limits.shardsPerStep ?? 0, maxKeysPerSecond: limits.maxKeysPerSecond ?? 0, fullSpeed: limits.fullSpeed ?? false };
     return this.firstAnswering(
       (c) =>
         new Promise<ShardProgress>((resolve, reject) => {

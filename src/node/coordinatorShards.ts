@@ -8,6 +8,8 @@ import type { NodeContext } from './nodeContext.js';
 import type { LockRouter } from './services/lockRouter.js';
 import { shardsService } from './services/shardsService.js';
 import type { ShardDirectory } from './shardDirectory.js';
+import { CommitRate } from './commitRate.js';
+import { DEFAULT_PACER, MovePacer } from './movePacer.js';
 import { ShardMover, type CoordinatorPeers } from './shardMover.js';
 
 /** The name of the lock whose fencing token orders shard movers. */
@@ -37,6 +39,7 @@ export function startShardChanges(o: {
     }),
   );
   const log = node.log.child({ service: 'shards' });
+  const commits = new CommitRate(() => rt.committedTotal);
   const mover = new ShardMover({
     id: o.id,
     directory,
@@ -51,6 +54,7 @@ export function startShardChanges(o: {
     log,
     failpoint: (name) => node.env.failpoint(name),
     token: () => o.locks.lease(SHARD_MOVER_LOCK, `coordinator ${o.id}`, 10_000, 30_000),
+    pacer: new MovePacer(commits, DEFAULT_PACER),
   });
   const sync = setInterval(() => {
     if (mover.busy) return;
@@ -65,6 +69,7 @@ export function startShardChanges(o: {
     mover,
     close: () => {
       clearInterval(sync);
+      commits.close();
       peers.close();
     },
   };

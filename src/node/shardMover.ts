@@ -5,6 +5,7 @@ import { dropIncoming, exportRows, freeze, getMap, importRows, installMap, unfre
 import type { FailpointName } from '../runtime/env.js';
 import { RequestError } from '../runtime/requestError.js';
 import type { MoveMark } from '../runtime/shardHost.js';
+import type { MovePacer } from './movePacer.js';
 import { newestMap, type HostAnswer, type ShardDirectory } from './shardDirectory.js';
 
 export type { MoveProgress };
@@ -29,9 +30,11 @@ export interface MoveOptions {
   shardsPerStep: number;
   /** 0: no limit. */
   maxKeysPerSecond: number;
+  /** Copy without giving way to the transactions running beside the move (MovePacer). */
+  fullSpeed: boolean;
 }
 
-export const DEFAULT_MOVE_OPTIONS: MoveOptions = { shardsPerStep: 8, maxKeysPerSecond: 0 };
+export const DEFAULT_MOVE_OPTIONS: MoveOptions = { shardsPerStep: 8, maxKeysPerSecond: 0, fullSpeed: false };
 
 const HOLD_TTL_MS = 30_000;
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -72,6 +75,8 @@ export class ShardMover {
       failpoint: (name: FailpointName) => void;
       /** A fencing token for the mover: higher than any earlier mover's. */
       token: () => Promise<{ token: number; done: () => Promise<void> }>;
+      /** Gives way to this coordinator's transactions during a copy; none: never waits. */
+      pacer?: MovePacer;
     },
   ) {}
 
@@ -200,19 +205,35 @@ export class ShardMover {
         keysPerSecond: keysMoved / Math.max(0.001, (Date.now() - started) / 1000),
       });
     report(moves.length === 0 ? 'already balanced: nothing to move' : `moving ${moves.length} shard(s)`);
+    const pacer = opts.fullSpeed ? undefined : this.o.pacer;
+    pacer?.begin();
     for (const step of stepsOf(moves, Math.max(1, opts.shardsPerStep))) {
-      const r = await this.step(map, step, opts, token, (keys) => {
+      await pacer?.giveWay();
+      const r = await this.step(map, step, opts, token, pacer, (keys) => {
         keysMoved += keys;
       });
       map = r;
       shardsMoved += step.length;
       report(`moved ${step.length} shard(s) ${step[0]!.from} → ${step[0]!.to}; ${describeMap(map)}`);
     }
+    if (pacer && pacer.pauses > 0) {
+      this.o.log.info(
+        { pauses: pacer.pauses, pausedMs: Math.round(pacer.pausedMs), levelPerSec: Math.round(pacer.levelPerSec) },
+        'the move gave way to transactions',
+      );
+    }
     report('done', true);
     return map;
   }
 
-  private async step(map: ShardMap, moves: ShardMove[], opts: MoveOptions, token: number, copied: (keys: number) => void): Promise<ShardMap> {
+  private async step(
+    map: ShardMap,
+    moves: ShardMove[],
+    opts: MoveOptions,
+    token: number,
+    pacer: MovePacer | undefined,
+    copied: (keys: number) => void,
+  ): Promise<ShardMap> {
     const from = moves[0]!.from;
     const to = moves[0]!.to;
     const shards = moves.map((m) => m.shard);
@@ -235,7 +256,7 @@ export class ShardMover {
       // 1. The bulk of the rows, copied while the source serves them (it notes what changes).
       await importRows(target, mark, [], token, CALL_MS);
       const moved = new Set<string>();
-      await this.copy(exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS, mark), target, mark, token, opts.maxKeysPerSecond, moved, copied);
+      await this.copy(exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS, mark), target, mark, token, opts.maxKeysPerSecond, moved, copied, pacer);
       lap('precopy');
       this.o.failpoint('coordinator.move.afterPrecopy');
       // 2. No coordinator starts a transaction on the shards; those started finish.
@@ -321,7 +342,6 @@ export class ShardMover {
     return map;
   }
 
-  /** Copies an export's rows into the target, at most `maxKeysPerSecond` data rows a second (0: no limit); returns the data rows. */
   /**
    * Copies an export's rows into the target, at most `maxKeysPerSecond` data rows a second (0: no
    * limit). `moved` holds the step's keys on the target so far (a key copied again after it
@@ -335,10 +355,13 @@ export class ShardMover {
     maxKeysPerSecond: number,
     moved: Set<string>,
     copied: (keys: number) => void,
+    /** Only while nothing is held or frozen (the precopy). */
+    pacer?: MovePacer,
   ): Promise<void> {
     const started = Date.now();
     let rowsCopied = 0;
     for await (const chunk of rows) {
+      await pacer?.giveWay();
       await importRows(target, mark, chunk, token, CALL_MS * 2);
       const before = moved.size;
       for (const r of chunk) {

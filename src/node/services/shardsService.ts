@@ -19,12 +19,13 @@ const MAX_SHARDS_PER_STEP = 256;
 /** A transaction still prepared this long after it was first seen so is in doubt (not merely running). */
 const STUCK_AFTER_MS = 3000;
 
-function moveOptions(req: { shardsPerStep: number; maxKeysPerSecond: number }): MoveOptions {
+function moveOptions(req: { shardsPerStep: number; maxKeysPerSecond: number; fullSpeed: boolean }): MoveOptions {
   if (req.shardsPerStep > MAX_SHARDS_PER_STEP)
     throw new RequestError('INVALID_ARGUMENT', `shards_per_step ${req.shardsPerStep} is above ${MAX_SHARDS_PER_STEP}`);
   return {
     shardsPerStep: req.shardsPerStep || DEFAULT_MOVE_OPTIONS.shardsPerStep,
     maxKeysPerSecond: req.maxKeysPerSecond || DEFAULT_MOVE_OPTIONS.maxKeysPerSecond,
+    fullSpeed: req.fullSpeed,
   };
 }
 

@@ -6,6 +6,7 @@ export interface AddParticipantRequest {
   'address'?: (string);
   'shardsPerStep'?: (number);
   'maxKeysPerSecond'?: (number);
+  'fullSpeed'?: (boolean);
 }
 
 export interface AddParticipantRequest__Output {
@@ -13,4 +14,5 @@ export interface AddParticipantRequest__Output {
   'address': (string);
   'shardsPerStep': (number);
   'maxKeysPerSecond': (number);
+  'fullSpeed': (boolean);
 }

@@ -6,6 +6,7 @@ export interface MoveShardsRequest {
   'to'?: (string);
   'shardsPerStep'?: (number);
   'maxKeysPerSecond'?: (number);
+  'fullSpeed'?: (boolean);
 }
 
 export interface MoveShardsRequest__Output {
@@ -13,4 +14,5 @@ export interface MoveShardsRequest__Output {
   'to': (string);
   'shardsPerStep': (number);
   'maxKeysPerSecond': (number);
+  'fullSpeed': (boolean);
 }

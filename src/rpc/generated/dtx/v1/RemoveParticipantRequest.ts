@@ -5,10 +5,12 @@ export interface RemoveParticipantRequest {
   'id'?: (string);
   'shardsPerStep'?: (number);
   'maxKeysPerSecond'?: (number);
+  'fullSpeed'?: (boolean);
 }
 
 export interface RemoveParticipantRequest__Output {
   'id': (string);
   'shardsPerStep': (number);
   'maxKeysPerSecond': (number);
+  'fullSpeed': (boolean);
 }
