@@ -41,16 +41,20 @@ export class BoundedMap<K, V> {
     this.map.set(key, value);
     const w = this.o.weight;
     if (w) this.weight += w.of(value);
-    const overWeight = (): boolean => w !== undefined && this.weight > w.max && this.map.size > 1;
-    if (this.map.size <= this.capacity && !overWeight()) return;
+    if (this.map.size <= this.capacity && !this.overWeight()) return;
     const keep = this.map.size > this.capacity ? this.capacity - Math.floor(this.capacity / EVICT_BATCH_DIVISOR) : this.map.size;
     const oldest = this.map.entries();
-    while (this.map.size > keep || overWeight()) {
+    while (this.map.size > keep || this.overWeight()) {
       const [key, evictedValue] = oldest.next().value as [K, V];
       this.map.delete(key);
       if (w) this.weight -= w.of(evictedValue);
       this.o.evicted?.(key, evictedValue);
     }
+  }
+
+  private overWeight(): boolean {
+    const w = this.o.weight;
+    return w !== undefined && this.weight > w.max && this.map.size > 1;
   }
 
   values(): IterableIterator<V> {

@@ -1,7 +1,7 @@
 import type { CoordinatorConfig } from '../../src/protocol/coordinatorCore.js';
-import { ParticipantCore, type ParticipantConfig, type ParticipantEffect } from '../../src/protocol/participantCore.js';
+import { ParticipantCore, type ParticipantConfig, type ParticipantEffect, type PrepareMessage } from '../../src/protocol/participantCore.js';
 import type { PrepareRecord } from '../../src/protocol/records.js';
-import type { NodeId, TxnOp } from '../../src/protocol/types.js';
+import type { NodeId, ProtocolName, TxnOp } from '../../src/protocol/types.js';
 import { ownerOf } from '../../src/protocol/routing.js';
 
 export const PARTS = ['p1', 'p2', 'p3'];
@@ -32,6 +32,21 @@ export function keysByOwner(perOwner: number, participants = PARTS): (p: string,
     if (byOwner[o]!.length < perOwner) byOwner[o]!.push(key);
   }
   return (p, i = 0) => byOwner[p]![i]!;
+}
+
+/** A prepare from c1 for a transaction on p1 and p2 (its age and lock wait as a test needs them). */
+export function prepareMessage(txn: string, ops: TxnOp[], ageMs = 0, lockWaitMs = 1000, protocol: ProtocolName = '2pc'): PrepareMessage {
+  return {
+    txn,
+    coordinatorId: 'c1',
+    coordinatorAddr: 'c1:7000',
+    ops,
+    participants: ['p1', 'p2'],
+    participantAddrs: ['p1:1', 'p2:1'],
+    protocol,
+    age: { ms: ageMs, id: txn },
+    lockWaitMs,
+  };
 }
 
 /** A participant config for core tests: short timers, small bounds. */

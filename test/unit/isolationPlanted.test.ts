@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { get, put, recoveredParticipant } from '../support/coreFixtures.js';
+import { get, prepareMessage as prepare, put, recoveredParticipant } from '../support/coreFixtures.js';
 import { firstPutStaged } from '../../src/protocol/plantedIsolation.js';
-import type { ParticipantCore, PrepareMessage } from '../../src/protocol/participantCore.js';
+import type { ParticipantCore } from '../../src/protocol/participantCore.js';
 import type { OpResult, TxnOp } from '../../src/protocol/types.js';
 import { checkIsolation } from '../../src/workload/isolation/checkIsolation.js';
 import type { IsoTxn, Mop } from '../../src/workload/isolation/types.js';
@@ -15,19 +15,6 @@ import type { IsoTxn, Mop } from '../../src/workload/isolation/types.js';
  */
 let handle = 1;
 
-function prepare(txn: string, ops: TxnOp[], ageMs: number): PrepareMessage {
-  return {
-    txn,
-    coordinatorId: 'c1',
-    coordinatorAddr: 'c1:7000',
-    ops,
-    participants: ['p1', 'p2'],
-    participantAddrs: ['p1:1', 'p2:1'],
-    protocol: '2pc',
-    age: { ms: ageMs, id: txn },
-    lockWaitMs: 1000,
-  };
-}
 
 /** One branch up to its vote (nothing stored before); null while it waits for a lock. */
 function branch(p: ParticipantCore, txn: string, ops: TxnOp[], ageMs: number): OpResult[] | null {

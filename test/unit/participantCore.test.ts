@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { get, PARTICIPANT_CONFIG as CFG, put, recoveredParticipant as mk } from '../support/coreFixtures.js';
+import { get, PARTICIPANT_CONFIG as CFG, prepareMessage as msg, put, recoveredParticipant as mk } from '../support/coreFixtures.js';
 import { InvariantViolation } from '../../src/protocol/invariant.js';
 import {
   DEFAULT_PARTICIPANT_CONFIG,
@@ -9,21 +9,8 @@ import {
   type PrepareMessage,
 } from '../../src/protocol/participantCore.js';
 import type { ParticipantOutcomeRecord, PrepareRecord } from '../../src/protocol/records.js';
-import type { ProtocolName, StoredValue, TxnOp, Vote } from '../../src/protocol/types.js';
+import type { StoredValue, Vote } from '../../src/protocol/types.js';
 
-function msg(txn: string, ops: TxnOp[], ageMs = 0, lockWaitMs = 1000, protocol: ProtocolName = '2pc'): PrepareMessage {
-  return {
-    txn,
-    coordinatorId: 'c1',
-    coordinatorAddr: 'c1:7000',
-    ops,
-    participants: ['p1', 'p2'],
-    participantAddrs: ['p1:1', 'p2:1'],
-    protocol,
-    age: { ms: ageMs, id: txn },
-    lockWaitMs,
-  };
-}
 
 const replies = (effs: ParticipantEffect[]): { to: number; reply: ParticipantReply }[] =>
   effs.flatMap((e) => (e.type === 'reply' ? [{ to: e.to, reply: e.reply }] : []));
