@@ -480,7 +480,7 @@ class ReshardRun {
    * all its shards, so every move step copies every such record.
    */
   private async load(participants: string[]): Promise<void> {
-    const accounts = this.workload.accounts!;
+    const accounts = this.workload.accounts!();
     const opsPerTxn = Math.min(this.o.loadOpsPerTxn ?? LIMITS.maxOpsPerTxn, LIMITS.maxOpsPerTxn);
     const workers = this.o.loadWorkers ?? 2 * participants.length;
     const groups = new Map<string | number, string[]>();
@@ -529,7 +529,7 @@ class ReshardRun {
 
   /** Reads every account back (consistent reads of up to LIMITS.maxReadKeys keys) and sums them. */
   private async audit(): Promise<ReshardReport['results']['total']> {
-    const accounts = this.workload.accounts!;
+    const accounts = this.workload.accounts!();
     this.say('audit', `reading ${accounts.length} accounts back`);
     const t0 = performance.now();
     const page = LIMITS.maxReadKeys;
