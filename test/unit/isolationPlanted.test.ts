@@ -15,7 +15,6 @@ import type { IsoTxn, Mop } from '../../src/workload/isolation/types.js';
  */
 let handle = 1;
 
-
 /** One branch up to its vote (nothing stored before); null while it waits for a lock. */
 function branch(p: ParticipantCore, txn: string, ops: TxnOp[], ageMs: number): OpResult[] | null {
   const e1 = p.step({ type: 'prepare', replyTo: handle++, msg: prepare(txn, ops, ageMs) }, 0);

@@ -11,7 +11,6 @@ import {
 import type { ParticipantOutcomeRecord, PrepareRecord } from '../../src/protocol/records.js';
 import type { StoredValue, Vote } from '../../src/protocol/types.js';
 
-
 const replies = (effs: ParticipantEffect[]): { to: number; reply: ParticipantReply }[] =>
   effs.flatMap((e) => (e.type === 'reply' ? [{ to: e.to, reply: e.reply }] : []));
 const votes = (effs: ParticipantEffect[]): [number, Vote][] =>
