@@ -39,7 +39,8 @@ export function startShardChanges(o: {
     }),
   );
   const log = node.log.child({ service: 'shards' });
-  const commits = new CommitRate(() => rt.committedTotal);
+  // The core's own counts of the transactions it committed (read-only ones are counted apart).
+  const commits = new CommitRate(() => rt.core.counters.committed + rt.core.counters.readOnly);
   const mover = new ShardMover({
     id: o.id,
     directory,

@@ -180,8 +180,6 @@ function failedVote(r: Extract<CallResult<Vote>, { ok: false }>): Vote {
 export class CoordinatorRuntime {
   readonly core: CoordinatorCore;
   readonly serve: PeerHandlers<'outcome' | 'transact'>;
-  /** Transactions answered COMMITTED by this coordinator since it started (what a shard move yields to). */
-  committedTotal = 0;
   private readonly driver: CoreDriver<CoordinatorEvent, CoordinatorEffect>;
   private readonly replies = new ReplyRegistry<CoordinatorReply>();
   private readonly timers: TxnTimers;
@@ -357,7 +355,6 @@ export class CoordinatorRuntime {
         return respond(new RequestError('DEADLINE_EXCEEDED', `outcome of ${r.txn} unknown: ${r.reason}; ask GetTransaction`));
       }
       measure?.(r.outcome === 'COMMITTED' ? 'committed' : r.outcome === 'ABORTED' ? 'aborted' : 'unknown', r.code ?? null);
-      if (r.outcome === 'COMMITTED') this.committedTotal++;
       if (this.bug === 'coordinator.reportCommitAsAbort' && r.outcome === 'COMMITTED' && msg.clientId && ++this.plantedCommits % 5 === 0) {
         return respond({ txn: r.txn, outcome: 'ABORTED', reason: 'PLANTED BUG coordinator.reportCommitAsAbort', results: [] });
       }
