@@ -5,7 +5,7 @@ import { prng } from '../workload/bank.js';
 import { LatencyHistogram } from './histogram.js';
 import { cpuReport, MeasureWindow, runWindow } from './window.js';
 import { machineReport, type BenchReport, type Progress } from './runBench.js';
-import { DEFAULT_KEYS, type Contention } from './workloads.js';
+import { bankKey, DEFAULT_KEYS, type Contention } from './workloads.js';
 
 export const ETCD_DURABILITY = 'every Txn is committed through raft; the leader and a majority of members fsync their WAL before it is applied and answered';
 
@@ -87,7 +87,7 @@ export async function runEtcdBank(o: EtcdBankOptions, onProgress: (p: Progress) 
   try {
     progress('setup', 0);
     const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-    const keys = Array.from({ length: accounts }, (_, i) => Buffer.from(`bench:${runId}:acct:${i}`));
+    const keys = Array.from({ length: accounts }, (_, i) => Buffer.from(bankKey(runId, i)));
     // etcd refuses a Txn of more than 128 ops (--max-txn-ops).
     const setupKv = clients[0]!.kv;
     for (let i = 0; i < keys.length; i += 128 * 4) {

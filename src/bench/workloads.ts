@@ -45,9 +45,14 @@ export const DEFAULT_KEYS: Record<WorkloadName, Record<Contention, number>> = {
 /** Opening balances and stock: a bench never runs out. */
 export const BIG = 1_000_000_000_000n;
 
+/** The bank workload's key of account `i` of a run. */
+export function bankKey(runId: string, i: number): string {
+  return `bench:${runId}:acct:${i}`;
+}
+
 /** The bank workload's account keys of a run. */
 export function bankKeys(runId: string, accounts: number): string[] {
-  return Array.from({ length: accounts }, (_, i) => `bench:${runId}:acct:${i}`);
+  return Array.from({ length: accounts }, (_, i) => bankKey(runId, i));
 }
 
 export function makeWorkload(o: WorkloadOptions): BenchWorkload {
@@ -74,7 +79,7 @@ const MAX_OTHER_SIDE_DRAWS = 10_000;
  * major GCs 100-250 ms, long enough to show as dips in what it measured.
  */
 function bankWorkload(o: WorkloadOptions, accounts: number): BenchWorkload {
-  const key = (i: number): string => `bench:${o.runId}:acct:${i}`;
+  const key = (i: number): string => bankKey(o.runId, i);
   const ownerOfAccount = (k: string): string => ownerOf(k, o.participants);
   // The participants holding accounts (the scan stops once every one is seen).
   const holding = new Set<string>();
