@@ -183,6 +183,9 @@ const MAX_RETRIES = 20;
 /** A loop whose call has lasted this long counts as stalled (a transfer takes ~20-100 ms here). */
 const STALLED_MS = 1000;
 const MAX_EXTRA_WARMUP_MS = 60_000;
+/** After a new participant's process starts: wait until the load is back to this share of its level, at most SETTLE_MAX_MS. */
+const SETTLE_SHARE = 0.9;
+const SETTLE_MAX_MS = 10_000;
 
 /** A stall of the bench process's own event loop this long is counted (PhaseReport.clientStalls). */
 const CLIENT_STALL_MS = 100;
@@ -352,7 +355,10 @@ class ReshardRun {
     // A new participant's process starts before the change is measured, as on its own machine
     // (here it shares the 2 cores: its start-up would count against the move).
     const participant = kind === 'remove' ? cluster.participantNames.at(-1)! : await cluster.startParticipant();
-    if (kind === 'add') this.mark(`${participant} process started`);
+    if (kind === 'add') {
+      this.mark(`${participant} process started`);
+      this.mark(`${participant} settled after ${await this.settle()} ms`);
+    }
     const p = this.begin(`${kind} ${participant}`);
     this.mark(`${kind} ${participant} started`);
     const events: { t: number; p: ShardProgress }[] = [];
@@ -418,6 +424,22 @@ class ReshardRun {
       epochAfter,
       shardsAfter,
     };
+  }
+
+  /**
+   * Waits (bounded) until the last second's commits are back to SETTLE_SHARE of the steady period
+   * before: a new process competes for these 2 cores while it starts (loading and compiling its
+   * code), which on its own machine it would not. Resolves with how long it waited.
+   */
+  private async settle(): Promise<number> {
+    const level = median(this.windowsOf(this.phases.at(-1)!));
+    const from = performance.now();
+    while (performance.now() - from < SETTLE_MAX_MS) {
+      await sleep(100);
+      const now = performance.now();
+      if (now - from >= 1000 && (this.series.slidingWindows(now - 1100, now).at(-1)?.perSec ?? 0) >= SETTLE_SHARE * level) break;
+    }
+    return Math.round(performance.now() - from);
   }
 
   /** The phase's back-to-back 1 s windows; a phase too short for one whole window gives its mean rate. */
