@@ -7,9 +7,15 @@ export interface PacerOptions {
   maxPauseMs: number;
   /** Below this level (commits/s before the move) nothing is paced: an idle cluster moves at full speed. */
   minLevelPerSec: number;
+  /**
+   * The share of the time the copy may work (1: always): after each piece it rests until its work
+   * is this share of the time since the move began. The cores and disks a copy uses are the
+   * transactions' too; this bounds what a move takes from them even when no dip shows yet.
+   */
+  busyShare: number;
 }
 
-export const DEFAULT_PACER: PacerOptions = { floor: 0.75, maxPauseMs: 600, minLevelPerSec: 20 };
+export const DEFAULT_PACER: PacerOptions = { floor: 0.75, maxPauseMs: 600, minLevelPerSec: 20, busyShare: 0.4 };
 
 /** How far back "now" reaches, and how often a pause looks again. */
 const RECENT_MS = 500;
@@ -23,17 +29,20 @@ export function foregroundStarved(recentPerSec: number, levelPerSec: number, o: 
 }
 
 /**
- * Makes a shard move give way to the transactions it runs beside: before each chunk of a precopy
- * and each step, the copy waits (bounded) while this coordinator commits less than a share of what
- * it committed before the move began. The copy competes with transactions for the same cores and
- * disks; waiting while they are starved turns a deep dip into a slower move. Only where nothing is
- * held or frozen: a pause never keeps a transaction waiting on a moving shard.
+ * Makes a shard move give way to the transactions it runs beside, in two ways, before each chunk
+ * of a precopy and each step: it rests in proportion to the copying it has done (busyShare), and
+ * it waits (bounded) while this coordinator commits less than a share of what it committed before
+ * the move began. The copy competes with transactions for the same cores and disks: the first
+ * bounds its take, the second turns a deep dip into a slower move. Only where nothing is held or
+ * frozen: a pause never keeps a transaction waiting on a moving shard.
  */
 export class MovePacer {
   private level = 0;
   /** Time spent waiting so far in this move. */
   pausedMs = 0;
   pauses = 0;
+  /** Rest the copy owes for its work so far (busyShare). */
+  private owedMs = 0;
 
   constructor(
     private readonly rate: CommitRate,
@@ -47,6 +56,14 @@ export class MovePacer {
     this.level = this.rate.medianPerSecond(LEVEL_MS);
     this.pausedMs = 0;
     this.pauses = 0;
+    this.owedMs = 0;
+  }
+
+  /** The copy worked `ms` (a piece copied): it owes rest in proportion, if the load is worth sparing. */
+  worked(ms: number): void {
+    if (this.level < this.o.minLevelPerSec || this.o.busyShare >= 1 || this.o.busyShare <= 0) return;
+    // Bounded: a piece that took very long (a slow disk) does not stop the move for longer than a pause.
+    this.owedMs = Math.min(this.owedMs + (ms * (1 - this.o.busyShare)) / this.o.busyShare, this.o.maxPauseMs);
   }
 
   get levelPerSec(): number {
@@ -54,6 +71,13 @@ export class MovePacer {
   }
 
   async giveWay(): Promise<void> {
+    if (this.owedMs > 0) {
+      const rest = this.owedMs;
+      this.owedMs = 0;
+      const started = this.now();
+      await this.sleep(rest);
+      this.pausedMs += this.now() - started;
+    }
     if (!foregroundStarved(this.rate.perSecond(RECENT_MS), this.level, this.o)) return;
     const started = this.now();
     this.pauses++;

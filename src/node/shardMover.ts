@@ -256,7 +256,7 @@ export class ShardMover {
       // 1. The bulk of the rows, copied while the source serves them (it notes what changes).
       await importRows(target, mark, [], token, CALL_MS);
       const moved = new Set<string>();
-      await this.copy(exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS, mark), target, mark, token, opts.maxKeysPerSecond, moved, copied, pacer);
+      for (const shard of shards) await this.precopy(source, target, mark, shard, token, opts, moved, copied, pacer);
       lap('precopy');
       this.o.failpoint('coordinator.move.afterPrecopy');
       // 2. No coordinator starts a transaction on the shards; those started finish.
@@ -342,6 +342,22 @@ export class ShardMover {
     return map;
   }
 
+  /** One shard's precopy: a call each, so that the source reads a shard only when the pacer lets the copy go on. */
+  private precopy(
+    source: ReturnType<ShardDirectory['host']>,
+    target: ReturnType<ShardDirectory['host']>,
+    mark: MoveMark,
+    shard: number,
+    token: number,
+    opts: MoveOptions,
+    moved: Set<string>,
+    copied: (keys: number) => void,
+    pacer: MovePacer | undefined,
+  ): Promise<void> {
+    const rows = exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS, { mark, shards: [shard] });
+    return this.copy(rows, target, mark, token, opts.maxKeysPerSecond, moved, copied, pacer);
+  }
+
   /**
    * Copies an export's rows into the target, at most `maxKeysPerSecond` data rows a second (0: no
    * limit). `moved` holds the step's keys on the target so far (a key copied again after it
@@ -360,21 +376,32 @@ export class ShardMover {
   ): Promise<void> {
     const started = Date.now();
     let rowsCopied = 0;
-    for await (const chunk of rows) {
-      await pacer?.giveWay();
-      await importRows(target, mark, chunk, token, CALL_MS * 2);
-      const before = moved.size;
-      for (const r of chunk) {
-        if (!r.key.startsWith('k!')) continue;
-        rowsCopied++;
-        if (r.deleted) moved.delete(r.key);
-        else moved.add(r.key);
+    const chunks = rows[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        await pacer?.giveWay();
+        // The copy's work: the source reading the chunk, this node relaying it, the target storing it.
+        const working = performance.now();
+        const next = await chunks.next();
+        if (next.done) return;
+        const chunk = next.value;
+        await importRows(target, mark, chunk, token, CALL_MS * 2);
+        pacer?.worked(performance.now() - working);
+        const before = moved.size;
+        for (const r of chunk) {
+          if (!r.key.startsWith('k!')) continue;
+          rowsCopied++;
+          if (r.deleted) moved.delete(r.key);
+          else moved.add(r.key);
+        }
+        copied(Math.max(0, moved.size - before));
+        if (maxKeysPerSecond > 0) {
+          const ahead = (rowsCopied / maxKeysPerSecond) * 1000 - (Date.now() - started);
+          if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+        }
       }
-      copied(Math.max(0, moved.size - before));
-      if (maxKeysPerSecond > 0) {
-        const ahead = (rowsCopied / maxKeysPerSecond) * 1000 - (Date.now() - started);
-        if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
-      }
+    } finally {
+      await chunks.return?.(undefined);
     }
   }
 

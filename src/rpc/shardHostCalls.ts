@@ -47,11 +47,17 @@ export async function importRows(c: ShardHostClient, mark: MoveMark, rows: reado
 }
 
 /**
- * The rows of a frozen move (or, with `precopy`, of its shards while still served), chunk by
- * chunk; the whole export must end within `timeoutMs`.
+ * The rows of a frozen move (or, with `precopy`, of its shards while still served — of `shards`
+ * among them if given), chunk by chunk; the whole export must end within `timeoutMs`.
  */
-export async function* exportRows(c: ShardHostClient, moveId: string, token: number, timeoutMs: number, precopy?: MoveMark): AsyncGenerator<RelayedRow[]> {
-  const req = { moveId, moverToken: String(token), ...(precopy ? { precopy: markToWire(precopy) } : {}) };
+export async function* exportRows(
+  c: ShardHostClient,
+  moveId: string,
+  token: number,
+  timeoutMs: number,
+  precopy?: { mark: MoveMark; shards?: readonly number[] },
+): AsyncGenerator<RelayedRow[]> {
+  const req = { moveId, moverToken: String(token), ...(precopy ? { precopy: markToWire(precopy.mark), precopyShards: [...(precopy.shards ?? [])] } : {}) };
   const stream = c.Export(req, { deadline: Date.now() + timeoutMs });
   try {
     for await (const chunk of stream as AsyncIterable<ShardChunk__Output>) {

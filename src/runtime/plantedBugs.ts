@@ -27,6 +27,8 @@ export const PLANTED_BUGS = {
   'storage.cacheOvertakenReads': "a participant's value cache keeps a read that a commit overtook (the old value comes back)",
   'shards.copyWithoutDrain': 'a shard move copies the rows without waiting for the transactions on them to end (their commits land on the old owner only)',
   'shards.precopyMissesChanges': "a shard move's source notes none of the rows that change after its precopy (the frozen copy carries only fences and locks)",
+  'shards.precopyNoteRestarted':
+    "each precopy call of a move (the mover makes one a shard) starts the source's note of changes afresh: what changed in a shard precopied by an earlier call is not copied again",
   // One per chaos verdict that no other bug fails alone (README "Every verdict shown failing").
   'participant.commitKeepsPrepare': 'a commit batch leaves the prepare record behind (its delete is lost): the log still says prepared',
   'participant.applyNewKeysOnly': 'a commit that creates a key applies only the keys it creates: a cart order is written without its stock decrement',

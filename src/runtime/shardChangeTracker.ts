@@ -12,6 +12,8 @@ export class ShardChangeTracker {
   readonly dataKeys = new Set<string>();
   readonly txns = new Set<string>();
   private full = false;
+  /** Shards whose precopy began after this note did: only those can be finished from it. */
+  private readonly precopied = new Set<number>();
 
   constructor(
     readonly moveId: string,
@@ -19,10 +21,6 @@ export class ShardChangeTracker {
     readonly startedAt: number,
     private readonly maxEntries: number,
   ) {}
-
-  get overflowed(): boolean {
-    return this.full;
-  }
 
   note(ops: readonly BatchOp[]): void {
     if (this.full) return;
@@ -46,5 +44,19 @@ export class ShardChangeTracker {
   /** Tracks exactly these shards (a frozen move over other shards cannot use it). */
   covers(shards: readonly number[]): boolean {
     return shards.length === this.shards.size && shards.every((s) => this.shards.has(s));
+  }
+
+  /** A precopy of these shards begins now (every change to them from here on is noted). */
+  precopying(shards: readonly number[]): void {
+    for (const s of shards) this.precopied.add(s);
+  }
+
+  precopiedShards(): number[] {
+    return [...this.precopied];
+  }
+
+  /** Whether the frozen export of `shards` may copy only what this note holds: all precopied under it, nothing dropped. */
+  completes(shards: readonly number[]): boolean {
+    return !this.full && this.covers(shards) && shards.every((s) => this.precopied.has(s));
   }
 }

@@ -17,7 +17,7 @@ const READ_BATCH = 1000;
  * records of the transactions that touched them (indexed by shard) and of ids that held no op
  * here (few; a retried id must find them on the new owner).
  */
-export async function* shardRows(engine: KvEngine, shards: readonly number[]): AsyncGenerator<ShardRow> {
+export async function* shardRows(engine: KvEngine, shards: readonly number[], unkeyed = true): AsyncGenerator<ShardRow> {
   for (const shard of shards) {
     for (const [key, value] of await engine.scan(PKEY.dataShardPrefix(shard))) yield { key, value };
   }
@@ -26,7 +26,7 @@ export async function* shardRows(engine: KvEngine, shards: readonly number[]): A
     const prefix = PKEY.outcomeIndexPrefix(shard);
     for (const k of await engine.scanKeys(prefix)) txns.add(k.slice(prefix.length));
   }
-  for (const k of await engine.scanKeys(PKEY.unkeyedOutcomePrefix)) txns.add(k.slice(PKEY.unkeyedOutcomePrefix.length));
+  if (unkeyed) for (const k of await engine.scanKeys(PKEY.unkeyedOutcomePrefix)) txns.add(k.slice(PKEY.unkeyedOutcomePrefix.length));
   yield* outcomeRows(engine, [...txns]);
 }
 
@@ -52,14 +52,33 @@ async function* outcomeRows(engine: KvEngine, txns: readonly string[]): AsyncGen
   }
 }
 
-/** Rows in chunks of at most `size` (what one Export message and one Import call carry). */
-export async function* inChunks(rows: AsyncIterable<ShardRow>, size: number): AsyncGenerator<ShardRow[]> {
+/** How much of a chunk one row takes: its key and value as the wire carries them (UTF-8). */
+function rowBytes(r: ShardRow): number {
+  return Buffer.byteLength(r.key) + Buffer.byteLength(r.value);
+}
+
+/**
+ * Rows in chunks of at most `maxRows` rows and `maxBytes` bytes (what one Export message and one
+ * Import call carry; a row larger than `maxBytes` travels alone). Bytes bound them as well as rows:
+ * one outcome record can hold a large transaction's results, and a chunk of a thousand such would
+ * pass the message limit and stall every event loop it crosses.
+ */
+export async function* inChunks(rows: AsyncIterable<ShardRow>, maxRows: number, maxBytes: number): AsyncGenerator<ShardRow[]> {
   let chunk: ShardRow[] = [];
+  let bytes = 0;
   for await (const row of rows) {
-    chunk.push(row);
-    if (chunk.length >= size) {
+    const size = rowBytes(row);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
       yield chunk;
       chunk = [];
+      bytes = 0;
+    }
+    chunk.push(row);
+    bytes += size;
+    if (chunk.length >= maxRows) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
     }
   }
   if (chunk.length > 0) yield chunk;

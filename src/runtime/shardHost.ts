@@ -82,6 +82,8 @@ const REAL_CLOCK: RuntimeClock = {
 };
 
 const EXPORT_CHUNK_ROWS = 1000;
+/** A chunk's rows together at most this (the message limit is far above; small chunks keep each import short). */
+const EXPORT_CHUNK_BYTES = 256 << 10;
 /** A precopy's note of changes: at most this many rows (past it, the frozen export copies everything). */
 const TRACKED_ROWS_MAX = 500_000;
 /** Precopies noted at once, and how long a note lives without its move going on. */
@@ -127,7 +129,7 @@ export class ShardHost {
       failpoint: (name: FailpointName) => void;
       /** Time for the drain's polling (the simulator's; default real time). */
       clock?: RuntimeClock;
-      /** Planted for tests: shards.copyWithoutDrain, shards.precopyMissesChanges. */
+      /** Planted for tests: shards.copyWithoutDrain, shards.precopyMissesChanges, shards.precopyNoteRestarted. */
       bug?: PlantedBug | null;
     },
   ) {}
@@ -264,13 +266,25 @@ export class ShardHost {
    * the move freezes them so that the freeze has only what changed since to copy (changes are
    * noted from before the first row is read). Fences and locks come with the frozen export.
    */
-  async *precopyRows(mark: MoveMark, token: number): AsyncGenerator<ShardRow[]> {
+  async *precopyRows(mark: MoveMark, token: number, only: readonly number[] = []): AsyncGenerator<ShardRow[]> {
     this.checkToken(token);
     this.checkSourceOf(mark, this.requireMap());
-    this.startTracker(mark);
+    const shards = only.length > 0 ? [...new Set(only)] : mark.shards;
+    for (const s of shards) {
+      if (!mark.shards.includes(s)) throw new RequestError('INVALID_ARGUMENT', `shard ${s} is not one of move ${mark.moveId}'s (${mark.shards.join(',')})`);
+    }
+    // One note for all of a move's precopy calls: a second call must not forget what the first's shards saw change.
+    const noted = this.trackers.get(mark.moveId)?.tracker;
+    // PLANTED BUG shards.precopyNoteRestarted: every call starts a new note (and keeps the shards precopied before).
+    const restarted = this.o.bug === 'shards.precopyNoteRestarted' && noted ? this.startTracker(mark) : null;
+    if (restarted && noted) restarted.precopying(noted.precopiedShards());
+    const tracker = restarted ?? (noted?.covers(mark.shards) ? noted : this.startTracker(mark));
+    tracker.precopying(shards);
     // Every batch appended before the note began is on disk before the first read (the writer keeps order).
     await this.write([], false);
-    yield* inChunks(shardRows(this.o.store.store.engine, mark.shards), EXPORT_CHUNK_ROWS);
+    // Outcome records of ids that held no op here go once a move: with the call that carries its first shard.
+    const unkeyed = shards.includes(mark.shards[0]!);
+    yield* inChunks(shardRows(this.o.store.store.engine, shards, unkeyed), EXPORT_CHUNK_ROWS, EXPORT_CHUNK_BYTES);
   }
 
   /**
@@ -288,7 +302,7 @@ export class ShardHost {
     // The drained transactions' last records are written before anything is read.
     await this.write([], false);
     const noted = this.trackers.get(moveId)?.tracker;
-    const delta = noted && !noted.overflowed && noted.covers(mark.shards) ? noted : null;
+    const delta = noted?.completes(mark.shards) ? noted : null;
     const locks = await this.movingLocks(new Set(mark.shards), count);
     const rest = async function* (): AsyncGenerator<ShardRow> {
       for (const [key, value] of await engine.scan(PKEY.fencePrefix)) yield { key, value };
@@ -298,11 +312,11 @@ export class ShardHost {
       yield* delta ? changedRows(engine, delta) : shardRows(engine, mark.shards);
       yield* rest();
     };
-    yield* inChunks(rows(), EXPORT_CHUNK_ROWS);
+    yield* inChunks(rows(), EXPORT_CHUNK_ROWS, EXPORT_CHUNK_BYTES);
     this.endTracker(moveId);
   }
 
-  private startTracker(mark: MoveMark): void {
+  private startTracker(mark: MoveMark): ShardChangeTracker {
     const now = (this.o.clock ?? REAL_CLOCK).now();
     this.endTracker(mark.moveId);
     for (const [id, t] of [...this.trackers]) if (now - t.tracker.startedAt > TRACKER_TTL_MS) this.endTracker(id);
@@ -312,6 +326,7 @@ export class ShardHost {
     const tracker = new ShardChangeTracker(mark.moveId, new Set(mark.shards), now, TRACKED_ROWS_MAX);
     const stop = this.o.bug === 'shards.precopyMissesChanges' ? () => undefined : this.o.store.store.observeAppends((ops) => tracker.note(ops));
     this.trackers.set(mark.moveId, { tracker, stop });
+    return tracker;
   }
 
   private endTracker(moveId: string): void {
@@ -476,6 +491,8 @@ export class ShardHost {
             ops.push({ type: 'put', key: r.key, value: r.value }, ...index);
             continue;
           }
+          // The same record (a shard coming back to where it was): nothing to merge or write.
+          if (mine === r.value) continue;
           const here = decodeParticipantOutcome(mine, this.o.store.store.at(r.key));
           // An abort forced where the id never ran (no keys) says nothing against a branch's record:
           // the branch's record replaces one here, and one from the source is not needed.

@@ -105,10 +105,17 @@ export class SimShardMover {
     const candidates = map.members.map((m) => m.id).filter((id) => id !== from);
     if (candidates.length === 0) return;
     const to = w.rng.pick(candidates);
+    // Sometimes two shards of one source in one step, as a coordinator moves them.
+    const shards = [shard];
+    const other = shardOf(w.rng.pick(this.o.accounts), map.owners.length);
+    if (w.rng.chance(0.5) && other !== shard && !pinned.has(other) && map.owners[other] === from) shards.push(other);
     const token = ++this.token;
-    const next = withMoves(map, [{ shard, from, to }]);
-    const mark: MoveMark = { moveId: `sim.${next.epoch}.${++this.moves}`, shards: [shard], from, to, epoch: next.epoch };
-    w.log(NEM, `RESHARD ${mark.moveId}: shard ${shard} ${from} -> ${to} (epoch ${next.epoch})`);
+    const next = withMoves(
+      map,
+      shards.map((s) => ({ shard: s, from, to })),
+    );
+    const mark: MoveMark = { moveId: `sim.${next.epoch}.${++this.moves}`, shards, from, to, epoch: next.epoch };
+    w.log(NEM, `RESHARD ${mark.moveId}: shard(s) ${shards.join(',')} ${from} -> ${to} (epoch ${next.epoch})`);
     const coordinators = this.o.coordinators().filter((c) => c.up && c.coordinator);
     let flipped = false;
     try {
@@ -118,13 +125,18 @@ export class SimShardMover {
         const source = this.host(this.node(from));
         const target = this.host(this.node(to));
         await this.step('open import', target.importRows(mark, [], token));
-        for await (const chunk of source.precopyRows(mark, token)) {
-          await this.step('precopy', target.importRows(mark, chunk, token));
-          rows += chunk.length;
+        // All at once, or a shard a call (the mover paces a source so); changes go on between calls.
+        for (const part of w.rng.chance(0.5) ? shards.map((s) => [s]) : [shards]) {
+          // The mover's pacer rests between them while transactions run.
+          await new Promise<void>((r) => w.at(w.now + w.rng.int(0, 200), r));
+          for await (const chunk of source.precopyRows(mark, token, part)) {
+            await this.step('precopy', target.importRows(mark, chunk, token));
+            rows += chunk.length;
+          }
         }
       }
-      for (const c of coordinators) c.coordinator!.gate.hold(mark.moveId, [shard], 2000);
-      await this.drained(coordinators, new Set([shard]));
+      for (const c of coordinators) c.coordinator!.gate.hold(mark.moveId, shards, 2000);
+      await this.drained(coordinators, new Set(shards));
       const source = this.host(this.node(from));
       const target = this.host(this.node(to));
       await this.step('freeze', source.freeze(mark, token, 1000));
@@ -140,7 +152,7 @@ export class SimShardMover {
       for (const c of coordinators) if (c.up && c.coordinator && w.rng.chance(0.5)) c.coordinator.setShardMap(next);
       for (const c of coordinators) c.coordinator?.gate.release(mark.moveId);
       w.stats.shardMoves++;
-      w.log(NEM, `RESHARD ${mark.moveId}: ${rows} rows copied, target serves shard ${shard}`);
+      w.log(NEM, `RESHARD ${mark.moveId}: ${rows} rows copied, target serves shard(s) ${shards.join(',')}`);
       await this.step('install on source', this.host(this.node(from)).install(next, token));
       await this.syncLagging();
     } catch (e) {

@@ -25,11 +25,14 @@ describe('moving shards in the simulator', () => {
     expect(s.totals.committed).toBeGreaterThan(count);
   });
 
-  it.each(['shards.copyWithoutDrain' as const, 'shards.precopyMissesChanges' as const])('a broken move is caught (planted bug %s)', async (bug) => {
-    for (const protocol of ['2pc', 'nb'] as const) {
-      const s = await runSeeds({ from: 1, count: 100, protocol, reshard: true, bug, stopOnFailure: true });
-      expect(s.failures.length, `no ${protocol} seed in 1..100 caught ${bug}`).toBe(1);
-      expect(['bank-read', 'bank-total', 'bank-final-state', 'committed-durable', 'atomicity']).toContain(s.failures[0]!.invariant);
-    }
-  });
+  it.each(['shards.copyWithoutDrain' as const, 'shards.precopyMissesChanges' as const, 'shards.precopyNoteRestarted' as const])(
+    'a broken move is caught (planted bug %s)',
+    async (bug) => {
+      for (const protocol of ['2pc', 'nb'] as const) {
+        const s = await runSeeds({ from: 1, count: 100, protocol, reshard: true, bug, stopOnFailure: true });
+        expect(s.failures.length, `no ${protocol} seed in 1..100 caught ${bug}`).toBe(1);
+        expect(['bank-read', 'bank-total', 'bank-final-state', 'committed-durable', 'atomicity']).toContain(s.failures[0]!.invariant);
+      }
+    },
+  );
 });

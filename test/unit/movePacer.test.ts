@@ -56,7 +56,7 @@ describe('MovePacer', () => {
     const slept: number[] = [];
     const pacer = new MovePacer(
       rate,
-      { floor: 0.75, maxPauseMs: 600, minLevelPerSec: 20 },
+      { floor: 0.75, maxPauseMs: 600, minLevelPerSec: 20, busyShare: 1 },
       async (ms) => {
         slept.push(ms);
         run(ms < 100 ? 100 : ms);
@@ -84,5 +84,35 @@ describe('MovePacer', () => {
     expect(pacer.pausedMs - before).toBeGreaterThanOrEqual(600);
     expect(pacer.pausedMs - before).toBeLessThan(800);
     expect(pacer.pauses).toBe(2);
+  });
+
+  it('rests in proportion to the work (busyShare), bounded by maxPauseMs, and not on an idle cluster', async () => {
+    const { s, rate, run } = rig();
+    const slept: number[] = [];
+    const sleep = async (ms: number): Promise<void> => {
+      slept.push(ms);
+      run(Math.max(100, ms));
+    };
+    const pacer = new MovePacer(rate, { floor: 0.75, maxPauseMs: 600, minLevelPerSec: 20, busyShare: 0.4 }, sleep, () => s.t);
+    run(10_000);
+    pacer.begin();
+    // 100 ms of copying at a 40% share owes 150 ms of rest, taken before the next piece.
+    pacer.worked(100);
+    await pacer.giveWay();
+    expect(slept).toEqual([150]);
+    await pacer.giveWay();
+    expect(slept).toEqual([150]);
+    // A piece that took long owes at most one pause.
+    pacer.worked(10_000);
+    await pacer.giveWay();
+    expect(slept).toEqual([150, 600]);
+    expect(pacer.pausedMs).toBeGreaterThanOrEqual(750);
+    // An idle cluster (level under minLevelPerSec) is not spared: the copy goes at full speed.
+    s.perSec = 5;
+    run(10_000);
+    pacer.begin();
+    pacer.worked(100);
+    await pacer.giveWay();
+    expect(slept).toEqual([150, 600]);
   });
 });

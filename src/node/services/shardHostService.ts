@@ -36,7 +36,9 @@ export function shardHostService(host: ShardHost, nodeId: string): ShardHostHand
       void (async () => {
         try {
           const req = call.request;
-          const chunks = req.precopy ? host.precopyRows(markFromWire(req.precopy), token(req.moverToken)) : host.exportRows(req.moveId, token(req.moverToken));
+          const chunks = req.precopy
+            ? host.precopyRows(markFromWire(req.precopy), token(req.moverToken), req.precopyShards)
+            : host.exportRows(req.moveId, token(req.moverToken));
           for await (const rows of chunks) {
             if (call.cancelled) return;
             const ok = call.write({ rows: rows.map((r) => ({ key: r.key, value: Buffer.from(r.value, 'utf8'), deleted: r.deleted === true })) });

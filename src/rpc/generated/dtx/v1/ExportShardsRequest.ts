@@ -7,10 +7,12 @@ export interface ExportShardsRequest {
   'moveId'?: (string);
   'moverToken'?: (number | string | Long);
   'precopy'?: (_dtx_v1_ShardMoveMark | null);
+  'precopyShards'?: (number)[];
 }
 
 export interface ExportShardsRequest__Output {
   'moveId': (string);
   'moverToken': (string);
   'precopy': (_dtx_v1_ShardMoveMark__Output | null);
+  'precopyShards': (number)[];
 }
