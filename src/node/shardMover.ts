@@ -41,6 +41,7 @@ const DRAIN_TIMEOUT_MS = 10_000;
 const CALL_MS = 5_000;
 const COPY_TIMEOUT_MS = 120_000;
 const INSTALL_ATTEMPTS = 5;
+const PRECOPY_CALLS = 8;
 
 /**
  * Moves shards between participants while transactions run. Each step takes a few shards from
@@ -256,7 +257,7 @@ export class ShardMover {
       // 1. The bulk of the rows, copied while the source serves them (it notes what changes).
       await importRows(target, mark, [], token, CALL_MS);
       const moved = new Set<string>();
-      for (const shard of shards) await this.precopy(source, target, mark, shard, token, opts, moved, copied, pacer);
+      for (const part of precopyCalls(shards)) await this.precopy(source, target, mark, part, token, opts, moved, copied, pacer);
       lap('precopy');
       this.o.failpoint('coordinator.move.afterPrecopy');
       // 2. No coordinator starts a transaction on the shards; those started finish.
@@ -342,19 +343,19 @@ export class ShardMover {
     return map;
   }
 
-  /** One shard's precopy: a call each, so that the source reads a shard only when the pacer lets the copy go on. */
+  /** A part of a step's precopy, in a call of its own: the source reads those shards only when the pacer lets the copy go on. */
   private precopy(
     source: ReturnType<ShardDirectory['host']>,
     target: ReturnType<ShardDirectory['host']>,
     mark: MoveMark,
-    shard: number,
+    shards: number[],
     token: number,
     opts: MoveOptions,
     moved: Set<string>,
     copied: (keys: number) => void,
     pacer: MovePacer | undefined,
   ): Promise<void> {
-    const rows = exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS, { mark, shards: [shard] });
+    const rows = exportRows(source, mark.moveId, token, COPY_TIMEOUT_MS, { mark, shards });
     return this.copy(rows, target, mark, token, opts.maxKeysPerSecond, moved, copied, pacer);
   }
 
@@ -463,6 +464,14 @@ export class ShardMover {
       this.busy = false;
     }
   }
+}
+
+/** A step's precopy calls: a shard each (at most PRECOPY_CALLS; a wide step of small shards is not a hundred calls). */
+export function precopyCalls(shards: readonly number[]): number[][] {
+  const per = Math.ceil(shards.length / PRECOPY_CALLS);
+  const out: number[][] = [];
+  for (let i = 0; i < shards.length; i += per) out.push(shards.slice(i, i + per));
+  return out;
 }
 
 /** Moves grouped into steps: one source and one target each, at most `per` shards. */

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { prefixRange, type BatchOp, type KvEngine } from './kvEngine.js';
 
@@ -8,9 +9,22 @@ type BatchImpl = (ops: readonly BatchOp[], options: { sync: boolean }) => Promis
  * The memtable LevelDB fills before it writes a level-0 file (its default is 4 MB). With 4 MB a
  * participant compacted 20-25 MB per 10 s in a steady bank run and 40-54 MB while shards moved
  * (its LOG's `Compacted` lines), on the cores the transactions need; with 16 MB, 10-21 MB. The
- * cost: up to 16 MB more log to replay at start (a fraction of a second) and memory per node.
+ * cost: up to 20 MB more log to replay at start (a fraction of a second) and memory per node.
+ *
+ * Each data dir gets its own size between 12 and 20 MB (from a hash of its path): nodes that share
+ * a machine under an even load would otherwise fill their memtables in step and flush and compact
+ * at the same moment — three participants compacting 15 MB each within 1.5 s was the worst second
+ * of a reshard bench run.
  */
-const WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
+export function writeBufferBytes(dir: string): number {
+  let h = 0x811c9dc5;
+  for (const c of resolve(dir)) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
+  // Paths that differ in their last character (p1, p2, p3) must land far apart: mix every bit.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h = (h ^ (h >>> 16)) >>> 0;
+  return Math.round((12 + (8 * h) / 2 ** 32) * 1024 * 1024);
+}
 
 /** LevelDB (classic-level) as the storage layer's engine. */
 export class LevelEngine implements KvEngine {
@@ -29,7 +43,7 @@ export class LevelEngine implements KvEngine {
 
   static async open(dir: string): Promise<LevelEngine> {
     mkdirSync(dir, { recursive: true });
-    const db = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8', keyEncoding: 'utf8', writeBufferSize: WRITE_BUFFER_BYTES });
+    const db = new ClassicLevel<string, string>(dir, { valueEncoding: 'utf8', keyEncoding: 'utf8', writeBufferSize: writeBufferBytes(dir) });
     try {
       await db.open();
     } catch (err) {

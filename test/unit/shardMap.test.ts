@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { balancingMoves, initialMap, loadOf, ownerOfKey, sameMap, shardMapProblem, shardOf, withMoves, type ShardMap } from '../../src/protocol/shardMap.js';
-import { stepsOf } from '../../src/node/shardMover.js';
+import { precopyCalls, stepsOf } from '../../src/node/shardMover.js';
 
 const members = (ids: string[]) => ids.map((id) => ({ id, addr: `127.0.0.1:${7700 + Number(id.slice(1))}` }));
 const spread = (map: ShardMap, ids: string[]): number => {
@@ -84,5 +84,13 @@ describe('shard map', () => {
     const steps = stepsOf(moves, 2);
     expect(steps.map((st) => st.map((m) => m.shard))).toEqual([[0, 2], [1, 3], [4]]);
     for (const st of steps) expect(new Set(st.map((m) => `${m.from}>${m.to}`)).size).toBe(1);
+  });
+
+  it("a step's precopy: a call a shard, at most 8 calls, every shard once", () => {
+    expect(precopyCalls([5, 9, 2])).toEqual([[5], [9], [2]]);
+    const wide = Array.from({ length: 100 }, (_, i) => i);
+    const calls = precopyCalls(wide);
+    expect(calls.length).toBeLessThanOrEqual(8);
+    expect(calls.flat()).toEqual(wide);
   });
 });
