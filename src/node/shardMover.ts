@@ -208,7 +208,7 @@ export class ShardMover {
     report(moves.length === 0 ? 'already balanced: nothing to move' : `moving ${moves.length} shard(s)`);
     const pacer = opts.fullSpeed ? undefined : this.o.pacer;
     pacer?.begin();
-    for (const step of stepsOf(moves, Math.max(1, opts.shardsPerStep))) {
+    for (const step of stepsOf(moves, Math.max(1, opts.shardsPerStep), true)) {
       await pacer?.giveWay();
       const r = await this.step(map, step, opts, token, pacer, (keys) => {
         keysMoved += keys;
@@ -474,8 +474,12 @@ export function precopyCalls(shards: readonly number[]): number[][] {
   return out;
 }
 
-/** Moves grouped into steps: one source and one target each, at most `per` shards. */
-export function stepsOf(moves: readonly ShardMove[], per: number): ShardMove[][] {
+/**
+ * Moves grouped into steps: one source and one target each, at most `per` shards. With `rampUp`
+ * the first steps are smaller (1, 2, 4, ... shards): a new participant's first imports run cold
+ * code on a busy machine, and a first step that fails has little to roll back.
+ */
+export function stepsOf(moves: readonly ShardMove[], per: number, rampUp = false): ShardMove[][] {
   const byPair = new Map<string, ShardMove[]>();
   for (const m of moves) {
     const k = `${m.from}\n${m.to}`;
@@ -485,7 +489,7 @@ export function stepsOf(moves: readonly ShardMove[], per: number): ShardMove[][]
   const queues = [...byPair.values()];
   const out: ShardMove[][] = [];
   while (queues.some((q) => q.length > 0)) {
-    for (const q of queues) if (q.length > 0) out.push(q.splice(0, per));
+    for (const q of queues) if (q.length > 0) out.push(q.splice(0, rampUp ? Math.min(per, 2 ** Math.min(out.length, 30)) : per));
   }
   return out;
 }

@@ -86,6 +86,13 @@ describe('shard map', () => {
     for (const st of steps) expect(new Set(st.map((m) => `${m.from}>${m.to}`)).size).toBe(1);
   });
 
+  it('ramped steps start with 1, 2, 4 shards, then `per`; every move once', () => {
+    const moves = Array.from({ length: 40 }, (_, s) => ({ shard: s, from: 'p1', to: 'p4' }));
+    const steps = stepsOf(moves, 8, true);
+    expect(steps.map((st) => st.length)).toEqual([1, 2, 4, 8, 8, 8, 8, 1]);
+    expect(steps.flat()).toEqual(moves);
+  });
+
   it("a step's precopy: a call a shard, at most 8 calls, every shard once", () => {
     expect(precopyCalls([5, 9, 2])).toEqual([[5], [9], [2]]);
     const wide = Array.from({ length: 100 }, (_, i) => i);
