@@ -173,7 +173,7 @@ function benchCommandSpec() {
       )
       .option('--shards-per-step <n>', "reshard: shards moved per step (one freeze, copy and epoch each; default: the coordinator's, 8)", parseIntIn(1, 1024))
       .option('--max-keys-per-second <n>', "reshard: a move's copy rate limit (default: none)", parseIntIn(1, 100_000_000))
-      .option('--full-speed', 'reshard: moves copy without giving way to the load (the coordinator pauses the copy while commits fall)')
+      .option('--full-speed', 'reshard: moves copy without giving way to the load (by default the copy rests 60% of the time and pauses while commits fall)')
       .option(
         '--load-by <group>',
         'reshard: one loading transaction writes the accounts of one shard (default) or of one participant (spread over all its shards)',

@@ -38,7 +38,7 @@ function withMoveOptions<A extends unknown[], O extends OptionValues, G extends 
       .option('--max-keys-per-second <n>', 'rate limit of the copy (0: none)', parseIntIn(0, 100_000_000), 0)
       .option(
         '--full-speed',
-        'copy without giving way to transactions (by default the copy pauses, up to 600 ms at a time, while the coordinator commits under 75% of its level before the move)',
+        'copy without giving way to transactions (by default the copy works at most 40% of the time, and pauses, up to 600 ms at a time, while the coordinator commits under 75% of its level before the move)',
       )
       .option('--json', 'print the final progress as JSON'),
   );

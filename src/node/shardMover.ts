@@ -208,7 +208,9 @@ export class ShardMover {
     report(moves.length === 0 ? 'already balanced: nothing to move' : `moving ${moves.length} shard(s)`);
     const pacer = opts.fullSpeed ? undefined : this.o.pacer;
     pacer?.begin();
-    for (const step of stepsOf(moves, Math.max(1, opts.shardsPerStep), true)) {
+    const per = Math.max(1, opts.shardsPerStep);
+    // A move that fits in one step (an operator's `shards move` of a few) stays one step.
+    for (const step of stepsOf(moves, per, moves.length > per)) {
       await pacer?.giveWay();
       const r = await this.step(map, step, opts, token, pacer, (keys) => {
         keysMoved += keys;
