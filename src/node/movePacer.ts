@@ -8,8 +8,8 @@ export interface PacerOptions {
   /** Below this level (commits/s before the move) nothing is paced: an idle cluster moves at full speed. */
   minLevelPerSec: number;
   /**
-   * The share of the time the copy may work (1: always): after each piece it rests until its work
-   * is this share of the time since the move began. The cores and disks a copy uses are the
+   * The share of the time the copy may work (1: always): after each piece it rests (1 - share) /
+   * share of the piece's time (at most maxPauseMs). The cores and disks a copy uses are the
    * transactions' too; this bounds what a move takes from them even when no dip shows yet.
    */
   busyShare: number;

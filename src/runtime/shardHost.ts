@@ -269,9 +269,10 @@ export class ShardHost {
   async *precopyRows(mark: MoveMark, token: number, only: readonly number[] = []): AsyncGenerator<ShardRow[]> {
     this.checkToken(token);
     this.checkSourceOf(mark, this.requireMap());
+    const ofMove = new Set(mark.shards);
     const shards = only.length > 0 ? [...new Set(only)] : mark.shards;
     for (const s of shards) {
-      if (!mark.shards.includes(s)) throw new RequestError('INVALID_ARGUMENT', `shard ${s} is not one of move ${mark.moveId}'s (${mark.shards.join(',')})`);
+      if (!ofMove.has(s)) throw new RequestError('INVALID_ARGUMENT', `shard ${s} is not one of move ${mark.moveId}'s (${mark.shards.join(',')})`);
     }
     // One note for all of a move's precopy calls: a second call must not forget what the first's shards saw change.
     const noted = this.trackers.get(mark.moveId)?.tracker;

@@ -32,6 +32,38 @@ async function fencedWrite(client: DtxClient, history: History, process: number,
 /** The share of holds that stall past their lease before writing (the simulator's lock clients stall as often). */
 export const STALL_SHARE = 0.2;
 
+/**
+ * A newer holder for a stalled one's lock: another client (its own process id in the history, as
+ * a second machine would be) acquires the lock, writes the resource with its token and releases.
+ */
+async function takeOverLock(
+  client: DtxClient,
+  history: History,
+  lockClients: Map<number, LockClient>,
+  process: number,
+  lock: string,
+  ttlMs: number,
+  nextSeq: () => number,
+): Promise<void> {
+  const other = TAKEOVER_PROCESS + process;
+  if (!lockClients.has(other)) lockClients.set(other, new LockClient(client.addresses, 3000));
+  const oc = lockClients.get(other)!;
+  history.add({ process: other, type: 'invoke', f: 'acquire', value: { lock } });
+  let newer;
+  try {
+    newer = await oc.acquire(lock, { ttlMs, waitMs: 500, owner: `chaos-${other}` });
+  } catch (err) {
+    history.add({ process: other, type: 'fail', f: 'acquire', value: { lock }, error: (err as Error).message });
+    return;
+  }
+  history.add({ process: other, type: 'ok', f: 'acquire', value: { lock, token: newer.token.toString() } });
+  await fencedWrite(client, history, other, `lock-${other}-${nextSeq()}`, lock, newer, 0);
+  await oc.release(newer.leaseId).catch(() => false);
+}
+
+/** The history's process id of the client that takes a lock over from process p's stalled holder: TAKEOVER_PROCESS + p. */
+const TAKEOVER_PROCESS = 1000;
+
 /** How long past its lease a stalled holder waits, at most, for a newer holder to write the resource. */
 const STALL_PAST_LEASE_MAX_MS = 3000;
 
@@ -50,7 +82,7 @@ const resourceVersion = (client: DtxClient, lock: string): Promise<number | null
  * exists for (Kleppmann, "How to do distributed locking"), so each stall tries a write that must be
  * refused. How long it stalled (0: it did not).
  */
-async function stallPastLease(client: DtxClient, lock: string, random: () => number, ttlMs: number): Promise<number> {
+async function stallPastLease(client: DtxClient, lock: string, random: () => number, ttlMs: number, takeOver: () => Promise<void>): Promise<number> {
   if (random() >= STALL_SHARE) return 0;
   const started = Date.now();
   const deadline = started + ttlMs + STALL_PAST_LEASE_MAX_MS;
@@ -59,6 +91,10 @@ async function stallPastLease(client: DtxClient, lock: string, random: () => num
   let before: number | null = null;
   for (let i = 0; i < 20 && before === null && Date.now() < deadline; i++) before = await resourceVersion(client, lock);
   await sleep(ttlMs + 200 + Math.floor(random() * 300));
+  // No other client took the lock meanwhile (they picked other locks, or were killed): a newer
+  // holder takes it now, so that the stalled write still meets a newer token.
+  const seen = before === null ? null : await resourceVersion(client, lock);
+  if (before !== null && seen !== null && seen <= before) await takeOver();
   for (let i = 0; i < 100 && before !== null && Date.now() < deadline; i++) {
     const now = await resourceVersion(client, lock);
     if (now !== null && now > before) {
@@ -99,7 +135,8 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
         return;
       }
       history.add({ process, type: 'ok', f: 'acquire', value: { lock, token: lease.token.toString() } });
-      const stalledMs = await stallPastLease(client, lock, random, o.ttlMs);
+      const takeOver = (): Promise<void> => takeOverLock(client, history, lockClients, process, lock, o.ttlMs, () => seq++);
+      const stalledMs = await stallPastLease(client, lock, random, o.ttlMs, takeOver);
       const writes = 1 + Math.floor(random() * 3);
       for (let i = 0; i < writes; i++) {
         await fencedWrite(client, history, process, `lock-${process}-${seq++}`, lock, lease, i === 0 ? stalledMs : 0);
