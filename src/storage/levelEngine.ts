@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import { fmix32, fnv1a32 } from '../protocol/routing.js';
 import { prefixRange, type BatchOp, type KvEngine } from './kvEngine.js';
 
 type BatchImpl = (ops: readonly BatchOp[], options: { sync: boolean }) => Promise<void>;
@@ -17,12 +18,8 @@ type BatchImpl = (ops: readonly BatchOp[], options: { sync: boolean }) => Promis
  * of a reshard bench run.
  */
 export function writeBufferBytes(dir: string): number {
-  let h = 0x811c9dc5;
-  for (const c of resolve(dir)) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
-  // Paths that differ in their last character (p1, p2, p3) must land far apart: mix every bit.
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  h = (h ^ (h >>> 16)) >>> 0;
+  // The keys' hash, finaliser included: paths that differ in their last character (p1, p2, p3) land far apart.
+  const h = fmix32(fnv1a32(resolve(dir)));
   return Math.round((12 + (8 * h) / 2 ** 32) * 1024 * 1024);
 }
 

@@ -46,19 +46,32 @@ async function takeOverLock(
   nextSeq: () => number,
 ): Promise<void> {
   const other = TAKEOVER_PROCESS + process;
-  if (!lockClients.has(other)) lockClients.set(other, new LockClient(client.addresses, 3000));
-  const oc = lockClients.get(other)!;
-  history.add({ process: other, type: 'invoke', f: 'acquire', value: { lock } });
-  let newer;
+  const held = await acquireRecorded(client, history, lockClients, other, lock, ttlMs);
+  if (!held) return;
+  await fencedWrite(client, history, other, `lock-${other}-${nextSeq()}`, lock, held.lease, 0);
+  await held.lc.release(held.lease.leaseId).catch(() => false);
+}
+
+/** Process `process` acquires `lock` with its own lock client, recorded in the history (invoke, then ok or fail); null: refused. */
+async function acquireRecorded(
+  client: DtxClient,
+  history: History,
+  lockClients: Map<number, LockClient>,
+  process: number,
+  lock: string,
+  ttlMs: number,
+): Promise<{ lc: LockClient; lease: Lease } | null> {
+  if (!lockClients.has(process)) lockClients.set(process, new LockClient(client.addresses, 3000));
+  const lc = lockClients.get(process)!;
+  history.add({ process, type: 'invoke', f: 'acquire', value: { lock } });
   try {
-    newer = await oc.acquire(lock, { ttlMs, waitMs: 500, owner: `chaos-${other}` });
+    const lease = await lc.acquire(lock, { ttlMs, waitMs: 500, owner: `chaos-${process}` });
+    history.add({ process, type: 'ok', f: 'acquire', value: { lock, token: lease.token.toString() } });
+    return { lc, lease };
   } catch (err) {
-    history.add({ process: other, type: 'fail', f: 'acquire', value: { lock }, error: (err as Error).message });
-    return;
+    history.add({ process, type: 'fail', f: 'acquire', value: { lock }, error: (err as Error).message });
+    return null;
   }
-  history.add({ process: other, type: 'ok', f: 'acquire', value: { lock, token: newer.token.toString() } });
-  await fencedWrite(client, history, other, `lock-${other}-${nextSeq()}`, lock, newer, 0);
-  await oc.release(newer.leaseId).catch(() => false);
 }
 
 /** The history's process id of the client that takes a lock over from process p's stalled holder: TAKEOVER_PROCESS + p. */
@@ -123,18 +136,10 @@ export function lockWorkload(o: { locks: number; ttlMs: number }): ChaosWorkload
     name: 'lock',
     async setup() {},
     async step(client, process, random, history) {
-      if (!lockClients.has(process)) lockClients.set(process, new LockClient(client.addresses, 3000));
-      const lc = lockClients.get(process)!;
       const lock = names[Math.floor(random() * names.length)]!;
-      history.add({ process, type: 'invoke', f: 'acquire', value: { lock } });
-      let lease;
-      try {
-        lease = await lc.acquire(lock, { ttlMs: o.ttlMs, waitMs: 500, owner: `chaos-${process}` });
-      } catch (err) {
-        history.add({ process, type: 'fail', f: 'acquire', value: { lock }, error: (err as Error).message });
-        return;
-      }
-      history.add({ process, type: 'ok', f: 'acquire', value: { lock, token: lease.token.toString() } });
+      const held = await acquireRecorded(client, history, lockClients, process, lock, o.ttlMs);
+      if (!held) return;
+      const { lc, lease } = held;
       const takeOver = (): Promise<void> => takeOverLock(client, history, lockClients, process, lock, o.ttlMs, () => seq++);
       const stalledMs = await stallPastLease(client, lock, random, o.ttlMs, takeOver);
       const writes = 1 + Math.floor(random() * 3);
