@@ -35,19 +35,22 @@ describe('chaos with power cuts (powerfs)', () => {
 
   it('catches a prepare record written without sync (planted bug, no delay trick) by cutting the power', async () => {
     const bug = { DTX_PLANTED_BUG: 'participant.prepareUnsynced' };
-    // Up to two seeds: a cut must land between an unsynced prepare and the write that syncs it
-    // (caught in 7 of 8 seeds; seed 1 missed once in clean-clone CI on a busy machine).
+    // Up to four seeds: a cut must land between an unsynced prepare and the write that syncs it
+    // (caught in 7 of 8 seeds; in clean-clone CI on a busy machine seed 1 missed once, and seeds 1
+    // and 2 both missed once). Each seed's faults and ops are kept for the failure message.
     let r: ChaosReport | null = null;
-    for (const seed of [catchRun.seed, 2]) {
+    const tried: string[] = [];
+    for (const seed of [catchRun.seed, 2, 3, 4]) {
       r = await run({ ...catchRun, seed, nodeEnv: { p1: bug, p2: bug, p3: bug } });
       expect(powerCuts(r).length).toBeGreaterThanOrEqual(2);
+      tried.push(`seed ${seed}: ops ${JSON.stringify(r.ops)}; ${r.faults.join('; ')}`);
       if (!r.ok) break;
     }
     if (!r) throw new Error('no run');
-    expect(r.ok).toBe(false);
+    expect(r.ok, `the unsynced prepare was never caught:\n${tried.join('\n')}`).toBe(false);
     // A lost YES vote: the checkout committed on the other shards only.
     expect(failed(r).filter((n) => /cart: an order exists|cart: stock and wallets|atomicity|COMMITTED told to a client/.test(n))).not.toEqual([]);
-  }, 300_000);
+  }, 420_000);
 
   it('the same run without the bug keeps every guarantee', async () => {
     const r = await run(catchRun);
