@@ -16,6 +16,7 @@ export const FAILPOINTS = {
   'participant.shards.import.opened': 'move target: incoming mark durable, no rows copied yet',
   'participant.shards.import.rowsWritten': 'move target: a chunk of rows written, not yet synced',
   'participant.shards.install.before': 'a new shard map arrived, not yet durable here',
+  'participant.shards.install.written': 'a new shard map durable here, the rows of the shards it took away not yet deleted',
   'coordinator.move.afterPrecopy': 'mover: rows copied while the source serves, nothing held or frozen',
   'coordinator.move.afterFreeze': 'mover: source frozen and drained, changes since the precopy not copied',
   'coordinator.move.afterCopy': 'mover: rows copied to the target, no map installed',

@@ -22,6 +22,7 @@ export type FailpointName =
   | 'participant.shards.import.opened'
   | 'participant.shards.import.rowsWritten'
   | 'participant.shards.install.before'
+  | 'participant.shards.install.written'
   | 'coordinator.move.afterPrecopy'
   | 'coordinator.move.afterFreeze'
   | 'coordinator.move.afterCopy'

@@ -60,6 +60,8 @@ export const SKEY = {
   frozen: 'm!shards.frozen',
   incoming: 'm!shards.incoming',
   moverToken: 'm!shards.moverToken',
+  /** Shards a map install took away whose rows are still to delete (a restart finishes them). */
+  dropping: 'm!shards.dropping',
 } as const;
 
 /** The participant core's side of this host: which shards it serves, and who still uses them. */
@@ -155,6 +157,16 @@ export class ShardHost {
     this.incoming = await parse<MoveMark[]>(SKEY.incoming, []);
     this.moverToken = await parse<number>(SKEY.moverToken, 0);
     this.publish();
+    // A restart between a map install and the end of its deletes: the rows of the shards it lost
+    // would stay here for good (unserved, but a second copy of every key in them). In the step
+    // queue, not awaited: a move's next step here waits for it, serving does not.
+    const dropping = await parse<unknown>(SKEY.dropping, []);
+    if (Array.isArray(dropping) && dropping.length > 0) {
+      const shards = dropping.filter((s): s is number => typeof s === 'number');
+      this.serial(() => this.dropLostShards(shards)).catch((err: unknown) => {
+        this.o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'rows of shards moved away not deleted yet: again at the next start');
+      });
+    }
   }
 
   stop(): void {
@@ -196,12 +208,17 @@ export class ShardHost {
       // PLANTED BUG participant.mapWriteSkipped: nothing of this participant's changes, so nothing is written.
       const skipWrite =
         this.o.bug === 'participant.mapWriteSkipped' && sameOwnShards(cur, map, this.o.id) && this.incoming.length === 0 && this.frozen.length === 0;
+      // PLANTED BUG participant.lostShardRowsKept: the lost shards worked out against the map just adopted (none).
+      const gone = this.o.bug === 'participant.lostShardRowsKept' ? [] : lost;
+      const dropping = [...new Set([...gone, ...strays])];
       if (!skipWrite) {
         await this.write(
           [
             { type: 'put', key: SKEY.map, value: JSON.stringify(map) },
             { type: 'put', key: SKEY.frozen, value: JSON.stringify(this.frozen.filter((m) => m.epoch > map.epoch)) },
             { type: 'put', key: SKEY.incoming, value: JSON.stringify(stillIncoming) },
+            // With the map: a restart before the deletes below end finishes them (see open).
+            ...(dropping.length > 0 ? [{ type: 'put', key: SKEY.dropping, value: JSON.stringify(dropping) } as const] : []),
           ],
           true,
         );
@@ -216,10 +233,10 @@ export class ShardHost {
       this.o.log.info({ epoch: map.epoch, lost: lost.length }, 'shard map installed');
       // Rows of shards no longer served are unreachable now; deleting them keeps a later move
       // back from finding stale ones (an import clears its shards first as well).
-      // PLANTED BUG participant.lostShardRowsKept: the lost shards worked out against the map just adopted (none).
-      const gone =
-        this.o.bug === 'participant.lostShardRowsKept' ? map.owners.flatMap((o, s) => (o === this.o.id && this.map!.owners[s] !== this.o.id ? [s] : [])) : lost;
-      await this.deleteShardRows(new Set([...gone, ...strays]));
+      if (dropping.length > 0) {
+        this.o.failpoint('participant.shards.install.written');
+        await this.dropLostShards(dropping);
+      }
       return this.view();
     });
   }
@@ -527,6 +544,22 @@ export class ShardHost {
       }
     }
     return ops;
+  }
+
+  /**
+   * Deletes the rows of shards a map install took away, then the note that they are to go. Only
+   * shards this participant neither serves nor awaits: the note is written with a map, and one
+   * read at a restart must not touch a shard that came back since.
+   */
+  private async dropLostShards(shards: readonly number[]): Promise<void> {
+    const map = this.requireMap();
+    const awaited = new Set(this.incoming.flatMap((m) => m.shards));
+    const gone = shards.filter((s) => Number.isInteger(s) && s >= 0 && s < map.owners.length && map.owners[s] !== this.o.id && !awaited.has(s));
+    await this.deleteShardRows(new Set(gone));
+    // Unsynced: LevelDB's log keeps order, so no later write (a move bringing a shard back) can
+    // outlive it while the note does.
+    await this.write([{ type: 'del', key: SKEY.dropping }], false);
+    if (gone.length > 0) this.o.log.info({ shards: gone.length }, 'rows of shards moved away deleted');
   }
 
   private async deleteShardRows(shards: ReadonlySet<number>): Promise<void> {

@@ -76,6 +76,8 @@ describe('faults during a shard move', () => {
     // Back before the mover's next chunk: a move opened before the restart takes no more rows.
     { failpoint: 'participant.shards.import.rowsWritten', node: 'target' },
     { failpoint: 'participant.shards.install.before', node: 'target' },
+    // The source's map durable, its lost shards' rows not yet deleted: back, it finishes the deletes.
+    { failpoint: 'participant.shards.install.written', node: 'source' },
     { failpoint: 'coordinator.move.afterPrecopy', node: 'c1' },
     { failpoint: 'coordinator.move.afterFreeze', node: 'c1' },
     { failpoint: 'coordinator.move.afterCopy', node: 'c1' },
