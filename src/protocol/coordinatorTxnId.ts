@@ -9,9 +9,8 @@ const TIME_DIGITS = 11;
  * all outcome records on disk and every compaction rewrote a slice of them, while ids that sort
  * by age land at the end of the range and compact almost for free. Measured on a participant's
  * write pattern (1M branches, classic-level, 16 MB memtable): 798 MB compacted in 76
- * compactions with UUIDs, 380 MB in 22 with these; in `dtx bench --reshard add,remove` a
- * participant compacted 335–478 MB instead of 534–657 MB. Compactions are what stall a
- * participant's fsyncs, and with them every transaction that touches it.
+ * compactions with UUIDs, 380 MB in 22 with these — compactions are what stall a participant's
+ * fsyncs, and with them every transaction that touches it.
  */
 export function coordinatorTxnId(coordinator: string, nowMs: number, unique: string): string {
   const ms = Math.max(0, Math.floor(nowMs)).toString(16).padStart(TIME_DIGITS, '0');
