@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
  *
  * Form: "cl.<n>.<16 hex>" — a counter, then 64 random bits per client: unique per client by the
  * counter, across clients by the random part.
- * - No "-": a coordinator makes "<its id>-<time>-<random>" for callers that give none and refuses a
+ * - No "-": a coordinator makes "<its id>-<uuid>" for callers that give none and refuses a
  *   caller's id that starts with "<its id>-" (node ids are letters, digits, _ and -; never "."),
  *   so an id without "-" can be neither, whatever the coordinators are called.
  * - The counter comes first: the coordinator that owns an id is picked by hashing the id

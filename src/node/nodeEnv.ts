@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { FailpointName, RuntimeEnv } from '../runtime/env.js';
 import { PROCESS_CLOCK } from '../storage/nodeStore.js';
@@ -23,8 +23,7 @@ export function nodeEnv(o: { log: Logger; clock: NodeClock; failpoints: Failpoin
       o.log.fatal({ err }, what);
       process.exit(70);
     },
-    // 64 random bits: transaction ids carry their time before it (coordinatorTxnId), lease ids the node's id.
-    newId: () => randomBytes(8).toString('hex'),
+    newId: randomUUID,
     random: Math.random,
     failpoint: (name: FailpointName) => o.failpoints.hit(name),
     // Not a crash: the input came from outside. Logged as an error for an operator (and counted by the core).

@@ -1,5 +1,4 @@
 import type { RetentionRule } from '../protocol/retention.js';
-import { coordinatorTxnId } from '../protocol/coordinatorTxnId.js';
 import { RecordCollector } from '../storage/recordCollector.js';
 import { retentionLoopFor, type RetentionLoop, type RetentionTuning } from './retentionLoop.js';
 import {
@@ -477,7 +476,7 @@ export class CoordinatorRuntime {
       // forced: running one again could commit what its caller was told was aborted.
       throw new InvalidRequest(`txn_id prefix "${this.o.id}-" is reserved for ids this coordinator makes; ask GetTransaction instead`);
     }
-    const txn = req.txnId ? checkTxnId(req.txnId) : coordinatorTxnId(this.o.id, this.o.env.clock.now(), this.o.env.newId());
+    const txn = req.txnId ? checkTxnId(req.txnId) : `${this.o.id}-${this.o.env.newId()}`;
     if (req.timeoutMs > LIMITS.maxTimeoutMs) throw new InvalidRequest(`timeout_ms ${req.timeoutMs} is above the limit of ${LIMITS.maxTimeoutMs}`);
     const timeoutMs = req.timeoutMs > 0 ? req.timeoutMs : this.o.defaultTimeoutMs;
     const now = this.o.env.clock.now();
